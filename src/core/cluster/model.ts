@@ -1,0 +1,160 @@
+import { Finding } from '../common/finding';
+import { Cidr } from '../common/ip';
+import { Locator } from '../common/source';
+import {
+  CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
+  ServiceManifest, ServiceType, WorkloadKind,
+} from '../manifest/types';
+
+/**
+ * The cluster as it would run: nodes with addresses, pods scheduled and addressed, Services
+ * with their virtual IPs and endpoints. Built once from the manifests; every later stage
+ * reads it and none changes it.
+ */
+
+export interface ClusterConfig {
+  name: string;
+  clusterCIDR: Cidr;
+  serviceCIDR: Cidr;
+  plugin: CniPlugin;
+  backend: CniBackend;
+  /** The node bridge's name: cni0 (flannel), cbr0 or docker0 (bridge); none for calico. */
+  bridgeName: string;
+  kubeProxyMode: KubeProxyMode;
+  policyMode: PolicyMode;
+  /** What `policyMode` means for this plugin: are NetworkPolicies enforced at all? */
+  policyEnforced: boolean;
+  /** Where the configuration came from (the Cluster document, or the embedded default). */
+  locator: Locator;
+  /** True when no Cluster document was given and the embedded default applies. */
+  isDefault: boolean;
+}
+
+export interface NodeInfo {
+  name: string;
+  ip: string;
+  podCIDR: Cidr;
+  /** The underlay subnet of eth0; nodes in different subnets are not L2-adjacent. */
+  subnet: Cidr;
+  labels: Record<string, string>;
+  unschedulable: boolean;
+  /** Position in the sorted node list: drives deterministic MACs and names. */
+  index: number;
+  locator: Locator;
+  /** Path of the node inside its object ([] for a Node object, ['spec','nodes',i] in a Cluster document). */
+  path: (string | number)[];
+}
+
+export interface WorkloadRef {
+  kind: WorkloadKind | 'Pod';
+  name: string;
+  namespace: string;
+  /** `namespace/name`. */
+  key: string;
+}
+
+export interface PodInfo {
+  /** `namespace/name`, unique in the cluster. */
+  key: string;
+  name: string;
+  namespace: string;
+  node: string;
+  ip: string;
+  hostNetwork: boolean;
+  labels: Record<string, string>;
+  containers: Container[];
+  /** Every declared port, flattened over containers, with its container. */
+  ports: (ContainerPort & { container: string })[];
+  /** The workload as written in YAML (a Deployment's pods point at the Deployment). */
+  owner: WorkloadRef;
+  /** Host side of the pod's veth (vethXXXXXXXX, or caliXXXXXXXXXXX for Calico); '' for hostNetwork. */
+  hostVeth: string;
+  /** MAC of the pod's eth0. */
+  mac: string;
+  /** Where the IP came from: the object's status, or PodPath's allocator. */
+  ipSource: 'status' | 'allocated' | 'node';
+  locator: Locator;
+  /** Path of the pod template (or [] for a Pod object), for "go to the pod" links. */
+  templatePath: (string | number)[];
+}
+
+export interface EndpointInfo {
+  ip: string;
+  port: number;
+  node?: string;
+  /** `namespace/name` of the backing pod, when known. */
+  pod?: string;
+  ready: boolean;
+  /** Where this endpoint came from: a pod matched by the selector, or an Endpoints/EndpointSlice entry. */
+  locator: Locator;
+  path: (string | number)[];
+}
+
+export interface ServicePortInfo {
+  name: string;
+  protocol: Protocol;
+  port: number;
+  targetPort: number | string;
+  nodePort?: number;
+  endpoints: EndpointInfo[];
+  /** Index of the port in `spec.ports`. */
+  index: number;
+}
+
+export interface ServiceInfo {
+  key: string;
+  name: string;
+  namespace: string;
+  type: ServiceType;
+  /** undefined for headless and ExternalName Services. */
+  clusterIP?: string;
+  headless: boolean;
+  selector?: Record<string, string>;
+  ports: ServicePortInfo[];
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  externalName?: string;
+  sessionAffinity: 'None' | 'ClientIP';
+  sessionAffinityTimeoutSeconds: number;
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  /** Endpoints came from Endpoints/EndpointSlice objects rather than the selector. */
+  explicitEndpoints: boolean;
+  manifest: ServiceManifest;
+  locator: Locator;
+}
+
+export interface NamespaceInfo {
+  name: string;
+  labels: Record<string, string>;
+  locator?: Locator;
+}
+
+export interface WorkloadInfo extends WorkloadRef {
+  selector?: LabelSelector;
+  pods: string[];
+  locator: Locator;
+}
+
+export interface Cluster {
+  config: ClusterConfig;
+  nodes: NodeInfo[];
+  nodesByName: Map<string, NodeInfo>;
+  pods: PodInfo[];
+  podsByKey: Map<string, PodInfo>;
+  /** Pod IP → pod (hostNetwork pods share their node's IP and are not listed here). */
+  podsByIP: Map<string, PodInfo>;
+  services: ServiceInfo[];
+  servicesByKey: Map<string, ServiceInfo>;
+  /** ClusterIP → Service. */
+  servicesByIP: Map<string, ServiceInfo>;
+  workloads: WorkloadInfo[];
+  workloadsByKey: Map<string, WorkloadInfo>;
+  namespaces: Map<string, NamespaceInfo>;
+  policies: NetworkPolicyManifest[];
+  findings: Finding[];
+}
+
+export function podKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}

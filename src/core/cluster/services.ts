@@ -1,0 +1,239 @@
+import { Finding, finding } from '../common/finding';
+import { fnv1a } from '../common/hash';
+import { cidrContains, cidrSize, intToIp } from '../common/ip';
+import { EndpointsManifest, ManifestSet, ServiceManifest } from '../manifest/types';
+import { NODE_PORT_MAX, NODE_PORT_MIN } from './defaults';
+import { matchesMap } from './labels';
+import { ClusterConfig, EndpointInfo, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, podKey } from './model';
+
+/**
+ * Services as kube-proxy sees them: a ClusterIP (given, or allocated stably from the
+ * service CIDR), NodePorts, and per port the endpoints — from Endpoints/EndpointSlice objects
+ * when the manifests carry them, otherwise from the pods the selector matches, as the
+ * endpoints controller would compute them.
+ */
+export function buildServices(
+  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[],
+): ServiceInfo[] {
+  const sorted = [...m.services].sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
+  const seen = new Map<string, ServiceManifest>();
+  const unique: ServiceManifest[] = [];
+  for (const s of sorted) {
+    const key = podKey(s.meta.namespace, s.meta.name);
+    const twin = seen.get(key);
+    if (twin) {
+      findings.push(finding('duplicate-object', 'error', `Service ${key} is defined twice`, s.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
+      continue;
+    }
+    seen.set(key, s);
+    unique.push(s);
+  }
+  const clusterIPs = assignClusterIPs(unique, config, findings);
+  const nodePorts = assignNodePorts(unique, findings);
+  const endpointObjects = new Map<string, EndpointsManifest[]>();
+  for (const e of m.endpoints) {
+    const key = podKey(e.meta.namespace, e.serviceName);
+    endpointObjects.set(key, [...(endpointObjects.get(key) ?? []), e]);
+  }
+  const index = new LabelIndex(pods);
+  const podsByIP = new Map(pods.filter((p) => !p.hostNetwork).map((p) => [p.ip, p]));
+  const nodeByIP = new Map(nodes.map((n) => [n.ip, n.name]));
+
+  return unique.map((s) => {
+    const key = podKey(s.meta.namespace, s.meta.name);
+    const explicit = endpointObjects.get(key);
+    const headless = s.clusterIP === 'None';
+    const selector = s.selector && Object.keys(s.selector).length > 0 ? s.selector : undefined;
+    const ports: ServicePortInfo[] = s.ports.map((p) => {
+      const nodePort = nodePorts.get(`${key}#${p.index}`);
+      const info: ServicePortInfo = {
+        name: p.name ?? '', protocol: p.protocol, port: p.port, targetPort: p.targetPort,
+        ...(nodePort !== undefined ? { nodePort } : {}), endpoints: [], index: p.index,
+      };
+      if (s.type === 'ExternalName') return info;
+      if (explicit) info.endpoints = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace);
+      else if (selector) info.endpoints = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info);
+      return info;
+    });
+    const clusterIP = clusterIPs.get(key);
+    return {
+      key, name: s.meta.name, namespace: s.meta.namespace, type: s.type,
+      ...(clusterIP ? { clusterIP } : {}),
+      headless,
+      ...(selector ? { selector } : {}),
+      ports,
+      externalIPs: s.externalIPs,
+      loadBalancerIPs: s.loadBalancerIPs,
+      ...(s.externalName ? { externalName: s.externalName } : {}),
+      sessionAffinity: s.sessionAffinity,
+      sessionAffinityTimeoutSeconds: s.sessionAffinityTimeoutSeconds,
+      externalTrafficPolicy: s.externalTrafficPolicy,
+      internalTrafficPolicy: s.internalTrafficPolicy,
+      explicitEndpoints: !!explicit,
+      manifest: s,
+      locator: s.locator,
+    };
+  });
+}
+
+/** The endpoints controller's rule: a pod backs a port when it resolves the targetPort. */
+function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo): EndpointInfo[] {
+  const out: EndpointInfo[] = [];
+  for (const pod of pods) {
+    if (!matchesMap(pod.labels, selector)) continue;
+    const target = resolveTargetPort(pod, port.targetPort, port.protocol);
+    if (target === undefined) continue;
+    out.push({ ip: pod.ip, port: target, node: pod.node, pod: pod.key, ready: true, locator: pod.locator, path: pod.templatePath });
+  }
+  return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+}
+
+/** A numeric targetPort is used as is; a name must match a container port of the same protocol. */
+export function resolveTargetPort(pod: PodInfo, targetPort: number | string, protocol: string): number | undefined {
+  if (typeof targetPort === 'number') return targetPort;
+  const p = pod.ports.find((cp) => cp.name === targetPort && cp.protocol === protocol);
+  return p?.containerPort;
+}
+
+function endpointsFromObjects(
+  objects: EndpointsManifest[], port: ServicePortInfo, podsByIP: Map<string, PodInfo>, nodeByIP: Map<string, string>, namespace: string,
+): EndpointInfo[] {
+  const out: EndpointInfo[] = [];
+  for (const obj of objects) {
+    for (const subset of obj.subsets) {
+      // Endpoint ports are matched to Service ports by name (and protocol), as kube-proxy does.
+      const ep = subset.ports.find((p) => (p.name ?? '') === port.name && p.protocol === port.protocol);
+      if (!ep) continue;
+      for (const a of subset.addresses) {
+        const pod = a.targetPod ? podsByIP.get(a.ip) ?? undefined : podsByIP.get(a.ip);
+        const podName = pod?.key ?? (a.targetPod ? podKey(namespace, a.targetPod) : undefined);
+        const node = a.nodeName ?? pod?.node ?? nodeByIP.get(a.ip);
+        out.push({ ip: a.ip, port: ep.port, ...(node ? { node } : {}), ...(podName ? { pod: podName } : {}), ready: a.ready, locator: obj.locator, path: a.path });
+      }
+    }
+  }
+  return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+}
+
+function assignClusterIPs(services: ServiceManifest[], config: ClusterConfig, findings: Finding[]): Map<string, string> {
+  const result = new Map<string, string>();
+  const owners = new Map<string, string>();
+  const cidr = config.serviceCIDR;
+  // The first address is the `kubernetes` Service's by convention; never hand it out otherwise.
+  const firstIP = intToIp((cidr.base + 1) >>> 0);
+  for (const s of services) {
+    const key = podKey(s.meta.namespace, s.meta.name);
+    if (!s.clusterIP || s.clusterIP === 'None' || s.type === 'ExternalName') continue;
+    if (!cidrContains(cidr, s.clusterIP)) {
+      findings.push(finding('cluster-ip-outside-service-cidr', 'error', `Service ${key} clusterIP ${s.clusterIP} is outside the service CIDR ${cidr.text}; the API server rejects it`, s.locator.at(['spec', 'clusterIP'])));
+    }
+    const owner = owners.get(s.clusterIP);
+    if (owner) {
+      findings.push(finding('duplicate-cluster-ip', 'error', `Services ${owner} and ${key} both claim clusterIP ${s.clusterIP}`, s.locator.at(['spec', 'clusterIP'])));
+      continue;
+    }
+    owners.set(s.clusterIP, key);
+    result.set(key, s.clusterIP);
+  }
+  const size = cidrSize(cidr);
+  for (const s of services) {
+    const key = podKey(s.meta.namespace, s.meta.name);
+    if (s.clusterIP || s.type === 'ExternalName') continue;
+    if (key === 'default/kubernetes' && !owners.has(firstIP)) {
+      owners.set(firstIP, key);
+      result.set(key, firstIP);
+      continue;
+    }
+    const usable = size - 3; // network, .1, broadcast
+    const start = fnv1a(key) % usable;
+    for (let i = 0; i < usable; i++) {
+      const candidate = intToIp((cidr.base + 2 + ((start + i) % usable)) >>> 0);
+      if (!owners.has(candidate)) {
+        owners.set(candidate, key);
+        result.set(key, candidate);
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+function assignNodePorts(services: ServiceManifest[], findings: Finding[]): Map<string, number> {
+  const result = new Map<string, number>();
+  const owners = new Map<string, string>();
+  for (const s of services) {
+    const key = podKey(s.meta.namespace, s.meta.name);
+    for (const p of s.ports) {
+      if (p.nodePort === undefined) continue;
+      const where = s.locator.at(['spec', 'ports', p.index, 'nodePort']);
+      if (p.nodePort < NODE_PORT_MIN || p.nodePort > NODE_PORT_MAX) {
+        findings.push(finding('node-port-out-of-range', 'warning', `nodePort ${p.nodePort} is outside the default range ${NODE_PORT_MIN}-${NODE_PORT_MAX} (--service-node-port-range)`, where));
+      }
+      const slot = `${p.protocol}/${p.nodePort}`;
+      const owner = owners.get(slot);
+      if (owner) {
+        findings.push(finding('node-port-collision', 'error', `nodePort ${p.nodePort}/${p.protocol} of ${key} is already used by ${owner}`, where));
+        continue;
+      }
+      owners.set(slot, key);
+      result.set(`${key}#${p.index}`, p.nodePort);
+    }
+  }
+  const span = NODE_PORT_MAX - NODE_PORT_MIN + 1;
+  for (const s of services) {
+    if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') continue;
+    const key = podKey(s.meta.namespace, s.meta.name);
+    for (const p of s.ports) {
+      if (result.has(`${key}#${p.index}`) || p.nodePort !== undefined) continue;
+      const start = fnv1a(`${key}#${p.name ?? p.index}`) % span;
+      for (let i = 0; i < span; i++) {
+        const port = NODE_PORT_MIN + ((start + i) % span);
+        if (!owners.has(`${p.protocol}/${port}`)) {
+          owners.set(`${p.protocol}/${port}`, key);
+          result.set(`${key}#${p.index}`, port);
+          break;
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Pods by namespace and label pair, so a selector only looks at the pods carrying its rarest
+ * pair instead of every pod in the namespace.
+ */
+class LabelIndex {
+  private readonly byPair = new Map<string, PodInfo[]>();
+
+  constructor(pods: PodInfo[]) {
+    for (const p of pods) {
+      for (const k in p.labels) {
+        const slot = `${p.namespace}\u0000${k}\u0000${p.labels[k]}`;
+        const list = this.byPair.get(slot);
+        if (list) list.push(p); else this.byPair.set(slot, [p]);
+      }
+    }
+  }
+
+  /** Pods that may match a non-empty map selector (callers still check the whole selector). */
+  candidates(namespace: string, selector: Record<string, string>): PodInfo[] {
+    let best: PodInfo[] | undefined;
+    for (const k in selector) {
+      const list = this.byPair.get(`${namespace}\u0000${k}\u0000${selector[k]}`);
+      if (!list) return [];
+      if (!best || list.length < best.length) best = list;
+    }
+    return best ?? [];
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function cmpIP(a: string, b: string): number {
+  const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+  return 0;
+}

@@ -1,0 +1,93 @@
+import { parseCidr } from '../common/ip';
+import { FieldReader } from './reader';
+import { ClusterManifest, ClusterNodeSpec, CniBackend, CniPlugin, KubeProxyMode, NamespaceManifest, NodeManifest, PolicyMode } from './types';
+
+const PLUGINS: readonly CniPlugin[] = ['bridge', 'flannel', 'calico'];
+const BACKENDS: Record<CniPlugin, readonly CniBackend[]> = {
+  bridge: ['none'],
+  flannel: ['vxlan', 'host-gw', 'udp'],
+  calico: ['ipip', 'vxlan', 'bgp'],
+};
+const PROXY_MODES: readonly KubeProxyMode[] = ['iptables', 'ipvs', 'userspace'];
+const POLICY_MODES: readonly PolicyMode[] = ['auto', 'enforced', 'ignored'];
+
+/** Reads a CIDR field, reporting syntax errors at the field. */
+function cidrField(r: FieldReader, path: (string | number)[]): string | undefined {
+  const text = r.str(path);
+  if (text === undefined) return undefined;
+  const c = parseCidr(text);
+  if (!c.ok) {
+    r.report('invalid-cidr', c.error, path);
+    return undefined;
+  }
+  return c.value.text;
+}
+
+/** The PodPath `Cluster` document (apiVersion podpath.dev/v1alpha1). */
+export function readClusterDocument(r: FieldReader): ClusterManifest {
+  const plugin = r.has(['spec', 'cni', 'plugin']) ? r.oneOf(['spec', 'cni', 'plugin'], PLUGINS, 'flannel') : undefined;
+  let backend: CniBackend | undefined;
+  if (r.has(['spec', 'cni', 'backend'])) {
+    const allowed = BACKENDS[plugin ?? 'flannel'];
+    backend = r.oneOf(['spec', 'cni', 'backend'], allowed, allowed[0]);
+  }
+  const nodes: ClusterNodeSpec[] = [];
+  const seen = new Set<string>();
+  (r.list(['spec', 'nodes']) ?? []).forEach((_, i) => {
+    const p = ['spec', 'nodes', i];
+    if (!r.mapping(p)) return;
+    const name = r.str([...p, 'name'], { required: true });
+    const ip = r.ipv4([...p, 'ip']);
+    if (!r.has([...p, 'ip'])) r.report('missing-field', `nodes[${i}].ip is required`, p);
+    if (!name || !ip) return;
+    if (seen.has(name)) {
+      r.report('duplicate-node', `node "${name}" is listed twice`, [...p, 'name']);
+      return;
+    }
+    seen.add(name);
+    const podCIDR = cidrField(r, [...p, 'podCIDR']);
+    const subnet = cidrField(r, [...p, 'subnet']);
+    nodes.push({ name, ip, ...(podCIDR ? { podCIDR } : {}), ...(subnet ? { subnet } : {}), labels: r.labels([...p, 'labels']), path: p });
+  });
+  const bridge = r.str(['spec', 'cni', 'bridge']);
+  return {
+    kind: 'Cluster',
+    name: r.str(['metadata', 'name']) ?? 'cluster',
+    ...optional('clusterCIDR', cidrField(r, ['spec', 'clusterCIDR'])),
+    ...optional('serviceCIDR', cidrField(r, ['spec', 'serviceCIDR'])),
+    cni: { ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge) },
+    kubeProxy: optional('mode', r.has(['spec', 'kubeProxy', 'mode']) ? r.oneOf(['spec', 'kubeProxy', 'mode'], PROXY_MODES, 'iptables') : undefined),
+    ...optional('networkPolicy', r.has(['spec', 'networkPolicy']) ? r.oneOf(['spec', 'networkPolicy'], POLICY_MODES, 'auto') : undefined),
+    nodes,
+    locator: r.locator,
+  };
+}
+
+export function readNode(r: FieldReader): NodeManifest | undefined {
+  const meta = r.meta('', { namespaced: false });
+  if (!meta) return undefined;
+  let internalIP: string | undefined;
+  (r.list(['status', 'addresses']) ?? []).forEach((_, i) => {
+    if (r.get(['status', 'addresses', i, 'type']) === 'InternalIP' && !internalIP) internalIP = r.ipv4(['status', 'addresses', i, 'address']);
+  });
+  return {
+    kind: 'Node',
+    meta,
+    ...optional('podCIDR', cidrField(r, ['spec', 'podCIDR'])),
+    ...optional('internalIP', internalIP),
+    unschedulable: r.bool(['spec', 'unschedulable']) ?? false,
+    locator: r.locator,
+  };
+}
+
+export function readNamespace(r: FieldReader): NamespaceManifest | undefined {
+  const meta = r.meta('', { namespaced: false });
+  if (!meta) return undefined;
+  // The API server adds this label to every namespace; selectors in the wild rely on it.
+  meta.labels['kubernetes.io/metadata.name'] = meta.name;
+  return { kind: 'Namespace', meta, locator: r.locator };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,106 @@
+import { parseCidr } from '../common/ip';
+import { FieldReader } from './reader';
+import { NetworkPolicyManifest, PolicyPeer, PolicyPort, PolicyRule } from './types';
+
+/**
+ * Reads a NetworkPolicy, keeping the distinctions the semantics depend on: a missing `from`
+ * versus an empty one, one peer with two selectors versus two peers, absent `policyTypes`.
+ */
+export function readNetworkPolicy(r: FieldReader, defaultNamespace: string): NetworkPolicyManifest | undefined {
+  const meta = r.meta(defaultNamespace, { namespaced: true });
+  if (!meta) return undefined;
+  if (!r.has(['spec', 'podSelector'])) r.report('missing-field', 'spec.podSelector is required (use {} to select every pod in the namespace)', ['spec']);
+  const podSelector = r.selector(['spec', 'podSelector']) ?? { matchLabels: {}, matchExpressions: [] };
+  let policyTypes: NetworkPolicyManifest['policyTypes'];
+  const rawTypes = r.list(['spec', 'policyTypes']);
+  if (rawTypes) {
+    policyTypes = [];
+    rawTypes.forEach((t, i) => {
+      if (t === 'Ingress' || t === 'Egress') policyTypes!.push(t);
+      else r.report('invalid-value', `policyTypes[${i}] is ${JSON.stringify(t)}; expected Ingress or Egress`, ['spec', 'policyTypes', i]);
+    });
+  }
+  const ingress = readRules(r, 'ingress', 'from');
+  const egress = readRules(r, 'egress', 'to');
+  return {
+    kind: 'NetworkPolicy',
+    meta,
+    podSelector,
+    ...(policyTypes ? { policyTypes } : {}),
+    ...(ingress ? { ingress } : {}),
+    ...(egress ? { egress } : {}),
+    locator: r.locator,
+  };
+}
+
+function readRules(r: FieldReader, direction: 'ingress' | 'egress', peerField: 'from' | 'to'): PolicyRule[] | undefined {
+  const list = r.list(['spec', direction]);
+  if (!list) return undefined;
+  return list.flatMap((item, i) => {
+    const rp = ['spec', direction, i];
+    if (item !== null && item !== undefined && !r.mapping(rp)) return [];
+    const rule: PolicyRule = { path: rp };
+    const ports = r.list([...rp, 'ports']);
+    if (ports) rule.ports = ports.flatMap((_, j) => readPort(r, [...rp, 'ports', j]));
+    const peers = r.list([...rp, peerField]);
+    if (peers) rule.peers = peers.flatMap((_, j) => readPeer(r, [...rp, peerField, j]));
+    return [rule];
+  });
+}
+
+function readPort(r: FieldReader, path: (string | number)[]): PolicyPort[] {
+  if (!r.mapping(path) && r.get(path) !== null) return [];
+  const port = r.portOrName([...path, 'port']);
+  const endPort = r.port([...path, 'endPort']);
+  if (endPort !== undefined) {
+    if (typeof port !== 'number') {
+      r.report('invalid-value', 'endPort needs a numeric port', [...path, 'endPort']);
+      return [];
+    }
+    if (endPort < port) {
+      r.report('invalid-value', `endPort ${endPort} is below port ${port}`, [...path, 'endPort']);
+      return [];
+    }
+  }
+  return [{ protocol: r.protocol([...path, 'protocol']), ...(port !== undefined ? { port } : {}), ...(endPort !== undefined ? { endPort } : {}), path }];
+}
+
+function readPeer(r: FieldReader, path: (string | number)[]): PolicyPeer[] {
+  if (!r.mapping(path)) return [];
+  const peer: PolicyPeer = { path };
+  const podSelector = r.selector([...path, 'podSelector']);
+  const namespaceSelector = r.selector([...path, 'namespaceSelector']);
+  if (podSelector) peer.podSelector = podSelector;
+  if (namespaceSelector) peer.namespaceSelector = namespaceSelector;
+  if (r.has([...path, 'ipBlock'])) {
+    if (podSelector || namespaceSelector) {
+      r.report('invalid-value', 'ipBlock cannot be combined with podSelector or namespaceSelector in one peer', [...path, 'ipBlock']);
+      return [];
+    }
+    const cidrText = r.str([...path, 'ipBlock', 'cidr'], { required: true });
+    if (cidrText === undefined) return [];
+    const c = parseCidr(cidrText);
+    if (!c.ok) {
+      r.report('invalid-cidr', c.error, [...path, 'ipBlock', 'cidr']);
+      return [];
+    }
+    const except: string[] = [];
+    (r.list([...path, 'ipBlock', 'except']) ?? []).forEach((e, k) => {
+      const ec = parseCidr(e);
+      if (!ec.ok) r.report('invalid-cidr', ec.error, [...path, 'ipBlock', 'except', k]);
+      else if (ec.value.prefix < c.value.prefix || !sameNetwork(c.value.base, c.value.prefix, ec.value.base)) {
+        r.report('invalid-cidr', `except ${ec.value.text} is not inside ${c.value.text}`, [...path, 'ipBlock', 'except', k]);
+      } else except.push(ec.value.text);
+    });
+    peer.ipBlock = { cidr: c.value.text, except };
+  } else if (!podSelector && !namespaceSelector) {
+    r.report('invalid-value', 'a peer needs podSelector, namespaceSelector or ipBlock', path);
+    return [];
+  }
+  return [peer];
+}
+
+function sameNetwork(base: number, prefix: number, other: number): boolean {
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return ((other & mask) >>> 0) === base;
+}

@@ -1,0 +1,253 @@
+import { Finding, finding } from '../common/finding';
+import { FieldPath, Locator } from '../common/source';
+import { parseIPv4 } from '../common/ip';
+import { LabelSelector, LabelSelectorRequirement, ObjectMeta, Protocol, PROTOCOLS } from './types';
+
+/**
+ * Reads fields of one raw object with the API server's type rules, reporting each violation
+ * with the exact range and returning `undefined` so decoding goes on with the rest.
+ */
+export class FieldReader {
+  constructor(
+    readonly data: Record<string, unknown>,
+    readonly locator: Locator,
+    readonly findings: Finding[],
+    /** What the object is called in messages: `Service default/web`. */
+    readonly what: string,
+  ) {}
+
+  get(path: FieldPath): unknown {
+    let v: unknown = this.data;
+    for (const seg of path) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Record<string | number, unknown>)[seg];
+    }
+    return v;
+  }
+
+  has(path: FieldPath): boolean {
+    const v = this.get(path);
+    return v !== undefined && v !== null;
+  }
+
+  report(code: string, message: string, path: FieldPath, severity: Finding['severity'] = 'error'): void {
+    this.findings.push(finding(code, severity, `${this.what}: ${message}`, this.locator.at(path)));
+  }
+
+  invalidType(path: FieldPath, expected: string): void {
+    const v = this.get(path);
+    this.report('invalid-type', `${pathText(path)} must be ${expected}, not ${describe(v)}`, path);
+  }
+
+  str(path: FieldPath, opts: { required?: boolean } = {}): string | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (opts.required) this.report('missing-field', `${pathText(path)} is required`, path);
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      this.invalidType(path, 'a string');
+      return undefined;
+    }
+    return v;
+  }
+
+  int(path: FieldPath, opts: { min?: number; max?: number; required?: boolean; what?: string } = {}): number | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (opts.required) this.report('missing-field', `${pathText(path)} is required`, path);
+      return undefined;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.invalidType(path, opts.what ?? 'an integer');
+      return undefined;
+    }
+    if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
+      this.report('invalid-value', `${pathText(path)} is ${v}; it must be ${rangeText(opts.min, opts.max)}`, path);
+      return undefined;
+    }
+    return v;
+  }
+
+  port(path: FieldPath, opts: { required?: boolean } = {}): number | undefined {
+    return this.int(path, { min: 1, max: 65535, required: opts.required, what: 'a port number (1–65535)' });
+  }
+
+  bool(path: FieldPath): boolean | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') {
+      this.invalidType(path, 'true or false');
+      return undefined;
+    }
+    return v;
+  }
+
+  list(path: FieldPath): unknown[] | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) {
+      this.invalidType(path, 'a list');
+      return undefined;
+    }
+    return v;
+  }
+
+  mapping(path: FieldPath): Record<string, unknown> | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.invalidType(path, 'a mapping');
+      return undefined;
+    }
+    return v as Record<string, unknown>;
+  }
+
+  /** A string-to-string map (labels, selectors, nodeSelector). Non-string values are reported. */
+  stringMap(path: FieldPath): Record<string, string> {
+    const m = this.mapping(path);
+    const out: Record<string, string> = {};
+    if (!m) return out;
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v === 'string') {
+        out[k] = v;
+      } else if (v === null || v === undefined) {
+        out[k] = '';
+      } else {
+        this.report('invalid-type', `${pathText([...path, k])} must be a string (quote it: "${String(v)}")`, [...path, k]);
+      }
+    }
+    return out;
+  }
+
+  oneOf<T extends string>(path: FieldPath, allowed: readonly T[], fallback: T): T {
+    const v = this.str(path);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.report('invalid-value', `${pathText(path)} is "${v}"; expected one of ${allowed.join(', ')}`, path);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  protocol(path: FieldPath): Protocol {
+    return this.oneOf(path, PROTOCOLS, 'TCP');
+  }
+
+  ipv4(path: FieldPath): string | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null || v === '') return undefined;
+    const r = parseIPv4(v);
+    if (!r.ok) {
+      this.report('invalid-ip', r.error, path);
+      return undefined;
+    }
+    return r.value;
+  }
+
+  /** A port that may be a number or an IANA_SVC_NAME (targetPort, policy ports). */
+  portOrName(path: FieldPath): number | string | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number') return this.port(path);
+    if (typeof v === 'string') {
+      if (/^\d+$/.test(v)) {
+        const n = Number(v);
+        if (n >= 1 && n <= 65535) return n;
+      }
+      if (!/^[a-z0-9]([a-z0-9-]{0,13})$/.test(v) || !/[a-z]/.test(v) || v.includes('--') || v.endsWith('-')) {
+        this.report('invalid-value', `${pathText(path)} "${v}" is neither a port number nor a valid port name (lower case, at most 15 characters)`, path);
+        return undefined;
+      }
+      return v;
+    }
+    this.invalidType(path, 'a port number or name');
+    return undefined;
+  }
+
+  selector(path: FieldPath): LabelSelector | undefined {
+    const m = this.mapping(path);
+    if (!m) return undefined;
+    const matchLabels = this.stringMap([...path, 'matchLabels']);
+    const matchExpressions: LabelSelectorRequirement[] = [];
+    (this.list([...path, 'matchExpressions']) ?? []).forEach((_, i) => {
+      const p = [...path, 'matchExpressions', i];
+      const key = this.str([...p, 'key'], { required: true });
+      const operator = this.str([...p, 'operator'], { required: true });
+      if (key === undefined || operator === undefined) return;
+      if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(operator)) {
+        this.report('invalid-selector', `operator "${operator}" is not one of In, NotIn, Exists, DoesNotExist`, [...p, 'operator']);
+        return;
+      }
+      const values = (this.list([...p, 'values']) ?? []).map((v, j) => {
+        if (typeof v !== 'string') this.invalidType([...p, 'values', j], 'a string');
+        return String(v);
+      });
+      if ((operator === 'In' || operator === 'NotIn') && values.length === 0) {
+        this.report('invalid-selector', `operator ${operator} needs at least one value`, [...p, 'operator']);
+        return;
+      }
+      if ((operator === 'Exists' || operator === 'DoesNotExist') && values.length > 0) {
+        this.report('invalid-selector', `operator ${operator} takes no values`, [...p, 'values']);
+        return;
+      }
+      matchExpressions.push({ key, operator: operator as LabelSelectorRequirement['operator'], values });
+    });
+    return { matchLabels, matchExpressions };
+  }
+
+  meta(defaultNamespace: string, opts: { namespaced: boolean }): ObjectMeta | undefined {
+    const name = this.str(['metadata', 'name']);
+    const generateName = this.str(['metadata', 'generateName']);
+    if (name === undefined && generateName === undefined) {
+      this.report('missing-field', 'metadata.name is required', ['metadata']);
+      return undefined;
+    }
+    const finalName = name ?? `${generateName}${'x'.repeat(5)}`;
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(finalName) || finalName.length > 253) {
+      this.report('invalid-name', `"${finalName}" is not a valid object name (lower-case letters, digits, '-' and '.')`, ['metadata', 'name']);
+    }
+    const namespace = opts.namespaced ? this.str(['metadata', 'namespace']) ?? defaultNamespace : '';
+    const owners = (this.list(['metadata', 'ownerReferences']) ?? []).flatMap((o) => {
+      const r = o as Record<string, unknown>;
+      return r && typeof r.kind === 'string' && typeof r.name === 'string' ? [{ kind: r.kind, name: r.name }] : [];
+    });
+    return {
+      name: finalName,
+      namespace,
+      labels: this.labels(['metadata', 'labels']),
+      annotations: this.stringMap(['metadata', 'annotations']),
+      ownerReferences: owners,
+    };
+  }
+
+  /** Labels, with the API server's syntax rules for values (keys are checked loosely). */
+  labels(path: FieldPath): Record<string, string> {
+    const out = this.stringMap(path);
+    for (const [k, v] of Object.entries(out)) {
+      if (v !== '' && (v.length > 63 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v))) {
+        this.report('invalid-label', `label ${k}="${v}" is not a valid label value (at most 63 characters: letters, digits, '-', '_', '.')`, [...path, k]);
+      }
+    }
+    return out;
+  }
+}
+
+export function pathText(path: FieldPath): string {
+  let s = '';
+  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  return s;
+}
+
+function rangeText(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return `between ${min} and ${max}`;
+  if (min !== undefined) return `at least ${min}`;
+  return `at most ${max}`;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}

@@ -1,0 +1,129 @@
+import { FieldReader } from './reader';
+import { EndpointAddress, EndpointPort, EndpointsManifest, ServiceManifest, ServicePortManifest, ServiceType } from './types';
+
+const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+
+export function readService(r: FieldReader, defaultNamespace: string): ServiceManifest | undefined {
+  const meta = r.meta(defaultNamespace, { namespaced: true });
+  if (!meta) return undefined;
+  const type = r.oneOf(['spec', 'type'], SERVICE_TYPES, 'ClusterIP');
+  const ports: ServicePortManifest[] = [];
+  const portList = r.list(['spec', 'ports']) ?? [];
+  portList.forEach((_, i) => {
+    const p = ['spec', 'ports', i];
+    if (!r.mapping(p)) return;
+    const port = r.port([...p, 'port'], { required: true });
+    if (port === undefined) return;
+    const name = r.str([...p, 'name']);
+    if (portList.length > 1 && name === undefined) r.report('missing-field', `ports[${i}].name is required when a Service has more than one port`, p);
+    const nodePort = r.int([...p, 'nodePort'], { min: 1, max: 65535 });
+    if (nodePort !== undefined && type !== 'NodePort' && type !== 'LoadBalancer') {
+      r.report('invalid-value', `ports[${i}].nodePort is only allowed for type NodePort or LoadBalancer`, [...p, 'nodePort']);
+    }
+    ports.push({
+      ...(name !== undefined ? { name } : {}),
+      protocol: r.protocol([...p, 'protocol']),
+      port,
+      targetPort: r.portOrName([...p, 'targetPort']) ?? port,
+      ...(nodePort !== undefined ? { nodePort } : {}),
+      index: i,
+    });
+  });
+  let clusterIP: string | undefined;
+  const rawClusterIP = r.str(['spec', 'clusterIP']);
+  if (rawClusterIP === 'None') clusterIP = 'None';
+  else if (rawClusterIP) clusterIP = r.ipv4(['spec', 'clusterIP']);
+  const selector = r.has(['spec', 'selector']) ? r.stringMap(['spec', 'selector']) : undefined;
+  const externalIPs = (r.list(['spec', 'externalIPs']) ?? []).flatMap((_, i) => r.ipv4(['spec', 'externalIPs', i]) ?? []);
+  const loadBalancerIPs: string[] = [];
+  const lbIP = r.ipv4(['spec', 'loadBalancerIP']);
+  if (lbIP) loadBalancerIPs.push(lbIP);
+  (r.list(['status', 'loadBalancer', 'ingress']) ?? []).forEach((_, i) => {
+    const ip = r.ipv4(['status', 'loadBalancer', 'ingress', i, 'ip']);
+    if (ip && !loadBalancerIPs.includes(ip)) loadBalancerIPs.push(ip);
+  });
+  const externalName = r.str(['spec', 'externalName']);
+  if (type === 'ExternalName' && !externalName) r.report('missing-field', 'spec.externalName is required for type ExternalName', ['spec', 'type']);
+  return {
+    kind: 'Service',
+    meta,
+    type,
+    ...(selector ? { selector } : {}),
+    ...(clusterIP ? { clusterIP } : {}),
+    ports,
+    externalIPs,
+    loadBalancerIPs,
+    ...(externalName ? { externalName } : {}),
+    sessionAffinity: r.oneOf(['spec', 'sessionAffinity'], ['None', 'ClientIP'] as const, 'None'),
+    sessionAffinityTimeoutSeconds: r.int(['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], { min: 1, max: 86400 }) ?? 10800,
+    externalTrafficPolicy: r.oneOf(['spec', 'externalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster'),
+    internalTrafficPolicy: r.oneOf(['spec', 'internalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster'),
+    locator: r.locator,
+  };
+}
+
+function readEndpointPorts(r: FieldReader, path: (string | number)[]): EndpointPort[] {
+  return (r.list(path) ?? []).flatMap((_, i) => {
+    const p = [...path, i];
+    if (!r.mapping(p)) return [];
+    const port = r.port([...p, 'port'], { required: true });
+    if (port === undefined) return [];
+    const name = r.str([...p, 'name']);
+    return [{ ...(name ? { name } : {}), port, protocol: r.protocol([...p, 'protocol']) }];
+  });
+}
+
+function targetPodOf(r: FieldReader, path: (string | number)[]): string | undefined {
+  return r.get([...path, 'targetRef', 'kind']) === 'Pod' ? r.str([...path, 'targetRef', 'name']) : undefined;
+}
+
+/** Endpoints (core/v1): subsets of addresses and notReadyAddresses × ports. */
+export function readEndpoints(r: FieldReader, defaultNamespace: string): EndpointsManifest | undefined {
+  const meta = r.meta(defaultNamespace, { namespaced: true });
+  if (!meta) return undefined;
+  const subsets = (r.list(['subsets']) ?? []).map((_, i) => {
+    const sp = ['subsets', i];
+    const addresses: EndpointAddress[] = [];
+    for (const [field, ready] of [['addresses', true], ['notReadyAddresses', false]] as const) {
+      (r.list([...sp, field]) ?? []).forEach((__, j) => {
+        const ap = [...sp, field, j];
+        const ip = r.ipv4([...ap, 'ip']);
+        if (!ip) return;
+        const nodeName = r.str([...ap, 'nodeName']);
+        const targetPod = targetPodOf(r, ap);
+        addresses.push({ ip, ...(nodeName ? { nodeName } : {}), ...(targetPod ? { targetPod } : {}), ready, path: ap });
+      });
+    }
+    return { addresses, ports: readEndpointPorts(r, [...sp, 'ports']) };
+  });
+  return { kind: 'Endpoints', meta, serviceName: meta.name, subsets, locator: r.locator };
+}
+
+/** EndpointSlice (discovery.k8s.io/v1): the owning Service is named by a label. */
+export function readEndpointSlice(r: FieldReader, defaultNamespace: string): EndpointsManifest | undefined {
+  const meta = r.meta(defaultNamespace, { namespaced: true });
+  if (!meta) return undefined;
+  const serviceName = meta.labels['kubernetes.io/service-name'];
+  if (!serviceName) {
+    r.report('missing-field', 'metadata.labels["kubernetes.io/service-name"] is required to tie this EndpointSlice to its Service', ['metadata'], 'warning');
+    return undefined;
+  }
+  const addressType = r.str(['addressType']);
+  if (addressType && addressType !== 'IPv4') {
+    r.report('unsupported', `addressType ${addressType} is not modelled (IPv4 only)`, ['addressType'], 'info');
+    return undefined;
+  }
+  const addresses: EndpointAddress[] = [];
+  (r.list(['endpoints']) ?? []).forEach((_, i) => {
+    const ep = ['endpoints', i];
+    // conditions.ready: nil means ready (the API's "unknown state should be interpreted as ready").
+    const ready = r.bool([...ep, 'conditions', 'ready']) ?? true;
+    const nodeName = r.str([...ep, 'nodeName']);
+    const targetPod = targetPodOf(r, ep);
+    (r.list([...ep, 'addresses']) ?? []).forEach((__, j) => {
+      const ip = r.ipv4([...ep, 'addresses', j]);
+      if (ip) addresses.push({ ip, ...(nodeName ? { nodeName } : {}), ...(targetPod ? { targetPod } : {}), ready, path: [...ep, 'addresses', j] });
+    });
+  });
+  return { kind: 'EndpointSlice', meta, serviceName, subsets: [{ addresses, ports: readEndpointPorts(r, ['ports']) }], locator: r.locator };
+}

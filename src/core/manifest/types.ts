@@ -1,0 +1,228 @@
+import { Locator } from '../common/source';
+
+/**
+ * Typed Kubernetes objects as PodPath reads them from YAML. Only the fields that matter to the
+ * data path are kept; each object keeps a locator so any field can be pointed at.
+ */
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  ownerReferences: { kind: string; name: string }[];
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values: string[];
+}
+
+/** A label selector; `{}` (both parts empty) selects everything. */
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: LabelSelectorRequirement[];
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: Protocol;
+  hostPort?: number;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  ports: ContainerPort[];
+}
+
+export interface PodSpec {
+  containers: Container[];
+  nodeName?: string;
+  nodeSelector: Record<string, string>;
+  hostNetwork: boolean;
+}
+
+export interface PodManifest {
+  kind: 'Pod';
+  meta: ObjectMeta;
+  spec: PodSpec;
+  status: { podIP?: string; hostIP?: string; phase?: string };
+  locator: Locator;
+}
+
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob' | 'ReplicationController';
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController'];
+
+export interface WorkloadManifest {
+  kind: WorkloadKind;
+  meta: ObjectMeta;
+  /** Replicas to expand (DaemonSet: ignored, one per eligible node; Job: parallelism). */
+  replicas: number;
+  selector?: LabelSelector;
+  template: { labels: Record<string, string>; spec: PodSpec };
+  /** Path of the pod template inside the object, for locations (CronJob nests it deeper). */
+  templatePath: (string | number)[];
+  locator: Locator;
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface ServicePortManifest {
+  name?: string;
+  protocol: Protocol;
+  port: number;
+  /** A number or a container port name; defaults to `port`. */
+  targetPort: number | string;
+  nodePort?: number;
+  index: number;
+}
+
+export interface ServiceManifest {
+  kind: 'Service';
+  meta: ObjectMeta;
+  type: ServiceType;
+  /** Undefined: a Service without selector (endpoints managed by hand). */
+  selector?: Record<string, string>;
+  /** As written: an IP, 'None' (headless) or undefined (to allocate). */
+  clusterIP?: string;
+  ports: ServicePortManifest[];
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  externalName?: string;
+  sessionAffinity: 'None' | 'ClientIP';
+  sessionAffinityTimeoutSeconds: number;
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  locator: Locator;
+}
+
+export interface EndpointAddress {
+  ip: string;
+  nodeName?: string;
+  targetPod?: string;
+  ready: boolean;
+  /** Path of this address inside its object, for locations. */
+  path: (string | number)[];
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+}
+
+/** Endpoints (v1) and EndpointSlice (discovery.k8s.io/v1) both become this. */
+export interface EndpointsManifest {
+  kind: 'Endpoints' | 'EndpointSlice';
+  meta: ObjectMeta;
+  serviceName: string;
+  /** Each subset (Endpoints) or the slice itself: addresses × ports. */
+  subsets: { addresses: EndpointAddress[]; ports: EndpointPort[] }[];
+  locator: Locator;
+}
+
+export interface NodeManifest {
+  kind: 'Node';
+  meta: ObjectMeta;
+  podCIDR?: string;
+  internalIP?: string;
+  unschedulable: boolean;
+  locator: Locator;
+}
+
+export interface NamespaceManifest {
+  kind: 'Namespace';
+  meta: ObjectMeta;
+  locator: Locator;
+}
+
+export interface PolicyPort {
+  protocol: Protocol;
+  /** Undefined: all ports of the protocol. */
+  port?: number | string;
+  endPort?: number;
+  path: (string | number)[];
+}
+
+export interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except: string[] };
+  path: (string | number)[];
+}
+
+export interface PolicyRule {
+  /** Undefined: the field was absent (all ports). Empty list: also all ports. */
+  ports?: PolicyPort[];
+  /** Undefined or empty: all peers (`from`/`to` missing or `[]`). */
+  peers?: PolicyPeer[];
+  path: (string | number)[];
+}
+
+export interface NetworkPolicyManifest {
+  kind: 'NetworkPolicy';
+  meta: ObjectMeta;
+  podSelector: LabelSelector;
+  /** As written; undefined when absent (defaulting happens in the policy engine). */
+  policyTypes?: ('Ingress' | 'Egress')[];
+  ingress?: PolicyRule[];
+  egress?: PolicyRule[];
+  locator: Locator;
+}
+
+export type CniPlugin = 'bridge' | 'flannel' | 'calico';
+export type CniBackend = 'none' | 'udp' | 'vxlan' | 'host-gw' | 'ipip' | 'bgp';
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'userspace';
+export type PolicyMode = 'auto' | 'enforced' | 'ignored';
+
+export interface ClusterNodeSpec {
+  name: string;
+  ip: string;
+  podCIDR?: string;
+  /** The underlay subnet the node's eth0 sits in (defaults to its /24). */
+  subnet?: string;
+  labels: Record<string, string>;
+  path: (string | number)[];
+}
+
+/** The PodPath `Cluster` document: what manifests do not say about the network. */
+export interface ClusterManifest {
+  kind: 'Cluster';
+  name: string;
+  clusterCIDR?: string;
+  serviceCIDR?: string;
+  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string };
+  kubeProxy: { mode?: KubeProxyMode };
+  networkPolicy?: PolicyMode;
+  nodes: ClusterNodeSpec[];
+  locator: Locator;
+}
+
+export type Manifest =
+  | PodManifest
+  | WorkloadManifest
+  | ServiceManifest
+  | EndpointsManifest
+  | NodeManifest
+  | NamespaceManifest
+  | NetworkPolicyManifest
+  | ClusterManifest;
+
+/** Everything read from a set of files, by kind, in file order. */
+export interface ManifestSet {
+  files: string[];
+  pods: PodManifest[];
+  workloads: WorkloadManifest[];
+  services: ServiceManifest[];
+  endpoints: EndpointsManifest[];
+  nodes: NodeManifest[];
+  namespaces: NamespaceManifest[];
+  policies: NetworkPolicyManifest[];
+  clusters: ClusterManifest[];
+}
