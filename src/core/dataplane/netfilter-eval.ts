@@ -1,0 +1,261 @@
+import { cidrContains, parseCidr } from '../common/ip';
+import { Chain, MatchTerm, Rule, Ruleset, TableName } from './netfilter';
+
+/**
+ * Walks netfilter chains for one packet the way the kernel would for the first packet of a
+ * connection, following every `statistic` split so the result lists each possible outcome
+ * with its probability (as kube-proxy's own `tracePacket` test helper does).
+ */
+
+export interface NfPacket {
+  src: string;
+  dst: string;
+  proto: 'tcp' | 'udp' | 'sctp' | 'icmp';
+  sport: number;
+  dport: number;
+  inIface?: string;
+  outIface?: string;
+  mark: number;
+}
+
+export interface NfContext {
+  /** addrtype LOCAL: is this one of the node's own addresses? */
+  isLocal(ip: string): boolean;
+  /** ipsets for `-m set` (defaults to none). */
+  ipsets?: Map<string, Set<string>>;
+}
+
+export interface RuleHit {
+  table: TableName;
+  chain: string;
+  /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
+  position: number;
+  rule: Rule;
+}
+
+export type NfVerdict = 'ACCEPT' | 'DROP' | 'REJECT';
+
+export interface NatChange {
+  kind: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT';
+  /** `ip:port` for DNAT/SNAT, the port for REDIRECT; empty for MASQUERADE (the engine fills the source). */
+  to: string;
+  hit: RuleHit;
+}
+
+export interface NfBranch {
+  probability: number;
+  verdict: NfVerdict;
+  packet: NfPacket;
+  /** Rules whose target was taken (jumps included), in order. */
+  hits: RuleHit[];
+  nat?: NatChange;
+}
+
+interface State {
+  probability: number;
+  packet: NfPacket;
+  hits: RuleHit[];
+  nat?: NatChange;
+}
+
+/** `continue`: go on with the next rule; `return`: leave the current chain. */
+type Step = { state: State; end: 'continue' | 'return' | NfVerdict | 'nat' };
+
+const MAX_DEPTH = 32;
+const MAX_BRANCHES = 4096;
+
+/** Traverses one hook of one table (e.g. nat PREROUTING) starting at its built-in chain. */
+export function traverseHook(rs: Ruleset, table: TableName, hook: string, packet: NfPacket, ctx: NfContext): NfBranch[] {
+  const chain = rs.tables.get(table)?.chains.get(hook);
+  const start: State = { probability: 1, packet: { ...packet }, hits: [] };
+  if (!chain) return [{ probability: 1, verdict: 'ACCEPT', packet: start.packet, hits: [] }];
+  const steps = walk(rs, table, chain, start, ctx, 0);
+  return steps.map(({ state, end }) => ({
+    probability: state.probability,
+    // Falling off a built-in chain applies its policy; a NAT target accepts for this table.
+    verdict: end === 'return' || end === 'continue' || end === 'nat' ? chain.policy ?? 'ACCEPT' : end,
+    packet: state.packet,
+    hits: state.hits,
+    ...(state.nat ? { nat: state.nat } : {}),
+  }));
+}
+
+function walk(rs: Ruleset, table: TableName, chain: Chain, start: State, ctx: NfContext, depth: number): Step[] {
+  if (depth > MAX_DEPTH) return [{ state: start, end: 'DROP' }];
+  const done: Step[] = [];
+  // States still walking this chain, each at the same rule index.
+  let live: State[] = [start];
+  const candidates = candidateRules(chain, start.packet.dst);
+  for (const i of candidates) {
+    if (live.length === 0) break;
+    const rule = chain.rules[i];
+    const next: State[] = [];
+    for (const s of live) {
+      const split = matchRule(rule, s.packet, ctx);
+      if (split === 0) { next.push(s); continue; }
+      if (split < 1) next.push({ ...s, probability: s.probability * (1 - split) });
+      const taken: State = { ...s, probability: s.probability * split, hits: [...s.hits, { table, chain: chain.name, position: i + 1, rule }] };
+      for (const step of applyTarget(rs, table, rule, taken, ctx, depth)) {
+        if (step.end === 'continue') next.push(step.state);
+        else done.push(step);
+      }
+    }
+    if (next.length + done.length > MAX_BRANCHES) break;
+    live = next;
+  }
+  for (const s of live) done.push({ state: s, end: 'return' });
+  return done;
+}
+
+function applyTarget(rs: Ruleset, table: TableName, rule: Rule, s: State, ctx: NfContext, depth: number): Step[] {
+  const t = rule.target;
+  const hit = s.hits[s.hits.length - 1];
+  switch (t.t) {
+    case 'jump': {
+      const target = rs.tables.get(table)?.chains.get(t.chain);
+      if (!target) return [{ state: s, end: 'continue' }];
+      // A user chain that returns (or ends) continues the caller with its next rule.
+      return walk(rs, table, target, s, ctx, depth + 1).map((step) => (step.end === 'return' ? { ...step, end: 'continue' as const } : step));
+    }
+    case 'RETURN': return [{ state: s, end: 'return' }];
+    case 'ACCEPT': case 'DROP': return [{ state: s, end: t.t }];
+    case 'REJECT': return [{ state: s, end: 'REJECT' }];
+    case 'MARK': {
+      const mark = t.op === 'or' ? (s.packet.mark | t.value) >>> 0 : t.op === 'xor' ? (s.packet.mark ^ t.value) >>> 0 : ((s.packet.mark & ~(t.mask ?? 0xffffffff)) ^ t.value) >>> 0;
+      return [{ state: { ...s, packet: { ...s.packet, mark } }, end: 'continue' }];
+    }
+    case 'DNAT': {
+      const [ip, port] = splitHostPort(t.to, s.packet.dport);
+      return [{ state: { ...s, packet: { ...s.packet, dst: ip, dport: port }, nat: { kind: 'DNAT', to: t.to, hit } }, end: 'nat' }];
+    }
+    case 'REDIRECT':
+      return [{ state: { ...s, packet: { ...s.packet, dport: t.toPorts }, nat: { kind: 'REDIRECT', to: String(t.toPorts), hit } }, end: 'nat' }];
+    case 'SNAT': {
+      const [ip, port] = splitHostPort(t.to, s.packet.sport);
+      return [{ state: { ...s, packet: { ...s.packet, src: ip, sport: port }, nat: { kind: 'SNAT', to: t.to, hit } }, end: 'nat' }];
+    }
+    case 'MASQUERADE':
+      return [{ state: { ...s, nat: { kind: 'MASQUERADE', to: '', hit } }, end: 'nat' }];
+  }
+}
+
+/** 0: no match; 1: match; 0<p<1: a `statistic` rule matching with probability p. */
+function matchRule(rule: Rule, p: NfPacket, ctx: NfContext): number {
+  let probability = 1;
+  for (const term of rule.terms) {
+    const r = matchTerm(term, p, ctx);
+    if (r === false) return 0;
+    if (typeof r === 'number') probability *= r;
+  }
+  return probability;
+}
+
+function matchTerm(term: MatchTerm, p: NfPacket, ctx: NfContext): boolean | number {
+  const not = (v: boolean, neg?: boolean) => (neg ? !v : v);
+  switch (term.m) {
+    case 'comment': case 'module': case 'raw': return true;
+    case 'proto': return not(p.proto === term.proto, term.neg);
+    case 'src': return not(inCidr(p.src, term.cidr), term.neg);
+    case 'dst': return not(inCidr(p.dst, term.cidr), term.neg);
+    case 'sport': return not(p.sport === term.port, term.neg);
+    case 'dport': return not(p.dport === term.port, term.neg);
+    case 'in': return not(p.inIface !== undefined && ifaceMatches(p.inIface, term.iface), term.neg);
+    case 'out': return not(p.outIface !== undefined && ifaceMatches(p.outIface, term.iface), term.neg);
+    case 'addrtype': return not(ctx.isLocal(term.dir === 'dst' ? p.dst : p.src), term.neg);
+    case 'mark': return not(((p.mark & term.mask) >>> 0) === term.value, term.neg);
+    // The first packet of a connection is NEW; kube-proxy's test helper treats ctstate as not matching.
+    case 'ctstate': return not(term.states.includes('NEW'), term.neg);
+    case 'statistic': return term.probability >= 1 ? true : term.probability;
+    case 'recent': return term.mode === 'set';
+    case 'set': return not(inIpset(term.name, term.flags, p, ctx), term.neg);
+  }
+}
+
+/**
+ * ipset membership. Members are written as ipset prints them: `10.96.0.10` (hash:ip),
+ * `10.96.0.10,udp:53` (hash:ip,port), `10.244.0.0/16` (hash:net).
+ */
+function inIpset(name: string, flags: string, p: NfPacket, ctx: NfContext): boolean {
+  const set = ctx.ipsets?.get(name);
+  if (!set) return false;
+  const [addrDir, portDir] = flags.split(',');
+  const ip = addrDir === 'src' ? p.src : p.dst;
+  if (portDir) {
+    const port = portDir === 'src' ? p.sport : p.dport;
+    return set.has(`${ip},${p.proto}:${port}`);
+  }
+  if (set.has(ip)) return true;
+  for (const member of set) if (member.includes('/') && inCidr(ip, member)) return true;
+  return false;
+}
+
+function ifaceMatches(iface: string, pattern: string): boolean {
+  return pattern.endsWith('+') ? iface.startsWith(pattern.slice(0, -1)) : iface === pattern;
+}
+
+const cidrCache = new Map<string, ReturnType<typeof parseCidr>>();
+
+function inCidr(ip: string, text: string): boolean {
+  if (!text.includes('/')) return ip === text;
+  let c = cidrCache.get(text);
+  if (!c) {
+    c = parseCidr(text, { allowHostBits: true });
+    cidrCache.set(text, c);
+  }
+  return c.ok && cidrContains(c.value, ip);
+}
+
+function splitHostPort(to: string, fallbackPort: number): [string, number] {
+  const colon = to.lastIndexOf(':');
+  return colon < 0 ? [to, fallbackPort] : [to.slice(0, colon), Number(to.slice(colon + 1))];
+}
+
+/**
+ * Rule indexes worth testing for a destination. A chain like KUBE-SERVICES has one rule per
+ * Service port, each matching one destination address; indexing those by address keeps a
+ * trace fast at 10,000 Services while preserving rule order exactly.
+ */
+interface ChainIndex {
+  byDst: Map<string, number[]>;
+  generic: number[];
+  size: number;
+}
+
+const indexes = new WeakMap<Chain, ChainIndex>();
+
+function candidateRules(chain: Chain, dst: string): number[] {
+  if (chain.rules.length < 16) return chain.rules.map((_, i) => i);
+  let idx = indexes.get(chain);
+  if (!idx || idx.size !== chain.rules.length) {
+    idx = { byDst: new Map(), generic: [], size: chain.rules.length };
+    chain.rules.forEach((rule, i) => {
+      const d = rule.terms.find((t) => t.m === 'dst');
+      const exact = d && d.m === 'dst' && !d.neg ? exactAddress(d.cidr) : undefined;
+      if (exact) {
+        const list = idx!.byDst.get(exact);
+        if (list) list.push(i); else idx!.byDst.set(exact, [i]);
+      } else {
+        idx!.generic.push(i);
+      }
+    });
+    indexes.set(chain, idx);
+  }
+  const specific = idx.byDst.get(dst);
+  if (!specific) return idx.generic;
+  return mergeSorted(specific, idx.generic);
+}
+
+function exactAddress(text: string): string | undefined {
+  if (!text.includes('/')) return text;
+  return text.endsWith('/32') ? text.slice(0, -3) : undefined;
+}
+
+function mergeSorted(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else out.push(b[j++]);
+  }
+  return out;
+}
