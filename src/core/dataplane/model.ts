@@ -129,4 +129,9 @@ export interface NodeDataplane {
   netfilter: Ruleset;
   ipvs: IpvsService[];
   userspace: UserspaceProxyPort[];
+  /**
+   * Routes the CNI would write but the kernel refuses (a host-gw gateway that is not on-link):
+   * flanneld logs the error and the route is simply missing. Kept so traces can say why.
+   */
+  missingRoutes: { dst: Cidr; text: string; cause?: Cause }[];
 }

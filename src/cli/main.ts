@@ -1,0 +1,141 @@
+import { analyzeSources, Analysis } from '../core/analyze';
+import { formatFinding } from '../core/common/finding';
+import { formatDataplaneText, DataplaneSections, ALL_SECTIONS } from '../core/format/dataplane-text';
+import { formatTraceText } from '../core/format/trace-text';
+import { tracePacket } from '../core/forward/engine';
+import { L4Protocol } from '../core/forward/trace';
+import { parseArgs } from './args';
+import { readSources } from './files';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Exit codes: 0 the packet is delivered (or the command succeeded), 1 it is not, 2 bad input or usage. */
+export const EXIT_OK = 0;
+export const EXIT_NOT_DELIVERED = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
+
+Usage:
+  podpath trace <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
+  podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
+  podpath pods <paths…> [--format txt|json]
+  podpath check <paths…>
+
+A and B: ns/pod, ns/pod/container, a Service (ns/name or ClusterIP[:port]), a workload
+(deployment:ns/name …), a node name, a node IP (NodePort), or any IPv4 address outside the cluster.
+Paths are YAML files or folders (searched for *.yaml / *.yml).
+
+Exit codes: 0 delivered / success, 1 not delivered / errors found, 2 bad input or usage.
+`;
+
+export function runCli(argv: string[], cwd = process.cwd()): CliResult {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'trace': return traceCommand(rest, cwd);
+      case 'dataplane': return dataplaneCommand(rest, cwd);
+      case 'pods': return podsCommand(rest, cwd);
+      case 'check': return checkCommand(rest, cwd);
+      case undefined: case 'help': case '--help': case '-h':
+        return { code: command ? EXIT_OK : EXIT_USAGE, stdout: USAGE, stderr: '' };
+      default:
+        return { code: EXIT_USAGE, stdout: '', stderr: `podpath: unknown command "${command}"\n\n${USAGE}` };
+    }
+  } catch (e) {
+    return { code: EXIT_USAGE, stdout: '', stderr: `podpath: internal error: ${(e as Error).stack ?? e}\n` };
+  }
+}
+
+function load(paths: string[], cwd: string): { analysis?: Analysis; error?: CliResult } {
+  if (paths.length === 0) return { error: { code: EXIT_USAGE, stdout: '', stderr: 'podpath: name at least one YAML file or folder\n' } };
+  const { sources, errors } = readSources(paths, cwd);
+  if (errors.length) return { error: { code: EXIT_USAGE, stdout: '', stderr: errors.map((e) => `podpath: ${e}`).join('\n') + '\n' } };
+  return { analysis: analyzeSources(sources) };
+}
+
+/** Errors in the input are worth a line on stderr whatever the command. */
+function findingsSummary(a: Analysis): string {
+  const errors = a.findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return '';
+  return errors.map((f) => formatFinding(f)).join('\n') + `\n(${errors.length} error${errors.length > 1 ? 's' : ''} in the manifests; run \`podpath check\` for all findings)\n`;
+}
+
+function traceCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, ['details']);
+  const from = args.options.get('from');
+  const to = args.options.get('to');
+  if (!from || !to) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath trace: --from and --to are required\n' };
+  const portText = args.options.get('port');
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return { code: EXIT_USAGE, stdout: '', stderr: `podpath trace: --port ${portText} is not a port number (1–65535)\n` };
+  const protocolText = args.options.get('protocol')?.toLowerCase();
+  if (protocolText && !['tcp', 'udp', 'sctp'].includes(protocolText)) return { code: EXIT_USAGE, stdout: '', stderr: `podpath trace: --protocol must be tcp, udp or sctp\n` };
+  const format = args.options.get('format') ?? 'txt';
+  if (format !== 'txt' && format !== 'json') return { code: EXIT_USAGE, stdout: '', stderr: `podpath trace: --format must be txt or json\n` };
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}) });
+  const stderr = findingsSummary(analysis!);
+  if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${result.error}\n` };
+  const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : formatTraceText(result.trace, { details: args.flags.has('details') });
+  return { code: result.trace.verdict === 'delivered' ? EXIT_OK : EXIT_NOT_DELIVERED, stdout, stderr };
+}
+
+function dataplaneCommand(argv: string[], cwd: string): CliResult {
+  const names = ['routes', 'iptables', 'devices', 'neighbors', 'ipvs'] as const;
+  const args = parseArgs(argv, names);
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const a = analysis!;
+  const chosen = names.filter((n) => args.flags.has(n));
+  const sections: DataplaneSections = chosen.length ? Object.fromEntries(names.map((n) => [n, chosen.includes(n)])) as unknown as DataplaneSections : ALL_SECTIONS;
+  const nodeName = args.options.get('node');
+  const nodes = nodeName ? [nodeName] : a.cluster.nodes.map((n) => n.name);
+  const parts: string[] = [];
+  for (const name of nodes) {
+    const dp = a.dataplane.node(name);
+    if (!dp) return { code: EXIT_USAGE, stdout: '', stderr: `podpath dataplane: no node "${name}" (nodes: ${a.cluster.nodes.map((n) => n.name).join(', ')})\n` };
+    parts.push(formatDataplaneText(dp, sections));
+  }
+  return { code: EXIT_OK, stdout: parts.join('\n'), stderr: findingsSummary(a) };
+}
+
+function podsCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, []);
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const pods = analysis!.cluster.pods;
+  if (args.options.get('format') === 'json') {
+    const rows = pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, veth: p.hostVeth, owner: `${p.owner.kind}/${p.owner.name}`, hostNetwork: p.hostNetwork }));
+    return { code: EXIT_OK, stdout: JSON.stringify(rows, null, 2) + '\n', stderr: findingsSummary(analysis!) };
+  }
+  const rows = [['NAMESPACE', 'NAME', 'NODE', 'IP', 'VETH', 'OWNER'], ...pods.map((p) => [p.namespace, p.name, p.node, p.ip, p.hostVeth || '(hostNetwork)', `${p.owner.kind}/${p.owner.name}`])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const stdout = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  return { code: EXIT_OK, stdout, stderr: findingsSummary(analysis!) };
+}
+
+function checkCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, []);
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const a = analysis!;
+  const lines = a.findings.map(formatFinding);
+  const errors = a.findings.filter((f) => f.severity === 'error').length;
+  const c = a.cluster;
+  lines.push(`${a.load.manifests.files.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`);
+  lines.push(`${errors} error(s), ${a.findings.length - errors} other finding(s)`);
+  return { code: errors > 0 ? EXIT_NOT_DELIVERED : EXIT_OK, stdout: lines.join('\n') + '\n', stderr: '' };
+}
+
+if (require.main === module) {
+  const r = runCli(process.argv.slice(2));
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  process.exitCode = r.code;
+}

@@ -1,0 +1,66 @@
+import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
+import { macFor } from '../common/hash';
+import { cidr, intToIp } from '../common/ip';
+import { NodeDataplane } from './model';
+import { nodeCause, podCause } from './pod-netns';
+import { sameL2 } from './underlay';
+
+/** Every Calico host-side veth has this MAC (docs: "Why do all cali* interfaces have the MAC ee:ee:ee:ee:ee:ee?"). */
+export const CALICO_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+export const CALICO_VXLAN_VNI = 4096;
+export const CALICO_VXLAN_PORT = 4789;
+
+/** The tunnel address Calico assigns a node: the first address of its block. */
+export function calicoTunnelAddress(node: NodeInfo): string {
+  return intToIp(node.podCIDR.base);
+}
+
+export function calicoVtepMac(node: NodeInfo): string {
+  return macFor(`calico-vtep/${node.name}`);
+}
+
+/**
+ * Calico: no bridge. Each pod's host veth (cali…) answers ARP for everything (proxy_arp) and
+ * gets a /32 route; the node blackholes its own block; remote blocks go over tunl0 (ipip),
+ * vxlan.calico, or straight to the node (bgp, which needs L2 adjacency or peering routers).
+ */
+export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo[]): void {
+  const { node, root } = dp;
+  const cfg = cluster.config;
+  for (const pod of pods) {
+    const cause = podCause(pod, `pod ${pod.key}: host end ${pod.hostVeth} of its veth pair (proxy ARP)`);
+    root.devices.push({ name: pod.hostVeth, kind: 'veth', mac: CALICO_VETH_MAC, mtu: 1500, addresses: [], proxyArp: true, peer: { netns: `${node.name}/${pod.key}`, device: 'eth0' }, cause });
+    root.routes.push({ dst: cidr(`${pod.ip}/32`), type: 'unicast', dev: pod.hostVeth, scope: 'link', cause });
+    root.sysctls[`net.ipv4.conf.${pod.hostVeth}.proxy_arp`] = '1';
+    root.neighbors.push({ ip: pod.ip, mac: pod.mac, dev: pod.hostVeth, state: 'REACHABLE', cause });
+  }
+  const blockCause = nodeCause(node, `Calico IPAM: block ${node.podCIDR.text} is affine to ${node.name}`);
+  root.routes.push({ dst: node.podCIDR, type: 'blackhole', proto: 'bird', cause: blockCause });
+  const tunnelCause = { text: `Calico (${cfg.backend})`, locator: cfg.locator, path: ['spec', 'cni'] };
+  if (cfg.backend === 'ipip') {
+    root.devices.push({ name: 'tunl0', kind: 'ipip', mtu: 1480, addresses: [{ ip: calicoTunnelAddress(node), prefix: 32 }], ipip: {}, cause: { ...tunnelCause, text: 'Calico (ipip): tunl0, IP-in-IP (protocol 4)' } });
+  } else if (cfg.backend === 'vxlan') {
+    root.devices.push({
+      name: 'vxlan.calico', kind: 'vxlan', mac: calicoVtepMac(node), mtu: 1450,
+      addresses: [{ ip: calicoTunnelAddress(node), prefix: 32 }],
+      vxlan: { vni: CALICO_VXLAN_VNI, port: CALICO_VXLAN_PORT, local: node.ip, dev: 'eth0', learning: false },
+      cause: { ...tunnelCause, text: `Calico (vxlan): vxlan.calico, VNI ${CALICO_VXLAN_VNI}, UDP ${CALICO_VXLAN_PORT}` },
+    });
+  }
+  for (const r of cluster.nodes) {
+    if (r.name === node.name) continue;
+    const why = nodeCause(r, `BIRD: block ${r.podCIDR.text} of node ${r.name}`);
+    if (cfg.backend === 'ipip') {
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'tunl0', proto: 'bird', onlink: true, cause: why });
+    } else if (cfg.backend === 'vxlan') {
+      const vtep = calicoTunnelAddress(r);
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: vtep, dev: 'vxlan.calico', onlink: true, cause: why });
+      root.neighbors.push({ ip: vtep, mac: calicoVtepMac(r), dev: 'vxlan.calico', state: 'PERMANENT', cause: why });
+      root.fdb.push({ mac: calicoVtepMac(r), dev: 'vxlan.calico', dst: r.ip, permanent: true, cause: why });
+    } else if (sameL2(node, r)) {
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'eth0', proto: 'bird', cause: why });
+    } else {
+      dp.missingRoutes.push({ dst: r.podCIDR, text: `BIRD cannot use ${r.ip} as next hop for ${r.podCIDR.text}: it is not on ${node.name}'s subnet; plain BGP mode needs L2 adjacency or peering with the routers`, cause: why });
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
+import { macFor } from '../common/hash';
+import { intToIp } from '../common/ip';
+import { attachPodsToBridge } from './cni-bridge';
+import { NodeDataplane } from './model';
+import { nodeCause } from './pod-netns';
+import { sameL2 } from './underlay';
+
+/** flannel's VXLAN constants (flannel-io/flannel Documentation/backends.md). */
+export const FLANNEL_VXLAN_VNI = 1;
+export const FLANNEL_VXLAN_PORT = 8472;
+export const FLANNEL_UDP_PORT = 8285;
+
+/** The VTEP MAC flanneld gives flannel.1 on a node (random in reality, stable here). */
+export function flannelVtepMac(node: NodeInfo): string {
+  return macFor(`flannel-vtep/${node.name}`);
+}
+
+/** A node subnet's network address: flannel.1's /32 and the on-link gateway of remote routes. */
+function subnetZero(node: NodeInfo): string {
+  return intToIp(node.podCIDR.base);
+}
+
+/**
+ * flannel: pods on the cni0 bridge (via the bridge plugin, hairpin mode on), and between
+ * nodes one of three backends — vxlan (flannel.1), host-gw (plain routes) or udp (flannel0).
+ */
+export function programFlannel(cluster: Cluster, dp: NodeDataplane, pods: PodInfo[]): void {
+  attachPodsToBridge(cluster, dp, pods);
+  const { node, root } = dp;
+  const cfg = cluster.config;
+  const remotes = cluster.nodes.filter((n) => n.name !== node.name);
+  if (cfg.backend === 'vxlan') {
+    const cause = { text: `flanneld (vxlan): flannel.1, VNI ${FLANNEL_VXLAN_VNI}, UDP ${FLANNEL_VXLAN_PORT}`, locator: cfg.locator, path: ['spec', 'cni'] };
+    root.devices.push({
+      name: 'flannel.1', kind: 'vxlan', mac: flannelVtepMac(node), mtu: 1450,
+      addresses: [{ ip: subnetZero(node), prefix: 32 }],
+      vxlan: { vni: FLANNEL_VXLAN_VNI, port: FLANNEL_VXLAN_PORT, local: node.ip, dev: 'eth0', learning: false },
+      cause,
+    });
+    for (const r of remotes) {
+      const why = nodeCause(r, `flanneld: lease of node ${r.name} (${r.podCIDR.text}, public IP ${r.ip})`);
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: subnetZero(r), dev: 'flannel.1', onlink: true, cause: why });
+      root.neighbors.push({ ip: subnetZero(r), mac: flannelVtepMac(r), dev: 'flannel.1', state: 'PERMANENT', cause: why });
+      root.fdb.push({ mac: flannelVtepMac(r), dev: 'flannel.1', dst: r.ip, permanent: true, cause: why });
+    }
+  } else if (cfg.backend === 'host-gw') {
+    for (const r of remotes) {
+      const why = nodeCause(r, `flanneld (host-gw): node ${r.name}'s subnet ${r.podCIDR.text} via its IP ${r.ip}`);
+      if (!sameL2(node, r)) {
+        dp.missingRoutes.push({ dst: r.podCIDR, text: `flanneld (host-gw) cannot add ${r.podCIDR.text} via ${r.ip}: ${r.ip} is not on ${node.name}'s subnet ${node.subnet.text}; host-gw needs every node on one L2 network`, cause: why });
+        continue;
+      }
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'eth0', cause: why });
+    }
+  } else {
+    // udp: a TUN device read and written by flanneld, which wraps packets in UDP 8285.
+    const cause = { text: `flanneld (udp): TUN device flannel0, encapsulation in user space on UDP ${FLANNEL_UDP_PORT}`, locator: cfg.locator, path: ['spec', 'cni'] };
+    root.devices.push({
+      name: 'flannel0', kind: 'tun', mtu: 1472,
+      addresses: [{ ip: subnetZero(node), prefix: cfg.clusterCIDR.prefix }],
+      tun: { daemon: 'flanneld', port: FLANNEL_UDP_PORT },
+      cause,
+    });
+    root.routes.push({ dst: cfg.clusterCIDR, type: 'unicast', dev: 'flannel0', proto: 'kernel', scope: 'link', src: subnetZero(node), cause });
+  }
+}

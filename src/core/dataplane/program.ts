@@ -1,0 +1,67 @@
+import { Cluster, NodeInfo } from '../cluster/model';
+import { Finding } from '../common/finding';
+import { macFor } from '../common/hash';
+import { cidr } from '../common/ip';
+import { programKubeProxy } from '../kubeproxy';
+import { programBridgeCni } from './cni-bridge';
+import { programCalico } from './cni-calico';
+import { programFlannel } from './cni-flannel';
+import { Device, Netns, NodeDataplane } from './model';
+import { nodeCause, podNetns } from './pod-netns';
+import { underlayGateway } from './underlay';
+
+/**
+ * Programs one node the way its CNI plugin and kube-proxy would: root namespace with eth0,
+ * pod namespaces with their veth pairs, the plugin's bridge/overlay devices and routes, and
+ * kube-proxy's netfilter rules.
+ */
+export function programNode(cluster: Cluster, node: NodeInfo, findings: Finding[] = []): NodeDataplane {
+  const root = rootNetns(cluster, node);
+  const pods = new Map<string, Netns>();
+  const localPods = cluster.pods.filter((p) => p.node === node.name && !p.hostNetwork);
+  for (const pod of localPods) pods.set(pod.key, podNetns(cluster.config, node, pod));
+  const proxy = programKubeProxy(cluster, node);
+  findings.push(...proxy.findings);
+  const dp: NodeDataplane = { node, root, pods, netfilter: proxy.netfilter, ipvs: proxy.ipvs, userspace: proxy.userspace, missingRoutes: [] };
+  switch (cluster.config.plugin) {
+    case 'bridge': programBridgeCni(cluster, dp, localPods); break;
+    case 'flannel': programFlannel(cluster, dp, localPods); break;
+    case 'calico': programCalico(cluster, dp, localPods); break;
+  }
+  if (proxy.ipvs.length > 0) {
+    // ipvs mode binds every virtual IP to a dummy device so the kernel accepts them as local.
+    const vips = [...new Set(proxy.ipvs.map((v) => v.vip).filter((ip) => ip !== node.ip))].sort();
+    root.devices.push({
+      name: 'kube-ipvs0', kind: 'dummy', mac: macFor(`ipvs/${node.name}`), mtu: 1500,
+      addresses: vips.map((ip) => ({ ip, prefix: 32 })),
+      cause: { text: 'kube-proxy (ipvs mode): dummy device holding the Service addresses', locator: cluster.config.locator },
+    });
+  }
+  return dp;
+}
+
+function rootNetns(cluster: Cluster, node: NodeInfo): Netns {
+  const eth0: Device = {
+    name: 'eth0', kind: 'ethernet', mac: macFor(`node/${node.name}`), mtu: 1500,
+    addresses: [{ ip: node.ip, prefix: node.subnet.prefix }],
+    cause: nodeCause(node, `node ${node.name}: eth0 with the node IP`),
+  };
+  const lo: Device = { name: 'lo', kind: 'loopback', mtu: 65536, addresses: [{ ip: '127.0.0.1', prefix: 8 }] };
+  const gw = underlayGateway(cluster, node);
+  return {
+    id: node.name, kind: 'node', node: node.name,
+    devices: [lo, eth0],
+    routes: [
+      { dst: cidr('0.0.0.0/0'), type: 'unicast', via: gw, dev: 'eth0', proto: 'static', cause: nodeCause(node, `node ${node.name}: default route to the underlay router`) },
+      { dst: node.subnet, type: 'unicast', dev: 'eth0', proto: 'kernel', scope: 'link', src: node.ip, cause: nodeCause(node, `node ${node.name}: its own subnet`) },
+      { dst: cidr('127.0.0.0/8'), type: 'local', dev: 'lo', scope: 'host', src: '127.0.0.1' },
+    ],
+    neighbors: [],
+    fdb: [],
+    sysctls: {
+      'net.ipv4.ip_forward': '1',
+      // kube-proxy needs bridged traffic to traverse iptables (br_netfilter).
+      'net.bridge.bridge-nf-call-iptables': '1',
+    },
+  };
+}

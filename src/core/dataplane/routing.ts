@@ -1,0 +1,86 @@
+import { cidrContains, ipToInt, maskOf } from '../common/ip';
+import { Device, Netns, Route } from './model';
+
+/**
+ * Longest-prefix match over a namespace's main table, as `ip route get` answers it.
+ * Routes are bucketed by prefix length once per namespace, so a lookup costs at most 33 map
+ * probes however many routes a node has (Calico installs one per local pod).
+ */
+interface RouteIndex {
+  lengths: number[];
+  byLength: Map<number, Map<number, Route>>;
+  count: number;
+}
+
+const routeIndexes = new WeakMap<Netns, RouteIndex>();
+
+function indexOf(ns: Netns): RouteIndex {
+  let idx = routeIndexes.get(ns);
+  if (idx && idx.count === ns.routes.length) return idx;
+  idx = { lengths: [], byLength: new Map(), count: ns.routes.length };
+  for (const r of ns.routes) {
+    let bucket = idx.byLength.get(r.dst.prefix);
+    if (!bucket) {
+      bucket = new Map();
+      idx.byLength.set(r.dst.prefix, bucket);
+    }
+    // First route wins for equal prefixes, as with the kernel's first-inserted entry.
+    if (!bucket.has(r.dst.base)) bucket.set(r.dst.base, r);
+  }
+  idx.lengths = [...idx.byLength.keys()].sort((a, b) => b - a);
+  routeIndexes.set(ns, idx);
+  return idx;
+}
+
+export function lookupRoute(ns: Netns, dst: string): Route | undefined {
+  const n = ipToInt(dst);
+  const idx = indexOf(ns);
+  for (const len of idx.lengths) {
+    const r = idx.byLength.get(len)!.get((n & maskOf(len)) >>> 0);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** `ip route` text for one route, as iproute2 prints it. */
+export function formatRoute(r: Route): string {
+  const dst = r.dst.prefix === 0 ? 'default' : r.dst.prefix === 32 ? r.dst.text.slice(0, -3) : r.dst.text;
+  const parts: string[] = r.type === 'unicast' ? [dst] : [r.type, dst];
+  if (r.via) parts.push('via', r.via);
+  if (r.dev) parts.push('dev', r.dev);
+  if (r.proto) parts.push('proto', r.proto);
+  if (r.scope && r.scope !== 'global') parts.push('scope', r.scope);
+  if (r.src) parts.push('src', r.src);
+  if (r.onlink) parts.push('onlink');
+  return parts.join(' ');
+}
+
+export function deviceByName(ns: Netns, name: string): Device | undefined {
+  return ns.devices.find((d) => d.name === name);
+}
+
+/** The address the kernel would pick as source on `dev` for a destination (same subnet first). */
+export function sourceAddressFor(ns: Netns, dev: string, dst: string, route?: Route): string | undefined {
+  if (route?.src) return route.src;
+  const d = deviceByName(ns, dev);
+  if (!d || d.addresses.length === 0) {
+    // A device without an address (a Calico veth, tunl0 without one) borrows the primary one.
+    const eth = ns.devices.find((x) => x.kind !== 'loopback' && x.addresses.length > 0);
+    return eth?.addresses[0]?.ip;
+  }
+  const same = d.addresses.find((a) => cidrContains({ base: (ipToInt(a.ip) & maskOf(a.prefix)) >>> 0, prefix: a.prefix, text: '' }, dst));
+  return (same ?? d.addresses[0]).ip;
+}
+
+/** Is `ip` assigned to any device of this namespace (the kernel's `local` table)? */
+export function isLocalAddress(ns: Netns, ip: string): boolean {
+  if (ip.startsWith('127.')) return true;
+  let cached = localAddresses.get(ns);
+  if (!cached || cached.devices !== ns.devices.length) {
+    cached = { devices: ns.devices.length, ips: new Set(ns.devices.flatMap((d) => d.addresses.map((a) => a.ip))) };
+    localAddresses.set(ns, cached);
+  }
+  return cached.ips.has(ip);
+}
+
+const localAddresses = new WeakMap<Netns, { devices: number; ips: Set<string> }>();

@@ -1,0 +1,55 @@
+import { formatLocation } from '../common/source';
+import { Hop, Packet, Trace } from '../forward/trace';
+
+/**
+ * A trace as text, read like the seeds' walkthroughs: one numbered step per hop with where it
+ * happens (node · namespace · device), what happened, and below it what decided it and where
+ * that comes from in the YAML. Branches (Service backends) follow the shared steps.
+ */
+export function formatTraceText(trace: Trace, opts: { details?: boolean } = {}): string {
+  const lines: string[] = [];
+  const p = trace.packet;
+  lines.push(`${p.protocol.toUpperCase()} ${endpoint(trace.from)} → ${endpoint(trace.to)}, port ${p.dport}`);
+  lines.push('');
+  let n = 0;
+  for (const hop of trace.hops) n = formatHop(lines, hop, ++n, '', opts);
+  trace.branches.forEach((b, i) => {
+    lines.push('');
+    lines.push(`  branch ${i + 1}/${trace.branches.length}  p=${b.probability.toFixed(4)}  → ${b.label}`);
+    let m = n;
+    for (const hop of b.hops) m = formatHop(lines, hop, ++m, '    ', opts);
+    lines.push(`    ⇒ ${b.verdict.toUpperCase()}: ${b.reason}`);
+  });
+  lines.push('');
+  lines.push(`Verdict: ${trace.verdict.toUpperCase()} — ${trace.reason}`);
+  for (const note of trace.notes) lines.push(`Note: ${note}`);
+  return lines.join('\n') + '\n';
+}
+
+function endpoint(e: Trace['from']): string {
+  const where = [e.ip, e.node].filter(Boolean).join(' on ');
+  return `${e.name}${where && where !== e.name ? ` (${where})` : ''}`;
+}
+
+function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: { details?: boolean }): number {
+  const ns = hop.netns === 'root' ? 'root netns' : hop.netns === 'router' ? 'underlay' : `pod ${hop.netns}`;
+  const place = hop.node.startsWith('(') ? ns : `${hop.node} · ${ns}`;
+  const dev = hop.device && hop.device !== '-' ? ` · ${hop.device}` : '';
+  lines.push(`${indent}${String(n).padStart(2)}. [${place}${dev}] ${hop.stage}/${hop.action}: ${hop.summary}`);
+  if (hop.decidedBy) {
+    const where = hop.decidedBy.source ? `   (${formatLocation(hop.decidedBy.source)})` : '';
+    lines.push(`${indent}      ↳ ${hop.decidedBy.text}${where}`);
+  }
+  if (opts.details && hop.details) for (const d of hop.details) lines.push(`${indent}        ${d}`);
+  if (opts.details) lines.push(`${indent}        packet: ${packetText(hop.packet)}`);
+  return n;
+}
+
+export function packetText(p: Packet): string {
+  const inner = `${p.protocol.toUpperCase()} ${p.src}:${p.sport} → ${p.dst}:${p.dport}`;
+  if (p.encap.length === 0) return inner;
+  const outer = p.encap
+    .map((e) => (e.kind === 'ipip' ? `IPIP ${e.src} → ${e.dst}` : `${e.kind === 'vxlan' ? `VXLAN vni ${e.vni} ` : 'flannel '}UDP ${e.src}:${e.sport} → ${e.dst}:${e.dport}`))
+    .join(' / ');
+  return `${outer} [${inner}]`;
+}
