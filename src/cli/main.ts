@@ -133,8 +133,9 @@ function checkCommand(argv: string[], cwd: string): CliResult {
   return { code: errors > 0 ? EXIT_NOT_DELIVERED : EXIT_OK, stdout: lines.join('\n') + '\n', stderr: '' };
 }
 
-if (require.main === module) {
-  const r = runCli(process.argv.slice(2));
+/** Entry point of the `podpath` binary. */
+export function main(argv = process.argv.slice(2)): void {
+  const r = runCli(argv);
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   process.exitCode = r.code;

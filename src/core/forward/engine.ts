@@ -1,5 +1,6 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { fnv1a } from '../common/hash';
+import { SourceRange } from '../common/source';
 import { cidrContains } from '../common/ip';
 import { Dataplane } from '../dataplane/dataplane';
 import { Cause, Device, Netns, NodeDataplane, Route, causeRange } from '../dataplane/model';
@@ -184,8 +185,17 @@ class Walk {
   private ipOutput(flow: Flow, node: NodeDataplane, ns: Netns, mode: 'local' | 'forward', inDev?: Device): void {
     if (this.tooLong(flow)) return;
     const p = flow.packet;
-    const route = lookupRoute(ns, p.dst);
     const nsLabel = ns.kind === 'node' ? 'root' : ns.pod!;
+    if (isLocalAddress(ns, p.dst)) {
+      // The kernel's local table wins over the main table: the packet never leaves the namespace.
+      if (!p.src) p.src = p.dst;
+      const lo = deviceByName(ns, 'lo')!;
+      this.hop(flow, { node: node.node.name, netns: nsLabel, device: 'lo', stage: 'routing', action: 'routed', summary: `${p.dst} is an address of this namespace (local table): looped back over lo`, decidedBy: { kind: 'route', text: `local ${p.dst} dev lo table local` } });
+      if (ns.kind === 'pod') return this.podInput(flow, node, ns, lo);
+      for (const f of this.runHook(flow, node, 'filter', 'INPUT', { inIface: 'lo' })) this.localInput(f, node, ns);
+      return;
+    }
+    const route = lookupRoute(ns, p.dst);
     if (!route) {
       const missing = ns.kind === 'node' ? node.missingRoutes.find((m) => cidrContains(m.dst, p.dst)) : undefined;
       this.hop(flow, { node: node.node.name, netns: nsLabel, device: '-', stage: 'routing', action: 'dropped', summary: `no route to ${p.dst}${missing ? `: ${missing.text}` : ''}`, decidedBy: missing ? { kind: 'route', text: missing.text, ...src(missing.cause) } : { kind: 'route', text: 'no matching route (not even a default route)' } });
@@ -194,10 +204,6 @@ class Walk {
     if (route.type === 'blackhole' || route.type === 'unreachable') {
       this.hop(flow, { node: node.node.name, netns: nsLabel, device: '-', stage: 'routing', action: 'dropped', summary: `${formatRoute(route)}: the kernel drops it${route.proto === 'bird' ? ` (${p.dst} is in this node's Calico block but no pod has it)` : ''}`, decidedBy: routeDecision(route) });
       return this.end(flow, 'dropped', `${p.dst} matches ${formatRoute(route)} on ${node.node.name}`);
-    }
-    if (route.type === 'local') {
-      this.hop(flow, { node: node.node.name, netns: nsLabel, device: 'lo', stage: 'routing', action: 'routed', summary: `${p.dst} is local: over lo`, decidedBy: routeDecision(route) });
-      return this.ipInput(flow, node, ns, deviceByName(ns, 'lo')!);
     }
     const missingHere = ns.kind === 'node' && route.dst.prefix === 0 ? node.missingRoutes.find((m) => cidrContains(m.dst, p.dst)) : undefined;
     if (missingHere) this.notes.add(missingHere.text);
@@ -288,6 +294,7 @@ class Walk {
     }
     flow.packet = { ...flow.packet, srcMac: dev.mac, dstMac: mac };
     this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'resolved', summary: `ARP: ${nextHop} is at ${mac}, answered by ${answeredBy}`, ...(decided ? { decidedBy: decided } : {}) });
+    if (peerNs.kind === 'pod' && !this.checkIngress(flow, node, this.cluster.podsByKey.get(peerNs.pod!)!)) return;
     const peerLabel = peerNs.kind === 'node' ? 'root' : peerNs.pod!;
     const pairName = ns.kind === 'pod' ? peerDev.name : dev.name;
     this.hop(flow, { node: node.node.name, netns: peerLabel, device: peerDev.name, stage: 'veth', action: 'forwarded', summary: ns.kind === 'pod' ? `through the veth pair into the node's root namespace, arriving on ${peerDev.name}` : `through the veth pair into pod ${peerNs.pod}'s namespace, arriving on its eth0`, decidedBy: deviceDecision(ns.kind === 'pod' ? peerDev : dev, `veth pair ${pairName} ↔ eth0`) });
@@ -319,6 +326,7 @@ class Walk {
   private crossToPod(flow: Flow, node: NodeDataplane, hostVeth: Device): void {
     const podNs = this.dp.netns(hostVeth.peer!.netns)!;
     const eth0 = deviceByName(podNs, 'eth0')!;
+    if (!this.checkIngress(flow, node, this.cluster.podsByKey.get(podNs.pod!)!)) return;
     this.hop(flow, { node: node.node.name, netns: podNs.pod!, device: 'eth0', stage: 'veth', action: 'forwarded', summary: `through ${hostVeth.name} and the veth pair into pod ${podNs.pod}'s namespace, arriving on its eth0`, decidedBy: deviceDecision(hostVeth, `veth pair ${hostVeth.name} ↔ eth0 of ${podNs.pod}`) });
     this.ipInput(flow, node, podNs, eth0);
   }
@@ -493,7 +501,7 @@ class Walk {
     if (proxy) return this.userspaceProxy(flow, node, proxy);
     const hostPod = this.cluster.pods.find((x) => x.hostNetwork && x.node === node.node.name && x.ports.some((cp) => cp.containerPort === p.dport && cp.protocol.toLowerCase() === p.protocol));
     if (hostPod && p.dst === node.node.ip) {
-      this.hop(flow, { node: node.node.name, netns: 'root', device: '-', stage: 'deliver', action: 'delivered', summary: `delivered to hostNetwork pod ${hostPod.key} listening on ${p.dport}/${p.protocol.toUpperCase()} in the node's namespace`, decidedBy: { kind: 'object', text: `pod ${hostPod.key} (hostNetwork: true)`, source: hostPod.locator.range } });
+      this.hop(flow, { node: node.node.name, netns: 'root', device: '-', stage: 'deliver', action: 'delivered', summary: `delivered to hostNetwork pod ${hostPod.key} listening on ${p.dport}/${p.protocol.toUpperCase()} in the node's namespace`, decidedBy: { kind: 'object', text: `pod ${hostPod.key} (hostNetwork: true)`, source: podSource(hostPod) } });
       return this.end(flow, 'delivered', `delivered to ${hostPod.key} on node ${node.node.name}`);
     }
     const isLoopback = p.dst.startsWith('127.');
@@ -541,11 +549,10 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'dropped', summary: `${p.dst} is not an address of pod ${pod.key}; a pod's namespace does not forward`, decidedBy: { kind: 'config', text: 'net.ipv4.ip_forward = 0 in the pod namespace' } });
       return this.end(flow, 'dropped', `pod ${pod.key} received a packet for ${p.dst}`);
     }
-    if (inDev.kind !== 'loopback' && !this.checkIngress(flow, node, pod)) return;
     const listener = pod.ports.find((cp) => cp.containerPort === p.dport && cp.protocol.toLowerCase() === p.protocol);
     const where = listener ? `container ${listener.container} (port ${listener.name ? `${listener.name} ` : ''}${p.dport}/${p.protocol.toUpperCase()})` : `port ${p.dport}/${p.protocol.toUpperCase()}`;
     if (!listener) this.notes.add(`no container of ${pod.key} declares ${p.dport}/${p.protocol.toUpperCase()}; containerPort is informational, so the packet arrives, but nothing may listen`);
-    this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'delivered', summary: `delivered in pod ${pod.key} to ${where}${inDev.kind === 'loopback' ? ' over lo (containers of a pod share the pause container\'s namespace)' : ''}`, decidedBy: { kind: 'object', text: `pod ${pod.key} has ${pod.ip}`, source: pod.locator.range } });
+    this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'delivered', summary: `delivered in pod ${pod.key} to ${where}${inDev.kind === 'loopback' ? ' over lo (containers of a pod share the pause container\'s namespace)' : ''}`, decidedBy: { kind: 'object', text: `pod ${pod.key} has ${pod.ip}`, source: podSource(pod) } });
     this.end(flow, 'delivered', `delivered to ${pod.key}${listener ? ` (${listener.container})` : ''} on ${node.node.name}`);
   }
 
@@ -688,11 +695,16 @@ class Walk {
   }
 }
 
+/** Where a pod is written: the Pod object, or its workload's pod template. */
+export function podSource(pod: PodInfo): SourceRange {
+  return pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range;
+}
+
 function round(p: number): number {
   return Math.round(p * 1e10) / 1e10;
 }
 
-function src(cause: Cause | undefined): { source?: import('../common/source').SourceRange } {
+function src(cause: Cause | undefined): { source?: SourceRange } {
   const r = causeRange(cause);
   return r ? { source: r } : {};
 }

@@ -88,7 +88,7 @@ export function resolveEndpoint(cluster: Cluster, spec: string): ResolveResult {
 function podEndpoint(spec: string, pod: PodInfo, container?: string): ResolvedEndpoint {
   return {
     spec, kind: container ? 'container' : 'pod', name: container ? `${pod.key}/${container}` : pod.key, ip: pod.ip, node: pod.node,
-    pod, ...(container ? { container } : {}), source: pod.locator.range,
+    pod, ...(container ? { container } : {}), source: pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range,
   };
 }
 
