@@ -16,9 +16,17 @@ export interface Cause {
   path?: FieldPath;
 }
 
+const causeRanges = new WeakMap<Cause, SourceRange>();
+
+/** The YAML range behind a cause, resolved once per cause (traces ask for it on every hop). */
 export function causeRange(c: Cause | undefined): SourceRange | undefined {
   if (!c?.locator) return undefined;
-  return c.path ? c.locator.at(c.path) : c.locator.range;
+  let r = causeRanges.get(c);
+  if (!r) {
+    r = c.path ? c.locator.at(c.path) : c.locator.range;
+    causeRanges.set(c, r);
+  }
+  return r;
 }
 
 export type DeviceKind = 'loopback' | 'ethernet' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'dummy';

@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr } from '../common/ip';
+import { cidrContains, ipToInt, parseCidr } from '../common/ip';
 import { Chain, MatchTerm, Rule, Ruleset, TableName } from './netfilter';
 
 /**
@@ -141,34 +141,58 @@ function applyTarget(rs: Ruleset, table: TableName, rule: Rule, s: State, ctx: N
 
 /** 0: no match; 1: match; 0<p<1: a `statistic` rule matching with probability p. */
 function matchRule(rule: Rule, p: NfPacket, ctx: NfContext): number {
+  let compiled = compiledRules.get(rule);
+  if (!compiled) {
+    compiled = rule.terms.map(compileTerm);
+    compiledRules.set(rule, compiled);
+  }
   let probability = 1;
-  for (const term of rule.terms) {
-    const r = matchTerm(term, p, ctx);
-    if (r === false) return 0;
-    if (typeof r === 'number') probability *= r;
+  for (const test of compiled) {
+    const r = test(p, ctx);
+    if (r === 0) return 0;
+    probability *= r;
   }
   return probability;
 }
 
-function matchTerm(term: MatchTerm, p: NfPacket, ctx: NfContext): boolean | number {
-  const not = (v: boolean, neg?: boolean) => (neg ? !v : v);
+/** A match term as a predicate: 0 (no), 1 (yes) or a probability. Compiled once per rule. */
+type TermTest = (p: NfPacket, ctx: NfContext) => number;
+
+const compiledRules = new WeakMap<Rule, TermTest[]>();
+
+function compileTerm(term: MatchTerm): TermTest {
+  const yes = term.m !== 'comment' && term.m !== 'module' && term.m !== 'raw' && 'neg' in term && term.neg ? 0 : 1;
+  const no = 1 - yes;
   switch (term.m) {
-    case 'comment': case 'module': case 'raw': return true;
-    case 'proto': return not(p.proto === term.proto, term.neg);
-    case 'src': return not(inCidr(p.src, term.cidr), term.neg);
-    case 'dst': return not(inCidr(p.dst, term.cidr), term.neg);
-    case 'sport': return not(p.sport === term.port, term.neg);
-    case 'dport': return not(p.dport === term.port, term.neg);
-    case 'in': return not(p.inIface !== undefined && ifaceMatches(p.inIface, term.iface), term.neg);
-    case 'out': return not(p.outIface !== undefined && ifaceMatches(p.outIface, term.iface), term.neg);
-    case 'addrtype': return not(ctx.isLocal(term.dir === 'dst' ? p.dst : p.src), term.neg);
-    case 'mark': return not(((p.mark & term.mask) >>> 0) === term.value, term.neg);
+    case 'comment': case 'module': case 'raw': return () => 1;
+    case 'proto': return (p) => (p.proto === term.proto ? yes : no);
+    case 'src': { const m = addressMatcher(term.cidr); return (p) => (m(p.src) ? yes : no); }
+    case 'dst': { const m = addressMatcher(term.cidr); return (p) => (m(p.dst) ? yes : no); }
+    case 'sport': return (p) => (p.sport === term.port ? yes : no);
+    case 'dport': return (p) => (p.dport === term.port ? yes : no);
+    case 'in': return (p) => (p.inIface !== undefined && ifaceMatches(p.inIface, term.iface) ? yes : no);
+    case 'out': return (p) => (p.outIface !== undefined && ifaceMatches(p.outIface, term.iface) ? yes : no);
+    case 'addrtype': return (p, ctx) => (ctx.isLocal(term.dir === 'dst' ? p.dst : p.src) ? yes : no);
+    case 'mark': return (p) => (((p.mark & term.mask) >>> 0) === term.value ? yes : no);
     // The first packet of a connection is NEW; kube-proxy's test helper treats ctstate as not matching.
-    case 'ctstate': return not(term.states.includes('NEW'), term.neg);
-    case 'statistic': return term.probability >= 1 ? true : term.probability;
-    case 'recent': return term.mode === 'set';
-    case 'set': return not(inIpset(term.name, term.flags, p, ctx), term.neg);
+    case 'ctstate': { const isNew = term.states.includes('NEW'); return () => (isNew ? yes : no); }
+    case 'statistic': { const pr = term.probability >= 1 ? 1 : term.probability; return () => pr; }
+    case 'recent': { const r = term.mode === 'set' ? 1 : 0; return () => r; }
+    case 'set': return (p, ctx) => (inIpset(term.name, term.flags, p, ctx) ? yes : no);
   }
+}
+
+/** Exact address or CIDR test on dotted strings, parsed once. */
+function addressMatcher(text: string): (ip: string) => boolean {
+  if (!text.includes('/') || text.endsWith('/32')) {
+    const exact = text.endsWith('/32') ? text.slice(0, -3) : text;
+    return (ip) => ip === exact;
+  }
+  const c = parseCidr(text, { allowHostBits: true });
+  if (!c.ok) return () => false;
+  const { base, prefix } = c.value;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return (ip) => ((ipToInt(ip) & mask) >>> 0) === base;
 }
 
 /**
@@ -224,7 +248,7 @@ interface ChainIndex {
 const indexes = new WeakMap<Chain, ChainIndex>();
 
 function candidateRules(chain: Chain, dst: string): number[] {
-  if (chain.rules.length < 16) return chain.rules.map((_, i) => i);
+  if (chain.rules.length < 16) return allPositions(chain.rules.length);
   let idx = indexes.get(chain);
   if (!idx || idx.size !== chain.rules.length) {
     idx = { byDst: new Map(), generic: [], size: chain.rules.length };
@@ -243,6 +267,14 @@ function candidateRules(chain: Chain, dst: string): number[] {
   const specific = idx.byDst.get(dst);
   if (!specific) return idx.generic;
   return mergeSorted(specific, idx.generic);
+}
+
+const positions: number[][] = [];
+
+/** [0, 1, … n-1], shared: small chains are walked in full. */
+function allPositions(n: number): number[] {
+  for (let i = positions.length; i <= n; i++) positions.push(Array.from({ length: i }, (_, j) => j));
+  return positions[n];
 }
 
 function exactAddress(text: string): string | undefined {

@@ -162,10 +162,16 @@ export function renderTarget(target: Target): string {
   }
 }
 
-/** One rule as an `iptables-restore` line: `-A CHAIN terms… -j TARGET`. */
+const ruleTexts = new WeakMap<Rule, string>();
+
+/** One rule as an `iptables-restore` line: `-A CHAIN terms… -j TARGET` (memoised per rule). */
 export function renderRule(chain: string, rule: Rule): string {
-  const parts = [`-A ${chain}`, ...rule.terms.map(renderTerm), renderTarget(rule.target)];
-  return parts.join(' ');
+  let text = ruleTexts.get(rule);
+  if (text === undefined) {
+    text = [`-A ${chain}`, ...rule.terms.map(renderTerm), renderTarget(rule.target)].join(' ');
+    ruleTexts.set(rule, text);
+  }
+  return text;
 }
 
 /**

@@ -42,8 +42,19 @@ export function lookupRoute(ns: Netns, dst: string): Route | undefined {
   return undefined;
 }
 
-/** `ip route` text for one route, as iproute2 prints it. */
+const routeTexts = new WeakMap<Route, string>();
+
+/** `ip route` text for one route, as iproute2 prints it (memoised: routes are immutable once programmed). */
 export function formatRoute(r: Route): string {
+  let text = routeTexts.get(r);
+  if (text === undefined) {
+    text = renderRoute(r);
+    routeTexts.set(r, text);
+  }
+  return text;
+}
+
+function renderRoute(r: Route): string {
   const dst = r.dst.prefix === 0 ? 'default' : r.dst.prefix === 32 ? r.dst.text.slice(0, -3) : r.dst.text;
   const parts: string[] = r.type === 'unicast' ? [dst] : [r.type, dst];
   if (r.via) parts.push('via', r.via);

@@ -133,7 +133,7 @@ class Walk {
     const node = this.dp.node(nodeName)!;
     if (srcPod && !srcPod.hostNetwork) {
       const ns = node.pods.get(srcPod.key)!;
-      flow.packet.src = flow.packet.dst === '127.0.0.1' ? '127.0.0.1' : srcPod.ip;
+      flow.packet = { ...flow.packet, src: flow.packet.dst === '127.0.0.1' ? '127.0.0.1' : srcPod.ip };
       const who = from.container ? `container ${from.container} of pod ${srcPod.key}` : `pod ${srcPod.key}`;
       this.sendFrom(flow, node, ns, who);
     } else {
@@ -144,7 +144,7 @@ class Walk {
 
   /** A packet from outside the cluster arrives at a node's eth0 from the underlay router. */
   private fromOutside(flow: Flow, clientIP: string, to: ResolvedEndpoint): void {
-    flow.packet.src = clientIP;
+    flow.packet = { ...flow.packet, src: clientIP };
     const dst = flow.packet.dst;
     const direct = this.dp.nodeByIP.get(dst);
     let entry = direct;
@@ -172,7 +172,7 @@ class Walk {
     if (ns.kind === 'node') {
       // Host processes pass nat OUTPUT, where kube-proxy's KUBE-SERVICES catches Service IPs.
       const route = lookupRoute(ns, flow.packet.dst);
-      if (!flow.packet.src) flow.packet.src = route?.dev ? sourceAddressFor(ns, route.dev, flow.packet.dst, route) ?? node.node.ip : node.node.ip;
+      if (!flow.packet.src) flow.packet = { ...flow.packet, src: route?.dev ? sourceAddressFor(ns, route.dev, flow.packet.dst, route) ?? node.node.ip : node.node.ip };
       this.hop(flow, { node: node.node.name, netns: 'root', device: '-', stage: 'egress', action: 'sent', summary: `${who} sends ${describe(flow.packet)}` });
       for (const f of this.runHook(flow, node, 'nat', 'OUTPUT', { outIface: route?.dev })) this.ipOutput(f, node, ns, 'local');
       return;
@@ -188,7 +188,7 @@ class Walk {
     const nsLabel = ns.kind === 'node' ? 'root' : ns.pod!;
     if (isLocalAddress(ns, p.dst)) {
       // The kernel's local table wins over the main table: the packet never leaves the namespace.
-      if (!p.src) p.src = p.dst;
+      if (!p.src) flow.packet = { ...p, src: p.dst };
       const lo = deviceByName(ns, 'lo')!;
       this.hop(flow, { node: node.node.name, netns: nsLabel, device: 'lo', stage: 'routing', action: 'routed', summary: `${p.dst} is an address of this namespace (local table): looped back over lo`, decidedBy: { kind: 'route', text: `local ${p.dst} dev lo table local` } });
       if (ns.kind === 'pod') return this.podInput(flow, node, ns, lo);
@@ -209,7 +209,7 @@ class Walk {
     if (missingHere) this.notes.add(missingHere.text);
     const via = route.via ? ` via ${route.via}` : '';
     this.hop(flow, { node: node.node.name, netns: nsLabel, device: route.dev ?? '-', stage: 'routing', action: 'routed', summary: `${mode === 'forward' ? 'forwarding (net.ipv4.ip_forward=1), ' : ''}route lookup for ${p.dst}: ${formatRoute(route)} → out ${route.dev}${via}${missingHere ? ' (the default route: the specific route is missing)' : ''}`, decidedBy: routeDecision(route) });
-    if (!p.src) p.src = sourceAddressFor(ns, route.dev!, p.dst, route) ?? '';
+    if (!p.src) flow.packet = { ...p, src: sourceAddressFor(ns, route.dev!, p.dst, route) ?? '' };
     if (ns.kind === 'node') {
       const filtered = this.runHook(flow, node, 'filter', mode === 'forward' ? 'FORWARD' : 'OUTPUT', { inIface: inDev?.name, outIface: route.dev });
       for (const f of filtered) {
@@ -627,7 +627,7 @@ class Walk {
         const markText = !b.nat && b.packet.mark !== flow.mark ? `marked ${'0x' + b.packet.mark.toString(16)} for masquerade` : '';
         const summary = `${table} ${hook}: ${chainPath.join(' → ')}${natText ? `: ${natText}` : ''}${verdictText ? `: ${verdictText}` : ''}${markText ? `: ${markText}` : ''}${fan ? ` (probability ${b.probability.toFixed(4)})` : ''}`;
         const action = b.verdict === 'DROP' ? 'dropped' : b.verdict === 'REJECT' ? 'rejected' : b.nat ? natAction(b.nat.kind) : 'accepted';
-        this.hop(f, { node: node.node.name, netns: 'root', device: ifaces.inIface ?? ifaces.outIface ?? '-', stage: b.nat ? 'nat' : 'netfilter', action, summary, ...(last ? { decidedBy: { kind: 'rule', text: renderRule(last.chain, last.rule), ...src(last.rule.cause) } } : {}), details });
+        this.hop(f, { node: node.node.name, netns: 'root', device: (hook === 'POSTROUTING' || hook === 'OUTPUT' ? ifaces.outIface ?? ifaces.inIface : ifaces.inIface ?? ifaces.outIface) ?? '-', stage: b.nat ? 'nat' : 'netfilter', action, summary, ...(last ? { decidedBy: { kind: 'rule', text: renderRule(last.chain, last.rule), ...src(last.rule.cause) } } : {}), details });
       }
       if (b.verdict === 'DROP' || b.verdict === 'REJECT') {
         const comment = b.hits.map((h) => h.rule.terms.find((t) => t.m === 'comment')).filter(Boolean).pop();
@@ -641,12 +641,14 @@ class Walk {
 
   // ---- bookkeeping -------------------------------------------------------------------------
 
+  /** Records a hop. Packets are never mutated (every change makes a new one), so hops can share them. */
   private hop(flow: Flow, h: Omit<Hop, 'packet'>): void {
-    flow.hops.push({ ...h, packet: { ...flow.packet, encap: flow.packet.encap.map((e) => ({ ...e })) } });
+    (h as Hop).packet = flow.packet;
+    flow.hops.push(h as Hop);
   }
 
   private fork(flow: Flow, probability: number, label: string): Flow {
-    return { ...flow, probability: flow.probability * probability, label: flow.label ? `${flow.label} → ${label}` : label, hops: [...flow.hops], packet: { ...flow.packet } };
+    return { ...flow, probability: flow.probability * probability, label: flow.label ? `${flow.label} → ${label}` : label, hops: [...flow.hops] };
   }
 
   private end(flow: Flow, verdict: Verdict, reason: string): void {

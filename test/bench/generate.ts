@@ -1,0 +1,59 @@
+import { intToIp, ipToInt } from '../../src/core/common/ip';
+
+/**
+ * Generated clusters for the benchmarks: namespaces of teams, Deployments of 10 replicas with
+ * a Service each, labels drawn from a small realistic vocabulary (app, tier, team, version).
+ * Deterministic: the same size gives the same text.
+ */
+export interface GeneratedCluster {
+  pods: number;
+  nodes: number;
+  services: number;
+  files: { file: string; text: string }[];
+}
+
+const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
+const VERSIONS = ['v1', 'v2', 'v3'];
+
+export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number } = {}): GeneratedCluster {
+  const replicas = opts.replicas ?? 10;
+  const nodeCount = Math.max(2, Math.ceil(podCount / (opts.podsPerNode ?? 100)));
+  const namespaces = opts.namespaces ?? Math.max(1, Math.min(50, Math.round(podCount / 2000)));
+  const deployments = Math.ceil(podCount / replicas);
+  // One /16 gives 256 node /24s; larger clusters get a /12 (4,096 nodes).
+  const clusterCIDR = nodeCount > 250 ? '10.0.0.0/12' : '10.244.0.0/16';
+  const lines: string[] = [
+    'apiVersion: podpath.dev/v1alpha1',
+    'kind: Cluster',
+    'metadata: {name: bench}',
+    'spec:',
+    `  clusterCIDR: ${clusterCIDR}`,
+    '  serviceCIDR: 172.16.0.0/12',
+    '  cni: {plugin: flannel, backend: vxlan}',
+    '  kubeProxy: {mode: iptables}',
+    '  nodes:',
+  ];
+  for (let i = 0; i < nodeCount; i++) {
+    // All nodes on one L2 segment, 192.168.0.0/16, starting at .0.10.
+    lines.push(`    - {name: node-${i}, ip: ${intToIp(ipToInt('192.168.0.10') + i)}, subnet: 192.168.0.0/16}`);
+  }
+  const files = [{ file: 'cluster.yaml', text: lines.join('\n') + '\n' }];
+  const app: string[] = [];
+  let remaining = podCount;
+  for (let d = 0; d < deployments; d++) {
+    const ns = `team-${d % namespaces}`;
+    const tier = TIERS[d % TIERS.length];
+    const n = Math.min(replicas, remaining);
+    remaining -= n;
+    app.push(
+      '---', 'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: app-${d}, namespace: ${ns}}`, 'spec:', `  replicas: ${n}`,
+      `  selector: {matchLabels: {app: app-${d}}}`, '  template:',
+      `    metadata: {labels: {app: app-${d}, tier: ${tier}, team: team-${d % namespaces}, version: ${VERSIONS[d % VERSIONS.length]}}}`,
+      '    spec:', `      containers: [{name: main, image: example/app, ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]}]`,
+      '---', 'apiVersion: v1', 'kind: Service', `metadata: {name: app-${d}, namespace: ${ns}}`, 'spec:',
+      `  selector: {app: app-${d}}`, '  ports: [{name: http, port: 80, targetPort: http}]',
+    );
+  }
+  files.push({ file: 'apps.yaml', text: app.join('\n') + '\n' });
+  return { pods: podCount, nodes: nodeCount, services: deployments, files };
+}
