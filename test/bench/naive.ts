@@ -1,7 +1,7 @@
 import { Cluster, PodInfo } from '../../src/core/cluster/model';
 import { cidrContains } from '../../src/core/common/ip';
 import { Netns, Route } from '../../src/core/dataplane/model';
-import { Ruleset } from '../../src/core/dataplane/netfilter';
+import { Rule, Ruleset } from '../../src/core/dataplane/netfilter';
 
 /**
  * Naive reference implementations of the hot paths, written for clarity, so the benchmark can
@@ -33,11 +33,13 @@ export function naiveLookupRoute(ns: Netns, dst: string): Route | undefined {
 export function naiveServiceRule(rs: Ruleset, dst: string, port: number): number {
   const chain = rs.tables.get('nat')?.chains.get('KUBE-SERVICES');
   if (!chain) return -1;
-  return chain.rules.findIndex((r) => {
-    const d = r.terms.find((t) => t.m === 'dst');
-    const p = r.terms.find((t) => t.m === 'dport');
-    return d?.m === 'dst' && (d.cidr === dst || d.cidr === `${dst}/32`) && p?.m === 'dport' && p.port === port;
-  });
+  return chain.rules.findIndex((r) => naiveServiceRuleMatches(r, dst, port));
+}
+
+export function naiveServiceRuleMatches(r: Rule, dst: string, port: number): boolean {
+  const d = r.terms.find((t) => t.m === 'dst');
+  const p = r.terms.find((t) => t.m === 'dport');
+  return d?.m === 'dst' && (d.cidr === dst || d.cidr === `${dst}/32`) && p?.m === 'dport' && p.port === port;
 }
 
 export function samplePods(pods: PodInfo[], n: number): PodInfo[] {

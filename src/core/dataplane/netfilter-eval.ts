@@ -55,7 +55,24 @@ interface State {
   probability: number;
   packet: NfPacket;
   hits: RuleHit[];
-  nat?: NatChange;
+  nat: NatChange | undefined;
+}
+
+/**
+ * States are built with one constructor so they keep one hidden class: object spread on the
+ * hot path was most of the cost of a Service lookup.
+ */
+/** A packet copy with every field present, for the same reason. */
+function copyPacket(p: NfPacket, changes: Partial<NfPacket>): NfPacket {
+  return {
+    src: changes.src ?? p.src, dst: changes.dst ?? p.dst, proto: p.proto,
+    sport: changes.sport ?? p.sport, dport: changes.dport ?? p.dport,
+    inIface: p.inIface, outIface: p.outIface, mark: changes.mark ?? p.mark,
+  };
+}
+
+function state(probability: number, packet: NfPacket, hits: RuleHit[], nat: NatChange | undefined): State {
+  return { probability, packet, hits, nat };
 }
 
 /** `continue`: go on with the next rule; `return`: leave the current chain. */
@@ -67,7 +84,7 @@ const MAX_BRANCHES = 4096;
 /** Traverses one hook of one table (e.g. nat PREROUTING) starting at its built-in chain. */
 export function traverseHook(rs: Ruleset, table: TableName, hook: string, packet: NfPacket, ctx: NfContext): NfBranch[] {
   const chain = rs.tables.get(table)?.chains.get(hook);
-  const start: State = { probability: 1, packet: { ...packet }, hits: [] };
+  const start = state(1, copyPacket(packet, {}), [], undefined);
   if (!chain) return [{ probability: 1, verdict: 'ACCEPT', packet: start.packet, hits: [] }];
   const steps = walk(rs, table, chain, start, ctx, 0);
   return steps.map(({ state, end }) => ({
@@ -93,8 +110,10 @@ function walk(rs: Ruleset, table: TableName, chain: Chain, start: State, ctx: Nf
     for (const s of live) {
       const split = matchRule(rule, s.packet, ctx);
       if (split === 0) { next.push(s); continue; }
-      if (split < 1) next.push({ ...s, probability: s.probability * (1 - split) });
-      const taken: State = { ...s, probability: s.probability * split, hits: [...s.hits, { table, chain: chain.name, position: i + 1, rule }] };
+      if (split < 1) next.push(state(s.probability * (1 - split), s.packet, s.hits, s.nat));
+      const hits = s.hits.slice();
+      hits.push({ table, chain: chain.name, position: i + 1, rule });
+      const taken = state(s.probability * split, s.packet, hits, s.nat);
       for (const step of applyTarget(rs, table, rule, taken, ctx, depth)) {
         if (step.end === 'continue') next.push(step.state);
         else done.push(step);
@@ -115,27 +134,29 @@ function applyTarget(rs: Ruleset, table: TableName, rule: Rule, s: State, ctx: N
       const target = rs.tables.get(table)?.chains.get(t.chain);
       if (!target) return [{ state: s, end: 'continue' }];
       // A user chain that returns (or ends) continues the caller with its next rule.
-      return walk(rs, table, target, s, ctx, depth + 1).map((step) => (step.end === 'return' ? { ...step, end: 'continue' as const } : step));
+      const steps = walk(rs, table, target, s, ctx, depth + 1);
+      for (const step of steps) if (step.end === 'return') step.end = 'continue';
+      return steps;
     }
     case 'RETURN': return [{ state: s, end: 'return' }];
     case 'ACCEPT': case 'DROP': return [{ state: s, end: t.t }];
     case 'REJECT': return [{ state: s, end: 'REJECT' }];
     case 'MARK': {
       const mark = t.op === 'or' ? (s.packet.mark | t.value) >>> 0 : t.op === 'xor' ? (s.packet.mark ^ t.value) >>> 0 : ((s.packet.mark & ~(t.mask ?? 0xffffffff)) ^ t.value) >>> 0;
-      return [{ state: { ...s, packet: { ...s.packet, mark } }, end: 'continue' }];
+      return [{ state: state(s.probability, copyPacket(s.packet, { mark }), s.hits, s.nat), end: 'continue' }];
     }
     case 'DNAT': {
       const [ip, port] = splitHostPort(t.to, s.packet.dport);
-      return [{ state: { ...s, packet: { ...s.packet, dst: ip, dport: port }, nat: { kind: 'DNAT', to: t.to, hit } }, end: 'nat' }];
+      return [{ state: state(s.probability, copyPacket(s.packet, { dst: ip, dport: port }), s.hits, { kind: 'DNAT', to: t.to, hit }), end: 'nat' }];
     }
     case 'REDIRECT':
-      return [{ state: { ...s, packet: { ...s.packet, dport: t.toPorts }, nat: { kind: 'REDIRECT', to: String(t.toPorts), hit } }, end: 'nat' }];
+      return [{ state: state(s.probability, copyPacket(s.packet, { dport: t.toPorts }), s.hits, { kind: 'REDIRECT', to: String(t.toPorts), hit }), end: 'nat' }];
     case 'SNAT': {
       const [ip, port] = splitHostPort(t.to, s.packet.sport);
-      return [{ state: { ...s, packet: { ...s.packet, src: ip, sport: port }, nat: { kind: 'SNAT', to: t.to, hit } }, end: 'nat' }];
+      return [{ state: state(s.probability, copyPacket(s.packet, { src: ip, sport: port }), s.hits, { kind: 'SNAT', to: t.to, hit }), end: 'nat' }];
     }
     case 'MASQUERADE':
-      return [{ state: { ...s, nat: { kind: 'MASQUERADE', to: '', hit } }, end: 'nat' }];
+      return [{ state: state(s.probability, s.packet, s.hits, { kind: 'MASQUERADE', to: '', hit }), end: 'nat' }];
   }
 }
 
@@ -197,20 +218,25 @@ function addressMatcher(text: string): (ip: string) => boolean {
 
 /**
  * ipset membership. Members are written as ipset prints them: `10.96.0.10` (hash:ip),
- * `10.96.0.10,udp:53` (hash:ip,port), `10.244.0.0/16` (hash:net).
+ * `10.96.0.10,udp:53` (hash:ip,port), `10.244.1.5,tcp:80,10.244.1.5` (hash:ip,port,ip),
+ * `30080` (bitmap:port), `10.244.0.0/16` (hash:net). Flags name the packet field each part
+ * is taken from (`dst,dst`, `dst,dst,src` …).
  */
 function inIpset(name: string, flags: string, p: NfPacket, ctx: NfContext): boolean {
   const set = ctx.ipsets?.get(name);
   if (!set) return false;
-  const [addrDir, portDir] = flags.split(',');
-  const ip = addrDir === 'src' ? p.src : p.dst;
-  if (portDir) {
-    const port = portDir === 'src' ? p.sport : p.dport;
-    return set.has(`${ip},${p.proto}:${port}`);
+  const dirs = flags.split(',');
+  const ip = (dir: string) => (dir === 'src' ? p.src : p.dst);
+  const port = (dir: string) => (dir === 'src' ? p.sport : p.dport);
+  if (dirs.length === 1) {
+    const d = dirs[0];
+    if (set.has(ip(d)) || set.has(String(port(d)))) return true;
+    for (const member of set) if (member.includes('/') && inCidr(ip(d), member)) return true;
+    return false;
   }
-  if (set.has(ip)) return true;
-  for (const member of set) if (member.includes('/') && inCidr(ip, member)) return true;
-  return false;
+  let key = `${ip(dirs[0])},${p.proto}:${port(dirs[1])}`;
+  if (dirs.length >= 3) key += `,${ip(dirs[2])}`;
+  return set.has(key);
 }
 
 function ifaceMatches(iface: string, pattern: string): boolean {
@@ -247,7 +273,7 @@ interface ChainIndex {
 
 const indexes = new WeakMap<Chain, ChainIndex>();
 
-function candidateRules(chain: Chain, dst: string): number[] {
+export function candidateRules(chain: Chain, dst: string): number[] {
   if (chain.rules.length < 16) return allPositions(chain.rules.length);
   let idx = indexes.get(chain);
   if (!idx || idx.size !== chain.rules.length) {

@@ -23,7 +23,7 @@ export type MatchTerm =
   | { m: 'ctstate'; states: string[]; neg?: boolean }
   | { m: 'statistic'; probability: number }
   /** `-m recent`: session affinity. A new connection has no history, so `rcheck` never matches. */
-  | { m: 'recent'; name: string; mode: 'rcheck' | 'set'; seconds?: number; reap?: boolean; mask?: string }
+  | { m: 'recent'; name: string; mode: 'rcheck' | 'set'; seconds?: number; reap?: boolean; mask?: string; rsource?: boolean }
   /** `-m set --match-set NAME dst,dst` (ipset, used by ipvs mode). */
   | { m: 'set'; name: string; flags: string; neg?: boolean }
   /** `-m physdev --physdev-is-in` and friends, rendered only. */
@@ -138,7 +138,8 @@ export function renderTerm(term: MatchTerm): string {
       if (term.seconds !== undefined) parts.push(`--seconds ${term.seconds}`);
       if (term.reap) parts.push('--reap');
       if (term.mask) parts.push(`--mask ${term.mask}`);
-      parts.push('--rsource');
+      // kube-proxy writes no --rsource (it is the default); iptables-save would print it.
+      if (term.rsource) parts.push('--rsource');
       return parts.join(' ');
     }
     case 'set': return `-m set ${neg(term.neg)}--match-set ${term.name} ${term.flags}`;
@@ -164,14 +165,14 @@ export function renderTarget(target: Target): string {
 
 const ruleTexts = new WeakMap<Rule, string>();
 
-/** One rule as an `iptables-restore` line: `-A CHAIN terms… -j TARGET` (memoised per rule). */
+/** One rule as an `iptables-restore` line: `-A CHAIN terms… -j TARGET` (the rule part memoised). */
 export function renderRule(chain: string, rule: Rule): string {
   let text = ruleTexts.get(rule);
   if (text === undefined) {
-    text = [`-A ${chain}`, ...rule.terms.map(renderTerm), renderTarget(rule.target)].join(' ');
+    text = [...rule.terms.map(renderTerm), renderTarget(rule.target)].join(' ');
     ruleTexts.set(rule, text);
   }
-  return text;
+  return `-A ${chain} ${text}`;
 }
 
 /**

@@ -29,11 +29,42 @@ export function programKubeProxy(cluster: Cluster, node: NodeInfo): KubeProxyPro
         return { netfilter: p.netfilter, ipvs: [], userspace: p.userspace, findings: p.findings };
       }
       default:
-        return { netfilter: programIptables(cluster, node), ipvs: [], userspace: [], findings: [] };
+        return { netfilter: sharedIptables(cluster, node), ipvs: [], userspace: [], findings: [] };
     }
   } catch (e) {
     // A bug here must not take the whole analysis down: report it and leave the node unprogrammed.
-    const message = `kube-proxy rules for node ${node.name} could not be computed: ${(e as Error)?.message ?? String(e)}`;
-    return { netfilter: emptyRuleset(), ipvs: [], userspace: [], findings: [finding('internal-error', 'error', message, cluster.config.locator.range)] };
+    const message = `kube-proxy rules for node ${node?.name ?? '?'} could not be computed: ${(e as Error)?.message ?? String(e)}`;
+    return { netfilter: emptyRuleset(), ipvs: [], userspace: [], findings: [finding('internal-error', 'error', message, cluster?.config?.locator?.range)] };
   }
+}
+
+/**
+ * In iptables mode the rules differ between nodes only where a traffic policy is Local (those
+ * Services use this node's own endpoints). Nodes with the same local endpoints for such
+ * Services get one shared, read-only rule set: a 1,000-node cluster usually needs one.
+ */
+const iptablesByCluster = new WeakMap<Cluster, Map<string, Ruleset>>();
+
+function sharedIptables(cluster: Cluster, node: NodeInfo): Ruleset {
+  let cache = iptablesByCluster.get(cluster);
+  if (!cache) {
+    cache = new Map();
+    iptablesByCluster.set(cluster, cache);
+  }
+  const key = localitySignature(cluster, node);
+  let rs = cache.get(key);
+  if (!rs) {
+    rs = programIptables(cluster, node);
+    cache.set(key, rs);
+  }
+  return rs;
+}
+
+function localitySignature(cluster: Cluster, node: NodeInfo): string {
+  const parts: string[] = [];
+  for (const svc of cluster.services) {
+    if (svc.externalTrafficPolicy !== 'Local' && svc.internalTrafficPolicy !== 'Local') continue;
+    for (const port of svc.ports) for (const e of port.endpoints) if (e.node === node.name) parts.push(`${svc.key}#${port.index}@${e.ip}:${e.port}`);
+  }
+  return parts.join(',');
 }

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'child_process';
+import * as path from 'path';
+import { runCli } from '../../src/cli/main';
+import { REPO_ROOT } from '../support/analyze';
+
+const run = (...argv: string[]) => runCli(argv, REPO_ROOT);
+
+test('trace exits 0 when the packet is delivered and prints the numbered path', () => {
+  const r = run('trace', 'examples/seed-000', '--from', 'pod1', '--to', 'pod4');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^TCP default\/pod1 \(10\.1\.1\.2 on node1\) → default\/pod4 \(10\.1\.2\.3 on node2\), port 80/);
+  assert.match(r.stdout, / 8\. \[node1 · root netns · eth0\] underlay\/forwarded: leaves node1 on the wire/);
+  assert.match(r.stdout, /Verdict: DELIVERED/);
+});
+
+test('trace exits 1 when the packet is not delivered', () => {
+  const r = run('trace', 'examples/seed-000', '--from', '203.0.113.5', '--to', 'pod4');
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /Verdict: NO-ROUTE/);
+});
+
+test('trace exits 2 on usage errors and unknown endpoints, with a message on stderr', () => {
+  assert.equal(run('trace', 'examples/seed-000', '--from', 'pod1').code, 2);
+  const unknown = run('trace', 'examples/seed-000', '--from', 'pod1', '--to', 'nosuchpod');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--to: nothing is called "nosuchpod"/);
+  assert.equal(run('trace', 'examples/seed-000', '--from', 'pod1', '--to', 'pod2', '--port', '70000').code, 2);
+  assert.equal(run('trace', 'no/such/folder', '--from', 'a', '--to', 'b').code, 2);
+  assert.equal(run('frobnicate').code, 2);
+});
+
+test('trace --format json is the Trace type, and byte-for-byte stable', () => {
+  const a = run('trace', 'examples/flannel-vxlan', '--from', 'client', '--to', 'service:web', '--format', 'json');
+  const b = run('trace', 'examples/flannel-vxlan', '--from', 'client', '--to', 'service:web', '--format', 'json');
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(a.stdout, b.stdout);
+  const t = JSON.parse(a.stdout);
+  assert.equal(t.version, 1);
+  assert.deepEqual(Object.keys(t), ['version', 'from', 'to', 'packet', 'hops', 'branches', 'verdict', 'reason', 'notes']);
+  assert.equal(t.branches.length, 2);
+  for (const b2 of t.branches) assert.equal(b2.probability, 0.5);
+  const dnat = t.branches[0].hops.find((h: { action: string }) => h.action === 'dnat');
+  assert.equal(dnat.decidedBy.kind, 'rule');
+  assert.match(dnat.decidedBy.text, /^-A KUBE-SEP-[A-Z2-7]{16} .* -j DNAT --to-destination 10\.244\.\d+\.\d+:8080$/);
+  assert.equal(dnat.decidedBy.source.file, 'examples/flannel-vxlan/app.yaml');
+});
+
+test('dataplane prints routes, neighbours and iptables-save per node', () => {
+  const r = run('dataplane', 'examples/flannel-vxlan', '--node', 'node-1', '--routes');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^10\.244\.2\.0\/24 via 10\.244\.2\.0 dev flannel\.1 onlink$/m);
+  assert.match(r.stdout, /^default via 192\.168\.1\.1 dev eth0 proto static$/m);
+  assert.doesNotMatch(r.stdout, /\*nat/, '--routes alone prints no iptables');
+  const ipt = run('dataplane', 'examples/flannel-vxlan', '--node', 'node-1', '--iptables');
+  assert.match(ipt.stdout, /^\*nat$/m);
+  assert.match(ipt.stdout, /^-A KUBE-SERVICES -m comment --comment "default\/web:http cluster IP" -m tcp -p tcp -d \S+ --dport 80 -j KUBE-SVC-/m);
+  assert.match(ipt.stdout, /^-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000$/m);
+  const dev = run('dataplane', 'examples/flannel-vxlan', '--node', 'node-2', '--devices');
+  assert.match(dev.stdout, /flannel\.1: .*mtu 1450/);
+  assert.match(dev.stdout, /vxlan id 1 local 192\.168\.1\.11 dev eth0 dstport 8472 nolearning/);
+  assert.equal(run('dataplane', 'examples/flannel-vxlan', '--node', 'nope').code, 2);
+});
+
+test('pods lists name, namespace, node, IP and veth', () => {
+  const r = run('pods', 'examples/seed-000');
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^default +pod1 +node1 +10\.1\.1\.2 +veth[0-9a-f]{8} +Pod\/pod1$/m);
+  const json = JSON.parse(run('pods', 'examples/seed-003', '--format', 'json').stdout);
+  assert.equal(json.length, 3);
+  assert.deepEqual(json.map((p: { owner: string }) => p.owner), ['ReplicationController/frontend', 'ReplicationController/frontend', 'ReplicationController/frontend']);
+});
+
+test('check prints findings with file:line:column and exits 1 on errors', () => {
+  const ok = run('check', 'examples/seed-000');
+  assert.equal(ok.code, 0);
+  assert.match(ok.stdout, /0 error\(s\)/);
+  const bad = runCli(['check', 'test/fixtures/cli/bad.yaml'], REPO_ROOT);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /^test\/fixtures\/cli\/bad\.yaml:9:19: error invalid-cidr: /m);
+});
+
+test('the podpath binary runs (compiled or bundled) and sets its exit code', () => {
+  const bin = path.join(REPO_ROOT, 'bin', 'podpath.js');
+  const out = execFileSync(process.execPath, [bin, 'trace', 'examples/seed-000', '--from', 'pod1', '--to', 'pod2'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.match(out, /Verdict: DELIVERED/);
+  const failed = spawnSync(process.execPath, [bin, 'trace', 'examples/seed-000', '--from', '203.0.113.5', '--to', 'pod4'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(failed.status, 1);
+});
