@@ -561,17 +561,15 @@ class Walk {
   private checkEgress(flow: Flow, node: NodeDataplane): boolean {
     if (flow.egressChecked || !flow.srcPod) return true;
     flow.egressChecked = true;
-    const peerPod = this.cluster.podsByIP.get(flow.packet.dst);
-    return this.applyPolicy(flow, node, flow.srcPod, 'egress', flow.packet.dst, peerPod);
+    return this.applyPolicy(flow, node, flow.srcPod, 'egress', flow.packet.dst);
   }
 
   private checkIngress(flow: Flow, node: NodeDataplane, pod: PodInfo): boolean {
-    const peerPod = this.cluster.podsByIP.get(flow.packet.src);
-    return this.applyPolicy(flow, node, pod, 'ingress', flow.packet.src, peerPod);
+    return this.applyPolicy(flow, node, pod, 'ingress', flow.packet.src);
   }
 
-  private applyPolicy(flow: Flow, node: NodeDataplane, pod: PodInfo, direction: 'ingress' | 'egress', peerIP: string, peerPod?: PodInfo): boolean {
-    const d = checkPolicy(this.cluster, { direction, pod, peerIP, ...(peerPod ? { peerPod } : {}), protocol: flow.packet.protocol, port: flow.packet.dport });
+  private applyPolicy(flow: Flow, node: NodeDataplane, pod: PodInfo, direction: 'ingress' | 'egress', peerIP: string): boolean {
+    const d = checkPolicy(this.cluster, { direction, pod, peerIP, protocol: flow.packet.protocol, port: flow.packet.dport });
     const namespacePolicies = this.cluster.policies.some((p) => p.meta.namespace === pod.namespace);
     if (!d.isolated && !namespacePolicies) return true;
     // Enforcing plugins hook policy on the pod's host-side interface (Calico's cali-fw/cali-tw chains).
