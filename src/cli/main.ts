@@ -4,6 +4,14 @@ import { formatDataplaneText, DataplaneSections, ALL_SECTIONS } from '../core/fo
 import { formatTraceText } from '../core/format/trace-text';
 import { tracePacket } from '../core/forward/engine';
 import { L4Protocol } from '../core/forward/trace';
+import { computeConnlist, diffConnlists, formatConnlist, formatLine, ConnlistFormat } from '../core/policy/connlist';
+import { computeReachability } from '../core/policy/reachability';
+import { formatMatrix } from '../core/policy/matrix';
+import { evaluateDirection, peerFor } from '../core/policy/evaluate';
+import { formatDirection } from '../core/format/explain-text';
+import { resolveEndpoint, defaultPort } from '../core/forward/resolve';
+import { PodInfo } from '../core/cluster/model';
+import { Protocol } from '../core/manifest/types';
 import { parseArgs } from './args';
 import { readSources } from './files';
 
@@ -25,6 +33,10 @@ Usage:
   podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…>
+  podpath connlist <paths…> [--format txt|json|csv|md|dot]
+  podpath matrix <paths…> [--namespaces a,b] [--port N] [--protocol tcp|udp|sctp]
+  podpath explain <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp]
+  podpath diff <before> <after> [--format txt|json]
 
 A and B: ns/pod, ns/pod/container, a Service (ns/name or ClusterIP[:port]), a workload
 (deployment:ns/name …), a node name, a node IP (NodePort), or any IPv4 address outside the cluster.
@@ -41,6 +53,10 @@ export function runCli(argv: string[], cwd = process.cwd()): CliResult {
       case 'dataplane': return dataplaneCommand(rest, cwd);
       case 'pods': return podsCommand(rest, cwd);
       case 'check': return checkCommand(rest, cwd);
+      case 'connlist': return connlistCommand(rest, cwd);
+      case 'matrix': return matrixCommand(rest, cwd);
+      case 'explain': return explainCommand(rest, cwd);
+      case 'diff': return diffCommand(rest, cwd);
       case undefined: case 'help': case '--help': case '-h':
         return { code: command ? EXIT_OK : EXIT_USAGE, stdout: USAGE, stderr: '' };
       default:
@@ -139,4 +155,123 @@ export function main(argv = process.argv.slice(2)): void {
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   process.exitCode = r.code;
+}
+
+function protocolOption(args: ReturnType<typeof parseArgs>): Protocol | undefined | Error {
+  const text = args.options.get('protocol');
+  if (text === undefined) return undefined;
+  const p = text.toUpperCase();
+  return p === 'TCP' || p === 'UDP' || p === 'SCTP' ? p : new Error('--protocol must be tcp, udp or sctp');
+}
+
+function portOption(args: ReturnType<typeof parseArgs>): number | undefined | Error {
+  const text = args.options.get('port');
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : new Error(`--port ${text} is not a port number (1–65535)`);
+}
+
+function connlistCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, []);
+  const format = (args.options.get('format') ?? 'txt') as ConnlistFormat;
+  if (!['txt', 'json', 'csv', 'md', 'dot'].includes(format)) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath connlist: --format must be txt, json, csv, md or dot\n' };
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const lines = computeConnlist(computeReachability(analysis!.cluster));
+  return { code: EXIT_OK, stdout: formatConnlist(lines, format), stderr: findingsSummary(analysis!) + enforcementNote(analysis!) };
+}
+
+function enforcementNote(a: Analysis): string {
+  const c = a.cluster;
+  if (c.policies.length === 0 || c.config.policyEnforced) return '';
+  return `note: ${c.config.plugin} does not enforce NetworkPolicy (networkPolicy: ${c.config.policyMode}); this is what the policies say, not what the cluster does\n`;
+}
+
+function matrixCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, []);
+  const protocol = protocolOption(args);
+  const port = portOption(args);
+  if (protocol instanceof Error || port instanceof Error) return { code: EXIT_USAGE, stdout: '', stderr: `podpath matrix: ${(protocol instanceof Error ? protocol : port as Error).message}\n` };
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const wanted = args.options.get('namespaces')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const pods = analysis!.cluster.pods.filter((p) => !wanted || wanted.includes(p.namespace)).sort((a, b) => (a.key < b.key ? -1 : 1));
+  const reach = computeReachability(analysis!.cluster);
+  const out = formatMatrix(reach, pods, protocol ?? 'TCP', port ?? 80);
+  return { code: EXIT_OK, stdout: out, stderr: findingsSummary(analysis!) + enforcementNote(analysis!) };
+}
+
+function explainCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, []);
+  const from = args.options.get('from');
+  const to = args.options.get('to');
+  const protocolArg = protocolOption(args);
+  const portArg = portOption(args);
+  if (!from || !to) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath explain: --from and --to are required\n' };
+  if (protocolArg instanceof Error || portArg instanceof Error) return { code: EXIT_USAGE, stdout: '', stderr: `podpath explain: ${(protocolArg instanceof Error ? protocolArg : portArg as Error).message}\n` };
+  const { analysis, error } = load(args.positionals, cwd);
+  if (error) return error;
+  const cluster = analysis!.cluster;
+  const src = resolveEndpoint(cluster, from);
+  const dst = resolveEndpoint(cluster, to);
+  if (!src.ok) return { code: EXIT_USAGE, stdout: '', stderr: `podpath explain: --from: ${src.error}\n` };
+  if (!dst.ok) return { code: EXIT_USAGE, stdout: '', stderr: `podpath explain: --to: ${dst.error}\n` };
+  const srcPod = src.endpoint.pod ?? src.endpoint.replicas?.[0];
+  const srcIP = srcPod?.ip ?? src.endpoint.ip;
+  // A Service is judged after DNAT: each backend pod with its targetPort.
+  const targets: { pod?: PodInfo; ip: string; port: number; protocol: Protocol; via?: string }[] = [];
+  const d = dst.endpoint;
+  if (d.service) {
+    const sp = d.service.ports.find((p) => portArg === undefined || p.port === portArg) ?? d.service.ports[0];
+    for (const e of sp?.endpoints ?? []) targets.push({ pod: e.pod ? cluster.podsByKey.get(e.pod) : undefined, ip: e.ip, port: e.port, protocol: sp.protocol, via: `${d.service.key}:${sp.port} → ${e.ip}:${e.port}` });
+    if (targets.length === 0) return { code: EXIT_NOT_DELIVERED, stdout: `Service ${d.service.key} has no endpoints: nothing to explain\n`, stderr: '' };
+  } else {
+    const pods = d.replicas ?? (d.pod ? [d.pod] : []);
+    const dflt = defaultPort(d);
+    const port = portArg ?? dflt.port;
+    const protocol = protocolArg ?? ((dflt.protocol?.toUpperCase() as Protocol | undefined) ?? 'TCP');
+    if (pods.length) for (const p of pods) targets.push({ pod: p, ip: p.ip, port, protocol });
+    else targets.push({ ip: d.ip, port, protocol });
+  }
+  const out: string[] = [];
+  let allAllowed = true;
+  for (const t of targets) {
+    const protocol = protocolArg ?? t.protocol;
+    out.push(`${protocol} ${from} (${srcIP}) → ${t.pod?.key ?? t.ip} (${t.ip}) port ${t.port}${t.via ? `  [${t.via}]` : ''}`);
+    let allowed = true;
+    if (srcPod && !srcPod.hostNetwork) {
+      const e = evaluateDirection(cluster, 'egress', srcPod, peerFor(cluster, t.ip), protocol, t.port);
+      out.push(...formatDirection(e).map((l) => '  ' + l));
+      allowed &&= e.allowed;
+    } else {
+      out.push(`  egress: ${from} is not a pod; NetworkPolicy does not apply to it`);
+    }
+    if (t.pod && !t.pod.hostNetwork) {
+      const i = evaluateDirection(cluster, 'ingress', t.pod, peerFor(cluster, srcIP), protocol, t.port);
+      out.push(...formatDirection(i).map((l) => '  ' + l));
+      allowed &&= i.allowed;
+    } else {
+      out.push(`  ingress: ${t.ip} is not a pod; NetworkPolicy does not apply to it`);
+    }
+    out.push(`  Verdict: ${allowed ? 'ALLOWED' : 'DENIED'}`, '');
+    allAllowed &&= allowed;
+  }
+  const note = enforcementNote(analysis!);
+  return { code: allAllowed ? EXIT_OK : EXIT_NOT_DELIVERED, stdout: out.join('\n') + (note ? note.replace(/^note: /, 'Note: ') : ''), stderr: findingsSummary(analysis!) };
+}
+
+function diffCommand(argv: string[], cwd: string): CliResult {
+  const args = parseArgs(argv, []);
+  if (args.positionals.length !== 2) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath diff: name exactly two paths: <before> <after>\n' };
+  const format = args.options.get('format') ?? 'txt';
+  if (format !== 'txt' && format !== 'json') return { code: EXIT_USAGE, stdout: '', stderr: 'podpath diff: --format must be txt or json\n' };
+  const before = load([args.positionals[0]], cwd);
+  if (before.error) return before.error;
+  const after = load([args.positionals[1]], cwd);
+  if (after.error) return after.error;
+  const d = diffConnlists(computeConnlist(computeReachability(before.analysis!.cluster)), computeConnlist(computeReachability(after.analysis!.cluster)));
+  const stdout = format === 'json'
+    ? JSON.stringify({ added: d.added.map((l) => ({ src: l.src, dst: l.dst, conn: l.conns.toString() })), removed: d.removed.map((l) => ({ src: l.src, dst: l.dst, conn: l.conns.toString() })) }, null, 2) + '\n'
+    : [...d.removed.map((l) => `- ${formatLine(l)}`), ...d.added.map((l) => `+ ${formatLine(l)}`)].join('\n') + (d.added.length + d.removed.length ? '\n' : '');
+  return { code: d.added.length + d.removed.length ? EXIT_NOT_DELIVERED : EXIT_OK, stdout, stderr: '' };
 }

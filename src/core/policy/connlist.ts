@@ -1,0 +1,120 @@
+import { PodInfo } from '../cluster/model';
+import { intToIp } from '../common/ip';
+import { ConnSet } from './connset';
+import { Reachability } from './reachability';
+
+/**
+ * The connectivity list: one line per allowed pair of peers, in the `src => dst : conns` form of
+ * existing policy analyzers so outputs can be diffed against theirs. Peers are workloads as
+ * written in YAML (`ns/name[Deployment]`; a Pod with ownerReferences under its owner) and
+ * external address ranges (`a.b.c.d-e.f.g.h[External]`).
+ */
+export interface ConnLine {
+  src: string;
+  dst: string;
+  conns: ConnSet;
+}
+
+interface Workload {
+  name: string;
+  /** The replica whose labels and ports speak for the workload (first by name). */
+  pod: PodInfo;
+}
+
+export function workloadName(pod: PodInfo): string {
+  return `${pod.owner.namespace}/${pod.owner.name}[${pod.owner.kind}]`;
+}
+
+function workloads(reach: Reachability): Workload[] {
+  const byName = new Map<string, Workload>();
+  for (const pod of [...reach.cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    const name = workloadName(pod);
+    if (!byName.has(name)) byName.set(name, { name, pod });
+  }
+  return [...byName.values()];
+}
+
+export function rangeName(first: number, last: number): string {
+  return `${intToIp(first)}-${intToIp(last)}[External]`;
+}
+
+export function computeConnlist(reach: Reachability): ConnLine[] {
+  const ws = workloads(reach);
+  const lines: ConnLine[] = [];
+  for (const src of ws) {
+    for (const dst of ws) {
+      if (src.name === dst.name) continue;
+      const conns = reach.allowed(src.pod, dst.pod);
+      if (!conns.isEmpty()) lines.push({ src: src.name, dst: dst.name, conns });
+    }
+  }
+  // External ranges: every address in one atom is treated alike; adjacent atoms that are
+  // treated alike towards a workload are merged into one range.
+  const atoms = reach.externalAtoms();
+  for (const w of ws) {
+    const inbound = atoms.map(([first]) => reach.fromAddress(intToIp(first), w.pod));
+    const outbound = atoms.map(([first]) => reach.toAddress(w.pod, intToIp(first)));
+    for (const [first, last, conns] of mergeRanges(atoms, inbound)) lines.push({ src: rangeName(first, last), dst: w.name, conns });
+    for (const [first, last, conns] of mergeRanges(atoms, outbound)) lines.push({ src: w.name, dst: rangeName(first, last), conns });
+  }
+  return lines.sort(compareLines);
+}
+
+function mergeRanges(atoms: [number, number][], conns: ConnSet[]): [number, number, ConnSet][] {
+  const out: [number, number, ConnSet][] = [];
+  atoms.forEach(([first, last], i) => {
+    const c = conns[i];
+    if (c.isEmpty()) return;
+    const prev = out[out.length - 1];
+    if (prev && prev[1] + 1 === first && prev[2].equals(c)) prev[1] = last;
+    else out.push([first, last, c]);
+  });
+  return out;
+}
+
+function compareLines(a: ConnLine, b: ConnLine): number {
+  const x = formatLine(a), y = formatLine(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function formatLine(l: ConnLine): string {
+  return `${l.src} => ${l.dst} : ${l.conns.toString()}`;
+}
+
+export type ConnlistFormat = 'txt' | 'json' | 'csv' | 'md' | 'dot';
+
+export function formatConnlist(lines: ConnLine[], format: ConnlistFormat): string {
+  switch (format) {
+    case 'txt':
+      return lines.map(formatLine).join('\n') + (lines.length ? '\n' : '');
+    case 'json':
+      return JSON.stringify(lines.map((l) => ({ src: l.src, dst: l.dst, conn: l.conns.toString() })), null, 2) + '\n';
+    case 'csv':
+      return ['src,dst,conn', ...lines.map((l) => [l.src, l.dst, l.conns.toString()].map(csvCell).join(','))].join('\n') + '\n';
+    case 'md':
+      return ['| src | dst | conn |', '|-----|-----|------|', ...lines.map((l) => `| ${l.src} | ${l.dst} | ${l.conns.toString()} |`)].join('\n') + '\n';
+    case 'dot': {
+      const nodes = [...new Set(lines.flatMap((l) => [l.src, l.dst]))].sort();
+      const id = new Map(nodes.map((n, i) => [n, `n${i}`]));
+      return [
+        'digraph connlist {',
+        '  rankdir=LR;',
+        ...nodes.map((n) => `  ${id.get(n)} [label=${JSON.stringify(n)}${n.endsWith('[External]') ? ' shape=box style=dashed' : ''}];`),
+        ...lines.map((l) => `  ${id.get(l.src)} -> ${id.get(l.dst)} [label=${JSON.stringify(l.conns.toString())}];`),
+        '}',
+      ].join('\n') + '\n';
+    }
+  }
+}
+
+function csvCell(v: string): string {
+  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** Flows added and removed between two connlists (a changed connection set is one of each). */
+export function diffConnlists(before: ConnLine[], after: ConnLine[]): { added: ConnLine[]; removed: ConnLine[] } {
+  const key = (l: ConnLine) => formatLine(l);
+  const b = new Set(before.map(key));
+  const a = new Set(after.map(key));
+  return { added: after.filter((l) => !b.has(key(l))), removed: before.filter((l) => !a.has(key(l))) };
+}
