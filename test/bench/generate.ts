@@ -15,7 +15,7 @@ export interface GeneratedCluster {
 const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
 const VERSIONS = ['v1', 'v2', 'v3'];
 
-export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number } = {}): GeneratedCluster {
+export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; plugin?: string } = {}): GeneratedCluster {
   const replicas = opts.replicas ?? 10;
   const nodeCount = Math.max(2, Math.ceil(podCount / (opts.podsPerNode ?? 100)));
   const namespaces = opts.namespaces ?? Math.max(1, Math.min(50, Math.round(podCount / 2000)));
@@ -29,7 +29,7 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
     'spec:',
     `  clusterCIDR: ${clusterCIDR}`,
     '  serviceCIDR: 172.16.0.0/12',
-    '  cni: {plugin: flannel, backend: vxlan}',
+    `  cni: {plugin: ${opts.plugin ?? 'flannel'}, backend: ${opts.plugin === 'calico' ? 'ipip' : 'vxlan'}}`,
     '  kubeProxy: {mode: iptables}',
     '  nodes:',
   ];
@@ -55,5 +55,35 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
     );
   }
   files.push({ file: 'apps.yaml', text: app.join('\n') + '\n' });
+  if (opts.policies) files.push({ file: 'policies.yaml', text: generatePolicies(opts.policies, deployments, namespaces) });
   return { pods: podCount, nodes: nodeCount, services: deployments, files };
+}
+
+/**
+ * NetworkPolicies in the shapes seen in real clusters: a default deny per namespace, then per
+ * workload an allow-list of callers (by tier, by app in a neighbouring namespace) on its http
+ * port; every fifth also restricts egress to DNS and its backend; every tenth admits an
+ * external range with an except.
+ */
+export function generatePolicies(count: number, deployments: number, namespaces: number): string {
+  const out: string[] = [];
+  const np = (ns: string, name: string, body: string[]) => out.push('---', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', `metadata: {name: ${name}, namespace: ${ns}}`, 'spec:', ...body.map((l) => `  ${l}`));
+  let made = 0;
+  for (let n = 0; n < namespaces && made < count; n++, made++) np(`team-${n}`, 'default-deny', ['podSelector: {}', 'policyTypes: [Ingress]']);
+  for (let d = 0; made < count; d = (d + 1) % deployments, made++) {
+    const ns = `team-${d % namespaces}`;
+    const body = [
+      `podSelector: {matchLabels: {app: app-${d}}}`,
+      'ingress:',
+      `  - from: [{podSelector: {matchExpressions: [{key: tier, operator: In, values: [web, api]}]}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: team-${(d + 1) % namespaces}}}, podSelector: {matchLabels: {app: app-${(d + deployments - 1) % deployments}}}}]`,
+      '    ports: [{port: http}]',
+    ];
+    if (d % 10 === 0) body.push('  - from: [{ipBlock: {cidr: 203.0.113.0/24, except: [203.0.113.128/28]}}]', '    ports: [{protocol: TCP, port: 8080}]');
+    if (d % 5 === 0) {
+      body.unshift('policyTypes: [Ingress, Egress]');
+      body.push('egress:', '  - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]', `  - to: [{podSelector: {matchLabels: {app: app-${(d + 1) % deployments}}}}]`, '    ports: [{port: 8080}]');
+    }
+    np(ns, `allow-app-${d}-${made}`, body);
+  }
+  return out.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 import { Cluster, PodInfo } from '../../src/core/cluster/model';
 import { LabelSelector, NetworkPolicyManifest, Protocol } from '../../src/core/manifest/types';
+import { ConnSet } from '../../src/core/policy/connset';
 
 /**
  * The naive reference evaluator: NetworkPolicy straight from the API reference, one pair and
@@ -72,4 +73,40 @@ export function naiveAllowed(cluster: Cluster, src: PodInfo, dst: PodInfo, proto
   const egress = src.hostNetwork || directionAllows(cluster, 'Egress', src, dst.ip, dst.hostNetwork ? undefined : dst, protocol, port);
   const ingress = dst.hostNetwork || directionAllows(cluster, 'Ingress', dst, src.ip, src.hostNetwork ? undefined : src, protocol, port);
   return egress && ingress;
+}
+
+/**
+ * Every connection allowed from `src` to `dst`, the naive way: probe each protocol over every
+ * port boundary any policy mentions (ports between two boundaries behave alike), pair by pair.
+ */
+export function naiveConnSet(cluster: Cluster, src: PodInfo, dst: PodInfo, boundaries: number[]): ConnSet {
+  let out = ConnSet.NONE;
+  for (const protocol of ['TCP', 'UDP', 'SCTP'] as Protocol[]) {
+    for (let i = 0; i < boundaries.length; i++) {
+      const lo = boundaries[i];
+      const hi = i + 1 < boundaries.length ? boundaries[i + 1] - 1 : 65535;
+      if (naiveAllowed(cluster, src, dst, protocol, lo)) out = out.union(ConnSet.of(protocol, lo, hi));
+    }
+  }
+  return out;
+}
+
+/** The ports where a policy rule's port set may change: 1, each port, each end of a range + 1, each named port's number. */
+export function portBoundaries(cluster: Cluster): number[] {
+  const b = new Set<number>([1]);
+  for (const p of cluster.policies) {
+    for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+      for (const port of r.ports ?? []) {
+        if (typeof port.port === 'number') {
+          b.add(port.port);
+          if ((port.endPort ?? port.port) < 65535) b.add((port.endPort ?? port.port) + 1);
+        }
+      }
+    }
+  }
+  for (const pod of cluster.pods) for (const cp of pod.ports) {
+    b.add(cp.containerPort);
+    if (cp.containerPort < 65535) b.add(cp.containerPort + 1);
+  }
+  return [...b].sort((x, y) => x - y);
 }

@@ -126,3 +126,19 @@ test('the class-based reachability engine agrees with the naive reference on 2,0
   }
   assert.ok(pairs > 100000, `enough probes (${pairs})`);
 });
+
+test('all-pairs counts (reached by / reaches) equal counting every pair of pods, on 500 random clusters', () => {
+  for (let seed = 5001; seed <= 5500; seed++) {
+    const a = analyzeYaml(...randomCluster(seed));
+    const reach = computeReachability(a.cluster);
+    const { reachedBy, reaches } = reach.counts();
+    const pods = a.cluster.pods;
+    for (const c of reach.classes) {
+      const rep = c.representative;
+      const expectedBy = pods.filter((s) => s.key !== rep.key && !reach.allowed(s, rep).isEmpty()).length;
+      const expectedTo = pods.filter((d) => d.key !== rep.key && !reach.allowed(rep, d).isEmpty()).length;
+      assert.equal(reachedBy[c.id], expectedBy, `seed ${seed}: reachedBy of ${rep.key}`);
+      assert.equal(reaches[c.id], expectedTo, `seed ${seed}: reaches of ${rep.key}`);
+    }
+  }
+});

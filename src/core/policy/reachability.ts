@@ -1,6 +1,6 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { isEmptySelector, matchesSelector } from '../cluster/labels';
-import { Cidr, cidrContains } from '../common/ip';
+import { Cidr, cidrContains, ipToInt } from '../common/ip';
 import { LabelSelector } from '../manifest/types';
 import { ConnSet } from './connset';
 import { allowedConns, peerFor, policiesOf } from './evaluate';
@@ -29,6 +29,12 @@ export interface Reachability {
   toAddress(src: PodInfo, ip: string): ConnSet;
   /** The IPv4 space cut at every ipBlock boundary, as [first, last] address ranges. */
   externalAtoms(): [number, number][];
+  /**
+   * For every class, how many pods can open any connection to one of its pods (`reachedBy`)
+   * and how many it can reach (`reaches`), a pod never counting itself — the all-pairs answer,
+   * computed without visiting every pair.
+   */
+  counts(): { reachedBy: Float64Array; reaches: Float64Array };
 }
 
 export interface PeerClass {
@@ -60,11 +66,12 @@ export function computeReachability(cluster: Cluster): Reachability {
   const policies = policiesOf(cluster);
   const { classes, classOf, blocks, inBlock } = buildClasses(cluster, policies);
   const byNamespace = new Map<string, PeerClass[]>();
-  for (const c of classes) if (!c.hostNetwork) byNamespace.set(c.namespace, [...(byNamespace.get(c.namespace) ?? []), c]);
+  for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
+  const labelIndex = new ClassLabelIndex(classes);
 
   // Which classes each policy selects: only classes of its own namespace are candidates.
   for (const p of policies) {
-    for (const c of byNamespace.get(p.namespace) ?? []) {
+    for (const c of labelIndex.candidates(p.namespace, p.podSelector, byNamespace)) {
       if (!matchesSelector(c.representative.labels, p.podSelector)) continue;
       if (p.affectsIngress) c.ingressPolicies.push(p);
       if (p.affectsEgress) c.egressPolicies.push(p);
@@ -87,7 +94,7 @@ export function computeReachability(cluster: Cluster): Reachability {
     const key = `${ns}\u0000${JSON.stringify(sel)}`;
     let r = classMemo.get(key);
     if (!r) {
-      r = (byNamespace.get(ns) ?? []).filter((c) => matchesSelector(c.representative.labels, sel));
+      r = labelIndex.candidates(ns, sel, byNamespace).filter((c) => matchesSelector(c.representative.labels, sel));
       classMemo.set(key, r);
     }
     return r;
@@ -147,32 +154,35 @@ export function computeReachability(cluster: Cluster): Reachability {
     return c;
   };
 
-  function collect<T>(idx: PeerIndex<T>, peer: PeerClass | undefined, ip: string, each: (v: T) => void): void {
-    for (const v of idx.any) each(v);
+  /** Union of what an index admits from a peer class (or, with no class, from an address). */
+  function admitted<T>(idx: PeerIndex<T>, peer: PeerClass | undefined, ip: string, value: (v: T) => ConnSet): ConnSet {
+    let out = ConnSet.NONE;
+    for (const v of idx.any) out = out.union(value(v));
     if (peer) {
-      for (const v of idx.anyPod) each(v);
-      for (const v of idx.byNamespace.get(peer.namespace) ?? []) each(v);
-      for (const v of idx.byClass.get(peer.id) ?? []) each(v);
-      for (const { block, value } of idx.ipBlocks) if (inBlock(peer.representative, block)) each(value);
+      for (const v of idx.anyPod) out = out.union(value(v));
+      const ns = idx.byNamespace.get(peer.namespace);
+      if (ns) for (const v of ns) out = out.union(value(v));
+      const cl = idx.byClass.get(peer.id);
+      if (cl) for (const v of cl) out = out.union(value(v));
+      for (const b of idx.ipBlocks) if (inBlock(peer.representative, b.block)) out = out.union(value(b.value));
     } else {
-      for (const { block, value } of idx.ipBlocks) if (blockHas(blocks[block], ip)) each(value);
+      for (const b of idx.ipBlocks) if (blockHas(blocks[b.block], ip)) out = out.union(value(b.value));
     }
+    return out;
   }
+
+  const identity = (c: ConnSet) => c;
 
   function ingressFrom(dst: PeerClass, src: PeerClass | undefined, ip: string): ConnSet {
     const idx = ingress[dst.id];
-    if (!idx) return ConnSet.ALL;
-    let out = ConnSet.NONE;
-    collect(idx, src, ip, (c) => { out = out.union(c); });
-    return out;
+    return idx ? admitted(idx, src, ip, identity) : ConnSet.ALL;
   }
 
   function egressTo(src: PeerClass, dst: PeerClass | undefined, ip: string): ConnSet {
     const idx = egress[src.id];
     if (!idx) return ConnSet.ALL;
-    let out = ConnSet.NONE;
-    collect(idx, dst, ip, (r) => { out = out.union(egressPorts(r, dst?.representative)); });
-    return out;
+    const destination = dst?.representative;
+    return admitted(idx, dst, ip, (r) => egressPorts(r, destination));
   }
 
   const allowedBetween = (s: PeerClass, d: PeerClass): ConnSet => {
@@ -210,7 +220,131 @@ export function computeReachability(cluster: Cluster): Reachability {
     externalAtoms() {
       return atoms(blocks);
     },
+    counts() {
+      const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
+      return countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+    },
   };
+}
+
+/**
+ * All-pairs counts over classes. Sources without egress policies accept any destination, so for
+ * a destination whose ingress is open (or admits every pod) they are counted in one step; only
+ * egress-isolated sources and the peers a rule names are visited one by one.
+ */
+function countReach(
+  classes: PeerClass[],
+  ingress: (PeerIndex<ConnSet> | undefined)[],
+  egress: (PeerIndex<RuleSpec> | undefined)[],
+  allowedBetween: (s: PeerClass, d: PeerClass) => ConnSet,
+  allowedPods: (s: PodInfo, d: PodInfo) => ConnSet,
+  inBlockClasses: PeerClass[][],
+): { reachedBy: Float64Array; reaches: Float64Array } {
+  const reachedBy = new Float64Array(classes.length);
+  const reaches = new Float64Array(classes.length);
+  const pods = (c: PeerClass) => c.pods.length;
+  const regular = classes.filter((c) => !c.hostNetwork);
+  const open = regular.filter((c) => !egress[c.id]);
+  const isolated = regular.filter((c) => egress[c.id]);
+  const openPods = open.reduce((n, c) => n + pods(c), 0);
+  const byNamespace = new Map<string, PeerClass[]>();
+  for (const c of regular) push(byNamespace, c.namespace, c);
+  let toEveryOpen = 0;
+  /** stamp[c] === d.id: source class c was already counted for destination d. */
+  const stamp = new Int32Array(classes.length).fill(-1);
+  const pair = (s: PeerClass, d: PeerClass) => {
+    if (allowedBetween(s, d).isEmpty()) return;
+    reachedBy[d.id] += s === d ? pods(d) - 1 : pods(s);
+    reaches[s.id] += s === d ? pods(d) - 1 : pods(d);
+  };
+  for (const d of regular) {
+    const idx = ingress[d.id];
+    let wildcard = ConnSet.NONE;
+    if (idx) {
+      for (const c of idx.any) wildcard = wildcard.union(c);
+      for (const c of idx.anyPod) wildcard = wildcard.union(c);
+    }
+    if (!idx || !wildcard.isEmpty()) {
+      // Every egress-open source reaches d.
+      reachedBy[d.id] += openPods - (egress[d.id] ? 0 : 1);
+      toEveryOpen += pods(d);
+      if (!egress[d.id]) reaches[d.id] -= 1;
+      for (const s of isolated) pair(s, d);
+      continue;
+    }
+    // Only the peers d's rules name can reach it. An egress-open source needs just one
+    // non-empty entry; an egress-isolated one needs its own egress to agree (checked in full).
+    const namesNonEmpty = (list: ConnSet[] | undefined) => !!list && list.some((c) => !c.isEmpty());
+    const visit = (s: PeerClass, viaNonEmpty: boolean) => {
+      if (stamp[s.id] === d.id) return;
+      if (egress[s.id]) {
+        stamp[s.id] = d.id;
+        pair(s, d);
+      } else if (viaNonEmpty) {
+        stamp[s.id] = d.id;
+        reachedBy[d.id] += s === d ? pods(d) - 1 : pods(s);
+        reaches[s.id] += s === d ? pods(d) - 1 : pods(d);
+      }
+    };
+    for (const [ns, list] of idx.byNamespace) {
+      const nonEmpty = namesNonEmpty(list);
+      for (const c of byNamespace.get(ns) ?? []) visit(c, nonEmpty);
+    }
+    for (const [id, list] of idx.byClass) visit(classes[id], namesNonEmpty(list));
+    for (const { block, value } of idx.ipBlocks) for (const c of inBlockClasses[block]) visit(c, !value.isEmpty());
+  }
+  for (const c of open) reaches[c.id] += toEveryOpen;
+  // hostNetwork pods are few and seen as node addresses, with the own-node exemption, so
+  // pods of one class may differ towards them: count their pairs pod by pod.
+  const classOfPod = new Map<PodInfo, PeerClass>();
+  for (const c of classes) for (const p of c.pods) classOfPod.set(p, c);
+  for (const h of classes.filter((c) => c.hostNetwork)) {
+    const hp = h.representative;
+    for (const p of classOfPod.keys()) {
+      if (p === hp) continue;
+      const c = classOfPod.get(p)!;
+      if (!allowedPods(hp, p).isEmpty()) {
+        reaches[h.id] += 1;
+        if (p === c.representative && !c.hostNetwork) reachedBy[c.id] += 1;
+      }
+      if (!allowedPods(p, hp).isEmpty()) {
+        reachedBy[h.id] += 1;
+        if (p === c.representative && !c.hostNetwork) reaches[c.id] += 1;
+      }
+    }
+  }
+  return { reachedBy, reaches };
+}
+
+/**
+ * Classes by namespace and label pair: a selector with matchLabels (or an In expression) only
+ * looks at the classes carrying its rarest pair instead of every class in the namespace.
+ */
+class ClassLabelIndex {
+  private readonly byPair = new Map<string, PeerClass[]>();
+
+  constructor(classes: PeerClass[]) {
+    for (const c of classes) {
+      if (c.hostNetwork) continue;
+      const labels = c.representative.labels;
+      for (const k in labels) push(this.byPair, `${c.namespace}\u0000${k}\u0000${labels[k]}`, c);
+    }
+  }
+
+  /** A superset of the classes of `ns` the selector matches (callers still test the selector). */
+  candidates(ns: string, sel: LabelSelector, byNamespace: Map<string, PeerClass[]>): PeerClass[] {
+    let best: PeerClass[] | undefined;
+    for (const k in sel.matchLabels) {
+      const list = this.byPair.get(`${ns}\u0000${k}\u0000${sel.matchLabels[k]}`) ?? [];
+      if (!best || list.length < best.length) best = list;
+    }
+    for (const e of sel.matchExpressions) {
+      if (e.operator !== 'In') continue;
+      const union = e.values.flatMap((v) => this.byPair.get(`${ns}\u0000${e.key}\u0000${v}`) ?? []);
+      if (!best || union.length < best.length) best = union;
+    }
+    return best ?? byNamespace.get(ns) ?? [];
+  }
 }
 
 function emptyIndex<T>(): PeerIndex<T> {
@@ -227,8 +361,11 @@ function blockKey(b: IpBlock): string {
   return `${b.cidr.text}-${b.except.map((e) => e.text).sort().join(',')}`;
 }
 
-function blockHas(b: IpBlock, ip: string): boolean {
-  return cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip));
+function blockHas(b: IpBlock, ip: string | number): boolean {
+  const n = typeof ip === 'number' ? ip : ipToInt(ip);
+  if (!cidrContains(b.cidr, n)) return false;
+  for (const e of b.except) if (cidrContains(e, n)) return false;
+  return true;
 }
 
 /** Groups pods into classes NetworkPolicy cannot tell apart. */
@@ -254,14 +391,21 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[]) {
   }
   const keys = [...podKeys].sort();
   const blocks = [...blocksByKey.values()];
-  const membership = new Map<string, boolean[]>();
+  // ipBlock membership matters per class; it is computed per pod once, as a bit string.
+  const membership = new Map<PodInfo, boolean[]>();
   const memberOf = (pod: PodInfo): boolean[] => {
-    let m = membership.get(pod.key);
+    let m = membership.get(pod);
     if (!m) {
       m = blocks.map((b) => blockHas(b, pod.ip));
-      membership.set(pod.key, m);
+      membership.set(pod, m);
     }
     return m;
+  };
+  const bitsOf = (pod: PodInfo): string => {
+    const n = ipToInt(pod.ip);
+    let bits = '';
+    for (const b of blocks) bits += blockHas(b, n) ? '1' : '0';
+    return bits;
   };
   const classes: PeerClass[] = [];
   const byKey = new Map<string, PeerClass>();
@@ -270,9 +414,10 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[]) {
     let key: string;
     if (pod.hostNetwork) key = `host\u0000${pod.key}`;
     else {
-      const labels = keys.map((k) => (k in pod.labels ? `${k}=${pod.labels[k]}` : '')).join('\u0001');
+      let labels = '';
+      for (const k of keys) labels += k in pod.labels ? `${k}=${pod.labels[k]}\u0001` : '\u0001';
       const ports = namedPorts.size ? pod.ports.filter((p) => namedPorts.has(`${p.name}/${p.protocol}`)).map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',') : '';
-      const ips = blocks.length ? memberOf(pod).map((b) => (b ? '1' : '0')).join('') : '';
+      const ips = blocks.length ? bitsOf(pod) : '';
       key = `${pod.namespace}\u0000${labels}\u0000${ports}\u0000${ips}`;
     }
     let c = byKey.get(key);
