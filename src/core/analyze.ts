@@ -3,13 +3,14 @@ import { Cluster } from './cluster/model';
 import { Finding, sortFindings } from './common/finding';
 import { Dataplane } from './dataplane/dataplane';
 import { LoadResult, SourceText, loadManifests } from './manifest/load';
+import { lintCluster } from './findings/lint';
 
 /** Everything the forward path computes from a set of files, in one place for the views. */
 export interface Analysis {
   load: LoadResult;
   cluster: Cluster;
   dataplane: Dataplane;
-  /** Load and build findings, sorted by location. */
+  /** Load, build and lint findings, sorted by location. */
   findings: Finding[];
 }
 
@@ -18,5 +19,5 @@ export function analyzeSources(sources: readonly SourceText[]): Analysis {
   const load = loadManifests(sources);
   const cluster = buildCluster(load.manifests);
   const dataplane = new Dataplane(cluster);
-  return { load, cluster, dataplane, findings: sortFindings([...load.findings, ...cluster.findings]) };
+  return { load, cluster, dataplane, findings: sortFindings([...load.findings, ...cluster.findings, ...lintCluster(cluster)]) };
 }

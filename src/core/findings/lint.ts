@@ -1,0 +1,131 @@
+import { Cluster } from '../cluster/model';
+import { matchesMap, matchesSelector } from '../cluster/labels';
+import { Finding, finding } from '../common/finding';
+import { sameL2 } from '../dataplane/underlay';
+import { policiesOf } from '../policy/evaluate';
+import { PolicyInfo, selectsPod } from '../policy/model';
+import { resolveTargetPort } from '../cluster/services';
+
+/**
+ * Lint rules over the built cluster: configurations that are valid YAML and valid API objects
+ * but do not do what their author most likely meant. Each finding points at the field to fix.
+ */
+export function lintCluster(cluster: Cluster): Finding[] {
+  const out: Finding[] = [];
+  lintServices(cluster, out);
+  lintPolicies(cluster, out);
+  lintUnderlay(cluster, out);
+  return out;
+}
+
+function lintServices(cluster: Cluster, out: Finding[]): void {
+  for (const s of cluster.services) {
+    if (!s.selector || s.explicitEndpoints || s.type === 'ExternalName') continue;
+    const pods = cluster.pods.filter((p) => p.namespace === s.namespace && matchesMap(p.labels, s.selector!));
+    if (pods.length === 0) {
+      out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(s.selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
+      continue;
+    }
+    for (const p of s.ports) {
+      if (typeof p.targetPort !== 'string') continue;
+      const missing = pods.filter((pod) => resolveTargetPort(pod, p.targetPort, p.protocol) === undefined);
+      if (missing.length) {
+        out.push(finding('target-port-unresolved', missing.length === pods.length ? 'error' : 'warning', `Service ${s.key}: targetPort "${p.targetPort}" is not a ${p.protocol} container port of ${missing.length === pods.length ? 'any selected pod' : `${missing.length} of ${pods.length} selected pods (${missing.slice(0, 3).map((x) => x.key).join(', ')})`}`, s.locator.at(['spec', 'ports', p.index, 'targetPort'])));
+      }
+    }
+  }
+}
+
+function lintPolicies(cluster: Cluster, out: Finding[]): void {
+  const policies = policiesOf(cluster);
+  if (policies.length > 0 && !cluster.config.policyEnforced) {
+    const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy: ignored' : `${cluster.config.plugin} does not enforce NetworkPolicy`;
+    for (const p of policies) out.push(finding('policy-not-enforced', 'warning', `NetworkPolicy ${p.key} has no effect: ${why} (set networkPolicy: enforced in the Cluster document if a policy controller runs beside it)`, p.locator.at(['metadata', 'name'])));
+  }
+  const namespacesWithPods = new Set(cluster.pods.map((p) => p.namespace));
+  for (const p of policies) {
+    if (!namespacesWithPods.has(p.namespace)) {
+      out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
+      continue;
+    }
+    const selected = cluster.pods.filter((pod) => selectsPod(p, pod));
+    if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
+    lintPeers(cluster, p, out);
+    lintNamedPorts(cluster, p, selected, out);
+    lintDns(cluster, p, selected, out);
+  }
+  // A pod whose ingress is isolated and no rule admits anyone.
+  for (const pod of cluster.pods) {
+    const selecting = policies.filter((p) => p.affectsIngress && selectsPod(p, pod));
+    if (selecting.length > 0 && selecting.every((p) => p.ingress.length === 0)) {
+      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${selecting.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
+    }
+  }
+}
+
+function lintPeers(cluster: Cluster, p: PolicyInfo, out: Finding[]): void {
+  const namespaces = [...cluster.namespaces.values()];
+  for (const rule of [...p.ingress, ...p.egress]) {
+    if (rule.peers === 'all') continue;
+    for (const peer of rule.peers) {
+      if (peer.kind !== 'pods') continue;
+      const nss = peer.namespaceSelector ? namespaces.filter((n) => matchesSelector(n.labels, peer.namespaceSelector!)).map((n) => n.name) : [p.namespace];
+      if (peer.namespaceSelector && nss.length === 0) {
+        out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this namespaceSelector matches no namespace (namespaces carry kubernetes.io/metadata.name=<name>)`, p.locator.at([...peer.path, 'namespaceSelector'])));
+        continue;
+      }
+      const matched = cluster.pods.some((pod) => !pod.hostNetwork && nss.includes(pod.namespace) && (!peer.podSelector || matchesSelector(pod.labels, peer.podSelector)));
+      if (!matched) out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this peer matches no pod${peer.namespaceSelector ? '' : ` in namespace ${p.namespace} (a podSelector alone only looks in the policy's namespace)`}`, p.locator.at(peer.path)));
+    }
+  }
+}
+
+function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out: Finding[]): void {
+  for (const rule of p.ingress) {
+    if (rule.ports === 'all') continue;
+    for (const port of rule.ports) {
+      if (typeof port.port !== 'string') continue;
+      if (selected.length && !selected.some((pod) => pod.ports.some((cp) => cp.name === port.port && cp.protocol === port.protocol))) {
+        out.push(finding('named-port-unresolved', 'warning', `NetworkPolicy ${p.key}: no selected pod declares a ${port.protocol} port named "${port.port}", so this port allows nothing`, p.locator.at([...port.path, 'port'])));
+      }
+    }
+  }
+  for (const rule of p.egress) {
+    if (rule.ports === 'all') continue;
+    for (const port of rule.ports) {
+      if (typeof port.port !== 'string') continue;
+      if (!cluster.pods.some((pod) => pod.ports.some((cp) => cp.name === port.port && cp.protocol === port.protocol))) {
+        out.push(finding('named-port-unresolved', 'warning', `NetworkPolicy ${p.key}: no pod declares a ${port.protocol} port named "${port.port}" (egress named ports resolve on the destination), so this port allows nothing`, p.locator.at([...port.path, 'port'])));
+      }
+    }
+  }
+}
+
+/** Default-deny egress that forgets DNS: every name lookup of the selected pods times out. */
+function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out: Finding[]): void {
+  if (!p.affectsEgress || selected.length === 0) return;
+  const allows53 = (protocol: 'UDP' | 'TCP') => p.egress.some((r) => r.ports === 'all' || r.ports.some((x) => x.protocol === protocol && (x.port === undefined || x.port === 53 || (typeof x.port === 'number' && x.endPort !== undefined && x.port <= 53 && x.endPort >= 53))));
+  const others = policiesOf(cluster).filter((o) => o !== p && o.affectsEgress && selected.some((pod) => selectsPod(o, pod)));
+  const allowedElsewhere = others.some((o) => o.egress.some((r) => r.ports === 'all' || r.ports.some((x) => x.port === 53 || x.port === undefined)));
+  if (allowedElsewhere) return;
+  const missing = (['UDP', 'TCP'] as const).filter((proto) => !allows53(proto));
+  if (missing.length) {
+    out.push(finding('egress-blocks-dns', 'warning', `NetworkPolicy ${p.key} isolates egress but allows no ${missing.join(' or ')} 53: DNS lookups of ${selected.length === 1 ? selected[0].key : `${selected.length} pods`} to kube-dns will fail`, p.locator.at(['spec', 'policyTypes'])));
+  }
+}
+
+/** host-gw, plain BGP and the static-route lab all need every node on one L2 segment. */
+function lintUnderlay(cluster: Cluster, out: Finding[]): void {
+  const cfg = cluster.config;
+  if (!((cfg.plugin === 'flannel' && cfg.backend === 'host-gw') || (cfg.plugin === 'calico' && cfg.backend === 'bgp') || cfg.plugin === 'bridge')) return;
+  const [first, ...rest] = cluster.nodes;
+  for (const n of rest) {
+    if (sameL2(first, n)) continue;
+    const how = cfg.plugin === 'bridge' ? 'static routes via node IPs' : `${cfg.plugin} ${cfg.backend}`;
+    out.push(finding('nodes-not-l2-adjacent', 'error', `node ${n.name} (${n.ip}, subnet ${n.subnet.text}) is not on the same L2 subnet as ${first.name} (${first.subnet.text}): ${how} needs L2 adjacency, so pod traffic between them has no route (use an overlay: vxlan or ipip)`, n.path.length ? n.locator.at(n.path) : n.locator.range));
+  }
+}
+
+function fmt(sel: Record<string, string>): string {
+  return Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+}
