@@ -1,22 +1,43 @@
 import { Finding, finding } from '../common/finding';
+import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
-import { Cluster, NamespaceInfo, podKey } from './model';
+import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, podKey } from './model';
 import { buildPods } from './pods';
 import { buildServices } from './services';
 
 /**
  * Manifests → Cluster: settle the configuration and nodes, place and address every pod,
- * give Services their IPs and endpoints. Never throws; conflicts become findings.
+ * give Services their IPs and endpoints. Never throws; conflicts become findings. Should a
+ * stage fail anyway (a bug), the stages before it still count and the failure is a finding.
  */
 export function buildCluster(m: ManifestSet): Cluster {
   const findings: Finding[] = [];
-  const { config, nodes } = resolveConfig(m, findings);
-  const { pods, workloads } = buildPods(m, config, nodes, findings);
-  const services = buildServices(m, config, nodes, pods, findings);
+  let config: ClusterConfig | undefined;
+  let nodes: NodeInfo[] = [];
+  let pods: PodInfo[] = [];
+  let workloads: WorkloadInfo[] = [];
+  let services: ServiceInfo[] = [];
+  try {
+    ({ config, nodes } = resolveConfig(m, findings));
+    ({ pods, workloads } = buildPods(m, config, nodes, findings));
+    services = buildServices(m, config, nodes, pods, findings);
+  } catch (e) {
+    findings.push(finding('internal-error', 'error', `PodPath could not build the cluster completely: ${(e as Error)?.message ?? String(e)}`));
+    if (!config) ({ config, nodes } = resolveConfig({ ...m, clusters: [], nodes: [], pods: [] }, []));
+  }
 
   const namespaces = new Map<string, NamespaceInfo>();
-  for (const ns of m.namespaces) namespaces.set(ns.meta.name, { name: ns.meta.name, labels: ns.meta.labels, locator: ns.locator });
+  const namespaceSeen = new Map<string, Locator>();
+  for (const ns of m.namespaces) {
+    const first = namespaceSeen.get(ns.meta.name);
+    if (first) {
+      findings.push(finding('duplicate-object', 'error', `Namespace ${ns.meta.name} is defined twice; the later one is ignored`, ns.locator.range, [{ message: 'first definition', range: first.range }]));
+      continue;
+    }
+    namespaceSeen.set(ns.meta.name, ns.locator);
+    namespaces.set(ns.meta.name, { name: ns.meta.name, labels: ns.meta.labels, locator: ns.locator });
+  }
   // Namespaces that objects live in exist even when no Namespace object was written
   // (`default`, or a dump without namespaces); they carry the API server's name label.
   const implied = [...pods.map((p) => p.namespace), ...services.map((s) => s.namespace), ...m.policies.map((p) => p.meta.namespace), 'default', 'kube-system'];
@@ -24,23 +45,24 @@ export function buildCluster(m: ManifestSet): Cluster {
     if (!namespaces.has(name)) namespaces.set(name, { name, labels: { 'kubernetes.io/metadata.name': name } });
   }
 
-  const podsByIP = new Map<string, (typeof pods)[number]>();
-  for (const p of pods) if (!p.hostNetwork) podsByIP.set(p.ip, p);
-  const servicesByIP = new Map<string, (typeof services)[number]>();
-  for (const s of services) if (s.clusterIP) servicesByIP.set(s.clusterIP, s);
+  const podsByIP = new Map<string, PodInfo>();
+  for (const p of pods) if (!p.hostNetwork && !podsByIP.has(p.ip)) podsByIP.set(p.ip, p);
+  const servicesByIP = new Map<string, ServiceInfo>();
+  for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
 
-  const policySeen = new Set<string>();
+  const policySeen = new Map<string, Locator>();
   const policies = m.policies.filter((p) => {
     const key = podKey(p.meta.namespace, p.meta.name);
-    if (policySeen.has(key)) {
-      findings.push(finding('duplicate-object', 'error', `NetworkPolicy ${key} is defined twice; the later one is ignored`, p.locator.range));
+    const first = policySeen.get(key);
+    if (first) {
+      findings.push(finding('duplicate-object', 'error', `NetworkPolicy ${key} is defined twice; the later one is ignored`, p.locator.range, [{ message: 'first definition', range: first.range }]));
       return false;
     }
-    policySeen.add(key);
+    policySeen.set(key, p.locator);
     return true;
   });
   return {
-    config,
+    config: config!,
     nodes,
     nodesByName: new Map(nodes.map((n) => [n.name, n])),
     pods,

@@ -1,13 +1,14 @@
 import { Finding, finding } from '../common/finding';
-import { Cidr, cidr, cidrContains, cidrsOverlap, ipToInt, nthSubnet, parseCidr } from '../common/ip';
-import { builtinLocator } from '../common/source';
+import { Cidr, cidr, cidrContains, cidrContainsCidr, cidrsOverlap, coveringCidr, intToIp, ipToInt, maskOf, nthSubnet, parseCidr } from '../common/ip';
+import { Locator, builtinLocator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, wellKnownNodeLabels } from './defaults';
-import { ClusterConfig, NodeInfo } from './model';
+import { ClusterConfig, NodeInfo, podKey } from './model';
 
 /**
  * Settles the cluster-wide settings and the node list: the Cluster document first, then Node
- * objects from a dump (their real podCIDR and InternalIP win), then the embedded default.
+ * objects from a dump (their real podCIDR and InternalIP win), then the nodes a dump's pods
+ * name (spec.nodeName, status.hostIP), then the embedded default.
  */
 export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: ClusterConfig; nodes: NodeInfo[] } {
   const doc = m.clusters[0];
@@ -34,7 +35,9 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   if (doc && cidrsOverlap(config.clusterCIDR, config.serviceCIDR)) {
     findings.push(finding('overlapping-cidrs', 'error', `clusterCIDR ${config.clusterCIDR.text} overlaps serviceCIDR ${config.serviceCIDR.text}: pod and Service addresses would collide`, doc.locator.at(['spec', 'serviceCIDR'])));
   }
-  return { config, nodes: resolveNodes(m, config, findings) };
+  const drafts = nodeDrafts(m, config, findings);
+  if (!doc) adoptDumpRanges(m, config, drafts, findings);
+  return { config, nodes: resolveNodes(drafts, config, findings) };
 }
 
 interface NodeDraft {
@@ -44,17 +47,24 @@ interface NodeDraft {
   subnet?: string;
   labels: Record<string, string>;
   unschedulable: boolean;
-  locator: NodeInfo['locator'];
+  locator: Locator;
   path: (string | number)[];
 }
 
-function resolveNodes(m: ManifestSet, config: ClusterConfig, findings: Finding[]): NodeInfo[] {
+function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]): Map<string, NodeDraft> {
   const drafts = new Map<string, NodeDraft>();
   const doc = m.clusters[0];
   for (const n of doc?.nodes ?? []) {
     drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, labels: { ...n.labels }, unschedulable: false, locator: doc.locator, path: n.path });
   }
+  const seenObjects = new Map<string, Locator>();
   for (const n of m.nodes) {
+    const first = seenObjects.get(n.meta.name);
+    if (first) {
+      findings.push(finding('duplicate-object', 'error', `Node ${n.meta.name} is defined twice; the later one is ignored`, n.locator.range, [{ message: 'first definition', range: first.range }]));
+      continue;
+    }
+    seenObjects.set(n.meta.name, n.locator);
     const d = drafts.get(n.meta.name);
     if (d) {
       // A Node object (from a dump) is the real thing: its addresses override the document's.
@@ -67,26 +77,107 @@ function resolveNodes(m: ManifestSet, config: ClusterConfig, findings: Finding[]
     }
   }
   if (drafts.size === 0) {
+    impliedNodes(m, config, drafts);
+    // Pods that only name the default nodes (hand-written, seed-style) keep the default cluster.
+    const defaultNames = new Set(DEFAULT_CLUSTER.nodes.map((n) => n.name));
+    if ([...drafts.keys()].every((name) => defaultNames.has(name))) drafts.clear();
+  }
+  if (drafts.size === 0) {
     const loc = builtinLocator('default cluster');
     for (const n of DEFAULT_CLUSTER.nodes) drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, labels: {}, unschedulable: false, locator: loc, path: [] });
   }
+  return drafts;
+}
+
+/**
+ * A dump (`kubectl get pods -o yaml`) without Node objects still says where its pods run:
+ * spec.nodeName, with status.hostIP as the node's address. Only pods that carry status (so
+ * come from a live cluster) are trusted for this, and only when they name nodes other than
+ * the default ones; a hand-written nodeName that names no node stays an error. A node's pod
+ * block is the /24 (/26 for Calico) holding all its pods' IPs, when there is one such block.
+ */
+function impliedNodes(m: ManifestSet, config: ClusterConfig, drafts: Map<string, NodeDraft>): void {
+  const fromDump = m.pods
+    .filter((p) => p.spec.nodeName && (p.status.hostIP || p.status.podIP))
+    .sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
+  const blockPrefix = NODE_BLOCK_PREFIX[config.plugin];
+  const podIPs = new Map<string, number[]>();
+  for (const p of fromDump) {
+    const name = p.spec.nodeName!;
+    let d = drafts.get(name);
+    if (!d) {
+      d = { name, labels: {}, unschedulable: false, locator: p.locator, path: [] };
+      drafts.set(name, d);
+      podIPs.set(name, []);
+    }
+    if (!d.ip && p.status.hostIP) d.ip = p.status.hostIP;
+    if (p.status.podIP && !p.spec.hostNetwork && p.status.podIP !== p.status.hostIP) podIPs.get(name)!.push(ipToInt(p.status.podIP));
+  }
+  for (const [name, ips] of podIPs) {
+    if (ips.length === 0) continue;
+    const mask = maskOf(blockPrefix);
+    const base = (ips[0] & mask) >>> 0;
+    if (ips.every((ip) => ((ip & mask) >>> 0) === base)) drafts.get(name)!.podCIDR = `${intToIp(base)}/${blockPrefix}`;
+  }
+}
+
+/**
+ * Without a Cluster document the default ranges are a guess. When the manifests are a dump of
+ * a live cluster (Node objects, or pods carrying status) and its own addresses fall outside
+ * them (k3s uses 10.42.0.0/16 and 10.43.0.0/16, EKS 172.20.0.0/16 …), the dump wins: the range
+ * becomes the smallest block (at least a /16) holding the dump's addresses, and an info
+ * finding says so. Hand-written manifests keep the default, and their conflicts are reported.
+ */
+function adoptDumpRanges(m: ManifestSet, config: ClusterConfig, drafts: Map<string, NodeDraft>, findings: Finding[]): void {
+  const fromDump = m.nodes.length > 0 || m.pods.some((p) => p.status.podIP || p.status.hostIP);
+  if (!fromDump) return;
+  const blocks: Cidr[] = [];
+  for (const d of drafts.values()) {
+    const c = d.podCIDR ? parseCidr(d.podCIDR, { allowHostBits: true }) : undefined;
+    if (c?.ok) blocks.push(c.value);
+  }
+  if (blocks.some((b) => !cidrContainsCidr(config.clusterCIDR, b))) {
+    const wide = coveringCidr(blocks, 16);
+    if (wide && !cidrsOverlap(wide, config.serviceCIDR)) {
+      findings.push(finding('inferred-cidr', 'info', `no Cluster document: clusterCIDR taken as ${wide.text} from the nodes' pod CIDRs instead of the default ${config.clusterCIDR.text}`));
+      config.clusterCIDR = wide;
+    }
+  }
+  const clusterIPs: number[] = [];
+  for (const s of m.services) {
+    if (s.clusterIP && s.clusterIP !== 'None' && s.type !== 'ExternalName') clusterIPs.push(ipToInt(s.clusterIP));
+  }
+  if (clusterIPs.some((ip) => !cidrContains(config.serviceCIDR, ip))) {
+    const wide = coveringCidr(clusterIPs, 16);
+    if (wide && !cidrsOverlap(wide, config.clusterCIDR)) {
+      findings.push(finding('inferred-cidr', 'info', `no Cluster document: serviceCIDR taken as ${wide.text} from the Services' clusterIPs instead of the default ${config.serviceCIDR.text}`));
+      config.serviceCIDR = wide;
+    }
+  }
+}
+
+function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, findings: Finding[]): NodeInfo[] {
   const names = [...drafts.keys()].sort();
   const blockPrefix = NODE_BLOCK_PREFIX[config.plugin];
   const usedBlocks: Cidr[] = [];
+  const usedIPs = new Set<string>();
   const nodes: NodeInfo[] = [];
   const byIP = new Map<string, NodeInfo>();
-  // First pass: explicit pod CIDRs claim their blocks so allocation avoids them.
+  // First pass: explicit pod CIDRs and node IPs are claimed so that made-up ones avoid them.
   for (const name of names) {
     const d = drafts.get(name)!;
     if (d.podCIDR) usedBlocks.push(cidr(d.podCIDR));
+    if (d.ip) usedIPs.add(d.ip);
   }
   let nextBlock = 0;
+  let nextIP = 0;
   names.forEach((name, index) => {
     const d = drafts.get(name)!;
     const at = d.path.length ? d.locator.at(d.path) : d.locator.range;
     let ip = d.ip;
     if (!ip) {
-      ip = `192.168.1.${10 + index}`;
+      do ip = `192.168.1.${10 + nextIP++}`; while (usedIPs.has(ip) && nextIP < 240);
+      usedIPs.add(ip);
       findings.push(finding('node-without-ip', 'warning', `node ${name} has no InternalIP; PodPath assumes ${ip}`, at));
     }
     let podCIDR: Cidr | undefined = d.podCIDR ? cidr(d.podCIDR) : undefined;
@@ -105,8 +196,11 @@ function resolveNodes(m: ManifestSet, config: ClusterConfig, findings: Finding[]
         findings.push(finding('pod-cidr-exhausted', 'error', `clusterCIDR ${config.clusterCIDR.text} has no free /${blockPrefix} left for node ${name}`, at));
         podCIDR = cidr('0.0.0.0/32');
       }
-    } else if (!cidrContains(config.clusterCIDR, podCIDR.base) || podCIDR.prefix < config.clusterCIDR.prefix) {
+    } else if (!cidrContainsCidr(config.clusterCIDR, podCIDR)) {
       findings.push(finding('pod-cidr-outside-cluster-cidr', 'warning', `node ${name} podCIDR ${podCIDR.text} is outside clusterCIDR ${config.clusterCIDR.text}`, at));
+    }
+    if (podCIDR.prefix < 32 && cidrsOverlap(podCIDR, config.serviceCIDR)) {
+      findings.push(finding('overlapping-cidrs', 'error', `node ${name} podCIDR ${podCIDR.text} overlaps serviceCIDR ${config.serviceCIDR.text}: pod and Service addresses would collide`, at));
     }
     let subnet: Cidr;
     const parsedSubnet = d.subnet ? parseCidr(d.subnet) : undefined;
@@ -114,8 +208,8 @@ function resolveNodes(m: ManifestSet, config: ClusterConfig, findings: Finding[]
       subnet = parsedSubnet.value;
       if (!cidrContains(subnet, ip)) findings.push(finding('invalid-value', 'error', `node ${name} IP ${ip} is not inside its subnet ${subnet.text}`, at));
     } else {
-      subnet = { base: (ipToInt(ip) & 0xffffff00) >>> 0, prefix: 24, text: '' };
-      subnet.text = `${ip.split('.').slice(0, 3).join('.')}.0/24`;
+      const base = (ipToInt(ip) & 0xffffff00) >>> 0;
+      subnet = { base, prefix: 24, text: `${intToIp(base)}/24` };
     }
     const info: NodeInfo = {
       name, ip, podCIDR, subnet,
@@ -130,13 +224,30 @@ function resolveNodes(m: ManifestSet, config: ClusterConfig, findings: Finding[]
     }
     nodes.push(info);
   });
-  for (let i = 0; i < nodes.length; i++) {
-    for (let j = i + 1; j < nodes.length; j++) {
-      if (cidrsOverlap(nodes[i].podCIDR, nodes[j].podCIDR)) {
-        const at = nodes[j].path.length ? nodes[j].locator.at(nodes[j].path) : nodes[j].locator.range;
-        findings.push(finding('overlapping-cidrs', 'error', `pod CIDRs of nodes ${nodes[i].name} (${nodes[i].podCIDR.text}) and ${nodes[j].name} (${nodes[j].podCIDR.text}) overlap`, at));
-      }
+  reportOverlappingBlocks(nodes, findings);
+  return nodes;
+}
+
+/** Pod CIDRs of two nodes overlap: sorted by start address, each block is compared with the widest open one before it. */
+function reportOverlappingBlocks(nodes: NodeInfo[], findings: Finding[]): void {
+  const byStart = nodes.filter((n) => n.podCIDR.prefix < 32).sort((a, b) => a.podCIDR.base - b.podCIDR.base || a.podCIDR.prefix - b.podCIDR.prefix || cmp(a.name, b.name));
+  let open: NodeInfo | undefined;
+  let openEnd = -1;
+  for (const n of byStart) {
+    const end = n.podCIDR.base + 2 ** (32 - n.podCIDR.prefix) - 1;
+    if (open && n.podCIDR.base <= openEnd) {
+      // Report at whichever node comes later by name, so the finding lands on the newcomer.
+      const [first, second] = cmp(open.name, n.name) < 0 ? [open, n] : [n, open];
+      const at = second.path.length ? second.locator.at(second.path) : second.locator.range;
+      findings.push(finding('overlapping-cidrs', 'error', `pod CIDRs of nodes ${first.name} (${first.podCIDR.text}) and ${second.name} (${second.podCIDR.text}) overlap`, at));
+    }
+    if (end > openEnd) {
+      open = n;
+      openEnd = end;
     }
   }
-  return nodes;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -73,6 +73,10 @@ export interface PodInfo {
   mac: string;
   /** Where the IP came from: the object's status, or PodPath's allocator. */
   ipSource: 'status' | 'allocated' | 'node';
+  /** status.phase from a dump (Running, Succeeded …), when given. */
+  phase?: string;
+  /** The Ready condition from a dump, when given; pods without it count as ready. */
+  ready?: boolean;
   locator: Locator;
   /** Path of the pod template (or [] for a Pod object), for "go to the pod" links. */
   templatePath: (string | number)[];

@@ -3,7 +3,7 @@ import { fnv1a, macFor, nameSuffix, sha1Hex } from '../common/hash';
 import { cidrContains, cidrSize, intToIp } from '../common/ip';
 import { Locator } from '../common/source';
 import { ManifestSet, PodSpec, WorkloadManifest } from '../manifest/types';
-import { matchesMap } from './labels';
+import { matchesMap, matchesSelector } from './labels';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
@@ -15,6 +15,8 @@ interface PodDraft {
   owner: WorkloadRef;
   statusIP?: string;
   hostIP?: string;
+  phase?: string;
+  ready?: boolean;
   /** A DaemonSet pod is bound to its node before scheduling. */
   boundNode?: string;
   locator: Locator;
@@ -22,6 +24,8 @@ interface PodDraft {
   /** Scheduling spreads replicas of one workload over the eligible nodes starting here. */
   spreadSeed: number;
   replica: number;
+  /** Set for pods expanded from a workload: findings about the template are made once per workload. */
+  workload?: string;
 }
 
 /**
@@ -32,6 +36,13 @@ interface PodDraft {
 export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[]): { pods: PodInfo[]; workloads: WorkloadInfo[] } {
   const drafts: PodDraft[] = [];
   const workloads: WorkloadInfo[] = [];
+  // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
+  // Job → Pod. A workload whose pods (or child workloads) are in the manifests already ran:
+  // expanding its template again would count its pods twice or three times.
+  const owned = new Set<string>();
+  for (const p of m.pods) for (const o of p.meta.ownerReferences) owned.add(`${o.kind}|${p.meta.namespace}/${o.name}`);
+  for (const w of m.workloads) for (const o of w.meta.ownerReferences) owned.add(`${o.kind}|${w.meta.namespace}/${o.name}`);
+
   for (const p of m.pods) {
     const owner = p.meta.ownerReferences[0];
     drafts.push({
@@ -41,40 +52,62 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
         : { kind: 'Pod', name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name) },
       ...(p.status.podIP ? { statusIP: p.status.podIP } : {}),
       ...(p.status.hostIP ? { hostIP: p.status.hostIP } : {}),
+      ...(p.status.phase ? { phase: p.status.phase } : {}),
+      ...(p.status.ready !== undefined ? { ready: p.status.ready } : {}),
       locator: p.locator, templatePath: [], spreadSeed: fnv1a(podKey(p.meta.namespace, p.meta.name)), replica: 0,
     });
   }
+  const seenWorkloads = new Map<string, WorkloadManifest>();
   for (const w of m.workloads) {
     const ref: WorkloadRef = { kind: w.kind, name: w.meta.name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, w.meta.name) };
+    const id = `${w.kind}|${ref.key}`;
+    const twin = seenWorkloads.get(id);
+    if (twin) {
+      findings.push(finding('duplicate-object', 'error', `${w.kind} ${ref.key} is defined twice; the later one is ignored`, w.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
+      continue;
+    }
+    seenWorkloads.set(id, w);
     checkWorkloadSelector(w, findings);
-    const names = replicaNames(w, nodes);
     const info: WorkloadInfo = { ...ref, ...(w.selector ? { selector: w.selector } : {}), pods: [], locator: w.locator };
     workloads.push(info);
-    names.forEach(({ name, node }, i) => {
+    if (owned.has(id)) continue;
+    const hash = w.kind === 'Deployment' ? templateHash(w) : '';
+    replicaNames(w, nodes).forEach(({ name, node, ordinal }, i) => {
       const labels = { ...w.template.labels };
-      if (w.kind === 'Deployment') labels['pod-template-hash'] = templateHash(w);
-      if (w.kind === 'StatefulSet') labels['statefulset.kubernetes.io/pod-name'] = name;
+      if (w.kind === 'Deployment') labels['pod-template-hash'] = hash;
+      if (w.kind === 'StatefulSet') {
+        // The StatefulSet controller labels each pod with its name and (1.28+) its ordinal.
+        labels['statefulset.kubernetes.io/pod-name'] = name;
+        labels['apps.kubernetes.io/pod-index'] = String(ordinal);
+      }
       drafts.push({
         name, namespace: w.meta.namespace, labels, spec: w.template.spec, owner: ref, locator: w.locator,
-        templatePath: w.templatePath, spreadSeed: fnv1a(ref.key), replica: i, ...(node ? { boundNode: node } : {}),
+        templatePath: w.templatePath, spreadSeed: fnv1a(ref.key), replica: i, ...(node ? { boundNode: node } : {}), workload: id,
       });
     });
   }
   const pods = placeAndAddress(drafts, config, nodes, findings);
-  const byOwner = new Map(workloads.map((w) => [w.key + '|' + w.kind, w]));
-  for (const p of pods) byOwner.get(p.owner.key + '|' + p.owner.kind)?.pods.push(p.key);
+  const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
+  for (const p of pods) byOwner.get(p.owner.kind + '|' + p.owner.key)?.pods.push(p.key);
+  // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
+  for (const w of m.workloads) {
+    for (const o of w.meta.ownerReferences) {
+      const parent = byOwner.get(`${o.kind}|${podKey(w.meta.namespace, o.name)}`);
+      const child = byOwner.get(`${w.kind}|${podKey(w.meta.namespace, w.meta.name)}`);
+      if (parent && child && parent !== child) {
+        const have = new Set(parent.pods);
+        for (const k of child.pods) if (!have.has(k)) parent.pods.push(k);
+      }
+    }
+  }
+  for (const w of workloads) w.pods.sort();
   return { pods, workloads };
 }
 
 function checkWorkloadSelector(w: WorkloadManifest, findings: Finding[]): void {
-  if (!w.selector || w.kind === 'ReplicationController') {
-    if (w.kind === 'ReplicationController' && w.selector && !matchesMap(w.template.labels, w.selector.matchLabels)) {
-      findings.push(finding('selector-mismatch', 'error', `${w.kind} ${w.meta.name}: spec.selector does not match the template's labels; the API server rejects it`, w.locator.at(['spec', 'selector'])));
-    }
-    return;
-  }
-  const { matchLabels } = w.selector;
-  if (!matchesMap(w.template.labels, matchLabels)) {
+  if (!w.selector) return;
+  const matches = w.kind === 'ReplicationController' ? matchesMap(w.template.labels, w.selector.matchLabels) : matchesSelector(w.template.labels, w.selector);
+  if (!matches) {
     findings.push(finding('selector-mismatch', 'error', `${w.kind} ${w.meta.name}: spec.selector does not match the template's labels; the API server rejects it`, w.locator.at(['spec', 'selector'])));
   }
 }
@@ -84,19 +117,27 @@ function templateHash(w: WorkloadManifest): string {
   return nameSuffix(`${w.meta.namespace}/${w.meta.name}/template/${JSON.stringify(w.template)}`, 10);
 }
 
-function replicaNames(w: WorkloadManifest, nodes: NodeInfo[]): { name: string; node?: string }[] {
+/**
+ * Pod names as the controllers make them: StatefulSet `<name>-<ordinal>` (from
+ * spec.ordinals.start, default 0); Deployment `<name>-<pod-template-hash>-<5 chars>`; DaemonSet,
+ * ReplicaSet, ReplicationController and Job `<name>-<5 chars>`; CronJob
+ * `<name>-<scheduled minute>-<5 chars>`.
+ */
+function replicaNames(w: WorkloadManifest, nodes: NodeInfo[]): { name: string; node?: string; ordinal?: number }[] {
   const base = w.meta.name;
   const seed = `${w.meta.namespace}/${base}`;
   switch (w.kind) {
-    case 'StatefulSet':
-      return range(w.replicas).map((i) => ({ name: `${base}-${i}` }));
+    case 'StatefulSet': {
+      const start = w.ordinalStart ?? 0;
+      return range(w.replicas).map((i) => ({ name: `${base}-${start + i}`, ordinal: start + i }));
+    }
     case 'Deployment': {
       const hash = templateHash(w);
       return range(w.replicas).map((i) => ({ name: `${base}-${hash}-${nameSuffix(`${seed}/${i}`, 5)}` }));
     }
     case 'DaemonSet':
       return nodes
-        .filter((n) => eligible(n, w.template.spec))
+        .filter((n) => daemonEligible(n, w.template.spec))
         .map((n) => ({ name: `${base}-${nameSuffix(`${seed}/${n.name}`, 5)}`, node: n.name }));
     case 'CronJob':
       return range(w.replicas).map((i) => ({ name: `${base}-${29000000 + (fnv1a(seed) % 1000000)}-${nameSuffix(`${seed}/${i}`, 5)}` }));
@@ -106,11 +147,22 @@ function replicaNames(w: WorkloadManifest, nodes: NodeInfo[]): { name: string; n
 }
 
 function range(n: number): number[] {
-  return Array.from({ length: Math.min(n, 100000) }, (_, i) => i);
+  return Array.from({ length: Math.max(0, Math.min(n, 100000)) }, (_, i) => i);
 }
 
+/** The scheduler's view: a cordoned node takes no new pods; nodeSelector must match. */
 function eligible(node: NodeInfo, spec: PodSpec): boolean {
   return !node.unschedulable && matchesMap(node.labels, spec.nodeSelector);
+}
+
+/**
+ * The DaemonSet controller's view: a daemon pod runs on every node its template's nodeName
+ * and nodeSelector allow, cordoned nodes included, because the controller adds the
+ * node.kubernetes.io/unschedulable:NoSchedule toleration to every daemon pod
+ * (kubernetes.io/docs/concepts/workloads/controllers/daemonset/#taints-and-tolerations).
+ */
+function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
+  return (!spec.nodeName || spec.nodeName === node.name) && matchesMap(node.labels, spec.nodeSelector);
 }
 
 function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[]): PodInfo[] {
@@ -118,6 +170,15 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
   const seen = new Map<string, PodDraft>();
   const placed: { d: PodDraft; node: NodeInfo }[] = [];
+  const reported = new Set<string>();
+  // Eligible nodes depend only on the nodeSelector: computed once per distinct selector.
+  const eligibleCache = new Map<string, NodeInfo[]>();
+  const eligibleFor = (spec: PodSpec) => {
+    const id = JSON.stringify(spec.nodeSelector);
+    let list = eligibleCache.get(id);
+    if (!list) eligibleCache.set(id, (list = nodes.filter((n) => eligible(n, spec))));
+    return list;
+  };
   // Stable order: by key, whatever the file order.
   drafts.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
   for (const d of drafts) {
@@ -128,31 +189,60 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
       continue;
     }
     seen.set(key, d);
-    const node = schedule(d, nodes, nodesByName, nodesByIP, findings);
+    const node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, findings, reported);
     if (node) placed.push({ d, node });
   }
   return assignAddresses(placed, config, findings);
 }
 
-function schedule(d: PodDraft, nodes: NodeInfo[], byName: Map<string, NodeInfo>, byIP: Map<string, NodeInfo>, findings: Finding[]): NodeInfo | undefined {
+function schedule(
+  d: PodDraft, nodes: NodeInfo[], eligibleFor: (spec: PodSpec) => NodeInfo[], byName: Map<string, NodeInfo>, byIP: Map<string, NodeInfo>,
+  findings: Finding[], reported: Set<string>,
+): NodeInfo | undefined {
   const wanted = d.boundNode ?? d.spec.nodeName;
   const key = podKey(d.namespace, d.name);
+  // A workload's replicas share one template: one finding per workload, not one per replica.
+  const once = (code: string) => {
+    if (!d.workload) return true;
+    const id = `${code}|${d.workload}`;
+    if (reported.has(id)) return false;
+    reported.add(id);
+    return true;
+  };
+  const who = d.workload ? `${d.owner.kind} ${d.owner.key}` : `pod ${key}`;
   if (wanted) {
     const n = byName.get(wanted);
     if (n) return n;
-    findings.push(finding('unknown-node', 'error', `pod ${key} is bound to node "${wanted}", which is not in the cluster; it stays Pending and is left out`, d.locator.at([...d.templatePath, 'spec', 'nodeName'])));
+    if (once('unknown-node')) {
+      findings.push(finding('unknown-node', 'error', `${who} is bound to node "${wanted}", which is not in the cluster; ${d.workload ? 'its pods stay' : 'it stays'} Pending and ${d.workload ? 'are' : 'is'} left out`, d.locator.at([...d.templatePath, 'spec', 'nodeName'])));
+    }
     return undefined;
   }
   if (d.hostIP && byIP.has(d.hostIP)) return byIP.get(d.hostIP);
-  const candidates = nodes.filter((n) => eligible(n, d.spec));
+  // A pod that only carries its IP runs on the node whose pod block holds that IP.
+  if (d.statusIP && !d.spec.hostNetwork) {
+    const home = nodes.find((n) => n.podCIDR.prefix < 32 && cidrContains(n.podCIDR, d.statusIP!));
+    if (home) return home;
+  }
+  const candidates = eligibleFor(d.spec);
   if (candidates.length === 0) {
-    const why = Object.keys(d.spec.nodeSelector).length ? 'no node matches its nodeSelector' : 'no node is schedulable';
-    findings.push(finding('unschedulable', 'warning', `pod ${key} cannot be scheduled: ${why}; it stays Pending and is left out`, d.locator.at([...d.templatePath, 'spec', Object.keys(d.spec.nodeSelector).length ? 'nodeSelector' : 'containers'])));
+    const selective = Object.keys(d.spec.nodeSelector).length > 0;
+    const why = selective ? 'no schedulable node matches its nodeSelector' : 'no node is schedulable';
+    if (once('unschedulable')) {
+      findings.push(finding('unschedulable', 'warning', `${who} cannot be scheduled: ${why}; ${d.workload ? 'its pods stay' : 'it stays'} Pending and ${d.workload ? 'are' : 'is'} left out`, d.locator.at([...d.templatePath, 'spec', selective ? 'nodeSelector' : 'containers'])));
+    }
     return undefined;
   }
   return candidates[(d.spreadSeed + d.replica) % candidates.length];
 }
 
+/**
+ * Pod addresses. Addresses a dump carries are used as they are. The others are allocated per
+ * node from its pod block at a slot derived from the pod's own key: first every pod whose
+ * slot is free (or that wins it, lowest key first) takes its slot, then the losers probe
+ * forward. A new pod can only move an existing one by winning that pod's exact slot, so
+ * adding unrelated objects almost never renumbers existing pods.
+ */
 function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: ClusterConfig, findings: Finding[]): PodInfo[] {
   const taken = new Map<string, string>(); // IP → pod key
   const takenLoc = new Map<string, Locator>();
@@ -181,28 +271,50 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     ips.set(key, d.statusIP);
     sources.set(key, 'status');
   }
-  // Pass 2: allocate from the node's block at a position derived from the pod's name.
+  // Pass 2: allocate from the node's block.
   const reserved = config.plugin === 'calico' ? 1 : 2; // network address (+ .1 bridge gateway)
+  const byNode = new Map<NodeInfo, { d: PodDraft; key: string }[]>();
   for (const { d, node } of placed) {
     const key = podKey(d.namespace, d.name);
     if (ips.has(key)) continue;
-    const size = cidrSize(node.podCIDR);
-    const usable = size - reserved - 1; // minus broadcast
-    let ip: string | undefined;
-    if (usable > 0) {
-      const start = fnv1a(key) % usable;
-      for (let i = 0; i < usable; i++) {
-        const candidate = intToIp((node.podCIDR.base + reserved + ((start + i) % usable)) >>> 0);
+    const list = byNode.get(node);
+    if (list) list.push({ d, key }); else byNode.set(node, [{ d, key }]);
+  }
+  const exhausted = new Map<string, { node: NodeInfo; keys: string[]; locator: Locator; owner: WorkloadRef; workload: boolean }>();
+  for (const [node, pending] of byNode) {
+    const usable = cidrSize(node.podCIDR) - reserved - 1; // minus broadcast
+    const slotIP = (slot: number) => intToIp((node.podCIDR.base + reserved + slot) >>> 0);
+    const losers: { d: PodDraft; key: string; start: number }[] = [];
+    for (const p of pending) {
+      if (usable <= 0) { losers.push({ ...p, start: 0 }); continue; }
+      const start = fnv1a(p.key) % usable;
+      const ip = slotIP(start);
+      if (taken.has(ip)) { losers.push({ ...p, start }); continue; }
+      taken.set(ip, p.key);
+      ips.set(p.key, ip);
+      sources.set(p.key, 'allocated');
+    }
+    for (const p of losers) {
+      let ip: string | undefined;
+      for (let i = 1; i <= usable; i++) {
+        const candidate = slotIP((p.start + i) % usable);
         if (!taken.has(candidate)) { ip = candidate; break; }
       }
+      if (!ip) {
+        const group = p.d.workload ?? p.key;
+        const e = exhausted.get(`${node.name}|${group}`);
+        if (e) e.keys.push(p.key);
+        else exhausted.set(`${node.name}|${group}`, { node, keys: [p.key], locator: p.d.locator, owner: p.d.owner, workload: !!p.d.workload });
+        continue;
+      }
+      taken.set(ip, p.key);
+      ips.set(p.key, ip);
+      sources.set(p.key, 'allocated');
     }
-    if (!ip) {
-      findings.push(finding('pod-cidr-exhausted', 'error', `node ${node.name} has no free address left in ${node.podCIDR.text} for pod ${key}; it is left out`, d.locator.range));
-      continue;
-    }
-    taken.set(ip, key);
-    ips.set(key, ip);
-    sources.set(key, 'allocated');
+  }
+  for (const e of exhausted.values()) {
+    const what = e.keys.length === 1 ? `pod ${e.keys[0]}` : `${e.keys.length} pods of ${e.owner.kind} ${e.owner.key}`;
+    findings.push(finding('pod-cidr-exhausted', 'error', `node ${e.node.name} has no free address left in ${e.node.podCIDR.text} for ${what}; ${e.keys.length === 1 ? 'it is' : 'they are'} left out`, e.locator.range));
   }
   const pods: PodInfo[] = [];
   for (const { d, node } of placed) {
@@ -219,6 +331,8 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
       hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
       mac: macFor(`pod/${key}`),
       ipSource: sources.get(key)!,
+      ...(d.phase ? { phase: d.phase } : {}),
+      ...(d.ready !== undefined ? { ready: d.ready } : {}),
       locator: d.locator,
       templatePath: d.templatePath,
     });

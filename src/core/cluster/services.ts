@@ -30,11 +30,7 @@ export function buildServices(
   }
   const clusterIPs = assignClusterIPs(unique, config, findings);
   const nodePorts = assignNodePorts(unique, findings);
-  const endpointObjects = new Map<string, EndpointsManifest[]>();
-  for (const e of m.endpoints) {
-    const key = podKey(e.meta.namespace, e.serviceName);
-    endpointObjects.set(key, [...(endpointObjects.get(key) ?? []), e]);
-  }
+  const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
   const index = new LabelIndex(pods);
   const podsByIP = new Map(pods.filter((p) => !p.hostNetwork).map((p) => [p.ip, p]));
   const nodeByIP = new Map(nodes.map((n) => [n.ip, n.name]));
@@ -52,7 +48,7 @@ export function buildServices(
       };
       if (s.type === 'ExternalName') return info;
       if (explicit) info.endpoints = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace);
-      else if (selector) info.endpoints = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info);
+      else if (selector) info.endpoints = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info, !!s.publishNotReadyAddresses);
       return info;
     });
     const clusterIP = clusterIPs.get(key);
@@ -76,16 +72,50 @@ export function buildServices(
   });
 }
 
-/** The endpoints controller's rule: a pod backs a port when it resolves the targetPort. */
-function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo): EndpointInfo[] {
+/**
+ * The endpoints controller's rule: a pod backs a port when it resolves the targetPort. Pods
+ * that finished (phase Succeeded or Failed) are left out; a pod whose Ready condition is
+ * False is a not-ready endpoint unless the Service publishes not-ready addresses
+ * (pkg/controller/endpointslice: podutil.ShouldPodBeInEndpoints, IsPodReady).
+ */
+function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo, publishNotReady: boolean): EndpointInfo[] {
   const out: EndpointInfo[] = [];
   for (const pod of pods) {
     if (!matchesMap(pod.labels, selector)) continue;
+    if (pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
     const target = resolveTargetPort(pod, port.targetPort, port.protocol);
     if (target === undefined) continue;
-    out.push({ ip: pod.ip, port: target, node: pod.node, pod: pod.key, ready: true, locator: pod.locator, path: pod.templatePath });
+    const ready = publishNotReady || pod.ready !== false;
+    out.push({ ip: pod.ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath });
   }
   return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+}
+
+/**
+ * Endpoints and EndpointSlice objects by Service key. A full dump carries both for every
+ * Service (the mirroring controller keeps them in step); kube-proxy reads only EndpointSlices
+ * (EndpointSliceProxying, on by default since 1.19 and the only path since 1.22), so when a
+ * Service has slices its Endpoints object is not used.
+ */
+function explicitEndpointObjects(objects: EndpointsManifest[], findings: Finding[]): Map<string, EndpointsManifest[]> {
+  const slices = new Map<string, EndpointsManifest[]>();
+  const legacy = new Map<string, EndpointsManifest[]>();
+  const seen = new Map<string, EndpointsManifest>();
+  for (const e of objects) {
+    const id = `${e.kind}|${podKey(e.meta.namespace, e.meta.name)}`;
+    const twin = seen.get(id);
+    if (twin) {
+      findings.push(finding('duplicate-object', 'error', `${e.kind} ${podKey(e.meta.namespace, e.meta.name)} is defined twice; the later one is ignored`, e.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
+      continue;
+    }
+    seen.set(id, e);
+    const target = e.kind === 'EndpointSlice' ? slices : legacy;
+    const key = podKey(e.meta.namespace, e.serviceName);
+    const list = target.get(key);
+    if (list) list.push(e); else target.set(key, [e]);
+  }
+  for (const [key, list] of legacy) if (!slices.has(key)) slices.set(key, list);
+  return slices;
 }
 
 /** A numeric targetPort is used as is; a name must match a container port of the same protocol. */
@@ -99,15 +129,21 @@ function endpointsFromObjects(
   objects: EndpointsManifest[], port: ServicePortInfo, podsByIP: Map<string, PodInfo>, nodeByIP: Map<string, string>, namespace: string,
 ): EndpointInfo[] {
   const out: EndpointInfo[] = [];
+  const seen = new Set<string>();
   for (const obj of objects) {
     for (const subset of obj.subsets) {
       // Endpoint ports are matched to Service ports by name (and protocol), as kube-proxy does.
       const ep = subset.ports.find((p) => (p.name ?? '') === port.name && p.protocol === port.protocol);
       if (!ep) continue;
       for (const a of subset.addresses) {
-        const pod = a.targetPod ? podsByIP.get(a.ip) ?? undefined : podsByIP.get(a.ip);
+        const pod = podsByIP.get(a.ip);
         const podName = pod?.key ?? (a.targetPod ? podKey(namespace, a.targetPod) : undefined);
         const node = a.nodeName ?? pod?.node ?? nodeByIP.get(a.ip);
+        // One backend per address and port, however many slices repeat it (kube-proxy's
+        // EndpointSliceCache merges the slices of a Service the same way).
+        const id = `${a.ip}:${ep.port}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
         out.push({ ip: a.ip, port: ep.port, ...(node ? { node } : {}), ...(podName ? { pod: podName } : {}), ready: a.ready, locator: obj.locator, path: a.path });
       }
     }
@@ -145,7 +181,7 @@ function assignClusterIPs(services: ServiceManifest[], config: ClusterConfig, fi
       continue;
     }
     const usable = size - 3; // network, .1, broadcast
-    const start = fnv1a(key) % usable;
+    const start = usable > 0 ? fnv1a(key) % usable : 0;
     for (let i = 0; i < usable; i++) {
       const candidate = intToIp((cidr.base + 2 + ((start + i) % usable)) >>> 0);
       if (!owners.has(candidate)) {
@@ -154,45 +190,63 @@ function assignClusterIPs(services: ServiceManifest[], config: ClusterConfig, fi
         break;
       }
     }
+    if (!result.has(key)) {
+      findings.push(finding('service-cidr-exhausted', 'error', `Service ${key} gets no clusterIP: the service CIDR ${cidr.text} has no free address left`, s.locator.at(['spec'])));
+    }
   }
   return result;
 }
 
+/**
+ * NodePorts. The apiserver's allocator hands out port numbers, not port/protocol pairs: a
+ * nodePort taken by one Service is "already allocated" for every other Service whatever the
+ * protocol (e.g. small-hack/coturn-chart#75: a UDP Service refused 30030 held by a TCP one).
+ * Inside one Service the same nodePort may serve a TCP and a UDP port (the usual DNS shape).
+ */
 function assignNodePorts(services: ServiceManifest[], findings: Finding[]): Map<string, number> {
   const result = new Map<string, number>();
-  const owners = new Map<string, string>();
+  const owners = new Map<number, { key: string; protocols: Set<string> }>();
+  const wantsNodePorts = (s: ServiceManifest) => s.type === 'NodePort' || (s.type === 'LoadBalancer' && s.allocateLoadBalancerNodePorts !== false);
   for (const s of services) {
     const key = podKey(s.meta.namespace, s.meta.name);
+    // The manifest reader reports nodePort on other types; a dump of a LoadBalancer without
+    // allocated node ports may still carry them, and they are real then.
+    if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') continue;
     for (const p of s.ports) {
       if (p.nodePort === undefined) continue;
       const where = s.locator.at(['spec', 'ports', p.index, 'nodePort']);
       if (p.nodePort < NODE_PORT_MIN || p.nodePort > NODE_PORT_MAX) {
         findings.push(finding('node-port-out-of-range', 'warning', `nodePort ${p.nodePort} is outside the default range ${NODE_PORT_MIN}-${NODE_PORT_MAX} (--service-node-port-range)`, where));
       }
-      const slot = `${p.protocol}/${p.nodePort}`;
-      const owner = owners.get(slot);
-      if (owner) {
-        findings.push(finding('node-port-collision', 'error', `nodePort ${p.nodePort}/${p.protocol} of ${key} is already used by ${owner}`, where));
+      const owner = owners.get(p.nodePort);
+      if (owner && (owner.key !== key || owner.protocols.has(p.protocol))) {
+        findings.push(finding('node-port-collision', 'error', owner.key === key
+          ? `nodePort ${p.nodePort}/${p.protocol} is used twice in ${key}`
+          : `nodePort ${p.nodePort} of ${key} is already allocated to ${owner.key}; node ports are shared by all protocols`, where));
         continue;
       }
-      owners.set(slot, key);
+      if (owner) owner.protocols.add(p.protocol);
+      else owners.set(p.nodePort, { key, protocols: new Set([p.protocol]) });
       result.set(`${key}#${p.index}`, p.nodePort);
     }
   }
   const span = NODE_PORT_MAX - NODE_PORT_MIN + 1;
   for (const s of services) {
-    if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') continue;
+    if (!wantsNodePorts(s)) continue;
     const key = podKey(s.meta.namespace, s.meta.name);
     for (const p of s.ports) {
       if (result.has(`${key}#${p.index}`) || p.nodePort !== undefined) continue;
       const start = fnv1a(`${key}#${p.name ?? p.index}`) % span;
       for (let i = 0; i < span; i++) {
         const port = NODE_PORT_MIN + ((start + i) % span);
-        if (!owners.has(`${p.protocol}/${port}`)) {
-          owners.set(`${p.protocol}/${port}`, key);
+        if (!owners.has(port)) {
+          owners.set(port, { key, protocols: new Set([p.protocol]) });
           result.set(`${key}#${p.index}`, port);
           break;
         }
+      }
+      if (!result.has(`${key}#${p.index}`)) {
+        findings.push(finding('node-port-exhausted', 'error', `no free nodePort left in ${NODE_PORT_MIN}-${NODE_PORT_MAX} for ${key} port ${p.port}`, s.locator.at(['spec', 'ports', p.index])));
       }
     }
   }

@@ -41,15 +41,17 @@ export function isIPv4(text: string): boolean {
 }
 
 /**
- * Parses `a.b.c.d/n`. Host bits set (10.244.1.5/24) is an error, as the API server says for
- * NetworkPolicy ipBlock and kube-controller-manager for --cluster-cidr.
+ * Parses `a.b.c.d/n`. Host bits set (10.244.1.5/24) is an error, as kube-controller-manager
+ * says for --cluster-cidr and the API server for NetworkPolicy ipBlock under strict IP/CIDR
+ * validation (IsValidCIDRForLegacyField with strictValidation: "subnet"/"mask" form only).
+ * Leading zeros in the address are rejected too; `allowHostBits` keeps only the network.
  */
 export function parseCidr(text: unknown, opts: { allowHostBits?: boolean } = {}): ParseResult<Cidr> {
   if (typeof text !== 'string') return { ok: false, error: `expected a CIDR such as 10.244.0.0/16, got ${describe(text)}` };
   const slash = text.indexOf('/');
   if (slash < 0) return { ok: false, error: `"${text}" is not a CIDR: it has no /prefix (e.g. ${text}/24)` };
   const addr = text.slice(0, slash), prefixText = text.slice(slash + 1);
-  if (!/^\d{1,2}$/.test(prefixText) || +prefixText > 32) {
+  if (!/^(0|[1-9]\d?)$/.test(prefixText) || +prefixText > 32) {
     if (ipaddr.IPv6.isValid(addr)) return { ok: false, error: `"${text}" is IPv6; PodPath models IPv4 data paths only` };
     return { ok: false, error: `"${text}" has an invalid prefix length "${prefixText}" (0–32)` };
   }
@@ -86,6 +88,28 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 
 export function cidrSize(c: Cidr): number {
   return 2 ** (32 - c.prefix);
+}
+
+/** Does `outer` contain all of `inner`? */
+export function cidrContainsCidr(outer: Cidr, inner: Cidr): boolean {
+  return inner.prefix >= outer.prefix && cidrContains(outer, inner.base);
+}
+
+/**
+ * The smallest CIDR containing all the given addresses and blocks, but never narrower than
+ * `maxPrefix` (e.g. 16: a covering /16 at least). Undefined for an empty list.
+ */
+export function coveringCidr(items: readonly (Cidr | number)[], maxPrefix = 32): Cidr | undefined {
+  if (items.length === 0) return undefined;
+  let prefix = maxPrefix;
+  const first = typeof items[0] === 'number' ? items[0] : items[0].base;
+  for (const it of items) {
+    const base = typeof it === 'number' ? it : it.base;
+    if (typeof it !== 'number') prefix = Math.min(prefix, it.prefix);
+    while (prefix > 0 && ((first & maskOf(prefix)) >>> 0) !== ((base & maskOf(prefix)) >>> 0)) prefix--;
+  }
+  const base = (first & maskOf(prefix)) >>> 0;
+  return { base, prefix, text: `${intToIp(base)}/${prefix}` };
 }
 
 /** The n-th address of a CIDR (0 = network address). */

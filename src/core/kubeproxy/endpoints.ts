@@ -13,8 +13,8 @@ export interface ProxyEndpoint {
   port: number;
   /** "ip:port": the endpoint as kube-proxy names it (and orders it). */
   key: string;
-  /** On this node (endpoint.node === node.name), as the EndpointSlice's nodeName says. */
-  local: boolean;
+  /** The node the EndpointSlice (or the pod) places it on; "local" means this equals the node's name. */
+  node?: string;
   source: EndpointInfo;
 }
 
@@ -57,29 +57,36 @@ export function portPolicy(svc: ServiceInfo, port: ServicePortInfo): PortPolicy 
   };
 }
 
+// The ready list of a Service port does not depend on the node: compute it once per port.
+const readyCache = new WeakMap<ServicePortInfo, ProxyEndpoint[]>();
+
 /**
- * Ready endpoints, each "ip:port" once, in the order kube-proxy's endpoint cache keeps them:
- * sorted by their "ip:port" text (so 10.0.1.10 sorts before 10.0.1.2, as on a real node).
+ * Ready endpoints, each "ip:port" once (the first mention wins), in the order kube-proxy's
+ * endpoint cache keeps them: sorted by their "ip:port" text, so 10.0.1.10 sorts before 10.0.1.2
+ * as on a real node.
  */
-export function readyEndpoints(port: ServicePortInfo, node: NodeInfo): ProxyEndpoint[] {
-  const seen = new Map<string, ProxyEndpoint>();
+export function readyEndpoints(port: ServicePortInfo): ProxyEndpoint[] {
+  const cached = readyCache.get(port);
+  if (cached) return cached;
+  const out: ProxyEndpoint[] = [];
+  const seen = port.endpoints.length > 8 ? new Set<string>() : undefined;
   for (const e of port.endpoints) {
     if (!e.ready) continue;
     const key = `${e.ip}:${e.port}`;
-    const prev = seen.get(key);
-    const local = e.node === node.name;
-    // Two slices naming the same address: keep one, local if either says so.
-    if (prev) { if (local && !prev.local) prev.local = true; continue; }
-    seen.set(key, { ip: e.ip, port: e.port, key, local, source: e });
+    if (seen ? seen.has(key) : out.some((o) => o.key === key)) continue;
+    seen?.add(key);
+    out.push({ ip: e.ip, port: e.port, key, ...(e.node !== undefined ? { node: e.node } : {}), source: e });
   }
-  return [...seen.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (out.length > 1) out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  readyCache.set(port, out);
+  return out;
 }
 
-export function categorizeEndpoints(ready: ProxyEndpoint[], policy: PortPolicy): CategorizedEndpoints {
+export function categorizeEndpoints(ready: ProxyEndpoint[], policy: PortPolicy, node: NodeInfo): CategorizedEndpoints {
   const cluster = policy.usesClusterEndpoints ? ready : [];
   let hasAny = cluster.length > 0;
   if (!policy.usesLocalEndpoints) return { cluster, local: [], reachable: cluster, hasAny };
-  const local = ready.filter((e) => e.local);
+  const local = ready.filter((e) => e.node === node.name);
   hasAny = hasAny || ready.length > 0;
   // Without terminating endpoints the cluster list is a superset of the local one.
   return { cluster, local, reachable: policy.usesClusterEndpoints ? cluster : local, hasAny };

@@ -132,7 +132,7 @@ function writeServicePort(
   const { svc, port, clusterIP } = p;
   const { spn, proto } = n;
   const policy = portPolicy(svc, port);
-  const eps = categorizeEndpoints(readyEndpoints(port, node), policy);
+  const eps = categorizeEndpoints(readyEndpoints(port), policy, node);
   const cause = portCause(svc, port.index, `Service ${svc.key} port ${port.name || port.port}/${port.protocol}`);
   const match = (ip: string, dstPort: number): MatchTerm[] => [...protoTerms(proto), dst(ip), dport(dstPort)];
 
@@ -199,13 +199,21 @@ function writeServicePort(
     if (hasExternal) add('nat', n.ext, [], jump(externalPolicyChain), cause);
   }
 
-  const write = (chain: string, endpoints: ProxyEndpoint[]) => writeEndpointDispatch(add, chain, endpoints, n, svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds : undefined, largeCluster);
+  // One cause per endpoint, shared by its dispatch and KUBE-SEP rules.
+  const epCauses = new Map<string, Cause>();
+  const causeOf = (ep: ProxyEndpoint): Cause => {
+    let c = epCauses.get(ep.key);
+    if (!c) epCauses.set(ep.key, (c = endpointCause(ep.source, `endpoint ${ep.key} of ${spn}`)));
+    return c;
+  };
+  const write = (chain: string, endpoints: ProxyEndpoint[]) =>
+    writeEndpointDispatch(add, chain, endpoints, n, svc.sessionAffinity === 'ClientIP' ? svc.sessionAffinityTimeoutSeconds : undefined, largeCluster, causeOf);
   if (usesClusterChain) write(n.svc, eps.cluster);
   if (usesLocalChain) write(n.svl, eps.local);
 
   for (const ep of eps.reachable) {
     const sep = sepFor(n, ep);
-    const epCause = endpointCause(ep.source, `endpoint ${ep.key} of ${spn}`);
+    const epCause = causeOf(ep);
     const c = largeCluster ? [] : [comment(spn)];
     // Hairpin: a pod reaching itself through the Service must see the node as the source.
     add('nat', sep, [...c, src(ep.ip)], jump(KUBE_MARK_MASQ), epCause);
@@ -220,19 +228,19 @@ function writeServicePort(
  */
 function writeEndpointDispatch(
   add: Add, chain: string, endpoints: ProxyEndpoint[], n: PortNames, affinitySeconds: number | undefined, largeCluster: boolean,
+  causeOf: (ep: ProxyEndpoint) => Cause,
 ): void {
   const commentFor = (ep: ProxyEndpoint): MatchTerm[] => (largeCluster ? [] : [comment(`${n.spn} -> ${ep.key}`)]);
   if (affinitySeconds !== undefined) {
     for (const ep of endpoints) {
       const sep = sepFor(n, ep);
-      add('nat', chain, [...commentFor(ep), { m: 'recent', name: sep, mode: 'rcheck', seconds: affinitySeconds, reap: true }], jump(sep),
-        endpointCause(ep.source, `session affinity to ${ep.key}`));
+      add('nat', chain, [...commentFor(ep), { m: 'recent', name: sep, mode: 'rcheck', seconds: affinitySeconds, reap: true }], jump(sep), causeOf(ep));
     }
   }
   const count = endpoints.length;
   endpoints.forEach((ep, i) => {
     const terms = commentFor(ep);
     if (i < count - 1) terms.push({ m: 'statistic', probability: 1 / (count - i) });
-    add('nat', chain, terms, jump(sepFor(n, ep)), endpointCause(ep.source, `endpoint ${ep.key} of ${n.spn}`));
+    add('nat', chain, terms, jump(sepFor(n, ep)), causeOf(ep));
   });
 }

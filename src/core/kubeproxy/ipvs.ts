@@ -60,8 +60,8 @@ export function programIpvs(cluster: Cluster, node: NodeInfo): IpvsProgram {
     const { svc, port, clusterIP } = p;
     const proto = protoLower(port.protocol);
     const policy = portPolicy(svc, port);
-    const ready = readyEndpoints(port, node);
-    const eps = categorizeEndpoints(ready, policy);
+    const ready = readyEndpoints(port);
+    const eps = categorizeEndpoints(ready, policy, node);
     const cause = portCause(svc, port.index, `Service ${svc.key} port ${port.name || port.port}/${port.protocol}`);
     const persistence = svc.sessionAffinity === 'ClientIP' ? { persistenceSeconds: svc.sessionAffinityTimeoutSeconds } : {};
     // A Local policy uses local endpoints, falling back to all of them when the node has none
@@ -74,7 +74,7 @@ export function programIpvs(cluster: Cluster, node: NodeInfo): IpvsProgram {
     });
 
     // Hairpin: a local endpoint reaching its own Service is masqueraded in POSTROUTING.
-    for (const e of ready) if (e.local) member('loopBack', `${e.ip},${proto}:${e.port},${e.ip}`);
+    for (const e of ready) if (e.node === node.name) member('loopBack', `${e.ip},${proto}:${e.port},${e.ip}`);
 
     member('clusterIP', `${clusterIP},${proto}:${port.port}`);
     ipvs.push(virtualServer(clusterIP, port.port, policy.internalPolicyLocal));

@@ -6,9 +6,13 @@ import { MatchTerm } from '../dataplane/netfilter';
 
 export const comment = (text: string): MatchTerm => ({ m: 'comment', text });
 
+// Shared by thousands of rules, so built once and frozen (rules are data nobody should edit).
+const PROTO_TERMS = Object.fromEntries((['tcp', 'udp', 'sctp'] as const).map((proto) =>
+  [proto, Object.freeze([Object.freeze({ m: 'module', name: proto }), Object.freeze({ m: 'proto', proto })]) as readonly MatchTerm[]]));
+
 /** "-m tcp -p tcp": kube-proxy loads the protocol module before naming the protocol. */
-export function protoTerms(proto: 'tcp' | 'udp' | 'sctp'): MatchTerm[] {
-  return [{ m: 'module', name: proto }, { m: 'proto', proto }];
+export function protoTerms(proto: 'tcp' | 'udp' | 'sctp'): readonly MatchTerm[] {
+  return PROTO_TERMS[proto];
 }
 
 export const dst = (cidr: string, neg = false): MatchTerm => (neg ? { m: 'dst', cidr, neg } : { m: 'dst', cidr });

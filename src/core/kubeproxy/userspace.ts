@@ -97,7 +97,7 @@ export function programUserspace(cluster: Cluster, node: NodeInfo): UserspacePro
       protocol: port.protocol,
       proxyPort,
       // The proxy balances over every ready endpoint in the cluster; it knows no traffic policies.
-      backends: readyEndpoints(port, node).map((e) => ({
+      backends: readyEndpoints(port).map((e) => ({
         ip: e.ip, port: e.port, ...(e.source.node ? { node: e.source.node } : {}), ...(e.source.pod ? { pod: e.source.pod } : {}),
       })),
       cause,

@@ -70,10 +70,17 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
   (r.list(['status', 'addresses']) ?? []).forEach((_, i) => {
     if (r.get(['status', 'addresses', i, 'type']) === 'InternalIP' && !internalIP) internalIP = r.ipv4(['status', 'addresses', i, 'address']);
   });
+  // spec.podCIDRs (dual-stack clusters) lists the IPv4 block first when there is one.
+  let podCIDR = cidrField(r, ['spec', 'podCIDR']);
+  if (!podCIDR && !r.has(['spec', 'podCIDR'])) {
+    const list = r.list(['spec', 'podCIDRs']) ?? [];
+    const v4 = list.findIndex((c) => typeof c === 'string' && !c.includes(':'));
+    if (v4 >= 0) podCIDR = cidrField(r, ['spec', 'podCIDRs', v4]);
+  }
   return {
     kind: 'Node',
     meta,
-    ...optional('podCIDR', cidrField(r, ['spec', 'podCIDR'])),
+    ...optional('podCIDR', podCIDR),
     ...optional('internalIP', internalIP),
     unschedulable: r.bool(['spec', 'unschedulable']) ?? false,
     locator: r.locator,

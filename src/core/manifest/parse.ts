@@ -1,4 +1,5 @@
-import { LineCounter, Document, isMap, isSeq, isScalar, isPair, Node as YamlNode, parseAllDocuments } from 'yaml';
+import { LineCounter, Document, isMap, isSeq, isScalar, isPair, Node as YamlNode, Scalar, parseAllDocuments, visit } from 'yaml';
+import type { Tags } from 'yaml';
 import { Finding, finding } from '../common/finding';
 import { FieldPath, Locator, SourceRange } from '../common/source';
 
@@ -16,10 +17,34 @@ export interface ParsedFile {
   findings: Finding[];
   /** True when the text holds Helm/Go template syntax and was not analysed. */
   template: boolean;
+  /** Documents that are not Kubernetes objects (bare scalars or lists in a non-Kubernetes file). */
+  ignoredDocuments?: number;
 }
 
 /** Files larger than this are reported and skipped: no real manifest set comes near it. */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Alias expansions allowed per document before it counts as an expansion bomb ("billion laughs"). */
+export const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * kubectl turns YAML into JSON with sigs.k8s.io/yaml, which is go-yaml v2: YAML 1.1, so
+ * `yes`/`no`/`on`/`off`/`y`/`n` are booleans and `<<` merge keys work (kubernetes/kubernetes#34146,
+ * and the note in the Kubernetes "Configuration best practices" page). go-yaml v2 keeps
+ * timestamp-looking plain scalars as strings when decoding into interface{} and has no
+ * base-60 integers, so those two YAML 1.1 tags are left out.
+ */
+const KUBECTL_TAGS = (tags: Tags): Tags =>
+  tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && (t as { format?: string }).format !== 'TIME'));
+
+const PARSE_OPTIONS = {
+  prettyErrors: false,
+  uniqueKeys: true,
+  strict: false,
+  version: '1.1' as const,
+  merge: true,
+  customTags: KUBECTL_TAGS,
+};
 
 /**
  * Splits a YAML file into Kubernetes objects (multi-document files and `kind: List` alike),
@@ -27,60 +52,122 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
  * documents that parse are still returned.
  */
 export function parseManifestText(file: string, text: string): ParsedFile {
+  try {
+    return parseUnsafe(file, text);
+  } catch (e) {
+    // Whatever went wrong (a parser bug, an exhausted stack), the other files still count.
+    const whole: SourceRange = { file, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+    return { file, objects: [], findings: [finding('internal-error', 'error', `PodPath could not read this file: ${firstLine(String((e as Error)?.message ?? e))}`, whole)], template: false };
+  }
+}
+
+function parseUnsafe(file: string, text: string): ParsedFile {
   const out: ParsedFile = { file, objects: [], findings: [], template: false };
   const whole: SourceRange = { file, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+  if (typeof text !== 'string') {
+    out.findings.push(finding('not-yaml', 'error', 'this file has no text content', whole));
+    return out;
+  }
   if (text.length > MAX_FILE_BYTES) {
     out.findings.push(finding('file-too-large', 'error', `file is ${(text.length / 1048576).toFixed(1)} MiB; PodPath skips manifests over ${MAX_FILE_BYTES / 1048576} MiB`, whole));
     return out;
   }
-  const templateAt = text.search(/\{\{-?\s*[\w.$/"(]/);
+  const binaryAt = binaryOffset(text);
+  if (binaryAt >= 0) {
+    const lc = lineCounterFor(text);
+    out.findings.push(finding('not-yaml', 'warning', 'this file looks binary (control characters or invalid UTF-8), not YAML; it is skipped', rangeOf(file, lc, binaryAt, binaryAt + 1)));
+    return out;
+  }
+  const { parts, tooDeep: deepChunks } = parseDocuments(text);
+  const templateAt = templateMarker(text, parts);
   if (templateAt >= 0) {
     out.template = true;
-    const lc = new LineCounter();
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
-    out.findings.push(finding('helm-template', 'info', 'this file is a template ({{ … }}); render it with `helm template` first, then PodPath can analyse the output', rangeOf(file, lc, templateAt, templateAt + 2)));
+    out.findings.push(finding('helm-template', 'info', 'this file is a template ({{ … }}); render it with `helm template` first, then PodPath can analyse the output', rangeOf(file, lineCounterFor(text), templateAt, templateAt + 2)));
     return out;
   }
-  const lineCounter = new LineCounter();
-  let docs: Document.Parsed[];
-  try {
-    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: false }) as Document.Parsed[];
-    if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
-  } catch (e) {
-    out.findings.push(finding('yaml-syntax', 'error', `YAML could not be read: ${(e as Error).message}`, whole));
-    return out;
+  for (const d of deepChunks) {
+    out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read (the YAML parser ran out of stack); it is skipped', rangeOf(file, d.lines, 0, 0)));
   }
-  for (const doc of docs) {
+
+  /** Bare scalars and lists: reported only when the file otherwise holds Kubernetes objects. */
+  const strays: { range: SourceRange; message: string }[] = [];
+  let kubernetesLike = false;
+  let ignored = 0;
+  for (const { doc, lines: lineCounter, offset } of parts) {
+    let tooDeep = false;
+    /** Warnings wait until the document shows it is Kubernetes YAML (see below). */
+    const warnings: Finding[] = [];
     for (const err of doc.errors) {
-      out.findings.push(finding('yaml-syntax', 'error', firstLine(err.message), rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
+      if (/Maximum call stack size exceeded/.test(err.message)) {
+        // The yaml composer recurses per nesting level and reports the overflow as an error;
+        // the document is truncated there, so say so once and leave the document out.
+        if (!tooDeep) out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read (the YAML parser ran out of stack); it is skipped', rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
+        tooDeep = true;
+      } else if (err.code === 'DUPLICATE_KEY') {
+        const m = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:\n,{}[\]]+?)\s*:/.exec(text.slice(offset + err.pos[0], offset + err.pos[0] + 300));
+        const key = m ? m[1].replace(/^["']|["']$/g, '') : text.slice(offset + err.pos[0], offset + err.pos[1]);
+        warnings.push(finding('duplicate-key', 'warning', `key ${JSON.stringify(key)} appears twice in this mapping; the last value is used, as kubectl's YAML-to-JSON conversion does`, rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
+      } else {
+        out.findings.push(finding('yaml-syntax', 'error', firstLine(err.message), rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
+      }
     }
+    if (tooDeep) continue;
     for (const warn of doc.warnings) {
-      out.findings.push(finding('yaml-warning', 'warning', firstLine(warn.message), rangeOf(file, lineCounter, warn.pos[0], warn.pos[1])));
+      warnings.push(finding('yaml-warning', 'warning', firstLine(warn.message), rangeOf(file, lineCounter, warn.pos[0], warn.pos[1])));
     }
-    if (!doc.contents) continue; // empty document between `---` lines
+    // Warnings (duplicate keys, unknown tags such as CloudFormation's !Ref) matter only in
+    // Kubernetes documents; other YAML in the workspace is none of PodPath's business.
+    const flush = (relevant: boolean) => { if (relevant) for (const w of warnings) out.findings.push(w); };
+    if (!doc.contents) { flush(true); continue; } // empty document between `---` lines
     let data: unknown;
     try {
       // maxAliasCount guards against alias expansion bombs ("billion laughs").
-      data = doc.toJS({ maxAliasCount: 1000 });
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      out.findings.push(finding('yaml-syntax', 'error', `YAML could not be read: ${firstLine((e as Error).message)}`, nodeRange(file, lineCounter, doc.contents)));
+      flush(true);
+      const message = (e as Error)?.message ?? String(e);
+      if (/resource exhaustion|alias count/i.test(message)) {
+        out.findings.push(finding('yaml-alias-bomb', 'error', `this document expands aliases (*name) more than ${MAX_ALIAS_COUNT} times, the shape of a "billion laughs" attack; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
+      } else if (e instanceof RangeError) {
+        out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
+      } else {
+        out.findings.push(finding('yaml-syntax', 'error', `YAML could not be read: ${firstLine(message)}`, nodeRange(file, lineCounter, doc.contents)));
+      }
       continue;
     }
-    if (data === null || data === undefined) continue;
+    if (data === null || data === undefined) { flush(true); continue; }
     const root = doc.contents as YamlNode;
+    flush(looksLikeObject(data) || (Array.isArray(data) && data.some(looksLikeObject)));
     if (typeof data !== 'object' || Array.isArray(data)) {
-      // A bare scalar or list at the top is not a Kubernetes object; often a half-typed file.
-      out.findings.push(finding('not-an-object', 'warning', 'this YAML document is not a mapping, so it is not a Kubernetes object', nodeRange(file, lineCounter, root)));
+      // A bare scalar or list at the top is not a Kubernetes object: often a half-typed file,
+      // or YAML that is not Kubernetes at all (an Ansible playbook is a list).
+      const listOfObjects = Array.isArray(data) && data.some(looksLikeObject);
+      if (listOfObjects) kubernetesLike = true;
+      strays.push({
+        range: nodeRange(file, lineCounter, root),
+        message: listOfObjects
+          ? 'this YAML document is a list, not an object; Kubernetes objects go in separate documents (---) or in a `kind: List` with `items:`'
+          : 'this YAML document is not a mapping, so it is not a Kubernetes object',
+      });
       continue;
     }
     const obj = data as Record<string, unknown>;
-    if (obj.kind === 'List' && Array.isArray(obj.items)) {
-      obj.items.forEach((item, i) => {
+    if (looksLikeObject(obj)) kubernetesLike = true;
+    if (isListKind(obj)) {
+      // `kubectl get … -o yaml` prints `kind: List`; the raw API prints `PodList`, `ServiceList` …
+      const items = obj.items;
+      if (items === null || items === undefined) continue;
+      if (!Array.isArray(items)) {
+        const locator = makeLocator(file, lineCounter, root, []);
+        out.findings.push(finding('invalid-type', 'error', `${String(obj.kind)}: items must be a list`, locator.at(['items'])));
+        continue;
+      }
+      items.forEach((item, i) => {
         const locator = makeLocator(file, lineCounter, root, ['items', i]);
         if (item && typeof item === 'object' && !Array.isArray(item)) {
           const rec = item as Record<string, unknown>;
           out.objects.push({ apiVersion: rec.apiVersion, kind: rec.kind, data: rec, locator });
-        } else {
+        } else if (item !== null && item !== undefined) {
           out.findings.push(finding('not-an-object', 'warning', `items[${i}] of this List is not a mapping`, locator.range));
         }
       });
@@ -88,7 +175,153 @@ export function parseManifestText(file: string, text: string): ParsedFile {
     }
     out.objects.push({ apiVersion: obj.apiVersion, kind: obj.kind, data: obj, locator: makeLocator(file, lineCounter, root, []) });
   }
+  for (const s of strays) {
+    if (kubernetesLike) out.findings.push(finding('not-an-object', 'warning', s.message, s.range));
+    else ignored++;
+  }
+  if (ignored) out.ignoredDocuments = ignored;
   return out;
+}
+
+/** Offsets → 1-based line and column; a LineCounter, or one shifted to a chunk of the file. */
+interface Lines {
+  linePos(offset: number): { line: number; col: number };
+}
+
+/** One parsed document, with how to locate its offsets and where its text starts in the file. */
+interface DocPart {
+  doc: Document.Parsed;
+  lines: Lines;
+  offset: number;
+}
+
+/**
+ * Parses every document. The yaml parser recurses once per nesting level; most overflows it
+ * catches and reports as an error of the document, but some escape as a RangeError and would
+ * take the whole file down. Then the file is split at its document markers (`---` or `...` at
+ * the start of a line end a document wherever they appear, YAML 1.2 §9.1.4) and each document
+ * is parsed alone, so only the too-deep ones are lost.
+ */
+function parseDocuments(text: string): { parts: DocPart[]; tooDeep: { lines: Lines }[] } {
+  try {
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as unknown as Document.Parsed[];
+    return { parts: Array.from(docs, (doc) => ({ doc, lines: lineCounter, offset: 0 })), tooDeep: [] };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  const starts = [0];
+  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) if (m.index > 0) starts.push(m.index);
+  const parts: DocPart[] = [];
+  const tooDeep: { lines: Lines }[] = [];
+  let line = 0;
+  let counted = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const offset = starts[i];
+    for (let j = text.indexOf('\n', counted); j >= 0 && j < offset; j = text.indexOf('\n', j + 1)) line++;
+    counted = offset;
+    const chunk = text.slice(offset, starts[i + 1] ?? text.length);
+    const chunkLines = new LineCounter();
+    const shift = line;
+    const lines: Lines = { linePos: (o) => { const p = chunkLines.linePos(o); return { line: p.line + shift, col: p.col }; } };
+    try {
+      const docs = parseAllDocuments(chunk, { ...PARSE_OPTIONS, lineCounter: chunkLines }) as unknown as Document.Parsed[];
+      for (const doc of Array.from(docs)) parts.push({ doc, lines, offset });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      if (chunkLines.lineStarts.length === 0) chunkLines.addNewLine(0);
+      tooDeep.push({ lines });
+    }
+  }
+  return { parts, tooDeep };
+}
+
+function looksLikeObject(v: unknown): boolean {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.apiVersion === 'string' && typeof r.kind === 'string';
+}
+
+function isListKind(obj: Record<string, unknown>): boolean {
+  return typeof obj.kind === 'string' && /^([A-Z]\w*)?List$/.test(obj.kind) && typeof obj.apiVersion === 'string' && 'items' in obj;
+}
+
+/**
+ * Offset of the first sign that the text is binary (NUL, other C0 controls, or the
+ * replacement character a failed UTF-8 decode leaves), or -1. Tabs, CR and LF are text.
+ */
+function binaryOffset(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  const m = /[\u0000-\u0008\u000e-\u001a\u001c-\u001f\ufffd]/.exec(text);
+  return m ? m.index : -1;
+}
+
+const HELM_WORDS = /\.(Values|Release|Chart|Capabilities|Files|Template)\b|\b(include|tpl|toYaml|toJson|required|template|nindent|indent)\b/;
+
+/**
+ * Where Helm/Go template syntax makes this file a template rather than YAML, or -1.
+ * `{{` counts where YAML would read it as structure or as a plain value; inside a quoted
+ * string only when it uses Helm's own names (.Values, .Release, include …); inside a block
+ * scalar (`|`, `>`: ConfigMap data such as Alertmanager templates) and in comments never.
+ * GitHub Actions expressions (`${{ … }}`) are not templates.
+ */
+function templateMarker(text: string, parts: DocPart[]): number {
+  const markers: number[] = [];
+  const re = /\{\{/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > 0 && text[m.index - 1] === '$') continue;
+    markers.push(m.index);
+    if (markers.length > 10000) break;
+  }
+  if (markers.length === 0) return -1;
+  const block: [number, number][] = [];
+  const quoted: [number, number][] = [];
+  try {
+    for (const { doc, offset } of parts) {
+      if (!doc.contents) continue;
+      visit(doc, {
+        Scalar(_key, node) {
+          const r = node.range;
+          if (!r) return;
+          if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) block.push([offset + r[0], offset + r[1]]);
+          else if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) quoted.push([offset + r[0], offset + r[1]]);
+        },
+      });
+    }
+  } catch {
+    // Too deep to visit: judge by the text alone.
+  }
+  block.sort((a, b) => a[0] - b[0]);
+  quoted.sort((a, b) => a[0] - b[0]);
+  // Scalars do not overlap: binary search for the last one starting at or before `at`.
+  const inside = (ranges: [number, number][], at: number) => {
+    let lo = 0, hi = ranges.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid][0] <= at) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found >= 0 && at < ranges[found][1];
+  };
+  for (const at of markers) {
+    if (inside(block, at)) continue;
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    if (/^\s*#/.test(text.slice(lineStart, at))) continue;
+    if (inside(quoted, at)) {
+      const close = text.indexOf('}}', at);
+      const body = text.slice(at, close < 0 ? Math.min(text.length, at + 200) : close);
+      if (!HELM_WORDS.test(body)) continue;
+    }
+    return at;
+  }
+  return -1;
+}
+
+function lineCounterFor(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
 }
 
 function firstLine(message: string): string {
@@ -96,12 +329,12 @@ function firstLine(message: string): string {
   return (nl < 0 ? message : message.slice(0, nl)).trim();
 }
 
-function rangeOf(file: string, lc: LineCounter, start: number, end: number): SourceRange {
+function rangeOf(file: string, lc: Lines, start: number, end: number): SourceRange {
   const s = lc.linePos(start), e = lc.linePos(Math.max(start, end));
   return { file, start: { line: s.line, column: s.col }, end: { line: e.line, column: e.col } };
 }
 
-function nodeRange(file: string, lc: LineCounter, node: YamlNode | null | undefined): SourceRange {
+function nodeRange(file: string, lc: Lines, node: YamlNode | null | undefined): SourceRange {
   const r = node?.range;
   if (!r) return rangeOf(file, lc, 0, 0);
   return rangeOf(file, lc, r[0], r[1]);
@@ -113,11 +346,18 @@ function walk(root: YamlNode, path: FieldPath): { node: YamlNode; key?: YamlNode
   let key: YamlNode | undefined;
   for (const seg of path) {
     if (isMap(node) && typeof seg === 'string') {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === seg);
+      // The last of duplicate keys wins, as in the decoded data.
+      let pair: (typeof node.items)[number] | undefined;
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const p = node.items[i];
+        if (isPair(p) && isScalar(p.key) && String(p.key.value) === seg) { pair = p; break; }
+      }
       if (!pair) return { node, key, complete: false };
       key = pair.key as YamlNode;
-      if (!pair.value) return { node: key, key, complete: false };
-      node = pair.value as YamlNode;
+      // `port:` with nothing after it: point at the key, not at the empty spot after the colon.
+      const v = pair.value as YamlNode | null;
+      if (!v || (isScalar(v) && v.value === null && (!v.range || v.range[0] === v.range[1]))) return { node: key, key, complete: false };
+      node = v;
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg];
       if (!item) return { node, key, complete: false };
@@ -130,7 +370,7 @@ function walk(root: YamlNode, path: FieldPath): { node: YamlNode; key?: YamlNode
   return { node, key, complete: true };
 }
 
-function makeLocator(file: string, lc: LineCounter, root: YamlNode, base: FieldPath): Locator {
+function makeLocator(file: string, lc: Lines, root: YamlNode, base: FieldPath): Locator {
   const self = walk(root, base).node;
   const range = nodeRange(file, lc, self);
   return {

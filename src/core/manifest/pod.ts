@@ -7,7 +7,7 @@ export function readPodSpec(r: FieldReader, path: FieldPath): PodSpec {
   const containers: Container[] = [];
   const seenPortNames = new Set<string>();
   const list = r.list([...path, 'containers']);
-  if (!list || list.length === 0) r.report('missing-field', `${path.length ? path.join('.') + '.' : ''}containers needs at least one container`, [...path, 'containers'], 'warning');
+  if (!r.has([...path, 'containers']) || (list && list.length === 0)) r.report('missing-field', `${path.length ? path.join('.') + '.' : ''}containers needs at least one container`, [...path, 'containers'], 'warning');
   (list ?? []).forEach((_, i) => {
     const cp = [...path, 'containers', i];
     if (!r.mapping(cp)) return;
@@ -49,11 +49,19 @@ export function readPod(r: FieldReader, defaultNamespace: string): PodManifest |
   const podIP = r.ipv4(['status', 'podIP']);
   const hostIP = r.ipv4(['status', 'hostIP']);
   const phase = r.str(['status', 'phase']);
+  let ready: boolean | undefined;
+  (r.list(['status', 'conditions']) ?? []).forEach((c, i) => {
+    if (c && typeof c === 'object' && (c as Record<string, unknown>).type === 'Ready') {
+      const status = r.str(['status', 'conditions', i, 'status']);
+      if (status === 'True') ready = true;
+      else if (status === 'False' || status === 'Unknown') ready = false;
+    }
+  });
   return {
     kind: 'Pod',
     meta,
     spec: readPodSpec(r, ['spec']),
-    status: { ...(podIP ? { podIP } : {}), ...(hostIP ? { hostIP } : {}), ...(phase ? { phase } : {}) },
+    status: { ...(podIP ? { podIP } : {}), ...(hostIP ? { hostIP } : {}), ...(phase ? { phase } : {}), ...(ready !== undefined ? { ready } : {}) },
     locator: r.locator,
   };
 }
@@ -63,28 +71,51 @@ function templatePathOf(kind: WorkloadKind): FieldPath {
   return kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
 }
 
+/** Replicas beyond this are capped (with a finding): no analysis needs a million pods. */
+export const MAX_REPLICAS = 100000;
+
+/** Kinds whose `spec.selector` is required (apps/v1 made it mandatory). */
+const SELECTOR_REQUIRED: readonly WorkloadKind[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'];
+
 export function readWorkload(r: FieldReader, kind: WorkloadKind, defaultNamespace: string): WorkloadManifest | undefined {
   const meta = r.meta(defaultNamespace, { namespaced: true });
   if (!meta) return undefined;
   const templatePath = templatePathOf(kind);
   if (!r.mapping(templatePath)) {
-    r.report('missing-field', `${templatePath.join('.')} is required`, templatePath.slice(0, -1));
+    if (!r.has(templatePath)) r.report('missing-field', `${templatePath.join('.')} is required`, templatePath.slice(0, -1));
     return undefined;
   }
   let replicas: number;
   if (kind === 'Job' || kind === 'CronJob') {
+    // A Job runs min(parallelism, completions) pods at once; parallelism defaults to 1.
     const base = kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec'] : ['spec'];
-    replicas = r.int([...base, 'parallelism'], { min: 0 }) ?? 1;
+    const parallelism = r.int([...base, 'parallelism'], { min: 0 }) ?? 1;
+    const completions = r.int([...base, 'completions'], { min: 0 });
+    replicas = completions === undefined ? parallelism : Math.min(parallelism, completions);
   } else if (kind === 'DaemonSet') {
     replicas = 0;
   } else {
     replicas = r.int(['spec', 'replicas'], { min: 0 }) ?? 1;
   }
-  // ReplicationController's selector is a plain map; the others use a LabelSelector.
+  if (replicas > MAX_REPLICAS) {
+    r.report('too-many-replicas', `${replicas} replicas is more than PodPath models; only the first ${MAX_REPLICAS} are placed`, kind === 'Job' || kind === 'CronJob' ? templatePath.slice(0, -1) : ['spec', 'replicas'], 'warning');
+    replicas = MAX_REPLICAS;
+  }
+  // ReplicationController's selector is a plain map (defaulting to the template's labels);
+  // CronJob has none; the others use a LabelSelector.
   const selector =
     kind === 'ReplicationController'
       ? r.has(['spec', 'selector']) ? { matchLabels: r.stringMap(['spec', 'selector']), matchExpressions: [] } : undefined
       : kind === 'CronJob' ? undefined : r.selector(['spec', 'selector']);
+  if (!selector && SELECTOR_REQUIRED.includes(kind) && !r.has(['spec', 'selector'])) {
+    r.report('missing-field', `spec.selector is required for a ${kind} (apps/v1)`, ['spec']);
+  }
+  let ordinalStart: number | undefined;
+  if (kind === 'StatefulSet') {
+    // KEP-3335 (stable in 1.31): pods are numbered from spec.ordinals.start.
+    const start = r.int(['spec', 'ordinals', 'start'], { min: 0 });
+    if (start) ordinalStart = start;
+  }
   const labels = r.labels([...templatePath, 'metadata', 'labels']);
   return {
     kind,
@@ -93,6 +124,7 @@ export function readWorkload(r: FieldReader, kind: WorkloadKind, defaultNamespac
     ...(selector ? { selector } : {}),
     template: { labels, spec: readPodSpec(r, [...templatePath, 'spec']) },
     templatePath: [...templatePath],
+    ...(ordinalStart !== undefined ? { ordinalStart } : {}),
     locator: r.locator,
   };
 }

@@ -7,6 +7,7 @@ import { NetworkPolicyManifest, PolicyPeer, PolicyPort, PolicyRule } from './typ
  * versus an empty one, one peer with two selectors versus two peers, absent `policyTypes`.
  */
 export function readNetworkPolicy(r: FieldReader, defaultNamespace: string): NetworkPolicyManifest | undefined {
+  const mark = r.mark();
   const meta = r.meta(defaultNamespace, { namespaced: true });
   if (!meta) return undefined;
   if (!r.has(['spec', 'podSelector'])) r.report('missing-field', 'spec.podSelector is required (use {} to select every pod in the namespace)', ['spec']);
@@ -29,6 +30,7 @@ export function readNetworkPolicy(r: FieldReader, defaultNamespace: string): Net
     ...(policyTypes ? { policyTypes } : {}),
     ...(ingress ? { ingress } : {}),
     ...(egress ? { egress } : {}),
+    ...(r.errorsSince(mark) ? { invalid: true } : {}),
     locator: r.locator,
   };
 }
@@ -87,9 +89,11 @@ function readPeer(r: FieldReader, path: (string | number)[]): PolicyPeer[] {
     const except: string[] = [];
     (r.list([...path, 'ipBlock', 'except']) ?? []).forEach((e, k) => {
       const ec = parseCidr(e);
+      // ValidateIPBlock (pkg/apis/networking/validation): an except entry "must be a strict
+      // subset of `cidr`": inside it and with a longer prefix (an equal prefix is rejected).
       if (!ec.ok) r.report('invalid-cidr', ec.error, [...path, 'ipBlock', 'except', k]);
-      else if (ec.value.prefix < c.value.prefix || !sameNetwork(c.value.base, c.value.prefix, ec.value.base)) {
-        r.report('invalid-cidr', `except ${ec.value.text} is not inside ${c.value.text}`, [...path, 'ipBlock', 'except', k]);
+      else if (ec.value.prefix <= c.value.prefix || !sameNetwork(c.value.base, c.value.prefix, ec.value.base)) {
+        r.report('invalid-cidr', `except ${ec.value.text} is not a strict subset of ${c.value.text}`, [...path, 'ipBlock', 'except', k]);
       } else except.push(ec.value.text);
     });
     peer.ipBlock = { cidr: c.value.text, except };

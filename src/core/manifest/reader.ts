@@ -36,7 +36,9 @@ export class FieldReader {
 
   invalidType(path: FieldPath, expected: string): void {
     const v = this.get(path);
-    this.report('invalid-type', `${pathText(path)} must be ${expected}, not ${describe(v)}`, path);
+    // kubectl reads YAML 1.1: unquoted yes/no/on/off/y/n are booleans, not strings.
+    const hint = typeof v === 'boolean' && /string/.test(expected) ? ' (unquoted yes/no/on/off/y/n are booleans in YAML 1.1, which kubectl uses: quote it)' : '';
+    this.report('invalid-type', `${pathText(path)} must be ${expected}, not ${describe(v)}${hint}`, path);
   }
 
   str(path: FieldPath, opts: { required?: boolean } = {}): string | undefined {
@@ -59,7 +61,12 @@ export class FieldReader {
       return undefined;
     }
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.invalidType(path, opts.what ?? 'an integer');
+      if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) {
+        // The API server's JSON decoding rejects a string where an integer goes.
+        this.report('invalid-type', `${pathText(path)} must be ${opts.what ?? 'an integer'}, not the string "${v}"; remove the quotes`, path);
+      } else {
+        this.invalidType(path, opts.what ?? 'an integer');
+      }
       return undefined;
     }
     if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
@@ -152,8 +159,14 @@ export class FieldReader {
     if (typeof v === 'number') return this.port(path);
     if (typeof v === 'string') {
       if (/^\d+$/.test(v)) {
+        // A quoted number is a string, and a string here is a port *name*, which needs a letter:
+        // the API server answers 'Invalid value: "8080": must contain at least one letter'
+        // (openshift/origin#21342, rancher/dashboard#1694). Reported, then read as the number
+        // the author obviously meant so the rest of the analysis stays useful.
         const n = Number(v);
+        this.report('invalid-value', `${pathText(path)} "${v}" is a quoted number: a string here is a port name and needs a letter, so the API server rejects it; write ${v} without quotes`, path);
         if (n >= 1 && n <= 65535) return n;
+        return undefined;
       }
       if (!/^[a-z0-9]([a-z0-9-]{0,13})$/.test(v) || !/[a-z]/.test(v) || v.includes('--') || v.endsWith('-')) {
         this.report('invalid-value', `${pathText(path)} "${v}" is neither a port number nor a valid port name (lower case, at most 15 characters)`, path);
@@ -197,17 +210,23 @@ export class FieldReader {
   }
 
   meta(defaultNamespace: string, opts: { namespaced: boolean }): ObjectMeta | undefined {
+    if (this.has(['metadata']) && !this.mapping(['metadata'])) return undefined;
+    const rawName = this.get(['metadata', 'name']);
     const name = this.str(['metadata', 'name']);
     const generateName = this.str(['metadata', 'generateName']);
     if (name === undefined && generateName === undefined) {
-      this.report('missing-field', 'metadata.name is required', ['metadata']);
+      // A name of the wrong type was reported already.
+      if (rawName === undefined || rawName === null) this.report('missing-field', 'metadata.name is required', ['metadata']);
       return undefined;
     }
     const finalName = name ?? `${generateName}${'x'.repeat(5)}`;
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(finalName) || finalName.length > 253) {
       this.report('invalid-name', `"${finalName}" is not a valid object name (lower-case letters, digits, '-' and '.')`, ['metadata', 'name']);
     }
-    const namespace = opts.namespaced ? this.str(['metadata', 'namespace']) ?? defaultNamespace : '';
+    const namespace = opts.namespaced ? this.str(['metadata', 'namespace']) || defaultNamespace : '';
+    if (opts.namespaced && namespace !== defaultNamespace && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63)) {
+      this.report('invalid-name', `namespace "${namespace}" is not a valid namespace name (a DNS label: lower-case letters, digits and '-', at most 63 characters)`, ['metadata', 'namespace']);
+    }
     const owners = (this.list(['metadata', 'ownerReferences']) ?? []).flatMap((o) => {
       const r = o as Record<string, unknown>;
       return r && typeof r.kind === 'string' && typeof r.name === 'string' ? [{ kind: r.kind, name: r.name }] : [];
@@ -221,16 +240,39 @@ export class FieldReader {
     };
   }
 
-  /** Labels, with the API server's syntax rules for values (keys are checked loosely). */
+  /** Labels, with the API server's syntax rules for keys (qualified names) and values. */
   labels(path: FieldPath): Record<string, string> {
     const out = this.stringMap(path);
     for (const [k, v] of Object.entries(out)) {
-      if (v !== '' && (v.length > 63 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v))) {
+      if (!isQualifiedName(k)) {
+        this.findings.push(finding('invalid-label', 'error', `${this.what}: label key "${k}" is not valid (an optional DNS-subdomain prefix and '/', then at most 63 characters: letters, digits, '-', '_', '.', starting and ending with a letter or digit)`, this.locator.keyAt([...path, k])));
+      } else if (v !== '' && (v.length > 63 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v))) {
         this.report('invalid-label', `label ${k}="${v}" is not a valid label value (at most 63 characters: letters, digits, '-', '_', '.')`, [...path, k]);
       }
     }
     return out;
   }
+
+  /** A mark in the findings list; `errorsSince(mark)` tells whether reading added errors. */
+  mark(): number {
+    return this.findings.length;
+  }
+
+  errorsSince(mark: number): boolean {
+    for (let i = mark; i < this.findings.length; i++) if (this.findings[i].severity === 'error') return true;
+    return false;
+  }
+}
+
+/** A label key: `[prefix/]name` (k8s.io/apimachinery IsQualifiedName). */
+export function isQualifiedName(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (slash >= 0) {
+    const prefix = key.slice(0, slash);
+    if (prefix.length === 0 || prefix.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix)) return false;
+  }
+  return name.length > 0 && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
 }
 
 export function pathText(path: FieldPath): string {

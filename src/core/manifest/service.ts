@@ -9,6 +9,8 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
   const type = r.oneOf(['spec', 'type'], SERVICE_TYPES, 'ClusterIP');
   const ports: ServicePortManifest[] = [];
   const portList = r.list(['spec', 'ports']) ?? [];
+  const seenNames = new Set<string>();
+  const seenPorts = new Set<string>();
   portList.forEach((_, i) => {
     const p = ['spec', 'ports', i];
     if (!r.mapping(p)) return;
@@ -16,6 +18,13 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
     if (port === undefined) return;
     const name = r.str([...p, 'name']);
     if (portList.length > 1 && name === undefined) r.report('missing-field', `ports[${i}].name is required when a Service has more than one port`, p);
+    if (name !== undefined) {
+      if (seenNames.has(name)) r.report('duplicate-port', `ports[${i}].name "${name}" is used by another port of this Service; the API server rejects it`, [...p, 'name']);
+      seenNames.add(name);
+    }
+    const portKey = `${port}/${r.get([...p, 'protocol']) ?? 'TCP'}`;
+    if (seenPorts.has(portKey)) r.report('duplicate-port', `ports[${i}] repeats port ${portKey} of this Service; the API server rejects it`, [...p, 'port']);
+    seenPorts.add(portKey);
     const nodePort = r.int([...p, 'nodePort'], { min: 1, max: 65535 });
     if (nodePort !== undefined && type !== 'NodePort' && type !== 'LoadBalancer') {
       r.report('invalid-value', `ports[${i}].nodePort is only allowed for type NodePort or LoadBalancer`, [...p, 'nodePort']);
@@ -31,8 +40,10 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
   });
   let clusterIP: string | undefined;
   const rawClusterIP = r.str(['spec', 'clusterIP']);
-  if (rawClusterIP === 'None') clusterIP = 'None';
-  else if (rawClusterIP) clusterIP = r.ipv4(['spec', 'clusterIP']);
+  if (rawClusterIP === 'None') {
+    clusterIP = 'None';
+    if (type === 'NodePort' || type === 'LoadBalancer') r.report('invalid-value', `a headless Service (clusterIP: None) cannot be of type ${type}`, ['spec', 'clusterIP']);
+  } else if (rawClusterIP) clusterIP = r.ipv4(['spec', 'clusterIP']);
   const selector = r.has(['spec', 'selector']) ? r.stringMap(['spec', 'selector']) : undefined;
   const externalIPs = (r.list(['spec', 'externalIPs']) ?? []).flatMap((_, i) => r.ipv4(['spec', 'externalIPs', i]) ?? []);
   const loadBalancerIPs: string[] = [];
@@ -58,6 +69,8 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
     sessionAffinityTimeoutSeconds: r.int(['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], { min: 1, max: 86400 }) ?? 10800,
     externalTrafficPolicy: r.oneOf(['spec', 'externalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster'),
     internalTrafficPolicy: r.oneOf(['spec', 'internalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster'),
+    ...(r.bool(['spec', 'publishNotReadyAddresses']) ? { publishNotReadyAddresses: true } : {}),
+    ...(r.bool(['spec', 'allocateLoadBalancerNodePorts']) === false ? { allocateLoadBalancerNodePorts: false } : {}),
     locator: r.locator,
   };
 }
@@ -116,14 +129,17 @@ export function readEndpointSlice(r: FieldReader, defaultNamespace: string): End
   const addresses: EndpointAddress[] = [];
   (r.list(['endpoints']) ?? []).forEach((_, i) => {
     const ep = ['endpoints', i];
-    // conditions.ready: nil means ready (the API's "unknown state should be interpreted as ready").
+    // conditions.ready: "A nil value indicates an unknown state. In most cases consumers should
+    // interpret this unknown state as ready." (discovery.k8s.io/v1 EndpointConditions)
     const ready = r.bool([...ep, 'conditions', 'ready']) ?? true;
     const nodeName = r.str([...ep, 'nodeName']);
     const targetPod = targetPodOf(r, ep);
-    (r.list([...ep, 'addresses']) ?? []).forEach((__, j) => {
-      const ip = r.ipv4([...ep, 'addresses', j]);
-      if (ip) addresses.push({ ip, ...(nodeName ? { nodeName } : {}), ...(targetPod ? { targetPod } : {}), ready, path: [...ep, 'addresses', j] });
-    });
+    // The addresses of one endpoint "are all assumed to be fungible and clients may choose to
+    // only use the first element"; kube-proxy does exactly that (kubernetes/kubernetes#106267).
+    const list = r.list([...ep, 'addresses']) ?? [];
+    if (list.length === 0) return;
+    const ip = r.ipv4([...ep, 'addresses', 0]);
+    if (ip) addresses.push({ ip, ...(nodeName ? { nodeName } : {}), ...(targetPod ? { targetPod } : {}), ready, path: [...ep, 'addresses', 0] });
   });
   return { kind: 'EndpointSlice', meta, serviceName, subsets: [{ addresses, ports: readEndpointPorts(r, ['ports']) }], locator: r.locator };
 }

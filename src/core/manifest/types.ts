@@ -52,7 +52,8 @@ export interface PodManifest {
   kind: 'Pod';
   meta: ObjectMeta;
   spec: PodSpec;
-  status: { podIP?: string; hostIP?: string; phase?: string };
+  /** From a dump: `ready` is the Ready condition (status.conditions), when present. */
+  status: { podIP?: string; hostIP?: string; phase?: string; ready?: boolean };
   locator: Locator;
 }
 
@@ -68,6 +69,8 @@ export interface WorkloadManifest {
   template: { labels: Record<string, string>; spec: PodSpec };
   /** Path of the pod template inside the object, for locations (CronJob nests it deeper). */
   templatePath: (string | number)[];
+  /** StatefulSet `spec.ordinals.start`: the first pod is `<name>-<start>` (default 0). */
+  ordinalStart?: number;
   locator: Locator;
 }
 
@@ -99,6 +102,10 @@ export interface ServiceManifest {
   sessionAffinityTimeoutSeconds: number;
   externalTrafficPolicy: 'Cluster' | 'Local';
   internalTrafficPolicy: 'Cluster' | 'Local';
+  /** spec.publishNotReadyAddresses: not-ready pods are endpoints too (set only when true). */
+  publishNotReadyAddresses?: boolean;
+  /** spec.allocateLoadBalancerNodePorts: false means a LoadBalancer gets no NodePorts (set only when false). */
+  allocateLoadBalancerNodePorts?: boolean;
   locator: Locator;
 }
 
@@ -173,6 +180,13 @@ export interface NetworkPolicyManifest {
   policyTypes?: ('Ingress' | 'Egress')[];
   ingress?: PolicyRule[];
   egress?: PolicyRule[];
+  /**
+   * True when reading found errors the API server would reject the object for (a bad
+   * selector operator, an invalid CIDR …). The invalid parts are left out of the fields above,
+   * which can make a rule broader than written; the policy engine should treat such a policy
+   * as absent, as the cluster would.
+   */
+  invalid?: boolean;
   locator: Locator;
 }
 

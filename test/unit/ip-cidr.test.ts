@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  cidr, cidrContains, cidrContainsCidr, cidrSize, cidrsOverlap, coveringCidr, intToIp, ipToInt, maskOf, nthAddress, nthSubnet, parseCidr, parseIPv4,
+} from '../../src/core/common/ip';
+
+test('parseIPv4 accepts a dotted quad and returns it unchanged', () => {
+  assert.deepEqual(parseIPv4('10.244.1.7'), { ok: true, value: '10.244.1.7' });
+});
+
+test('parseIPv4 rejects leading zeros, out-of-range octets, short forms and non-strings', () => {
+  assert.equal(parseIPv4('010.1.1.1').ok, false);
+  assert.equal(parseIPv4('10.1.1.256').ok, false);
+  assert.equal(parseIPv4('10.1.1').ok, false);
+  assert.equal(parseIPv4(' 10.1.1.1').ok, false);
+  assert.deepEqual(parseIPv4(80), { ok: false, error: 'expected an IPv4 address, got number 80' });
+  assert.deepEqual(parseIPv4(null), { ok: false, error: 'expected an IPv4 address, got nothing' });
+});
+
+test('parseIPv4 names IPv6 addresses as IPv6 rather than as garbage', () => {
+  assert.deepEqual(parseIPv4('fd00::1'), { ok: false, error: '"fd00::1" is IPv6; PodPath models IPv4 data paths only' });
+});
+
+test('parseCidr returns the network, prefix and canonical text', () => {
+  assert.deepEqual(parseCidr('10.244.0.0/16'), { ok: true, value: { base: ipToInt('10.244.0.0'), prefix: 16, text: '10.244.0.0/16' } });
+  assert.deepEqual(parseCidr('0.0.0.0/0'), { ok: true, value: { base: 0, prefix: 0, text: '0.0.0.0/0' } });
+});
+
+test('parseCidr rejects host bits unless allowHostBits, which keeps only the network', () => {
+  assert.deepEqual(parseCidr('10.244.1.5/24'), { ok: false, error: '"10.244.1.5/24" has host bits set; the network is 10.244.1.0/24' });
+  assert.deepEqual(parseCidr('10.244.1.5/24', { allowHostBits: true }), { ok: true, value: { base: ipToInt('10.244.1.0'), prefix: 24, text: '10.244.1.0/24' } });
+});
+
+test('parseCidr rejects a missing prefix, a prefix over 32, a prefix with a leading zero, and IPv6', () => {
+  assert.deepEqual(parseCidr('10.0.0.0'), { ok: false, error: '"10.0.0.0" is not a CIDR: it has no /prefix (e.g. 10.0.0.0/24)' });
+  assert.deepEqual(parseCidr('10.0.0.0/33'), { ok: false, error: '"10.0.0.0/33" has an invalid prefix length "33" (0–32)' });
+  assert.deepEqual(parseCidr('10.0.0.0/08'), { ok: false, error: '"10.0.0.0/08" has an invalid prefix length "08" (0–32)' });
+  assert.deepEqual(parseCidr('fd00::/64'), { ok: false, error: '"fd00::/64" is IPv6; PodPath models IPv4 data paths only' });
+  assert.deepEqual(parseCidr('10.0.0/24'), { ok: false, error: '"10.0.0/24" is not a valid CIDR: "10.0.0" is not an IPv4 address' });
+  assert.deepEqual(parseCidr(24), { ok: false, error: 'expected a CIDR such as 10.244.0.0/16, got number 24' });
+});
+
+test('cidr() throws on text that is not a CIDR at all (it is for trusted input only)', () => {
+  assert.throws(() => cidr('nonsense'), /not a CIDR/);
+});
+
+test('cidrContains is true exactly for the addresses between network and broadcast', () => {
+  const c = cidr('10.244.1.0/24');
+  assert.equal(cidrContains(c, '10.244.1.0'), true);
+  assert.equal(cidrContains(c, '10.244.1.255'), true);
+  assert.equal(cidrContains(c, '10.244.2.0'), false);
+  assert.equal(cidrContains(c, '10.244.0.255'), false);
+  assert.equal(cidrContains(cidr('0.0.0.0/0'), '255.255.255.255'), true);
+});
+
+test('cidrsOverlap is true for nesting and equality, false for neighbours', () => {
+  assert.equal(cidrsOverlap(cidr('10.244.0.0/16'), cidr('10.244.7.0/24')), true);
+  assert.equal(cidrsOverlap(cidr('10.244.7.0/24'), cidr('10.244.0.0/16')), true);
+  assert.equal(cidrsOverlap(cidr('10.244.1.0/24'), cidr('10.244.1.0/24')), true);
+  assert.equal(cidrsOverlap(cidr('10.244.1.0/24'), cidr('10.244.2.0/24')), false);
+  assert.equal(cidrsOverlap(cidr('10.96.0.0/12'), cidr('10.112.0.0/12')), false);
+});
+
+test('cidrContainsCidr needs the inner block wholly inside the outer one', () => {
+  assert.equal(cidrContainsCidr(cidr('10.244.0.0/16'), cidr('10.244.3.0/24')), true);
+  assert.equal(cidrContainsCidr(cidr('10.244.3.0/24'), cidr('10.244.0.0/16')), false);
+  assert.equal(cidrContainsCidr(cidr('10.244.0.0/16'), cidr('10.245.0.0/24')), false);
+});
+
+test('nthSubnet counts /24 blocks from the start of the range and stops at its end', () => {
+  const c = cidr('10.244.0.0/16');
+  assert.equal(nthSubnet(c, 24, 0)!.text, '10.244.0.0/24');
+  assert.equal(nthSubnet(c, 24, 3)!.text, '10.244.3.0/24');
+  assert.equal(nthSubnet(c, 24, 255)!.text, '10.244.255.0/24');
+  assert.equal(nthSubnet(c, 24, 256), undefined);
+  assert.equal(nthSubnet(c, 8, 0), undefined);
+  assert.equal(nthSubnet(cidr('192.168.0.0/24'), 26, 2)!.text, '192.168.0.128/26');
+});
+
+test('nthAddress, cidrSize, maskOf and intToIp agree on a /24', () => {
+  const c = cidr('10.1.2.0/24');
+  assert.equal(cidrSize(c), 256);
+  assert.equal(nthAddress(c, 1), '10.1.2.1');
+  assert.equal(nthAddress(c, 255), '10.1.2.255');
+  assert.equal(maskOf(24), 0xffffff00);
+  assert.equal(maskOf(0), 0);
+  assert.equal(intToIp(ipToInt('192.168.255.1')), '192.168.255.1');
+  assert.equal(ipToInt('255.255.255.255'), 0xffffffff);
+});
+
+test('coveringCidr finds the smallest block holding all inputs, but at least the given width', () => {
+  assert.equal(coveringCidr([cidr('10.42.0.0/24'), cidr('10.42.1.0/24')], 16)!.text, '10.42.0.0/16');
+  assert.equal(coveringCidr([cidr('10.42.0.0/24'), cidr('10.42.1.0/24')])!.text, '10.42.0.0/23');
+  assert.equal(coveringCidr([ipToInt('10.43.0.10'), ipToInt('10.43.200.1')], 16)!.text, '10.43.0.0/16');
+  assert.equal(coveringCidr([ipToInt('10.0.0.1'), ipToInt('172.16.0.1')], 16)!.text, '0.0.0.0/0');
+  assert.equal(coveringCidr([]), undefined);
+});
