@@ -302,9 +302,10 @@ test('a NetworkPolicy keeps the difference between absent and empty from, and ab
   assert.deepEqual(p.ingress![2].ports!.map((x) => [x.protocol, x.port, x.endPort]), [['TCP', 8080, 8090]]);
 });
 
-test('ipBlock with host bits set, ipBlock mixed with a selector, and endPort below port are errors at the field', () => {
+test('ipBlock with host bits set is a warning (the API server masks them); ipBlock mixed with a selector and endPort below port are errors at the field', () => {
   const r = load('apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: 10.1.2.3/8}\n        - {ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}\n      ports: [{port: 90, endPort: 80}]\n');
-  assert.deepEqual(where(r.findings), ['invalid-cidr@8:27', 'invalid-value@9:21', 'invalid-value@10:35']);
+  assert.deepEqual(where(r.findings), ['cidr-host-bits@8:27', 'invalid-value@9:21', 'invalid-value@10:35']);
+  assert.equal(r.manifests.policies[0].egress![0].peers![0].ipBlock!.cidr, '10.0.0.0/8');
 });
 
 // ---- Node, Namespace, Cluster ----------------------------------------------------------

@@ -193,3 +193,16 @@ test('connlist: workloads as written, external ranges split by except, no line f
   const json = JSON.parse(formatConnlist(computeConnlist(computeReachability(a.cluster)), 'json'));
   assert.deepEqual(Object.keys(json[0]), ['src', 'dst', 'conn']);
 });
+
+test('a policy the API server would reject is left out entirely, not applied with its bad peer dropped', () => {
+  const a = world(policy('alpha', 'p', 'podSelector: {matchLabels: {app: db}}\ningress: [{from: [{podSelector: {matchLabels: {app: web}}, ipBlock: {cidr: 10.0.0.0/8}}]}]'));
+  assert.ok(a.findings.some((f) => f.code === 'policy-rejected'));
+  assert.equal(allowed(a, 'beta/tool', 'alpha/db'), 'All Connections', 'db is not isolated: the policy does not exist');
+});
+
+test('an ipBlock written with host bits (a pod IP with /4, as older e2e cases did) means its network', () => {
+  const a = world(policy('alpha', 'p', 'podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: 10.244.1.10/4, except: [10.244.2.10/32]}}]}]'));
+  assert.ok(a.findings.some((f) => f.code === 'cidr-host-bits'));
+  assert.equal(allowed(a, 'alpha/web', 'alpha/db'), 'No Connections', 'db (10.244.2.10) is excepted');
+  assert.equal(allowed(a, 'alpha/web', 'beta/tool'), 'All Connections', '10.244.2.20 is in 0.0.0.0/4');
+});

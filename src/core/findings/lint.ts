@@ -37,6 +37,9 @@ function lintServices(cluster: Cluster, out: Finding[]): void {
 }
 
 function lintPolicies(cluster: Cluster, out: Finding[]): void {
+  for (const p of cluster.policies.filter((x) => x.invalid)) {
+    out.push(finding('policy-rejected', 'warning', `NetworkPolicy ${p.meta.namespace}/${p.meta.name} has errors the API server rejects, so it would not exist: PodPath leaves it out of the analysis`, p.locator.at(['metadata', 'name'])));
+  }
   const policies = policiesOf(cluster);
   if (policies.length > 0 && !cluster.config.policyEnforced) {
     const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy: ignored' : `${cluster.config.plugin} does not enforce NetworkPolicy`;

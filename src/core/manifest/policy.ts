@@ -81,14 +81,18 @@ function readPeer(r: FieldReader, path: (string | number)[]): PolicyPeer[] {
     }
     const cidrText = r.str([...path, 'ipBlock', 'cidr'], { required: true });
     if (cidrText === undefined) return [];
-    const c = parseCidr(cidrText);
+    // The API server parses ipBlock CIDRs leniently (host bits are masked off); strict
+    // validation in newer releases only warns. Keep the policy and say so.
+    const c = parseCidr(cidrText, { allowHostBits: true });
+    if (c.ok && c.value.text !== cidrText) warnHostBits(r, cidrText, c.value.text, [...path, 'ipBlock', 'cidr']);
     if (!c.ok) {
       r.report('invalid-cidr', c.error, [...path, 'ipBlock', 'cidr']);
       return [];
     }
     const except: string[] = [];
     (r.list([...path, 'ipBlock', 'except']) ?? []).forEach((e, k) => {
-      const ec = parseCidr(e);
+      const ec = parseCidr(e, { allowHostBits: true });
+      if (ec.ok && typeof e === 'string' && ec.value.text !== e) warnHostBits(r, e, ec.value.text, [...path, 'ipBlock', 'except', k]);
       // ValidateIPBlock (pkg/apis/networking/validation): an except entry "must be a strict
       // subset of `cidr`": inside it and with a longer prefix (an equal prefix is rejected).
       if (!ec.ok) r.report('invalid-cidr', ec.error, [...path, 'ipBlock', 'except', k]);
@@ -107,4 +111,8 @@ function readPeer(r: FieldReader, path: (string | number)[]): PolicyPeer[] {
 function sameNetwork(base: number, prefix: number, other: number): boolean {
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return ((other & mask) >>> 0) === base;
+}
+
+function warnHostBits(r: FieldReader, written: string, network: string, path: (string | number)[]): void {
+  r.report('cidr-host-bits', `"${written}" has host bits set; the API server accepts it as ${network} (newer releases warn): write ${network}`, path, 'warning');
 }

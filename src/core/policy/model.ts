@@ -46,8 +46,13 @@ export interface PolicyInfo {
   manifest: NetworkPolicyManifest;
 }
 
+/**
+ * The policies in force. One the API server would reject (`invalid`: its errors are findings
+ * already) is left out, as it would never exist in the cluster — dropping just its bad peers
+ * could widen a rule to everyone.
+ */
 export function normalizePolicies(cluster: Cluster): PolicyInfo[] {
-  return cluster.policies.map(normalizePolicy);
+  return cluster.policies.filter((p) => !p.invalid).map(normalizePolicy);
 }
 
 /**
