@@ -12,6 +12,7 @@ import { formatDirection } from '../core/format/explain-text';
 import { resolveEndpoint, defaultPort } from '../core/forward/resolve';
 import { PodInfo } from '../core/cluster/model';
 import { Protocol } from '../core/manifest/types';
+import { formatFindings, FindingsFormat } from '../core/format/findings';
 import { parseArgs } from './args';
 import { readSources } from './files';
 
@@ -26,13 +27,15 @@ export const EXIT_OK = 0;
 export const EXIT_NOT_DELIVERED = 1;
 export const EXIT_USAGE = 2;
 
+const VERSION = '0.1.0';
+
 const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
 
 Usage:
   podpath trace <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
   podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
-  podpath check <paths…>
+  podpath check <paths…> [--format txt|json|sarif]
   podpath connlist <paths…> [--format txt|json|csv|md|dot]
   podpath matrix <paths…> [--namespaces a,b] [--port N] [--protocol tcp|udp|sctp]
   podpath explain <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp]
@@ -138,15 +141,20 @@ function podsCommand(argv: string[], cwd: string): CliResult {
 
 function checkCommand(argv: string[], cwd: string): CliResult {
   const args = parseArgs(argv, []);
+  const format = (args.options.get('format') ?? 'txt') as FindingsFormat;
+  if (!['txt', 'json', 'sarif'].includes(format)) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath check: --format must be txt, json or sarif\n' };
   const { analysis, error } = load(args.positionals, cwd);
   if (error) return error;
   const a = analysis!;
-  const lines = a.findings.map(formatFinding);
   const errors = a.findings.filter((f) => f.severity === 'error').length;
+  const code = errors > 0 ? EXIT_NOT_DELIVERED : EXIT_OK;
+  if (format !== 'txt') return { code, stdout: formatFindings(a.findings, format, VERSION), stderr: '' };
   const c = a.cluster;
-  lines.push(`${a.load.manifests.files.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`);
-  lines.push(`${errors} error(s), ${a.findings.length - errors} other finding(s)`);
-  return { code: errors > 0 ? EXIT_NOT_DELIVERED : EXIT_OK, stdout: lines.join('\n') + '\n', stderr: '' };
+  const summary = [
+    `${a.load.manifests.files.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`,
+    `${errors} error(s), ${a.findings.length - errors} other finding(s)`,
+  ];
+  return { code, stdout: formatFindings(a.findings, 'txt', VERSION) + summary.join('\n') + '\n', stderr: '' };
 }
 
 /** Entry point of the `podpath` binary. */

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
+import * as fs from 'fs';
+import * as os from 'os';
 import { runCli } from '../../src/cli/main';
 import { REPO_ROOT } from '../support/analyze';
 
@@ -87,4 +89,40 @@ test('the podpath binary runs (compiled or bundled) and sets its exit code', () 
   assert.match(out, /Verdict: DELIVERED/);
   const failed = spawnSync(process.execPath, [bin, 'trace', 'examples/seed-000', '--from', '203.0.113.5', '--to', 'pod4'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(failed.status, 1);
+});
+
+test('check --format sarif writes SARIF 2.1.0 with rule ids, levels and regions', () => {
+  const r = runCli(['check', 'test/fixtures/cli/bad.yaml', '--format', 'sarif'], REPO_ROOT);
+  assert.equal(r.code, 1);
+  const sarif = JSON.parse(r.stdout);
+  assert.equal(sarif.version, '2.1.0');
+  const result = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'invalid-cidr');
+  assert.equal(result.level, 'error');
+  assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 9, startColumn: 19, endLine: 9, endColumn: 31 });
+  assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'test/fixtures/cli/bad.yaml');
+});
+
+test('connlist, matrix, explain and diff on the calico example', () => {
+  const list = run('connlist', 'examples/calico-ipip');
+  assert.equal(list.code, 0);
+  assert.match(list.stdout, /^shop\/frontend\[Pod\] => shop\/api\[Deployment\] : TCP 8080$/m);
+  assert.doesNotMatch(list.stdout, /shop\/debug\[Pod\] => shop\/api/);
+  assert.match(run('connlist', 'examples/calico-ipip', '--format', 'dot').stdout, /^digraph connlist \{/);
+  assert.match(run('connlist', 'examples/calico-ipip', '--format', 'csv').stdout, /^src,dst,conn\n/);
+  const matrix = run('matrix', 'examples/calico-ipip', '--port', '8080');
+  assert.match(matrix.stdout, /^TCP\/8080\n-\t/);
+  assert.match(matrix.stdout, /^shop\/frontend\t\.\t\.\tX\t\.$/m);
+  const explain = run('explain', 'examples/calico-ipip', '--from', 'shop/debug', '--to', 'service:shop/api');
+  assert.equal(explain.code, 1);
+  assert.match(explain.stdout, /✗ shop\/api-from-frontend ingress\[0\]: pod shop\/debug is not among the sources \(from: pods app=frontend\)/);
+  const same = run('diff', 'examples/calico-ipip', 'examples/calico-ipip');
+  assert.equal(same.code, 0);
+  assert.equal(same.stdout, '');
+  const before = fs.mkdtempSync(path.join(os.tmpdir(), 'podpath-diff-'));
+  for (const f of ['cluster.yaml', 'app.yaml']) fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'calico-ipip', f), path.join(before, f));
+  const changed = run('diff', before, 'examples/calico-ipip');
+  fs.rmSync(before, { recursive: true, force: true });
+  assert.equal(changed.code, 1);
+  assert.match(changed.stdout, /^- shop\/debug\[Pod\] => shop\/api\[Deployment\] : All Connections$/m, 'adding the policies removes flows');
+  assert.match(changed.stdout, /^\+ shop\/frontend\[Pod\] => shop\/api\[Deployment\] : TCP 8080$/m, 'and narrows the allowed one');
 });

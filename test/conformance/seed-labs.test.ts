@@ -76,3 +76,31 @@ test('seed 003, Service IP 20.1.244.75:80 given as an address resolves to the fr
   assert.equal(t.to.name, 'default/frontend');
   assert.equal(t.verdict, 'delivered');
 });
+
+test('example flannel-vxlan: client → Service web, DNAT to each replica, the remote one through flannel.1 and back out of it', () => {
+  const t = trace(analyzeExample('flannel-vxlan'), { from: 'client', to: 'service:web' });
+  assert.equal(t.verdict, 'delivered');
+  assert.deepEqual(t.hops.map(shape), ['node-1 egress/sent eth0', 'node-1 routing/routed eth0', 'node-1 arp/resolved eth0', `node-1 veth/forwarded ${t.hops[3].device}`, 'node-1 bridge/forwarded cni0']);
+  const remote = t.branches.find((b) => b.hops.some((h) => h.stage === 'encap'))!;
+  assert.deepEqual(remote.hops.map((h) => `${h.node} ${h.stage}/${h.action}`), [
+    'node-1 nat/dnat', 'node-1 routing/routed', 'node-1 arp/resolved', 'node-1 encap/encapsulated', 'node-1 routing/routed', 'node-1 arp/resolved', 'node-1 underlay/forwarded',
+    'node-2 decap/decapsulated', 'node-2 routing/routed', 'node-2 arp/resolved', 'node-2 bridge/forwarded', 'node-2 veth/forwarded', 'node-2 deliver/delivered',
+  ]);
+  assert.equal(remote.hops[0].packet.dport, 8080);
+});
+
+test('example calico-ipip: frontend reaches api through tunl0 and is admitted by api-from-frontend; debug is dropped by NetworkPolicy', () => {
+  const a = analyzeExample('calico-ipip');
+  const ok = trace(a, { from: 'shop/frontend', to: 'service:shop/api' });
+  assert.equal(ok.verdict, 'delivered');
+  const remote = ok.branches.find((b) => b.hops.some((h) => h.stage === 'encap'))!;
+  assert.ok(remote.hops.some((h) => h.stage === 'encap' && h.device === 'tunl0'));
+  assert.ok(remote.hops.some((h) => h.stage === 'policy' && /allowed by shop\/api-from-frontend ingress\[0\]/.test(h.summary)));
+  const denied = trace(a, { from: 'shop/debug', to: 'service:shop/api' });
+  assert.equal(denied.verdict, 'dropped');
+  for (const b of denied.branches) {
+    const last = b.hops.at(-1)!;
+    assert.equal(last.stage, 'policy');
+    assert.equal(last.decidedBy!.source!.file, 'examples/calico-ipip/policies.yaml');
+  }
+});
