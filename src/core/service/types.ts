@@ -1,0 +1,115 @@
+import { Finding, Severity } from '../common/finding';
+import { SourcePosition, SourceRange } from '../common/source';
+import { Trace } from '../forward/trace';
+
+/**
+ * The language service's vocabulary: plain, JSON-serialisable data, so it can run in a worker
+ * thread and be tested without an editor. Positions and ranges are 1-based (as in the core);
+ * the VS Code adapter converts them.
+ */
+
+export interface ServiceFile {
+  /** Workspace-relative path (forward slashes); the same string comes back in ranges. */
+  file: string;
+  text: string;
+}
+
+/** Settings that shape the analysis (from `podpath.*`). */
+export interface ServiceSettings {
+  /** Used when the workspace has no PodPath Cluster document. */
+  defaultCluster?: {
+    plugin?: 'bridge' | 'flannel' | 'calico';
+    backend?: string;
+    kubeProxyMode?: 'iptables' | 'ipvs' | 'userspace';
+    clusterCIDR?: string;
+    serviceCIDR?: string;
+    networkPolicy?: 'auto' | 'enforced' | 'ignored';
+  };
+  /** Per finding code: a new severity, or 'off'. */
+  severities?: Record<string, Severity | 'off'>;
+}
+
+export interface TextEdit {
+  file: string;
+  range: SourceRange;
+  newText: string;
+}
+
+export interface QuickFix {
+  title: string;
+  edits: TextEdit[];
+  /** The finding this fix answers. */
+  code: string;
+}
+
+export interface Diagnostic extends Finding {
+  range: SourceRange;
+  fixes: QuickFix[];
+}
+
+export interface Summary {
+  files: number;
+  nodes: number;
+  pods: number;
+  services: number;
+  policies: number;
+  /** e.g. `flannel vxlan · iptables`. */
+  network: string;
+  errors: number;
+  warnings: number;
+  /** Milliseconds spent in the last update, by stage. */
+  timings: { parse: number; build: number; lint: number; total: number };
+}
+
+export interface UpdateResult {
+  /** Diagnostics per file, for every file the service knows (empty arrays clear old ones). */
+  diagnostics: Record<string, Diagnostic[]>;
+  summary: Summary;
+  /** Files actually re-parsed by this update (the others came from the cache). */
+  reparsed: string[];
+}
+
+export interface Hover {
+  /** Markdown; paths are short, one hop per line. */
+  markdown: string;
+  range: SourceRange;
+}
+
+export type LensCommand = 'podpath.traceFrom' | 'podpath.showEndpoints' | 'podpath.showSelectedPods';
+
+export interface Lens {
+  range: SourceRange;
+  title: string;
+  command: LensCommand;
+  /** JSON arguments for the command (the object's key, kind …). */
+  args: unknown[];
+}
+
+export interface InlayHint {
+  file: string;
+  /** Where the hint goes: the end of the line holding the object's name. */
+  position: SourcePosition;
+  label: string;
+  tooltip?: string;
+}
+
+export interface TraceTarget {
+  /** What the quick pick shows. */
+  label: string;
+  description: string;
+  /** The endpoint spec `tracePacket` understands (`service:ns/name`, `ns/pod`, `192.168.1.10` …). */
+  spec: string;
+  kind: 'pod' | 'workload' | 'service' | 'nodeport' | 'node' | 'external';
+  port?: number;
+  protocol?: 'tcp' | 'udp' | 'sctp';
+}
+
+export interface TraceResponse {
+  ok: boolean;
+  error?: string;
+  trace?: Trace;
+  /** The trace as a `podpath-trace` document (hops with `file:line:col` links). */
+  document?: string;
+}
+
+export type { Finding, Severity, SourcePosition, SourceRange };
