@@ -113,3 +113,30 @@ export interface TraceResponse {
 }
 
 export type { Finding, Severity, SourcePosition, SourceRange };
+
+/**
+ * What the editor asks. Implemented by `LanguageService` (language-service.ts); the VS Code
+ * adapter talks to it through a worker thread, so every method takes and returns plain data.
+ */
+export interface LanguageServiceApi {
+  /** Replace the workspace contents (files not listed are forgotten) and re-analyse. */
+  update(files: ServiceFile[], settings: ServiceSettings): UpdateResult;
+  /** Hover at a 1-based position: pod/workload (IPs, node, veth, bridge, who reaches it), Service (ClusterIP, endpoints, DNAT path), selector (matches), policy rule (flows), port (resolution). */
+  hover(file: string, position: SourcePosition): Hover | undefined;
+  /** "Trace to pod" above each pod, workload and Service; "N endpoints" on Services; "selects N pods" on policies. */
+  codeLenses(file: string): Lens[];
+  /** "reached by N · reaches M" on workloads; "selects N pods · allows M flows" on policies. */
+  inlayHints(file: string): InlayHint[];
+  /** From a label selector to the objects it matches. */
+  definition(file: string, position: SourcePosition): SourceRange[];
+  /** Objects whose selectors match the object at the position (and the object's own definition). */
+  references(file: string, position: SourcePosition): SourceRange[];
+  /** Destinations for the "Trace to pod" quick pick, for a given source spec. */
+  traceTargets(fromSpec: string): TraceTarget[];
+  trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse;
+  /** `podpath dataplane` text for one node (routes, devices, neighbours, iptables-save). */
+  dataplane(node: string, sections?: ('devices' | 'routes' | 'neighbors' | 'iptables' | 'ipvs')[]): string;
+  nodes(): string[];
+  connlist(format: 'txt' | 'json' | 'csv' | 'md' | 'dot'): string;
+  matrix(port: number, protocol: 'tcp' | 'udp' | 'sctp', namespaces?: string[]): string;
+}

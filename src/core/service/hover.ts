@@ -1,0 +1,175 @@
+import { Cluster, PodInfo, ServiceInfo } from '../cluster/model';
+import { formatSelector, matchesMap, matchesSelector } from '../cluster/labels';
+import { SourcePosition } from '../common/source';
+import { Dataplane } from '../dataplane/dataplane';
+import { bridgeGateway } from '../dataplane/pod-netns';
+import { resolveTargetPort } from '../cluster/services';
+import { ConnLine, workloadName } from '../policy/connlist';
+import { policiesOf } from '../policy/evaluate';
+import { selectsPod } from '../policy/model';
+import { Reachability } from '../policy/reachability';
+import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
+import { Hover } from './types';
+
+/**
+ * Hover text per object and field. Paths are short, one hop per line, in the words of
+ * `ip route` and `iptables-save`.
+ */
+export interface HoverContext {
+  cluster: Cluster;
+  dataplane: Dataplane;
+  reach: () => Reachability;
+  connlist: () => ConnLine[];
+}
+
+const MAX_LIST = 8;
+
+export function hoverFor(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
+  switch (o.kind) {
+    case 'service': return serviceHover(ctx, o, p);
+    case 'policy': return policyHover(ctx, o, p);
+    default: return podHover(ctx, o, p);
+  }
+}
+
+function podsOf(ctx: HoverContext, o: ObjectAt): PodInfo[] {
+  if (o.kind === 'pod') {
+    const pod = ctx.cluster.podsByKey.get(o.key);
+    return pod ? [pod] : [];
+  }
+  if (o.kind === 'workload') return podsOfWorkload(ctx.cluster, o.key, o.manifest.kind);
+  return [];
+}
+
+function podHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
+  if (o.kind !== 'pod' && o.kind !== 'workload') return undefined;
+  const templateSpec = o.kind === 'workload' ? [...o.manifest.templatePath, 'spec'] : ['spec'];
+  // On a port: what it resolves to and who uses it.
+  const containers = o.kind === 'workload' ? o.manifest.template.spec.containers : o.manifest.spec.containers;
+  for (let c = 0; c < containers.length; c++) {
+    for (let i = 0; i < containers[c].ports.length; i++) {
+      const path = [...templateSpec, 'containers', c, 'ports', i];
+      if (!within(o.locator, path, p)) continue;
+      const port = containers[c].ports[i];
+      const users = ctx.cluster.services.filter((s) => s.ports.some((sp) => sp.endpoints.some((e) => podsOf(ctx, o).some((pod) => pod.key === e.pod) && e.port === port.containerPort)));
+      const lines = [`**port ${port.name ? `${port.name} = ` : ''}${port.containerPort}/${port.protocol}** in container \`${containers[c].name}\``];
+      for (const s of users) for (const sp of s.ports) if (sp.endpoints.some((e) => e.port === port.containerPort)) lines.push(`- Service \`${s.key}\` port ${sp.port}${sp.nodePort ? ` (NodePort ${sp.nodePort})` : ''} → targetPort ${sp.targetPort}`);
+      if (users.length === 0) lines.push('- no Service targets it');
+      return { markdown: lines.join('\n'), range: fieldRange(o.locator, path)! };
+    }
+  }
+  if (o.kind === 'workload' && o.manifest.selector && within(o.locator, ['spec', 'selector'], p)) {
+    const pods = ctx.cluster.pods.filter((x) => x.namespace === o.manifest.meta.namespace && matchesSelector(x.labels, o.manifest.selector!));
+    return { markdown: selectorText(formatSelector(o.manifest.selector), pods.map((x) => x.key)), range: fieldRange(o.locator, ['spec', 'selector'])! };
+  }
+  const pods = podsOf(ctx, o);
+  if (pods.length === 0) return undefined;
+  const lines = [`**${o.kind === 'pod' ? 'Pod' : o.manifest.kind} ${o.key}** — ${pods.length} pod${pods.length > 1 ? 's' : ''}`];
+  for (const pod of pods.slice(0, MAX_LIST)) lines.push(...podPath(ctx, pod));
+  if (pods.length > MAX_LIST) lines.push(`- … and ${pods.length - MAX_LIST} more`);
+  const name = workloadName(pods[0]);
+  const sources = ctx.connlist().filter((l) => l.dst === name);
+  lines.push('', `**Reached by** ${sources.length} peer${sources.length === 1 ? '' : 's'}${policiesOf(ctx.cluster).some((x) => selectsPod(x, pods[0])) ? ' (NetworkPolicy applies)' : ''}:`);
+  for (const l of sources.slice(0, MAX_LIST)) lines.push(`- \`${l.src}\` : ${l.conns.toString()}`);
+  if (sources.length > MAX_LIST) lines.push(`- … and ${sources.length - MAX_LIST} more`);
+  return { markdown: lines.join('\n'), range: o.locator.at(['metadata', 'name']) };
+}
+
+/** `eth0 10.244.1.5 ⇄ vethab12 ⇄ cni0 10.244.1.1 · node-1 192.168.1.10` */
+function podPath(ctx: HoverContext, pod: PodInfo): string[] {
+  const node = ctx.cluster.nodesByName.get(pod.node)!;
+  if (pod.hostNetwork) return [`- \`${pod.name}\` hostNetwork: the node's namespace, ${pod.ip} on \`${node.name}\``];
+  const cfg = ctx.cluster.config;
+  const hostSide = cfg.plugin === 'calico' ? `${pod.hostVeth} (proxy ARP) → routed` : `${pod.hostVeth} → ${cfg.bridgeName} ${bridgeGateway(node)}`;
+  return [`- \`${pod.name}\` eth0 ${pod.ip} ⇄ ${hostSide} · node \`${node.name}\` ${node.ip}`];
+}
+
+function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
+  if (o.kind !== 'service') return undefined;
+  const svc = ctx.cluster.servicesByKey.get(o.key);
+  if (!svc) return undefined;
+  if (within(o.locator, ['spec', 'selector'], p) && svc.selector) {
+    const pods = ctx.cluster.pods.filter((x) => x.namespace === svc.namespace && matchesMap(x.labels, svc.selector!));
+    return { markdown: selectorText(Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(','), pods.map((x) => x.key)), range: fieldRange(o.locator, ['spec', 'selector'])! };
+  }
+  for (const port of svc.ports) {
+    const path = ['spec', 'ports', port.index];
+    if (!within(o.locator, path, p)) continue;
+    const lines = [`**${svc.key} port ${port.name || port.port}**: ${port.port}/${port.protocol} → targetPort ${port.targetPort}${port.nodePort ? ` · NodePort ${port.nodePort} on every node` : ''}`];
+    const selected = svc.selector ? ctx.cluster.pods.filter((x) => x.namespace === svc.namespace && matchesMap(x.labels, svc.selector!)) : [];
+    for (const pod of selected.slice(0, MAX_LIST)) {
+      const t = resolveTargetPort(pod, port.targetPort, port.protocol);
+      lines.push(`- \`${pod.key}\`: ${t === undefined ? `no ${port.protocol} container port named "${port.targetPort}" — not an endpoint` : `${pod.ip}:${t}`}`);
+    }
+    return { markdown: lines.join('\n'), range: fieldRange(o.locator, path)! };
+  }
+  const lines = [`**Service ${svc.key}** (${svc.type}${svc.headless ? ', headless' : ''})`];
+  if (svc.clusterIP) lines.push(`ClusterIP \`${svc.clusterIP}\` — a virtual IP on no device; kube-proxy (${ctx.cluster.config.kubeProxyMode}) rewrites it`);
+  for (const port of svc.ports) {
+    lines.push('', `**${port.port}/${port.protocol}**${port.nodePort ? ` · NodePort ${port.nodePort}` : ''} → ${port.endpoints.length} endpoint${port.endpoints.length === 1 ? '' : 's'}:`);
+    for (const e of port.endpoints.slice(0, MAX_LIST)) lines.push(`- ${e.ip}:${e.port}${e.pod ? ` \`${e.pod}\`` : ''}${e.node ? ` on \`${e.node}\`` : ''}${e.ready ? '' : ' (not ready)'}`);
+    lines.push(...dnatPath(ctx, svc, port.index));
+  }
+  return { markdown: lines.join('\n'), range: o.locator.at(['metadata', 'name']) };
+}
+
+/** The kube-proxy chain walk for one Service port, from the first node's rules. */
+function dnatPath(ctx: HoverContext, svc: ServiceInfo, portIndex: number): string[] {
+  const port = svc.ports.find((x) => x.index === portIndex)!;
+  const node = ctx.cluster.nodes[0];
+  if (!node || !svc.clusterIP || ctx.cluster.config.kubeProxyMode !== 'iptables') return [];
+  const nat = ctx.dataplane.node(node.name)!.netfilter.tables.get('nat');
+  const entry = nat?.chains.get('KUBE-SERVICES')?.rules.find((r) => r.target.t === 'jump' && r.terms.some((t) => t.m === 'dst' && (t.cidr === svc.clusterIP || t.cidr === `${svc.clusterIP}/32`)) && r.terms.some((t) => t.m === 'dport' && t.port === port.port));
+  if (!entry || entry.target.t !== 'jump') return [];
+  const svcChain = entry.target.chain;
+  const lines = ['', 'DNAT path:', `- KUBE-SERVICES → \`${svcChain}\``];
+  for (const r of nat!.chains.get(svcChain)?.rules ?? []) {
+    if (r.target.t !== 'jump' || !r.target.chain.startsWith('KUBE-SEP-')) continue;
+    const stat = r.terms.find((t) => t.m === 'statistic');
+    const dnat = nat!.chains.get(r.target.chain)?.rules.find((x) => x.target.t === 'DNAT');
+    lines.push(`- → \`${r.target.chain}\`${stat && stat.m === 'statistic' ? ` (p=${stat.probability.toFixed(4)})` : ''} → DNAT ${dnat && dnat.target.t === 'DNAT' ? dnat.target.to : '?'}`);
+  }
+  return lines;
+}
+
+function policyHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
+  if (o.kind !== 'policy') return undefined;
+  const pol = policiesOf(ctx.cluster).find((x) => x.key === o.key);
+  if (!pol) return { markdown: `**NetworkPolicy ${o.key}** has errors the API server rejects: it is left out of the analysis`, range: o.locator.at(['metadata', 'name']) };
+  const selected = ctx.cluster.pods.filter((x) => selectsPod(pol, x));
+  if (within(o.locator, ['spec', 'podSelector'], p)) {
+    return { markdown: selectorText(formatSelector(pol.podSelector), selected.map((x) => x.key), `in namespace ${pol.namespace}`), range: fieldRange(o.locator, ['spec', 'podSelector'])! };
+  }
+  for (const dir of ['ingress', 'egress'] as const) {
+    const rules = dir === 'ingress' ? pol.ingress : pol.egress;
+    for (const rule of rules) {
+      if (!within(o.locator, rule.path, p)) continue;
+      const reach = ctx.reach();
+      const flows: string[] = [];
+      for (const target of selected) {
+        for (const peer of ctx.cluster.pods) {
+          if (peer.key === target.key) continue;
+          const [src, dst] = dir === 'ingress' ? [peer, target] : [target, peer];
+          const conns = reach.allowed(src, dst);
+          if (!conns.isEmpty()) flows.push(`- \`${src.key}\` → \`${dst.key}\` : ${conns.toString()}`);
+          if (flows.length > MAX_LIST) break;
+        }
+        if (flows.length > MAX_LIST) break;
+      }
+      const lines = [`**${pol.key} ${dir}[${rule.index}]** admits, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
+      if (flows.length > MAX_LIST) lines.push('- …');
+      if (flows.length === 0) lines.push('- no flow between the pods of this workspace');
+      return { markdown: lines.join('\n'), range: fieldRange(o.locator, rule.path)! };
+    }
+  }
+  const types = [pol.affectsIngress ? 'Ingress' : '', pol.affectsEgress ? 'Egress' : ''].filter(Boolean).join(' + ');
+  const enforced = ctx.cluster.config.policyEnforced ? '' : `\n\n⚠ ${ctx.cluster.config.plugin} does not enforce NetworkPolicy`;
+  return { markdown: `**NetworkPolicy ${pol.key}** (${types}) selects ${selected.length} pod${selected.length === 1 ? '' : 's'}:\n${selected.slice(0, MAX_LIST).map((x) => `- \`${x.key}\``).join('\n')}${enforced}`, range: o.locator.at(['metadata', 'name']) };
+}
+
+function selectorText(selector: string, matches: string[], where = ''): string {
+  const head = `**Selector** \`${selector}\`${where ? ` ${where}` : ''} matches ${matches.length} pod${matches.length === 1 ? '' : 's'}${matches.length ? ':' : ''}`;
+  const lines = matches.slice(0, MAX_LIST).map((k) => `- \`${k}\``);
+  if (matches.length > MAX_LIST) lines.push(`- … and ${matches.length - MAX_LIST} more`);
+  return [head, ...lines].join('\n');
+}

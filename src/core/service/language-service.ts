@@ -1,0 +1,188 @@
+import { buildCluster } from '../cluster/build';
+import { Cluster } from '../cluster/model';
+import { Finding, Severity, sortFindings } from '../common/finding';
+import { SourcePosition, SourceRange } from '../common/source';
+import { Dataplane } from '../dataplane/dataplane';
+import { lintCluster } from '../findings/lint';
+import { ALL_SECTIONS, DataplaneSections, formatDataplaneText } from '../format/dataplane-text';
+import { formatTraceText } from '../format/trace-text';
+import { tracePacket } from '../forward/engine';
+import { LoadResult, addParsedFile, emptyManifestSet } from '../manifest/load';
+import { ParsedFile, parseManifestText } from '../manifest/parse';
+import { ConnLine, ConnlistFormat, computeConnlist, formatConnlist } from '../policy/connlist';
+import { formatMatrix } from '../policy/matrix';
+import { Reachability, computeReachability } from '../policy/reachability';
+import { hoverFor } from './hover';
+import { hintsFor, lensesFor } from './lenses';
+import { selectorTargets, selectorsMatching } from './navigation';
+import { objectAt, objectsIn } from './objects';
+import { fixesFor } from './quickfix';
+import { targetsFrom } from './targets';
+import {
+  Diagnostic, Hover, InlayHint, LanguageServiceApi, Lens, ServiceFile, ServiceSettings, Summary, TraceResponse, TraceTarget, UpdateResult,
+} from './types';
+
+/** The pseudo-file the settings' default cluster is read from. */
+export const SETTINGS_FILE = '<podpath.defaultCluster>';
+
+interface State {
+  load: LoadResult;
+  cluster: Cluster;
+  dataplane: Dataplane;
+  reach?: Reachability;
+  connlist?: ConnLine[];
+}
+
+/**
+ * The editor's questions answered from the core, with no editor in sight: the VS Code adapter
+ * runs one of these in a worker thread, tests run it directly. Files are parsed once per text;
+ * everything after parsing is rebuilt per update (it is cheap next to YAML parsing).
+ */
+export class LanguageService implements LanguageServiceApi {
+  private readonly parsed = new Map<string, { text: string; parsed: ParsedFile }>();
+  private readonly texts = new Map<string, string>();
+  private state: State = this.build([], {});
+
+  update(files: ServiceFile[], settings: ServiceSettings): UpdateResult {
+    const t0 = performance.now();
+    const reparsed: string[] = [];
+    const wanted = new Set(files.map((f) => f.file));
+    for (const f of [...this.parsed.keys()]) if (!wanted.has(f)) this.parsed.delete(f);
+    this.texts.clear();
+    for (const f of files) {
+      this.texts.set(f.file, f.text);
+      const cached = this.parsed.get(f.file);
+      if (cached && cached.text === f.text) continue;
+      this.parsed.set(f.file, { text: f.text, parsed: parseManifestText(f.file, f.text) });
+      reparsed.push(f.file);
+    }
+    const t1 = performance.now();
+    const order = [...this.parsed.keys()].sort();
+    this.state = this.build(order.map((f) => this.parsed.get(f)!.parsed), settings);
+    const t2 = performance.now();
+    const lint = lintCluster(this.state.cluster);
+    const t3 = performance.now();
+    const findings = applySeverities(sortFindings([...this.state.load.findings, ...this.state.cluster.findings, ...lint]), settings.severities ?? {});
+    const diagnostics: Record<string, Diagnostic[]> = {};
+    for (const f of order) diagnostics[f] = [];
+    for (const f of findings) {
+      if (!f.range || !(f.range.file in diagnostics)) continue;
+      diagnostics[f.range.file].push({ ...f, range: f.range, fixes: fixesFor(f, this.state.load.manifests, this.texts) });
+    }
+    const c = this.state.cluster;
+    const summary: Summary = {
+      files: order.length, nodes: c.nodes.length, pods: c.pods.length, services: c.services.length, policies: c.policies.length,
+      network: `${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · ${c.config.kubeProxyMode}`,
+      errors: findings.filter((f) => f.severity === 'error').length,
+      warnings: findings.filter((f) => f.severity === 'warning').length,
+      timings: { parse: round(t1 - t0), build: round(t2 - t1), lint: round(t3 - t2), total: round(performance.now() - t0) },
+    };
+    return { diagnostics, summary, reparsed };
+  }
+
+  private build(files: ParsedFile[], settings: ServiceSettings): State {
+    const load: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0 };
+    for (const p of files) addParsedFile(load, p);
+    if (load.manifests.clusters.length === 0 && settings.defaultCluster && Object.keys(settings.defaultCluster).length) {
+      addParsedFile(load, parseManifestText(SETTINGS_FILE, defaultClusterDocument(settings.defaultCluster)));
+    }
+    const cluster = buildCluster(load.manifests);
+    return { load, cluster, dataplane: new Dataplane(cluster) };
+  }
+
+  private reach(): Reachability {
+    return (this.state.reach ??= computeReachability(this.state.cluster));
+  }
+
+  private connlistLines(): ConnLine[] {
+    return (this.state.connlist ??= computeConnlist(this.reach()));
+  }
+
+  hover(file: string, position: SourcePosition): Hover | undefined {
+    const o = objectAt(this.state.load.manifests, file, position);
+    if (!o) return undefined;
+    return hoverFor({ cluster: this.state.cluster, dataplane: this.state.dataplane, reach: () => this.reach(), connlist: () => this.connlistLines() }, o, position);
+  }
+
+  codeLenses(file: string): Lens[] {
+    return lensesFor(this.state.cluster, objectsIn(this.state.load.manifests, file));
+  }
+
+  inlayHints(file: string): InlayHint[] {
+    return hintsFor(this.state.cluster, objectsIn(this.state.load.manifests, file), this.reach());
+  }
+
+  definition(file: string, position: SourcePosition): SourceRange[] {
+    const o = objectAt(this.state.load.manifests, file, position);
+    return o ? selectorTargets(this.state.cluster, o, position) ?? [] : [];
+  }
+
+  references(file: string, position: SourcePosition): SourceRange[] {
+    const o = objectAt(this.state.load.manifests, file, position);
+    return o ? selectorsMatching(this.state.cluster, o) : [];
+  }
+
+  traceTargets(fromSpec: string): TraceTarget[] {
+    return targetsFrom(this.state.cluster, fromSpec);
+  }
+
+  trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse {
+    const r = tracePacket(this.state.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}) });
+    if (!r.ok) return { ok: false, error: r.error };
+    return { ok: true, trace: r.trace, document: formatTraceText(r.trace, { details: true }) };
+  }
+
+  dataplane(node: string, sections?: (keyof DataplaneSections)[]): string {
+    const dp = this.state.dataplane.node(node);
+    if (!dp) return `no node "${node}"\n`;
+    const chosen: DataplaneSections = sections?.length ? { devices: false, routes: false, neighbors: false, iptables: false, ipvs: false } : { ...ALL_SECTIONS };
+    for (const s of sections ?? []) chosen[s] = true;
+    return formatDataplaneText(dp, chosen);
+  }
+
+  nodes(): string[] {
+    return this.state.cluster.nodes.map((n) => n.name);
+  }
+
+  connlist(format: ConnlistFormat): string {
+    return formatConnlist(this.connlistLines(), format);
+  }
+
+  matrix(port: number, protocol: 'tcp' | 'udp' | 'sctp', namespaces?: string[]): string {
+    const pods = this.state.cluster.pods.filter((p) => !namespaces?.length || namespaces.includes(p.namespace)).sort((a, b) => (a.key < b.key ? -1 : 1));
+    return formatMatrix(this.reach(), pods, protocol.toUpperCase() as 'TCP' | 'UDP' | 'SCTP', port);
+  }
+
+  /** The analysed cluster (for views that draw it, such as the topology). */
+  current(): { cluster: Cluster; dataplane: Dataplane } {
+    return { cluster: this.state.cluster, dataplane: this.state.dataplane };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+const SEVERITIES: Record<string, Severity> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint' };
+
+function applySeverities(findings: Finding[], overrides: Record<string, string>): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const o = overrides[f.code];
+    if (o === 'off') continue;
+    out.push(o && SEVERITIES[o] ? { ...f, severity: SEVERITIES[o] } : f);
+  }
+  return out;
+}
+
+/** A Cluster document from the `podpath.defaultCluster` settings, used when the workspace has none. */
+function defaultClusterDocument(d: NonNullable<ServiceSettings['defaultCluster']>): string {
+  const lines = ['apiVersion: podpath.dev/v1alpha1', 'kind: Cluster', 'metadata: {name: settings}', 'spec:'];
+  if (d.clusterCIDR) lines.push(`  clusterCIDR: ${JSON.stringify(d.clusterCIDR)}`);
+  if (d.serviceCIDR) lines.push(`  serviceCIDR: ${JSON.stringify(d.serviceCIDR)}`);
+  if (d.plugin || d.backend) lines.push(`  cni: {${[d.plugin ? `plugin: ${JSON.stringify(d.plugin)}` : '', d.backend ? `backend: ${JSON.stringify(d.backend)}` : ''].filter(Boolean).join(', ')}}`);
+  if (d.kubeProxyMode) lines.push(`  kubeProxy: {mode: ${JSON.stringify(d.kubeProxyMode)}}`);
+  if (d.networkPolicy) lines.push(`  networkPolicy: ${JSON.stringify(d.networkPolicy)}`);
+  lines.push('  nodes:', '    - {name: node-1, ip: 192.168.1.10}', '    - {name: node-2, ip: 192.168.1.11}');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,72 @@
+import { Cluster, PodInfo } from '../cluster/model';
+import { matchesMap } from '../cluster/labels';
+import { policiesOf } from '../policy/evaluate';
+import { PolicyInfo, selectsPod } from '../policy/model';
+import { Reachability } from '../policy/reachability';
+import { ObjectAt, podsOfWorkload } from './objects';
+import { InlayHint, Lens } from './types';
+
+/** CodeLens per object: "Trace to pod" on pods, workloads and Services; counts on Services and policies. */
+export function lensesFor(cluster: Cluster, objects: ObjectAt[]): Lens[] {
+  const out: Lens[] = [];
+  for (const o of objects) {
+    const range = o.locator.range;
+    if (o.kind === 'pod') {
+      if (cluster.podsByKey.has(o.key)) out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`pod:${o.key}`] });
+    } else if (o.kind === 'workload') {
+      const pods = podsOfWorkload(cluster, o.key, o.manifest.kind);
+      if (pods.length) out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`${o.manifest.kind.toLowerCase()}:${o.key}`] });
+    } else if (o.kind === 'service') {
+      const svc = cluster.servicesByKey.get(o.key);
+      if (!svc) continue;
+      const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.ip)));
+      out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`service:${o.key}`] });
+      out.push({ range, title: `${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`, command: 'podpath.showEndpoints', args: [o.key] });
+    } else {
+      const pol = policiesOf(cluster).find((p) => p.key === o.key);
+      const n = pol ? cluster.pods.filter((p) => selectsPod(pol, p)).length : 0;
+      out.push({ range, title: `selects ${n} pod${n === 1 ? '' : 's'}`, command: 'podpath.showSelectedPods', args: [o.key] });
+    }
+  }
+  return out;
+}
+
+/** Inlay hints: reachability at a glance, at the end of each object's name line. */
+export function hintsFor(cluster: Cluster, objects: ObjectAt[], reach: Reachability): InlayHint[] {
+  const out: InlayHint[] = [];
+  let counts: ReturnType<Reachability['counts']> | undefined;
+  for (const o of objects) {
+    const at = o.locator.at(['metadata', 'name']).end;
+    if (o.kind === 'pod' || o.kind === 'workload') {
+      const pods: PodInfo[] = o.kind === 'pod' ? [cluster.podsByKey.get(o.key)].filter((x): x is PodInfo => !!x) : podsOfWorkload(cluster, o.key, o.manifest.kind);
+      if (pods.length === 0) continue;
+      counts ??= reach.counts();
+      const c = reach.classOf(pods[0]);
+      out.push({ file: o.locator.file, position: at, label: `reached by ${counts.reachedBy[c.id]} · reaches ${counts.reaches[c.id]}`, tooltip: 'pods that can open a connection to one of these pods, and pods one of them can reach (NetworkPolicy applied)' });
+    } else if (o.kind === 'policy') {
+      const pol = policiesOf(cluster).find((p) => p.key === o.key);
+      if (!pol) continue;
+      const selected = cluster.pods.filter((p) => selectsPod(pol, p));
+      out.push({ file: o.locator.file, position: at, label: `selects ${selected.length} pod${selected.length === 1 ? '' : 's'} · allows ${flowsAdmitted(cluster, pol, selected, reach)} flows`, tooltip: 'flows: ordered pairs of pods this policy\'s rules admit to or from the pods it selects, with every other policy applied' });
+    } else if (o.kind === 'service') {
+      const svc = cluster.servicesByKey.get(o.key);
+      if (!svc?.selector) continue;
+      const n = cluster.pods.filter((p) => p.namespace === svc.namespace && matchesMap(p.labels, svc.selector!)).length;
+      out.push({ file: o.locator.file, position: at, label: `${n} pod${n === 1 ? '' : 's'} selected`, tooltip: 'pods matching spec.selector' });
+    }
+  }
+  return out;
+}
+
+/** Pairs (peer, selected pod) whose connection is allowed and that one of the policy's rules names. */
+function flowsAdmitted(cluster: Cluster, pol: PolicyInfo, selected: PodInfo[], reach: Reachability): number {
+  let n = 0;
+  for (const target of selected) {
+    for (const peer of cluster.pods) {
+      if (peer.key === target.key) continue;
+      if (pol.affectsIngress && !reach.allowed(peer, target).isEmpty()) n++;
+      if (pol.affectsEgress && !reach.allowed(target, peer).isEmpty()) n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { LanguageService, SETTINGS_FILE } from '../../src/core/service/language-service';
+import { ServiceFile, TextEdit } from '../../src/core/service/types';
+import { REPO_ROOT } from '../support/analyze';
+
+// The language service as the editor uses it, on the example workspaces.
+
+function example(name: string): ServiceFile[] {
+  const dir = path.join(REPO_ROOT, 'examples', name);
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: `${name}/${f}`, text: fs.readFileSync(path.join(dir, f), 'utf8') }));
+}
+
+function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
+function applyEdit(text: string, e: TextEdit): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; column: number }) => lines.slice(0, p.line - 1).reduce((n, l) => n + l.length + 1, 0) + p.column - 1;
+  return text.slice(0, offset(e.range.start)) + e.newText + text.slice(offset(e.range.end));
+}
+
+test('update: diagnostics for every file, a summary, and only changed files re-parsed', () => {
+  const s = new LanguageService();
+  const files = example('calico-ipip');
+  const first = s.update(files, {});
+  assert.deepEqual(Object.keys(first.diagnostics).sort(), files.map((f) => f.file));
+  assert.deepEqual(first.reparsed, files.map((f) => f.file));
+  assert.equal(first.summary.network, 'calico ipip · iptables');
+  assert.deepEqual([first.summary.nodes, first.summary.pods, first.summary.services, first.summary.policies], [2, 4, 1, 2]);
+  const edited = files.map((f) => (f.file.endsWith('policies.yaml') ? { ...f, text: f.text + '\n' } : f));
+  assert.deepEqual(s.update(edited, {}).reparsed, ['calico-ipip/policies.yaml']);
+});
+
+test('severities can be changed or switched off per code', () => {
+  const s = new LanguageService();
+  const files = example('calico-ipip');
+  const count = (r: ReturnType<LanguageService['update']>, code: string) => Object.values(r.diagnostics).flat().filter((d) => d.code === code);
+  assert.equal(count(s.update(files, {}), 'pod-ingress-isolated')[0].severity, 'info');
+  assert.equal(count(s.update(files, { severities: { 'pod-ingress-isolated': 'error' } }), 'pod-ingress-isolated')[0].severity, 'error');
+  assert.equal(count(s.update(files, { severities: { 'pod-ingress-isolated': 'off' } }), 'pod-ingress-isolated').length, 0);
+});
+
+test('hover on a Service: ClusterIP, endpoints with nodes and the DNAT path; on its selector: the pods it matches', () => {
+  const s = new LanguageService();
+  const files = example('flannel-vxlan');
+  s.update(files, {});
+  const app = files.find((f) => f.file.endsWith('app.yaml'))!;
+  const svcLine = lineOf(app.text, 'kind: Service') + 2; // metadata.name line
+  const h = s.hover(app.file, { line: svcLine, column: 10 })!;
+  assert.match(h.markdown, /\*\*Service default\/web\*\* \(NodePort\)/);
+  assert.match(h.markdown, /ClusterIP `10\.\d+\.\d+\.\d+`/);
+  assert.match(h.markdown, /- 10\.244\.\d+\.\d+:8080 `default\/web-[a-z0-9-]+` on `node-\d`/);
+  assert.match(h.markdown, /- KUBE-SERVICES → `KUBE-SVC-[A-Z2-7]{16}`/);
+  assert.match(h.markdown, /→ `KUBE-SEP-[A-Z2-7]{16}` \(p=0\.5000\) → DNAT 10\.244\.\d+\.\d+:8080/);
+  const sel = s.hover(app.file, { line: lineOf(app.text, 'selector: {app: web}') + (lineOf(app.text, 'kind: Service') > lineOf(app.text, 'selector: {app: web}') ? 0 : 0), column: 16 });
+  assert.ok(sel);
+});
+
+test('hover on a Deployment shows each pod\'s eth0 ⇄ veth ⇄ bridge path and who reaches it', () => {
+  const s = new LanguageService();
+  const files = example('calico-ipip');
+  s.update(files, {});
+  const app = files.find((f) => f.file.endsWith('app.yaml'))!;
+  const h = s.hover(app.file, { line: lineOf(app.text, 'name: api'), column: 9 })!;
+  assert.match(h.markdown, /\*\*Deployment shop\/api\*\* — 2 pods/);
+  assert.match(h.markdown, /eth0 192\.168\.\d+\.\d+ ⇄ cali[0-9a-f]{11} \(proxy ARP\) → routed · node `worker-[ab]`/);
+  assert.match(h.markdown, /\*\*Reached by\*\* 1 peer \(NetworkPolicy applies\):\n- `shop\/frontend\[Pod\]` : TCP 8080/);
+});
+
+test('hover on a policy rule lists the flows it admits; on a podSelector, the pods selected', () => {
+  const s = new LanguageService();
+  const files = example('calico-ipip');
+  s.update(files, {});
+  const pol = files.find((f) => f.file.endsWith('policies.yaml'))!;
+  const rule = s.hover(pol.file, { line: lineOf(pol.text, '- from:'), column: 8 })!;
+  assert.match(rule.markdown, /shop\/api-from-frontend ingress\[0\]\*\* admits/);
+  assert.match(rule.markdown, /`shop\/frontend` → `shop\/api-[a-z0-9-]+` : TCP 8080/);
+  const sel = s.hover(pol.file, { line: lineOf(pol.text, 'podSelector: {}'), column: 18 })!;
+  assert.match(sel.markdown, /matches 4 pods/);
+});
+
+test('CodeLens: Trace to pod on pods, workloads and Services; endpoint and selection counts', () => {
+  const s = new LanguageService();
+  const files = example('calico-ipip');
+  s.update(files, {});
+  const lenses = s.codeLenses('calico-ipip/app.yaml');
+  assert.deepEqual(lenses.map((l) => `${l.title} ${JSON.stringify(l.args)}`), [
+    'Trace to pod ["deployment:shop/api"]',
+    'Trace to pod ["service:shop/api"]',
+    '2 endpoints ["shop/api"]',
+    'Trace to pod ["pod:shop/frontend"]',
+    'Trace to pod ["pod:shop/debug"]',
+  ]);
+  assert.deepEqual(s.codeLenses('calico-ipip/policies.yaml').map((l) => l.title), ['selects 4 pods', 'selects 2 pods']);
+});
+
+test('inlay hints: reached by / reaches on workloads, selects / allows on policies', () => {
+  const s = new LanguageService();
+  s.update(example('calico-ipip'), {});
+  const hints = s.inlayHints('calico-ipip/app.yaml').map((h) => h.label);
+  // Everything in shop is ingress-isolated; only frontend → api is allowed (on 8080).
+  assert.deepEqual(hints, ['reached by 1 · reaches 0', '2 pods selected', 'reached by 0 · reaches 2', 'reached by 0 · reaches 0']);
+  assert.deepEqual(s.inlayHints('calico-ipip/policies.yaml').map((h) => h.label), ['selects 4 pods · allows 2 flows', 'selects 2 pods · allows 2 flows']);
+});
+
+test('Go to Definition from a selector reaches the matched pods; Find References from a pod reaches the selectors', () => {
+  const s = new LanguageService();
+  const files = example('calico-ipip');
+  s.update(files, {});
+  const pol = files.find((f) => f.file.endsWith('policies.yaml'))!;
+  const defs = s.definition(pol.file, { line: lineOf(pol.text, 'matchLabels: {app: frontend}'), column: 20 });
+  const frontendLine = lineOf(files[0].text, 'name: frontend');
+  assert.equal(defs.length, 1);
+  assert.equal(defs[0].file, 'calico-ipip/app.yaml');
+  assert.ok(defs[0].start.line < frontendLine && frontendLine < defs[0].end.line, 'the frontend Pod object');
+  const app = files.find((f) => f.file.endsWith('app.yaml'))!;
+  const refs = s.references(app.file, { line: lineOf(app.text, 'name: frontend'), column: 9 });
+  assert.equal(refs.length, 2, 'default-deny podSelector and the peer of api-from-frontend');
+});
+
+test('quick fix: add the missing label to the pod template, after which the Service has endpoints', () => {
+  const s = new LanguageService();
+  const files: ServiceFile[] = [{ file: 'app.yaml', text: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web, tier: frontend}
+  ports: [{port: 80}]
+` }];
+  const r = s.update(files, {});
+  const d = r.diagnostics['app.yaml'].find((x) => x.code === 'service-selects-nothing')!;
+  assert.equal(d.fixes.length, 1);
+  assert.equal(d.fixes[0].title, 'Add label tier=frontend to the pod template of Deployment web');
+  const fixed = applyEdit(files[0].text, d.fixes[0].edits[0]);
+  assert.match(fixed, /labels:\n {8}app: web\n {8}tier: frontend\n/);
+  const after = s.update([{ file: 'app.yaml', text: fixed }], {});
+  assert.equal(after.diagnostics['app.yaml'].filter((x) => x.code === 'service-selects-nothing').length, 0);
+});
+
+test('quick fix: allow DNS egress in a default-deny egress policy', () => {
+  const s = new LanguageService();
+  const text = `apiVersion: v1
+kind: Pod
+metadata: {name: a, labels: {app: a}}
+spec:
+  containers: [{name: c, image: x}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-egress}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`;
+  const r = s.update([{ file: 'p.yaml', text }], {});
+  const d = r.diagnostics['p.yaml'].find((x) => x.code === 'egress-blocks-dns')!;
+  const fixed = applyEdit(text, d.fixes[0].edits[0]);
+  assert.match(fixed, /policyTypes: \[Egress\]\n {2}egress:\n {4}- to: \[\{namespaceSelector: \{\}, podSelector: \{matchLabels: \{k8s-app: kube-dns\}\}\}\]\n {6}ports: \[\{protocol: UDP, port: 53\}, \{protocol: TCP, port: 53\}\]/);
+  const after = s.update([{ file: 'p.yaml', text: fixed }], {});
+  assert.equal(after.diagnostics['p.yaml'].filter((x) => x.code === 'egress-blocks-dns').length, 0);
+  assert.equal(after.summary.errors, 0);
+});
+
+test('trace returns the Trace and a podpath-trace document with file:line:col links', () => {
+  const s = new LanguageService();
+  s.update(example('seed-000'), {});
+  const r = s.trace('pod1', 'pod4');
+  assert.equal(r.ok, true);
+  assert.equal(r.trace!.verdict, 'delivered');
+  assert.match(r.document!, /\(seed-000\/cluster\.yaml:\d+:\d+\)/);
+  assert.equal(s.trace('pod1', 'nope').ok, false);
+  assert.deepEqual(s.nodes(), ['node1', 'node2']);
+  assert.match(s.dataplane('node1', ['routes']), /^10\.1\.2\.0\/24 via 192\.168\.1\.11 dev eth0 proto static$/m);
+});
+
+test('trace targets offer Services with their ports, NodePorts, pods, workloads, nodes and an outside address', () => {
+  const s = new LanguageService();
+  s.update(example('flannel-vxlan'), {});
+  const t = s.traceTargets('pod:default/client');
+  assert.ok(t.some((x) => x.kind === 'service' && x.spec === 'service:default/web' && x.port === 80));
+  assert.ok(t.some((x) => x.kind === 'nodeport' && x.port === 30080));
+  assert.ok(!t.some((x) => x.spec === 'pod:default/client'), 'not the source itself');
+  assert.ok(t.some((x) => x.kind === 'external'));
+});
+
+test('settings provide the default cluster when the workspace has no Cluster document', () => {
+  const s = new LanguageService();
+  const pods = example('seed-000').filter((f) => f.file.endsWith('pods.yaml')).map((f) => ({ ...f, text: f.text.replace(/nodeName: node1/g, 'nodeName: node-1').replace(/nodeName: node2/g, 'nodeName: node-2').replace(/status: \{podIP: [0-9.]+\}\n?/g, '') }));
+  const r = s.update(pods, { defaultCluster: { plugin: 'calico', backend: 'ipip', kubeProxyMode: 'ipvs' } });
+  assert.equal(r.summary.network, 'calico ipip · ipvs');
+  assert.ok(!(SETTINGS_FILE in r.diagnostics), 'the settings pseudo-file gets no diagnostics');
+});
