@@ -2,22 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadManifests } from '../../src/core/manifest/load';
 import { buildCluster } from '../../src/core/cluster/build';
-import { Finding } from '../../src/core/common/finding';
 import { emptyManifestSet } from '../../src/core/manifest/load';
 import { builtinLocator } from '../../src/core/common/source';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}out${path.sep}`) ? '..' : '', 'test', 'fixtures', 'manifests');
-
-function build(...texts: string[]) {
-  const load = loadManifests(texts.map((text, i) => ({ file: `f${i}.yaml`, text })));
-  return { load, cluster: buildCluster(load.manifests) };
-}
-
-function where(findings: readonly Finding[]): string[] {
-  return findings.map((f) => `${f.code}@${f.range ? `${f.range.file}:${f.range.start.line}:${f.range.start.column}` : '-'}`);
-}
+import { FIXTURES, build, where } from '../support/manifests';
 
 const clusterDoc = (spec: string) => `apiVersion: podpath.dev/v1alpha1\nkind: Cluster\nmetadata: {name: lab}\nspec:\n${spec}`;
 const nodeObj = (name: string, ip?: string, podCIDR?: string, extra = '') =>

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { loadManifests, SourceText } from '../../src/core/manifest/load';
 import { buildCluster } from '../../src/core/cluster/build';
 import { Cluster } from '../../src/core/cluster/model';
-import { Finding, sortFindings } from '../../src/core/common/finding';
+import { sortFindings } from '../../src/core/common/finding';
 import { cidr, cidrContains } from '../../src/core/common/ip';
+import { where } from '../support/manifests';
 
 function buildSources(sources: SourceText[]) {
   const load = loadManifests(sources);
@@ -13,10 +14,6 @@ function buildSources(sources: SourceText[]) {
 
 function build(...texts: string[]) {
   return buildSources(texts.map((text, i) => ({ file: `f${i}.yaml`, text })));
-}
-
-function where(findings: readonly Finding[]): string[] {
-  return findings.map((f) => `${f.code}@${f.range ? `${f.range.file}:${f.range.start.line}:${f.range.start.column}` : '-'}`);
 }
 
 /** Everything downstream stages read about pods and Services, as plain data. */

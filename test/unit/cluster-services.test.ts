@@ -2,21 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadManifests } from '../../src/core/manifest/load';
-import { buildCluster } from '../../src/core/cluster/build';
 import { Cluster } from '../../src/core/cluster/model';
-import { Finding } from '../../src/core/common/finding';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}out${path.sep}`) ? '..' : '', 'test', 'fixtures', 'manifests');
-
-function build(...texts: string[]) {
-  const load = loadManifests(texts.map((text, i) => ({ file: `f${i}.yaml`, text })));
-  return { load, cluster: buildCluster(load.manifests) };
-}
-
-function where(findings: readonly Finding[]): string[] {
-  return findings.map((f) => `${f.code}@${f.range ? `${f.range.file}:${f.range.start.line}:${f.range.start.column}` : '-'}`);
-}
+import { FIXTURES, build, where } from '../support/manifests';
 
 /** `ip:port` (with `!` when not ready) of every endpoint of port `i` of a Service. */
 function eps(c: Cluster, key: string, i = 0): string[] {
