@@ -15,6 +15,7 @@ import { Protocol } from '../core/manifest/types';
 import { formatFindings, FindingsFormat } from '../core/format/findings';
 import { parseArgs } from './args';
 import { readSources } from './files';
+import { labCommand } from './lab';
 
 export interface CliResult {
   code: number;
@@ -40,6 +41,7 @@ Usage:
   podpath matrix <paths…> [--namespaces a,b] [--port N] [--protocol tcp|udp|sctp]
   podpath explain <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp]
   podpath diff <before> <after> [--format txt|json]
+  podpath lab script|up|probe|down <paths…> [--prefix P]   (the cluster in Linux network namespaces; up/probe/down need root)
 
 A and B: ns/pod, ns/pod/container, a Service (ns/name or ClusterIP[:port]), a workload
 (deployment:ns/name …), a node name, a node IP (NodePort), or any IPv4 address outside the cluster.
@@ -60,6 +62,7 @@ export function runCli(argv: string[], cwd = process.cwd()): CliResult {
       case 'matrix': return matrixCommand(rest, cwd);
       case 'explain': return explainCommand(rest, cwd);
       case 'diff': return diffCommand(rest, cwd);
+      case 'lab': return labCommand(rest, cwd);
       case undefined: case 'help': case '--help': case '-h':
         return { code: command ? EXIT_OK : EXIT_USAGE, stdout: USAGE, stderr: '' };
       default:

@@ -40,6 +40,11 @@ interface Flow {
   /** The pod that opened the connection; its egress policy is checked once, after DNAT. */
   srcPod?: PodInfo;
   egressChecked: boolean;
+  /**
+   * The source before a node's nat POSTROUTING rewrote it. Policy engines hook filter FORWARD,
+   * which runs before POSTROUTING, so a pod behind the masquerading node is judged on this one.
+   */
+  preSnat?: { node: string; src: string };
 }
 
 interface PathEnd {
@@ -352,6 +357,7 @@ class Walk {
   /** Out of a node's eth0 onto the physical network. */
   private onWire(flow: Flow, node: NodeDataplane, eth0: Device, nextHop: string): void {
     const self = node.node;
+    flow.preSnat = undefined; // once on the wire, the rewritten source is the only one
     const outer = flow.packet.encap[0];
     const wireDst = outer ? outer.dst : flow.packet.dst;
     const peer = this.dp.nodeByIP.get(nextHop);
@@ -565,7 +571,9 @@ class Walk {
   }
 
   private checkIngress(flow: Flow, node: NodeDataplane, pod: PodInfo): boolean {
-    return this.applyPolicy(flow, node, pod, 'ingress', flow.packet.src);
+    const pre = flow.preSnat?.node === node.node.name ? flow.preSnat.src : undefined;
+    if (pre && pre !== flow.packet.src) this.notes.add(`NetworkPolicy on ${node.node.name} sees ${pre}, the source before masquerading: filter FORWARD (where policy is enforced) runs before nat POSTROUTING`);
+    return this.applyPolicy(flow, node, pod, 'ingress', asNodeAddress(node, pod, pre ?? flow.packet.src));
   }
 
   private applyPolicy(flow: Flow, node: NodeDataplane, pod: PodInfo, direction: 'ingress' | 'egress', peerIP: string): boolean {
@@ -614,6 +622,7 @@ class Walk {
           const inDev = ifaces.inIface ? deviceByName(node.root, ifaces.inIface) : undefined;
           np.dst = inDev?.addresses[0]?.ip ?? node.node.ip;
         }
+        if (hook === 'POSTROUTING' && np.src !== before.src) f.preSnat = { node: node.node.name, src: before.src };
         f.packet = np;
       }
       if (changed) {
@@ -693,6 +702,17 @@ class Walk {
     }
     return { version: 1, from: strip(from), to: strip(to), packet, hops, branches, verdict, reason, notes: [...this.notes] };
   }
+}
+
+/**
+ * Policy knows a node by its InternalIP, but a node also sends from its other addresses (the
+ * cni0 gateway towards its own pods, flannel.1, tunl0 …). From the pod's own node, any of them
+ * is the node, and "traffic to and from the node where a Pod is running is always allowed".
+ */
+function asNodeAddress(node: NodeDataplane, pod: PodInfo, ip: string): string {
+  if (pod.node !== node.node.name || ip === node.node.ip || ip.startsWith('127.')) return ip;
+  const owner = node.root.devices.find((d) => d.kind !== 'dummy' && d.addresses.some((a) => a.ip === ip));
+  return owner ? node.node.ip : ip;
 }
 
 /** Where a pod is written: the Pod object, or its workload's pod template. */

@@ -1,0 +1,98 @@
+import { Hop, Trace, Verdict } from '../forward/trace';
+
+/**
+ * Simulator against kernel for one flow. The trace gives one path, or one branch per backend
+ * with its probability; the kernel gives, per connection, whether someone answered, who (the
+ * responder names its pod) and which source address it saw (so masquerading shows).
+ *
+ * A connection agrees with the trace when some path of the trace predicts exactly that:
+ * delivered ⇔ answered by that path's pod, seeing that path's source address; rejected ⇔
+ * refused; dropped or no route ⇔ no answer (a timeout, or an ICMP unreachable).
+ */
+
+export type KernelOutcome = 'answered' | 'refused' | 'unreachable' | 'timeout' | 'error';
+
+export interface KernelAttempt {
+  outcome: KernelOutcome;
+  /** The responder's label (a pod key) when answered. */
+  responder?: string;
+  /** The client address the responder saw. */
+  seenSource?: string;
+  /** The client's own address and port, as its socket reports them. */
+  localAddress?: string;
+  localPort?: number;
+  error?: string;
+}
+
+/** One possible path of a trace, reduced to what the kernel can show. */
+export interface ExpectedPath {
+  probability: number;
+  label: string;
+  verdict: Verdict;
+  /** Who answers when delivered: a pod key, or `node:<name>` for the node's own stack. */
+  responder?: string;
+  /** The source address the receiver sees. */
+  seenSource?: string;
+}
+
+export interface FlowComparison {
+  agreed: boolean;
+  expected: ExpectedPath[];
+  attempts: KernelAttempt[];
+  /** For each attempt, the path it matched, or undefined. */
+  matched: (ExpectedPath | undefined)[];
+  /** Why it disagrees (empty when it agrees). */
+  problems: string[];
+}
+
+export function expectedPaths(trace: Trace): ExpectedPath[] {
+  if (trace.branches.length === 0) return [pathEnd(trace.hops, trace.verdict, 1, '')];
+  return trace.branches.map((b) => pathEnd([...trace.hops, ...b.hops], b.verdict, b.probability, b.label));
+}
+
+function pathEnd(hops: Hop[], verdict: Verdict, probability: number, label: string): ExpectedPath {
+  const last = hops[hops.length - 1];
+  const path: ExpectedPath = { probability, label, verdict };
+  if (verdict === 'delivered' && last) {
+    path.seenSource = last.packet.src;
+    if (last.netns !== 'root') path.responder = last.netns;
+    else path.responder = /^pod (\S+) \(hostNetwork: true\)$/.exec(last.decidedBy?.text ?? '')?.[1] ?? `node:${last.node}`;
+  }
+  return path;
+}
+
+/** Does one kernel attempt show what this path predicts? */
+export function attemptMatches(path: ExpectedPath, a: KernelAttempt): boolean {
+  switch (path.verdict) {
+    case 'delivered':
+      return a.outcome === 'answered' && a.responder === path.responder && a.seenSource === path.seenSource;
+    case 'rejected':
+      return a.outcome === 'refused';
+    case 'dropped':
+    case 'no-route':
+      return a.outcome === 'timeout' || a.outcome === 'unreachable';
+    default:
+      return false;
+  }
+}
+
+export function compareFlow(trace: Trace, attempts: KernelAttempt[]): FlowComparison {
+  const expected = expectedPaths(trace);
+  const matched = attempts.map((a) => expected.find((p) => attemptMatches(p, a)));
+  const problems: string[] = [];
+  attempts.forEach((a, i) => {
+    if (!matched[i]) problems.push(`connection ${i + 1}: kernel ${describeAttempt(a)}; the trace expects ${expected.map(describePath).join(' or ')}`);
+  });
+  if (attempts.length === 0) problems.push('no connection was made');
+  return { agreed: problems.length === 0, expected, attempts, matched, problems };
+}
+
+export function describePath(p: ExpectedPath): string {
+  if (p.verdict === 'delivered') return `delivered to ${p.responder} (source ${p.seenSource})`;
+  return p.verdict;
+}
+
+export function describeAttempt(a: KernelAttempt): string {
+  if (a.outcome === 'answered') return `answered by ${a.responder} (saw ${a.seenSource})`;
+  return a.error ? `${a.outcome} (${a.error})` : a.outcome;
+}

@@ -1,0 +1,4 @@
+export * from './model';
+export { buildTopology, TopologyOptions } from './build';
+export * from './overlay';
+export { topologyLinks } from './links';

@@ -1,0 +1,39 @@
+import * as path from 'path';
+import { Analysis, analyzeSources } from '../../src/core/analyze';
+import { readSources } from '../../src/cli/files';
+import { REPO_ROOT } from '../support/analyze';
+
+/**
+ * The clusters the kernel lab is run on: the examples, and the cases kept under
+ * test/lab/clusters (read from the source tree, so tests compiled to out/ find them).
+ */
+
+export interface LabCase {
+  title: string;
+  /** Paths relative to the repository root. */
+  paths: string[];
+}
+
+export const LAB_CASES: LabCase[] = [
+  { title: 'seed 000: bridge plugin (cbr0) with static routes', paths: ['examples/seed-000'] },
+  { title: 'flannel host-gw, with a Service and a hostNetwork pod', paths: ['test/lab/clusters/flannel-host-gw'] },
+  { title: 'flannel vxlan, with a NodePort Service', paths: ['examples/flannel-vxlan'] },
+  { title: 'calico ipip, with a default-deny policy', paths: ['examples/calico-ipip'] },
+  { title: 'seed 003: Service in iptables mode, 3 replicas', paths: ['examples/seed-003-iptables'] },
+  { title: 'NodePort with externalTrafficPolicy Cluster and Local', paths: ['test/lab/clusters/nodeport-traffic-policy'] },
+  { title: 'NetworkPolicy set on Calico vxlan: default deny plus allows', paths: ['test/lab/clusters/network-policy'] },
+  { title: 'NetworkPolicy on the bridge plugin (kube-router style)', paths: ['test/lab/clusters/bridge-policy'] },
+  { title: 'nodes on two subnets behind a router, flannel vxlan', paths: ['test/lab/clusters/routed-underlay'] },
+  { title: 'nodes on two subnets, bridge plugin: the routes it cannot install', paths: ['test/lab/clusters/routed-static-routes'] },
+];
+
+export function analyzePaths(paths: string[]): Analysis {
+  const { sources, errors } = readSources(paths, REPO_ROOT);
+  if (errors.length) throw new Error(errors.join('\n'));
+  return analyzeSources(sources);
+}
+
+/** A case under test/lab/clusters by folder name. */
+export function analyzeLabCase(name: string): Analysis {
+  return analyzePaths([path.join('test', 'lab', 'clusters', name)]);
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { attemptMatches, compareFlow, expectedPaths } from '../../src/core/lab/compare';
+import { buildLabPlan } from '../../src/core/lab/build';
+import { planFlows } from '../../src/core/lab/flows';
+import { compareRoute, routeChecks } from '../../src/core/lab/route-checks';
+import { analyzeExample, trace } from '../support/analyze';
+
+// Simulator against kernel, on made-up kernel answers: the comparison must be able to fail.
+
+test('a Service trace agrees only with answers from one of its backends, seeing that branch\'s source', () => {
+  const a = analyzeExample('flannel-vxlan');
+  const web = a.cluster.pods.filter((p) => p.key.startsWith('default/web-')).sort((x, y) => (x.node < y.node ? -1 : 1));
+  const t = trace(a, { from: `pod:${web[0].key}`, to: 'service:default/web' });
+  const paths = expectedPaths(t);
+  assert.equal(paths.length, 2);
+  const self = paths.find((p) => p.responder === web[0].key)!;
+  assert.notEqual(self.seenSource, web[0].ip, 'hairpin: a backend reaching itself is masqueraded to the bridge address');
+  const ok = compareFlow(t, [
+    { outcome: 'answered', responder: web[0].key, seenSource: self.seenSource! },
+    { outcome: 'answered', responder: web[1].key, seenSource: web[0].ip },
+  ]);
+  assert.ok(ok.agreed, ok.problems.join('\n'));
+  const wrongSource = compareFlow(t, [{ outcome: 'answered', responder: web[0].key, seenSource: web[0].ip }]);
+  assert.ok(!wrongSource.agreed, 'masquerade mismatch is a disagreement');
+  assert.ok(!compareFlow(t, [{ outcome: 'answered', responder: 'default/client', seenSource: web[0].ip }]).agreed, 'a pod that is no backend');
+  assert.ok(!compareFlow(t, [{ outcome: 'timeout' }]).agreed);
+  assert.ok(!compareFlow(t, []).agreed, 'no connection, no agreement');
+});
+
+test('verdict classes: rejected ⇔ refused; dropped or no-route ⇔ timeout or unreachable', () => {
+  assert.ok(attemptMatches({ probability: 1, label: '', verdict: 'rejected' }, { outcome: 'refused' }));
+  assert.ok(!attemptMatches({ probability: 1, label: '', verdict: 'rejected' }, { outcome: 'timeout' }));
+  assert.ok(attemptMatches({ probability: 1, label: '', verdict: 'dropped' }, { outcome: 'timeout' }));
+  assert.ok(attemptMatches({ probability: 1, label: '', verdict: 'no-route' }, { outcome: 'unreachable' }));
+  assert.ok(!attemptMatches({ probability: 1, label: '', verdict: 'dropped' }, { outcome: 'refused' }));
+  assert.ok(!attemptMatches({ probability: 1, label: '', verdict: 'dropped' }, { outcome: 'answered', responder: 'x', seenSource: 'y' }));
+});
+
+test('route checks: each routing decision of a trace becomes ip route get, compared on device and gateway', () => {
+  const a = analyzeExample('flannel-vxlan');
+  const plan = buildLabPlan(a.dataplane, { prefix: 'pptest' });
+  const remote = a.cluster.pods.find((p) => p.node === 'node-2')!;
+  const checks = routeChecks(trace(a, { from: 'pod:default/client', to: `pod:${remote.key}` }), plan);
+  const overlay = checks.find((c) => c.dev === 'flannel.1')!;
+  assert.deepEqual({ netns: overlay.netns, dst: overlay.dst, via: overlay.via }, { netns: 'pptest-node-node-1', dst: remote.ip, via: '10.244.2.0' });
+  const outer = checks.find((c) => c.netns === 'pptest-node-node-1' && c.dst === '192.168.1.11')!;
+  assert.equal(outer.dev, 'eth0', 'the outer header is routed to the remote VTEP over eth0');
+  assert.ok(compareRoute(overlay, { dst: remote.ip, gateway: '10.244.2.0', dev: 'flannel.1' }).agreed);
+  assert.ok(!compareRoute(overlay, { dst: remote.ip, gateway: '192.168.1.11', dev: 'eth0' }).agreed);
+  assert.ok(!compareRoute(overlay, undefined, 'RTNETLINK answers: Network is unreachable').agreed);
+});
+
+test('flows cover the kinds the issue names, each traced', () => {
+  const a = analyzeExample('calico-ipip');
+  const plan = buildLabPlan(a.dataplane, { prefix: 'pptest', without: ['ipip'] });
+  const { flows, omitted } = planFlows(a.dataplane, plan);
+  assert.equal(omitted, 0);
+  const kinds = new Set(flows.map((f) => f.kind));
+  for (const k of ['pod-pod', 'container', 'node-pod', 'pod-service', 'node-service']) assert.ok(kinds.has(k as never), k);
+  assert.ok(flows.some((f) => f.trace.verdict === 'dropped' && !f.skip), 'denied by policy');
+  assert.ok(flows.some((f) => f.skip?.includes('ipip')), 'paths over tunl0 are not probed without the module');
+  const bounded = planFlows(a.dataplane, plan, { maxFlows: 10 });
+  assert.ok(bounded.flows.length <= 10 && bounded.omitted === flows.length - bounded.flows.length);
+});

@@ -1,0 +1,221 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Analysis } from '../../src/core/analyze';
+import { LabReport, formatLabReport } from '../../src/core/lab/report';
+import { renderIptablesSave } from '../../src/core/dataplane/netfilter';
+import { isRoot, run } from '../../src/cli/lab/exec';
+import { labDown, labUp, listNamespaces } from '../../src/cli/lab/lifecycle';
+import { prepareLab } from '../../src/cli/lab/prepare';
+import { labProbe } from '../../src/cli/lab/probe';
+import { analyzeYaml, clusterDoc, podDoc } from '../support/analyze';
+import { LAB_CASES, analyzePaths } from './cases';
+
+// The kernel lab: each cluster is built in Linux network namespaces, every traced flow is
+// sent through the kernel, and the simulator must agree on all of them — verdict, backend,
+// the source the backend saw, and every routing decision (ip route get).
+// Needs Linux and root; elsewhere the suite is skipped and says why.
+
+const notRunnable = process.platform !== 'linux' ? `the kernel lab needs Linux (this is ${process.platform})` : !isRoot() ? 'the kernel lab needs root to create network namespaces' : undefined;
+
+// Prefixes unique to this process, so concurrent runs never touch each other's namespaces.
+const runTag = process.pid.toString(36);
+const prefixes: string[] = [];
+const reports = new Map<string, LabReport>();
+let compared = 0;
+let agreed = 0;
+
+function downAll(): void {
+  for (const p of prefixes) labDown(p);
+}
+// `down` always runs: after the suite, and if the run is interrupted.
+after(() => {
+  downAll();
+  if (!notRunnable) console.log(`kernel lab total: compared ${compared} flows, ${agreed} agreed`);
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    downAll();
+    process.exit(130);
+  });
+}
+
+function runCase(index: number, analysis: Analysis, log: (line: string) => void): { report: LabReport; missing: string[] } {
+  const prefix = `pl${runTag}${String.fromCharCode(97 + index)}`;
+  prefixes.push(prefix);
+  const prep = prepareLab(analysis.dataplane, prefix);
+  assert.equal(prep.problem, undefined, prep.problem);
+  for (const n of prep.featureNotes) log(`left out: ${n}`);
+  try {
+    const up = labUp(prep.plan);
+    assert.ok(up.ok, `lab up failed: ${up.error}`);
+    const report = labProbe(analysis.dataplane, prep.plan);
+    for (const line of formatLabReport(report, { onlyDisagreements: true }).trimEnd().split('\n')) log(line);
+    compared += report.compared;
+    agreed += report.agreed;
+    return { report, missing: prep.missing };
+  } finally {
+    const down = labDown(prefix);
+    assert.deepEqual(down.errors, []);
+    assert.deepEqual(listNamespaces().filter((n) => n.startsWith(`${prefix}-`)), [], 'down removes every namespace of the lab');
+  }
+}
+
+function assertAllAgree(r: LabReport): void {
+  const bad = r.flows.filter((f) => !f.skip && !f.agreed);
+  assert.deepEqual(bad.map((f) => `#${f.id} ${f.from} → ${f.to}: ${f.problems.join('; ')}`), [], 'every probed flow agrees');
+  assert.equal(r.agreed, r.compared);
+  assert.equal(r.routesAgreed, r.routesChecked, 'every ip route get agrees with the traces');
+  assert.deepEqual(r.notes, []);
+}
+
+/** Kernel answers that show several backends were really used (DNAT picked more than one). */
+function backendsSeen(r: LabReport, kind: string): Set<string> {
+  return new Set(r.flows.filter((f) => f.kind === kind).flatMap((f) => f.attempts.map((a) => a.responder ?? '')).filter(Boolean));
+}
+
+function flow(r: LabReport, pred: (f: LabReport['flows'][number]) => boolean): LabReport['flows'][number] {
+  const f = r.flows.find(pred);
+  assert.ok(f, 'expected flow is planned');
+  return f;
+}
+
+const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
+  'examples/seed-000': (r) => {
+    assert.equal(r.flows.filter((f) => f.kind === 'pod-pod').length, 12, 'every ordered pair of the four pods');
+    assert.ok(r.flows.every((f) => f.attempts.length === 1 && f.attempts[0].outcome === 'answered'), 'no policy, no Service: everything answers');
+  },
+  'test/lab/clusters/flannel-host-gw': (r) => {
+    assert.ok(r.flows.some((f) => !f.skip && f.protocol === 'udp' && f.agreed), 'UDP flows are compared');
+    assert.ok(r.flows.some((f) => f.to === 'pod:default/node-exporter' && f.attempts[0]?.responder === 'default/node-exporter'), 'a hostNetwork pod answers in its node\'s namespace');
+    assert.ok(backendsSeen(r, 'pod-service').size >= 2);
+  },
+  'examples/flannel-vxlan': (r) => {
+    assert.ok(r.flows.some((f) => f.routes.some((x) => x.check.dev === 'flannel.1')), 'routes over flannel.1 checked');
+    assert.ok(backendsSeen(r, 'outside-nodeport').size >= 1);
+  },
+  'examples/seed-003-iptables': (r) => {
+    assert.equal(backendsSeen(r, 'pod-service').size, 3, 'the kernel spread connections over all 3 replicas');
+  },
+  'test/lab/clusters/nodeport-traffic-policy': (r) => {
+    const localViaOther = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '192.168.50.22' && f.port === 30101 && f.from === 'external:198.51.100.7');
+    assert.ok(localViaOther.attempts.every((x) => x.outcome === 'timeout'), 'eTP Local: no local endpoint, dropped');
+    const localDirect = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '192.168.50.21' && f.port === 30101 && f.from === 'external:198.51.100.7');
+    assert.ok(localDirect.attempts.every((x) => x.seenSource === '198.51.100.7'), 'eTP Local keeps the client address');
+    const cluster = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '192.168.50.22' && f.port === 30100 && f.from === 'external:198.51.100.7');
+    assert.ok(cluster.attempts.every((x) => x.outcome === 'answered' && x.seenSource === '192.168.50.22'), 'eTP Cluster masquerades to the entry node');
+  },
+  'test/lab/clusters/network-policy': (r) => {
+    const probed = r.flows.filter((f) => !f.skip);
+    assert.ok(probed.some((f) => f.attempts.every((x) => x.outcome === 'timeout')), 'some flows are denied');
+    assert.ok(probed.some((f) => f.attempts.every((x) => x.outcome === 'answered')), 'some flows are allowed');
+    const excepted = flow(r, (f) => f.from === 'external:198.51.100.200' && f.to === '10.0.0.11' && f.port === 30200);
+    assert.equal(excepted.expected[0].verdict, 'dropped', 'regression: the ipBlock except applies to the client before masquerade');
+  },
+  'test/lab/clusters/routed-underlay': (r) => {
+    const across = flow(r, (f) => f.kind === 'pod-pod' && f.from === 'pod:default/a' && f.to === 'pod:default/b');
+    assert.equal(across.attempts[0]?.outcome, 'answered', 'VXLAN crosses the router');
+    assert.ok(across.routes.some((x) => x.check.dst === '10.1.2.10' && x.check.via === '10.1.1.1'), 'the outer header goes to the router');
+  },
+  'test/lab/clusters/routed-static-routes': (r) => {
+    const across = flow(r, (f) => f.kind === 'pod-pod' && f.from === 'pod:default/a' && f.to === 'pod:default/b');
+    assert.equal(across.expected[0].verdict, 'no-route');
+    assert.notEqual(across.attempts[0]?.outcome, 'answered', 'the router has no route to pod addresses');
+  },
+  'test/lab/clusters/bridge-policy': (r) => {
+    const own = flow(r, (f) => f.kind === 'node-pod' && f.from === 'node:kr-1' && f.to === 'pod:default/server-1');
+    assert.equal(own.attempts[0]?.outcome, 'answered', 'regression: traffic from the pod\'s own node is allowed');
+    const other = flow(r, (f) => f.kind === 'node-pod' && f.from === 'node:kr-2' && f.to === 'pod:default/server-1');
+    assert.equal(other.attempts[0]?.outcome, 'timeout');
+  },
+};
+
+LAB_CASES.forEach((c, index) => {
+  test(`kernel lab: ${c.title}`, { skip: notRunnable, timeout: 180_000 }, (t) => {
+    const analysis = analyzePaths(c.paths);
+    const { report, missing } = runCase(index, analysis, (line) => t.diagnostic(line));
+    reports.set(c.paths[0], report);
+    const skipped = report.flows.length - report.compared;
+    console.log(`kernel lab, ${c.title}: compared ${report.compared} flows, ${report.agreed} agreed${skipped ? ` (${skipped} traced but not probed: ${[...new Set(report.flows.map((f) => f.skip).filter(Boolean))].join('; ')})` : ''}`);
+    assertAllAgree(report);
+    assert.ok(report.compared >= 5, `enough flows compared (${report.compared})`);
+    caseChecks[c.paths[0]]?.(report, analysis);
+    if (c.paths[0] === 'examples/calico-ipip') {
+      const overTunnel = report.flows.filter((f) => f.skip);
+      if (missing.includes('ipip')) assert.ok(overTunnel.length > 0 && overTunnel.every((f) => /ipip/.test(f.skip!)));
+      else assert.equal(overTunnel.length, 0);
+    }
+  });
+});
+
+// Reported on its own so the output says plainly which part of the Calico case did not run.
+const ipipNote = notRunnable ? notRunnable : undefined;
+test('kernel lab: calico ipip paths through tunl0', { skip: ipipNote ?? ipipSkipReason() }, () => {
+  // Runs only where the kernel has ipip: the Calico case above must then have probed tunl0 paths.
+  const r = reports.get('examples/calico-ipip');
+  assert.ok(r, 'the calico ipip case ran');
+  assert.ok(r.flows.some((f) => !f.skip && f.agreed && f.routes.some((x) => x.check.dev === 'tunl0')), 'flows over tunl0 were compared');
+});
+
+function ipipSkipReason(): string | false {
+  const a = analyzePaths(['examples/calico-ipip']);
+  const prep = prepareLab(a.dataplane, `pl${runTag}z`);
+  prefixes.push(`pl${runTag}z`);
+  return prep.missing.includes('ipip') ? 'this kernel has no ipip module (CONFIG_NET_IPIP): flows over tunl0 are traced but not probed' : false;
+}
+
+test('kernel lab: down is idempotent and cleans up after a failed up', { skip: notRunnable, timeout: 60_000 }, () => {
+  const prefix = `pl${runTag}y`;
+  prefixes.push(prefix);
+  const a = analyzePaths(['examples/seed-000']);
+  const prep = prepareLab(a.dataplane, prefix);
+  // Break the plan halfway: a command on a device that does not exist.
+  const half = Math.floor(prep.plan.sections.length / 2);
+  const broken = { ...prep.plan, sections: [...prep.plan.sections.slice(0, half), { title: 'broken', commands: [{ argv: ['ip', '-n', `${prefix}-underlay`, 'link', 'set', 'no-such-device', 'up'] }] }] };
+  const up = labUp(broken);
+  assert.equal(up.ok, false);
+  assert.match(up.error!, /no-such-device/);
+  assert.ok(listNamespaces().some((n) => n.startsWith(`${prefix}-`)), 'the failed up left namespaces behind');
+  const first = labDown(prefix);
+  assert.ok(first.deleted.length > 0);
+  assert.deepEqual(listNamespaces().filter((n) => n.startsWith(`${prefix}-`)), []);
+  const second = labDown(prefix);
+  assert.deepEqual(second, { deleted: [], killed: [], errors: [] });
+});
+
+test('kernel lab: the real iptables-restore accepts every rule form kube-proxy writes (affinity, REJECT, external IPs, LoadBalancer, traffic policies)', { skip: notRunnable, timeout: 60_000 }, () => {
+  const services = [
+    'affinity: {type: ClusterIP, sessionAffinity: ClientIP}',
+    'ext: {type: ClusterIP, externalIPs: [203.0.113.50]}',
+    'lb: {type: LoadBalancer, externalTrafficPolicy: Local}',
+    'itp: {type: ClusterIP, internalTrafficPolicy: Local}',
+    'udp: {type: NodePort, protocol: UDP}',
+  ].map((line) => {
+    const [name, rest] = line.split(': {');
+    const spec = Object.fromEntries(rest.slice(0, -1).split(', ').map((kv) => kv.split(': ')));
+    return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: default}
+spec:
+  type: ${spec.type}
+  selector: {app: web}
+${spec.sessionAffinity ? `  sessionAffinity: ${spec.sessionAffinity}\n` : ''}${spec.externalIPs ? `  externalIPs: ${spec.externalIPs}\n` : ''}${spec.externalTrafficPolicy ? `  externalTrafficPolicy: ${spec.externalTrafficPolicy}\n` : ''}${spec.internalTrafficPolicy ? `  internalTrafficPolicy: ${spec.internalTrafficPolicy}\n` : ''}  ports: [{port: 80, targetPort: 8080, protocol: ${spec.protocol ?? 'TCP'}}]
+`;
+  });
+  const empty = 'apiVersion: v1\nkind: Service\nmetadata: {name: nobody, namespace: default}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 80}]\n';
+  const a = analyzeYaml(clusterDoc({ plugin: 'flannel', backend: 'vxlan' }), podDoc('web', 'node-1', { labels: { app: 'web' } }), podDoc('web2', 'node-2', { labels: { app: 'web' } }), ...services, empty);
+  const ns = `pl${runTag}x-iptables`;
+  prefixes.push(`pl${runTag}x`);
+  assert.equal(run(['ip', 'netns', 'add', ns]).code, 0);
+  try {
+    for (const dp of a.dataplane.all()) {
+      const text = renderIptablesSave(dp.netfilter);
+      for (const needle of ['-m recent', '-j REJECT', '203.0.113.50', 'KUBE-SVL-', 'KUBE-EXT-', '-m statistic', '--random-fully', '-p udp']) {
+        if (dp.node.name === 'node-1') assert.ok(text.includes(needle), `the rules use ${needle}`);
+      }
+      const r = run(['ip', 'netns', 'exec', ns, 'iptables-restore', '--test'], { stdin: text });
+      assert.equal(r.code, 0, `${dp.node.name}: ${r.stderr}`);
+    }
+  } finally {
+    run(['ip', 'netns', 'delete', ns]);
+  }
+});
