@@ -1,33 +1,75 @@
-import * as vscode from 'vscode';
+import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSources } from '../core/analyze';
-import { formatFinding } from '../core/common/finding';
+import * as vscode from 'vscode';
+import { AnalysisClient } from './analysis-client';
+import { AnalysisScheduler } from './analysis-scheduler';
+import { QuickFixProvider } from './code-actions';
+import { PodPathCodeLensProvider } from './codelens';
+import { registerCommands } from './commands';
+import { SelectorNavigation } from './definition';
+import { DiagnosticsView } from './diagnostics';
+import { PodPathHoverProvider } from './hover';
+import { ReachabilityHintsProvider } from './inlay-hints';
+import { readSettings } from './settings';
+import { ClusterStatusBar } from './status-bar';
+import { TopologyBridge } from './topology';
+import { SourceLinkProvider, TRACE_LANGUAGE } from './trace-document';
+import { PodPathDocuments, SCHEME } from './virtual-documents';
+import { WorkspaceFiles } from './workspace-files';
 
 /**
- * The VS Code adapter. It reads the workspace's YAML, hands it to the core and shows what the
- * core found; it computes nothing itself.
+ * The VS Code adapter's wiring, and nothing else: every piece lives in a file of its own and
+ * all analysis happens in the core, in a worker thread. Activation only registers things; the
+ * first scan starts right after it, and the worker with the first request.
  */
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('PodPath');
+  const log = vscode.window.createOutputChannel('PodPath', { log: true });
+  const settings = () => {
+    const config = vscode.workspace.getConfiguration('podpath');
+    return readSettings(<T>(key: string) => config.get<T>(key), <T>(key: string) => {
+      const set = config.inspect<T>(key);
+      return set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
+    });
+  };
+
+  const files = new WorkspaceFiles();
+  const client = new AnalysisClient(workerPath(), log);
+  const diagnostics = new DiagnosticsView(files, vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'findings' }));
+  const analysis = new AnalysisScheduler(client, files, diagnostics, log, settings);
+  const statusBar = new ClusterStatusBar();
+  const documents = new PodPathDocuments(analysis);
+  const navigation = new SelectorNavigation(analysis, files);
+  const hints = new ReachabilityHintsProvider(analysis, files, () => settings().hintsEnabled);
+  const topology = new TopologyBridge(context, analysis, files, log);
+
+  const yaml: vscode.DocumentSelector = { language: 'yaml' };
   context.subscriptions.push(
-    output,
-    vscode.commands.registerCommand('podpath.analyzeWorkspace', async () => {
-      const started = Date.now();
-      const uris = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/node_modules/**');
-      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
-      const sources = await Promise.all(
-        uris.map(async (uri) => ({ file: root ? path.relative(root, uri.fsPath) : uri.fsPath, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) })),
-      );
-      sources.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-      const a = analyzeSources(sources);
-      const c = a.cluster;
-      output.appendLine(`${sources.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies (${Date.now() - started} ms)`);
-      for (const f of a.findings) output.appendLine(formatFinding(f));
-      output.show(true);
+    log, files, { dispose: () => client.dispose() }, diagnostics, analysis, statusBar, documents, topology,
+    analysis.onDidAnalyse((reply) => statusBar.show(reply.summary)),
+    vscode.languages.registerHoverProvider(yaml, new PodPathHoverProvider(analysis, files)),
+    vscode.languages.registerCodeLensProvider(yaml, new PodPathCodeLensProvider(analysis, files)),
+    vscode.languages.registerInlayHintsProvider(yaml, hints),
+    vscode.languages.registerDefinitionProvider(yaml, navigation),
+    vscode.languages.registerReferenceProvider(yaml, navigation),
+    vscode.languages.registerCodeActionsProvider(yaml, new QuickFixProvider(diagnostics, files), { providedCodeActionKinds: QuickFixProvider.kinds }),
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
+    vscode.languages.registerDocumentLinkProvider([{ language: TRACE_LANGUAGE }, { scheme: SCHEME }], new SourceLinkProvider(files)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('podpath.hints')) hints.refresh();
     }),
+    ...registerCommands({ analysis, files, documents, navigation, log, topology }),
   );
+
+  // Off the activation path: the editor is usable before the workspace is read.
+  setImmediate(() => void analysis.start());
 }
 
 export function deactivate(): void {
-  // Nothing to release: subscriptions are disposed by VS Code.
+  // Everything is in context.subscriptions; VS Code disposes it (and so terminates the worker).
+}
+
+/** dist/worker.js next to the bundled extension; out/src/extension/analysis-worker.js when run from tsc's output. */
+function workerPath(): string {
+  const bundled = path.join(__dirname, 'worker.js');
+  return fs.existsSync(bundled) ? bundled : path.join(__dirname, 'analysis-worker.js');
 }

@@ -1,0 +1,168 @@
+import * as vscode from 'vscode';
+import { AnalysisClient, CancelToken, isCancelled } from './analysis-client';
+import type { DiagnosticsView } from './diagnostics';
+import type { ExtensionSettings } from './settings';
+import type { AnalysisApi, QueryMethod, UpdateReply } from './worker-protocol';
+import type { ChangeReason, WorkspaceFiles } from './workspace-files';
+
+/**
+ * When to analyse, and what to do with the answer. Edits become updates for the worker (on
+ * save, or as you type after a pause, per `podpath.analyzeOn`); answers become diagnostics,
+ * a log line and an event the other views refresh on. An answer overtaken by a newer update
+ * is dropped, so the editor only ever shows the newest analysis.
+ */
+
+/** How long an update may run before the window shows progress. */
+const PROGRESS_AFTER_MS = 300;
+/** Saves and opens come in bursts (Save All, a restored session): wait this long for the rest. */
+const BURST_MS = 5;
+
+type Query<M extends QueryMethod> = AnalysisApi[M];
+
+export class AnalysisScheduler implements vscode.Disposable {
+  private generation = 0;
+  /** The generation whose diagnostics are shown (0: none yet, -1: unknown after a worker crash). */
+  private shown = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private started: Promise<void> | undefined;
+  private running = 0;
+  private idle: (() => void) | undefined;
+  private applying: Promise<void> = Promise.resolve();
+  private readonly analysed = new vscode.EventEmitter<UpdateReply>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  /** After every analysis the editor shows (views re-query on it). */
+  readonly onDidAnalyse = this.analysed.event;
+
+  constructor(
+    private readonly client: AnalysisClient,
+    private readonly files: WorkspaceFiles,
+    private readonly diagnostics: DiagnosticsView,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly settings: () => ExtensionSettings,
+  ) {
+    client.onCrash = () => {
+      if (client.broken) {
+        void vscode.window.showErrorMessage(vscode.l10n.t('PodPath: the analysis stopped after repeated crashes. See the PodPath output for details, then reload the window.'));
+        return;
+      }
+      // The new worker starts empty: send every file again, and expect every diagnostic back.
+      this.files.markReset();
+      this.shown = -1;
+      this.schedule(0);
+    };
+    this.subscriptions.push(
+      this.analysed,
+      files.onDidChange((reason) => this.changed(reason)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (['podpath.severity', 'podpath.defaultCluster'].some((s) => e.affectsConfiguration(s))) this.schedule(0);
+      }),
+    );
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.subscriptions) d.dispose();
+  }
+
+  /** The first scan and analysis; later calls return the same promise. Not on the activation path. */
+  start(): Promise<void> {
+    return (this.started ??= this.files.scan());
+  }
+
+  /** Finds the files again and analyses everything (the "Analyze Workspace" command). */
+  async reanalyse(): Promise<void> {
+    if (!this.started) return this.start();
+    await this.files.scan();
+  }
+
+  /**
+   * Asks the worker a question about the current text: an update still waiting for its pause
+   * is sent first, so positions in the question match the analysis that answers it.
+   */
+  async query<M extends QueryMethod>(method: M, args: Parameters<Query<M>>, token?: CancelToken): Promise<ReturnType<Query<M>>> {
+    await this.start();
+    if (this.timer) this.sendNow();
+    return this.client.query(method, args, token);
+  }
+
+  private changed(reason: ChangeReason): void {
+    const s = this.settings();
+    switch (reason) {
+      case 'scan': return this.schedule(0);
+      case 'open':
+      case 'save': return this.schedule(BURST_MS);
+      case 'change': return s.analyzeOn === 'change' ? this.schedule(s.analyzeDelay) : undefined;
+      case 'disk': return this.schedule(Math.max(s.analyzeDelay, 100));
+    }
+  }
+
+  /** Sends an update after `ms` of quiet; a sooner request wins. */
+  private schedule(ms: number): void {
+    if (!this.started) return; // the first scan sends everything anyway
+    if (ms === 0) return this.sendNow();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.sendNow(), ms);
+  }
+
+  private sendNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.send();
+  }
+
+  private async send(): Promise<void> {
+    const changes = this.files.takeChanges();
+    const generation = ++this.generation;
+    const sent = performance.now();
+    this.busy(+1);
+    let reply: UpdateReply;
+    try {
+      reply = await this.client.update({ generation, ...changes, settings: this.settings().service, shownGeneration: this.shown });
+    } catch (e) {
+      if (!isCancelled(e)) this.log.error(`analysis failed: ${(e as Error).message}`);
+      return;
+    } finally {
+      this.busy(-1);
+    }
+    if (reply.generation < this.generation) {
+      this.log.debug(`analysis #${reply.generation} dropped: #${this.generation} is newer`);
+      return;
+    }
+    // Answers are applied one after the other (a big one is applied over several turns).
+    this.applying = this.applying.then(async () => {
+      if (reply.generation < this.shown) return;
+      await this.diagnostics.apply(reply);
+      this.shown = reply.generation;
+      this.logReply(reply, Math.round(performance.now() - sent));
+      this.analysed.fire(reply);
+    });
+    await this.applying;
+  }
+
+  private logReply(r: UpdateReply, roundTrip: number): void {
+    const s = r.summary;
+    const t = s.timings;
+    this.log.info(vscode.l10n.t(
+      'Analysed {0} files ({1} re-parsed): {2} nodes · {3} pods · {4} services · {5} policies · {6}; {7} errors, {8} warnings. {9} ms (parse {10}, build {11}, lint {12}); round trip {13} ms',
+      r.files, r.reparsed.length, s.nodes, s.pods, s.services, s.policies, s.network, s.errors, s.warnings, t.total, t.parse, t.build, t.lint, roundTrip,
+    ));
+  }
+
+  /** Counts running updates; a long one shows progress in the status bar until all are done. */
+  private busy(delta: number): void {
+    this.running += delta;
+    if (delta > 0 && this.running === 1) {
+      const done = new Promise<void>((resolve) => (this.idle = resolve));
+      setTimeout(() => {
+        if (this.running > 0) {
+          void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('PodPath: analysing {0} files…', this.files.size) }, () => done);
+        }
+      }, PROGRESS_AFTER_MS);
+    }
+    if (this.running === 0) {
+      this.idle?.();
+      this.idle = undefined;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { Trace } from '../core/forward/trace';
+import { LanguageService } from '../core/service/language-service';
+import type { ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
+import { TopologyModel, TraceOverlay, buildTopology, overlayTrace } from '../core/topology';
+import type { AnalysisApi } from './worker-protocol';
+
+/**
+ * What the worker serves: the language service, plus the topology diagram's data (built from
+ * the same analysis, once per update, and only when the diagram asks). Runs in the worker only.
+ */
+export class AnalysisService extends LanguageService implements AnalysisApi {
+  private model: TopologyModel | undefined;
+
+  override update(files: ServiceFile[], settings: ServiceSettings): UpdateResult {
+    this.model = undefined;
+    return super.update(files, settings);
+  }
+
+  topology(): TopologyModel {
+    return (this.model ??= buildTopology(this.current()));
+  }
+
+  /** Which boxes and wires of the diagram a trace lights up, hop by hop. */
+  traceOverlay(trace: Trace): TraceOverlay {
+    return overlayTrace(this.topology(), trace);
+  }
+}

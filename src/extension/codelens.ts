@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import type { Lens, SourceRange } from '../core/service/types';
+import type { AnalysisScheduler } from './analysis-scheduler';
+import { toRange } from './convert';
+import { localize } from './labels';
+import type { WorkspaceFiles } from './workspace-files';
+
+/**
+ * CodeLens from the service: "Trace to pod" above each pod, workload and Service, "N endpoints"
+ * on Services, "selects N pods" on policies. Refreshed after every analysis.
+ */
+
+/** What the "N endpoints" / "selects N pods" lenses hand to their command (see commands.ts). */
+export interface MatchLensArgs {
+  /** The Service's or policy's key, `namespace/name`. */
+  key: string;
+  file: string;
+  /** The object's range: the command looks for its selector inside. */
+  range: SourceRange;
+  /** The matched objects, when the service sends them with the lens. */
+  matches?: SourceRange[];
+}
+
+export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {
+    analysis.onDidAnalyse(() => this.changed.fire());
+  }
+
+  async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const file = this.files.fileOf(document.uri);
+    if (!file) return [];
+    const lenses = await this.analysis.query('codeLenses', [file], token).catch(() => [] as Lens[]);
+    return lenses.map((lens) => new vscode.CodeLens(toRange(lens.range), {
+      title: localize(lens.title),
+      command: lens.command,
+      arguments: lens.command === 'podpath.traceFrom' ? lens.args : [matchArgs(file, lens)],
+    }));
+  }
+}
+
+function matchArgs(file: string, lens: Lens): MatchLensArgs {
+  const [key, matches] = lens.args;
+  return { key: String(key), file, range: lens.range, ...(Array.isArray(matches) ? { matches: matches as SourceRange[] } : {}) };
+}

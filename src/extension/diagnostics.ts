@@ -1,0 +1,91 @@
+import * as vscode from 'vscode';
+import type { Diagnostic, QuickFix, Severity } from '../core/service/types';
+import { toRange } from './convert';
+import type { UpdateReply } from './worker-protocol';
+import type { WorkspaceFiles } from './workspace-files';
+
+/**
+ * The core's findings in the Problems panel. Each diagnostic carries its code, linked to the
+ * findings table of the README shipped with the extension, and the quick fixes the service
+ * proposed, which code-actions.ts offers.
+ */
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+/** Work per turn of the event loop: a huge first result must never stall the editor. */
+const SLICE_MS = 8;
+/** VS Code shows at most 1,000 problems per file; converting more would be wasted. */
+const MAX_PER_FILE = 1000;
+
+export class DiagnosticsView implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('podpath');
+  private readonly fixes = new Map<string, { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[]>();
+
+  constructor(private readonly files: WorkspaceFiles, private readonly readme: vscode.Uri) {}
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+
+  clear(): void {
+    this.collection.clear();
+    this.fixes.clear();
+  }
+
+  /** Shows an update's diagnostics: every file when `full`, else only the files listed. */
+  async apply(reply: UpdateReply): Promise<void> {
+    if (reply.full) this.clear();
+    let slice = performance.now();
+    for (const [file, json] of Object.entries(reply.diagnostics)) {
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+      this.show(file, JSON.parse(json) as Diagnostic[]);
+    }
+  }
+
+  /** The quick fixes of one diagnostic VS Code hands back (a copy: matched by code, range, message). */
+  fixesFor(uri: vscode.Uri, d: vscode.Diagnostic): QuickFix[] {
+    const code = typeof d.code === 'object' ? d.code.value : d.code;
+    const found = this.fixes.get(uri.toString())?.find(({ diagnostic: o }) =>
+      o.message === d.message && o.range.isEqual(d.range) && (typeof o.code === 'object' ? o.code.value : o.code) === code);
+    return found?.fixes ?? [];
+  }
+
+  private show(file: string, list: Diagnostic[]): void {
+    const uri = this.files.uriOf(file);
+    if (!uri) return;
+    const converted = mostSevere(list).map((d) => ({ diagnostic: this.convert(d), fixes: d.fixes }));
+    this.collection.set(uri, converted.map((c) => c.diagnostic));
+    const withFixes = converted.filter((c) => c.fixes.length > 0);
+    if (withFixes.length) this.fixes.set(uri.toString(), withFixes);
+    else this.fixes.delete(uri.toString());
+  }
+
+  private convert(d: Diagnostic): vscode.Diagnostic {
+    const out = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
+    out.source = 'podpath';
+    out.code = { value: d.code, target: this.readme };
+    if (d.code === 'wrong-api-version') out.tags = [vscode.DiagnosticTag.Deprecated];
+    const related: vscode.DiagnosticRelatedInformation[] = [];
+    for (const r of d.related ?? []) {
+      const uri = this.files.uriOf(r.range.file);
+      if (uri) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message));
+    }
+    if (related.length) out.relatedInformation = related;
+    return out;
+  }
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
+
+function mostSevere(list: Diagnostic[]): Diagnostic[] {
+  if (list.length <= MAX_PER_FILE) return list;
+  return [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]).slice(0, MAX_PER_FILE);
+}

@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import type { AnalysisScheduler } from './analysis-scheduler';
+import { fromPosition, toRange } from './convert';
+import type { WorkspaceFiles } from './workspace-files';
+
+/** Hover on a pod, workload, Service, selector, policy rule or port: the service's markdown. */
+export class PodPathHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const file = this.files.fileOf(document.uri);
+    if (!file) return undefined;
+    const hover = await this.analysis.query('hover', [file, fromPosition(position)], token).catch(() => undefined);
+    if (!hover) return undefined;
+    return new vscode.Hover(new vscode.MarkdownString(hover.markdown), toRange(hover.range));
+  }
+}

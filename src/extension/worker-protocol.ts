@@ -1,0 +1,76 @@
+import type { Trace } from '../core/forward/trace';
+import type { LanguageServiceApi, ServiceFile, ServiceSettings, Summary } from '../core/service/types';
+import type { TopologyModel, TraceOverlay } from '../core/topology';
+
+/**
+ * The messages between the extension host and the analysis worker. Plain data only: every
+ * message crosses a `postMessage` (structured clone). Shared by analysis-client.ts (host side)
+ * and worker-server.ts (worker side) so the two cannot drift apart.
+ */
+
+/** What the worker answers: the language service and the topology diagram's data. */
+export interface AnalysisApi extends LanguageServiceApi {
+  /** The diagram of the analysed cluster (topology-panel.ts draws it). */
+  topology(): TopologyModel;
+  /** What a trace lights up on that diagram. */
+  traceOverlay(trace: Trace): TraceOverlay;
+}
+
+/** Every `AnalysisApi` method except `update`, which has a protocol of its own. */
+export type QueryMethod = Exclude<keyof AnalysisApi, 'update'>;
+
+/**
+ * An update carries only what changed since the previous update the worker received; the
+ * worker keeps the whole file set, so a keystroke in one file never copies the workspace again.
+ */
+export interface UpdateArgs {
+  /** Increases with every update the host sends; a newer one supersedes the older ones. */
+  generation: number;
+  /** True when `changed` is the whole file set (first update, after a restart or a rescan). */
+  reset: boolean;
+  changed: ServiceFile[];
+  removed: string[];
+  settings: ServiceSettings;
+  /**
+   * The generation whose diagnostics the host shows right now (0: none, -1: unknown, as after a
+   * worker restart). The worker sends diagnostics relative to it, so files whose problems did
+   * not change cost nothing; without a known baseline it sends them all (`full`).
+   */
+  shownGeneration: number;
+}
+
+export interface UpdateReply {
+  generation: number;
+  /** True: `diagnostics` lists every file (replace all). False: only files that changed. */
+  full: boolean;
+  /**
+   * Per file, its `Diagnostic[]` as JSON (`[]` clears the file). Strings cross to the host's
+   * thread as one copy, where thousands of objects would be rebuilt there in one go; the host
+   * parses them a few files at a time.
+   */
+  diagnostics: Record<string, string>;
+  summary: Summary;
+  /** Files the service re-parsed (the others came from its cache). */
+  reparsed: string[];
+  /** Files in the analysis. */
+  files: number;
+  /** Milliseconds the worker spent in `update`, measured in the worker. */
+  workerMs: number;
+}
+
+export type Request =
+  | { id: number; method: 'update'; args: UpdateArgs }
+  | { id: number; method: QueryMethod; args: unknown[] }
+  /** The host no longer wants the answer to request `id` (a newer edit, a closed hover …). */
+  | { id: number; method: 'cancel'; args: [] };
+
+export type Response =
+  | { id: number; result: unknown }
+  | { id: number; error: string }
+  /** The request was dropped unanswered: cancelled, or an update a newer one superseded. */
+  | { id: number; cancelled: true };
+
+export const QUERY_METHODS: readonly QueryMethod[] = [
+  'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
+  'topology', 'traceOverlay',
+];

@@ -1,0 +1,142 @@
+import type { ServiceFile, ServiceSettings } from '../core/service/types';
+import { AnalysisApi, QUERY_METHODS, QueryMethod, Request, Response, UpdateArgs, UpdateReply } from './worker-protocol';
+
+/** Baselines kept at most (each is one JSON string per file). */
+const MAX_BASELINES = 8;
+const EMPTY = '[]';
+
+/**
+ * The worker side of the protocol, free of `worker_threads` so it can be tested in-process:
+ * analysis-worker.ts connects it to the real port and the real service.
+ *
+ * Requests are queued and handled one per turn of the event loop, so messages that arrive while
+ * the service is busy are all in the queue before the next one starts. That is what lets a newer
+ * update supersede an older one that has not started yet: their file changes are merged and the
+ * service runs once, on the newest text.
+ */
+export class WorkerServer {
+  private readonly queue: Request[] = [];
+  private scheduled = false;
+  /** The whole file set; updates only carry what changed. */
+  private readonly files = new Map<string, string>();
+  private settings: ServiceSettings = {};
+  /** Per generation, each file's diagnostics as JSON: the baselines deltas are computed against. */
+  private readonly shown = new Map<number, Map<string, string>>();
+
+  constructor(
+    private readonly service: AnalysisApi,
+    private readonly send: (response: Response) => void,
+    private readonly defer: (run: () => void) => void = (run) => setImmediate(run),
+  ) {}
+
+  receive(request: Request): void {
+    if (request.method === 'cancel') {
+      this.cancel(request.id);
+      return;
+    }
+    this.queue.push(request);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.defer(() => this.step());
+    }
+  }
+
+  private cancel(id: number): void {
+    const i = this.queue.findIndex((r) => r.id === id);
+    // An update's file changes must still be applied, so only queries can be dropped.
+    if (i >= 0 && this.queue[i].method !== 'update') {
+      this.queue.splice(i, 1);
+      this.send({ id, cancelled: true });
+    }
+  }
+
+  private step(): void {
+    this.scheduled = false;
+    const next = this.queue.shift();
+    if (next) {
+      if (next.method === 'update') this.runUpdates(next);
+      else if (next.method !== 'cancel') this.runQuery(next.id, next.method, next.args);
+    }
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      this.defer(() => this.step());
+    }
+  }
+
+  /** Runs the newest queued update; older queued ones only contribute their file changes. */
+  private runUpdates(first: Request & { method: 'update' }): void {
+    const updates = [first];
+    for (let i = 0; i < this.queue.length; ) {
+      const r = this.queue[i];
+      if (r.method === 'update') {
+        updates.push(r);
+        this.queue.splice(i, 1);
+      } else i++;
+    }
+    for (const stale of updates.slice(0, -1)) this.send({ id: stale.id, cancelled: true });
+    const last = updates[updates.length - 1];
+    try {
+      for (const u of updates) this.applyChanges(u.args);
+      this.send({ id: last.id, result: this.analyse(last.args) });
+    } catch (e) {
+      this.send({ id: last.id, error: errorText(e) });
+    }
+  }
+
+  private applyChanges(args: UpdateArgs): void {
+    if (args.reset) this.files.clear();
+    for (const f of args.changed) this.files.set(f.file, f.text);
+    for (const f of args.removed) this.files.delete(f);
+    this.settings = args.settings;
+  }
+
+  private analyse(args: UpdateArgs): UpdateReply {
+    const started = performance.now();
+    const files: ServiceFile[] = [...this.files.keys()].sort().map((file) => ({ file, text: this.files.get(file)! }));
+    const result = this.service.update(files, this.settings);
+
+    const current = new Map<string, string>();
+    for (const [file, list] of Object.entries(result.diagnostics)) current.set(file, JSON.stringify(list));
+    // Without a baseline (the host does not know what it shows) the host replaces everything.
+    const baseline = args.shownGeneration === 0 ? new Map<string, string>() : this.shown.get(args.shownGeneration);
+    const diagnostics: Record<string, string> = {};
+    if (baseline) {
+      // A file the baseline does not list shows nothing, the same as an empty list.
+      for (const [file, json] of current) if ((baseline.get(file) ?? EMPTY) !== json) diagnostics[file] = json;
+      for (const [file, json] of baseline) if (!current.has(file) && json !== EMPTY) diagnostics[file] = EMPTY;
+    } else {
+      for (const [file, json] of current) diagnostics[file] = json;
+    }
+
+    // Keep the baselines the host may still answer with: the one it shows and anything newer.
+    this.shown.set(args.generation, current);
+    for (const g of this.shown.keys()) if (g < args.shownGeneration || this.shown.size > MAX_BASELINES) this.shown.delete(g);
+
+    return {
+      generation: args.generation,
+      full: !baseline,
+      diagnostics,
+      summary: result.summary,
+      reparsed: result.reparsed,
+      files: files.length,
+      workerMs: Math.round(performance.now() - started),
+    };
+  }
+
+  private runQuery(id: number, method: QueryMethod, args: unknown[]): void {
+    if (!QUERY_METHODS.includes(method)) {
+      this.send({ id, error: `unknown method ${String(method)}` });
+      return;
+    }
+    try {
+      const fn = this.service[method] as (...a: unknown[]) => unknown;
+      this.send({ id, result: fn.apply(this.service, args) });
+    } catch (e) {
+      this.send({ id, error: errorText(e) });
+    }
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

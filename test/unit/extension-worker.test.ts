@@ -1,0 +1,188 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { AnalysisClient, CancelledError, ClientLog, CancelToken } from '../../src/extension/analysis-client';
+import { WorkerServer } from '../../src/extension/worker-server';
+import type { AnalysisApi, Request, Response, UpdateArgs, UpdateReply } from '../../src/extension/worker-protocol';
+import type { Diagnostic, ServiceFile, UpdateResult } from '../../src/core/service/types';
+import { REPO_ROOT } from '../support/analyze';
+
+// The analysis worker's protocol: first in-process with a stand-in service (to control timing),
+// then with a real worker thread running the real LanguageService.
+
+/** A service that reports one diagnostic per file whose text contains "bad". */
+class FakeService implements Partial<AnalysisApi> {
+  updates: ServiceFile[][] = [];
+  update(files: ServiceFile[]): UpdateResult {
+    this.updates.push(files);
+    const diagnostics: Record<string, Diagnostic[]> = {};
+    for (const f of files) {
+      diagnostics[f.file] = f.text.includes('bad')
+        ? [{ code: 'x', severity: 'error', message: `bad ${f.file}`, range: { file: f.file, start: { line: 1, column: 1 }, end: { line: 1, column: 4 } }, fixes: [] }]
+        : [];
+    }
+    const summary = { files: files.length, nodes: 0, pods: 0, services: 0, policies: 0, network: '', errors: 0, warnings: 0, timings: { parse: 0, build: 0, lint: 0, total: 0 } };
+    return { diagnostics, summary, reparsed: files.map((f) => f.file) };
+  }
+  nodes(): string[] {
+    return ['node-1'];
+  }
+  hover(): never {
+    throw new Error('boom');
+  }
+}
+
+function harness() {
+  const service = new FakeService();
+  const sent: Response[] = [];
+  const turns: (() => void)[] = [];
+  const server = new WorkerServer(service as unknown as AnalysisApi, (r) => sent.push(r), (run) => turns.push(run));
+  const runAll = () => {
+    while (turns.length) turns.shift()!();
+  };
+  return { service, sent, server, runAll };
+}
+
+const settings = {};
+/** An update reply's diagnostics, parsed (they travel as JSON per file). */
+const parsed = (r: UpdateReply): Record<string, Diagnostic[]> => Object.fromEntries(Object.entries(r.diagnostics).map(([f, json]) => [f, JSON.parse(json)]));
+const update = (id: number, generation: number, changed: [string, string][], extra: Partial<UpdateArgs> = {}): Request => ({
+  id, method: 'update',
+  args: { generation, reset: false, changed: changed.map(([file, text]) => ({ file, text })), removed: [], settings, shownGeneration: 0, ...extra },
+});
+
+test('worker: updates queued behind each other run once, on the newest text; older ones are answered "cancelled"', () => {
+  const { service, sent, server, runAll } = harness();
+  server.receive(update(1, 1, [['a.yaml', 'ok'], ['b.yaml', 'ok']], { reset: true }));
+  server.receive(update(2, 2, [['a.yaml', 'bad']]));
+  server.receive({ id: 3, method: 'nodes', args: [] });
+  server.receive(update(4, 3, [['b.yaml', 'bad']]));
+  runAll();
+  assert.equal(service.updates.length, 1, 'one analysis for three updates');
+  assert.deepEqual(service.updates[0].map((f) => `${f.file}=${f.text}`), ['a.yaml=bad', 'b.yaml=bad']);
+  assert.deepEqual(sent.map((r) => r.id), [1, 2, 4, 3], 'the query after an update sees the newest files');
+  assert.ok('cancelled' in sent[0] && 'cancelled' in sent[1]);
+  const reply = (sent[2] as { result: UpdateReply }).result;
+  assert.equal(reply.generation, 3);
+  assert.deepEqual(Object.keys(reply.diagnostics).sort(), ['a.yaml', 'b.yaml']);
+  assert.deepEqual((sent[3] as { result: unknown }).result, ['node-1']);
+});
+
+test('worker: diagnostics are sent relative to what the host shows; unknown baseline → full', () => {
+  const { sent, server, runAll } = harness();
+  server.receive(update(1, 1, [['a.yaml', 'bad'], ['b.yaml', 'ok'], ['c.yaml', 'bad']], { reset: true }));
+  runAll();
+  const first = (sent.pop() as { result: UpdateReply }).result;
+  assert.equal(first.full, false);
+  assert.deepEqual(Object.fromEntries(Object.entries(parsed(first)).map(([f, d]) => [f, d.length])), { 'a.yaml': 1, 'c.yaml': 1 }, 'against "nothing shown", only files with problems');
+
+  // The host shows generation 1; a fixes, c is deleted, b is untouched.
+  server.receive(update(2, 2, [['a.yaml', 'ok']], { removed: ['c.yaml'], shownGeneration: 1 }));
+  runAll();
+  const second = (sent.pop() as { result: UpdateReply }).result;
+  assert.equal(second.full, false);
+  assert.deepEqual(parsed(second), { 'a.yaml': [], 'c.yaml': [] }, 'only what changed: a cleared, c gone');
+
+  // The host dropped generation 2 (a newer one was pending) and still shows 1: the delta is taken from 1 again.
+  server.receive(update(3, 3, [['b.yaml', 'bad']], { shownGeneration: 1 }));
+  runAll();
+  const third = (sent.pop() as { result: UpdateReply }).result;
+  assert.deepEqual(Object.keys(third.diagnostics).sort(), ['a.yaml', 'b.yaml', 'c.yaml']);
+
+  // After a worker restart the host does not know what it shows.
+  server.receive(update(4, 4, [], { shownGeneration: -1 }));
+  runAll();
+  const fourth = (sent.pop() as { result: UpdateReply }).result;
+  assert.equal(fourth.full, true);
+  assert.deepEqual(Object.keys(fourth.diagnostics).sort(), ['a.yaml', 'b.yaml']);
+});
+
+test('worker: cancelled queries are dropped unanswered-by-the-service; errors come back as errors', () => {
+  const { sent, server, runAll } = harness();
+  server.receive({ id: 1, method: 'nodes', args: [] });
+  server.receive({ id: 2, method: 'nodes', args: [] });
+  server.receive({ id: 2, method: 'cancel', args: [] });
+  server.receive({ id: 3, method: 'hover', args: ['a.yaml', { line: 1, column: 1 }] });
+  server.receive({ id: 4, method: 'update' as never, args: {} as UpdateArgs });
+  server.receive({ id: 5, method: 'nosuch' as never, args: [] });
+  runAll();
+  assert.deepEqual(sent.find((r) => r.id === 2), { id: 2, cancelled: true });
+  assert.match((sent.find((r) => r.id === 3) as { error: string }).error, /boom/);
+  assert.ok('error' in sent.find((r) => r.id === 4)!, 'a malformed update is an error, not a crash');
+  assert.match((sent.find((r) => r.id === 5) as { error: string }).error, /unknown method/);
+  assert.equal(sent.length, 5);
+});
+
+// ---- a real worker thread, the real service ---------------------------------------------------
+
+const WORKER = path.join(REPO_ROOT, 'out', 'src', 'extension', 'analysis-worker.js');
+const quiet: ClientLog & { lines: string[] } = { lines: [], debug(m) { this.lines.push(m); }, info(m) { this.lines.push(m); }, warn(m) { this.lines.push(m); }, error(m) { this.lines.push(m); } };
+
+function example(name: string): ServiceFile[] {
+  const dir = path.join(REPO_ROOT, 'examples', name);
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: `${name}/${f}`, text: fs.readFileSync(path.join(dir, f), 'utf8') }));
+}
+
+test('real worker: update, incremental re-parse, queries, cancellation and restart after a crash', async (t) => {
+  if (!fs.existsSync(WORKER)) {
+    t.skip(`${WORKER} is not built (run npm run compile)`);
+    return;
+  }
+  const client = new AnalysisClient(WORKER, quiet);
+  let crashes = 0;
+  client.onCrash = () => crashes++;
+  try {
+    const files = example('flannel-vxlan');
+    const first = await client.update({ generation: 1, reset: true, changed: files, removed: [], settings: {}, shownGeneration: 0 });
+    assert.equal(first.generation, 1);
+    assert.equal(first.files, files.length);
+    assert.deepEqual([...first.reparsed].sort(), files.map((f) => f.file));
+    assert.ok(first.summary.pods >= 3, `pods: ${first.summary.pods}`);
+    assert.match(first.summary.network, /flannel vxlan/);
+
+    // One file changes: only it is re-parsed, and a Service selecting nothing shows up there.
+    const app = files.find((f) => f.file.endsWith('app.yaml'))!;
+    const broken = { file: app.file, text: app.text + '---\napiVersion: v1\nkind: Service\nmetadata: {name: orphan}\nspec:\n  selector: {app: nobody}\n  ports: [{port: 80}]\n' };
+    const second = await client.update({ generation: 2, reset: false, changed: [broken], removed: [], settings: {}, shownGeneration: 1 });
+    assert.deepEqual(second.reparsed, [app.file]);
+    assert.deepEqual(Object.keys(second.diagnostics), [app.file], 'only the file whose problems changed');
+    assert.ok(parsed(second)[app.file].some((d) => d.code === 'service-selects-nothing'));
+
+    // Severities from the settings: 'off' removes the finding.
+    const third = await client.update({ generation: 3, reset: false, changed: [], removed: [], settings: { severities: { 'service-selects-nothing': 'off' } }, shownGeneration: 2 });
+    assert.ok(!parsed(third)[app.file]?.some((d) => d.code === 'service-selects-nothing'));
+
+    assert.deepEqual(await client.query('nodes', []), ['node-1', 'node-2']);
+    const traced = await client.query('trace', ['client', 'service:web', 80, 'tcp']);
+    assert.ok(traced.ok && traced.trace, traced.error);
+    assert.equal(traced.trace.verdict, 'delivered');
+    assert.match(traced.document ?? '', /flannel-vxlan\/cluster\.yaml:\d+:\d+/, 'the trace document links back to the YAML');
+    const lenses = await client.query('codeLenses', [app.file]);
+    assert.ok(lenses.some((l) => l.title === 'Trace to pod'));
+    const model = await client.query('topology', []);
+    assert.equal(model.version, 1);
+    assert.deepEqual(model.nodes.map((n) => n.name), ['node-1', 'node-2']);
+    const overlay = await client.query('traceOverlay', [traced.trace]);
+    assert.ok(overlay, 'a trace overlay for the diagram');
+
+    // A query cancelled before the worker gets to it is rejected at once.
+    let cancel: () => void = () => {};
+    const token: CancelToken = { isCancellationRequested: false, onCancellationRequested: (l) => ((cancel = l), { dispose() {} }) };
+    const pending = client.query('connlist', ['txt'], token);
+    cancel();
+    await assert.rejects(pending, CancelledError);
+
+    // The worker dies: pending requests fail, the host hears of it, the next request starts a new one.
+    const worker = (client as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    const lost = client.query('nodes', []);
+    await worker.terminate();
+    await assert.rejects(lost);
+    assert.equal(crashes, 1);
+    const again = await client.update({ generation: 4, reset: true, changed: files, removed: [], settings: {}, shownGeneration: -1 });
+    assert.equal(again.full, true);
+    assert.ok(again.summary.pods >= 3);
+  } finally {
+    client.dispose();
+  }
+});
