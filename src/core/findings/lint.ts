@@ -1,4 +1,4 @@
-import { Cluster } from '../cluster/model';
+import { Cluster, PodInfo } from '../cluster/model';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
 import { sameL2 } from '../dataplane/underlay';
@@ -12,16 +12,28 @@ import { resolveTargetPort } from '../cluster/services';
  */
 export function lintCluster(cluster: Cluster): Finding[] {
   const out: Finding[] = [];
-  lintServices(cluster, out);
-  lintPolicies(cluster, out);
+  const byNamespace = podsByNamespace(cluster);
+  lintServices(cluster, byNamespace, out);
+  lintPolicies(cluster, byNamespace, out);
   lintUnderlay(cluster, out);
   return out;
 }
 
-function lintServices(cluster: Cluster, out: Finding[]): void {
+/** Pods per namespace: selectors only ever look inside one namespace, so rules scan only it. */
+function podsByNamespace(cluster: Cluster): Map<string, PodInfo[]> {
+  const m = new Map<string, PodInfo[]>();
+  for (const p of cluster.pods) {
+    const list = m.get(p.namespace);
+    if (list) list.push(p);
+    else m.set(p.namespace, [p]);
+  }
+  return m;
+}
+
+function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
   for (const s of cluster.services) {
     if (!s.selector || s.explicitEndpoints || s.type === 'ExternalName') continue;
-    const pods = cluster.pods.filter((p) => p.namespace === s.namespace && matchesMap(p.labels, s.selector!));
+    const pods = (byNamespace.get(s.namespace) ?? []).filter((p) => matchesMap(p.labels, s.selector!));
     if (pods.length === 0) {
       out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(s.selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
       continue;
@@ -36,7 +48,7 @@ function lintServices(cluster: Cluster, out: Finding[]): void {
   }
 }
 
-function lintPolicies(cluster: Cluster, out: Finding[]): void {
+function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
   for (const p of cluster.policies.filter((x) => x.invalid)) {
     out.push(finding('policy-rejected', 'warning', `NetworkPolicy ${p.meta.namespace}/${p.meta.name} has errors the API server rejects, so it would not exist: PodPath leaves it out of the analysis`, p.locator.at(['metadata', 'name'])));
   }
@@ -45,28 +57,30 @@ function lintPolicies(cluster: Cluster, out: Finding[]): void {
     const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy: ignored' : `${cluster.config.plugin} does not enforce NetworkPolicy`;
     for (const p of policies) out.push(finding('policy-not-enforced', 'warning', `NetworkPolicy ${p.key} has no effect: ${why} (set networkPolicy: enforced in the Cluster document if a policy controller runs beside it)`, p.locator.at(['metadata', 'name'])));
   }
-  const namespacesWithPods = new Set(cluster.pods.map((p) => p.namespace));
+  const namespacesWithPods = new Set(byNamespace.keys());
   for (const p of policies) {
     if (!namespacesWithPods.has(p.namespace)) {
       out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
       continue;
     }
-    const selected = cluster.pods.filter((pod) => selectsPod(p, pod));
+    const selected = (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
     if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
-    lintPeers(cluster, p, out);
+    lintPeers(cluster, byNamespace, p, out);
     lintNamedPorts(cluster, p, selected, out);
     lintDns(cluster, p, selected, out);
   }
   // A pod whose ingress is isolated and no rule admits anyone.
+  const ingressPolicies = new Map<string, PolicyInfo[]>();
+  for (const p of policies) if (p.affectsIngress) ingressPolicies.set(p.namespace, [...(ingressPolicies.get(p.namespace) ?? []), p]);
   for (const pod of cluster.pods) {
-    const selecting = policies.filter((p) => p.affectsIngress && selectsPod(p, pod));
+    const selecting = (ingressPolicies.get(pod.namespace) ?? []).filter((p) => selectsPod(p, pod));
     if (selecting.length > 0 && selecting.every((p) => p.ingress.length === 0)) {
       out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${selecting.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
     }
   }
 }
 
-function lintPeers(cluster: Cluster, p: PolicyInfo, out: Finding[]): void {
+function lintPeers(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
   const namespaces = [...cluster.namespaces.values()];
   for (const rule of [...p.ingress, ...p.egress]) {
     if (rule.peers === 'all') continue;
@@ -77,10 +91,22 @@ function lintPeers(cluster: Cluster, p: PolicyInfo, out: Finding[]): void {
         out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this namespaceSelector matches no namespace (namespaces carry kubernetes.io/metadata.name=<name>)`, p.locator.at([...peer.path, 'namespaceSelector'])));
         continue;
       }
-      const matched = cluster.pods.some((pod) => !pod.hostNetwork && nss.includes(pod.namespace) && (!peer.podSelector || matchesSelector(pod.labels, peer.podSelector)));
+      const matched = nss.some((ns) => (byNamespace.get(ns) ?? []).some((pod) => !pod.hostNetwork && (!peer.podSelector || matchesSelector(pod.labels, peer.podSelector))));
       if (!matched) out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this peer matches no pod${peer.namespaceSelector ? '' : ` in namespace ${p.namespace} (a podSelector alone only looks in the policy's namespace)`}`, p.locator.at(peer.path)));
     }
   }
+}
+
+const declaredNames = new WeakMap<Cluster, Set<string>>();
+
+/** `name/protocol` of every container port any pod declares, once per cluster. */
+function declaredPortNames(cluster: Cluster): Set<string> {
+  let s = declaredNames.get(cluster);
+  if (!s) {
+    s = new Set(cluster.pods.flatMap((pod) => pod.ports.map((cp) => `${cp.name}/${cp.protocol}`)));
+    declaredNames.set(cluster, s);
+  }
+  return s;
 }
 
 function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out: Finding[]): void {
@@ -97,7 +123,7 @@ function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods
     if (rule.ports === 'all') continue;
     for (const port of rule.ports) {
       if (typeof port.port !== 'string') continue;
-      if (!cluster.pods.some((pod) => pod.ports.some((cp) => cp.name === port.port && cp.protocol === port.protocol))) {
+      if (!declaredPortNames(cluster).has(`${port.port}/${port.protocol}`)) {
         out.push(finding('named-port-unresolved', 'warning', `NetworkPolicy ${p.key}: no pod declares a ${port.protocol} port named "${port.port}" (egress named ports resolve on the destination), so this port allows nothing`, p.locator.at([...port.path, 'port'])));
       }
     }
@@ -108,7 +134,7 @@ function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods
 function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out: Finding[]): void {
   if (!p.affectsEgress || selected.length === 0) return;
   const allows53 = (protocol: 'UDP' | 'TCP') => p.egress.some((r) => r.ports === 'all' || r.ports.some((x) => x.protocol === protocol && (x.port === undefined || x.port === 53 || (typeof x.port === 'number' && x.endPort !== undefined && x.port <= 53 && x.endPort >= 53))));
-  const others = policiesOf(cluster).filter((o) => o !== p && o.affectsEgress && selected.some((pod) => selectsPod(o, pod)));
+  const others = policiesOf(cluster).filter((o) => o !== p && o.namespace === p.namespace && o.affectsEgress && selected.some((pod) => selectsPod(o, pod)));
   const allowedElsewhere = others.some((o) => o.egress.some((r) => r.ports === 'all' || r.ports.some((x) => x.port === 53 || x.port === undefined)));
   if (allowedElsewhere) return;
   const missing = (['UDP', 'TCP'] as const).filter((proto) => !allows53(proto));
