@@ -1,0 +1,163 @@
+/**
+ * The extension benchmark, run inside a real extension host (code-server's, by
+ * scripts/e2e/run-bench.js) on a generated workspace (workspace.ts). It measures what the issue
+ * sets targets for:
+ *
+ *   - activation: `extension.activate()` — loading dist/extension.js and running activate();
+ *   - save → diagnostics: a Service's selector is broken and saved, then fixed and saved; the
+ *     time from `save()` until the Problems collection shows (or drops) the finding;
+ *   - the main thread: a 10 ms timer notes every late tick while all of the above and a hover,
+ *     CodeLens and a trace run (lag.ts).
+ *
+ * The numbers go to the JSON file named by PODPATH_BENCH_OUT; the runner prints the table.
+ */
+import * as fs from 'fs';
+import * as inspector from 'inspector';
+import { performance } from 'perf_hooks';
+import * as vscode from 'vscode';
+import { EXTENSION_ID } from '../expectations';
+import { codeOf } from '../helpers';
+import { say } from '../log';
+import { LagSampler } from './lag';
+
+const ROUNDS = Number(process.env.PODPATH_BENCH_ROUNDS ?? 10);
+
+function fileUri(relative: string): vscode.Uri {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, ...relative.split('/'));
+}
+
+/** Resolves (with the time it happened) once `uri`'s diagnostics satisfy `ok`; rejects after `timeoutMs`. */
+function whenDiagnostics(uri: vscode.Uri, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!ok(vscode.languages.getDiagnostics(uri))) return false;
+      const t = performance.now();
+      sub.dispose();
+      clearTimeout(timer);
+      resolve(t);
+      return true;
+    };
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`diagnostics of ${uri.path} did not change as expected within ${timeoutMs} ms`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+const hasFinding = (code: string, line: number) => (ds: vscode.Diagnostic[]) => ds.some((d) => codeOf(d) === code && d.range.start.line + 1 === line);
+
+function stats(xs: number[]): { median: number; p95: number; max: number; n: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { median: r(at(0.5)), p95: r(at(0.95)), max: r(s[s.length - 1]), n: s.length };
+}
+
+async function timed<T>(f: () => Thenable<T> | Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await f();
+  return [v, Math.round((performance.now() - t0) * 10) / 10];
+}
+
+export async function run(): Promise<void> {
+  const out = process.env.PODPATH_BENCH_OUT;
+  const edit = JSON.parse(process.env.PODPATH_BENCH_EDIT ?? '{}') as { editFile: string; editLine: number; editApp: string; pods: number };
+  if (!out || !edit.editFile) throw new Error('PODPATH_BENCH_OUT and PODPATH_BENCH_EDIT must be set (run scripts/e2e/run-bench.js)');
+  const result: Record<string, unknown> = { pods: edit.pods, rounds: ROUNDS };
+  const lag = new LagSampler();
+  lag.start();
+  const profile = process.env.PODPATH_BENCH_PROFILE ? await startProfile() : undefined;
+
+  // ---- activation -------------------------------------------------------------------------
+  lag.phase('activation');
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
+  const wasActive = ext.isActive;
+  const tActivate = performance.now();
+  await ext.activate();
+  result.activationMs = wasActive ? null : Math.round((performance.now() - tActivate) * 10) / 10;
+  say(`bench ${edit.pods}: activation ${wasActive ? 'happened before the benchmark started' : `${result.activationMs} ms`}`);
+
+  // ---- first analysis of the whole workspace ------------------------------------------------
+  lag.phase('first analysis');
+  const orphan = fileUri('orphan.yaml');
+  const firstAt = await whenDiagnostics(orphan, hasFinding('service-selects-nothing', 5), 120_000);
+  result.firstDiagnosticsMs = Math.round(firstAt - tActivate);
+  say(`bench ${edit.pods}: first diagnostics ${result.firstDiagnosticsMs} ms after activation started`);
+
+  // ---- save → diagnostics -----------------------------------------------------------------
+  lag.phase('save → diagnostics');
+  const uri = fileUri(edit.editFile);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  await new Promise((r) => setTimeout(r, 500)); // let the open settle
+  const line = doc.lineAt(edit.editLine - 1).text;
+  const good = `{app: ${edit.editApp}}`;
+  const bad = `{app: ${edit.editApp}-gone}`;
+  const col = line.indexOf(good);
+  if (col < 0) throw new Error(`line ${edit.editLine} of ${edit.editFile} is ${JSON.stringify(line)}`);
+  const appear: number[] = [];
+  const clear: number[] = [];
+  const replace = async (from: string, to: string) => {
+    const we = new vscode.WorkspaceEdit();
+    we.replace(uri, new vscode.Range(edit.editLine - 1, col, edit.editLine - 1, col + from.length), to);
+    if (!(await vscode.workspace.applyEdit(we))) throw new Error('edit refused');
+  };
+  const broken = hasFinding('service-selects-nothing', edit.editLine);
+  for (let i = 0; i < ROUNDS; i++) {
+    await replace(good, bad);
+    let t0 = performance.now();
+    let waiting = whenDiagnostics(uri, broken);
+    await doc.save();
+    appear.push((await waiting) - t0);
+
+    await replace(bad, good);
+    t0 = performance.now();
+    waiting = whenDiagnostics(uri, (ds) => !broken(ds));
+    await doc.save();
+    clear.push((await waiting) - t0);
+  }
+  result.saveToDiagnosticsMs = { findingAppears: stats(appear), findingClears: stats(clear), all: stats([...appear, ...clear]) };
+  say(`bench ${edit.pods}: save → diagnostics ${JSON.stringify(result.saveToDiagnosticsMs)}`);
+
+  // ---- hover, CodeLens, trace ----------------------------------------------------------------
+  lag.phase('hover, CodeLens, trace');
+  const deploymentLine = doc.getText().split('\n').findIndex((l) => l.startsWith('metadata: {name: app-'));
+  const [, hoverMs] = await timed(() => vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(deploymentLine, 20)));
+  const [, lensMs] = await timed(() => vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100));
+  const [, hintsMs] = await timed(() => vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0)));
+  const ns = /namespace: ([\w-]+)/.exec(doc.lineAt(deploymentLine).text)?.[1] ?? 'team-0';
+  const [, traceMs] = await timed(() => vscode.commands.executeCommand('podpath.trace', `deployment:${ns}/${edit.editApp}`, `service:${ns}/${edit.editApp}`, 80, 'tcp'));
+  result.interactionsMs = { hover: hoverMs, codeLens: lensMs, inlayHints: hintsMs, trace: traceMs };
+  say(`bench ${edit.pods}: ${JSON.stringify(result.interactionsMs)}`);
+  await new Promise((r) => setTimeout(r, 1000)); // blocks right after the last answer count too
+
+  lag.phase('end');
+  result.mainThread = lag.stop();
+  if (profile) fs.writeFileSync(process.env.PODPATH_BENCH_PROFILE!, JSON.stringify(await profile()));
+  fs.writeFileSync(out, JSON.stringify(result, null, 2));
+  say(`bench ${edit.pods}: main thread max block ${(result.mainThread as { maxBlockMs: number }).maxBlockMs} ms`);
+}
+
+/**
+ * A CPU profile of the extension host's main thread (PODPATH_BENCH_PROFILE=<file>.cpuprofile):
+ * open it in Chrome DevTools or VS Code to see what blocked the thread. Returns the stop function.
+ */
+async function startProfile(): Promise<() => Promise<unknown>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    session.disconnect();
+    return profile;
+  };
+}
