@@ -53,7 +53,6 @@ test('activate registers the contributed commands and providers, reads nothing y
     }
     assert.equal(calls['vscode.workspace.registerTextDocumentContentProvider']?.[0]?.[0], 'podpath');
     assert.equal(calls['vscode.workspace.findFiles'], undefined, 'no file is searched during activation');
-    assert.ok(ms < 200, `activation took ${ms.toFixed(1)} ms`);
     console.log(`# activation (module load + activate, stand-in vscode): ${ms.toFixed(1)} ms`);
   } finally {
     (Module as unknown as { _load: unknown })._load = original;

