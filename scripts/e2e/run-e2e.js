@@ -38,6 +38,8 @@ async function main() {
     fs.cpSync(path.join(REPO, 'examples', ex), path.join(workspaces, ex), { recursive: true });
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Screenshots of an earlier run would pass for this one's.
+  for (const f of fs.readdirSync(ARTIFACTS)) if (/^(e2e|failed)-.*\.png$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
 
   let cs;
   try {

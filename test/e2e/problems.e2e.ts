@@ -35,6 +35,7 @@ describe('Problems panel — the fixture workspace with intentional problems', f
   });
 
   it('shows the cluster in the status bar', async function () {
+    await wb.openFile('app.yaml'); // a YAML editor activates the extension
     const item = wb.page.locator('.statusbar-item', { hasText: '3 pods' }).first();
     await item.waitFor({ timeout: 20_000 });
     const text = await item.innerText();
@@ -44,6 +45,7 @@ describe('Problems panel — the fixture workspace with intentional problems', f
 
   it('drops a problem when its fix is typed and saved, and brings it back when the line is restored', async function () {
     await wb.openFile(ORPHAN_FIX.file);
+    await wb.problems(FIXTURE_PROBLEMS.length); // the panel open, showing the analysed workspace
     await retypeLine(wb, ORPHAN_FIX.line, `  selector: ${ORPHAN_FIX.to}`);
     const fixed = FIXTURE_PROBLEMS.filter((p) => p.code !== ORPHAN_FIX.clears);
     await waitForProblems(wb, fixed.length, `${fixed.length} problems after the fix`);

@@ -46,6 +46,9 @@ describe('topology webview — seed 000', function () {
 
   it('a trace from the CodeLens lights up its hops in the diagram\'s side panel', async function () {
     await wb!.openFile('pods.yaml');
+    await wb!.runCommand('PodPath: Show Topology'); // open, or brought to the front
+    await wb!.webviewContent().locator('[data-testid="diagram"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await wb!.openFile('pods.yaml');
     await wb!.codeLensLinks('Trace to pod').first().click();
     await wb!.pickQuickItem('pod4');
     await wb!.acceptInput();

@@ -11,6 +11,8 @@ export const SELECTORS = {
   quickInput: '.quick-input-widget',
   quickInputBox: '.quick-input-widget .quick-input-box input',
   quickInputRows: '.quick-input-widget .quick-input-list .monaco-list-row',
+  /** The row Enter would accept. */
+  quickInputFocused: '.quick-input-widget .quick-input-list .monaco-list-row.focused',
   activeEditor: '.editor-group-container.active .editor-instance',
   activeTab: '.tabs-container .tab.active',
   problemsRows: '.markers-panel .monaco-list-row',
@@ -47,8 +49,8 @@ export class Workbench {
     const box = this.page.locator(SELECTORS.quickInputBox);
     await box.waitFor({ state: 'visible', timeout: this.timeoutMs });
     await box.fill(name);
-    // Wait for the file to be listed before accepting, or Enter opens nothing.
-    await this.page.locator(SELECTORS.quickInputRows, { hasText: name }).first().waitFor({ timeout: this.timeoutMs });
+    // Wait until the filtered list has the file in front, or Enter opens what was listed before.
+    await this.page.locator(SELECTORS.quickInputFocused, { hasText: name }).first().waitFor({ timeout: this.timeoutMs });
     await this.page.keyboard.press('Enter');
     await this.page.locator(SELECTORS.activeTab, { hasText: name }).waitFor({ timeout: this.timeoutMs });
     await this.activeEditorText().first().waitFor({ timeout: this.timeoutMs });
@@ -81,7 +83,7 @@ export class Workbench {
     const box = this.page.locator(SELECTORS.quickInputBox);
     await box.waitFor({ state: 'visible', timeout: this.timeoutMs });
     await box.fill(`>${title}`);
-    await this.page.locator(SELECTORS.quickInputRows, { hasText: title }).first().waitFor({ timeout: this.timeoutMs });
+    await this.page.locator(SELECTORS.quickInputFocused, { hasText: title }).first().waitFor({ timeout: this.timeoutMs });
     await this.page.keyboard.press('Enter');
   }
 

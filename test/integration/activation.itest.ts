@@ -18,6 +18,7 @@ describe('activation', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const contributed = ((ext.packageJSON.contributes?.commands ?? []) as { command: string; title: string }[]).map((c) => c.command);
     for (const c of COMMANDS) assert.ok(contributed.includes(c), `package.json contributes.commands lacks ${c}`);
+    await ext.activate(); // commands are registered by activate() (running one would activate it too)
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const c of COMMANDS) assert.ok(registered.has(c), `command ${c} is contributed but not registered`);
   });

@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { CLEAN_FILES, FIXTURE_PROBLEMS, ORPHAN_FIX } from './expectations';
-import { codeOf, editLineAndSave, fileUri, podpathDiagnostics, waitFor } from './helpers';
+import { codeOf, editLineAndSave, fileUri, openFile, podpathDiagnostics, waitFor } from './helpers';
 
 const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -20,6 +20,9 @@ function summary(uri: vscode.Uri): string[] {
 describe('diagnostics (Problems panel)', () => {
   const problems = fileUri('problems.yaml');
   const expected = FIXTURE_PROBLEMS.map((p) => `${p.code}@${p.line}`).sort();
+
+  // Opening a YAML file activates the extension; problems.yaml itself stays closed.
+  before(() => openFile('app.yaml'));
 
   it('reports every intentional problem of the workspace with its code, line and severity', async () => {
     // The file is not opened: problems of the whole workspace are reported.
