@@ -30,7 +30,7 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    const file = this.files.fileOf(document.uri);
+    const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     const lenses = await this.analysis.query('codeLenses', [file], token).catch(() => [] as Lens[]);
     return lenses.map((lens) => new vscode.CodeLens(toRange(lens.range), {

@@ -12,14 +12,14 @@ export class SelectorNavigation implements vscode.DefinitionProvider, vscode.Ref
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {}
 
   async provideDefinition(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Location[]> {
-    const file = this.files.fileOf(document.uri);
+    const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     const ranges = await this.analysis.query('definition', [file, fromPosition(position)], token).catch(() => []);
     return this.locations(ranges);
   }
 
   async provideReferences(document: vscode.TextDocument, position: vscode.Position, _context: vscode.ReferenceContext, token: vscode.CancellationToken): Promise<vscode.Location[]> {
-    const file = this.files.fileOf(document.uri);
+    const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     const ranges = await this.analysis.query('references', [file, fromPosition(position)], token).catch(() => []);
     return this.locations(ranges);

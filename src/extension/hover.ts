@@ -8,7 +8,7 @@ export class PodPathHoverProvider implements vscode.HoverProvider {
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
-    const file = this.files.fileOf(document.uri);
+    const file = await this.files.fileOfSettled(document.uri);
     if (!file) return undefined;
     const hover = await this.analysis.query('hover', [file, fromPosition(position)], token).catch(() => undefined);
     if (!hover) return undefined;

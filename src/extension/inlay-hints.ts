@@ -24,7 +24,7 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
 
   async provideInlayHints(document: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): Promise<vscode.InlayHint[]> {
     if (!this.enabled()) return [];
-    const file = this.files.fileOf(document.uri);
+    const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     const hints = await this.analysis.query('inlayHints', [file], token).catch(() => [] as InlayHint[]);
     const out: vscode.InlayHint[] = [];

@@ -80,6 +80,15 @@ export class WorkspaceFiles implements vscode.Disposable {
   }
 
   /** The analysis' name for a document, when the analysis reads it. */
+  /**
+   * Like `fileOf`, once a running workspace scan has finished: a hover or lens asked right after
+   * activation would otherwise find no file and answer nothing (and the editor does not ask again).
+   */
+  async fileOfSettled(uri: vscode.Uri): Promise<string | undefined> {
+    await this.scanning?.catch(() => undefined);
+    return this.fileOf(uri);
+  }
+
   fileOf(uri: vscode.Uri): string | undefined {
     const key = this.keyOf(uri);
     return this.entries.has(key) ? key : undefined;

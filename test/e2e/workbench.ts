@@ -89,10 +89,21 @@ export class Workbench {
 
   /** Shows the hover at the cursor (the "Show or Focus Hover" command) and returns its text. */
   async hoverAtCursor(mustContain: string): Promise<string> {
-    await this.runCommand('Show or Focus Hover');
+    // The editor asks for a hover once; one asked while the editor re-renders (a lens or hint
+    // arriving) can be dismissed, so ask again until the overall timeout.
     const hover = this.page.locator(SELECTORS.hover, { hasText: mustContain }).first();
-    await hover.waitFor({ state: 'visible', timeout: this.timeoutMs });
-    return (await hover.innerText()).trim();
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      await this.runCommand('Show or Focus Hover');
+      const left = deadline - Date.now();
+      try {
+        await hover.waitFor({ state: 'visible', timeout: Math.max(1000, Math.min(5000, left)) });
+        return (await hover.innerText()).trim();
+      } catch (e) {
+        if (Date.now() >= deadline) throw e;
+        await this.page.keyboard.press('Escape');
+      }
+    }
   }
 
   /** Hovers the mouse over the first rendered occurrence of `text` on a line of the editor. */
