@@ -1,3 +1,7 @@
+import { buildCluster } from '../../src/core/cluster/build';
+import { Cluster } from '../../src/core/cluster/model';
+import { loadManifests } from '../../src/core/manifest/load';
+
 /**
  * Builders for the Service and EndpointSlice objects of kube-proxy's upstream tests
  * (pkg/proxy/iptables/proxier_test.go: makeTestService, makeTestEndpointSlice). They produce
@@ -69,4 +73,23 @@ export function endpointSlice(namespace: string, serviceName: string, endpoints:
 
 export function toYaml(...objects: object[]): string {
   return objects.map((o) => JSON.stringify(o)).join('\n---\n') + '\n';
+}
+
+/**
+ * The two-node cluster of the kube-proxy unit tests (node-1 and node-2 on 192.168.1.0/24,
+ * pods in 10.244.0.0/16, Services in 10.96.0.0/12) with the given objects and proxy mode.
+ */
+export function buildUnitCluster(mode: 'iptables' | 'ipvs', objects: object[]): Cluster {
+  const doc = `apiVersion: podpath.dev/v1alpha1
+kind: Cluster
+metadata: {name: unit}
+spec:
+  clusterCIDR: 10.244.0.0/16
+  serviceCIDR: 10.96.0.0/12
+  kubeProxy: {mode: ${mode}}
+  nodes:
+    - {name: node-1, ip: 192.168.1.10, podCIDR: 10.244.1.0/24}
+    - {name: node-2, ip: 192.168.1.11, podCIDR: 10.244.2.0/24}
+`;
+  return buildCluster(loadManifests([{ file: 'cluster.yaml', text: doc }, { file: 'app.yaml', text: toYaml(...objects) }]).manifests);
 }

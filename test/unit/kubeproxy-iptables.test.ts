@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildCluster } from '../../src/core/cluster/build';
 import { Cluster, NodeInfo, ServiceInfo } from '../../src/core/cluster/model';
 import { traverseHook } from '../../src/core/dataplane/netfilter-eval';
 import { Ruleset, renderIptablesSave, renderRule } from '../../src/core/dataplane/netfilter';
-import { loadManifests } from '../../src/core/manifest/load';
 import { programKubeProxy } from '../../src/core/kubeproxy';
 import { svcChain, svlChain, extChain, sepChain } from '../../src/core/kubeproxy/chain-names';
-import { endpointSlice, service, toYaml } from '../conformance/kubeproxy-fixtures';
-
-const CLUSTER = `apiVersion: podpath.dev/v1alpha1
-kind: Cluster
-metadata: {name: unit}
-spec:
-  clusterCIDR: 10.244.0.0/16
-  serviceCIDR: 10.96.0.0/12
-  kubeProxy: {mode: iptables}
-  nodes:
-    - {name: node-1, ip: 192.168.1.10, podCIDR: 10.244.1.0/24}
-    - {name: node-2, ip: 192.168.1.11, podCIDR: 10.244.2.0/24}
-`;
+import { buildUnitCluster, endpointSlice, service } from '../conformance/kubeproxy-fixtures';
 
 function build(...objects: object[]): Cluster {
-  return buildCluster(loadManifests([{ file: 'cluster.yaml', text: CLUSTER }, { file: 'app.yaml', text: toYaml(...objects) }]).manifests);
+  return buildUnitCluster('iptables', objects);
 }
 
 function program(cluster: Cluster, nodeName = 'node-1'): Ruleset {

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildCluster } from '../../src/core/cluster/build';
 import { Cluster } from '../../src/core/cluster/model';
 import { traverseHook } from '../../src/core/dataplane/netfilter-eval';
 import { renderRule } from '../../src/core/dataplane/netfilter';
-import { loadManifests } from '../../src/core/manifest/load';
 import { KubeProxyProgram, programKubeProxy } from '../../src/core/kubeproxy';
-import { endpointSlice, service, toYaml } from '../conformance/kubeproxy-fixtures';
-
-const CLUSTER = `apiVersion: podpath.dev/v1alpha1
-kind: Cluster
-metadata: {name: unit}
-spec:
-  clusterCIDR: 10.244.0.0/16
-  serviceCIDR: 10.96.0.0/12
-  kubeProxy: {mode: ipvs}
-  nodes:
-    - {name: node-1, ip: 192.168.1.10, podCIDR: 10.244.1.0/24}
-    - {name: node-2, ip: 192.168.1.11, podCIDR: 10.244.2.0/24}
-`;
+import { buildUnitCluster, endpointSlice, service } from '../conformance/kubeproxy-fixtures';
 
 function program(objects: object[], nodeName = 'node-1'): KubeProxyProgram {
-  const cluster: Cluster = buildCluster(loadManifests([{ file: 'cluster.yaml', text: CLUSTER }, { file: 'app.yaml', text: toYaml(...objects) }]).manifests);
+  const cluster: Cluster = buildUnitCluster('ipvs', objects);
   const p = programKubeProxy(cluster, cluster.nodesByName.get(nodeName)!);
   assert.deepEqual(p.findings, []);
   assert.deepEqual(p.userspace, []);
