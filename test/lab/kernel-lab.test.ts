@@ -124,6 +124,13 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     assert.equal(across.expected[0].verdict, 'no-route');
     assert.notEqual(across.attempts[0]?.outcome, 'answered', 'the router has no route to pod addresses');
   },
+  'test/lab/clusters/reject-no-endpoints': (r) => {
+    const rejected = r.flows.filter((f) => !f.skip && f.expected.every((e) => e.verdict === 'rejected'));
+    const attempts = rejected.flatMap((f) => f.attempts);
+    assert.ok(rejected.length >= 10 && attempts.length >= 100, `enough REJECTed connections (${attempts.length})`);
+    // With the kernel's default ICMP rate limit about 40% of these time out (measured: 50–58 of 128).
+    assert.deepEqual(attempts.filter((a) => a.outcome !== 'refused').map((a) => a.outcome), [], 'every connection is refused');
+  },
   'test/lab/clusters/bridge-policy': (r) => {
     const own = flow(r, (f) => f.kind === 'node-pod' && f.from === 'node:kr-1' && f.to === 'pod:default/server-1');
     assert.equal(own.attempts[0]?.outcome, 'answered', 'regression: traffic from the pod\'s own node is allowed');

@@ -27,6 +27,8 @@ export interface FeatureCheck {
   missing: KernelFeature[];
   /** One line per missing feature: what was tried and what the kernel said. */
   notes: string[];
+  /** Why nothing could be checked (the lab is in use, its scratch namespace name is taken). */
+  problem?: string;
 }
 
 /** Tries each feature in a scratch namespace; returns those the kernel refuses. */
@@ -35,12 +37,12 @@ export function checkFeatures(prefix: string, wanted: readonly KernelFeature[]):
   const missing: KernelFeature[] = [];
   const notes: string[] = [];
   const lock = acquireLabLock(prefix, 'podpath lab (kernel feature check)');
-  if (!lock.ok) return { missing: ['netns'], notes: [lock.message] };
+  if (!lock.ok) return { missing: [], notes: [], problem: lock.message };
   try {
     // A scratch namespace left by an interrupted check is ours only when recorded and marked.
     if (listNamespaces().includes(ns)) {
       const reason = notOwnedReason(prefix, ns);
-      if (reason) return { missing: ['netns'], notes: [`namespace ${ns} exists and is not this lab's (${reason}); choose another --prefix`] };
+      if (reason) return { missing: [], notes: [], problem: `namespace ${ns} exists and is not this lab's (${reason}); choose another --prefix` };
       run(['ip', 'netns', 'delete', ns]);
     }
     recordNamespaces(prefix, [ns]);

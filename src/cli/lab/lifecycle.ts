@@ -252,7 +252,7 @@ function downUnlocked(prefix: string): DownResult {
       else if (attempt === 2) out.errors.push(`ip netns delete ${ns}: ${r.stderr.trim() || r.failure}`);
     }
   }
-  out.refused = [...refused].map(([ns, reason]) => `${ns}: ${reason}`);
+  out.refused = [...refused].map(([ns, reason]) => `${ns}: ${reason}`).sort();
   const left = new Set(listNamespaces());
   if (out.errors.length === 0 && !(state?.namespaces ?? []).some((n) => left.has(n))) {
     fs.rmSync(stateDir(prefix), { recursive: true, force: true });

@@ -28,6 +28,7 @@ export function prepareLab(dataplane: Dataplane, prefix?: string, limits: Partia
   const host = hostProblem();
   if (host) return { plan: full, featureNotes: [], missing: [], problem: host };
   const check = checkFeatures(full.prefix, full.features);
+  if (check.problem) return { plan: full, featureNotes: [], missing: [], problem: check.problem };
   const essential = check.missing.filter((f) => !OPTIONAL_FEATURES.includes(f));
   if (essential.length) return { plan: full, featureNotes: check.notes, missing: check.missing, problem: `this kernel lacks ${essential.join(', ')}: ${check.notes.join('; ')}` };
   if (check.missing.length === 0) return { plan: full, featureNotes: [], missing: [] };
