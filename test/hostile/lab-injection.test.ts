@@ -9,6 +9,7 @@ import { Cluster } from '../../src/core/cluster/model';
 import { Dataplane } from '../../src/core/dataplane/dataplane';
 import { buildLabPlan } from '../../src/core/lab/build';
 import { LabPlan } from '../../src/core/lab/plan';
+import { formatLabReport, summarizeReport } from '../../src/core/lab/report';
 import { renderLabScript } from '../../src/core/lab/script';
 import { heredocMarker, isSafeToken, restoreInputProblems } from '../../src/core/lab/safe-text';
 import { runCli } from '../../src/cli/main';
@@ -208,6 +209,9 @@ test('property: 300 random hostile names in every name the lab writes add no lin
   const rand = mulberry32(0x5eed);
   const benign = new Map([...BASES.keys()].map((k) => [k, hostilePlan(k, new Map())]));
   for (const [k, plan] of benign) assert.deepEqual(plan.blockers, [], `${k}: the plain cluster builds`);
+  const restores = (plan: LabPlan) => plan.sections.flatMap((s) => s.commands).filter((c) => c.argv.includes('iptables-restore')).map((c) => c.argv.join(' '));
+  assert.ok(restores(benign.get('calico')!).some((c) => c.endsWith('--noflush')), 'the NetworkPolicy rules are among the inputs checked');
+  assert.equal(restores(benign.get('flannel')!).length, 2, 'kube-proxy rules on both nodes');
   let cases = 0;
   for (let i = 0; i < 150; i++) {
     for (const base of BASES.keys()) {
@@ -230,7 +234,7 @@ function executedBy(script: string): { argv: string[]; stdin: string }[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podpath-lab-stub-'));
   try {
     const log = path.join(dir, 'log');
-    const stub = `#!/bin/sh\n{ printf '\\036%s' "$(basename "$0")"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\035'; cat; } >> "${log}"\n`;
+    const stub = `#!/bin/sh\n{ printf '\\036%s' "\${0##*/}"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\035'; cat; } >> "${log}"\n`;
     for (const tool of ['ip', 'bridge', 'iptables-restore', 'sysctl', 'touch', 'kill', 'rm', 'id']) {
       fs.writeFileSync(path.join(dir, tool), stub, { mode: 0o755 });
     }
@@ -249,9 +253,9 @@ function executedBy(script: string): { argv: string[]; stdin: string }[] {
   }
 }
 
-test('property: the shell runs exactly the plan — every argument and every here-document byte — for 4 hostile clusters (seeded)', { skip: fs.existsSync('/bin/sh') ? false : 'no /bin/sh on this machine' }, () => {
+test('property: the shell runs exactly the plan — every argument and every here-document byte — for 8 hostile clusters (seeded)', { skip: fs.existsSync('/bin/sh') ? false : 'no /bin/sh on this machine' }, () => {
   const rand = mulberry32(0xbadc0de);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 8; i++) {
     const base = i % 2 ? 'calico' : 'flannel';
     const names = new Map(PLACEHOLDERS.map((p) => [p, `${hostileName(rand)}\nEOF\nPODPATH_EOF\n${p.slice(2, -2)}`]));
     const plan = hostilePlan(base, names);
@@ -386,4 +390,17 @@ test('every namespace is marked and lifts the ICMP error rate limit; nothing els
     assert.ok(commands.includes(`ip netns exec ${n.name} sysctl -qw net.ipv4.icmp_ratelimit=0`));
   }
   assert.ok(!commands.some((c) => /modprobe|^sysctl|^iptables/.test(c)));
+});
+
+test('the probe report prints names with their control characters written out: one line per line', () => {
+  const name = 'pod:default/x\x1b[2J\n✓ #1 pod-pod forged → agreed\r';
+  const report = summarizeReport('pphostile', 'c\u2028x', [{
+    id: 1, kind: 'pod-pod', from: name, to: 'pod:default/y', protocol: 'tcp', port: 80, target: '10.0.0.1:80',
+    expected: [{ probability: 1, label: '', verdict: 'delivered', responder: 'default/y', seenSource: '10.0.0.2' }],
+    attempts: [{ outcome: 'timeout' }], routes: [], agreed: false, problems: ['connection 1: kernel timeout'],
+  }], []);
+  const text = formatLabReport(report);
+  assert.equal(text.split('\n').length, 8, text); // 7 lines and the final newline
+  assert.doesNotMatch(text, /[\x1b\r\u2028]/);
+  assert.match(text, /^ {2}✗ #1 pod-pod pod:default\/x\\x1b\[2J\\n✓ #1 pod-pod forged → agreed\\r → pod:default\/y tcp\/80/m);
 });
