@@ -39,8 +39,9 @@ function stranger(name: string): void {
 
 after(() => {
   if (notRunnable) return;
-  for (const p of prefixes) labDown(p);
   for (const n of made) if (listNamespaces().includes(n)) run(['ip', 'netns', 'delete', n]);
+  for (const p of prefixes) labDown(p);
+  for (const p of prefixes) assert.ok(!fs.existsSync(stateDir(p)), `the record of ${p} is gone`);
   assert.deepEqual(listNamespaces().filter((n) => n.startsWith(`po${runTag}`)), [], 'nothing left behind');
 });
 

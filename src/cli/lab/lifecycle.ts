@@ -59,10 +59,21 @@ export function recordNamespaces(prefix: string, names: string[]): void {
   writeState({ ...s, namespaces: [...new Set([...s.namespaces, ...names])] });
 }
 
-/** Removes namespaces from the record (after they are gone). */
+/** Removes namespaces from the record (after they are gone); an empty record is removed. */
 export function forgetNamespaces(prefix: string, names: string[]): void {
   const s = readState(prefix);
-  if (s) writeState({ ...s, namespaces: s.namespaces.filter((n) => !names.includes(n)) });
+  if (!s) return;
+  const namespaces = s.namespaces.filter((n) => !names.includes(n));
+  if (namespaces.length) {
+    writeState({ ...s, namespaces });
+    return;
+  }
+  fs.rmSync(path.join(stateDir(prefix), 'state.json'), { force: true });
+  try {
+    fs.rmdirSync(stateDir(prefix)); // only when nothing else (agents, PIDs) is kept there
+  } catch {
+    /* not empty, or already gone */
+  }
 }
 
 /** The alias on a namespace's `lo`, where the lab puts its mark; undefined when unreadable. */
@@ -130,13 +141,8 @@ export function acquireLabLock(prefix: string, command: string): LockResult {
 }
 
 function releaseIfMine(file: string): void {
-  if (readHolder(file)?.pid !== process.pid) return;
-  fs.rmSync(file, { force: true });
-  try {
-    fs.rmdirSync(path.dirname(file)); // only when no other lab is using it
-  } catch {
-    /* not empty, or already gone */
-  }
+  // The directory holding the locks stays: removing it could race with another lab taking its own lock.
+  if (readHolder(file)?.pid === process.pid) fs.rmSync(file, { force: true });
 }
 
 function readHolder(file: string): LockHolder | undefined {
@@ -256,11 +262,6 @@ function downUnlocked(prefix: string): DownResult {
   const left = new Set(listNamespaces());
   if (out.errors.length === 0 && !(state?.namespaces ?? []).some((n) => left.has(n))) {
     fs.rmSync(stateDir(prefix), { recursive: true, force: true });
-    try {
-      fs.rmdirSync(stateBase()); // only when no other lab is using it
-    } catch {
-      /* not empty (another lab, or our own lock), or already gone */
-    }
   } else {
     forgetNamespaces(prefix, out.deleted);
   }
