@@ -163,7 +163,9 @@ test('checking kernel features never runs modprobe and touches no namespace but 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podpath-lab-modprobe-'));
   const calls = path.join(dir, 'calls');
   for (const tool of ['modprobe', 'insmod']) fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "$0 $*" >> ${calls}\nexit 1\n`, { mode: 0o755 });
-  const before = listNamespaces().filter((n) => !n.startsWith(p));
+  // Only this process's namespaces are compared: other labs may come and go on the same machine meanwhile.
+  const ours = () => listNamespaces().filter((n) => n.startsWith(`po${runTag}`) && !n.startsWith(`${p}-`));
+  const before = ours();
   const savedPath = process.env.PATH;
   process.env.PATH = `${dir}:${savedPath}`;
   try {
@@ -174,7 +176,7 @@ test('checking kernel features never runs modprobe and touches no namespace but 
   }
   assert.equal(fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '', '', 'modprobe was never called');
   fs.rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(listNamespaces().filter((n) => !n.startsWith(p)), before, 'no other namespace came or went');
+  assert.deepEqual(ours(), before, 'no other namespace came or went');
   assert.deepEqual(listNamespaces().filter((n) => n.startsWith(`${p}-`)), [], 'the scratch namespace is gone');
   // A scratch namespace of the same name that is not the lab's is refused, not deleted.
   stranger(`${p}-check`);
