@@ -38,7 +38,9 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
   const features = new Set<KernelFeature>(['netns', 'veth', 'bridge', 'iptables']);
   const leftOut = new Set<KernelFeature>();
   const processes = cluster.pods.filter((p) => probePorts(p).length > 0).length + cluster.pods.filter((p) => !p.hostNetwork).length + cluster.nodes.length + 1;
-  const refused = [...sizeBlockers(cluster, processes, limits), ...nameBlockers(dataplane)];
+  // Sizes first: a cluster over the limits is refused before any node's data path is programmed.
+  const tooBig = sizeBlockers(cluster, processes, limits);
+  const refused = tooBig.length ? tooBig : nameBlockers(dataplane);
   const outside = pickOutside(cluster, names.outsideNs);
   // Too big, or a name the lab will not write: no command at all, only the reasons.
   if (refused.length) {
