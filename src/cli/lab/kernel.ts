@@ -1,6 +1,5 @@
 import * as fs from 'fs';
-import { KernelFeature } from '../../core/lab/plan';
-import { labMarker } from '../../core/lab/plan';
+import { KernelFeature, labMarker } from '../../core/lab/plan';
 import { hasCommand, isRoot, run } from './exec';
 import { acquireLabLock, forgetNamespaces, listNamespaces, notOwnedReason, recordNamespaces } from './lifecycle';
 
