@@ -25,6 +25,7 @@ export const LAB_CASES: LabCase[] = [
   { title: 'NetworkPolicy on the bridge plugin (kube-router style)', paths: ['test/lab/clusters/bridge-policy'] },
   { title: 'nodes on two subnets behind a router, flannel vxlan', paths: ['test/lab/clusters/routed-underlay'] },
   { title: 'nodes on two subnets, bridge plugin: the routes it cannot install', paths: ['test/lab/clusters/routed-static-routes'] },
+  { title: 'Services without endpoints: every connection REJECTed, none lost to the ICMP rate limit', paths: ['test/lab/clusters/reject-no-endpoints'] },
 ];
 
 export function analyzePaths(paths: string[]): Analysis {

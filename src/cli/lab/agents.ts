@@ -8,7 +8,34 @@ import * as path from 'path';
  * Each is a self-contained function written out to a file as its own source text, so it runs
  * the same from tsc's output and from the webpack bundle. They receive `require` as a parameter
  * (a bundler rewrites only the free `require`) and must use nothing from this module's scope.
+ *
+ * Both die with the process that started them, however it ends (a signal, even SIGKILL, or a
+ * crash): Node has no prctl(PR_SET_PDEATHSIG), so each agent watches instead — its standard
+ * input is a pipe from the parent, which the kernel closes when the parent exits (end of file:
+ * exit at once), and it checks every 200 ms that its parent PID has not changed (re-parented:
+ * exit). The watch is armed by the environment variable below, so an agent run by hand with
+ * stdin at end of file is not stopped by it.
  */
+
+/** Set in an agent's environment by its parent: stop when the parent goes away. */
+export const WATCH_PARENT_ENV = 'PODPATH_LAB_WATCH_PARENT';
+
+/**
+ * The watchdog both agents run first. Self-contained like them (it is written into their
+ * files as source text), and it takes `proc` so it can be tested on its own.
+ */
+export function watchParent(proc: NodeJS.Process, envName: string): void {
+  if (proc.env[envName] !== '1') return;
+  const parent = proc.ppid;
+  const leave = (): void => proc.exit(0);
+  proc.stdin.on('end', leave);
+  proc.stdin.on('close', leave);
+  proc.stdin.on('error', leave);
+  proc.stdin.resume();
+  setInterval(() => {
+    if (proc.ppid !== parent) leave();
+  }, 200).unref();
+}
 
 /** One connection the prober opens. */
 export interface ProbeSpec {
@@ -175,7 +202,8 @@ export function writeAgents(dir: string): { responder: string; probe: string } {
   const responder = path.join(dir, 'responder.js');
   const probe = path.join(dir, 'probe.js');
   const program = (fn: (req: NodeRequire, argv: string[]) => void, what: string) =>
-    `// PodPath kernel lab: ${what} (generated; runs inside a lab network namespace)\n'use strict';\n(${fn.toString()})(require, process.argv.slice(2));\n`;
+    `// PodPath kernel lab: ${what} (generated; runs inside a lab network namespace)\n'use strict';\n` +
+    `(${watchParent.toString()})(process, ${JSON.stringify(WATCH_PARENT_ENV)});\n(${fn.toString()})(require, process.argv.slice(2));\n`;
   fs.writeFileSync(responder, program(responderMain, 'responder'));
   fs.writeFileSync(probe, program(probeMain, 'prober'));
   return { responder, probe };

@@ -1,6 +1,6 @@
 import { Dataplane } from '../../core/dataplane/dataplane';
 import { buildLabPlan } from '../../core/lab/build';
-import { KernelFeature, LabPlan } from '../../core/lab/plan';
+import { KernelFeature, LabLimits, LabPlan } from '../../core/lab/plan';
 import { checkFeatures, hostProblem } from './kernel';
 
 /**
@@ -22,14 +22,15 @@ export interface PreparedLab {
   missing: KernelFeature[];
 }
 
-export function prepareLab(dataplane: Dataplane, prefix?: string): PreparedLab {
-  const full = buildLabPlan(dataplane, prefix ? { prefix } : {});
+export function prepareLab(dataplane: Dataplane, prefix?: string, limits: Partial<LabLimits> = {}): PreparedLab {
+  const full = buildLabPlan(dataplane, { ...(prefix ? { prefix } : {}), limits });
   if (full.blockers.length) return { plan: full, featureNotes: [], missing: [], problem: full.blockers.join('; ') };
   const host = hostProblem();
   if (host) return { plan: full, featureNotes: [], missing: [], problem: host };
   const check = checkFeatures(full.prefix, full.features);
+  if (check.problem) return { plan: full, featureNotes: [], missing: [], problem: check.problem };
   const essential = check.missing.filter((f) => !OPTIONAL_FEATURES.includes(f));
   if (essential.length) return { plan: full, featureNotes: check.notes, missing: check.missing, problem: `this kernel lacks ${essential.join(', ')}: ${check.notes.join('; ')}` };
   if (check.missing.length === 0) return { plan: full, featureNotes: [], missing: [] };
-  return { plan: buildLabPlan(dataplane, { prefix: full.prefix, without: check.missing }), featureNotes: check.notes, missing: check.missing };
+  return { plan: buildLabPlan(dataplane, { prefix: full.prefix, without: check.missing, limits }), featureNotes: check.notes, missing: check.missing };
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataplane } from '../../core/dataplane/dataplane';
@@ -7,9 +7,9 @@ import { FlowOptions, LabFlow, planFlows, planResponders } from '../../core/lab/
 import { LabPlan } from '../../core/lab/plan';
 import { FlowReport, LabReport, summarizeReport } from '../../core/lab/report';
 import { KernelRoute, RouteCheckResult, compareRoute, routeChecks } from '../../core/lab/route-checks';
-import { ProbeResult, ProbeSpec, writeAgents } from './agents';
+import { ProbeResult, ProbeSpec, WATCH_PARENT_ENV, writeAgents } from './agents';
 import { run, sleepMs } from './exec';
-import { killTracked, stateDir, trackPid } from './lifecycle';
+import { acquireLabLock, killTracked, stateDir, trackPid } from './lifecycle';
 
 /**
  * `podpath lab probe`: start a responder in every namespace that has declared ports, open the
@@ -25,16 +25,52 @@ export interface ProbeOptions extends FlowOptions {
 const RESPONDER_START_LIMIT_MS = 10_000;
 const RESPONDER_LIFETIME_S = 600;
 
+/**
+ * Every agent started, so their pipes can be closed at the end. Each agent's stdin is a pipe
+ * from this process: when this process dies, however it dies, the agents see end of file and
+ * exit (see agents.ts), so an interrupted probe leaves no responder behind.
+ */
+class Agents {
+  private readonly pipes: ChildProcess[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  start(netns: string, args: string[], logFd: number): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, ...args], {
+      stdio: ['pipe', logFd, logFd],
+      env: { ...process.env, [WATCH_PARENT_ENV]: '1' },
+    });
+    // `ip netns exec` execs node in place, so this PID is the agent's.
+    if (child.pid) trackPid(this.prefix, child.pid);
+    child.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    this.pipes.push(child);
+    return child;
+  }
+
+  closeAll(): void {
+    for (const c of this.pipes) c.stdin?.destroy();
+  }
+}
+
 export function labProbe(dataplane: Dataplane, plan: LabPlan, options: ProbeOptions = {}): LabReport {
   const timeoutMs = options.timeoutMs ?? 1500;
-  const dir = stateDir(plan.prefix);
-  const agents = writeAgents(dir);
   const notes: string[] = [];
+  if (plan.processes > plan.limits.maxProcesses) {
+    return summarizeReport(plan.prefix, plan.cluster, [], [`the probe would start ${plan.processes} processes, more than the limit of ${plan.limits.maxProcesses} (raise it with --max-processes ${plan.processes})`]);
+  }
+  const lock = acquireLabLock(plan.prefix, 'podpath lab probe');
+  if (!lock.ok) return summarizeReport(plan.prefix, plan.cluster, [], [lock.message]);
+  const dir = stateDir(plan.prefix);
+  const programs = writeAgents(dir);
+  const agents = new Agents(plan.prefix);
   const { flows, omitted } = planFlows(dataplane, plan, options);
   if (omitted) notes.push(`${omitted} more flows were left out by the bound on flows (--max-flows)`);
   const attempts = new Map<number, KernelAttempt[]>();
   try {
-    notes.push(...startResponders(dataplane, plan, agents.responder, dir));
+    notes.push(...startResponders(dataplane, plan, programs.responder, dir, agents));
     // The connections of each source namespace; a prober per namespace opens them (each with its own timeout).
     const bySource = new Map<string, ProbeSpec[]>();
     for (const f of flows) {
@@ -44,7 +80,7 @@ export function labProbe(dataplane: Dataplane, plan: LabPlan, options: ProbeOpti
       for (let k = 0; k < f.connections; k++) list.push({ id: `${f.id}.${k}`, protocol: f.request.protocol === 'udp' ? 'udp' : 'tcp', host, port: f.trace.packet.dport, timeoutMs, ...(f.sourceAddress ? { localAddress: f.sourceAddress } : {}) });
       bySource.set(f.sourceNetns, list);
     }
-    for (const res of runProbers(bySource, agents.probe, dir, timeoutMs, plan.prefix, notes)) {
+    for (const res of runProbers(bySource, programs.probe, dir, timeoutMs, agents, notes)) {
       const flowId = Number(res.id.split('.')[0]);
       const list = attempts.get(flowId) ?? [];
       list.push(toAttempt(res));
@@ -52,6 +88,8 @@ export function labProbe(dataplane: Dataplane, plan: LabPlan, options: ProbeOpti
     }
   } finally {
     killTracked(plan.prefix);
+    agents.closeAll();
+    lock.release();
   }
   const routeCache = new Map<string, RouteCheckResult>();
   const reports = flows.map((f) => flowReport(f, attempts.get(f.id) ?? [], f.skip ? [] : checkRoutes(f, plan, routeCache)));
@@ -62,7 +100,7 @@ export function labProbe(dataplane: Dataplane, plan: LabPlan, options: ProbeOpti
  * One prober per source namespace, all at once; each writes its results to a file. Waits for
  * all of them, up to a bound derived from the per-connection timeout.
  */
-function runProbers(bySource: Map<string, ProbeSpec[]>, program: string, dir: string, timeoutMs: number, prefix: string, notes: string[]): ProbeResult[] {
+function runProbers(bySource: Map<string, ProbeSpec[]>, program: string, dir: string, timeoutMs: number, agents: Agents, notes: string[]): ProbeResult[] {
   const runs = [...bySource].map(([netns, specs], i) => {
     const input = path.join(dir, `probe-${i}.json`);
     const output = path.join(dir, `probe-${i}.out`);
@@ -70,10 +108,8 @@ function runProbers(bySource: Map<string, ProbeSpec[]>, program: string, dir: st
     fs.writeFileSync(input, JSON.stringify(specs));
     fs.rmSync(output, { force: true });
     const logFd = fs.openSync(log, 'w');
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, program, input, output], { stdio: ['ignore', logFd, logFd] });
+    agents.start(netns, [program, input, output], logFd);
     fs.closeSync(logFd);
-    if (child.pid) trackPid(prefix, child.pid);
-    child.unref();
     return { netns, output, log, bound: Math.ceil(specs.length / 32) * (timeoutMs + 500) + 10_000 };
   });
   const deadline = Date.now() + Math.max(0, ...runs.map((r) => r.bound));
@@ -89,7 +125,7 @@ function runProbers(bySource: Map<string, ProbeSpec[]>, program: string, dir: st
   return results;
 }
 
-function startResponders(dataplane: Dataplane, plan: LabPlan, program: string, dir: string): string[] {
+function startResponders(dataplane: Dataplane, plan: LabPlan, program: string, dir: string, agents: Agents): string[] {
   const problems: string[] = [];
   const waiting: { ready: string; label: string; log: string }[] = [];
   planResponders(dataplane.cluster, plan).forEach((resp, i) => {
@@ -97,11 +133,8 @@ function startResponders(dataplane: Dataplane, plan: LabPlan, program: string, d
     const log = path.join(dir, `responder-${i}.log`);
     fs.rmSync(ready, { force: true });
     const logFd = fs.openSync(log, 'w');
-    const child = spawn('ip', ['netns', 'exec', resp.netns, process.execPath, program, resp.label, ready, String(RESPONDER_LIFETIME_S), ...resp.ports.map((p) => `${p.protocol}:${p.port}`)], { stdio: ['ignore', logFd, logFd] });
+    agents.start(resp.netns, [program, resp.label, ready, String(RESPONDER_LIFETIME_S), ...resp.ports.map((p) => `${p.protocol}:${p.port}`)], logFd);
     fs.closeSync(logFd);
-    // `ip netns exec` execs node in place, so this PID is the responder's.
-    if (child.pid) trackPid(plan.prefix, child.pid);
-    child.unref();
     waiting.push({ ready, label: resp.label, log });
   });
   const deadline = Date.now() + RESPONDER_START_LIMIT_MS;

@@ -2,10 +2,12 @@ import { Cluster } from '../cluster/model';
 import { Dataplane } from '../dataplane/dataplane';
 import { renderIptablesSave } from '../dataplane/netfilter';
 import { ip, sysctl } from './commands';
-import { LabNames, defaultPrefix } from './names';
+import { probePorts } from './flows';
+import { LabNames, defaultPrefix, deviceNameProblem } from './names';
 import { nodeDevicesSection, nodeRoutingSection, podSection } from './node';
-import { KernelFeature, LabNamespace, LabPlan, LabSection } from './plan';
+import { DEFAULT_LAB_LIMITS, KernelFeature, LIMIT_FLAGS, LabLimits, LabNamespace, LabPlan, LabSection, labMarker } from './plan';
 import { renderPolicyRules } from './policy-rules';
+import { commentText, isSafeToken, labSafeRuleset, restoreInputProblems } from './safe-text';
 import { pickOutside, underlaySection } from './underlay';
 
 /**
@@ -23,14 +25,30 @@ export interface LabOptions {
   prefix?: string;
   /** Kernel features to leave out (the kernel lacks them); flows that need them are skipped. */
   without?: KernelFeature[];
+  /** Raise (or lower) the size limits; the rest keep their defaults. */
+  limits?: Partial<LabLimits>;
 }
 
 export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): LabPlan {
   const cluster = dataplane.cluster;
   const names = new LabNames(options.prefix ?? defaultPrefix(cluster));
+  const limits: LabLimits = { ...DEFAULT_LAB_LIMITS, ...options.limits };
+  const marker = labMarker(names.prefix);
   const without = new Set(options.without ?? []);
   const features = new Set<KernelFeature>(['netns', 'veth', 'bridge', 'iptables']);
   const leftOut = new Set<KernelFeature>();
+  const processes = cluster.pods.filter((p) => probePorts(p).length > 0).length + cluster.pods.filter((p) => !p.hostNetwork).length + cluster.nodes.length + 1;
+  // Sizes first: a cluster over the limits is refused before any node's data path is programmed.
+  const tooBig = sizeBlockers(cluster, processes, limits);
+  const refused = tooBig.length ? tooBig : nameBlockers(dataplane);
+  const outside = pickOutside(cluster, names.outsideNs);
+  // Too big, or a name the lab will not write: no command at all, only the reasons.
+  if (refused.length) {
+    return {
+      prefix: names.prefix, cluster: cluster.config.name, namespaces: [], sections: [], features: [], leftOut: [], blockers: [...labBlockers(cluster), ...refused],
+      limits, processes, marker, outside, nodeNamespaces: new Map(), podNamespaces: new Map(), renamedDevices: [],
+    };
+  }
   const blockers = labBlockers(cluster);
   const sections: LabSection[] = [];
   const namespaces: LabNamespace[] = [];
@@ -54,15 +72,19 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     title: 'network namespaces: underlay, router, outside client, one per node, one per pod',
     commands: namespaces.flatMap((n) => [
       { argv: ['ip', 'netns', 'add', n.name] },
+      // The lab's mark on its own namespaces: `down` removes only namespaces that carry it.
+      ip(n.name, 'link', 'set', 'dev', 'lo', 'alias', marker),
       ip(n.name, 'link', 'set', 'lo', 'up'),
       // A fresh namespace copies the host's defaults; strict reverse-path filtering would drop
       // the asymmetric paths overlays and Service NAT create, and no node in the model has it.
       sysctl(n.name, 'net.ipv4.conf.all.rp_filter', '0'),
       sysctl(n.name, 'net.ipv4.conf.default.rp_filter', '0'),
+      // ICMP errors are rate-limited per destination (1 per second after a burst): a REJECTed
+      // Service probed 8 times would be refused only sometimes and time out otherwise. The
+      // limit is per namespace, so the lab lifts it in its own and the host keeps its own.
+      sysctl(n.name, 'net.ipv4.icmp_ratelimit', '0'),
     ]),
   });
-
-  const outside = pickOutside(cluster, names.outsideNs);
   sections.push(underlaySection(cluster, names, nodes, nodeNamespaces, outside));
 
   for (const dp of nodes) {
@@ -72,7 +94,7 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     sections.push(nodeRoutingSection(dp, names, nodeNs, without, features, leftOut));
     sections.push({
       title: `node ${dp.node.name}: kube-proxy rules (what \`podpath dataplane --iptables\` prints)`,
-      commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'iptables-restore'], stdin: renderIptablesSave(dp.netfilter) }],
+      commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'iptables-restore'], stdin: renderIptablesSave(labSafeRuleset(dp.netfilter)) }],
     });
     if (cluster.config.policyEnforced) {
       const localPods = cluster.pods.filter((p) => p.node === dp.node.name);
@@ -86,19 +108,76 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     }
   }
 
+  // Defense in depth: whatever a name held, no argument and no rule line may carry more than
+  // the lab put there. A plan that fails this check is refused whole.
+  const unsafe = unsafeCommands(sections);
+  if (unsafe.length) blockers.push(...unsafe);
   return {
     prefix: names.prefix,
     cluster: cluster.config.name,
     namespaces,
-    sections,
+    sections: unsafe.length ? [] : sections,
     features: [...features].sort(),
     leftOut: [...leftOut].sort(),
     blockers,
+    limits,
+    processes,
+    marker,
     outside,
     nodeNamespaces,
     podNamespaces,
     renamedDevices: names.renamedDevices(),
   };
+}
+
+/** A lab bigger than its limits is refused, with the figure and the flag that raises the limit. */
+export function sizeBlockers(cluster: Cluster, processes: number, limits: LabLimits): string[] {
+  const out: string[] = [];
+  const over = (what: string, n: number, key: keyof LabLimits) => {
+    if (n > limits[key]) out.push(`the lab would create ${n} ${what}, more than the limit of ${limits[key]} (raise it with ${LIMIT_FLAGS[key]} ${n})`);
+  };
+  over('pod namespaces', cluster.pods.filter((p) => !p.hostNetwork).length, 'maxPods');
+  over('node namespaces', cluster.nodes.length, 'maxNodes');
+  over('processes (a responder per pod with ports, a prober per client namespace)', processes, 'maxProcesses');
+  return out;
+}
+
+/**
+ * Device names the lab refuses to create: the model's names come partly from the user (the
+ * Cluster document's `cni.bridge`), and the lab checks them itself rather than trusting that
+ * they were checked before. Two devices of one namespace under one name are refused too.
+ */
+export function nameBlockers(dataplane: Dataplane): string[] {
+  const out: string[] = [];
+  for (const dp of dataplane.all()) {
+    for (const ns of [dp.root, ...dp.pods.values()]) {
+      const where = ns === dp.root ? `node ${commentText(dp.node.name)}` : `pod ${commentText(ns.pod ?? '')}`;
+      const seen = new Set<string>();
+      for (const d of ns.devices) {
+        const problem = d.kind === 'loopback' ? undefined : deviceNameProblem(d.name);
+        if (problem) out.push(`device name ${JSON.stringify(d.name)} on ${where}: ${problem}`);
+        else if (seen.has(d.name)) out.push(`device name ${JSON.stringify(d.name)} on ${where}: two devices would have it`);
+        seen.add(d.name);
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** Commands with an argument that is not a plain token, or stdin that is not plain `iptables-restore` input. */
+function unsafeCommands(sections: LabSection[]): string[] {
+  const out: string[] = [];
+  for (const s of sections) {
+    for (const c of s.commands) {
+      const bad = c.argv.find((w) => !isSafeToken(w));
+      if (bad !== undefined) out.push(`refusing to run a command with the argument ${JSON.stringify(bad)} (${commentText(s.title)})`);
+      if (c.stdin !== undefined) {
+        const problems = restoreInputProblems(c.stdin);
+        if (problems.length) out.push(`refusing iptables-restore input for ${commentText(s.title)}: ${problems.slice(0, 3).join('; ')}`);
+      }
+    }
+  }
+  return out;
 }
 
 /** What the lab cannot reproduce at all: it needs a daemon the lab does not run. */

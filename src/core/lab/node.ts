@@ -27,7 +27,12 @@ export function nodeDevicesSection(
         break;
       case 'veth': {
         const peer = d.peer!;
-        const pns = podNs.get(peer.netns.slice(peer.netns.indexOf('/') + 1))!;
+        // The peer's namespace id is `<node>/<pod key>`: cut the node's name off whole (a name is not split on '/').
+        const pns = peer.netns.startsWith(`${dp.node.name}/`) ? podNs.get(peer.netns.slice(dp.node.name.length + 1)) : undefined;
+        if (!pns) {
+          notes.push(`${d.name} left out: its peer namespace ${peer.netns} is not part of the lab`);
+          continue;
+        }
         commands.push(ip(nodeNs, 'link', 'add', name, 'type', 'veth', 'peer', 'name', names.device(pns, peer.device), 'netns', pns));
         break;
       }

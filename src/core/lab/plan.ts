@@ -31,6 +31,35 @@ export interface LabNamespace {
   pod?: string;
 }
 
+/**
+ * How big a lab may get before it is refused. Each pod is a namespace and a responder process
+ * and each node a namespace with its own rules, all created as root: a 20-line Deployment with
+ * 50,000 replicas must not become 50,000 namespaces. The defaults hold every example and test
+ * cluster many times over and build in well under a minute; `--max-pods`, `--max-nodes` and
+ * `--max-processes` raise them.
+ */
+export interface LabLimits {
+  maxPods: number;
+  maxNodes: number;
+  /** Responders plus probers running at once during `probe`. */
+  maxProcesses: number;
+}
+
+export const DEFAULT_LAB_LIMITS: LabLimits = { maxPods: 200, maxNodes: 20, maxProcesses: 500 };
+
+/** The flag that raises each limit, for messages. */
+export const LIMIT_FLAGS: Record<keyof LabLimits, string> = { maxPods: '--max-pods', maxNodes: '--max-nodes', maxProcesses: '--max-processes' };
+
+/**
+ * What marks a namespace as the lab's own, from the inside: the alias of its `lo` (IFLA_IFALIAS,
+ * `ip link set dev lo alias …`). Every namespace has `lo`, setting an alias needs no kernel
+ * module, and the alias lives and dies with the namespace itself, so a namespace someone else
+ * made under the same name can never carry it by accident.
+ */
+export function labMarker(prefix: string): string {
+  return `podpath-lab:${prefix}`;
+}
+
 export interface LabPlan {
   prefix: string;
   cluster: string;
@@ -42,6 +71,12 @@ export interface LabPlan {
   leftOut: KernelFeature[];
   /** Why the lab cannot build this cluster at all (empty when it can). */
   blockers: string[];
+  /** The limits the plan was checked against. */
+  limits: LabLimits;
+  /** The most processes `probe` starts at once: a responder per pod with ports, a prober per source namespace. */
+  processes: number;
+  /** The `lo` alias every namespace of this lab carries (see `labMarker`). */
+  marker: string;
   /**
    * Clients outside the cluster, behind the underlay router (for NodePorts): one namespace with
    * two addresses, the low one and one in the upper half, so an ipBlock `except` can tell them apart.

@@ -6,6 +6,7 @@ import { PROTOCOLS } from '../manifest/types';
 import { ConnSet } from '../policy/connset';
 import { policiesOf } from '../policy/evaluate';
 import { PeerSpec, PolicyInfo, PortSpec, RuleSpec, peerMatches, portSpecConns, rulePorts, selectsPod } from '../policy/model';
+import { iptablesCommentText } from './safe-text';
 
 /**
  * NetworkPolicy as iptables filter rules for one node, in the style of Calico's iptables
@@ -72,9 +73,12 @@ export function renderPolicyRules(cluster: Cluster, node: NodeInfo, localPods: P
   return { restore: lines.join('\n') + '\n', isolated };
 }
 
-/** The pod's host veth names its chains, as Calico's cali-tw-<iface> do. */
+/**
+ * The pod's host veth names its chains, as Calico's cali-tw-<iface> do (a hash of the pod's
+ * key, never the name itself); anything else falls back to a hash of the key.
+ */
 function chainSuffix(pod: PodInfo): string {
-  return pod.hostVeth || `p${fnv1a(pod.key).toString(16)}`;
+  return /^[a-z0-9]{1,15}$/.test(pod.hostVeth) ? pod.hostVeth : `p${fnv1a(pod.key).toString(16)}`;
 }
 
 function writePodChain(cluster: Cluster, rs: Ruleset, chain: string, pod: PodInfo, node: NodeInfo, direction: 'ingress' | 'egress', selecting: PolicyInfo[]): void {
@@ -183,6 +187,7 @@ function portTerms(conns: ConnSet): MatchTerm[][] {
   return out;
 }
 
+/** Comments carry pod and policy names: written so that no name can end the line. */
 function comment(text: string): MatchTerm {
-  return { m: 'comment', text };
+  return { m: 'comment', text: iptablesCommentText(text) };
 }

@@ -1,6 +1,7 @@
 import { FlowKind } from './flows';
 import { ExpectedPath, KernelAttempt, describeAttempt, describePath } from './compare';
 import { RouteCheckResult, describeKernelRoute } from './route-checks';
+import { commentText } from './safe-text';
 
 /** What `podpath lab probe` found, flow by flow: the simulator's answer next to the kernel's. */
 
@@ -74,7 +75,8 @@ export function formatLabReport(r: LabReport, opts: { verbose?: boolean; onlyDis
   const skipped = r.flows.length - r.compared;
   out.push(`routes: ${r.routesChecked} checked with ip route get, ${r.routesAgreed} agreed`);
   out.push(`compared ${r.compared} flows, ${r.agreed} agreed (${r.connections} connections)${skipped ? `; ${skipped} traced but not probed` : ''}`);
-  return out.join('\n') + '\n';
+  // Pod and Service names are printed: no control character of theirs reaches the terminal.
+  return out.map(commentText).join('\n') + '\n';
 }
 
 function summarizeExpected(paths: ExpectedPath[]): string {
