@@ -45,20 +45,26 @@ function freePort() {
 }
 
 /**
- * Copies the built extension the way an installed VSIX would look: a folder named
- * `publisher.name-version` holding the manifest and the shipped assets (no sources, no
- * node_modules: the bundles in dist/ carry their dependencies).
+ * Installs the extension as a user does: `npm run package` builds podpath.vsix (the test:e2e
+ * script runs it first) and code-server's own `--install-extension` unpacks it into the
+ * throw-away extensions folder. What the suites see is exactly what the VSIX ships (its
+ * `readme.md`, no sources, no maps), so a file the VSIX leaves out fails here too.
  */
-function installExtensionFolder(extensionsDir) {
+function installExtensionVsix(entry, extensionsDir, userDataDir) {
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  const vsix = path.join(REPO, 'podpath.vsix');
   const main = path.join(REPO, pkg.main || 'dist/extension.js');
-  if (!fs.existsSync(main)) throw new Error(`${path.relative(REPO, main)} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(vsix)) throw new Error('podpath.vsix is missing: run `npm run package` first');
+  if (fs.existsSync(main) && fs.statSync(main).mtimeMs > fs.statSync(vsix).mtimeMs) {
+    throw new Error('podpath.vsix is older than the build in dist/: run `npm run package` again');
+  }
+  execFileSync(process.execPath, [entry, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 120000,
+  });
   const target = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  fs.mkdirSync(target, { recursive: true });
-  const entries = fs.readdirSync(REPO).filter(
-    (name) => ['package.json', 'README.md', 'LICENSE', 'dist', 'media', 'syntaxes', 'l10n'].includes(name) || /^package\.nls.*\.json$/.test(name),
-  );
-  for (const name of entries) fs.cpSync(path.join(REPO, name), path.join(target, name), { recursive: true });
+  if (!fs.existsSync(path.join(target, 'package.json'))) throw new Error(`code-server --install-extension left no ${target}`);
   return target;
 }
 
@@ -107,7 +113,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  * Starts code-server on `workspace`.
  * @param {object} opts
  * @param {string} opts.workspace      folder to open (absolute)
- * @param {'install'|'none'} [opts.extension]  'install': copy the built extension into the extensions dir
+ * @param {'install'|'none'} [opts.extension]  'install': install podpath.vsix with --install-extension
  * @param {string[]} [opts.args]       extra code-server arguments
  * @param {Record<string,string>} [opts.env]  extra environment (code-server passes it on to the extension host)
  * @param {string} [opts.logFile]      where code-server's stdout/stderr go (default: in the temp dir)
@@ -155,7 +161,7 @@ async function startCodeServer(opts) {
       2,
     ),
   );
-  if ((opts.extension || 'install') === 'install') installExtensionFolder(extensionsDir);
+  if ((opts.extension || 'install') === 'install') installExtensionVsix(entry, extensionsDir, userDataDir);
 
   const port = await freePort();
   const logFile = opts.logFile || path.join(tmp, 'code-server.log');
@@ -233,4 +239,4 @@ const CHROMIUM = {
   ],
 };
 
-module.exports = { REPO, installCodeServer, installExtensionFolder, startCodeServer, workbenchUrl, freePort, CHROMIUM };
+module.exports = { REPO, installCodeServer, installExtensionVsix, startCodeServer, workbenchUrl, freePort, CHROMIUM };
