@@ -390,12 +390,15 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
       ips.set(p.key, ip);
       sources.set(p.key, 'allocated');
     }
+    // Slots are only ever filled: once a probe finds none free, the block stays full.
+    let full = false;
     for (const p of losers) {
       let ip: string | undefined;
-      for (let i = 1; i <= usable; i++) {
+      for (let i = 1; i <= usable && !full; i++) {
         const candidate = slotIP((p.start + i) % usable);
         if (!taken.has(candidate)) { ip = candidate; break; }
       }
+      if (!ip) full = true;
       if (!ip) {
         const group = p.d.workload ?? p.key;
         const e = exhausted.get(`${node.name}|${group}`);

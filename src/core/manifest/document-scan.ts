@@ -12,11 +12,12 @@ export interface DocumentScan {
   /** Nodes written in the document. */
   written: number;
   /**
-   * Nodes the conversion to plain data builds, merge keys included: the yaml library builds
+   * Nodes the conversion to plain data builds beyond the written ones: the yaml library builds
    * every source of a `<<` merge afresh each time it is merged (sources that merge other maps
-   * again, recursively), so a few lines can cost hundreds of millions of steps.
+   * again, recursively), so a few lines can cost hundreds of millions of steps. Counting stops
+   * a little past `stopAt`.
    */
-  work: number;
+  extra: number;
 }
 
 /**
@@ -30,6 +31,7 @@ export function scanDocument(doc: Document.Parsed, stopAt: number): DocumentScan
   const anchors = new Map<string, YamlNode>();
   const cost = new Map<YamlNode, number>();
   let written = 0;
+  let extra = 0;
 
   // Cost of converting `node` once. Memoised per node: the same node always costs the same.
   const price = (node: unknown): number => {
@@ -51,7 +53,11 @@ export function scanDocument(doc: Document.Parsed, stopAt: number): DocumentScan
         if (isScalar(key) && typeof key.value === 'symbol') {
           // `<<`: every merged source is converted again, in full.
           total += 1 + price(pair.value);
-          for (const source of mergeSources(pair.value as YamlNode | null)) total += price(source);
+          for (const source of mergeSources(pair.value as YamlNode | null)) {
+            const again = price(source);
+            total += again;
+            extra += again;
+          }
         } else {
           if (isScalar(key) && key.value !== null && typeof key.value !== 'object') {
             const id = `${typeof key.value}\u0000${String(key.value)}`;
@@ -60,12 +66,12 @@ export function scanDocument(doc: Document.Parsed, stopAt: number): DocumentScan
           }
           total += price(key) + price(pair.value);
         }
-        if (total > stopAt) break;
+        if (extra > stopAt) break;
       }
     } else if (isSeq(n)) {
       for (const item of n.items) {
         total += price(item);
-        if (total > stopAt) break;
+        if (extra > stopAt) break;
       }
     }
     cost.set(n, total);
@@ -80,7 +86,7 @@ export function scanDocument(doc: Document.Parsed, stopAt: number): DocumentScan
     return target ? [target] : [];
   };
 
-  const work = price(doc.contents);
+  price(doc.contents);
   duplicates.sort((a, b) => a.offset - b.offset);
-  return { duplicates, written, work };
+  return { duplicates, written, extra };
 }

@@ -158,12 +158,13 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     // Kubernetes documents; other YAML in the workspace is none of PodPath's business.
     const flush = (relevant: boolean) => { if (relevant) for (const w of warnings) out.findings.push(w); };
     if (!doc.contents) { flush(true); continue; } // empty document between `---` lines
-    if (scan && scan.work - scan.written > expansionLeft) {
+    if (scan && scan.extra > expansionLeft) {
       flush(true);
-      out.findings.push(finding('yaml-alias-bomb', 'error', `this document's aliases and << merge keys would build ${scan.work > MAX_EXPANSION_STEPS ? `more than ${MAX_EXPANSION_STEPS}` : scan.work} values from ${scan.written} written ones (PodPath allows ${MAX_EXPANSION_STEPS} extra per file), the shape of an expansion bomb; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
+      const extra = scan.extra > MAX_EXPANSION_STEPS ? `more than ${MAX_EXPANSION_STEPS}` : `${scan.extra}`;
+      out.findings.push(finding('yaml-alias-bomb', 'error', `this document's << merge keys would build ${extra} values beyond the ${scan.written} it writes (PodPath allows ${MAX_EXPANSION_STEPS} per file, ${expansionLeft} were left), the shape of an expansion bomb; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
       continue;
     }
-    if (scan) expansionLeft -= scan.work - scan.written;
+    if (scan) expansionLeft -= scan.extra;
     let data: unknown;
     try {
       // maxAliasCount guards against alias expansion bombs ("billion laughs").
