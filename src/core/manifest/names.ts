@@ -59,7 +59,9 @@ export const MAX_INTERFACE_NAME_BYTES = 15;
  * take over: loopback, the underlay NIC, overlay and proxy devices, and the prefixes of the
  * host-side veth names it derives (vethXXXXXXXX, caliXXXXXXXXXXX).
  */
-const RESERVED_INTERFACES = new Set(['lo', 'eth0', 'tunl0', 'flannel.1', 'flannel0', 'vxlan.calico', 'kube-ipvs0', 'dummy0']);
+const RESERVED_INTERFACES = new Set(['lo', 'eth0', 'tunl0', 'flannel.1', 'flannel0', 'vxlan.calico', 'kube-ipvs0', 'dummy0',
+  // iproute2 reads "help" where it expects a device name as a request for its usage text (ip/iplink.c).
+  'help']);
 const RESERVED_PREFIXES = ['veth', 'cali'];
 
 /**
