@@ -6,6 +6,8 @@ import { analyzeSources, Analysis } from '../../src/core/analyze';
 import { readSources } from '../../src/cli/files';
 import { Finding } from '../../src/core/common/finding';
 import { loadManifests } from '../../src/core/manifest/load';
+import { runCli } from '../../src/cli/main';
+import * as os from 'os';
 import { REPO_ROOT } from '../support/analyze';
 
 /** Dumps as `kubectl get -o yaml|json` and the raw API print them: List, *List, YAML, JSON, with and without status. */
@@ -55,11 +57,14 @@ test('a dump with status (NodeList, NamespaceList JSON, List, PodList JSON, Serv
   assert.deepEqual(where(a.findings), ['policy-not-enforced@policies.yaml:4:22']);
 });
 
-test('a dump without status: PodList YAML and NetworkPolicyList JSON in the default namespace, an ipBlock over assumed pod IPs, an unknown *List, JSONC left alone', () => {
+test('a dump without status: PodList YAML, NetworkPolicyList and List JSON in the default namespace, an ipBlock over assumed pod IPs, an unknown *List, JSONC left alone', () => {
   const a = analyzeDump('without-status');
   const c = a.cluster;
-  assert.equal(a.load.kubernetesObjects, 4);
+  assert.equal(a.load.kubernetesObjects, 5);
   assert.deepEqual(c.pods.map((p) => [p.key, p.ipSource]), [['default/api', 'allocated'], ['default/client', 'allocated']]);
+  const api = c.pods.find((p) => p.name === 'api')!;
+  assert.deepEqual(c.services.map((s) => [s.key, s.ports.map((p) => p.endpoints.map((e) => `${e.ip}:${e.port}`))]), [['default/api', [[`${api.ip}:8080`]]]]);
+  assert.equal(path.basename(c.services[0].locator.range.file), 'services.json');
   assert.deepEqual(c.policies.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p.ingress?.[0].peers?.[0].ipBlock?.cidr]), [['default/api-from-pods', '10.244.0.0/16']]);
   assert.deepEqual(where(a.findings), ['unknown-kind@crds.yaml:2:7', 'policy-not-enforced@policies.json:6:28', 'ipblock-on-assumed-pod-ips@policies.json:9:52']);
   const ipBlock = a.findings.find((f) => f.code === 'ipblock-on-assumed-pod-ips')!;
@@ -184,4 +189,45 @@ test('a $patch fragment no kustomization names still gets the one kustomize find
 test('the dump fixtures exist in every form the test above relies on', () => {
   const files = ['with-status', 'without-status'].flatMap((d) => fs.readdirSync(path.join(REPO_ROOT, DUMPS, d)).map((f) => `${d}/${f}`)).sort();
   assert.ok(files.some((f) => f.endsWith('.json')) && files.some((f) => f.endsWith('.yaml')));
+});
+
+test('check on paths that hold no Kubernetes object is an error with exit 1; trace says which files it read', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'podpath-empty-'));
+  try {
+    fs.writeFileSync(path.join(root, 'package.json'), '{"name": "x"}');
+    fs.writeFileSync(path.join(root, 'ci.yaml'), 'on: push\n');
+    const check = runCli(['check', '.'], root);
+    assert.equal(check.code, 1);
+    assert.equal(check.stderr, 'podpath check: no Kubernetes object found in the 2 file(s) read: "ci.yaml", "package.json"\n');
+    const json = runCli(['check', '.', '--format', 'json'], root);
+    assert.equal(json.code, 1);
+    const trace = runCli(['trace', '.', '--from', 'a', '--to', 'b'], root);
+    assert.equal(trace.code, 2);
+    assert.match(trace.stderr, /^podpath trace: no Kubernetes object found in the 2 file\(s\) read: "ci.yaml", "package.json"\n/);
+    // One ConfigMap is a Kubernetes object: nothing to model, but not an empty input.
+    fs.writeFileSync(path.join(root, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+    const some = runCli(['check', '.'], root);
+    assert.equal(some.code, 0, some.stderr);
+    assert.equal(some.stderr, '');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('ownerReferences without kind: the owner is found by uid, then by name; an owner not in the dump is guessed from the pod name', () => {
+  const rs = 'apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web-1, uid: u-rs}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c}]}\n';
+  const pod = (name: string, owner: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: web}, ownerReferences: [${owner}]}\nspec: {containers: [{name: c}]}\n`;
+  const a = analyzeSources([{ file: 'd.yaml', text: [rs, pod('web-1-a', '{uid: u-rs, name: web-1}'), pod('web-1-b', '{name: web-1}'), pod('db-0', '{name: db}'), pod('job-x', '{name: job}')].join('---\n') }]);
+  assert.deepEqual(a.cluster.pods.map((p) => [p.name, `${p.owner.kind}/${p.owner.name}`]), [
+    ['db-0', 'StatefulSet/db'], ['job-x', 'ReplicaSet/job'], ['web-1-a', 'ReplicaSet/web-1'], ['web-1-b', 'ReplicaSet/web-1'],
+  ]);
+  // The ReplicaSet ran its pods: its template is not expanded again.
+  assert.deepEqual(a.cluster.workloads.map((w) => [w.key, w.pods]), [['default/web-1', ['default/web-1-a', 'default/web-1-b']]]);
+});
+
+test('a StatefulSet whose pod names would be longer than a label value allows gets no pods, with a finding', () => {
+  const name = 's'.repeat(62);
+  const a = analyzeSources([{ file: 's.yaml', text: `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: ${name}}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: s}}\n  template:\n    metadata: {labels: {app: s}}\n    spec: {containers: [{name: c}]}\n` }]);
+  assert.deepEqual(a.cluster.pods, []);
+  assert.deepEqual(a.findings.map((f) => [f.code, f.range?.start.line, f.range?.start.column]), [['invalid-name', 3, 18]]);
 });

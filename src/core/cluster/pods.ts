@@ -91,7 +91,13 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
     const wanted = w.kind === 'DaemonSet' ? nodes.length : w.replicas;
     asked += wanted;
     if (wanted > budget && !firstCut) firstCut = w;
-    const count = Math.min(wanted, budget);
+    let count = Math.min(wanted, budget);
+    if (w.kind === 'StatefulSet' && count > 0 && `${w.meta.name}-${(w.ordinalStart ?? 0) + count - 1}`.length > 63) {
+      // Each pod carries its name as the statefulset.kubernetes.io/pod-name label value, which
+      // is at most 63 characters: the controller cannot create pods with longer names.
+      findings.push(finding('invalid-name', 'error', `StatefulSet ${ref.key}: pod names such as ${w.meta.name.slice(0, 20)}…-${(w.ordinalStart ?? 0) + count - 1} are longer than the 63 characters a label value (statefulset.kubernetes.io/pod-name) allows, so the controller creates no pods`, w.locator.at(['metadata', 'name'])));
+      count = 0;
+    }
     const names = replicaNames(w, nodes, count, usedNames);
     budget -= names.length;
     names.forEach(({ name, node, ordinal }, i) => {
