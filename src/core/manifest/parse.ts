@@ -145,8 +145,11 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     try {
       scan = doc.contents ? scanDocument(doc, MAX_EXPANSION_STEPS + 1) : undefined;
     } catch (e) {
-      // Nested too deeply to scan: the conversion below reports it.
       if (!(e instanceof RangeError)) throw e;
+      // The scan uses fewer stack frames per level than the conversion: what it cannot walk,
+      // the conversion could not read either, and an unpriced document is not converted.
+      out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
+      continue;
     }
     for (const d of scan?.duplicates ?? []) {
       warnings.push(finding('duplicate-key', 'warning', `key ${JSON.stringify(d.key)} appears twice in this mapping; the last value is used, as kubectl's YAML-to-JSON conversion does`, rangeOf(file, lineCounter, d.offset, d.offset + 1)));
