@@ -46,7 +46,9 @@ export function scanDocument(doc: Document.Parsed, stopAt: number): DocumentScan
       // An alias converts to the anchor's already built value: one step.
       total = 1;
     } else if (isMap(n)) {
+      // String keys by value; other scalars (1, true …) by type and value, as the parser compares them.
       const seen = new Set<string>();
+      const seenOther = new Set<string>();
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
         const key = pair.key as YamlNode | null;
@@ -60,9 +62,11 @@ export function scanDocument(doc: Document.Parsed, stopAt: number): DocumentScan
           }
         } else {
           if (isScalar(key) && key.value !== null && typeof key.value !== 'object') {
-            const id = `${typeof key.value}\u0000${String(key.value)}`;
-            if (seen.has(id)) duplicates.push({ key: String(key.value), offset: key.range?.[0] ?? 0 });
-            else seen.add(id);
+            const strings = typeof key.value === 'string';
+            const set = strings ? seen : seenOther;
+            const id = strings ? (key.value as string) : `${typeof key.value}:${String(key.value)}`;
+            if (set.has(id)) duplicates.push({ key: String(key.value), offset: key.range?.[0] ?? 0 });
+            else set.add(id);
           }
           total += price(key) + price(pair.value);
         }
