@@ -99,3 +99,8 @@ test('*.json files in folders are read; the size limit counts bytes, not UTF-16 
   assert.deepEqual(parsed.findings.map((f) => f.code), ['file-too-large']);
   assert.equal(parsed.objects.length, 0);
 });
+
+test('the editor reads with the same byte limit as the parser', () => {
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', __dirname.includes(`${path.sep}out${path.sep}`) ? '..' : '', 'src', 'extension', 'workspace-files.ts'), 'utf8');
+  assert.match(source, new RegExp(`const MAX_READ_BYTES = ${MAX_FILE_BYTES};`));
+});
