@@ -290,12 +290,14 @@ function kustomizePatches(obj: Record<string, unknown>): string[] {
 }
 
 /** True when a `$patch` directive (strategic merge: delete, replace, merge) appears anywhere. */
-function hasPatchDirective(v: unknown, depth = 0): boolean {
-  if (!v || typeof v !== 'object' || depth > 100) return false;
-  if (Array.isArray(v)) return v.some((x) => hasPatchDirective(x, depth + 1));
+function hasPatchDirective(v: unknown, depth = 0, seen = new Set<object>()): boolean {
+  // Aliases share values: each is looked at once, so the walk stays linear in the written data.
+  if (!v || typeof v !== 'object' || depth > 100 || seen.has(v)) return false;
+  seen.add(v);
+  if (Array.isArray(v)) return v.some((x) => hasPatchDirective(x, depth + 1, seen));
   const r = v as Record<string, unknown>;
   if ('$patch' in r) return true;
-  return Object.values(r).some((x) => hasPatchDirective(x, depth + 1));
+  return Object.values(r).some((x) => hasPatchDirective(x, depth + 1, seen));
 }
 
 /** Offsets → 1-based line and column; a LineCounter, or one shifted to a chunk of the file. */
