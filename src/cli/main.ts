@@ -75,9 +75,16 @@ export function runCli(argv: string[], cwd = process.cwd()): CliResult {
 
 function load(paths: string[], cwd: string): { analysis?: Analysis; error?: CliResult } {
   if (paths.length === 0) return { error: { code: EXIT_USAGE, stdout: '', stderr: 'podpath: name at least one YAML file or folder\n' } };
-  const { sources, errors } = readSources(paths, cwd);
+  const { sources, errors, findings } = readSources(paths, cwd);
   if (errors.length) return { error: { code: EXIT_USAGE, stdout: '', stderr: errors.map((e) => `podpath: ${e}`).join('\n') + '\n' } };
-  return { analysis: analyzeSources(sources) };
+  return { analysis: analyzeSources(sources, { readFindings: findings }) };
+}
+
+/** Said when the paths hold no Kubernetes object at all: an empty analysis must not pass unnoticed. */
+function nothingFound(command: string, a: Analysis): string {
+  if ((a.load.kubernetesObjects ?? 0) > 0) return '';
+  const files = a.load.manifests.files;
+  return `podpath ${command}: no Kubernetes object found in the ${files.length} file(s) read${files.length ? `: ${files.slice(0, 20).map((f) => JSON.stringify(f)).join(', ')}${files.length > 20 ? ', …' : ''}` : ''}\n`;
 }
 
 /** Errors in the input are worth a line on stderr whatever the command. */
@@ -102,7 +109,7 @@ function traceCommand(argv: string[], cwd: string): CliResult {
   const { analysis, error } = load(args.positionals, cwd);
   if (error) return error;
   const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}) });
-  const stderr = findingsSummary(analysis!);
+  const stderr = nothingFound('trace', analysis!) + findingsSummary(analysis!);
   if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${result.error}\n` };
   const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : formatTraceText(result.trace, { details: args.flags.has('details') });
   return { code: result.trace.verdict === 'delivered' ? EXIT_OK : EXIT_NOT_DELIVERED, stdout, stderr };
@@ -150,14 +157,15 @@ function checkCommand(argv: string[], cwd: string): CliResult {
   if (error) return error;
   const a = analysis!;
   const errors = a.findings.filter((f) => f.severity === 'error').length;
-  const code = errors > 0 ? EXIT_NOT_DELIVERED : EXIT_OK;
-  if (format !== 'txt') return { code, stdout: formatFindings(a.findings, format, VERSION), stderr: '' };
+  const empty = nothingFound('check', a);
+  const code = errors > 0 || empty ? EXIT_NOT_DELIVERED : EXIT_OK;
+  if (format !== 'txt') return { code, stdout: formatFindings(a.findings, format, VERSION), stderr: empty };
   const c = a.cluster;
   const summary = [
     `${a.load.manifests.files.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`,
     `${errors} error(s), ${a.findings.length - errors} other finding(s)`,
   ];
-  return { code, stdout: formatFindings(a.findings, 'txt', VERSION) + summary.join('\n') + '\n', stderr: '' };
+  return { code, stdout: formatFindings(a.findings, 'txt', VERSION) + summary.join('\n') + '\n', stderr: empty };
 }
 
 /** Entry point of the `podpath` binary. */

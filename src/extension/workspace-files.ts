@@ -272,8 +272,15 @@ function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
   return vscode.workspace.textDocuments.find((d) => !d.isClosed && d.uri.toString() === s);
 }
 
+/** The parser's MAX_FILE_BYTES (core/manifest/parse.ts; the host side does not load the core). */
+const MAX_READ_BYTES = 16777216;
+
 async function readText(uri: vscode.Uri): Promise<string | undefined> {
   try {
+    // Regular files only, size checked in bytes first: a committed FIFO or link to /dev/zero
+    // would block or never end (a FIFO or device stats as FileType.Unknown).
+    const st = await vscode.workspace.fs.stat(uri);
+    if ((st.type & vscode.FileType.File) === 0 || st.size > MAX_READ_BYTES) return undefined;
     return new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
   } catch {
     return undefined; // deleted meanwhile, or unreadable: it simply is not part of the analysis

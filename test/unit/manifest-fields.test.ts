@@ -149,10 +149,10 @@ test('StatefulSet spec.ordinals.start is read', () => {
   assert.equal(r.manifests.workloads[0].ordinalStart, 5);
 });
 
-test('replicas beyond 100000 are capped with a too-many-replicas warning at spec.replicas', () => {
+test('replicas are read as written: how many pods are modelled is decided for the whole cluster when it is built', () => {
   const r = load(deployment('  replicas: 5000000\n  selector: {matchLabels: {app: web}}\n'));
-  assert.deepEqual(where(r.findings), ['too-many-replicas@5:13']);
-  assert.equal(r.manifests.workloads[0].replicas, 100000);
+  assert.deepEqual(where(r.findings), []);
+  assert.equal(r.manifests.workloads[0].replicas, 5000000);
 });
 
 // ---- Service ---------------------------------------------------------------------------

@@ -85,10 +85,11 @@ test('a docker-compose file produces no findings', () => {
   assert.equal(r.ignoredDocuments, 1);
 });
 
-test('a kustomization.yaml and a kubeconfig are tool files, skipped without findings', () => {
+test('a kustomization.yaml gets one kustomize info finding and is not read as objects; a kubeconfig is skipped without findings', () => {
   const kubeconfig = 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\ncurrent-context: ""\nusers: []\n';
   const r = loadManifests([fixture('kustomization.yaml'), { file: 'config', text: kubeconfig }]);
-  assert.deepEqual(r.findings, []);
+  assert.deepEqual(r.findings.map((f) => [f.code, f.severity, f.range?.file, f.range?.start.line, f.range?.start.column]), [['kustomize', 'info', 'kustomization.yaml', 1, 1]]);
+  assert.match(r.findings[0].message, /kubectl kustomize/);
 });
 
 test('a Helm template gives exactly one info finding, at the first {{, and no objects', () => {

@@ -119,16 +119,18 @@ test('the model is plain JSON and the same input gives the same model', () => {
   assert.ok(noLabels.nodes.every((n) => n.pods.every((p) => Object.keys(p.labels).length === 0)));
 });
 
-test('names and labels are carried as data, whatever they contain', () => {
+test('names are carried as data, whatever they contain; a label the API server refuses never arrives', () => {
   const evil = '<img src=x onerror=alert(1)>';
-  const m = buildTopology(analyzeYaml(clusterDoc({ plugin: 'bridge' }), `apiVersion: v1
+  const a = analyzeYaml(clusterDoc({ plugin: 'bridge' }), `apiVersion: v1
 kind: Pod
-metadata: {name: evil, labels: {app: "${evil}"}}
+metadata: {name: evil, labels: {app: "${evil}", tier: web}}
 spec:
   nodeName: node-1
   containers: [{name: "${evil}", image: x}]
-`));
+`);
+  const m = buildTopology(a);
   const pod = m.nodes[0].pods[0];
-  assert.equal(pod.labels.app, evil);
+  assert.deepEqual(pod.labels, { tier: 'web' });
+  assert.deepEqual(a.findings.filter((f) => f.code === 'invalid-label').length, 1);
   assert.equal(pod.containers[0].name, evil);
 });

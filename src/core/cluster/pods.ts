@@ -2,7 +2,7 @@ import { Finding, finding } from '../common/finding';
 import { fnv1a, macFor, nameSuffix, sha1Hex } from '../common/hash';
 import { cidrContains, cidrSize, intToIp } from '../common/ip';
 import { Locator } from '../common/source';
-import { ManifestSet, PodSpec, WorkloadManifest } from '../manifest/types';
+import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from '../manifest/types';
 import { matchesMap, matchesSelector } from './labels';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
 
@@ -29,6 +29,13 @@ interface PodDraft {
 }
 
 /**
+ * Pods PodPath models in one cluster, written and expanded together. Far beyond any cluster
+ * an analysis is useful for (Kubernetes' own scalability target is 150,000 pods), and small
+ * enough that building, tracing and the editor stay within seconds and a few hundred MiB.
+ */
+export const MAX_PODS = 200000;
+
+/**
  * Turns Pod objects and workload templates into placed, addressed pods. Placement and
  * addresses are deterministic and stable: a pod keeps its node and IP when unrelated objects
  * are added, because both are derived from its own name rather than from list order.
@@ -39,16 +46,21 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
   // Job → Pod. A workload whose pods (or child workloads) are in the manifests already ran:
   // expanding its template again would count its pods twice or three times.
+  const owners = new OwnerIndex(m.workloads);
   const owned = new Set<string>();
-  for (const p of m.pods) for (const o of p.meta.ownerReferences) owned.add(`${o.kind}|${p.meta.namespace}/${o.name}`);
-  for (const w of m.workloads) for (const o of w.meta.ownerReferences) owned.add(`${o.kind}|${w.meta.namespace}/${o.name}`);
+  for (const p of m.pods) for (const o of p.meta.ownerReferences) owned.add(owners.resolve(o, p.meta, 'Pod').id);
+  for (const w of m.workloads) for (const o of w.meta.ownerReferences) owned.add(owners.resolve(o, w.meta, w.kind).id);
 
+  // Generated names must not collide with each other nor with the pods written out.
+  const usedNames = new Set<string>();
   for (const p of m.pods) {
+    usedNames.add(podKey(p.meta.namespace, p.meta.name));
     const owner = p.meta.ownerReferences[0];
+    const ownerKind = owner ? owners.resolve(owner, p.meta, 'Pod').kind : undefined;
     drafts.push({
       name: p.meta.name, namespace: p.meta.namespace, labels: p.meta.labels, spec: p.spec,
       owner: owner
-        ? { kind: owner.kind as WorkloadRef['kind'], name: owner.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, owner.name) }
+        ? { kind: ownerKind as WorkloadRef['kind'], name: owner.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, owner.name) }
         : { kind: 'Pod', name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name) },
       ...(p.status.podIP ? { statusIP: p.status.podIP } : {}),
       ...(p.status.hostIP ? { hostIP: p.status.hostIP } : {}),
@@ -58,6 +70,10 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
     });
   }
   const seenWorkloads = new Map<string, WorkloadManifest>();
+  // The cluster-wide pod budget: pods written out count first, then workloads in file order.
+  let budget = Math.max(0, MAX_PODS - m.pods.length);
+  let asked = m.pods.length;
+  let firstCut: WorkloadManifest | undefined;
   for (const w of m.workloads) {
     const ref: WorkloadRef = { kind: w.kind, name: w.meta.name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, w.meta.name) };
     const id = `${w.kind}|${ref.key}`;
@@ -72,7 +88,19 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
     workloads.push(info);
     if (owned.has(id)) continue;
     const hash = w.kind === 'Deployment' ? templateHash(w) : '';
-    replicaNames(w, nodes).forEach(({ name, node, ordinal }, i) => {
+    const wanted = w.kind === 'DaemonSet' ? nodes.length : w.replicas;
+    asked += wanted;
+    if (wanted > budget && !firstCut) firstCut = w;
+    let count = Math.min(wanted, budget);
+    if (w.kind === 'StatefulSet' && count > 0 && `${w.meta.name}-${(w.ordinalStart ?? 0) + count - 1}`.length > 63) {
+      // Each pod carries its name as the statefulset.kubernetes.io/pod-name label value, which
+      // is at most 63 characters: the controller cannot create pods with longer names.
+      findings.push(finding('invalid-name', 'error', `StatefulSet ${ref.key}: pod names such as ${w.meta.name.slice(0, 20)}…-${(w.ordinalStart ?? 0) + count - 1} are longer than the 63 characters a label value (statefulset.kubernetes.io/pod-name) allows, so the controller creates no pods`, w.locator.at(['metadata', 'name'])));
+      count = 0;
+    }
+    const names = replicaNames(w, nodes, count, usedNames);
+    budget -= names.length;
+    names.forEach(({ name, node, ordinal }, i) => {
       const labels = { ...w.template.labels };
       if (w.kind === 'Deployment') labels['pod-template-hash'] = hash;
       if (w.kind === 'StatefulSet') {
@@ -86,13 +114,19 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       });
     });
   }
+  if (firstCut) {
+    const path = firstCut.kind === 'Job' || firstCut.kind === 'CronJob' ? firstCut.templatePath.slice(0, -1) : firstCut.kind === 'DaemonSet' ? ['spec'] : ['spec', 'replicas'];
+    findings.push(finding('too-many-pods', 'warning',
+      `the manifests ask for ${asked} pods; PodPath models at most ${MAX_PODS} per cluster, so ${asked - (MAX_PODS - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
+      firstCut.locator.at(path)));
+  }
   const pods = placeAndAddress(drafts, config, nodes, findings);
   const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
   for (const p of pods) byOwner.get(p.owner.kind + '|' + p.owner.key)?.pods.push(p.key);
   // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
   for (const w of m.workloads) {
     for (const o of w.meta.ownerReferences) {
-      const parent = byOwner.get(`${o.kind}|${podKey(w.meta.namespace, o.name)}`);
+      const parent = byOwner.get(owners.resolve(o, w.meta, w.kind).id);
       const child = byOwner.get(`${w.kind}|${podKey(w.meta.namespace, w.meta.name)}`);
       if (parent && child && parent !== child) {
         const have = new Set(parent.pods);
@@ -121,33 +155,101 @@ function templateHash(w: WorkloadManifest): string {
  * Pod names as the controllers make them: StatefulSet `<name>-<ordinal>` (from
  * spec.ordinals.start, default 0); Deployment `<name>-<pod-template-hash>-<5 chars>`; DaemonSet,
  * ReplicaSet, ReplicationController and Job `<name>-<5 chars>`; CronJob
- * `<name>-<scheduled minute>-<5 chars>`.
+ * `<name>-<scheduled minute>-<5 chars>`. The random part follows a generateName prefix cut to
+ * 58 characters (apiserver/pkg/storage/names: MaxGeneratedNameLength), so every generated name
+ * is a valid pod name. Where a derived suffix repeats a name already taken in the namespace
+ * (the API server would retry with new random characters), the next derivation is used.
  */
-function replicaNames(w: WorkloadManifest, nodes: NodeInfo[]): { name: string; node?: string; ordinal?: number }[] {
+function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>): { name: string; node?: string; ordinal?: number }[] {
   const base = w.meta.name;
   const seed = `${w.meta.namespace}/${base}`;
+  const out: { name: string; node?: string; ordinal?: number }[] = [];
+  const take = (name: string) => {
+    const key = podKey(w.meta.namespace, name);
+    if (used.has(key)) return false;
+    used.add(key);
+    return true;
+  };
+  const random = (prefix: string, salt: string) => {
+    const cut = prefix.slice(0, 58);
+    for (let attempt = 0; ; attempt++) {
+      const name = cut + nameSuffix(attempt === 0 ? `${seed}/${salt}` : `${seed}/${salt}/${attempt}`, 5);
+      if (take(name)) return name;
+    }
+  };
   switch (w.kind) {
     case 'StatefulSet': {
+      // Ordinal names are fixed: a clash with a written pod is a real duplicate, reported later.
       const start = w.ordinalStart ?? 0;
-      return range(w.replicas).map((i) => ({ name: `${base}-${start + i}`, ordinal: start + i }));
+      for (let i = 0; i < count; i++) {
+        const name = `${base}-${start + i}`;
+        take(name);
+        out.push({ name, ordinal: start + i });
+      }
+      return out;
     }
     case 'Deployment': {
-      const hash = templateHash(w);
-      return range(w.replicas).map((i) => ({ name: `${base}-${hash}-${nameSuffix(`${seed}/${i}`, 5)}` }));
+      const prefix = `${base}-${templateHash(w)}-`;
+      for (let i = 0; i < count; i++) out.push({ name: random(prefix, String(i)) });
+      return out;
     }
     case 'DaemonSet':
-      return nodes
-        .filter((n) => daemonEligible(n, w.template.spec))
-        .map((n) => ({ name: `${base}-${nameSuffix(`${seed}/${n.name}`, 5)}`, node: n.name }));
-    case 'CronJob':
-      return range(w.replicas).map((i) => ({ name: `${base}-${29000000 + (fnv1a(seed) % 1000000)}-${nameSuffix(`${seed}/${i}`, 5)}` }));
+      for (const n of nodes) {
+        if (out.length >= count) break;
+        if (daemonEligible(n, w.template.spec)) out.push({ name: random(`${base}-`, n.name), node: n.name });
+      }
+      return out;
+    case 'CronJob': {
+      const prefix = `${base}-${29000000 + (fnv1a(seed) % 1000000)}-`;
+      for (let i = 0; i < count; i++) out.push({ name: random(prefix, String(i)) });
+      return out;
+    }
     default:
-      return range(w.replicas).map((i) => ({ name: `${base}-${nameSuffix(`${seed}/${i}`, 5)}` }));
+      for (let i = 0; i < count; i++) out.push({ name: random(`${base}-`, String(i)) });
+      return out;
   }
 }
 
-function range(n: number): number[] {
-  return Array.from({ length: Math.max(0, Math.min(n, 100000)) }, (_, i) => i);
+/** Which kinds own which: a Pod's owner runs pods, a ReplicaSet's is a Deployment, a Job's a CronJob. */
+const OWNER_KINDS: Record<string, readonly WorkloadKind[]> = {
+  Pod: ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController', 'Deployment', 'CronJob'],
+  ReplicaSet: ['Deployment'],
+  Job: ['CronJob'],
+};
+
+/**
+ * Finds the workload an ownerReference points at: by uid when both sides carry one, by kind
+ * and name as written, and, for references written without a kind (hand-made dumps), by name
+ * among the kinds that can own such an object.
+ */
+class OwnerIndex {
+  private readonly byUid = new Map<string, WorkloadManifest>();
+  private readonly byName = new Map<string, WorkloadManifest[]>();
+
+  constructor(workloads: readonly WorkloadManifest[]) {
+    for (const w of workloads) {
+      if (w.meta.uid) this.byUid.set(w.meta.uid, w);
+      const key = podKey(w.meta.namespace, w.meta.name);
+      const list = this.byName.get(key);
+      if (list) list.push(w); else this.byName.set(key, [w]);
+    }
+  }
+
+  /** The owner's kind and its `kind|namespace/name` id. */
+  resolve(ref: ObjectMeta['ownerReferences'][number], child: ObjectMeta, childKind: string): { kind: string; id: string } {
+    const key = podKey(child.namespace, ref.name);
+    const byUid = ref.uid ? this.byUid.get(ref.uid) : undefined;
+    let kind = byUid && byUid.meta.namespace === child.namespace && byUid.meta.name === ref.name ? byUid.kind : ref.kind;
+    if (!kind) {
+      const candidates = this.byName.get(key) ?? [];
+      const order = OWNER_KINDS[childKind] ?? [];
+      const found = order.find((k) => candidates.some((c) => c.kind === k));
+      // Not in the manifests: a pod named `<owner>-<ordinal>` is a StatefulSet's, others a ReplicaSet's.
+      const ordinal = child.name.startsWith(`${ref.name}-`) && /^\d+$/.test(child.name.slice(ref.name.length + 1));
+      kind = found ?? (childKind === 'Pod' ? (ordinal ? 'StatefulSet' : 'ReplicaSet') : order[0] ?? 'ReplicaSet');
+    }
+    return { kind, id: `${kind}|${key}` };
+  }
 }
 
 /** The scheduler's view: a cordoned node takes no new pods; nodeSelector must match. */
@@ -294,12 +396,15 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
       ips.set(p.key, ip);
       sources.set(p.key, 'allocated');
     }
+    // Slots are only ever filled: once a probe finds none free, the block stays full.
+    let full = false;
     for (const p of losers) {
       let ip: string | undefined;
-      for (let i = 1; i <= usable; i++) {
+      for (let i = 1; i <= usable && !full; i++) {
         const candidate = slotIP((p.start + i) % usable);
         if (!taken.has(candidate)) { ip = candidate; break; }
       }
+      if (!ip) full = true;
       if (!ip) {
         const group = p.d.workload ?? p.key;
         const e = exhausted.get(`${node.name}|${group}`);

@@ -1,6 +1,7 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
+import { cidrContains, cidrsOverlap } from '../common/ip';
 import { sameL2 } from '../dataplane/underlay';
 import { policiesOf } from '../policy/evaluate';
 import { PolicyInfo, selectsPod } from '../policy/model';
@@ -16,6 +17,7 @@ export function lintCluster(cluster: Cluster): Finding[] {
   lintServices(cluster, byNamespace, out);
   lintPolicies(cluster, byNamespace, out);
   lintUnderlay(cluster, out);
+  lintIpBlocksOnAssumedPodIPs(cluster, out);
   return out;
 }
 
@@ -140,6 +142,31 @@ function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out
   const missing = (['UDP', 'TCP'] as const).filter((proto) => !allows53(proto));
   if (missing.length) {
     out.push(finding('egress-blocks-dns', 'warning', `NetworkPolicy ${p.key} isolates egress but allows no ${missing.join(' or ')} 53: DNS lookups of ${selected.length === 1 ? selected[0].key : `${selected.length} pods`} to kube-dns will fail`, p.locator.at(['spec', 'policyTypes'])));
+  }
+}
+
+/**
+ * An ipBlock over pod addresses PodPath assigned itself (the manifests carry no status.podIP):
+ * which pods the block matches is then decided by invented addresses, not by the cluster's.
+ */
+function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
+  const assumed = cluster.pods.filter((p) => p.ipSource === 'allocated');
+  if (assumed.length === 0) return;
+  const nodeNames = new Set(assumed.map((p) => p.node));
+  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).map((n) => n.podCIDR);
+  for (const p of policiesOf(cluster)) {
+    for (const rule of [...p.ingress, ...p.egress]) {
+      if (rule.peers === 'all') continue;
+      for (const peer of rule.peers) {
+        if (peer.kind !== 'ipBlock') continue;
+        const overlapping = ranges.filter((r) => cidrsOverlap(r, peer.cidr));
+        if (overlapping.length === 0) continue;
+        const inside = assumed.filter((pod) => cidrContains(peer.cidr, pod.ip) && !peer.except.some((e) => cidrContains(e, pod.ip))).length;
+        out.push(finding('ipblock-on-assumed-pod-ips', 'warning',
+          `NetworkPolicy ${p.key}: ipBlock ${peer.cidr.text} overlaps the pod range ${overlapping.map((r) => r.text).join(', ')}, where PodPath assigned the pod addresses itself (the manifests carry no status.podIP); it matches ${inside} of those ${assumed.length} assumed addresses, so the answer depends on addresses PodPath invented. Give the real pod IPs (a dump with status) or the Cluster document's clusterCIDR and node podCIDRs`,
+          p.locator.at([...peer.path, 'ipBlock', 'cidr'])));
+      }
+    }
   }
 }
 

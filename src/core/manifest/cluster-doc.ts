@@ -1,4 +1,5 @@
 import { parseCidr } from '../common/ip';
+import { interfaceNameProblem, isDns1123Subdomain, nameRuleFor } from './names';
 import { FieldReader } from './reader';
 import { ClusterManifest, ClusterNodeSpec, CniBackend, CniPlugin, KubeProxyMode, NamespaceManifest, NodeManifest, PolicyMode } from './types';
 
@@ -40,6 +41,11 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
     const ip = r.ipv4([...p, 'ip']);
     if (!r.has([...p, 'ip'])) r.report('missing-field', `nodes[${i}].ip is required`, p);
     if (!name || !ip) return;
+    // Node names are DNS subdomains (ValidateNodeName = NameIsDNSSubdomain).
+    if (!isDns1123Subdomain(name)) {
+      r.report('invalid-name', `node name ${JSON.stringify(name)} is not a valid node name (a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253 characters); the node is left out`, [...p, 'name']);
+      return;
+    }
     if (seen.has(name)) {
       r.report('duplicate-node', `node "${name}" is listed twice`, [...p, 'name']);
       return;
@@ -49,10 +55,20 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
     const subnet = cidrField(r, [...p, 'subnet']);
     nodes.push({ name, ip, ...(podCIDR ? { podCIDR } : {}), ...(subnet ? { subnet } : {}), labels: r.labels([...p, 'labels']), path: p });
   });
-  const bridge = r.str(['spec', 'cni', 'bridge']);
+  let bridge = r.str(['spec', 'cni', 'bridge']);
+  const bridgeProblem = bridge === undefined ? undefined : interfaceNameProblem(bridge);
+  if (bridgeProblem) {
+    r.report('invalid-name', `cni.bridge ${JSON.stringify(bridge)} cannot be a Linux device name: ${bridgeProblem}; the plugin's default bridge is used`, ['spec', 'cni', 'bridge']);
+    bridge = undefined;
+  }
+  let name = r.str(['metadata', 'name']);
+  if (name !== undefined && !isDns1123Subdomain(name)) {
+    r.report('invalid-name', `cluster name ${JSON.stringify(name)} is not a valid name (a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253 characters); "cluster" is used`, ['metadata', 'name']);
+    name = undefined;
+  }
   return {
     kind: 'Cluster',
-    name: r.str(['metadata', 'name']) ?? 'cluster',
+    name: name ?? 'cluster',
     ...optional('clusterCIDR', cidrField(r, ['spec', 'clusterCIDR'])),
     ...optional('serviceCIDR', cidrField(r, ['spec', 'serviceCIDR'])),
     cni: { ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge) },
@@ -64,7 +80,7 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
 }
 
 export function readNode(r: FieldReader): NodeManifest | undefined {
-  const meta = r.meta('', { namespaced: false });
+  const meta = r.meta('', { namespaced: false, rule: 'subdomain' });
   if (!meta) return undefined;
   let internalIP: string | undefined;
   (r.list(['status', 'addresses']) ?? []).forEach((_, i) => {
@@ -88,7 +104,7 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
 }
 
 export function readNamespace(r: FieldReader): NamespaceManifest | undefined {
-  const meta = r.meta('', { namespaced: false });
+  const meta = r.meta('', { namespaced: false, rule: nameRuleFor('Namespace') });
   if (!meta) return undefined;
   // The API server adds this label to every namespace; selectors in the wild rely on it.
   meta.labels['kubernetes.io/metadata.name'] = meta.name;

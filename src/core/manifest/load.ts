@@ -5,6 +5,8 @@ import { readPod, readWorkload } from './pod';
 import { readNetworkPolicy } from './policy';
 import { FieldReader } from './reader';
 import { readEndpointSlice, readEndpoints, readService } from './service';
+import { API_GROUPS, IGNORED_KINDS, TOOL_GROUPS, apiGroup } from './kinds';
+import { isDns1123Label } from './names';
 import { ManifestSet, WORKLOAD_KINDS, WorkloadKind } from './types';
 
 export interface SourceText {
@@ -12,29 +14,25 @@ export interface SourceText {
   text: string;
 }
 
-/** Kinds that are real Kubernetes objects but carry nothing PodPath models: skipped quietly. */
-const IGNORED_KINDS = new Set([
-  'ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding',
-  'Ingress', 'IngressClass', 'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'HorizontalPodAutoscaler',
-  'PodDisruptionBudget', 'CustomResourceDefinition', 'LimitRange', 'ResourceQuota', 'PriorityClass', 'Event',
-  'ControllerRevision', 'Lease', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService',
-  'CSIDriver', 'CSINode', 'VolumeAttachment', 'RuntimeClass', 'Gateway', 'HTTPRoute', 'GatewayClass',
-  'VerticalPodAutoscaler', 'ServiceMonitor', 'PodMonitor', 'Certificate', 'Issuer', 'ClusterIssuer',
-  // kubeconfig files (`apiVersion: v1, kind: Config`) are YAML with a kind, but not objects.
-  'Config',
-]);
-
-/**
- * API groups of tool configuration files that look like objects (kustomization.yaml, kind and
- * kubeadm configs, skaffold.yaml …): not Kubernetes YAML for PodPath, so skipped quietly.
- */
-const TOOL_GROUPS = /^(kustomize\.config\.k8s\.io|config\.kubernetes\.io|kind\.x-k8s\.io|kubeadm\.k8s\.io|kubelet\.config\.k8s\.io|kubeproxy\.config\.k8s\.io|apiserver\.config\.k8s\.io|skaffold|k3d\.io|ctlptl\.dev|audit\.k8s\.io|eksctl\.io|client\.authentication\.k8s\.io)$/;
-
 export interface LoadResult {
   manifests: ManifestSet;
   findings: Finding[];
   /** Documents skipped because they are not Kubernetes objects (CI workflows, compose files …). */
   ignoredDocuments: number;
+  /**
+   * Kubernetes objects read (anything with a string apiVersion and kind outside PodPath's own
+   * group, modelled or not, valid or not). Zero means the inputs hold no Kubernetes object at
+   * all: an empty analysis, which a check should not pass silently.
+   */
+  kubernetesObjects?: number;
+}
+
+export interface LoadOptions {
+  /**
+   * Namespace of namespaced objects that do not name one, as `kubectl apply -n NS` does
+   * (default: `default`). An invalid name is reported and `default` is used.
+   */
+  defaultNamespace?: string;
 }
 
 export function emptyManifestSet(): ManifestSet {
@@ -42,48 +40,40 @@ export function emptyManifestSet(): ManifestSet {
 }
 
 /** Parses and decodes many files into one set. Pure: file reading is the caller's job. */
-export function loadManifests(sources: readonly SourceText[]): LoadResult {
-  const result: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0 };
-  for (const src of sources) addParsedFile(result, parseManifestText(src.file, src.text));
+export function loadManifests(sources: readonly SourceText[], options: LoadOptions = {}): LoadResult {
+  const result: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0, kubernetesObjects: 0 };
+  addParsedFiles(result, sources.map((src) => parseManifestText(src.file, src.text)), options);
   return result;
 }
 
 /**
- * Where each modelled kind is served: its API group, the version served today, and older
- * versions of the same group that were removed (the object still means the same thing, so
- * PodPath reads it and warns). A kind under any other group is someone else's resource
- * (Knative's serving.knative.dev Service, Cluster API's Cluster …) and is not read as ours.
+ * Adds many parsed files at once. Unlike one file at a time, this knows the whole set, so the
+ * patch files a kustomization names are recognised as patch fragments and left out (their
+ * kustomization carries the one finding) rather than read as broken manifests.
  */
-const API_GROUPS: Record<string, { groups: string[]; current: string }> = {
-  Pod: { groups: [''], current: 'v1' },
-  Service: { groups: [''], current: 'v1' },
-  Endpoints: { groups: [''], current: 'v1' },
-  Node: { groups: [''], current: 'v1' },
-  Namespace: { groups: [''], current: 'v1' },
-  ReplicationController: { groups: [''], current: 'v1' },
-  Deployment: { groups: ['apps', 'extensions'], current: 'apps/v1' },
-  ReplicaSet: { groups: ['apps', 'extensions'], current: 'apps/v1' },
-  DaemonSet: { groups: ['apps', 'extensions'], current: 'apps/v1' },
-  StatefulSet: { groups: ['apps'], current: 'apps/v1' },
-  Job: { groups: ['batch'], current: 'batch/v1' },
-  CronJob: { groups: ['batch'], current: 'batch/v1' },
-  EndpointSlice: { groups: ['discovery.k8s.io'], current: 'discovery.k8s.io/v1' },
-  NetworkPolicy: { groups: ['networking.k8s.io', 'extensions'], current: 'networking.k8s.io/v1' },
-};
-
-function apiGroup(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
+export function addParsedFiles(result: LoadResult, files: readonly ParsedFile[], options: LoadOptions = {}): void {
+  const patches = kustomizePatchFiles(files);
+  for (const parsed of files) {
+    if (patches.has(normalizePath(parsed.file)) && parsed.kustomize?.role !== 'kustomization') {
+      result.manifests.files.push(parsed.file);
+      result.ignoredDocuments += parsed.objects.length + (parsed.ignoredDocuments ?? 0);
+      continue;
+    }
+    addParsedFile(result, parsed, options);
+  }
 }
 
 /** Adds one already parsed file (lets callers cache parses per file and re-decode cheaply). */
-export function addParsedFile(result: LoadResult, parsed: ParsedFile): void {
+export function addParsedFile(result: LoadResult, parsed: ParsedFile, options: LoadOptions = {}): void {
   result.manifests.files.push(parsed.file);
   for (const f of parsed.findings) result.findings.push(f);
   result.ignoredDocuments += parsed.ignoredDocuments ?? 0;
+  result.kubernetesObjects = (result.kubernetesObjects ?? 0) + (parsed.unmodelledLists ?? 0);
+  const ns = defaultNamespaceOf(result, options);
+  const reportedLists = new Set<string>();
   for (const obj of parsed.objects) {
     try {
-      decodeObject(obj, result);
+      decodeObject(obj, result, ns, reportedLists);
     } catch (e) {
       // A decoder bug must not take the other objects down with it.
       result.findings.push(finding('internal-error', 'error', `PodPath could not read this object: ${(e as Error).message}`, obj.locator.range));
@@ -91,7 +81,41 @@ export function addParsedFile(result: LoadResult, parsed: ParsedFile): void {
   }
 }
 
-function decodeObject(obj: RawObject, result: LoadResult): void {
+/** The validated default namespace (an invalid one is reported once per result). */
+function defaultNamespaceOf(result: LoadResult, options: LoadOptions): string {
+  const ns = options.defaultNamespace;
+  if (ns === undefined || ns === '' || ns === 'default') return 'default';
+  if (isDns1123Label(ns)) return ns;
+  if (!result.findings.some((f) => f.code === 'invalid-name' && !f.range)) {
+    result.findings.push(finding('invalid-name', 'error', `the default namespace ${JSON.stringify(ns)} is not a valid namespace name (a DNS label: lower-case letters, digits and '-', at most 63 characters); "default" is used`));
+  }
+  return 'default';
+}
+
+/** Files named as patches by the kustomizations among `files`, as normalised paths. */
+function kustomizePatchFiles(files: readonly ParsedFile[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    if (f.kustomize?.role !== 'kustomization') continue;
+    const file = normalizePath(f.file);
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+    for (const p of f.kustomize.patches) out.add(normalizePath(dir + p));
+  }
+  return out;
+}
+
+/** `a/./b/../c.yaml` → `a/c.yaml`, with '/' separators, for comparing relative paths. */
+function normalizePath(p: string): string {
+  const parts: string[] = [];
+  for (const seg of p.replace(/\\/g, '/').split('/')) {
+    if (seg === '.' || seg === '') continue;
+    if (seg === '..' && parts.length && parts[parts.length - 1] !== '..') parts.pop();
+    else parts.push(seg);
+  }
+  return (p.startsWith('/') ? '/' : '') + parts.join('/');
+}
+
+function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLists: Set<string>): void {
   const m = result.manifests;
   const kind = obj.kind;
   const api = obj.apiVersion;
@@ -107,8 +131,9 @@ function decodeObject(obj: RawObject, result: LoadResult): void {
   }
   const metadata = obj.data.metadata;
   const name = metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>).name : undefined;
-  const r = new FieldReader(obj.data, obj.locator, result.findings, `${kind} ${typeof name === 'string' ? name : '(unnamed)'}`);
-  const ns = 'default';
+  const r = new FieldReader(obj.data, obj.locator, result.findings, `${kind} ${typeof name === 'string' ? (/^[-a-z0-9.]+$/.test(name) ? name : JSON.stringify(name)) : '(unnamed)'}`);
+  // Tool files that look like objects (kubeconfig, kind or skaffold configs) are not Kubernetes objects.
+  if (apiGroup(api) !== 'podpath.dev' && !TOOL_GROUPS.test(apiGroup(api)) && !(kind === 'Config' && api === 'v1')) result.kubernetesObjects = (result.kubernetesObjects ?? 0) + 1;
   if (apiGroup(api) === 'podpath.dev') {
     if (api !== 'podpath.dev/v1alpha1') result.findings.push(finding('wrong-api-version', 'error', `${api} is not a PodPath API version; use podpath.dev/v1alpha1`, obj.locator.at(['apiVersion'])));
     else if (kind === 'Cluster') m.clusters.push(readClusterDocument(r));
@@ -119,6 +144,12 @@ function decodeObject(obj: RawObject, result: LoadResult): void {
   if (served) {
     if (!served.groups.includes(apiGroup(api))) {
       // Same kind name, other API group: a custom resource, not the Kubernetes object.
+      if (obj.fromList) {
+        // One finding per list, not one per item.
+        const id = `${obj.fromList.listKind}|${api}`;
+        if (reportedLists.has(id)) return;
+        reportedLists.add(id);
+      }
       result.findings.push(finding('unknown-kind', 'info', `${kind} (${api}) is not the Kubernetes ${kind} (${served.current}); it is not modelled and is ignored`, obj.locator.at(['apiVersion'])));
       return;
     }

@@ -2,11 +2,15 @@ import { LineCounter, Document, isMap, isSeq, isScalar, isPair, Node as YamlNode
 import type { Tags } from 'yaml';
 import { Finding, finding } from '../common/finding';
 import { FieldPath, Locator, SourceRange } from '../common/source';
+import { DocumentScan, scanDocument } from './document-scan';
+import { isKnownKind } from './kinds';
 
 /** One Kubernetes object as written: plain JS data plus a locator into its YAML. */
 export interface RawObject {
   apiVersion: unknown;
   kind: unknown;
+  /** Set for items of a typed list (`PodList` …), which carry no kind of their own. */
+  fromList?: ListOrigin;
   data: Record<string, unknown>;
   locator: Locator;
 }
@@ -19,13 +23,35 @@ export interface ParsedFile {
   template: boolean;
   /** Documents that are not Kubernetes objects (bare scalars or lists in a non-Kubernetes file). */
   ignoredDocuments?: number;
+  /** Lists of kinds PodPath does not model (`FooList`): Kubernetes objects, reported and not read. */
+  unmodelledLists?: number;
+  /**
+   * Set when the file is part of a kustomize tree: a kustomization (with the files it names as
+   * patches, relative to its folder) or a strategic-merge patch (`$patch`). Neither is a manifest.
+   */
+  kustomize?: { role: 'kustomization'; patches: string[] } | { role: 'patch' };
 }
 
-/** Files larger than this are reported and skipped: no real manifest set comes near it. */
+/** Where a RawObject's kind and apiVersion came from, when a `*List` gave them to its items. */
+export interface ListOrigin {
+  listKind: string;
+}
+
+/**
+ * Files larger than this many bytes (UTF-8, as on disk) are reported and skipped: no real
+ * manifest set comes near it. Readers check the same figure before they read a file.
+ */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Alias expansions allowed per document before it counts as an expansion bomb ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * Conversion steps a file may spend beyond the nodes it has written: what aliases and `<<`
+ * merge keys make the parser build. Real manifests use a few hundred; a merge-key bomb
+ * (a 100,000-key map merged 999 times) asks for 100 million.
+ */
+export const MAX_EXPANSION_STEPS = 1000000;
 
 /**
  * kubectl turns YAML into JSON with sigs.k8s.io/yaml, which is go-yaml v2: YAML 1.1, so
@@ -39,7 +65,9 @@ const KUBECTL_TAGS = (tags: Tags): Tags =>
 
 const PARSE_OPTIONS = {
   prettyErrors: false,
-  uniqueKeys: true,
+  // Repeated keys are found by scanDocument in linear time; the parser's own check compares
+  // each key with every earlier key of its mapping (a 100,000-label mapping took minutes).
+  uniqueKeys: false,
   strict: false,
   version: '1.1' as const,
   merge: true,
@@ -68,10 +96,14 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     out.findings.push(finding('not-yaml', 'error', 'this file has no text content', whole));
     return out;
   }
-  if (text.length > MAX_FILE_BYTES) {
-    out.findings.push(finding('file-too-large', 'error', `file is ${(text.length / 1048576).toFixed(1)} MiB; PodPath skips manifests over ${MAX_FILE_BYTES / 1048576} MiB`, whole));
+  const bytes = text.length > MAX_FILE_BYTES ? text.length : utf8Length(text);
+  if (bytes > MAX_FILE_BYTES) {
+    out.findings.push(finding('file-too-large', 'error', `file is ${(bytes / 1048576).toFixed(1)} MiB; PodPath skips manifests over ${MAX_FILE_BYTES / 1048576} MiB`, whole));
     return out;
   }
+  // A lone CR is a line break in YAML (1.2 §5.4, and go-yaml reads it so) but not to the
+  // parser used here; turned into LF, which keeps every offset where it was.
+  if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
   const binaryAt = binaryOffset(text);
   if (binaryAt >= 0) {
     const lc = lineCounterFor(text);
@@ -93,7 +125,8 @@ function parseUnsafe(file: string, text: string): ParsedFile {
   const strays: { range: SourceRange; message: string }[] = [];
   let kubernetesLike = false;
   let ignored = 0;
-  for (const { doc, lines: lineCounter, offset } of parts) {
+  let expansionLeft = MAX_EXPANSION_STEPS;
+  for (const { doc, lines: lineCounter } of parts) {
     let tooDeep = false;
     /** Warnings wait until the document shows it is Kubernetes YAML (see below). */
     const warnings: Finding[] = [];
@@ -103,15 +136,24 @@ function parseUnsafe(file: string, text: string): ParsedFile {
         // the document is truncated there, so say so once and leave the document out.
         if (!tooDeep) out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read (the YAML parser ran out of stack); it is skipped', rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
         tooDeep = true;
-      } else if (err.code === 'DUPLICATE_KEY') {
-        const m = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:\n,{}[\]]+?)\s*:/.exec(text.slice(offset + err.pos[0], offset + err.pos[0] + 300));
-        const key = m ? m[1].replace(/^["']|["']$/g, '') : text.slice(offset + err.pos[0], offset + err.pos[1]);
-        warnings.push(finding('duplicate-key', 'warning', `key ${JSON.stringify(key)} appears twice in this mapping; the last value is used, as kubectl's YAML-to-JSON conversion does`, rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
       } else {
         out.findings.push(finding('yaml-syntax', 'error', firstLine(err.message), rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
       }
     }
     if (tooDeep) continue;
+    let scan: DocumentScan | undefined;
+    try {
+      scan = doc.contents ? scanDocument(doc, MAX_EXPANSION_STEPS + 1) : undefined;
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // The scan uses fewer stack frames per level than the conversion: what it cannot walk,
+      // the conversion could not read either, and an unpriced document is not converted.
+      out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
+      continue;
+    }
+    for (const d of scan?.duplicates ?? []) {
+      warnings.push(finding('duplicate-key', 'warning', `key ${JSON.stringify(d.key)} appears twice in this mapping; the last value is used, as kubectl's YAML-to-JSON conversion does`, rangeOf(file, lineCounter, d.offset, d.offset + 1)));
+    }
     for (const warn of doc.warnings) {
       warnings.push(finding('yaml-warning', 'warning', firstLine(warn.message), rangeOf(file, lineCounter, warn.pos[0], warn.pos[1])));
     }
@@ -119,6 +161,13 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     // Kubernetes documents; other YAML in the workspace is none of PodPath's business.
     const flush = (relevant: boolean) => { if (relevant) for (const w of warnings) out.findings.push(w); };
     if (!doc.contents) { flush(true); continue; } // empty document between `---` lines
+    if (scan && scan.extra > expansionLeft) {
+      flush(true);
+      const extra = scan.extra > MAX_EXPANSION_STEPS ? `more than ${MAX_EXPANSION_STEPS}` : `${scan.extra}`;
+      out.findings.push(finding('yaml-alias-bomb', 'error', `this document's << merge keys would build ${extra} values beyond the ${scan.written} it writes (PodPath allows ${MAX_EXPANSION_STEPS} per file, ${expansionLeft} were left), the shape of an expansion bomb; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
+      continue;
+    }
+    if (scan) expansionLeft -= scan.extra;
     let data: unknown;
     try {
       // maxAliasCount guards against alias expansion bombs ("billion laughs").
@@ -153,8 +202,29 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     }
     const obj = data as Record<string, unknown>;
     if (looksLikeObject(obj)) kubernetesLike = true;
+    if (isKustomization(file, obj)) {
+      out.kustomize = { role: 'kustomization', patches: kustomizePatches(obj) };
+      out.findings.push(finding('kustomize', 'info', 'this is a kustomize tree (kustomization); render it with `kubectl kustomize` first, then PodPath can analyse the output (the files it lists as resources are analysed as they are)', nodeRange(file, lineCounter, root)));
+      continue;
+    }
+    if (text.includes('$patch') && hasPatchDirective(obj)) {
+      // A strategic-merge patch fragment: only meaningful applied to its base.
+      if (!out.kustomize) {
+        out.kustomize = { role: 'patch' };
+        out.findings.push(finding('kustomize', 'info', 'this is a kustomize patch ($patch); render the tree with `kubectl kustomize` first, then PodPath can analyse the output', nodeRange(file, lineCounter, root)));
+      }
+      continue;
+    }
     if (isListKind(obj)) {
       // `kubectl get … -o yaml` prints `kind: List`; the raw API prints `PodList`, `ServiceList` …
+      // whose items carry no kind: the list's kind and apiVersion say what they are.
+      const listKind = obj.kind as string;
+      const itemKind = listKind === 'List' ? undefined : listKind.slice(0, -'List'.length);
+      if (itemKind !== undefined && !isKnownKind(itemKind, obj.apiVersion as string)) {
+        out.findings.push(finding('unknown-kind', 'info', `${listKind} (${String(obj.apiVersion)}) is a list of ${itemKind}, which PodPath does not model; it is ignored`, makeLocator(file, lineCounter, root, []).at(['kind'])));
+        out.unmodelledLists = (out.unmodelledLists ?? 0) + 1;
+        continue;
+      }
       const items = obj.items;
       if (items === null || items === undefined) continue;
       if (!Array.isArray(items)) {
@@ -166,7 +236,11 @@ function parseUnsafe(file: string, text: string): ParsedFile {
         const locator = makeLocator(file, lineCounter, root, ['items', i]);
         if (item && typeof item === 'object' && !Array.isArray(item)) {
           const rec = item as Record<string, unknown>;
-          out.objects.push({ apiVersion: rec.apiVersion, kind: rec.kind, data: rec, locator });
+          if (itemKind !== undefined && rec.kind === undefined) {
+            out.objects.push({ apiVersion: rec.apiVersion ?? obj.apiVersion, kind: itemKind, data: rec, locator, fromList: { listKind } });
+          } else {
+            out.objects.push({ apiVersion: rec.apiVersion, kind: rec.kind, data: rec, locator });
+          }
         } else if (item !== null && item !== undefined) {
           out.findings.push(finding('not-an-object', 'warning', `items[${i}] of this List is not a mapping`, locator.range));
         }
@@ -180,7 +254,50 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     else ignored++;
   }
   if (ignored) out.ignoredDocuments = ignored;
+  if (!kubernetesLike && !out.kustomize && isJsonFile(file)) {
+    // package.json, tsconfig.json (with its comments) …: JSON that is not a Kubernetes object
+    // is none of PodPath's business, so it is left alone without a word.
+    return { file, objects: [], findings: [], template: false, ignoredDocuments: Math.max(1, parts.length) };
+  }
   return out;
+}
+
+/** JSON files are read through the same parser (YAML is a superset of JSON), by their name. */
+export function isJsonFile(file: string): boolean {
+  return /\.json$/i.test(file);
+}
+
+/** kustomize reads `kustomization.yaml`, `kustomization.yml` or `Kustomization`, kinds Kustomization and Component. */
+function isKustomization(file: string, obj: Record<string, unknown>): boolean {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  if (/^kustomization\.ya?ml$|^Kustomization$/.test(base)) return true;
+  return (obj.kind === 'Kustomization' || obj.kind === 'Component') && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('kustomize.config.k8s.io/');
+}
+
+/** Files a kustomization names as patches (patches[].path, patchesStrategicMerge, patchesJson6902[].path). */
+function kustomizePatches(obj: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const add = (v: unknown) => { if (typeof v === 'string' && v && !v.includes('\n')) out.push(v); };
+  for (const field of ['patches', 'patchesJson6902', 'patchesStrategicMerge']) {
+    const list = obj[field];
+    if (!Array.isArray(list)) continue;
+    for (const p of list) {
+      if (typeof p === 'string') add(p);
+      else if (p && typeof p === 'object') add((p as Record<string, unknown>).path);
+    }
+  }
+  return out;
+}
+
+/** True when a `$patch` directive (strategic merge: delete, replace, merge) appears anywhere. */
+function hasPatchDirective(v: unknown, depth = 0, seen = new Set<object>()): boolean {
+  // Aliases share values: each is looked at once, so the walk stays linear in the written data.
+  if (!v || typeof v !== 'object' || depth > 100 || seen.has(v)) return false;
+  seen.add(v);
+  if (Array.isArray(v)) return v.some((x) => hasPatchDirective(x, depth + 1, seen));
+  const r = v as Record<string, unknown>;
+  if ('$patch' in r) return true;
+  return Object.values(r).some((x) => hasPatchDirective(x, depth + 1, seen));
 }
 
 /** Offsets → 1-based line and column; a LineCounter, or one shifted to a chunk of the file. */
@@ -315,6 +432,19 @@ function templateMarker(text: string, parts: DocPart[]): number {
     return at;
   }
   return -1;
+}
+
+/** UTF-8 length of `text` in bytes, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++; } // 4 bytes for 2 units
+    else bytes += 2;
+  }
+  return bytes;
 }
 
 function lineCounterFor(text: string): LineCounter {

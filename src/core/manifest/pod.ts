@@ -44,7 +44,7 @@ export function readPodSpec(r: FieldReader, path: FieldPath): PodSpec {
 }
 
 export function readPod(r: FieldReader, defaultNamespace: string): PodManifest | undefined {
-  const meta = r.meta(defaultNamespace, { namespaced: true });
+  const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
   if (!meta) return undefined;
   const podIP = r.ipv4(['status', 'podIP']);
   const hostIP = r.ipv4(['status', 'hostIP']);
@@ -71,15 +71,19 @@ function templatePathOf(kind: WorkloadKind): FieldPath {
   return kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
 }
 
-/** Replicas beyond this are capped (with a finding): no analysis needs a million pods. */
-export const MAX_REPLICAS = 100000;
+const MAX_CRONJOB_NAME = 52;
 
 /** Kinds whose `spec.selector` is required (apps/v1 made it mandatory). */
 const SELECTOR_REQUIRED: readonly WorkloadKind[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'];
 
 export function readWorkload(r: FieldReader, kind: WorkloadKind, defaultNamespace: string): WorkloadManifest | undefined {
-  const meta = r.meta(defaultNamespace, { namespaced: true });
+  const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
   if (!meta) return undefined;
+  if (kind === 'CronJob' && meta.name.length > MAX_CRONJOB_NAME) {
+    // ValidateCronJob: the Job name appends an 11-character suffix to a DNS-1035 label (63).
+    r.report('invalid-name', `a CronJob name is at most ${MAX_CRONJOB_NAME} characters (its Jobs append 11); the API server rejects this object, so PodPath leaves it out`, ['metadata', 'name']);
+    return undefined;
+  }
   const templatePath = templatePathOf(kind);
   if (!r.mapping(templatePath)) {
     if (!r.has(templatePath)) r.report('missing-field', `${templatePath.join('.')} is required`, templatePath.slice(0, -1));
@@ -97,10 +101,7 @@ export function readWorkload(r: FieldReader, kind: WorkloadKind, defaultNamespac
   } else {
     replicas = r.int(['spec', 'replicas'], { min: 0 }) ?? 1;
   }
-  if (replicas > MAX_REPLICAS) {
-    r.report('too-many-replicas', `${replicas} replicas is more than PodPath models; only the first ${MAX_REPLICAS} are placed`, kind === 'Job' || kind === 'CronJob' ? templatePath.slice(0, -1) : ['spec', 'replicas'], 'warning');
-    replicas = MAX_REPLICAS;
-  }
+  // How many of them are modelled is decided for the whole cluster (cluster/pods.ts MAX_PODS).
   // ReplicationController's selector is a plain map (defaulting to the template's labels);
   // CronJob has none; the others use a LabelSelector.
   const selector =

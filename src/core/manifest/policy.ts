@@ -8,7 +8,7 @@ import { NetworkPolicyManifest, PolicyPeer, PolicyPort, PolicyRule } from './typ
  */
 export function readNetworkPolicy(r: FieldReader, defaultNamespace: string): NetworkPolicyManifest | undefined {
   const mark = r.mark();
-  const meta = r.meta(defaultNamespace, { namespaced: true });
+  const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
   if (!meta) return undefined;
   if (!r.has(['spec', 'podSelector'])) r.report('missing-field', 'spec.podSelector is required (use {} to select every pod in the namespace)', ['spec']);
   const podSelector = r.selector(['spec', 'podSelector']) ?? { matchLabels: {}, matchExpressions: [] };

@@ -1,6 +1,7 @@
 import { Finding, finding } from '../common/finding';
 import { FieldPath, Locator } from '../common/source';
 import { parseIPv4 } from '../common/ip';
+import { NameRule, isDns1123Label, isDns1123Subdomain, objectNameProblem } from './names';
 import { LabelSelector, LabelSelectorRequirement, ObjectMeta, Protocol, PROTOCOLS } from './types';
 
 /**
@@ -209,7 +210,12 @@ export class FieldReader {
     return { matchLabels, matchExpressions };
   }
 
-  meta(defaultNamespace: string, opts: { namespaced: boolean }): ObjectMeta | undefined {
+  /**
+   * metadata, validated as the API server does. An object whose name or namespace the API
+   * server would refuse is reported and left out (undefined): it would never exist in a
+   * cluster, and its name must not reach any rule, script or view PodPath generates.
+   */
+  meta(defaultNamespace: string, opts: { namespaced: boolean; rule: NameRule }): ObjectMeta | undefined {
     if (this.has(['metadata']) && !this.mapping(['metadata'])) return undefined;
     const rawName = this.get(['metadata', 'name']);
     const name = this.str(['metadata', 'name']);
@@ -219,24 +225,39 @@ export class FieldReader {
       if (rawName === undefined || rawName === null) this.report('missing-field', 'metadata.name is required', ['metadata']);
       return undefined;
     }
-    const finalName = name ?? `${generateName}${'x'.repeat(5)}`;
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(finalName) || finalName.length > 253) {
-      this.report('invalid-name', `"${finalName}" is not a valid object name (lower-case letters, digits, '-' and '.')`, ['metadata', 'name']);
+    let valid = true;
+    // generateName: the API server appends 5 random characters to at most 58 of it
+    // (apiserver/pkg/storage/names: MaxGeneratedNameLength); PodPath appends "xxxxx".
+    const finalName = name ?? `${generateName!.slice(0, 58)}xxxxx`;
+    const nameProblem = objectNameProblem(finalName, opts.rule);
+    if (nameProblem) {
+      this.report('invalid-name', `${JSON.stringify(finalName)} is not a valid name (${nameProblem}); the API server rejects this object, so PodPath leaves it out`, ['metadata', name !== undefined ? 'name' : 'generateName']);
+      valid = false;
     }
-    const namespace = opts.namespaced ? this.str(['metadata', 'namespace']) || defaultNamespace : '';
-    if (opts.namespaced && namespace !== defaultNamespace && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63)) {
-      this.report('invalid-name', `namespace "${namespace}" is not a valid namespace name (a DNS label: lower-case letters, digits and '-', at most 63 characters)`, ['metadata', 'namespace']);
+    const writtenNamespace = opts.namespaced ? this.str(['metadata', 'namespace']) : undefined;
+    const namespace = opts.namespaced ? writtenNamespace || defaultNamespace : '';
+    if (opts.namespaced && writtenNamespace && !isDns1123Label(writtenNamespace)) {
+      this.report('invalid-name', `namespace ${JSON.stringify(writtenNamespace)} is not a valid namespace name (a DNS label: lower-case letters, digits and '-', at most 63 characters); the object is left out`, ['metadata', 'namespace']);
+      valid = false;
     }
+    // Labels are checked either way, so every reason for rejecting the object is reported.
+    const labels = this.labels(['metadata', 'labels']);
+    if (!valid) return undefined;
     const owners = (this.list(['metadata', 'ownerReferences']) ?? []).flatMap((o) => {
       const r = o as Record<string, unknown>;
-      return r && typeof r.kind === 'string' && typeof r.name === 'string' ? [{ kind: r.kind, name: r.name }] : [];
+      // Hand-written dumps often leave out kind (or carry only a uid): the owner is still
+      // recognised by name, and by uid where the owner object carries one.
+      if (!r || typeof r !== 'object' || typeof r.name !== 'string') return [];
+      return [{ ...(typeof r.kind === 'string' ? { kind: r.kind } : {}), name: r.name, ...(typeof r.uid === 'string' ? { uid: r.uid } : {}) }];
     });
+    const uid = this.get(['metadata', 'uid']);
     return {
       name: finalName,
       namespace,
-      labels: this.labels(['metadata', 'labels']),
+      labels,
       annotations: this.stringMap(['metadata', 'annotations']),
       ownerReferences: owners,
+      ...(typeof uid === 'string' && uid ? { uid } : {}),
     };
   }
 
@@ -245,9 +266,11 @@ export class FieldReader {
     const out = this.stringMap(path);
     for (const [k, v] of Object.entries(out)) {
       if (!isQualifiedName(k)) {
-        this.findings.push(finding('invalid-label', 'error', `${this.what}: label key "${k}" is not valid (an optional DNS-subdomain prefix and '/', then at most 63 characters: letters, digits, '-', '_', '.', starting and ending with a letter or digit)`, this.locator.keyAt([...path, k])));
-      } else if (v !== '' && (v.length > 63 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v))) {
-        this.report('invalid-label', `label ${k}="${v}" is not a valid label value (at most 63 characters: letters, digits, '-', '_', '.')`, [...path, k]);
+        this.findings.push(finding('invalid-label', 'error', `${this.what}: label key ${JSON.stringify(k)} is not valid (an optional DNS-subdomain prefix and '/', then at most 63 characters: letters, digits, '-', '_', '.', starting and ending with a letter or digit); the label is ignored`, this.locator.keyAt([...path, k])));
+        delete out[k];
+      } else if (!isLabelValue(v)) {
+        this.report('invalid-label', `label ${k}=${JSON.stringify(v)} is not a valid label value (at most 63 characters: letters, digits, '-', '_', '.'); the label is ignored`, [...path, k]);
+        delete out[k];
       }
     }
     return out;
@@ -264,13 +287,18 @@ export class FieldReader {
   }
 }
 
+/** A label value: empty, or at most 63 characters (k8s.io/apimachinery IsValidLabelValue). */
+export function isLabelValue(v: string): boolean {
+  return v === '' || (v.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v));
+}
+
 /** A label key: `[prefix/]name` (k8s.io/apimachinery IsQualifiedName). */
 export function isQualifiedName(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const name = slash < 0 ? key : key.slice(slash + 1);
   if (slash >= 0) {
     const prefix = key.slice(0, slash);
-    if (prefix.length === 0 || prefix.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix)) return false;
+    if (!isDns1123Subdomain(prefix)) return false;
   }
   return name.length > 0 && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
 }

@@ -1,10 +1,11 @@
+import { nameRuleFor } from './names';
 import { FieldReader } from './reader';
 import { EndpointAddress, EndpointPort, EndpointsManifest, ServiceManifest, ServicePortManifest, ServiceType } from './types';
 
 const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
 export function readService(r: FieldReader, defaultNamespace: string): ServiceManifest | undefined {
-  const meta = r.meta(defaultNamespace, { namespaced: true });
+  const meta = r.meta(defaultNamespace, { namespaced: true, rule: nameRuleFor('Service') });
   if (!meta) return undefined;
   const type = r.oneOf(['spec', 'type'], SERVICE_TYPES, 'ClusterIP');
   const ports: ServicePortManifest[] = [];
@@ -92,7 +93,7 @@ function targetPodOf(r: FieldReader, path: (string | number)[]): string | undefi
 
 /** Endpoints (core/v1): subsets of addresses and notReadyAddresses × ports. */
 export function readEndpoints(r: FieldReader, defaultNamespace: string): EndpointsManifest | undefined {
-  const meta = r.meta(defaultNamespace, { namespaced: true });
+  const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
   if (!meta) return undefined;
   const subsets = (r.list(['subsets']) ?? []).map((_, i) => {
     const sp = ['subsets', i];
@@ -114,7 +115,7 @@ export function readEndpoints(r: FieldReader, defaultNamespace: string): Endpoin
 
 /** EndpointSlice (discovery.k8s.io/v1): the owning Service is named by a label. */
 export function readEndpointSlice(r: FieldReader, defaultNamespace: string): EndpointsManifest | undefined {
-  const meta = r.meta(defaultNamespace, { namespaced: true });
+  const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
   if (!meta) return undefined;
   const serviceName = meta.labels['kubernetes.io/service-name'];
   if (!serviceName) {

@@ -13,7 +13,10 @@ export interface ObjectMeta {
   namespace: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  ownerReferences: { kind: string; name: string }[];
+  /** As written; `kind` and `uid` may be missing in hand-written dumps. */
+  ownerReferences: { kind?: string; name: string; uid?: string }[];
+  /** metadata.uid, when a dump carries it (owners are matched by it). */
+  uid?: string;
 }
 
 export interface LabelSelectorRequirement {
