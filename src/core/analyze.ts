@@ -2,7 +2,7 @@ import { buildCluster } from './cluster/build';
 import { Cluster } from './cluster/model';
 import { Finding, sortFindings } from './common/finding';
 import { Dataplane } from './dataplane/dataplane';
-import { LoadResult, SourceText, loadManifests } from './manifest/load';
+import { LoadOptions, LoadResult, SourceText, loadManifests } from './manifest/load';
 import { lintCluster } from './findings/lint';
 
 /** Everything the forward path computes from a set of files, in one place for the views. */
@@ -15,8 +15,8 @@ export interface Analysis {
 }
 
 /** YAML texts → manifests → cluster → (lazily programmed) dataplane. Never throws. */
-export function analyzeSources(sources: readonly SourceText[]): Analysis {
-  const load = loadManifests(sources);
+export function analyzeSources(sources: readonly SourceText[], options: LoadOptions = {}): Analysis {
+  const load = loadManifests(sources, options);
   const cluster = buildCluster(load.manifests);
   const dataplane = new Dataplane(cluster);
   return { load, cluster, dataplane, findings: sortFindings([...load.findings, ...cluster.findings, ...lintCluster(cluster)]) };

@@ -331,6 +331,7 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
       hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
       mac: macFor(`pod/${key}`),
       ipSource: sources.get(key)!,
+      ipAssigned: sources.get(key) === 'allocated',
       ...(d.phase ? { phase: d.phase } : {}),
       ...(d.ready !== undefined ? { ready: d.ready } : {}),
       locator: d.locator,

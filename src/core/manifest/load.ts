@@ -42,9 +42,14 @@ export function emptyManifestSet(): ManifestSet {
 }
 
 /** Parses and decodes many files into one set. Pure: file reading is the caller's job. */
-export function loadManifests(sources: readonly SourceText[]): LoadResult {
+export interface LoadOptions {
+  /** Namespace of namespaced objects that name none (what `kubectl apply -n NS` does); `default` otherwise. */
+  defaultNamespace?: string;
+}
+
+export function loadManifests(sources: readonly SourceText[], options: LoadOptions = {}): LoadResult {
   const result: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0 };
-  for (const src of sources) addParsedFile(result, parseManifestText(src.file, src.text));
+  for (const src of sources) addParsedFile(result, parseManifestText(src.file, src.text), options);
   return result;
 }
 
@@ -77,13 +82,13 @@ function apiGroup(apiVersion: string): string {
 }
 
 /** Adds one already parsed file (lets callers cache parses per file and re-decode cheaply). */
-export function addParsedFile(result: LoadResult, parsed: ParsedFile): void {
+export function addParsedFile(result: LoadResult, parsed: ParsedFile, options: LoadOptions = {}): void {
   result.manifests.files.push(parsed.file);
   for (const f of parsed.findings) result.findings.push(f);
   result.ignoredDocuments += parsed.ignoredDocuments ?? 0;
   for (const obj of parsed.objects) {
     try {
-      decodeObject(obj, result);
+      decodeObject(obj, result, options.defaultNamespace ?? 'default');
     } catch (e) {
       // A decoder bug must not take the other objects down with it.
       result.findings.push(finding('internal-error', 'error', `PodPath could not read this object: ${(e as Error).message}`, obj.locator.range));
@@ -91,7 +96,7 @@ export function addParsedFile(result: LoadResult, parsed: ParsedFile): void {
   }
 }
 
-function decodeObject(obj: RawObject, result: LoadResult): void {
+function decodeObject(obj: RawObject, result: LoadResult, ns: string): void {
   const m = result.manifests;
   const kind = obj.kind;
   const api = obj.apiVersion;
@@ -108,7 +113,6 @@ function decodeObject(obj: RawObject, result: LoadResult): void {
   const metadata = obj.data.metadata;
   const name = metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>).name : undefined;
   const r = new FieldReader(obj.data, obj.locator, result.findings, `${kind} ${typeof name === 'string' ? name : '(unnamed)'}`);
-  const ns = 'default';
   if (apiGroup(api) === 'podpath.dev') {
     if (api !== 'podpath.dev/v1alpha1') result.findings.push(finding('wrong-api-version', 'error', `${api} is not a PodPath API version; use podpath.dev/v1alpha1`, obj.locator.at(['apiVersion'])));
     else if (kind === 'Cluster') m.clusters.push(readClusterDocument(r));

@@ -21,8 +21,16 @@ interface Workload {
   pod: PodInfo;
 }
 
+/**
+ * A pod as other analyzers print it: its controller when it has one, else the pod itself. A
+ * static pod's mirror (kube-system/etcd-minikube) names its Node as owner: it is still the pod
+ * the user wrote, not a `[Node]` peer, whatever address (the node's, for hostNetwork) it has.
+ * An ownerReference written without `kind` still groups the pods under the owner's name.
+ */
 export function workloadName(pod: PodInfo): string {
-  return `${pod.owner.namespace}/${pod.owner.name}[${pod.owner.kind}]`;
+  const owner = pod.owner;
+  if ((owner.kind as string) === 'Node') return `${pod.namespace}/${pod.name}[Pod]`;
+  return `${owner.namespace}/${owner.name}[${owner.kind || 'Controller'}]`;
 }
 
 function workloads(reach: Reachability): Workload[] {
