@@ -34,7 +34,7 @@ export const ASSIGNED_MARK = '*';
 
 function endpoint(e: Trace['from']): string {
   const ip = e.ip ? `${e.ip}${e.ipAssigned ? ASSIGNED_MARK : ''}` : '';
-  const where = [ip, e.node].filter(Boolean).join(' on ');
+  const where = [ip, e.node !== e.name ? e.node : undefined].filter(Boolean).join(' on ');
   return `${forTerminal(e.name)}${where && where !== e.name ? ` (${forTerminal(where)})` : ''}`;
 }
 

@@ -179,6 +179,10 @@ class Walk {
         }
       }
     }
+    if (to.kind === 'node' && from.kind === 'external') {
+      const svc = this.cluster.services.find((x) => x.ports.some((sp2) => sp2.nodePort === target.port && sp2.protocol.toLowerCase() === target.protocol));
+      if (svc) return [{ ip: to.ip, probability: 1, via: `NodePort ${to.ip}:${target.port} of Service ${svc.key}` }];
+    }
     return [{ ip: to.ip, probability: 1 }];
   }
 
