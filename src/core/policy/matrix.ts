@@ -17,14 +17,14 @@ export interface MatrixOptions {
 export function formatMatrix(reach: Reachability, pods: PodInfo[], protocol: Protocol, port?: number, opts: MatrixOptions = {}): string {
   const columns = pods.map((dst) => ({ pod: dst, ports: port !== undefined ? [{ protocol, port }] : declaredPorts(dst, protocol, opts.protocolGiven ?? false) }));
   const head = port !== undefined ? `${protocol}/${port}` : 'each column on its destination\'s declared ports';
-  const header = ['-', ...columns.map((c) => (port !== undefined ? c.pod.key : `${c.pod.key}:${c.ports.map((p) => `${p.port}/${p.protocol}`).join(',') || 'none'}`))];
+  const header = ['-', ...columns.map((c) => (port !== undefined ? c.pod.key : `${c.pod.key}:${c.ports.map((p) => `${p.port}/${p.protocol}`).join(',') || 'any'}`))];
   const lines = [head, header.join('\t')];
   for (const src of pods) {
     lines.push([src.key, ...columns.map((c) => cell(reach, src, c.pod, c.ports))].join('\t'));
   }
   lines.push('');
   lines.push('rows: from (the source pod) · columns: to (the destination pod' + (port !== undefined ? ')' : ', with the ports tried)'));
-  lines.push(port !== undefined ? '. allowed  X blocked' : '. allowed  X blocked  ~ allowed on some of the ports only  - the destination declares no port');
+  lines.push(port !== undefined ? '. allowed  X blocked' : '. allowed  X blocked  ~ allowed on some of the ports only  (:any — the destination declares no port: all ports judged)');
   return lines.join('\n') + '\n';
 }
 
@@ -42,8 +42,9 @@ function declaredPorts(pod: PodInfo, protocol: Protocol, onlyProtocol: boolean):
 }
 
 function cell(reach: Reachability, src: PodInfo, dst: PodInfo, ports: { protocol: Protocol; port: number }[]): string {
-  if (ports.length === 0) return '-';
   const conns = reach.allowed(src, dst);
+  // Nothing declared (containerPort is informational): judge every port at once.
+  if (ports.length === 0) return conns.isAll() ? '.' : conns.isEmpty() ? 'X' : '~';
   const open = ports.filter((p) => conns.has(p.protocol, p.port)).length;
   return open === ports.length ? '.' : open === 0 ? 'X' : '~';
 }
