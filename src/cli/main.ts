@@ -37,18 +37,24 @@ const VERSION = '0.1.0';
 const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
 
 Usage:
-  podpath trace <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
+  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
   podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…> [--format txt|json|sarif]
   podpath connlist <paths…> [--format txt|json|csv|md|dot]
   podpath matrix <paths…> [--namespaces a,b] [--port N] [--protocol tcp|udp|sctp]
-  podpath explain <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp]
+  podpath explain <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp]
   podpath diff <before> <after> [--format txt|json]
   podpath lab script|up|probe|down <paths…> [--prefix P]   (the cluster in Linux network namespaces; up/probe/down need root)
+  podpath --version
 
-A and B: ns/pod, ns/pod/container, a Service (ns/name or ClusterIP[:port]), a workload
-(deployment:ns/name …), a node name, a node IP (NodePort), or any IPv4 address outside the cluster.
+Every command that reads manifests also takes --namespace NS (objects without a namespace land there).
+
+A (a source: it sends): ns/pod, ns/pod/container, a workload (deployment:ns/name …), a node name
+or IP, or any IPv4 address outside the cluster. A bare name is a pod, then a workload, then a node.
+B (a destination) may also be a Service: ns/name, name.ns[.svc[.cluster.local]], its ClusterIP or
+load-balancer IP, or a NodePort (nodeIP:port). A bare name is a pod, then a Service, a workload, a node.
+Either may end in :port (a number or a port name).
 Paths are YAML files or folders (searched for *.yaml / *.yml).
 
 Exit codes: 0 delivered / success, 1 not delivered / errors found, 2 bad input or usage.

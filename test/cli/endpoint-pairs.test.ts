@@ -182,3 +182,16 @@ test('Services without a virtual IP answer with a sentence, not a walk to an emp
   assert.ok(headless.hops.every((h: { packet: { dst: string } }) => h.packet.dst !== ''), 'the client connects to the pod IP DNS returns');
   assert.equal(headless.packet.dst, JSON.parse(run('--from', 'client', '--to', 'shop/db-0', '--format', 'json').stdout).to.ip);
 });
+
+test('explain resolves by direction too: a bare name shared by a Service and a Deployment is the Deployment as source', () => {
+  const r = runCli(['explain', FIXTURE, '--namespace', 'shop', '--from', 'frontend', '--to', 'solo', '--port', 'http'], REPO_ROOT);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^TCP frontend \(10\.10\.\d+\.\d+\) → shop\/solo \(10\.10\.1\.\d+\) port 8080/);
+  assert.doesNotMatch(r.stdout, /10\.96\.0\.20/, 'never the ClusterIP as a source');
+  const svc = runCli(['explain', FIXTURE, '--from', 'service:shop/frontend', '--to', 'shop/solo'], REPO_ROOT);
+  assert.equal(svc.code, 2);
+  assert.match(svc.stderr, /^podpath explain: --from: Service shop\/frontend cannot be a source/);
+  const port = runCli(['explain', FIXTURE, '--from', 'client', '--to', 'shop/frontend:5000'], REPO_ROOT);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /does not expose port 5000; it exposes 80\/TCP \(http\)/);
+});
