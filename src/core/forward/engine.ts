@@ -276,8 +276,12 @@ class Walk {
         // A pod on this node behind a forwarded packet: policy engines hook filter FORWARD, so its
         // ingress policy is judged here, before nat POSTROUTING may masquerade the source.
         const local = mode === 'forward' ? this.localPod(node, f.packet.dst) : undefined;
+        const before = f.hops.length;
+        const judgedSrc = f.packet.src;
         if (local && !this.checkIngress(f, node, local)) continue;
+        const policyHop = local !== undefined && f.hops.length > before;
         for (const g of this.runHook(f, node, 'nat', 'POSTROUTING', { inIface: inDev?.name, outIface: route.dev })) {
+          if (policyHop && g.packet.src !== judgedSrc) this.notes.add(masqueradeNote(node.node.name, judgedSrc));
           this.transmit(g, node, ns, route, g.packet.dst);
         }
       }
@@ -636,7 +640,7 @@ class Walk {
     const before = flow.hops.length;
     const pass = this.applyPolicy(flow, node, pod, 'ingress', asNodeAddress(node, pod, pre ?? flow.packet.src));
     // Only worth saying where a policy was actually consulted.
-    if (pre && pre !== flow.packet.src && flow.hops.length > before) this.notes.add(`NetworkPolicy on ${node.node.name} sees ${pre}, the source before masquerading: filter FORWARD (where policy is enforced) runs before nat POSTROUTING`);
+    if (pre && pre !== flow.packet.src && flow.hops.length > before) this.notes.add(masqueradeNote(node.node.name, pre));
     return pass;
   }
 
@@ -783,6 +787,10 @@ function asNodeAddress(node: NodeDataplane, pod: PodInfo, ip: string): string {
   if (pod.node !== node.node.name || ip === node.node.ip || ip.startsWith('127.')) return ip;
   const owner = node.root.devices.find((d) => d.kind !== 'dummy' && d.addresses.some((a) => a.ip === ip));
   return owner ? node.node.ip : ip;
+}
+
+function masqueradeNote(node: string, src: string): string {
+  return `NetworkPolicy on ${node} sees ${src}, the source before masquerading: filter FORWARD (where policy is enforced) runs before nat POSTROUTING`;
 }
 
 /** Where a pod is written: the Pod object, or its workload's pod template. */
