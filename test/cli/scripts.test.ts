@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runCli } from '../../src/cli/main';
 import { analyzeSources } from '../../src/core/analyze';
+import { workloadName } from '../../src/core/policy/connlist';
 import { REPO_ROOT } from '../support/analyze';
 
 /** The command line as scripts and CI jobs use it. */
@@ -185,4 +186,15 @@ test('changing only the CNI or networkPolicy in the Cluster document moves no po
       assert.deepEqual(addresses(cni, policy), reference, `${cni}, networkPolicy: ${policy}`);
     }
   }
+});
+
+test('connlist names a pod by its owner even when the ownerReference gives no kind', () => {
+  const a = analyzeSources([KINDS + '/cluster.yaml', KINDS + '/app.yaml'].map((f) => ({ file: f, text: fs.readFileSync(path.join(REPO_ROOT, f), 'utf8') })));
+  const replica = a.cluster.pods.find((p) => p.owner.key === 'shop/frontend')!;
+  const noKind = { ...replica, owner: { ...replica.owner, kind: '' as never } };
+  assert.equal(workloadName(noKind, a.cluster), 'shop/frontend[Deployment]', 'the workload of that name says the kind');
+  const unknown = { ...replica, owner: { ...replica.owner, kind: '' as never, name: 'operator-made', key: 'shop/operator-made' } };
+  assert.equal(workloadName(unknown, a.cluster), 'shop/operator-made[Controller]', 'the owner\'s name is kept even when nothing says its kind');
+  const mirror = a.cluster.podsByKey.get('kube-system/etcd-node-a')!;
+  assert.equal(workloadName(mirror, a.cluster), 'kube-system/etcd-node-a[Pod]');
 });
