@@ -169,7 +169,7 @@ test('addresses PodPath assigned are marked: trace header, pods (txt legend and 
   assert.deepEqual([svc('shop/web-np').ports[0].nodePortAssigned, svc('shop/web-lb').ports[0].nodePortAssigned], [false, true]);
 });
 
-test('changing only the CNI or networkPolicy in the Cluster document moves no pod address', () => {
+test('changing only the CNI or networkPolicy in the Cluster document moves no pod address (nor a ClusterIP or NodePort)', () => {
   const app = fs.readFileSync(path.join(REPO_ROOT, KINDS, 'app.yaml'), 'utf8');
   const doc = fs.readFileSync(path.join(REPO_ROOT, KINDS, 'cluster.yaml'), 'utf8');
   const addresses = (cni: string, policy: string) => {
@@ -177,7 +177,7 @@ test('changing only the CNI or networkPolicy in the Cluster document moves no po
     assert.ok(cluster.includes(cni) && cluster.includes(`networkPolicy: ${policy}`));
     const a = analyzeSources([{ file: 'cluster.yaml', text: cluster }, { file: 'app.yaml', text: app }]);
     assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), []);
-    return a.cluster.pods.map((p) => `${p.key} ${p.node} ${p.ip}`);
+    return [...a.cluster.pods.map((p) => `${p.key} ${p.node} ${p.ip}`), ...a.cluster.services.map((x) => `${x.key} ${x.clusterIP ?? '-'} ${x.ports.map((sp) => sp.nodePort ?? '-').join(',')}`)];
   };
   const reference = addresses('{plugin: calico, backend: ipip}', 'auto');
   assert.ok(reference.length >= 10);

@@ -166,7 +166,8 @@ class Walk {
         // chooseTarget made sure there is a ready endpoint.
         const eps = sp.endpoints.filter((e) => e.ready);
         this.notes.add(`Service ${svc.key} is headless: DNS returns the pod IPs and the client connects to one directly; no kube-proxy rule is involved`);
-        return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${e.ip}:${e.port}${e.pod ? ` (${e.pod})` : ''}` }));
+        const via = `the pod addresses DNS returns, port ${sp.port} (headless Service)`;
+        return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${e.ip}:${e.port}${e.pod ? ` (${e.pod})` : ''}`, via }));
       }
       if (from.kind === 'external' && to.ip === svc.clusterIP) {
         // From outside, a ClusterIP is unreachable: use what the Service exposes externally.
