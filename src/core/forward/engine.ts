@@ -77,7 +77,7 @@ export function tracePacket(dp: Dataplane, req: TraceRequest): TraceResult {
   if (!from.ok) return { ok: false, error: `--from: ${from.error}` };
   const to = resolveEndpoint(dp.cluster, req.to, 'to', opts);
   if (!to.ok) return { ok: false, error: `--to: ${to.error}` };
-  const target = chooseTarget(from.endpoint, to.endpoint, req);
+  const target = chooseTarget(to.endpoint, req);
   if (!target.ok) return { ok: false, error: `--to: ${target.error}` };
   try {
     return { ok: true, trace: new Walk(dp).run(from.endpoint, to.endpoint, req, target.target) };
@@ -91,7 +91,7 @@ export function tracePacket(dp: Dataplane, req: TraceRequest): TraceResult {
  * (`web:http`, `10.96.0.10:80`) or given apart (`--port`); a Service must expose it; a name
  * must name a port of the destination. Services without a virtual IP have no address to send to.
  */
-function chooseTarget(from: ResolvedEndpoint, to: ResolvedEndpoint, req: TraceRequest): { ok: true; target: Target } | { ok: false; error: string } {
+function chooseTarget(to: ResolvedEndpoint, req: TraceRequest): { ok: true; target: Target } | { ok: false; error: string } {
   if (to.port !== undefined && req.port !== undefined && to.port !== req.port) return { ok: false, error: `the port is given twice (${to.port} in "${to.spec}" and ${req.port} as --port)` };
   const wanted = to.port ?? req.port;
   if (typeof wanted === 'number' && (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535)) return { ok: false, error: `port ${wanted} is not a port number (1–65535)` };
@@ -114,7 +114,6 @@ function chooseTarget(from: ResolvedEndpoint, to: ResolvedEndpoint, req: TraceRe
     return { ok: true, target: { port: hit.containerPort, protocol: req.protocol ?? (hit.protocol.toLowerCase() as L4Protocol) } };
   }
   const dflt = defaultPort(to);
-  void from;
   return { ok: true, target: { port: wanted ?? dflt.port, protocol: req.protocol ?? dflt.protocol ?? 'tcp' } };
 }
 
