@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { runCli } from '../../src/cli/main';
 import { LanguageService } from '../../src/core/service/language-service';
@@ -194,4 +195,21 @@ test('explain resolves by direction too: a bare name shared by a Service and a D
   const port = runCli(['explain', FIXTURE, '--from', 'client', '--to', 'shop/frontend:5000'], REPO_ROOT);
   assert.equal(port.code, 2);
   assert.match(port.stderr, /does not expose port 5000; it exposes 80\/TCP \(http\)/);
+});
+
+test('for a dump whose pods name their ReplicaSet, the suggested source is the Deployment above it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podpath-pairs-'));
+  const rs = (kind: string, name: string, owner?: string) => `apiVersion: apps/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n${owner ? `  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: ${owner}, uid: a}]\n` : ''}spec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]\n`;
+  fs.writeFileSync(path.join(dir, 'dump.yaml'), [
+    rs('Deployment', 'web'), rs('ReplicaSet', 'web-5d9c7b', 'web'),
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d9c7b-abcde\n  labels: {app: web}\n  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d9c7b, uid: b}]\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\nstatus: {podIP: 10.244.1.20}\n',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n',
+  ].join('---\n'));
+  try {
+    const r = runCli(['trace', dir, '--from', 'service:web', '--to', 'web-5d9c7b-abcde'], REPO_ROOT);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /trace from its backing workload `deployment:default\/web` or one of its backend pods \(default\/web-5d9c7b-abcde\)\n$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -180,11 +180,22 @@ function serviceEndpoint(cluster: Cluster, spec: string, svc: ServiceInfo, direc
 /** A Service only receives; the sentence names what sends on its behalf. */
 export function serviceAsSource(cluster: Cluster, svc: ServiceInfo): string {
   const backends = [...new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.pod)).filter((k): k is string => !!k))].sort();
-  const owners = [...new Set(backends.map((k) => cluster.podsByKey.get(k)).filter((p): p is PodInfo => !!p && p.owner.kind !== 'Pod').map((p) => `${p.owner.kind.toLowerCase()}:${p.owner.key}`))].sort();
+  const owners = [...new Set(backends.map((k) => cluster.podsByKey.get(k)).filter((p): p is PodInfo => !!p).map((p) => topController(cluster, p)).filter((o): o is string => !!o))].sort();
   const head = `Service ${svc.key} cannot be a source: a Service only receives packets (kube-proxy rewrites them to a backend pod), it never sends any`;
   if (owners.length) return `${head}; trace from its backing workload ${owners.map((o) => `\`${o}\``).join(' or ')}${backends.length ? ` or one of its backend pods (${backends.slice(0, 3).join(', ')}${backends.length > 3 ? ', …' : ''})` : ''}`;
   if (backends.length) return `${head}; trace from one of its backend pods: ${backends.slice(0, 3).map((k) => `\`pod:${k}\``).join(', ')}${backends.length > 3 ? ', …' : ''}`;
   return `${head}; it has no backend pods either, so trace from a pod, a workload, a node or an outside address`;
+}
+
+/** Controllers from the outermost in: a dump's pods name their ReplicaSet, but people trace the Deployment. */
+const CONTROLLER_RANK: WorkloadInfo['kind'][] = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'ReplicationController', 'Job', 'ReplicaSet'];
+
+function topController(cluster: Cluster, pod: PodInfo): string | undefined {
+  const owning = cluster.workloads.filter((w) => w.pods.includes(pod.key)).sort((a, b) => CONTROLLER_RANK.indexOf(a.kind) - CONTROLLER_RANK.indexOf(b.kind));
+  const top = owning[0];
+  if (top) return `${top.kind.toLowerCase()}:${top.key}`;
+  // Only kinds `--from` understands (a custom controller's pods are named one by one instead).
+  return CONTROLLER_RANK.includes(pod.owner.kind as WorkloadInfo['kind']) ? `${pod.owner.kind.toLowerCase()}:${pod.owner.key}` : undefined;
 }
 
 function podEndpoint(spec: string, pod: PodInfo, container?: string): ResolvedEndpoint {
