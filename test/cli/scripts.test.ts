@@ -111,6 +111,9 @@ test('outside → NodePort: the header shows the node address and NodePort the p
   assert.deepEqual([json.packet.dst, json.packet.dport], ['192.168.10.11', 30080]);
   const direct = run('trace', KINDS, '--from', '203.0.113.9', '--to', '192.168.10.11:30080');
   assert.match(direct.stdout, /^TCP 203\.0\.113\.9 → node-a via NodePort 192\.168\.10\.11:30080 of Service shop\/web-np\n/);
+  const clusterIP = run('trace', KINDS, '--from', '203.0.113.9', '--to', '10.96.0.20:80');
+  assert.equal(clusterIP.code, 1, 'a ClusterIP typed as an address is walked as given: outside, nothing routes it');
+  assert.match(clusterIP.stdout, /Verdict: NO-ROUTE — 10\.96\.0\.20 is not routable from outside the cluster/);
 });
 
 test('on a NodePort entry node, policy (filter FORWARD) comes before nat POSTROUTING MASQUERADE, and no masquerade note without a policy', () => {

@@ -168,8 +168,9 @@ class Walk {
         const via = `the pod addresses DNS returns, port ${sp.port} (headless Service)`;
         return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${e.ip}:${e.port}${e.pod ? ` (${e.pod})` : ''}`, via }));
       }
-      if (from.kind === 'external' && to.ip === svc.clusterIP) {
-        // From outside, a ClusterIP is unreachable: use what the Service exposes externally.
+      if (from.kind === 'external' && !to.byAddress) {
+        // From outside, a ClusterIP is unreachable: a Service named by the user is reached
+        // through what it exposes externally (a ClusterIP typed as such is walked as given).
         const ext = svc.loadBalancerIPs[0] ?? svc.externalIPs[0];
         if (ext) return [{ ip: ext, probability: 1, via: `${svc.loadBalancerIPs[0] ? 'load-balancer IP' : 'external IP'} ${ext}:${sp.port}` }];
         if (sp.nodePort !== undefined) {

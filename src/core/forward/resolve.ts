@@ -13,6 +13,8 @@ export interface ResolvedEndpoint extends TraceEndpoint {
   nodeInfo?: NodeInfo;
   /** A port written in the spec itself (`20.1.244.75:80`, `web:http`), a number or a port name. */
   port?: number | string;
+  /** The spec was an address (`10.96.0.10`), not a name: the packet goes exactly there. */
+  byAddress?: boolean;
 }
 
 export type ResolveResult = { ok: true; endpoint: ResolvedEndpoint } | { ok: false; error: string };
@@ -225,7 +227,7 @@ function resolveIP(cluster: Cluster, spec: string, ip: string, port: number | st
   if (svc) {
     if (direction === 'from') return { ok: false, error: `${ip} is an address of Service ${svc.key}. ${serviceAsSource(cluster, svc)}` };
     const r = serviceEndpoint(cluster, spec, svc, direction, ip);
-    return r.ok ? { ok: true, endpoint: { ...r.endpoint, ...withPort } } : r;
+    return r.ok ? { ok: true, endpoint: { ...r.endpoint, ...withPort, byAddress: true } } : r;
   }
   if (port !== undefined && typeof port === 'string') return { ok: false, error: `${ip} is outside the cluster: a port name means nothing there; give the port number` };
   return { ok: true, endpoint: { spec, kind: 'external', name: ip, ip, ...withPort } };
