@@ -9,11 +9,15 @@ import { computeReachability } from '../core/policy/reachability';
 import { formatMatrix } from '../core/policy/matrix';
 import { evaluateDirection, peerFor } from '../core/policy/evaluate';
 import { formatDirection } from '../core/format/explain-text';
-import { resolveEndpoint, defaultPort } from '../core/forward/resolve';
+import { resolveEndpoint, defaultPort, parsePortText, podPortByName, servicePortFor } from '../core/forward/resolve';
+import { forTerminal, forTerminalText } from '../core/format/escape';
+import { ASSIGNED_MARK } from '../core/format/trace-text';
 import { PodInfo } from '../core/cluster/model';
 import { Protocol } from '../core/manifest/types';
-import { formatFindings, FindingsFormat } from '../core/format/findings';
-import { parseArgs } from './args';
+import { formatFindings, FindingsFormat, SarifBase } from '../core/format/findings';
+import { CommandOptions, ParsedArgs, parseCommandArgs } from './args';
+import * as fs from 'fs';
+import * as path from 'path';
 import { readSources } from './files';
 import { labCommand } from './lab';
 
@@ -33,22 +37,31 @@ const VERSION = '0.1.0';
 const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
 
 Usage:
-  podpath trace <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
+  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
   podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…> [--format txt|json|sarif]
   podpath connlist <paths…> [--format txt|json|csv|md|dot]
   podpath matrix <paths…> [--namespaces a,b] [--port N] [--protocol tcp|udp|sctp]
-  podpath explain <paths…> --from A --to B [--port N] [--protocol tcp|udp|sctp]
+  podpath explain <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp]
   podpath diff <before> <after> [--format txt|json]
   podpath lab script|up|probe|down <paths…> [--prefix P]   (the cluster in Linux network namespaces; up/probe/down need root)
+  podpath --version
 
-A and B: ns/pod, ns/pod/container, a Service (ns/name or ClusterIP[:port]), a workload
-(deployment:ns/name …), a node name, a node IP (NodePort), or any IPv4 address outside the cluster.
+Every command that reads manifests also takes --namespace NS (objects without a namespace land there).
+
+A (a source: it sends): ns/pod, ns/pod/container, a workload (deployment:ns/name …), a node name
+or IP, or any IPv4 address outside the cluster. A bare name is a pod, then a workload, then a node.
+B (a destination) may also be a Service: ns/name, name.ns[.svc[.cluster.local]], its ClusterIP or
+load-balancer IP, or a NodePort (nodeIP:port). A bare name is a pod, then a Service, a workload, a node.
+Either may end in :port (a number or a port name).
 Paths are YAML files or folders (searched for *.yaml / *.yml).
 
 Exit codes: 0 delivered / success, 1 not delivered / errors found, 2 bad input or usage.
 `;
+
+/** Options every command that reads manifests takes. */
+const COMMON = ['namespace'] as const;
 
 export function runCli(argv: string[], cwd = process.cwd()): CliResult {
   const [command, ...rest] = argv;
@@ -63,141 +76,194 @@ export function runCli(argv: string[], cwd = process.cwd()): CliResult {
       case 'explain': return explainCommand(rest, cwd);
       case 'diff': return diffCommand(rest, cwd);
       case 'lab': return labCommand(rest, cwd);
+      case '--version': case '-V': case 'version':
+        return { code: EXIT_OK, stdout: `podpath ${VERSION}\n`, stderr: '' };
       case undefined: case 'help': case '--help': case '-h':
         return { code: command ? EXIT_OK : EXIT_USAGE, stdout: USAGE, stderr: '' };
       default:
-        return { code: EXIT_USAGE, stdout: '', stderr: `podpath: unknown command "${command}"\n\n${USAGE}` };
+        return { code: EXIT_USAGE, stdout: '', stderr: `podpath: unknown command "${forTerminal(command)}"\n\n${USAGE}` };
     }
   } catch (e) {
     return { code: EXIT_USAGE, stdout: '', stderr: `podpath: internal error: ${(e as Error).stack ?? e}\n` };
   }
 }
 
-function load(paths: string[], cwd: string): { analysis?: Analysis; error?: CliResult } {
+function usageError(command: string, message: string): CliResult {
+  return { code: EXIT_USAGE, stdout: '', stderr: `podpath ${command}: ${message}\n` };
+}
+
+/** Parses a command's arguments against what it declares; a usage error names the culprit. */
+function commandArgs(command: string, argv: string[], spec: CommandOptions): { args?: ParsedArgs; error?: CliResult } {
+  const r = parseCommandArgs(argv, spec);
+  return r.ok ? { args: r.args } : { error: usageError(command, forTerminal(r.error)) };
+}
+
+function load(paths: string[], cwd: string, args?: ParsedArgs): { analysis?: Analysis; error?: CliResult } {
   if (paths.length === 0) return { error: { code: EXIT_USAGE, stdout: '', stderr: 'podpath: name at least one YAML file or folder\n' } };
+  const namespace = args?.options.get('namespace');
+  // kubernetes apimachinery validation: a namespace name is a DNS-1123 label.
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    return { error: { code: EXIT_USAGE, stdout: '', stderr: `podpath: --namespace "${forTerminal(namespace)}" is not a namespace name (a DNS label: lower-case letters, digits and '-', at most 63 characters)\n` } };
+  }
   const { sources, errors, findings } = readSources(paths, cwd);
-  if (errors.length) return { error: { code: EXIT_USAGE, stdout: '', stderr: errors.map((e) => `podpath: ${e}`).join('\n') + '\n' } };
-  return { analysis: analyzeSources(sources, { readFindings: findings }) };
+  if (errors.length) return { error: { code: EXIT_USAGE, stdout: '', stderr: errors.map((e) => `podpath: ${forTerminal(e)}`).join('\n') + '\n' } };
+  return { analysis: analyzeSources(sources, { readFindings: findings, ...(namespace !== undefined ? { defaultNamespace: namespace } : {}) }) };
 }
 
 /** Said when the paths hold no Kubernetes object at all: an empty analysis must not pass unnoticed. */
 function nothingFound(command: string, a: Analysis): string {
   if ((a.load.kubernetesObjects ?? 0) > 0) return '';
   const files = a.load.manifests.files;
-  return `podpath ${command}: no Kubernetes object found in the ${files.length} file(s) read${files.length ? `: ${files.slice(0, 20).map((f) => JSON.stringify(f)).join(', ')}${files.length > 20 ? ', …' : ''}` : ''}\n`;
+  return forTerminal(`podpath ${command}: no Kubernetes object found in the ${files.length} file(s) read${files.length ? `: ${files.slice(0, 20).map((f) => JSON.stringify(f)).join(', ')}${files.length > 20 ? ', …' : ''}` : ''}`) + '\n';
 }
 
 /** Errors in the input are worth a line on stderr whatever the command. */
 function findingsSummary(a: Analysis): string {
   const errors = a.findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return '';
-  return errors.map((f) => formatFinding(f)).join('\n') + `\n(${errors.length} error${errors.length > 1 ? 's' : ''} in the manifests; run \`podpath check\` for all findings)\n`;
+  return errors.map((f) => forTerminal(formatFinding(f))).join('\n') + `\n(${errors.length} error${errors.length > 1 ? 's' : ''} in the manifests; run \`podpath check\` for all findings)\n`;
+}
+
+/** `--port`: a number 1–65535, or (where a port name can be looked up) a port name. */
+function portValue(text: string | undefined, allowName: boolean): number | string | undefined | Error {
+  if (text === undefined) return undefined;
+  const r = parsePortText(text);
+  if (!r.ok) return new Error(`--port ${forTerminal(text)}: ${r.error}`);
+  if (typeof r.port === 'string' && !allowName) return new Error(`--port ${forTerminal(text)} is not a port number (1–65535)`);
+  return r.port;
 }
 
 function traceCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, ['details']);
-  const from = args.options.get('from');
-  const to = args.options.get('to');
-  if (!from || !to) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath trace: --from and --to are required\n' };
-  const portText = args.options.get('port');
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return { code: EXIT_USAGE, stdout: '', stderr: `podpath trace: --port ${portText} is not a port number (1–65535)\n` };
-  const protocolText = args.options.get('protocol')?.toLowerCase();
-  if (protocolText && !['tcp', 'udp', 'sctp'].includes(protocolText)) return { code: EXIT_USAGE, stdout: '', stderr: `podpath trace: --protocol must be tcp, udp or sctp\n` };
-  const format = args.options.get('format') ?? 'txt';
-  if (format !== 'txt' && format !== 'json') return { code: EXIT_USAGE, stdout: '', stderr: `podpath trace: --format must be txt or json\n` };
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'format', ...COMMON], flags: ['details'] });
+  if (argError) return argError;
+  const from = args!.options.get('from');
+  const to = args!.options.get('to');
+  if (!from || !to) return usageError('trace', '--from and --to are required');
+  const port = portValue(args!.options.get('port'), true);
+  if (port instanceof Error) return usageError('trace', port.message);
+  const protocolText = args!.options.get('protocol')?.toLowerCase();
+  if (protocolText && !['tcp', 'udp', 'sctp'].includes(protocolText)) return usageError('trace', '--protocol must be tcp, udp or sctp');
+  const format = args!.options.get('format') ?? 'txt';
+  if (format !== 'txt' && format !== 'json') return usageError('trace', '--format must be txt or json');
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
-  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}) });
+  const namespace = args!.options.get('namespace');
+  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}), ...(namespace ? { namespace } : {}) });
   const stderr = nothingFound('trace', analysis!) + findingsSummary(analysis!);
-  if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${result.error}\n` };
-  const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : formatTraceText(result.trace, { details: args.flags.has('details') });
+  if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${forTerminal(result.error)}\n` };
+  const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : forTerminalText(formatTraceText(result.trace, { details: args!.flags.has('details') }));
   return { code: result.trace.verdict === 'delivered' ? EXIT_OK : EXIT_NOT_DELIVERED, stdout, stderr };
 }
 
 function dataplaneCommand(argv: string[], cwd: string): CliResult {
   const names = ['routes', 'iptables', 'devices', 'neighbors', 'ipvs'] as const;
-  const args = parseArgs(argv, names);
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('dataplane', argv, { options: ['node', ...COMMON], flags: names });
+  if (argError) return argError;
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const a = analysis!;
-  const chosen = names.filter((n) => args.flags.has(n));
+  const chosen = names.filter((n) => args!.flags.has(n));
   const sections: DataplaneSections = chosen.length ? Object.fromEntries(names.map((n) => [n, chosen.includes(n)])) as unknown as DataplaneSections : ALL_SECTIONS;
-  const nodeName = args.options.get('node');
+  const nodeName = args!.options.get('node');
   const nodes = nodeName ? [nodeName] : a.cluster.nodes.map((n) => n.name);
   const parts: string[] = [];
   for (const name of nodes) {
     const dp = a.dataplane.node(name);
-    if (!dp) return { code: EXIT_USAGE, stdout: '', stderr: `podpath dataplane: no node "${name}" (nodes: ${a.cluster.nodes.map((n) => n.name).join(', ')})\n` };
+    if (!dp) return usageError('dataplane', forTerminal(`no node "${name}" (nodes: ${a.cluster.nodes.map((n) => n.name).join(', ')})`));
     parts.push(formatDataplaneText(dp, sections));
   }
-  return { code: EXIT_OK, stdout: parts.join('\n'), stderr: findingsSummary(a) };
+  return { code: EXIT_OK, stdout: forTerminalText(parts.join('\n')), stderr: findingsSummary(a) };
 }
 
 function podsCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, []);
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('pods', argv, { options: ['format', ...COMMON] });
+  if (argError) return argError;
+  const format = args!.options.get('format') ?? 'txt';
+  if (format !== 'txt' && format !== 'json') return usageError('pods', '--format must be txt or json');
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const pods = analysis!.cluster.pods;
-  if (args.options.get('format') === 'json') {
-    const rows = pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, veth: p.hostVeth, owner: `${p.owner.kind}/${p.owner.name}`, hostNetwork: p.hostNetwork }));
+  if (format === 'json') {
+    const rows = pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, ipAssigned: p.ipAssigned, veth: p.hostVeth, owner: `${p.owner.kind}/${p.owner.name}`, hostNetwork: p.hostNetwork }));
     return { code: EXIT_OK, stdout: JSON.stringify(rows, null, 2) + '\n', stderr: findingsSummary(analysis!) };
   }
-  const rows = [['NAMESPACE', 'NAME', 'NODE', 'IP', 'VETH', 'OWNER'], ...pods.map((p) => [p.namespace, p.name, p.node, p.ip, p.hostVeth || '(hostNetwork)', `${p.owner.kind}/${p.owner.name}`])];
+  const rows = [['NAMESPACE', 'NAME', 'NODE', 'IP', 'VETH', 'OWNER'], ...pods.map((p) => [p.namespace, p.name, p.node, `${p.ip}${p.ipAssigned ? ASSIGNED_MARK : ''}`, p.hostVeth || '(hostNetwork)', `${p.owner.kind}/${p.owner.name}`].map(forTerminal))];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const stdout = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  let stdout = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  if (pods.some((p) => p.ipAssigned)) stdout += `\n${ASSIGNED_MARK} IP assigned by PodPath: the manifests carry no status.podIP for this pod\n`;
   return { code: EXIT_OK, stdout, stderr: findingsSummary(analysis!) };
 }
 
 function checkCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, []);
-  const format = (args.options.get('format') ?? 'txt') as FindingsFormat;
-  if (!['txt', 'json', 'sarif'].includes(format)) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath check: --format must be txt, json or sarif\n' };
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('check', argv, { options: ['format', ...COMMON] });
+  if (argError) return argError;
+  const format = (args!.options.get('format') ?? 'txt') as FindingsFormat;
+  if (!['txt', 'json', 'sarif'].includes(format)) return usageError('check', '--format must be txt, json or sarif');
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const a = analysis!;
   const errors = a.findings.filter((f) => f.severity === 'error').length;
   const empty = nothingFound('check', a);
   const code = errors > 0 || empty ? EXIT_NOT_DELIVERED : EXIT_OK;
-  if (format !== 'txt') return { code, stdout: formatFindings(a.findings, format, VERSION), stderr: empty };
+  if (format !== 'txt') return { code, stdout: formatFindings(a.findings, format, VERSION, sarifBase(args!.positionals, cwd)), stderr: empty };
   const c = a.cluster;
   const summary = [
     `${a.load.manifests.files.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`,
     `${errors} error(s), ${a.findings.length - errors} other finding(s)`,
   ];
-  return { code, stdout: formatFindings(a.findings, 'txt', VERSION) + summary.join('\n') + '\n', stderr: empty };
+  return { code, stdout: forTerminalText(formatFindings(a.findings, 'txt', VERSION)) + summary.join('\n') + '\n', stderr: empty };
+}
+
+/**
+ * Where SARIF artifact URIs are relative to: the repository holding the first path (the
+ * nearest folder with .git, as code scanning resolves uploads against the checkout), else the
+ * first path's folder. Finding paths are relative to the working directory; SARIF's are
+ * rebased onto that root.
+ */
+function sarifBase(paths: string[], cwd: string): SarifBase {
+  const first = path.resolve(cwd, paths[0] ?? '.');
+  let dir = fs.existsSync(first) && fs.statSync(first).isDirectory() ? first : path.dirname(first);
+  const start = dir;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, '.git'))) return { root: dir, cwd };
+    const up = path.dirname(dir);
+    if (up === dir) return { root: start, cwd };
+    dir = up;
+  }
 }
 
 /** Entry point of the `podpath` binary. */
 export function main(argv = process.argv.slice(2)): void {
+  // `podpath … | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const r = runCli(argv);
+  process.exitCode = r.code;
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
-  process.exitCode = r.code;
 }
 
-function protocolOption(args: ReturnType<typeof parseArgs>): Protocol | undefined | Error {
+function protocolOption(args: ParsedArgs): Protocol | undefined | Error {
   const text = args.options.get('protocol');
   if (text === undefined) return undefined;
   const p = text.toUpperCase();
   return p === 'TCP' || p === 'UDP' || p === 'SCTP' ? p : new Error('--protocol must be tcp, udp or sctp');
 }
 
-function portOption(args: ReturnType<typeof parseArgs>): number | undefined | Error {
-  const text = args.options.get('port');
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : new Error(`--port ${text} is not a port number (1–65535)`);
-}
-
 function connlistCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, []);
-  const format = (args.options.get('format') ?? 'txt') as ConnlistFormat;
-  if (!['txt', 'json', 'csv', 'md', 'dot'].includes(format)) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath connlist: --format must be txt, json, csv, md or dot\n' };
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('connlist', argv, { options: ['format', ...COMMON] });
+  if (argError) return argError;
+  const format = (args!.options.get('format') ?? 'txt') as ConnlistFormat;
+  if (!['txt', 'json', 'csv', 'md', 'dot'].includes(format)) return usageError('connlist', '--format must be txt, json, csv, md or dot');
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const lines = computeConnlist(computeReachability(analysis!.cluster));
-  return { code: EXIT_OK, stdout: formatConnlist(lines, format), stderr: findingsSummary(analysis!) + enforcementNote(analysis!) };
+  const out = formatConnlist(lines, format);
+  return { code: EXIT_OK, stdout: format === 'json' ? out : forTerminalText(out), stderr: findingsSummary(analysis!) + enforcementNote(analysis!) };
 }
 
 function enforcementNote(a: Analysis): string {
@@ -207,48 +273,73 @@ function enforcementNote(a: Analysis): string {
 }
 
 function matrixCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, []);
-  const protocol = protocolOption(args);
-  const port = portOption(args);
-  if (protocol instanceof Error || port instanceof Error) return { code: EXIT_USAGE, stdout: '', stderr: `podpath matrix: ${(protocol instanceof Error ? protocol : port as Error).message}\n` };
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('matrix', argv, { options: ['namespaces', 'port', 'protocol', ...COMMON] });
+  if (argError) return argError;
+  const protocol = protocolOption(args!);
+  const port = portValue(args!.options.get('port'), false);
+  if (protocol instanceof Error || port instanceof Error) return usageError('matrix', (protocol instanceof Error ? protocol : port as Error).message);
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
-  const wanted = args.options.get('namespaces')?.split(',').map((s) => s.trim()).filter(Boolean);
-  const pods = analysis!.cluster.pods.filter((p) => !wanted || wanted.includes(p.namespace)).sort((a, b) => (a.key < b.key ? -1 : 1));
-  const reach = computeReachability(analysis!.cluster);
-  const out = formatMatrix(reach, pods, protocol ?? 'TCP', port ?? 80);
-  return { code: EXIT_OK, stdout: out, stderr: findingsSummary(analysis!) + enforcementNote(analysis!) };
+  const cluster = analysis!.cluster;
+  const namespacesText = args!.options.get('namespaces');
+  const wanted = namespacesText?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (wanted) {
+    const known = [...new Set([...cluster.pods.map((p) => p.namespace), ...cluster.namespaces.keys()])].sort();
+    const unknown = wanted.filter((n) => !known.includes(n));
+    if (wanted.length === 0) return usageError('matrix', '--namespaces names no namespace');
+    if (unknown.length) return usageError('matrix', forTerminal(`--namespaces: no namespace ${unknown.join(', ')} in the manifests (namespaces: ${known.join(', ') || 'none'})`));
+  }
+  const pods = cluster.pods.filter((p) => !wanted || wanted.includes(p.namespace)).sort((a, b) => (a.key < b.key ? -1 : 1));
+  const reach = computeReachability(cluster);
+  const out = formatMatrix(reach, pods, protocol ?? 'TCP', typeof port === 'number' ? port : undefined, { protocolGiven: protocol !== undefined });
+  return { code: EXIT_OK, stdout: forTerminalText(out), stderr: findingsSummary(analysis!) + enforcementNote(analysis!) };
 }
 
 function explainCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, []);
-  const from = args.options.get('from');
-  const to = args.options.get('to');
-  const protocolArg = protocolOption(args);
-  const portArg = portOption(args);
-  if (!from || !to) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath explain: --from and --to are required\n' };
-  if (protocolArg instanceof Error || portArg instanceof Error) return { code: EXIT_USAGE, stdout: '', stderr: `podpath explain: ${(protocolArg instanceof Error ? protocolArg : portArg as Error).message}\n` };
-  const { analysis, error } = load(args.positionals, cwd);
+  const { args, error: argError } = commandArgs('explain', argv, { options: ['from', 'to', 'port', 'protocol', ...COMMON] });
+  if (argError) return argError;
+  const from = args!.options.get('from');
+  const to = args!.options.get('to');
+  const protocolArg = protocolOption(args!);
+  const portArg = portValue(args!.options.get('port'), true);
+  if (!from || !to) return usageError('explain', '--from and --to are required');
+  if (protocolArg instanceof Error || portArg instanceof Error) return usageError('explain', (protocolArg instanceof Error ? protocolArg : portArg as Error).message);
+  const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const cluster = analysis!.cluster;
-  const src = resolveEndpoint(cluster, from);
-  const dst = resolveEndpoint(cluster, to);
-  if (!src.ok) return { code: EXIT_USAGE, stdout: '', stderr: `podpath explain: --from: ${src.error}\n` };
-  if (!dst.ok) return { code: EXIT_USAGE, stdout: '', stderr: `podpath explain: --to: ${dst.error}\n` };
+  const namespace = args!.options.get('namespace');
+  const opts = namespace ? { namespace } : {};
+  const src = resolveEndpoint(cluster, from, 'from', opts);
+  const dst = resolveEndpoint(cluster, to, 'to', opts);
+  if (!src.ok) return usageError('explain', forTerminal(`--from: ${src.error}`));
+  if (!dst.ok) return usageError('explain', forTerminal(`--to: ${dst.error}`));
   const srcPod = src.endpoint.pod ?? src.endpoint.replicas?.[0];
   const srcIP = srcPod?.ip ?? src.endpoint.ip;
+  const d = dst.endpoint;
+  if (d.port !== undefined && portArg !== undefined && d.port !== portArg) return usageError('explain', forTerminal(`--to: the port is given twice (${d.port} in "${to}" and ${portArg} as --port)`));
+  const wantedPort = d.port ?? portArg;
   // A Service is judged after DNAT: each backend pod with its targetPort.
   const targets: { pod?: PodInfo; ip: string; port: number; protocol: Protocol; via?: string }[] = [];
-  const d = dst.endpoint;
   if (d.service) {
-    const sp = d.service.ports.find((p) => portArg === undefined || p.port === portArg) ?? d.service.ports[0];
-    for (const e of sp?.endpoints ?? []) targets.push({ pod: e.pod ? cluster.podsByKey.get(e.pod) : undefined, ip: e.ip, port: e.port, protocol: sp.protocol, via: `${d.service.key}:${sp.port} → ${e.ip}:${e.port}` });
-    if (targets.length === 0) return { code: EXIT_NOT_DELIVERED, stdout: `Service ${d.service.key} has no endpoints: nothing to explain\n`, stderr: '' };
+    if (d.service.type === 'ExternalName') return usageError('explain', forTerminal(`--to: Service ${d.service.key} is of type ExternalName (a CNAME to ${d.service.externalName ?? 'nothing'}): no NetworkPolicy decision involves it`));
+    const sp = servicePortFor(d.service, wantedPort, protocolArg?.toLowerCase() as L4Protocol | undefined);
+    if (!sp.ok) return usageError('explain', forTerminal(`--to: ${sp.error}`));
+    for (const e of sp.port.endpoints) targets.push({ pod: e.pod ? cluster.podsByKey.get(e.pod) : undefined, ip: e.ip, port: e.port, protocol: sp.port.protocol, via: `${d.service.key}:${sp.port.port} → ${e.ip}:${e.port}` });
+    if (targets.length === 0) return { code: EXIT_NOT_DELIVERED, stdout: forTerminalText(`Service ${d.service.key} has no endpoints: nothing to explain\n`), stderr: '' };
   } else {
     const pods = d.replicas ?? (d.pod ? [d.pod] : []);
-    const dflt = defaultPort(d);
-    const port = portArg ?? dflt.port;
-    const protocol = protocolArg ?? ((dflt.protocol?.toUpperCase() as Protocol | undefined) ?? 'TCP');
+    let port: number;
+    let protocol: Protocol;
+    if (typeof wantedPort === 'string') {
+      const hit = pods[0] && podPortByName(pods[0], wantedPort, d.container);
+      if (!hit) return usageError('explain', forTerminal(`--to: ${d.name} declares no port named "${wantedPort}"`));
+      port = hit.containerPort;
+      protocol = protocolArg ?? hit.protocol;
+    } else {
+      const dflt = defaultPort(d);
+      port = wantedPort ?? dflt.port;
+      protocol = protocolArg ?? ((dflt.protocol?.toUpperCase() as Protocol | undefined) ?? 'TCP');
+    }
     if (pods.length) for (const p of pods) targets.push({ pod: p, ip: p.ip, port, protocol });
     else targets.push({ ip: d.ip, port, protocol });
   }
@@ -276,21 +367,22 @@ function explainCommand(argv: string[], cwd: string): CliResult {
     allAllowed &&= allowed;
   }
   const note = enforcementNote(analysis!);
-  return { code: allAllowed ? EXIT_OK : EXIT_NOT_DELIVERED, stdout: out.join('\n') + (note ? note.replace(/^note: /, 'Note: ') : ''), stderr: findingsSummary(analysis!) };
+  return { code: allAllowed ? EXIT_OK : EXIT_NOT_DELIVERED, stdout: forTerminalText(out.join('\n') + (note ? note.replace(/^note: /, 'Note: ') : '')), stderr: findingsSummary(analysis!) };
 }
 
 function diffCommand(argv: string[], cwd: string): CliResult {
-  const args = parseArgs(argv, []);
-  if (args.positionals.length !== 2) return { code: EXIT_USAGE, stdout: '', stderr: 'podpath diff: name exactly two paths: <before> <after>\n' };
-  const format = args.options.get('format') ?? 'txt';
-  if (format !== 'txt' && format !== 'json') return { code: EXIT_USAGE, stdout: '', stderr: 'podpath diff: --format must be txt or json\n' };
-  const before = load([args.positionals[0]], cwd);
+  const { args, error: argError } = commandArgs('diff', argv, { options: ['format', ...COMMON] });
+  if (argError) return argError;
+  if (args!.positionals.length !== 2) return usageError('diff', 'name exactly two paths: <before> <after>');
+  const format = args!.options.get('format') ?? 'txt';
+  if (format !== 'txt' && format !== 'json') return usageError('diff', '--format must be txt or json');
+  const before = load([args!.positionals[0]], cwd, args);
   if (before.error) return before.error;
-  const after = load([args.positionals[1]], cwd);
+  const after = load([args!.positionals[1]], cwd, args);
   if (after.error) return after.error;
   const d = diffConnlists(computeConnlist(computeReachability(before.analysis!.cluster)), computeConnlist(computeReachability(after.analysis!.cluster)));
   const stdout = format === 'json'
     ? JSON.stringify({ added: d.added.map((l) => ({ src: l.src, dst: l.dst, conn: l.conns.toString() })), removed: d.removed.map((l) => ({ src: l.src, dst: l.dst, conn: l.conns.toString() })) }, null, 2) + '\n'
-    : [...d.removed.map((l) => `- ${formatLine(l)}`), ...d.added.map((l) => `+ ${formatLine(l)}`)].join('\n') + (d.added.length + d.removed.length ? '\n' : '');
+    : forTerminalText([...d.removed.map((l) => `- ${formatLine(l)}`), ...d.added.map((l) => `+ ${formatLine(l)}`)].join('\n') + (d.added.length + d.removed.length ? '\n' : ''));
   return { code: d.added.length + d.removed.length ? EXIT_NOT_DELIVERED : EXIT_OK, stdout, stderr: '' };
 }

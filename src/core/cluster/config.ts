@@ -31,6 +31,7 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
     policyEnforced: policyMode === 'enforced' || (policyMode === 'auto' && plugin === 'calico'),
     locator: doc?.locator ?? builtinLocator('default cluster'),
     isDefault: !doc,
+    clusterDomain: doc?.clusterDomain ?? 'cluster.local',
   };
   if (doc && cidrsOverlap(config.clusterCIDR, config.serviceCIDR)) {
     findings.push(finding('overlapping-cidrs', 'error', `clusterCIDR ${config.clusterCIDR.text} overlaps serviceCIDR ${config.serviceCIDR.text}: pod and Service addresses would collide`, doc.locator.at(['spec', 'serviceCIDR'])));

@@ -28,6 +28,8 @@ export interface ClusterConfig {
   locator: Locator;
   /** True when no Cluster document was given and the embedded default applies. */
   isDefault: boolean;
+  /** The DNS zone of Services (`<svc>.<ns>.svc.<clusterDomain>`): the Cluster document's, else cluster.local. */
+  clusterDomain: string;
 }
 
 export interface NodeInfo {
@@ -73,6 +75,11 @@ export interface PodInfo {
   mac: string;
   /** Where the IP came from: the object's status, or PodPath's allocator. */
   ipSource: 'status' | 'allocated' | 'node';
+  /**
+   * True when PodPath invented the IP (no status.podIP in the manifests). Views mark such
+   * addresses so nobody mistakes them for the cluster's real ones.
+   */
+  ipAssigned: boolean;
   /** status.phase from a dump (Running, Succeeded …), when given. */
   phase?: string;
   /** The Ready condition from a dump, when given; pods without it count as ready. */
@@ -100,6 +107,8 @@ export interface ServicePortInfo {
   port: number;
   targetPort: number | string;
   nodePort?: number;
+  /** True when PodPath allocated `nodePort` (the manifest gives none). */
+  nodePortAssigned: boolean;
   endpoints: EndpointInfo[];
   /** Index of the port in `spec.ports`. */
   index: number;
@@ -112,6 +121,8 @@ export interface ServiceInfo {
   type: ServiceType;
   /** undefined for headless and ExternalName Services. */
   clusterIP?: string;
+  /** True when PodPath allocated `clusterIP` from the service CIDR (the manifest gives none). */
+  clusterIPAssigned: boolean;
   headless: boolean;
   selector?: Record<string, string>;
   ports: ServicePortInfo[];

@@ -389,7 +389,10 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     const losers: { d: PodDraft; key: string; start: number }[] = [];
     for (const p of pending) {
       if (usable <= 0) { losers.push({ ...p, start: 0 }); continue; }
-      const start = fnv1a(p.key) % usable;
+      // The preferred address is counted from .2 whatever the plugin, so changing only the CNI
+      // (Calico also hands out .1) does not move a pod that still fits its node's block.
+      const span = cidrSize(node.podCIDR) - 3;
+      const start = Math.min(usable - 1, (span > 0 ? fnv1a(p.key) % span : 0) + 2 - reserved);
       const ip = slotIP(start);
       if (taken.has(ip)) { losers.push({ ...p, start }); continue; }
       taken.set(ip, p.key);
@@ -436,6 +439,7 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
       hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
       mac: macFor(`pod/${key}`),
       ipSource: sources.get(key)!,
+      ipAssigned: sources.get(key) === 'allocated',
       ...(d.phase ? { phase: d.phase } : {}),
       ...(d.ready !== undefined ? { ready: d.ready } : {}),
       locator: d.locator,

@@ -44,7 +44,7 @@ export function buildServices(
       const nodePort = nodePorts.get(`${key}#${p.index}`);
       const info: ServicePortInfo = {
         name: p.name ?? '', protocol: p.protocol, port: p.port, targetPort: p.targetPort,
-        ...(nodePort !== undefined ? { nodePort } : {}), endpoints: [], index: p.index,
+        ...(nodePort !== undefined ? { nodePort } : {}), nodePortAssigned: nodePort !== undefined && p.nodePort === undefined, endpoints: [], index: p.index,
       };
       if (s.type === 'ExternalName') return info;
       if (explicit) info.endpoints = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace);
@@ -55,6 +55,7 @@ export function buildServices(
     return {
       key, name: s.meta.name, namespace: s.meta.namespace, type: s.type,
       ...(clusterIP ? { clusterIP } : {}),
+      clusterIPAssigned: clusterIP !== undefined && clusterIP !== s.clusterIP,
       headless,
       ...(selector ? { selector } : {}),
       ports,

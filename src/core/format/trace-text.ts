@@ -1,5 +1,6 @@
 import { formatLocation } from '../common/source';
 import { Hop, Packet, Trace } from '../forward/trace';
+import { forTerminal } from './escape';
 
 /**
  * A trace as text, read like the seeds' walkthroughs: one numbered step per hop with where it
@@ -9,7 +10,9 @@ import { Hop, Packet, Trace } from '../forward/trace';
 export function formatTraceText(trace: Trace, opts: { details?: boolean } = {}): string {
   const lines: string[] = [];
   const p = trace.packet;
-  lines.push(`${p.protocol.toUpperCase()} ${endpoint(trace.from)} → ${endpoint(trace.to)}, port ${p.dport}`);
+  const to = trace.to.via ? `${forTerminal(trace.to.name)} via ${forTerminal(trace.to.via)}` : `${endpoint(trace.to)}, port ${p.dport}`;
+  lines.push(`${p.protocol.toUpperCase()} ${endpoint(trace.from)} → ${to}`);
+  if (trace.from.ipAssigned || (trace.to.ipAssigned && !trace.to.via)) lines.push(`${ASSIGNED_MARK} address assigned by PodPath: the manifests carry none (a dump's status.podIP / spec.clusterIP would)`);
   lines.push('');
   let n = 0;
   for (const hop of trace.hops) n = formatHop(lines, hop, ++n, '', opts);
@@ -26,9 +29,13 @@ export function formatTraceText(trace: Trace, opts: { details?: boolean } = {}):
   return lines.join('\n') + '\n';
 }
 
+/** Follows an address PodPath made up (`10.244.1.34*`), here and in `podpath pods`. */
+export const ASSIGNED_MARK = '*';
+
 function endpoint(e: Trace['from']): string {
-  const where = [e.ip, e.node].filter(Boolean).join(' on ');
-  return `${e.name}${where && where !== e.name ? ` (${where})` : ''}`;
+  const ip = e.ip ? `${e.ip}${e.ipAssigned ? ASSIGNED_MARK : ''}` : '';
+  const where = [ip, e.node !== e.name ? e.node : undefined].filter(Boolean).join(' on ');
+  return `${forTerminal(e.name)}${where && where !== e.name ? ` (${forTerminal(where)})` : ''}`;
 }
 
 function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: { details?: boolean }): number {

@@ -1,4 +1,4 @@
-import { Cluster, PodInfo } from '../cluster/model';
+import { Cluster, PodInfo, ServicePortInfo } from '../cluster/model';
 import { fnv1a } from '../common/hash';
 import { SourceRange } from '../common/source';
 import { cidrContains } from '../common/ip';
@@ -9,8 +9,8 @@ import { NfBranch, NfPacket, traverseHook } from '../dataplane/netfilter-eval';
 import { deviceByName, formatRoute, isLocalAddress, lookupRoute, sourceAddressFor } from '../dataplane/routing';
 import { underlayGateway } from '../dataplane/underlay';
 import { checkPolicy } from '../policy/hook';
-import { DecidedBy, Hop, L4Protocol, OuterHeader, Packet, Trace, TraceBranch, Verdict } from './trace';
-import { ResolvedEndpoint, defaultPort, resolveEndpoint } from './resolve';
+import { DecidedBy, Hop, L4Protocol, OuterHeader, Packet, Trace, TraceBranch, TraceEndpoint, Verdict } from './trace';
+import { ResolvedEndpoint, defaultPort, podPortByName, resolveEndpoint, servicePortFor } from './resolve';
 
 /**
  * The forwarding engine: walks one packet through the programmed data path — pod namespace,
@@ -22,10 +22,14 @@ import { ResolvedEndpoint, defaultPort, resolveEndpoint } from './resolve';
 export interface TraceRequest {
   from: string;
   to: string;
-  port?: number;
+  /** A port number, or a port name (a Service port's or a container port's `name`). */
+  port?: number | string;
   protocol?: L4Protocol;
+  /** Namespace of names written without one; `default` otherwise. */
+  namespace?: string;
 }
 
+/** A request PodPath cannot trace is answered with a sentence (a usage error), never with a half trace. */
 export type TraceResult = { ok: true; trace: Trace } | { ok: false; error: string };
 
 /** Enough for any real path (a cross-node Service hop is ~25); more means a loop. */
@@ -40,6 +44,8 @@ interface Flow {
   /** The pod that opened the connection; its egress policy is checked once, after DNAT. */
   srcPod?: PodInfo;
   egressChecked: boolean;
+  /** The pod whose ingress policy was already judged on this path (at filter FORWARD of its node). */
+  ingressChecked?: string;
   /**
    * The source before a node's nat POSTROUTING rewrote it. Policy engines hook filter FORWARD,
    * which runs before POSTROUTING, so a pod behind the masquerading node is judged on this one.
@@ -55,16 +61,60 @@ interface PathEnd {
   reason: string;
 }
 
+/** The port and protocol the packet is sent with, settled before the walk. */
+interface Target {
+  port: number;
+  protocol: L4Protocol;
+  /** The Service port addressed, when the destination is a Service. */
+  servicePort?: ServicePortInfo;
+  /** Why no packet can be sent at all (a Service without an address): the trace's verdict. */
+  unresolved?: string;
+}
+
 export function tracePacket(dp: Dataplane, req: TraceRequest): TraceResult {
-  const from = resolveEndpoint(dp.cluster, req.from);
+  const opts = req.namespace ? { namespace: req.namespace } : {};
+  const from = resolveEndpoint(dp.cluster, req.from, 'from', opts);
   if (!from.ok) return { ok: false, error: `--from: ${from.error}` };
-  const to = resolveEndpoint(dp.cluster, req.to);
+  const to = resolveEndpoint(dp.cluster, req.to, 'to', opts);
   if (!to.ok) return { ok: false, error: `--to: ${to.error}` };
+  const target = chooseTarget(to.endpoint, req);
+  if (!target.ok) return { ok: false, error: `--to: ${target.error}` };
   try {
-    return { ok: true, trace: new Walk(dp).run(from.endpoint, to.endpoint, req) };
+    return { ok: true, trace: new Walk(dp).run(from.endpoint, to.endpoint, req, target.target) };
   } catch (e) {
     return { ok: false, error: `internal error while tracing: ${(e as Error).stack ?? e}` };
   }
+}
+
+/**
+ * Which port and protocol the packet carries. A port can be written in the endpoint
+ * (`web:http`, `10.96.0.10:80`) or given apart (`--port`); a Service must expose it; a name
+ * must name a port of the destination. Services without a virtual IP have no address to send to.
+ */
+function chooseTarget(to: ResolvedEndpoint, req: TraceRequest): { ok: true; target: Target } | { ok: false; error: string } {
+  if (to.port !== undefined && req.port !== undefined && to.port !== req.port) return { ok: false, error: `the port is given twice (${to.port} in "${to.spec}" and ${req.port} as --port)` };
+  const wanted = to.port ?? req.port;
+  if (typeof wanted === 'number' && (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535)) return { ok: false, error: `port ${wanted} is not a port number (1–65535)` };
+  const svc = to.service;
+  if (svc) {
+    // A Service without a virtual IP has no address to send to: the trace says so in its verdict.
+    if (svc.type === 'ExternalName') return { ok: true, target: { port: typeof wanted === 'number' ? wanted : svc.ports[0]?.port ?? 80, protocol: req.protocol ?? 'tcp', unresolved: `Service ${svc.key} is ExternalName: DNS answers with a CNAME to ${svc.externalName ?? '(nothing)'}; no packet goes to a cluster address (trace to the address that name resolves to instead)` } };
+    const sp = servicePortFor(svc, wanted, req.protocol);
+    if (!sp.ok) return sp;
+    const base = { port: sp.port.port, protocol: sp.port.protocol.toLowerCase() as L4Protocol, servicePort: sp.port };
+    if (!svc.headless && !svc.clusterIP) return { ok: true, target: { ...base, unresolved: `Service ${svc.key} has no ClusterIP (the service CIDR had no free address; see \`podpath check\`), so there is no address to send to` } };
+    if (svc.headless && !sp.port.endpoints.some((e) => e.ready)) return { ok: true, target: { ...base, unresolved: `Service ${svc.key} is headless (clusterIP: None) and has no ready endpoints, so its DNS name resolves to nothing and no packet is sent` } };
+    return { ok: true, target: { port: sp.port.port, protocol: sp.port.protocol.toLowerCase() as L4Protocol, servicePort: sp.port } };
+  }
+  if (typeof wanted === 'string') {
+    const pod = to.pod ?? to.replicas?.[0];
+    if (!pod) return { ok: false, error: `port name "${wanted}" means nothing for ${to.kind} ${to.name}; give the port number` };
+    const hit = podPortByName(pod, wanted, to.container);
+    if (!hit) return { ok: false, error: `${to.kind === 'workload' ? `the pods of ${to.name} declare` : `${to.kind} ${to.name} declares`} no port named "${wanted}" (${pod.ports.map((p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`).join(', ') || 'no ports at all'})` };
+    return { ok: true, target: { port: hit.containerPort, protocol: req.protocol ?? (hit.protocol.toLowerCase() as L4Protocol) } };
+  }
+  const dflt = defaultPort(to);
+  return { ok: true, target: { port: wanted ?? dflt.port, protocol: req.protocol ?? dflt.protocol ?? 'tcp' } };
 }
 
 class Walk {
@@ -76,30 +126,30 @@ class Walk {
     this.cluster = dp.cluster;
   }
 
-  run(from: ResolvedEndpoint, to: ResolvedEndpoint, req: TraceRequest): Trace {
-    const dflt = defaultPort(to);
-    const port = req.port ?? dflt.port;
-    const protocol = req.protocol ?? dflt.protocol ?? 'tcp';
+  run(from: ResolvedEndpoint, to: ResolvedEndpoint, req: TraceRequest, target: Target): Trace {
+    const { port, protocol } = target;
     const srcPod = from.pod ?? from.replicas?.[0];
     if (from.kind === 'workload' && from.replicas && from.replicas.length > 1) {
       this.notes.add(`${from.name} has ${from.replicas.length} replicas; the trace starts at ${srcPod!.key}`);
     }
     const sport = 32768 + (fnv1a(`${req.from}>${req.to}`) % 28000);
-    const targets = this.destinations(from, to, srcPod);
+    if (target.unresolved) {
+      this.ends.push({ probability: 1, hops: [], verdict: 'unresolved', reason: target.unresolved });
+      return this.assemble(from, to, { protocol, src: from.ip, sport, dst: to.ip, dport: port, encap: [] });
+    }
+    const targets = this.destinations(from, to, srcPod, target);
     for (const t of targets) {
       const packet: Packet = { protocol, src: '', sport, dst: t.ip, dport: t.port ?? port, encap: [] };
       const flow: Flow = { probability: t.probability, ...(t.label ? { label: t.label } : {}), hops: [], packet, mark: 0, ...(srcPod && !srcPod.hostNetwork ? { srcPod } : {}), egressChecked: false };
-      if (t.unresolved) {
-        this.end(flow, 'unresolved', t.unresolved);
-        continue;
-      }
       this.start(flow, from, srcPod, to);
     }
-    return this.assemble(from, to, { protocol, src: this.ends[0]?.hops[0]?.packet.src ?? from.ip, sport, dst: targets[0]?.ip ?? to.ip, dport: targets[0]?.port ?? port, encap: [] });
+    const first = targets[0];
+    const via = first?.via ? { via: first.via } : {};
+    return this.assemble(from, { ...to, ...via }, { protocol, src: this.ends[0]?.hops[0]?.packet.src ?? from.ip, sport, dst: first?.ip ?? to.ip, dport: first?.port ?? port, encap: [] });
   }
 
   /** Where the packet is addressed: a Service's virtual IP, each replica of a workload … */
-  private destinations(from: ResolvedEndpoint, to: ResolvedEndpoint, srcPod?: PodInfo): { ip: string; port?: number; probability: number; label?: string; unresolved?: string }[] {
+  private destinations(from: ResolvedEndpoint, to: ResolvedEndpoint, srcPod: PodInfo | undefined, target: Target): { ip: string; port?: number; probability: number; label?: string; via?: string }[] {
     if (to.kind === 'container' && srcPod && to.pod?.key === srcPod.key) {
       return [{ ip: '127.0.0.1', probability: 1 }];
     }
@@ -108,34 +158,40 @@ class Walk {
       if (n > 1) this.notes.add(`${to.name} has ${n} replicas; each is traced as its own branch`);
       return to.replicas.map((p) => ({ ip: p.ip, probability: 1 / n, label: `replica ${p.key} (${p.ip})` }));
     }
-    if (to.kind === 'service' && to.service) {
+    const sp = target.servicePort;
+    if (to.kind === 'service' && to.service && sp) {
       const svc = to.service;
-      if (svc.type === 'ExternalName') return [{ ip: '', probability: 1, unresolved: `Service ${svc.key} is ExternalName: DNS answers with a CNAME to ${svc.externalName}; no packet goes to a cluster address` }];
       if (svc.headless) {
-        const eps = svc.ports[0]?.endpoints.filter((e) => e.ready) ?? [];
-        if (eps.length === 0) return [{ ip: '', probability: 1, unresolved: `Service ${svc.key} is headless (clusterIP: None) and has no ready endpoints, so its DNS name resolves to nothing` }];
+        // chooseTarget made sure there is a ready endpoint.
+        const eps = sp.endpoints.filter((e) => e.ready);
         this.notes.add(`Service ${svc.key} is headless: DNS returns the pod IPs and the client connects to one directly; no kube-proxy rule is involved`);
-        return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${e.ip}:${e.port}${e.pod ? ` (${e.pod})` : ''}` }));
+        const via = `the pod addresses DNS returns, port ${sp.port} (headless Service)`;
+        return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${e.ip}:${e.port}${e.pod ? ` (${e.pod})` : ''}`, via }));
       }
-      if (from.kind === 'external' && !to.port) {
-        // From outside, a ClusterIP is unreachable: use what the Service exposes externally.
+      if (from.kind === 'external' && !to.byAddress) {
+        // From outside, a ClusterIP is unreachable: a Service named by the user is reached
+        // through what it exposes externally (a ClusterIP typed as such is walked as given).
         const ext = svc.loadBalancerIPs[0] ?? svc.externalIPs[0];
-        if (ext) return [{ ip: ext, probability: 1 }];
-        const np = svc.ports[0]?.nodePort;
-        if (np !== undefined) {
+        if (ext) return [{ ip: ext, probability: 1, via: `${svc.loadBalancerIPs[0] ? 'load-balancer IP' : 'external IP'} ${ext}:${sp.port}` }];
+        if (sp.nodePort !== undefined) {
           const node = this.cluster.nodes[0];
-          this.notes.add(`from outside the cluster, ${svc.key} is reached through its NodePort ${np} on ${node.name} (${node.ip})`);
-          return [{ ip: node.ip, port: np, probability: 1 }];
+          this.notes.add(`from outside the cluster, ${svc.key} is reached through its NodePort ${sp.nodePort} on ${node.name} (${node.ip})`);
+          return [{ ip: node.ip, port: sp.nodePort, probability: 1, via: `NodePort ${node.ip}:${sp.nodePort} (node ${node.name}${sp.nodePortAssigned ? '; node port assigned by PodPath' : ''})` }];
         }
       }
+    }
+    if (to.kind === 'node' && from.kind === 'external') {
+      const svc = this.cluster.services.find((x) => x.ports.some((sp2) => sp2.nodePort === target.port && sp2.protocol.toLowerCase() === target.protocol));
+      if (svc) return [{ ip: to.ip, probability: 1, via: `NodePort ${to.ip}:${target.port} of Service ${svc.key}` }];
     }
     return [{ ip: to.ip, probability: 1 }];
   }
 
   private start(flow: Flow, from: ResolvedEndpoint, srcPod: PodInfo | undefined, to: ResolvedEndpoint): void {
     if (from.kind === 'external') return this.fromOutside(flow, from.ip, to);
-    const nodeName = srcPod?.node ?? from.node!;
-    const node = this.dp.node(nodeName)!;
+    const nodeName = srcPod?.node ?? from.node;
+    const node = nodeName !== undefined ? this.dp.node(nodeName) : undefined;
+    if (!node) return this.end(flow, 'unresolved', `${from.name} runs on no node PodPath knows, so no packet can leave it`);
     if (srcPod && !srcPod.hostNetwork) {
       const ns = node.pods.get(srcPod.key)!;
       flow.packet = { ...flow.packet, src: flow.packet.dst === '127.0.0.1' ? '127.0.0.1' : srcPod.ip };
@@ -218,7 +274,15 @@ class Walk {
     if (ns.kind === 'node') {
       const filtered = this.runHook(flow, node, 'filter', mode === 'forward' ? 'FORWARD' : 'OUTPUT', { inIface: inDev?.name, outIface: route.dev });
       for (const f of filtered) {
+        // A pod on this node behind a forwarded packet: policy engines hook filter FORWARD, so its
+        // ingress policy is judged here, before nat POSTROUTING may masquerade the source.
+        const local = mode === 'forward' ? this.localPod(node, f.packet.dst) : undefined;
+        const before = f.hops.length;
+        const judgedSrc = f.packet.src;
+        if (local && !this.checkIngress(f, node, local)) continue;
+        const policyHop = local !== undefined && f.hops.length > before;
         for (const g of this.runHook(f, node, 'nat', 'POSTROUTING', { inIface: inDev?.name, outIface: route.dev })) {
+          if (policyHop && g.packet.src !== judgedSrc) this.notes.add(masqueradeNote(node.node.name, judgedSrc));
           this.transmit(g, node, ns, route, g.packet.dst);
         }
       }
@@ -571,9 +635,20 @@ class Walk {
   }
 
   private checkIngress(flow: Flow, node: NodeDataplane, pod: PodInfo): boolean {
+    if (flow.ingressChecked === pod.key) return true;
+    flow.ingressChecked = pod.key;
     const pre = flow.preSnat?.node === node.node.name ? flow.preSnat.src : undefined;
-    if (pre && pre !== flow.packet.src) this.notes.add(`NetworkPolicy on ${node.node.name} sees ${pre}, the source before masquerading: filter FORWARD (where policy is enforced) runs before nat POSTROUTING`);
-    return this.applyPolicy(flow, node, pod, 'ingress', asNodeAddress(node, pod, pre ?? flow.packet.src));
+    const before = flow.hops.length;
+    const pass = this.applyPolicy(flow, node, pod, 'ingress', asNodeAddress(node, pod, pre ?? flow.packet.src));
+    // Only worth saying where a policy was actually consulted.
+    if (pre && pre !== flow.packet.src && flow.hops.length > before) this.notes.add(masqueradeNote(node.node.name, pre));
+    return pass;
+  }
+
+  /** The (non-hostNetwork) pod on this node that owns `ip`, if any. */
+  private localPod(node: NodeDataplane, ip: string): PodInfo | undefined {
+    const pod = this.cluster.podsByIP.get(ip);
+    return pod && !pod.hostNetwork && pod.node === node.node.name ? pod : undefined;
   }
 
   private applyPolicy(flow: Flow, node: NodeDataplane, pod: PodInfo, direction: 'ingress' | 'egress', peerIP: string): boolean {
@@ -670,7 +745,7 @@ class Walk {
 
   private assemble(from: ResolvedEndpoint, to: ResolvedEndpoint, packet: Packet): Trace {
     const ends = this.ends;
-    const strip = (e: ResolvedEndpoint) => ({ spec: e.spec, kind: e.kind, name: e.name, ip: e.ip, ...(e.node ? { node: e.node } : {}), ...(e.source ? { source: e.source } : {}) });
+    const strip = (e: ResolvedEndpoint): TraceEndpoint => ({ spec: e.spec, kind: e.kind, name: e.name, ip: e.ip, ...(e.ipAssigned ? { ipAssigned: true as const } : {}), ...(e.node ? { node: e.node } : {}), ...(e.source ? { source: e.source } : {}), ...(e.via ? { via: e.via } : {}) });
     let common = 0;
     if (ends.length > 1) {
       const first = ends[0].hops;
@@ -713,6 +788,10 @@ function asNodeAddress(node: NodeDataplane, pod: PodInfo, ip: string): string {
   if (pod.node !== node.node.name || ip === node.node.ip || ip.startsWith('127.')) return ip;
   const owner = node.root.devices.find((d) => d.kind !== 'dummy' && d.addresses.some((a) => a.ip === ip));
   return owner ? node.node.ip : ip;
+}
+
+function masqueradeNote(node: string, src: string): string {
+  return `NetworkPolicy on ${node} sees ${src}, the source before masquerading: filter FORWARD (where policy is enforced) runs before nat POSTROUTING`;
 }
 
 /** Where a pod is written: the Pod object, or its workload's pod template. */

@@ -87,8 +87,15 @@ export interface TraceEndpoint {
   /** Canonical name (`default/web`, `node-1`, `203.0.113.9`). */
   name: string;
   ip: string;
+  /** Present (true) when PodPath assigned `ip`: the manifests carry no such address. */
+  ipAssigned?: true;
   node?: string;
   source?: SourceRange;
+  /**
+   * Where the packet was really sent when that is not `ip`: a Service reached from outside
+   * through its NodePort (`NodePort 192.168.1.10:30080 (node node-1)`) or a load-balancer IP.
+   */
+  via?: string;
 }
 
 export interface Trace {

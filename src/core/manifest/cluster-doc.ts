@@ -74,9 +74,23 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
     cni: { ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge) },
     kubeProxy: optional('mode', r.has(['spec', 'kubeProxy', 'mode']) ? r.oneOf(['spec', 'kubeProxy', 'mode'], PROXY_MODES, 'iptables') : undefined),
     ...optional('networkPolicy', r.has(['spec', 'networkPolicy']) ? r.oneOf(['spec', 'networkPolicy'], POLICY_MODES, 'auto') : undefined),
+    ...optional('clusterDomain', clusterDomainField(r)),
     nodes,
     locator: r.locator,
   };
+}
+
+/** spec.clusterDomain: a DNS name (kubelet's --cluster-domain), written without the trailing dot. */
+function clusterDomainField(r: FieldReader): string | undefined {
+  const text = r.str(['spec', 'clusterDomain']);
+  if (text === undefined) return undefined;
+  const domain = text.toLowerCase().replace(/\.$/, '');
+  // kubernetes apimachinery validation: IsDNS1123Subdomain.
+  if (domain.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain)) {
+    r.report('invalid-value', `clusterDomain "${text}" is not a DNS name; cluster.local applies`, ['spec', 'clusterDomain']);
+    return undefined;
+  }
+  return domain;
 }
 
 export function readNode(r: FieldReader): NodeManifest | undefined {

@@ -217,6 +217,8 @@ export interface ClusterManifest {
   cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string };
   kubeProxy: { mode?: KubeProxyMode };
   networkPolicy?: PolicyMode;
+  /** The Services' DNS zone (kubelet --cluster-domain); cluster.local when absent. */
+  clusterDomain?: string;
   nodes: ClusterNodeSpec[];
   locator: Locator;
 }

@@ -1,4 +1,4 @@
-import { PodInfo } from '../cluster/model';
+import { Cluster, PodInfo } from '../cluster/model';
 import { intToIp } from '../common/ip';
 import { ConnSet } from './connset';
 import { Reachability } from './reachability';
@@ -21,14 +21,24 @@ interface Workload {
   pod: PodInfo;
 }
 
-export function workloadName(pod: PodInfo): string {
-  return `${pod.owner.namespace}/${pod.owner.name}[${pod.owner.kind}]`;
+/**
+ * A pod as other analyzers print it: its controller when it has one, else the pod itself. A
+ * static pod's mirror (kube-system/etcd-minikube) names its Node as owner: it is still the pod
+ * the user wrote, not a `[Node]` peer, whatever address (the node's, for hostNetwork) it has.
+ * An ownerReference written without `kind` still groups the pods under the owner's name.
+ */
+export function workloadName(pod: PodInfo, cluster?: Cluster): string {
+  const owner = pod.owner;
+  if ((owner.kind as string) === 'Node') return `${pod.namespace}/${pod.name}[Pod]`;
+  // Without a kind, the workload of that name in the manifests says which it is.
+  const kind = owner.kind || cluster?.workloadsByKey.get(owner.key)?.kind || 'Controller';
+  return `${owner.namespace}/${owner.name}[${kind}]`;
 }
 
 function workloads(reach: Reachability): Workload[] {
   const byName = new Map<string, Workload>();
   for (const pod of [...reach.cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    const name = workloadName(pod);
+    const name = workloadName(pod, reach.cluster);
     if (!byName.has(name)) byName.set(name, { name, pod });
   }
   return [...byName.values()];
