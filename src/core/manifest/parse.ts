@@ -72,6 +72,9 @@ const PARSE_OPTIONS = {
   version: '1.1' as const,
   merge: true,
   customTags: KUBECTL_TAGS,
+  // A collection used as a key is stringified; the yaml package would say so on the process's
+  // stderr (in the editor: the extension host log). PodPath's own findings speak for the input.
+  logLevel: 'error' as const,
 };
 
 /**
