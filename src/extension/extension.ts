@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerReferenceProvider(yaml, navigation),
     vscode.languages.registerCodeActionsProvider(yaml, new QuickFixProvider(diagnostics, files), { providedCodeActionKinds: QuickFixProvider.kinds }),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
-    vscode.languages.registerDocumentLinkProvider([{ language: TRACE_LANGUAGE }, { scheme: SCHEME }], new SourceLinkProvider(files)),
+    vscode.languages.registerDocumentLinkProvider([{ language: TRACE_LANGUAGE }, { scheme: SCHEME }], new SourceLinkProvider(files, documents)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('podpath.hints')) hints.refresh();
     }),

@@ -71,6 +71,6 @@ export type Response =
   | { id: number; cancelled: true };
 
 export const QUERY_METHODS: readonly QueryMethod[] = [
-  'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
+  'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'traceSources', 'servicePorts', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
   'topology', 'traceOverlay',
 ];

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ServiceFile } from '../core/service/types';
 import { ExcludeMatcher } from './glob';
 import { enabledGlobs } from './settings';
+import { isWorkspaceRelativePath } from './workspace-paths';
 
 /**
  * The YAML files of the workspace, as the analysis sees them: found with `findFiles` (which
@@ -94,17 +95,26 @@ export class WorkspaceFiles implements vscode.Disposable {
     return this.entries.has(key) ? key : undefined;
   }
 
-  /** A file name from the analysis (a range, a `file:line:col` in a trace) back to a URI. */
+  /**
+   * A file name from the analysis (a range, a trace link, the diagram's "open YAML") back to a
+   * URI: a file the analysis read, or a workspace-relative path inside a workspace folder.
+   * Absolute paths and paths that climb out of the workspace get none (workspace-paths.ts).
+   */
   uriOf(file: string): vscode.Uri | undefined {
     const known = this.entries.get(file)?.uri;
     if (known) return known;
-    if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file)) return vscode.Uri.file(file);
+    if (!isWorkspaceRelativePath(file)) return undefined;
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 0) return undefined;
     // Multi-root names start with the folder's name.
     const slash = file.indexOf('/');
     const named = slash > 0 && folders.length > 1 ? folders.find((f) => f.name === file.slice(0, slash)) : undefined;
     return named ? vscode.Uri.joinPath(named.uri, file.slice(slash + 1)) : vscode.Uri.joinPath(folders[0].uri, file);
+  }
+
+  /** Only a file the analysis read (trace links point at nothing else). */
+  analysedUriOf(file: string): vscode.Uri | undefined {
+    return this.entries.get(file)?.uri;
   }
 
   /** Finds and reads every YAML file again; the next update sends the whole set. */

@@ -159,7 +159,8 @@ test('real worker: update, incremental re-parse, queries, cancellation and resta
     assert.equal(traced.trace.verdict, 'delivered');
     assert.match(traced.document ?? '', /flannel-vxlan\/cluster\.yaml:\d+:\d+/, 'the trace document links back to the YAML');
     const lenses = await client.query('codeLenses', [app.file]);
-    assert.ok(lenses.some((l) => l.title === 'Trace to pod'));
+    assert.ok(lenses.some((l) => l.title === 'Trace from client…' && l.command === 'podpath.traceFrom'));
+    assert.ok(lenses.some((l) => l.title === 'Trace to this Service from…' && l.command === 'podpath.traceTo'));
     const model = await client.query('topology', []);
     assert.equal(model.version, 1);
     assert.deepEqual(model.nodes.map((n) => n.name), ['node-1', 'node-2']);

@@ -17,7 +17,8 @@ import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
 import { objectAt, objectsIn } from './objects';
 import { fixesFor } from './quickfix';
-import { targetsFrom } from './targets';
+import { servicePorts, sourcesTo, targetsFrom } from './targets';
+import { traceLinks } from './trace-links';
 import {
   Diagnostic, Hover, InlayHint, LanguageServiceApi, Lens, ServiceFile, ServiceSettings, Summary, TraceResponse, TraceTarget, UpdateResult,
 } from './types';
@@ -126,10 +127,19 @@ export class LanguageService implements LanguageServiceApi {
     return targetsFrom(this.state.cluster, fromSpec);
   }
 
+  traceSources(toSpec: string): TraceTarget[] {
+    return sourcesTo(this.state.cluster, toSpec);
+  }
+
+  servicePorts(toSpec: string): TraceTarget[] {
+    return servicePorts(this.state.cluster, toSpec);
+  }
+
   trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse {
     const r = tracePacket(this.state.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}) });
     if (!r.ok) return { ok: false, error: r.error };
-    return { ok: true, trace: r.trace, document: formatTraceText(r.trace, { details: true }) };
+    const document = formatTraceText(r.trace, { details: true });
+    return { ok: true, trace: r.trace, document, links: traceLinks(r.trace, document, (file) => this.parsed.has(file)) };
   }
 
   dataplane(node: string, sections?: (keyof DataplaneSections)[]): string {

@@ -6,21 +6,25 @@ import { Reachability } from '../policy/reachability';
 import { ObjectAt, podsOfWorkload } from './objects';
 import { InlayHint, Lens } from './types';
 
-/** CodeLens per object: "Trace to pod" on pods, workloads and Services; counts on Services and policies. */
+/**
+ * CodeLens per object: "Trace from {name}…" on pods and workloads (they send), "Trace to this
+ * Service from…" on Services (a Service is a destination: it never sends a packet of its own);
+ * counts on Services and policies.
+ */
 export function lensesFor(cluster: Cluster, objects: ObjectAt[]): Lens[] {
   const out: Lens[] = [];
   for (const o of objects) {
     const range = o.locator.range;
     if (o.kind === 'pod') {
-      if (cluster.podsByKey.has(o.key)) out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`pod:${o.key}`] });
+      if (cluster.podsByKey.has(o.key)) out.push({ range, title: traceFromTitle(o.manifest.meta.name), command: 'podpath.traceFrom', args: [`pod:${o.key}`] });
     } else if (o.kind === 'workload') {
       const pods = podsOfWorkload(cluster, o.key, o.manifest.kind);
-      if (pods.length) out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`${o.manifest.kind.toLowerCase()}:${o.key}`] });
+      if (pods.length) out.push({ range, title: traceFromTitle(o.manifest.meta.name), command: 'podpath.traceFrom', args: [`${o.manifest.kind.toLowerCase()}:${o.key}`] });
     } else if (o.kind === 'service') {
       const svc = cluster.servicesByKey.get(o.key);
       if (!svc) continue;
       const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.ip)));
-      out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`service:${o.key}`] });
+      if (svc.type !== 'ExternalName' && svc.ports.length > 0) out.push({ range, title: TRACE_TO_SERVICE, command: 'podpath.traceTo', args: [`service:${o.key}`] });
       out.push({ range, title: `${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`, command: 'podpath.showEndpoints', args: [o.key] });
     } else {
       const pol = policiesOf(cluster).find((p) => p.key === o.key);
@@ -29,6 +33,14 @@ export function lensesFor(cluster: Cluster, objects: ObjectAt[]): Lens[] {
     }
   }
   return out;
+}
+
+/** The lens on a Service: pick a source, then trace it to the Service. */
+export const TRACE_TO_SERVICE = 'Trace to this Service from…';
+
+/** The lens on a pod or workload: trace from it (the object's name, as written). */
+export function traceFromTitle(name: string): string {
+  return `Trace from ${name}…`;
 }
 
 /** Inlay hints: reachability at a glance, at the end of each object's name line. */
