@@ -15,6 +15,7 @@ import { ClusterStatusBar } from './status-bar';
 import { TopologyBridge } from './topology';
 import { SourceLinkProvider, TRACE_LANGUAGE } from './trace-document';
 import { PodPathDocuments, SCHEME } from './virtual-documents';
+import { limitsFrom } from './worker-limits';
 import { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -33,7 +34,11 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const files = new WorkspaceFiles();
-  const client = new AnalysisClient(workerPath(), log);
+  // Limits are read when a worker starts (memory) and per request (time): a changed setting applies from the next one.
+  const client = new AnalysisClient(workerPath(), log, () => {
+    const config = vscode.workspace.getConfiguration('podpath.analysis');
+    return limitsFrom(config.get<number>('maxMemoryMb'), config.get<number>('timeBudgetSeconds'));
+  });
   const diagnostics = new DiagnosticsView(files, vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'findings' }));
   const analysis = new AnalysisScheduler(client, files, diagnostics, log, settings);
   const statusBar = new ClusterStatusBar();

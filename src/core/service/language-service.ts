@@ -43,6 +43,11 @@ export class LanguageService implements LanguageServiceApi {
   private readonly parsed = new Map<string, { text: string; parsed: ParsedFile }>();
   private readonly texts = new Map<string, string>();
   private state: State = this.build([], {});
+  /**
+   * Told after each stage of `update` how big the workspace turned out to be (the editor's
+   * worker forwards it, so a workspace too large to finish can still be described).
+   */
+  onProgress?: (progress: { stage: 'parsed' | 'built'; files: number; pods?: number; nodes?: number; services?: number }) => void;
 
   update(files: ServiceFile[], settings: ServiceSettings): UpdateResult {
     const t0 = performance.now();
@@ -59,8 +64,11 @@ export class LanguageService implements LanguageServiceApi {
     }
     const t1 = performance.now();
     const order = [...this.parsed.keys()].sort();
+    this.onProgress?.({ stage: 'parsed', files: order.length });
     this.state = this.build(order.map((f) => this.parsed.get(f)!.parsed), settings);
     const t2 = performance.now();
+    const built = this.state.cluster;
+    this.onProgress?.({ stage: 'built', files: order.length, pods: built.pods.length, nodes: built.nodes.length, services: built.services.length });
     const lint = lintCluster(this.state.cluster);
     const t3 = performance.now();
     const findings = applySeverities(sortFindings([...this.state.load.findings, ...this.state.cluster.findings, ...lint]), settings.severities ?? {});
