@@ -65,5 +65,10 @@ test('what passes the filter is analysed: a JSON Pod and a JSON List give pods l
   const r = s.update(files, {});
   assert.equal(r.summary.pods, 2);
   assert.deepEqual(s.codeLenses('pod.json').map((l) => l.title), ['Trace from web…']);
+  // A JSON Service's "N endpoints" lens carries its matches (there is no YAML `selector:` line to search).
+  s.update([...files, { file: 'svc.json', text: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80 }] } }, null, 2) }], {});
+  const count = s.codeLenses('svc.json').find((l) => l.command === 'podpath.showEndpoints')!;
+  assert.equal(count.title, '1 endpoint');
+  assert.deepEqual((count.args[1] as { file: string }[]).map((r) => r.file), ['pod.json']);
   assert.ok(s.hover('list.json', { line: 5, column: 15 }) || s.hover('pod.json', { line: 5, column: 15 }), 'a hover on a JSON object');
 });

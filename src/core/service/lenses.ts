@@ -3,7 +3,9 @@ import { matchesMap } from '../cluster/labels';
 import { policiesOf } from '../policy/evaluate';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { Reachability } from '../policy/reachability';
-import { ObjectAt, podsOfWorkload } from './objects';
+import { SourceRange } from '../common/source';
+import { selectorTargets } from './navigation';
+import { ObjectAt, fieldRange, podsOfWorkload } from './objects';
 import { InlayHint, Lens } from './types';
 
 /**
@@ -25,14 +27,28 @@ export function lensesFor(cluster: Cluster, objects: ObjectAt[]): Lens[] {
       if (!svc) continue;
       const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.ip)));
       if (svc.type !== 'ExternalName' && svc.ports.length > 0) out.push({ range, title: TRACE_TO_SERVICE, command: 'podpath.traceTo', args: [`service:${o.key}`] });
-      out.push({ range, title: `${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`, command: 'podpath.showEndpoints', args: [o.key] });
+      out.push({ range, title: `${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`, command: 'podpath.showEndpoints', args: [o.key, ...matchesOf(cluster, o, ['spec', 'selector'])] });
     } else {
       const pol = policiesOf(cluster).find((p) => p.key === o.key);
       const n = pol ? cluster.pods.filter((p) => selectsPod(pol, p)).length : 0;
-      out.push({ range, title: `selects ${n} pod${n === 1 ? '' : 's'}`, command: 'podpath.showSelectedPods', args: [o.key] });
+      out.push({ range, title: `selects ${n} pod${n === 1 ? '' : 's'}`, command: 'podpath.showSelectedPods', args: [o.key, ...matchesOf(cluster, o, ['spec', 'podSelector'])] });
     }
   }
   return out;
+}
+
+/** More matched places than this and the lens leaves them to the editor to ask for (see selector-position.ts). */
+const MAX_LENS_MATCHES = 200;
+
+/**
+ * The places a Service's or policy's own selector matches, sent with its count lens, so the
+ * editor needs no YAML-specific search for the selector (JSON manifests have none to find).
+ */
+function matchesOf(cluster: Cluster, o: ObjectAt, path: string[]): SourceRange[][] {
+  const at = fieldRange(o.locator, path);
+  if (!at) return [];
+  const ranges = selectorTargets(cluster, o, at.start) ?? [];
+  return ranges.length <= MAX_LENS_MATCHES ? [ranges] : [];
 }
 
 /** The lens on a Service: pick a source, then trace it to the Service. */
