@@ -7,7 +7,7 @@ import { ExcludeMatcher, globToRegExp } from '../../src/extension/glob';
 import { selectorValuePosition } from '../../src/extension/selector-position';
 import { toEditorPosition, toEditorRange, toServicePosition } from '../../src/extension/positions';
 import { enabledGlobs, readSettings } from '../../src/extension/settings';
-import { formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol } from '../../src/extension/trace-input';
+import { formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol, specLabel } from '../../src/extension/trace-input';
 import { REPO_ROOT } from '../support/analyze';
 
 // The editor adapter's pure pieces: what can go wrong without VS Code running.
@@ -68,6 +68,15 @@ test('settings: podpath.* becomes the service settings; defaults when unset or i
   // The default cluster follows only what the user set, not package.json's defaults.
   const defaults: Record<string, unknown> = { 'defaultCluster.plugin': 'flannel' };
   assert.deepEqual(readSettings(<T>(k: string) => defaults[k] as T, () => undefined).service.defaultCluster, {});
+});
+
+test('trace pickers name objects as people do, not as endpoint specs', () => {
+  assert.equal(specLabel('pod:default/pod1'), 'pod1');
+  assert.equal(specLabel('deployment:shop/api'), 'shop/api');
+  assert.equal(specLabel('service:default/web'), 'web');
+  assert.equal(specLabel('node:node-1'), 'node-1');
+  assert.equal(specLabel('203.0.113.10'), '203.0.113.10');
+  assert.equal(specLabel(' pod:default/a '), 'a');
 });
 
 test('trace input: port/protocol, IPv4 and namespace lists', () => {
