@@ -148,6 +148,10 @@ export class AnalysisScheduler implements vscode.Disposable {
   }
 
   private logReply(r: UpdateReply, roundTrip: number): void {
+    if (r.tooLarge) {
+      this.log.warn(r.tooLarge.message);
+      return;
+    }
     const s = r.summary;
     const t = s.timings;
     this.log.info(vscode.l10n.t(
