@@ -7,8 +7,8 @@ import { isWorkspaceRelativePath } from './workspace-paths';
 
 /**
  * The manifest files of the workspace, as the analysis sees them: YAML, and JSON files that are
- * Kubernetes objects (kubernetes-json.ts; package.json and friends are never sent). Found with `findFiles` (which
- * applies `files.exclude`), minus `podpath.exclude`, with the text of an open editor preferred
+ * Kubernetes objects (kubernetes-json.ts; package.json and friends are never sent). Found with
+ * `findFiles` (which applies `files.exclude`), minus `podpath.exclude`, with the text of an open editor preferred
  * to the disk. Kept current by editor and file-system events; what changed since the last
  * update is handed out by `takeChanges`, so the worker receives only that.
  *
