@@ -41,13 +41,20 @@ export class AnalysisScheduler implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: () => ExtensionSettings,
   ) {
-    client.onCrash = () => {
+    client.onCrash = (loss) => {
       if (client.broken) {
         void vscode.window.showErrorMessage(vscode.l10n.t('PodPath: the analysis stopped after repeated crashes. See the PodPath output for details, then reload the window.'));
         return;
       }
       // The new worker starts empty: send every file again, and expect every diagnostic back.
       this.files.markReset();
+      if (loss === 'too-large') {
+        // The reply standing in for the analysis carries the finding; the same files would only
+        // stop the new worker again, so they are sent with the next edit, not now.
+        vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath: the workspace is too large to analyse in the editor (see Problems)'), 15_000);
+        return;
+      }
+      vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath: the analysis worker stopped and is being restarted'), 10_000);
       this.shown = -1;
       this.schedule(0);
     };
@@ -141,6 +148,10 @@ export class AnalysisScheduler implements vscode.Disposable {
   }
 
   private logReply(r: UpdateReply, roundTrip: number): void {
+    if (r.tooLarge) {
+      this.log.warn(r.tooLarge.message);
+      return;
+    }
     const s = r.summary;
     const t = s.timings;
     this.log.info(vscode.l10n.t(

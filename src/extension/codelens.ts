@@ -6,8 +6,9 @@ import { localize } from './labels';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
- * CodeLens from the service: "Trace to pod" above each pod, workload and Service, "N endpoints"
- * on Services, "selects N pods" on policies. Refreshed after every analysis.
+ * CodeLens from the service: "Trace from {name}…" above each pod and workload, "Trace to this
+ * Service from…" and "N endpoints" on Services, "selects N pods" on policies. Refreshed after
+ * every analysis.
  */
 
 /** What the "N endpoints" / "selects N pods" lenses hand to their command (see commands.ts). */
@@ -36,7 +37,7 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
     return lenses.map((lens) => new vscode.CodeLens(toRange(lens.range), {
       title: localize(lens.title),
       command: lens.command,
-      arguments: lens.command === 'podpath.traceFrom' ? lens.args : [matchArgs(file, lens)],
+      arguments: lens.command === 'podpath.traceFrom' || lens.command === 'podpath.traceTo' ? lens.args : [matchArgs(file, lens)],
     }));
   }
 }

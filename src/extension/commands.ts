@@ -6,7 +6,7 @@ import type { MatchLensArgs } from './codelens';
 import { toPosition } from './convert';
 import type { SelectorNavigation } from './definition';
 import { selectorValuePosition } from './selector-position';
-import { Protocol, formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol } from './trace-input';
+import { Protocol, formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol, specLabel } from './trace-input';
 import type { PodPathDocuments } from './virtual-documents';
 import type { WorkspaceFiles } from './workspace-files';
 
@@ -43,6 +43,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     }),
     register('podpath.trace', (from?: string, to?: string, port?: number, protocol?: Protocol) => trace(c, from, to, port, protocol)),
     register('podpath.traceFrom', (from?: string, to?: string, port?: number, protocol?: Protocol) => trace(c, from, to, port, protocol)),
+    register('podpath.traceTo', (to?: string, from?: string, port?: number, protocol?: Protocol) => traceTo(c, to, from, port, protocol)),
     register('podpath.showEndpoints', (args?: MatchLensArgs) => showMatches(c, args, 'selector', vscode.l10n.t('No pods back this Service.'))),
     register('podpath.showSelectedPods', (args?: MatchLensArgs) => showMatches(c, args, 'podSelector', vscode.l10n.t('This policy selects no pods.'))),
     register('podpath.showDataplane', (node?: string) => showDataplane(c, node)),
@@ -62,18 +63,18 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
 
 // ---- trace ---------------------------------------------------------------------------------
 
-async function trace(c: CommandContext, from?: string, to?: string, port?: number, protocol?: Protocol): Promise<Trace | undefined> {
+async function trace(c: CommandContext, from?: string, to?: string, port?: number, protocol?: Protocol, preset?: Partial<TraceTarget>): Promise<Trace | undefined> {
   from ??= await pickSource(c);
   if (!from) return undefined;
-  let target: TraceTarget | undefined;
+  let target: Partial<TraceTarget> | undefined = preset;
   if (!to) {
     target = await pickTarget(c, from);
-    if (!target) return undefined;
+    if (!target?.spec) return undefined;
     to = target.spec;
   }
   if (port === undefined) {
     const typed = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Trace {0} → {1}', from, to),
+      title: vscode.l10n.t('Trace {0} → {1}', specLabel(from), specLabel(to)),
       prompt: vscode.l10n.t('Destination port and protocol, e.g. 80/tcp or 53/udp'),
       value: formatPortProtocol({ port: target?.port ?? undefined, protocol: target?.protocol ?? protocol }),
       validateInput: (v) => (parsePortProtocol(v) ? undefined : vscode.l10n.t('Write a port from 1 to 65535, optionally followed by /tcp, /udp or /sctp')),
@@ -86,13 +87,37 @@ async function trace(c: CommandContext, from?: string, to?: string, port?: numbe
 
   const response = await c.analysis.query('trace', [from, to, port, protocol]);
   if (!response.ok || !response.trace) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot trace {0} → {1}: {2}', from, to, response.error ?? ''));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot trace {0} → {1}: {2}', specLabel(from), specLabel(to), response.error ?? ''));
     return undefined;
   }
-  await c.documents.open({ kind: 'trace', from, to, port, protocol }, response.document);
+  await c.documents.open({ kind: 'trace', from, to, port, protocol }, response.document, response.links);
   vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath trace: {0} — {1}', response.trace.verdict, response.trace.reason), 10_000);
   await c.topology.revealTrace(response.trace);
   return response.trace;
+}
+
+/**
+ * "Trace to this Service from…": a Service is a destination, so the user picks who sends (a
+ * workload, a pod, or an address typed in), then the Service's port when it has several.
+ */
+async function traceTo(c: CommandContext, to?: string, from?: string, port?: number, protocol?: Protocol): Promise<Trace | undefined> {
+  if (!to) return trace(c, from, undefined, port, protocol);
+  if (!from) {
+    const sources = await c.analysis.query('traceSources', [to]);
+    const picked = await pickOrType(sources, vscode.l10n.t('Trace to {0} from…', specLabel(to)), vscode.l10n.t('A workload, a pod, or any IP address'));
+    if (!picked) return undefined;
+    from = picked.spec;
+  }
+  let preset: Partial<TraceTarget> | undefined;
+  if (port === undefined) {
+    const ports = await c.analysis.query('servicePorts', [to]);
+    if (ports.length > 1) {
+      const items = ports.map((p) => ({ label: p.label, description: p.description, target: p }));
+      preset = (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Trace {0} → {1}', specLabel(from), specLabel(to)), placeHolder: vscode.l10n.t('Which port of the Service?') }))?.target;
+      if (!preset) return undefined;
+    } else preset = ports[0];
+  }
+  return trace(c, from, to, port, protocol, preset);
 }
 
 /** The source: a pod, workload or node of the cluster, or any address typed in. */
@@ -106,7 +131,7 @@ async function pickSource(c: CommandContext): Promise<string | undefined> {
 
 async function pickTarget(c: CommandContext, from: string): Promise<TraceTarget | undefined> {
   const targets = await c.analysis.query('traceTargets', [from]);
-  return pickOrType(targets, vscode.l10n.t('Trace {0} to…', from), vscode.l10n.t('Pods, Services, NodePorts, nodes, or any IP address'));
+  return pickOrType(targets, vscode.l10n.t('Trace {0} to…', specLabel(from)), vscode.l10n.t('Pods, Services, NodePorts, nodes, or any IP address'));
 }
 
 type TargetItem = vscode.QuickPickItem & { target?: TraceTarget };

@@ -15,6 +15,7 @@ import { ClusterStatusBar } from './status-bar';
 import { TopologyBridge } from './topology';
 import { SourceLinkProvider, TRACE_LANGUAGE } from './trace-document';
 import { PodPathDocuments, SCHEME } from './virtual-documents';
+import { limitsFrom } from './worker-limits';
 import { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -33,7 +34,11 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const files = new WorkspaceFiles();
-  const client = new AnalysisClient(workerPath(), log);
+  // Limits are read when a worker starts (memory) and per request (time): a changed setting applies from the next one.
+  const client = new AnalysisClient(workerPath(), log, () => {
+    const config = vscode.workspace.getConfiguration('podpath.analysis');
+    return limitsFrom(config.get<number>('maxMemoryMb'), config.get<number>('timeBudgetSeconds'));
+  });
   const diagnostics = new DiagnosticsView(files, vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'findings' }));
   const analysis = new AnalysisScheduler(client, files, diagnostics, log, settings);
   const statusBar = new ClusterStatusBar();
@@ -42,18 +47,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const hints = new ReachabilityHintsProvider(analysis, files, () => settings().hintsEnabled);
   const topology = new TopologyBridge(context, analysis, files, log);
 
-  const yaml: vscode.DocumentSelector = { language: 'yaml' };
+  // YAML, and JSON (`kubectl get -o json`): a JSON file that is no Kubernetes object is never
+  // analysed (workspace-files.ts), so these providers answer nothing there.
+  const manifests: vscode.DocumentSelector = [{ language: 'yaml' }, { language: 'json' }];
   context.subscriptions.push(
     log, files, { dispose: () => client.dispose() }, diagnostics, analysis, statusBar, documents, topology,
     analysis.onDidAnalyse((reply) => statusBar.show(reply.summary)),
-    vscode.languages.registerHoverProvider(yaml, new PodPathHoverProvider(analysis, files)),
-    vscode.languages.registerCodeLensProvider(yaml, new PodPathCodeLensProvider(analysis, files)),
-    vscode.languages.registerInlayHintsProvider(yaml, hints),
-    vscode.languages.registerDefinitionProvider(yaml, navigation),
-    vscode.languages.registerReferenceProvider(yaml, navigation),
-    vscode.languages.registerCodeActionsProvider(yaml, new QuickFixProvider(diagnostics, files), { providedCodeActionKinds: QuickFixProvider.kinds }),
+    vscode.languages.registerHoverProvider(manifests, new PodPathHoverProvider(analysis, files)),
+    vscode.languages.registerCodeLensProvider(manifests, new PodPathCodeLensProvider(analysis, files)),
+    vscode.languages.registerInlayHintsProvider(manifests, hints),
+    vscode.languages.registerDefinitionProvider(manifests, navigation),
+    vscode.languages.registerReferenceProvider(manifests, navigation),
+    vscode.languages.registerCodeActionsProvider(manifests, new QuickFixProvider(diagnostics, files), { providedCodeActionKinds: QuickFixProvider.kinds }),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
-    vscode.languages.registerDocumentLinkProvider([{ language: TRACE_LANGUAGE }, { scheme: SCHEME }], new SourceLinkProvider(files)),
+    vscode.languages.registerDocumentLinkProvider([{ language: TRACE_LANGUAGE }, { scheme: SCHEME }], new SourceLinkProvider(files, documents)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('podpath.hints')) hints.refresh();
     }),

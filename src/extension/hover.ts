@@ -12,6 +12,18 @@ export class PodPathHoverProvider implements vscode.HoverProvider {
     if (!file) return undefined;
     const hover = await this.analysis.query('hover', [file, fromPosition(position)], token).catch(() => undefined);
     if (!hover) return undefined;
-    return new vscode.Hover(new vscode.MarkdownString(hover.markdown), toRange(hover.range));
+    return new vscode.Hover(untrustedMarkdown(hover.markdown), toRange(hover.range));
   }
+}
+
+/**
+ * The service escapes every manifest-derived string (core/service/markdown.ts); this is the
+ * second wall: no HTML, no theme icons, and no command links (untrusted), whatever the text says.
+ */
+export function untrustedMarkdown(markdown: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(markdown, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  md.supportThemeIcons = false;
+  return md;
 }

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
  * through unchanged, so a new service label is never lost, only untranslated.
  */
 const PHRASES: [RegExp, (m: string[]) => string][] = [
-  [/^Trace to pod$/, () => vscode.l10n.t('Trace to pod')],
+  [/^Trace from (.+)…$/, ([name]) => vscode.l10n.t('Trace from {0}…', name)],
+  [/^Trace to this Service from…$/, () => vscode.l10n.t('Trace to this Service from…')],
   [/^(\d+) endpoints?$/, ([n]) => vscode.l10n.t('{0} endpoints', n)],
   [/^selects (\d+) pods?$/, ([n]) => vscode.l10n.t('selects {0} pods', n)],
   [/^selects (\d+) pods? · allows (\d+) flows?$/, ([n, m]) => vscode.l10n.t('selects {0} pods · allows {1} flows', n, m)],

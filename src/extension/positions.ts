@@ -27,22 +27,3 @@ export function toEditorRange(r: Pick<SourceRange, 'start' | 'end'>): EditorRang
 export function toServicePosition(p: EditorPosition): SourcePosition {
   return { line: p.line + 1, column: p.character + 1 };
 }
-
-/** `file:line:col` references as trace documents print them (`examples/a.yaml:10:8`). */
-export interface LocationReference {
-  /** Offset of the reference in the searched text and its length. */
-  offset: number;
-  length: number;
-  file: string;
-  position: SourcePosition;
-}
-
-const LOCATION = /(?<![\w./-])((?:[\w.@+-]+\/)*[\w.@+-]+\.ya?ml):(\d+)(?::(\d+))?/g;
-
-export function findLocationReferences(text: string): LocationReference[] {
-  const out: LocationReference[] = [];
-  for (const m of text.matchAll(LOCATION)) {
-    out.push({ offset: m.index!, length: m[0].length, file: m[1], position: { line: Number(m[2]), column: m[3] ? Number(m[3]) : 1 } });
-  }
-  return out;
-}

@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
-import type { SourceRange } from '../core/common/source';
 import type { TopologyModel, TraceOverlay } from '../core/topology';
 import { nonceFrom, topologyPageHtml } from '../core/topology/page';
 import type { HostMessage, PageCommand, PageMessage } from '../webview/protocol';
+import { isSourceRangeShaped, isWorkspaceRelativePath } from './workspace-paths';
 
 /**
  * The webview host of the topology diagram. It owns one panel, builds the page's HTML (strict
@@ -171,11 +171,16 @@ export class TopologyPanel implements vscode.Disposable {
     }
   }
 
-  private async openSource(range: SourceRange): Promise<void> {
-    if (!range || typeof range.file !== 'string' || range.file.startsWith('<')) return;
-    const uri = (await this.options.resolveFile?.(range.file)) ?? (await resolveInWorkspace(range.file));
+  /**
+   * "Open the YAML" from the page. The page's message is not trusted: only a file the analysis
+   * read or a workspace-relative path inside a workspace folder is opened; an absolute path or
+   * one that climbs out of the workspace is refused (workspace-paths.ts).
+   */
+  private async openSource(range: unknown): Promise<void> {
+    if (!isSourceRangeShaped(range) || range.file.startsWith('<')) return;
+    const uri = (await this.options.resolveFile?.(range.file)) ?? (isWorkspaceRelativePath(range.file) ? await resolveInWorkspace(range.file) : undefined);
     if (!uri) {
-      void vscode.window.showWarningMessage(`PodPath: ${range.file} is not in the workspace`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('PodPath: {0} is not a file of the workspace', JSON.stringify(range.file.slice(0, 200))));
       return;
     }
     const start = new vscode.Position(Math.max(0, range.start.line - 1), Math.max(0, range.start.column - 1));
@@ -227,8 +232,8 @@ function pageStrings(context: vscode.ExtensionContext): Record<string, string> {
   return out;
 }
 
+/** A workspace-relative path (checked by the caller) in the first folder that has it. */
 async function resolveInWorkspace(file: string): Promise<vscode.Uri | undefined> {
-  if (path.isAbsolute(file)) return vscode.Uri.file(file);
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const uri = vscode.Uri.joinPath(folder.uri, file);
     try {

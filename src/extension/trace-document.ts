@@ -1,28 +1,33 @@
 import * as vscode from 'vscode';
-import { findLocationReferences } from './positions';
+import type { PodPathDocuments } from './virtual-documents';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
  * Trace documents: read-only `podpath:` documents in the `podpath-trace` language (grammar in
- * syntaxes/), whose `file:line:col` references link back to the YAML that decided each hop.
+ * syntaxes/), whose hops link back to the YAML that decided them.
  */
 
 export const TRACE_LANGUAGE = 'podpath-trace';
 
-/** Every `file:line:col` in a trace (or dataplane) document becomes a link to that place. */
+/**
+ * The links of a trace document. They come from the trace's structured source locations (the
+ * service computes them with the document, trace-links.ts), never from patterns in the text,
+ * which holds manifest names; and they only open files the analysis read.
+ */
 export class SourceLinkProvider implements vscode.DocumentLinkProvider {
-  constructor(private readonly files: WorkspaceFiles) {}
+  constructor(private readonly files: WorkspaceFiles, private readonly documents: PodPathDocuments) {}
 
   provideDocumentLinks(document: vscode.TextDocument): vscode.DocumentLink[] {
     const links: vscode.DocumentLink[] = [];
-    for (const ref of findLocationReferences(document.getText())) {
-      const uri = this.files.uriOf(ref.file);
-      if (!uri) continue;
-      const range = new vscode.Range(document.positionAt(ref.offset), document.positionAt(ref.offset + ref.length));
+    for (const link of this.documents.linksOf(document.uri)) {
+      const uri = this.files.analysedUriOf(link.target.file);
+      if (!uri || link.line < 1 || link.line > document.lineCount) continue;
+      const start = new vscode.Position(link.line - 1, Math.max(0, link.column - 1));
+      const range = document.validateRange(new vscode.Range(start, start.translate(0, link.length)));
       // VS Code opens `#L<line>,<column>` fragments at that position (both 1-based).
-      const link = new vscode.DocumentLink(range, uri.with({ fragment: `L${ref.position.line},${ref.position.column}` }));
-      link.tooltip = vscode.l10n.t('Open the YAML that decided this hop');
-      links.push(link);
+      const target = new vscode.DocumentLink(range, uri.with({ fragment: `L${link.target.start.line},${link.target.start.column}` }));
+      target.tooltip = vscode.l10n.t('Open the YAML that decided this hop');
+      links.push(target);
     }
     return links;
   }

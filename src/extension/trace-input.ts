@@ -35,3 +35,14 @@ export function isIPv4(text: string): boolean {
 export function parseNamespaces(text: string): string[] {
   return text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 }
+
+/**
+ * An endpoint spec as a person names the object: `pod:default/pod1` → `pod1`,
+ * `deployment:shop/api` → `shop/api`, `node:node-1` → `node-1`; addresses stay as they are.
+ * (Titles of the trace pickers and messages; the spec itself is what the engine is asked.)
+ */
+export function specLabel(spec: string): string {
+  const m = /^(?:[a-z]+):(.+)$/i.exec(spec.trim());
+  const name = m ? m[1] : spec.trim();
+  return name.startsWith('default/') ? name.slice('default/'.length) : name;
+}

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { TraceLink } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import type { Protocol } from './trace-input';
 
@@ -28,6 +29,8 @@ export function viewUri(view: View): vscode.Uri {
 export class PodPathDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   private readonly texts = new Map<string, string>();
+  /** Per trace document: its links, computed by the service from the trace's source locations. */
+  private readonly links = new Map<string, TraceLink[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly onDidChange = this.changed.event;
 
@@ -35,7 +38,10 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     this.subscriptions.push(
       this.changed,
       analysis.onDidAnalyse(() => this.refresh()),
-      vscode.workspace.onDidCloseTextDocument((d) => this.texts.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.texts.delete(d.uri.toString());
+        this.links.delete(d.uri.toString());
+      }),
     );
   }
 
@@ -43,11 +49,17 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     for (const d of this.subscriptions) d.dispose();
   }
 
+  /** The links of an open view (trace documents have some; text never makes one). */
+  linksOf(uri: vscode.Uri): TraceLink[] {
+    return this.links.get(uri.toString()) ?? [];
+  }
+
   /** Opens a view; `text`, when the caller already has it (a trace it just ran), saves a round trip. */
-  async open(view: View, text?: string): Promise<vscode.TextEditor> {
+  async open(view: View, text?: string, links?: TraceLink[]): Promise<vscode.TextEditor> {
     const uri = viewUri(view);
     if (text !== undefined) {
       this.texts.set(uri.toString(), text);
+      this.links.set(uri.toString(), links ?? []);
       this.changed.fire(uri); // the document may be open already, showing an older run
     }
     const document = await vscode.workspace.openTextDocument(uri);
@@ -59,8 +71,9 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     const cached = this.texts.get(key);
     if (cached !== undefined) return cached;
     try {
-      const text = await this.render(JSON.parse(uri.query) as View, token);
+      const { text, links } = await this.render(JSON.parse(uri.query) as View, token);
       this.texts.set(key, text);
+      this.links.set(key, links);
       return text;
     } catch (e) {
       // Not cached: the next analysis (or reopening) tries again.
@@ -68,16 +81,18 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     }
   }
 
-  private async render(view: View, token: vscode.CancellationToken): Promise<string> {
+  private async render(view: View, token: vscode.CancellationToken): Promise<{ text: string; links: TraceLink[] }> {
     switch (view.kind) {
       case 'trace': {
         const r = await this.analysis.query('trace', [view.from, view.to, view.port, view.protocol], token);
-        return r.ok && r.document !== undefined ? r.document : vscode.l10n.t('Cannot trace {0} → {1}: {2}', view.from, view.to, r.error ?? '') + '\n';
+        return r.ok && r.document !== undefined
+          ? { text: r.document, links: r.links ?? [] }
+          : { text: vscode.l10n.t('Cannot trace {0} → {1}: {2}', view.from, view.to, r.error ?? '') + '\n', links: [] };
       }
       case 'dataplane':
-        return this.analysis.query('dataplane', [view.node], token);
+        return { text: await this.analysis.query('dataplane', [view.node], token), links: [] };
       case 'matrix':
-        return this.analysis.query('matrix', [view.port, view.protocol, view.namespaces], token);
+        return { text: await this.analysis.query('matrix', [view.port, view.protocol, view.namespaces], token), links: [] };
     }
   }
 
@@ -85,6 +100,7 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     for (const d of vscode.workspace.textDocuments) {
       if (d.uri.scheme !== SCHEME) continue;
       this.texts.delete(d.uri.toString());
+      this.links.delete(d.uri.toString());
       this.changed.fire(d.uri);
     }
   }

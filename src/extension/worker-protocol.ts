@@ -14,10 +14,24 @@ export interface AnalysisApi extends LanguageServiceApi {
   topology(): TopologyModel;
   /** What a trace lights up on that diagram. */
   traceOverlay(trace: Trace): TraceOverlay;
+  /** Set by the worker around `update`: called after each stage. */
+  onProgress?: (progress: AnalysisProgress) => void;
 }
 
 /** Every `AnalysisApi` method except `update`, which has a protocol of its own. */
-export type QueryMethod = Exclude<keyof AnalysisApi, 'update'>;
+export type QueryMethod = Exclude<keyof AnalysisApi, 'update' | 'onProgress'>;
+
+/**
+ * How far an analysis got, sent while it runs: if the worker has to be stopped (over its time
+ * budget or memory limit), the host can still say how big the workspace was.
+ */
+export interface AnalysisProgress {
+  stage: 'parsed' | 'built';
+  files: number;
+  pods?: number;
+  nodes?: number;
+  services?: number;
+}
 
 /**
  * An update carries only what changed since the previous update the worker received; the
@@ -56,6 +70,8 @@ export interface UpdateReply {
   files: number;
   /** Milliseconds the worker spent in `update`, measured in the worker. */
   workerMs: number;
+  /** Set when the analysis was stopped (worker-limits.ts): the diagnostics hold the `analysis-too-large` finding. */
+  tooLarge?: { message: string; reason: 'time' | 'memory' };
 }
 
 export type Request =
@@ -68,9 +84,11 @@ export type Response =
   | { id: number; result: unknown }
   | { id: number; error: string }
   /** The request was dropped unanswered: cancelled, or an update a newer one superseded. */
-  | { id: number; cancelled: true };
+  | { id: number; cancelled: true }
+  /** Not an answer yet: how far the update `id` got. */
+  | { id: number; progress: AnalysisProgress };
 
 export const QUERY_METHODS: readonly QueryMethod[] = [
-  'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
+  'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'traceSources', 'servicePorts', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
   'topology', 'traceOverlay',
 ];

@@ -77,7 +77,7 @@ export class WorkerServer {
     const last = updates[updates.length - 1];
     try {
       for (const u of updates) this.applyChanges(u.args);
-      this.send({ id: last.id, result: this.analyse(last.args) });
+      this.send({ id: last.id, result: this.analyse(last.id, last.args) });
     } catch (e) {
       this.send({ id: last.id, error: errorText(e) });
     }
@@ -90,10 +90,17 @@ export class WorkerServer {
     this.settings = args.settings;
   }
 
-  private analyse(args: UpdateArgs): UpdateReply {
+  private analyse(id: number, args: UpdateArgs): UpdateReply {
     const started = performance.now();
     const files: ServiceFile[] = [...this.files.keys()].sort().map((file) => ({ file, text: this.files.get(file)! }));
-    const result = this.service.update(files, this.settings);
+    // Progress goes out while the analysis runs: if it has to be stopped, the host knows how far it got.
+    this.service.onProgress = (progress) => this.send({ id, progress });
+    let result;
+    try {
+      result = this.service.update(files, this.settings);
+    } finally {
+      this.service.onProgress = undefined;
+    }
 
     const current = new Map<string, string>();
     for (const [file, list] of Object.entries(result.diagnostics)) current.set(file, JSON.stringify(list));

@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
 import type { ServiceFile } from '../core/service/types';
 import { ExcludeMatcher } from './glob';
+import { isJsonFileName, looksLikeKubernetesJson } from './kubernetes-json';
 import { enabledGlobs } from './settings';
+import { isWorkspaceRelativePath } from './workspace-paths';
 
 /**
- * The YAML files of the workspace, as the analysis sees them: found with `findFiles` (which
- * applies `files.exclude`), minus `podpath.exclude`, with the text of an open editor preferred
+ * The manifest files of the workspace, as the analysis sees them: YAML, and JSON files that are
+ * Kubernetes objects (kubernetes-json.ts; package.json and friends are never sent). Found with
+ * `findFiles` (which applies `files.exclude`), minus `podpath.exclude`, with the text of an open editor preferred
  * to the disk. Kept current by editor and file-system events; what changed since the last
  * update is handed out by `takeChanges`, so the worker receives only that.
  *
@@ -29,13 +32,15 @@ export interface FileChanges {
   removed: string[];
 }
 
-const YAML_GLOB = '**/*.{yaml,yml}';
+const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
 const READ_CONCURRENCY = 32;
 
 export class WorkspaceFiles implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly changed = new Set<string>();
   private readonly removed = new Set<string>();
+  /** JSON files the analysis has now (the others are not Kubernetes objects, or not yet). */
+  private readonly jsonSent = new Set<string>();
   private reset = true;
   private readonly matchers = new Map<string, ExcludeMatcher>();
   private readonly emitter = new vscode.EventEmitter<ChangeReason>();
@@ -46,7 +51,7 @@ export class WorkspaceFiles implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
 
   constructor() {
-    const watcher = vscode.workspace.createFileSystemWatcher(YAML_GLOB);
+    const watcher = vscode.workspace.createFileSystemWatcher(MANIFEST_GLOB);
     // Deleting a folder reports only the folder: watch every deletion and drop what was under it.
     const deletions = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
     this.subscriptions.push(
@@ -94,17 +99,26 @@ export class WorkspaceFiles implements vscode.Disposable {
     return this.entries.has(key) ? key : undefined;
   }
 
-  /** A file name from the analysis (a range, a `file:line:col` in a trace) back to a URI. */
+  /**
+   * A file name from the analysis (a range, a trace link, the diagram's "open YAML") back to a
+   * URI: a file the analysis read, or a workspace-relative path inside a workspace folder.
+   * Absolute paths and paths that climb out of the workspace get none (workspace-paths.ts).
+   */
   uriOf(file: string): vscode.Uri | undefined {
     const known = this.entries.get(file)?.uri;
     if (known) return known;
-    if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file)) return vscode.Uri.file(file);
+    if (!isWorkspaceRelativePath(file)) return undefined;
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 0) return undefined;
     // Multi-root names start with the folder's name.
     const slash = file.indexOf('/');
     const named = slash > 0 && folders.length > 1 ? folders.find((f) => f.name === file.slice(0, slash)) : undefined;
     return named ? vscode.Uri.joinPath(named.uri, file.slice(slash + 1)) : vscode.Uri.joinPath(folders[0].uri, file);
+  }
+
+  /** Only a file the analysis read (trace links point at nothing else). */
+  analysedUriOf(file: string): vscode.Uri | undefined {
+    return this.entries.get(file)?.uri;
   }
 
   /** Finds and reads every YAML file again; the next update sends the whole set. */
@@ -121,18 +135,30 @@ export class WorkspaceFiles implements vscode.Disposable {
   takeChanges(): FileChanges {
     const reset = this.reset;
     const names = reset ? [...this.entries.keys()] : [...this.changed];
+    if (reset) this.jsonSent.clear();
     const changed: ServiceFile[] = [];
+    const removed = new Set(reset ? [] : this.removed);
     for (const file of names) {
       const e = this.entries.get(file);
       if (!e) continue;
       if (e.document && !e.document.isClosed) e.text = e.document.getText();
-      if (e.text !== undefined) changed.push({ file, text: e.text });
+      if (e.text === undefined) continue;
+      // A JSON file goes to the analysis only while it is a Kubernetes object; one that stops
+      // being one (its kind deleted) is taken out, so its old findings go too.
+      if (isJsonFileName(e.uri.path)) {
+        if (!looksLikeKubernetesJson(e.text)) {
+          if (this.jsonSent.delete(file)) removed.add(file);
+          continue;
+        }
+        this.jsonSent.add(file);
+      }
+      changed.push({ file, text: e.text });
     }
-    const removed = reset ? [] : [...this.removed];
+    for (const file of removed) this.jsonSent.delete(file);
     this.reset = false;
     this.changed.clear();
     this.removed.clear();
-    return { reset, changed, removed };
+    return { reset, changed, removed: [...removed] };
   }
 
   get hasChanges(): boolean {
@@ -150,12 +176,12 @@ export class WorkspaceFiles implements vscode.Disposable {
     const found: vscode.Uri[] = [];
     for (const folder of folders) {
       // No exclude argument: findFiles then applies files.exclude itself.
-      for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, YAML_GLOB))) {
+      for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, MANIFEST_GLOB))) {
         if (!this.excluded(uri)) found.push(uri);
       }
     }
-    // Without a folder the analysis reads the open YAML documents.
-    if (folders.length === 0) for (const d of vscode.workspace.textDocuments) if (isYamlFile(d)) found.push(d.uri);
+    // Without a folder the analysis reads the open manifest documents.
+    if (folders.length === 0) for (const d of vscode.workspace.textDocuments) if (isManifestFile(d)) found.push(d.uri);
 
     const next = new Map<string, Entry>();
     for (let i = 0; i < found.length; i += READ_CONCURRENCY) {
@@ -174,7 +200,7 @@ export class WorkspaceFiles implements vscode.Disposable {
   }
 
   private opened(d: vscode.TextDocument): void {
-    if (!isYamlFile(d)) return;
+    if (!isManifestFile(d)) return;
     const key = this.keyOf(d.uri);
     const e = this.entries.get(key);
     if (e) {
@@ -237,7 +263,7 @@ export class WorkspaceFiles implements vscode.Disposable {
 
   /** Does a file that appeared (created, opened) belong to the analysis? */
   private admits(uri: vscode.Uri): boolean {
-    if (!/\.ya?ml$/i.test(uri.path)) return false;
+    if (!/\.(ya?ml|json)$/i.test(uri.path)) return false;
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 0) return uri.scheme === 'file';
     return !!vscode.workspace.getWorkspaceFolder(uri) && !this.excluded(uri);
@@ -262,9 +288,13 @@ export class WorkspaceFiles implements vscode.Disposable {
   }
 }
 
-/** A YAML document saved on disk (not an untitled buffer, a diff side or a virtual document). */
-function isYamlFile(d: vscode.TextDocument): boolean {
-  return d.uri.scheme === 'file' && (d.languageId === 'yaml' || /\.ya?ml$/i.test(d.uri.path));
+/**
+ * A YAML or JSON document saved on disk (not an untitled buffer, a diff side or a virtual
+ * document). JSON by its file name: whether it is a Kubernetes object is decided by its text
+ * when it is sent (takeChanges).
+ */
+function isManifestFile(d: vscode.TextDocument): boolean {
+  return d.uri.scheme === 'file' && (d.languageId === 'yaml' || /\.(ya?ml|json)$/i.test(d.uri.path));
 }
 
 function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {

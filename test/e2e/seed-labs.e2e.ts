@@ -26,9 +26,9 @@ describe('seed 000 — two nodes with cbr0 and static routes', function () {
     assert.deepStrictEqual(await wb.readProblems(), []);
   });
 
-  it('"Trace to pod" on pod1, then pod4 and port 80: the trace document walks the seed\'s steps', async function () {
+  it('"Trace from pod1…", then pod4 and port 80: the trace document walks the seed\'s steps', async function () {
     await wb.openFile('pods.yaml');
-    const lens = wb.codeLensLinks('Trace to pod').first(); // pod1 is the first object of the file
+    const lens = wb.codeLensLinks('Trace from pod1…').first(); // pod1 is the first object of the file
     await lens.waitFor({ state: 'visible', timeout: 20_000 });
     await lens.click();
     await wb.pickQuickItem('pod4');
@@ -76,9 +76,9 @@ describe('seed 003 — the book lab: docker0, a ReplicationController behind a u
     await wb.closeHover();
   });
 
-  it('CodeLens on the Service: "Trace to pod" and "3 endpoints"', async function () {
+  it('CodeLens on the Service: "Trace to this Service from…" and "3 endpoints"', async function () {
     await wb.openFile('frontend-service.yaml');
     await wb.codeLensLinks('3 endpoints').waitFor({ state: 'visible', timeout: 20_000 });
-    assert.strictEqual(await wb.codeLensLinks('Trace to pod').count(), 1);
+    assert.strictEqual(await wb.codeLensLinks('Trace to this Service from…').count(), 1);
   });
 });

@@ -49,7 +49,7 @@ describe('topology webview — seed 000', function () {
     await wb!.runCommand('PodPath: Show Topology'); // open, or brought to the front
     await wb!.webviewContent().locator('[data-testid="diagram"]').waitFor({ state: 'visible', timeout: 30_000 });
     await wb!.openFile('pods.yaml');
-    await wb!.codeLensLinks('Trace to pod').first().click();
+    await wb!.codeLensLinks('Trace from pod1…').first().click();
     await wb!.pickQuickItem('pod4');
     await wb!.acceptInput();
     await wb!.page.locator('.tabs-container .tab', { hasText: 'trace' }).first().waitFor({ timeout: 20_000 });

@@ -55,7 +55,9 @@ export async function hoverText(uri: vscode.Uri, position: vscode.Position): Pro
   return hovers
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : String(c)))
-    .join('\n');
+    .join('\n')
+    // As shown: manifest text arrives backslash-escaped (CommonMark escapes of ASCII punctuation).
+    .replace(/\\([!-/:-@[-`{-~])/g, '$1');
 }
 
 /** Code lenses of a document with their commands resolved. */

@@ -44,11 +44,11 @@ describe('trace', () => {
     assert.strictEqual(doc.isDirty, false);
   });
 
-  it('the "Trace to pod" CodeLens command traces from its object (destination and port given)', async () => {
+  it('the "Trace from {name}…" CodeLens command traces from its object (destination and port given)', async () => {
     await openFile(APP.file);
-    const lenses = await waitFor('a "Trace to pod" lens on Pod client', async () => {
+    const lenses = await waitFor('a "Trace from client…" lens on Pod client', async () => {
       const all = await codeLenses(fileUri(APP.file));
-      const l = all.find((x) => x.command?.title === 'Trace to pod' && Math.abs(x.range.start.line + 1 - APP.clientNameLine) <= 4);
+      const l = all.find((x) => x.command?.title === 'Trace from client…' && Math.abs(x.range.start.line + 1 - APP.clientNameLine) <= 4);
       return l ? l : undefined;
     });
     const cmd = lenses.command!;
@@ -57,6 +57,19 @@ describe('trace', () => {
     await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []), 'service:default/web', 80, 'tcp');
     const doc = await activeTraceDocument();
     assert.ok(doc.getText().includes('default/client'), doc.getText());
+  });
+
+  it('the "Trace to this Service from…" CodeLens command traces to the Service (source and port given)', async () => {
+    await openFile(APP.file);
+    const lens = await waitFor('a "Trace to this Service from…" lens', async () => {
+      const all = await codeLenses(fileUri(APP.file));
+      return all.find((x) => x.command?.command === 'podpath.traceTo');
+    });
+    const cmd = lens.command!;
+    await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []), 'pod:default/client', 80, 'tcp');
+    const doc = await activeTraceDocument();
+    assert.match(doc.getText(), /default\/client/);
+    assert.match(doc.getText(), /default\/web/);
   });
 
   it('a trace to a Service without endpoints says it is rejected', async () => {

@@ -39,7 +39,8 @@ test('every vscode.l10n.t string of src/extension has a Simplified Chinese trans
 test('package.json: activation, capabilities, l10n and the trace language', () => {
   const pkg = json('package.json');
   // Lazy: no workspaceContains, commands are inferred; the topology panel restores after a reload.
-  assert.deepEqual(pkg.activationEvents, ['onLanguage:yaml', 'onWebviewPanel:podpath.topology']);
+  // JSON too: `kubectl get -o json` output is analysed like YAML.
+  assert.deepEqual(pkg.activationEvents, ['onLanguage:yaml', 'onLanguage:json', 'onWebviewPanel:podpath.topology']);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, true);
   assert.equal(pkg.l10n, './l10n');
   const lang = pkg.contributes.languages.find((l: { id: string }) => l.id === 'podpath-trace');

@@ -5,9 +5,9 @@ import * as path from 'path';
 import { LanguageService } from '../../src/core/service/language-service';
 import { ExcludeMatcher, globToRegExp } from '../../src/extension/glob';
 import { selectorValuePosition } from '../../src/extension/selector-position';
-import { findLocationReferences, toEditorPosition, toEditorRange, toServicePosition } from '../../src/extension/positions';
+import { toEditorPosition, toEditorRange, toServicePosition } from '../../src/extension/positions';
 import { enabledGlobs, readSettings } from '../../src/extension/settings';
-import { formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol } from '../../src/extension/trace-input';
+import { formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol, specLabel } from '../../src/extension/trace-input';
 import { REPO_ROOT } from '../support/analyze';
 
 // The editor adapter's pure pieces: what can go wrong without VS Code running.
@@ -19,13 +19,6 @@ test('positions: the core is 1-based, the editor 0-based, and the round trip is 
   assert.deepEqual(toEditorRange({ start: { line: 3, column: 5 }, end: { line: 4, column: 1 } }), { start: { line: 2, character: 4 }, end: { line: 3, character: 0 } });
   // A made-up location (line 0) never becomes a negative editor position.
   assert.deepEqual(toEditorPosition({ line: 0, column: 0 }), { line: 0, character: 0 });
-});
-
-test('positions: file:line:col references in a trace are found with their offsets', () => {
-  const text = '      ↳ default via 10.244.1.1 dev eth0   (examples/flannel-vxlan/cluster.yaml:10:8)\n  ↳ x (app.yml:3)\n  10.244.1.1:8080 and <built-in>:1:1\n';
-  const refs = findLocationReferences(text);
-  assert.deepEqual(refs.map((r) => [r.file, r.position.line, r.position.column]), [['examples/flannel-vxlan/cluster.yaml', 10, 8], ['app.yml', 3, 1]]);
-  assert.equal(text.slice(refs[0].offset, refs[0].offset + refs[0].length), 'examples/flannel-vxlan/cluster.yaml:10:8');
 });
 
 test('glob: the subset of VS Code globs used by files.exclude', () => {
@@ -77,6 +70,15 @@ test('settings: podpath.* becomes the service settings; defaults when unset or i
   assert.deepEqual(readSettings(<T>(k: string) => defaults[k] as T, () => undefined).service.defaultCluster, {});
 });
 
+test('trace pickers name objects as people do, not as endpoint specs', () => {
+  assert.equal(specLabel('pod:default/pod1'), 'pod1');
+  assert.equal(specLabel('deployment:shop/api'), 'shop/api');
+  assert.equal(specLabel('service:default/web'), 'web');
+  assert.equal(specLabel('node:node-1'), 'node-1');
+  assert.equal(specLabel('203.0.113.10'), '203.0.113.10');
+  assert.equal(specLabel(' pod:default/a '), 'a');
+});
+
 test('trace input: port/protocol, IPv4 and namespace lists', () => {
   assert.deepEqual(parsePortProtocol('80'), { port: 80, protocol: 'tcp' });
   assert.deepEqual(parsePortProtocol(' 53 / UDP '), { port: 53, protocol: 'udp' });
@@ -99,7 +101,7 @@ test('selector position: "N endpoints" / "selects N pods" lenses find their matc
     let checked = 0;
     for (const { file, text } of files) {
       for (const lens of service.codeLenses(file)) {
-        if (lens.command === 'podpath.traceFrom') continue;
+        if (lens.command === 'podpath.traceFrom' || lens.command === 'podpath.traceTo') continue;
         const expected = Number(/\d+/.exec(lens.title)![0]);
         const at = selectorValuePosition(text.split('\n'), lens.range, lens.command === 'podpath.showEndpoints' ? 'selector' : 'podSelector');
         assert.ok(at, `${file}: ${lens.title}`);

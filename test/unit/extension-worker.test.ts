@@ -4,7 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AnalysisClient, CancelledError, ClientLog, CancelToken } from '../../src/extension/analysis-client';
 import { WorkerServer } from '../../src/extension/worker-server';
-import type { AnalysisApi, Request, Response, UpdateArgs, UpdateReply } from '../../src/extension/worker-protocol';
+import type { AnalysisApi, AnalysisProgress, Request, Response, UpdateArgs, UpdateReply } from '../../src/extension/worker-protocol';
+import { DEFAULT_LIMITS, limitsFrom, tooLargeMessage, tooLargeReply } from '../../src/extension/worker-limits';
+import { LanguageService } from '../../src/core/service/language-service';
 import type { Diagnostic, ServiceFile, UpdateResult } from '../../src/core/service/types';
 import { REPO_ROOT } from '../support/analyze';
 
@@ -114,6 +116,33 @@ test('worker: cancelled queries are dropped unanswered-by-the-service; errors co
   assert.equal(sent.length, 5);
 });
 
+test('worker: an update reports its progress (files, then pods) before its answer', () => {
+  const sent: Response[] = [];
+  const turns: (() => void)[] = [];
+  const server = new WorkerServer(new LanguageService() as unknown as AnalysisApi, (r) => sent.push(r), (run) => turns.push(run));
+  server.receive({ id: 1, method: 'update', args: { generation: 1, reset: true, changed: example('seed-000'), removed: [], settings, shownGeneration: 0 } });
+  while (turns.length) turns.shift()!();
+  assert.deepEqual(sent.map((r) => Object.keys(r).filter((k) => k !== 'id')[0]), ['progress', 'progress', 'result']);
+  const [parsedStage, built] = sent.map((r) => (r as { progress?: AnalysisProgress }).progress);
+  assert.deepEqual(parsedStage, { stage: 'parsed', files: 2 });
+  assert.equal(built?.stage, 'built');
+  assert.equal(built?.pods, (sent[2] as { result: UpdateReply }).result.summary.pods);
+});
+
+test('limits: settings are clamped; the too-large message gives the figures and what to do', () => {
+  assert.deepEqual(limitsFrom(undefined, undefined), DEFAULT_LIMITS);
+  assert.deepEqual(limitsFrom(512, 5), { maxMemoryMb: 512, timeBudgetMs: 5000 });
+  assert.deepEqual(limitsFrom(1, 0.001), { maxMemoryMb: 64, timeBudgetMs: 1000 }, 'never so low an ordinary workspace cannot load');
+  assert.deepEqual(limitsFrom(Number.NaN, 'x'), DEFAULT_LIMITS);
+  const message = tooLargeMessage({ reason: 'memory', files: 3, bytes: 21_400_000, progress: { stage: 'built', files: 3, pods: 100_000 }, ms: 4200, limits: { maxMemoryMb: 2048, timeBudgetMs: 60_000 } });
+  assert.equal(message, 'The workspace is too large to analyse in the editor (3 files, 21.4 MB, 100000 pods): it needed more than its memory limit of 2048 MB after 4.2 s (after building the cluster), so the analysis was stopped. Leave files out with `podpath.exclude`, raise `podpath.analysis.maxMemoryMb` or `podpath.analysis.timeBudgetSeconds`, or run the `podpath` command line.');
+  const reply = tooLargeReply(7, new Map([['a.yaml', 10], ['b.yaml', 5000], ['c.yaml', 10]]), { reason: 'time', files: 3, bytes: 5020, ms: 60_000, limits: DEFAULT_LIMITS });
+  assert.equal(reply.generation, 7);
+  assert.equal(reply.full, true);
+  assert.deepEqual(Object.fromEntries(Object.entries(parsed(reply)).map(([f, d]) => [f, d.map((x) => `${x.code}@${x.range.start.line}:${x.range.start.column}`)])), { 'a.yaml': [], 'b.yaml': ['analysis-too-large@1:1'], 'c.yaml': [] }, 'on the largest file');
+  assert.match(parsed(reply)['b.yaml'][0].message, /\(3 files, 5 KB\): it went over its time budget of 60 s, so/);
+});
+
 // ---- a real worker thread, the real service ---------------------------------------------------
 
 const WORKER = path.join(REPO_ROOT, 'out', 'src', 'extension', 'analysis-worker.js');
@@ -159,7 +188,8 @@ test('real worker: update, incremental re-parse, queries, cancellation and resta
     assert.equal(traced.trace.verdict, 'delivered');
     assert.match(traced.document ?? '', /flannel-vxlan\/cluster\.yaml:\d+:\d+/, 'the trace document links back to the YAML');
     const lenses = await client.query('codeLenses', [app.file]);
-    assert.ok(lenses.some((l) => l.title === 'Trace to pod'));
+    assert.ok(lenses.some((l) => l.title === 'Trace from client…' && l.command === 'podpath.traceFrom'));
+    assert.ok(lenses.some((l) => l.title === 'Trace to this Service from…' && l.command === 'podpath.traceTo'));
     const model = await client.query('topology', []);
     assert.equal(model.version, 1);
     assert.deepEqual(model.nodes.map((n) => n.name), ['node-1', 'node-2']);
@@ -182,6 +212,123 @@ test('real worker: update, incremental re-parse, queries, cancellation and resta
     const again = await client.update({ generation: 4, reset: true, changed: files, removed: [], settings: {}, shownGeneration: -1 });
     assert.equal(again.full, true);
     assert.ok(again.summary.pods >= 3);
+  } finally {
+    client.dispose();
+  }
+});
+
+// ---- limits: a workspace too large for the editor ---------------------------------------------
+
+/** `n` Pods (and a Service over them) in `files` files: big enough to outgrow tiny limits. */
+function bigWorkspace(n: number, files = 4): ServiceFile[] {
+  const out: ServiceFile[] = [];
+  for (let f = 0; f < files; f++) {
+    const docs: string[] = [];
+    for (let i = f; i < n; i += files) docs.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, labels: {app: a${i % 50}}}\nspec:\n  containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]\n`);
+    if (f === 0) docs.push('apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: a1}, ports: [{port: 80, targetPort: 8080}]}\n');
+    out.push({ file: `big/f${f}.yaml`, text: docs.join('---\n') });
+  }
+  return out;
+}
+
+const tooLargeOf = (r: UpdateReply) => Object.values(parsed(r)).flat().filter((d) => d.code === 'analysis-too-large');
+
+test('real worker over its time budget: an analysis-too-large finding with the figures, the host keeps running, the worker restarts', async (t) => {
+  if (!fs.existsSync(WORKER)) {
+    t.skip(`${WORKER} is not built (run npm run compile)`);
+    return;
+  }
+  const log: ClientLog & { lines: string[] } = { ...quiet, lines: [] };
+  let budget = 300;
+  const client = new AnalysisClient(WORKER, log, () => ({ maxMemoryMb: 1024, timeBudgetMs: budget }));
+  const losses: string[] = [];
+  client.onCrash = (loss) => losses.push(loss);
+  // The host's own event loop keeps turning while the worker is busy: the analysis is not on it.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 20);
+  try {
+    const files = bigWorkspace(20_000);
+    const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
+    const started = performance.now();
+    const reply = await client.update({ generation: 1, reset: true, changed: files, removed: [], settings: {}, shownGeneration: 0 });
+    const ms = performance.now() - started;
+    console.log(`# time budget 300 ms: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB stopped after ${Math.round(ms)} ms; host timer ticked ${ticks} times meanwhile`);
+    assert.equal(reply.generation, 1);
+    assert.equal(reply.tooLarge?.reason, 'time');
+    assert.ok(ticks >= 3, `the host's timers ran ${ticks} times during the analysis`);
+    const found = tooLargeOf(reply);
+    assert.equal(found.length, 1, 'one finding, on one file');
+    assert.equal(found[0].severity, 'error');
+    assert.match(found[0].message, new RegExp(`^The workspace is too large to analyse in the editor \\(4 files, ${(bytes / 1e6).toFixed(1)} MB[,)]`));
+    assert.match(found[0].message, /over its time budget of 0\.3 s/);
+    assert.ok(found[0].range.file.startsWith('big/'), found[0].range.file);
+    assert.deepEqual(Object.keys(reply.diagnostics).sort(), files.map((f) => f.file).sort(), 'every other file is cleared');
+    assert.deepEqual(losses, ['too-large']);
+    assert.equal(client.broken, false, 'a workspace too large is not a broken worker');
+
+    // The next (smaller) workspace gets a new worker and a real analysis (with room to start it on a busy machine).
+    budget = 60_000;
+    const small = example('flannel-vxlan');
+    const again = await client.update({ generation: 2, reset: true, changed: small, removed: [], settings: {}, shownGeneration: 1 });
+    assert.equal(again.tooLarge, undefined);
+    assert.equal(again.full, true, 'the new worker has no baseline: everything is sent');
+    assert.ok(again.summary.pods >= 3);
+    assert.equal(client.starts, 2);
+    assert.ok(log.lines.some((l) => /analysis worker restarted after it went over its time budget/.test(l)), log.lines.join('\n'));
+  } finally {
+    clearInterval(ticker);
+    client.dispose();
+  }
+});
+
+test('real worker over its memory limit: analysis-too-large instead of an out-of-memory abort', async (t) => {
+  if (!fs.existsSync(WORKER)) {
+    t.skip(`${WORKER} is not built (run npm run compile)`);
+    return;
+  }
+  const log: ClientLog & { lines: string[] } = { ...quiet, lines: [] };
+  const client = new AnalysisClient(WORKER, log, () => ({ maxMemoryMb: 64, timeBudgetMs: 120_000 }));
+  const losses: string[] = [];
+  client.onCrash = (loss) => losses.push(loss);
+  try {
+    const files = bigWorkspace(60_000, 8);
+    const started = performance.now();
+    const reply = await client.update({ generation: 1, reset: true, changed: files, removed: [], settings: {}, shownGeneration: 0 });
+    console.log(`# memory limit 64 MB: ${files.length} files stopped after ${Math.round(performance.now() - started)} ms: ${reply.tooLarge?.message ?? 'analysed'}`);
+    assert.equal(reply.tooLarge?.reason, 'memory', 'the 64 MB worker ran out of memory');
+    const found = tooLargeOf(reply);
+    assert.equal(found.length, 1);
+    assert.match(found[0].message, /\(8 files, \d+\.\d MB.*\): it needed more than its memory limit of 64 MB after \d/);
+    assert.deepEqual(losses, ['too-large']);
+    assert.ok(log.lines.some((l) => /ERR_WORKER_OUT_OF_MEMORY|out of memory/i.test(l)), log.lines.join('\n'));
+    // This process (the extension host's stand-in) is alive and answers with a new worker.
+    const again = await client.update({ generation: 2, reset: true, changed: example('seed-000'), removed: [], settings: {}, shownGeneration: 1 });
+    assert.ok(again.summary.pods >= 4);
+  } finally {
+    client.dispose();
+  }
+});
+
+test('real worker: crashes restart it a bounded number of times, each one said in the log', async (t) => {
+  if (!fs.existsSync(WORKER)) {
+    t.skip(`${WORKER} is not built (run npm run compile)`);
+    return;
+  }
+  const log: ClientLog & { lines: string[] } = { ...quiet, lines: [] };
+  const client = new AnalysisClient(WORKER, log);
+  const losses: string[] = [];
+  client.onCrash = (loss) => losses.push(loss);
+  try {
+    for (let i = 0; i < 4; i++) {
+      assert.ok(Array.isArray(await client.query('nodes', [])), 'a live worker answers');
+      await (client as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(losses, ['crash', 'crash', 'crash', 'crash']);
+    assert.equal(client.broken, true, 'after 4 crashes within a minute it gives up');
+    await assert.rejects(client.query('nodes', []), /crashed repeatedly/);
+    assert.equal(client.starts, 4);
+    assert.equal(log.lines.filter((l) => /^analysis worker restarted after it exited with code \d+ \(\d crash/.test(l)).length, 3, log.lines.join('\n'));
   } finally {
     client.dispose();
   }

@@ -17,6 +17,11 @@ function lineOf(text: string, needle: string): number {
   return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 }
 
+/** What a hover shows: its Markdown with the backslash escapes of manifest text resolved. */
+function shown(markdown: string): string {
+  return markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+}
+
 function applyEdit(text: string, e: TextEdit): string {
   const lines = text.split('\n');
   const offset = (p: { line: number; column: number }) => lines.slice(0, p.line - 1).reduce((n, l) => n + l.length + 1, 0) + p.column - 1;
@@ -51,14 +56,14 @@ test('hover on a Service: ClusterIP, endpoints with nodes and the DNAT path; on 
   const app = files.find((f) => f.file.endsWith('app.yaml'))!;
   const svcLine = lineOf(app.text, 'kind: Service') + 2; // metadata.name line
   const h = s.hover(app.file, { line: svcLine, column: 10 })!;
-  assert.match(h.markdown, /\*\*Service default\/web\*\* \(NodePort\)/);
-  assert.match(h.markdown, /ClusterIP `10\.\d+\.\d+\.\d+`/);
-  assert.match(h.markdown, /- 10\.244\.\d+\.\d+:8080 `default\/web-[a-z0-9-]+` on `node-\d`/);
-  assert.match(h.markdown, /- KUBE-SERVICES → `KUBE-SVC-[A-Z2-7]{16}`/);
-  assert.match(h.markdown, /→ `KUBE-SEP-[A-Z2-7]{16}` \(p=0\.5000\) → DNAT 10\.244\.\d+\.\d+:8080/);
+  assert.match(shown(h.markdown), /\*\*Service default\/web\*\* \(NodePort\)/);
+  assert.match(shown(h.markdown), /ClusterIP `10\.\d+\.\d+\.\d+`/);
+  assert.match(shown(h.markdown), /- 10\.244\.\d+\.\d+:8080 `default\/web-[a-z0-9-]+` on `node-\d`/);
+  assert.match(shown(h.markdown), /- KUBE-SERVICES → `KUBE-SVC-[A-Z2-7]{16}`/);
+  assert.match(shown(h.markdown), /→ `KUBE-SEP-[A-Z2-7]{16}` \(p=0\.5000\) → DNAT 10\.244\.\d+\.\d+:8080/);
   // The Service's selector (the Deployment writes its own as a block with matchLabels).
   const sel = s.hover(app.file, { line: lineOf(app.text, 'selector: {app: web}'), column: 16 })!;
-  assert.match(sel.markdown, /^\*\*Selector\*\* `app=web` matches 2 pods:\n- `default\/web-[a-z0-9]+-[a-z0-9]+`\n- `default\/web-[a-z0-9]+-[a-z0-9]+`$/);
+  assert.match(shown(sel.markdown), /^\*\*Selector\*\* `app=web` matches 2 pods:\n- `default\/web-[a-z0-9]+-[a-z0-9]+`\n- `default\/web-[a-z0-9]+-[a-z0-9]+`$/);
 });
 
 test('hover on a Deployment shows each pod\'s eth0 ⇄ veth ⇄ bridge path and who reaches it', () => {
@@ -67,9 +72,9 @@ test('hover on a Deployment shows each pod\'s eth0 ⇄ veth ⇄ bridge path and 
   s.update(files, {});
   const app = files.find((f) => f.file.endsWith('app.yaml'))!;
   const h = s.hover(app.file, { line: lineOf(app.text, 'name: api'), column: 9 })!;
-  assert.match(h.markdown, /\*\*Deployment shop\/api\*\* — 2 pods/);
-  assert.match(h.markdown, /eth0 192\.168\.\d+\.\d+ ⇄ cali[0-9a-f]{11} \(proxy ARP\) → routed · node `worker-[ab]`/);
-  assert.match(h.markdown, /\*\*Reached by\*\* 1 peer \(NetworkPolicy applies\):\n- `shop\/frontend\[Pod\]` : TCP 8080/);
+  assert.match(shown(h.markdown), /\*\*Deployment shop\/api\*\* — 2 pods/);
+  assert.match(shown(h.markdown), /eth0 192\.168\.\d+\.\d+ ⇄ cali[0-9a-f]{11} \(proxy ARP\) → routed · node `worker-[ab]`/);
+  assert.match(shown(h.markdown), /\*\*Reached by\*\* 1 peer \(NetworkPolicy applies\):\n- `shop\/frontend\[Pod\]` : TCP 8080/);
 });
 
 test('hover on a policy rule lists the flows it admits; on a podSelector, the pods selected', () => {
@@ -78,25 +83,55 @@ test('hover on a policy rule lists the flows it admits; on a podSelector, the po
   s.update(files, {});
   const pol = files.find((f) => f.file.endsWith('policies.yaml'))!;
   const rule = s.hover(pol.file, { line: lineOf(pol.text, '- from:'), column: 8 })!;
-  assert.match(rule.markdown, /shop\/api-from-frontend ingress\[0\]\*\* admits/);
-  assert.match(rule.markdown, /`shop\/frontend` → `shop\/api-[a-z0-9-]+` : TCP 8080/);
+  assert.match(shown(rule.markdown), /shop\/api-from-frontend ingress\[0\]\*\* admits/);
+  assert.match(shown(rule.markdown), /`shop\/frontend` → `shop\/api-[a-z0-9-]+` : TCP 8080/);
   const sel = s.hover(pol.file, { line: lineOf(pol.text, 'podSelector: {}'), column: 18 })!;
-  assert.match(sel.markdown, /matches 4 pods/);
+  assert.match(shown(sel.markdown), /matches 4 pods/);
 });
 
-test('CodeLens: Trace to pod on pods, workloads and Services; endpoint and selection counts', () => {
+test('CodeLens: "Trace from {name}…" on pods and workloads, "Trace to this Service from…" on Services; endpoint and selection counts', () => {
   const s = new LanguageService();
   const files = example('calico-ipip');
   s.update(files, {});
   const lenses = s.codeLenses('calico-ipip/app.yaml');
-  assert.deepEqual(lenses.map((l) => `${l.title} ${JSON.stringify(l.args)}`), [
-    'Trace to pod ["deployment:shop/api"]',
-    'Trace to pod ["service:shop/api"]',
-    '2 endpoints ["shop/api"]',
-    'Trace to pod ["pod:shop/frontend"]',
-    'Trace to pod ["pod:shop/debug"]',
+  assert.deepEqual(lenses.map((l) => `${l.title} ${l.command} ${JSON.stringify(l.args.slice(0, 1))}`), [
+    'Trace from api… podpath.traceFrom ["deployment:shop/api"]',
+    'Trace to this Service from… podpath.traceTo ["service:shop/api"]',
+    '2 endpoints podpath.showEndpoints ["shop/api"]',
+    'Trace from frontend… podpath.traceFrom ["pod:shop/frontend"]',
+    'Trace from debug… podpath.traceFrom ["pod:shop/debug"]',
   ]);
+  assert.ok(!lenses.some((l) => l.command === 'podpath.traceFrom' && String(l.args[0]).startsWith('service:')), 'a Service is never traced from');
+  // The count lens carries the places its selector matches: the api Deployment's pod template.
+  const app = files.find((f) => f.file.endsWith('app.yaml'))!;
+  const matches = lenses.find((l) => l.command === 'podpath.showEndpoints')!.args[1] as { file: string; start: { line: number } }[];
+  assert.equal(matches.length, 1);
+  assert.equal(matches[0].file, app.file);
+  assert.match(app.text.split('\n')[matches[0].start.line - 1], /^\s+metadata:/, 'the pod template');
+  const policyLens = s.codeLenses('calico-ipip/policies.yaml')[0];
+  assert.ok(Array.isArray(policyLens.args[1]) && (policyLens.args[1] as unknown[]).length >= 2, 'the policy lens carries its matches too');
   assert.deepEqual(s.codeLenses('calico-ipip/policies.yaml').map((l) => l.title), ['selects 4 pods', 'selects 2 pods']);
+});
+
+test('"Trace to this Service from…": its sources are workloads and pods by name, each with the Service\'s port, and every one traces', () => {
+  const s = new LanguageService();
+  s.update(example('flannel-vxlan'), {});
+  const lens = s.codeLenses('flannel-vxlan/app.yaml').find((l) => l.command === 'podpath.traceTo')!;
+  assert.deepEqual(lens.args, ['service:default/web']);
+  const sources = s.traceSources('service:default/web');
+  assert.ok(sources.length >= 3, `${sources.length} sources`);
+  assert.deepEqual([...new Set(sources.map((x) => x.kind))], ['workload', 'pod'], 'workloads first, then pods');
+  assert.ok(sources.some((x) => x.label === '$(package) client' && x.spec === 'pod:default/client'), 'the picker shows the name, the spec says what to trace');
+  for (const x of sources) {
+    assert.ok(!/^\$\([a-z-]+\) [a-z]+:/.test(x.label), `no spec in the label: ${x.label}`);
+    assert.equal(x.port, 80);
+    assert.equal(x.protocol, 'tcp');
+    const r = s.trace(x.spec, lens.args[0] as string, x.port, x.protocol);
+    assert.ok(r.ok, `${x.spec} → ${lens.args[0]}: ${r.error}`);
+  }
+  assert.deepEqual(s.servicePorts('service:default/web').map((p) => [p.port, p.protocol]), [[80, 'tcp']]);
+  assert.deepEqual(s.traceSources('pod:default/client'), [], 'only a Service has a "trace to" picker');
+  assert.deepEqual(s.traceSources('service:default/nope'), []);
 });
 
 test('inlay hints: reached by / reaches on workloads, selects / allows on policies', () => {
@@ -188,6 +223,14 @@ test('trace returns the Trace and a podpath-trace document with file:line:col li
   assert.equal(r.ok, true);
   assert.equal(r.trace!.verdict, 'delivered');
   assert.match(r.document!, /\(seed-000\/cluster\.yaml:\d+:\d+\)/);
+  // Each link sits on its location in the document and points where the hop's decidedBy says.
+  const lines = r.document!.split('\n');
+  const sources = [...r.trace!.hops, ...r.trace!.branches.flatMap((b) => b.hops)].map((h) => h.decidedBy?.source).filter((x) => !!x);
+  assert.ok(r.links!.length >= 3, `${r.links!.length} links`);
+  assert.equal(r.links!.length, sources.length, 'one link per hop with a source location');
+  for (const l of r.links!) {
+    assert.equal(lines[l.line - 1].slice(l.column - 1, l.column - 1 + l.length), `${l.target.file}:${l.target.start.line}:${l.target.start.column}`);
+  }
   assert.equal(s.trace('pod1', 'nope').ok, false);
   assert.deepEqual(s.nodes(), ['node1', 'node2']);
   assert.match(s.dataplane('node1', ['routes']), /^10\.1\.2\.0\/24 via 192\.168\.1\.11 dev eth0 proto static$/m);
@@ -197,7 +240,7 @@ test('trace targets offer Services with their ports, NodePorts, pods, workloads,
   const s = new LanguageService();
   s.update(example('flannel-vxlan'), {});
   const t = s.traceTargets('pod:default/client');
-  assert.ok(t.some((x) => x.kind === 'service' && x.spec === 'service:default/web' && x.port === 80));
+  assert.ok(t.some((x) => x.kind === 'service' && x.spec === 'service:default/web' && x.port === 80 && x.label === '$(symbol-interface) web:80'));
   assert.ok(t.some((x) => x.kind === 'nodeport' && x.port === 30080));
   assert.ok(!t.some((x) => x.spec === 'pod:default/client'), 'not the source itself');
   assert.ok(t.some((x) => x.kind === 'external'));

@@ -9,11 +9,14 @@ import { policiesOf } from '../policy/evaluate';
 import { selectsPod } from '../policy/model';
 import { Reachability } from '../policy/reachability';
 import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
+import { escapeMarkdown as text, markdownCode as code } from './markdown';
 import { Hover } from './types';
 
 /**
  * Hover text per object and field. Paths are short, one hop per line, in the words of
- * `ip route` and `iptables-save`.
+ * `ip route` and `iptables-save`. Every string that comes from a manifest (names, labels, port
+ * names, addresses read from a dump) goes through `text` or `code` (markdown.ts): a hover never
+ * renders an image, a link or HTML that a manifest wrote.
  */
 export interface HoverContext {
   cluster: Cluster;
@@ -52,8 +55,8 @@ function podHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | un
       if (!within(o.locator, path, p)) continue;
       const port = containers[c].ports[i];
       const users = ctx.cluster.services.filter((s) => s.ports.some((sp) => sp.endpoints.some((e) => podsOf(ctx, o).some((pod) => pod.key === e.pod) && e.port === port.containerPort)));
-      const lines = [`**port ${port.name ? `${port.name} = ` : ''}${port.containerPort}/${port.protocol}** in container \`${containers[c].name}\``];
-      for (const s of users) for (const sp of s.ports) if (sp.endpoints.some((e) => e.port === port.containerPort)) lines.push(`- Service \`${s.key}\` port ${sp.port}${sp.nodePort ? ` (NodePort ${sp.nodePort})` : ''} → targetPort ${sp.targetPort}`);
+      const lines = [`**port ${port.name ? `${text(port.name)} = ` : ''}${port.containerPort}/${text(port.protocol)}** in container ${code(containers[c].name)}`];
+      for (const s of users) for (const sp of s.ports) if (sp.endpoints.some((e) => e.port === port.containerPort)) lines.push(`- Service ${code(s.key)} port ${sp.port}${sp.nodePort ? ` (NodePort ${sp.nodePort})` : ''} → targetPort ${text(String(sp.targetPort))}`);
       if (users.length === 0) lines.push('- no Service targets it');
       return { markdown: lines.join('\n'), range: fieldRange(o.locator, path)! };
     }
@@ -64,13 +67,13 @@ function podHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | un
   }
   const pods = podsOf(ctx, o);
   if (pods.length === 0) return undefined;
-  const lines = [`**${o.kind === 'pod' ? 'Pod' : o.manifest.kind} ${o.key}** — ${pods.length} pod${pods.length > 1 ? 's' : ''}`];
+  const lines = [`**${o.kind === 'pod' ? 'Pod' : text(o.manifest.kind)} ${text(o.key)}** — ${pods.length} pod${pods.length > 1 ? 's' : ''}`];
   for (const pod of pods.slice(0, MAX_LIST)) lines.push(...podPath(ctx, pod));
   if (pods.length > MAX_LIST) lines.push(`- … and ${pods.length - MAX_LIST} more`);
   const name = workloadName(pods[0]);
   const sources = ctx.connlist().filter((l) => l.dst === name);
   lines.push('', `**Reached by** ${sources.length} peer${sources.length === 1 ? '' : 's'}${policiesOf(ctx.cluster).some((x) => selectsPod(x, pods[0])) ? ' (NetworkPolicy applies)' : ''}:`);
-  for (const l of sources.slice(0, MAX_LIST)) lines.push(`- \`${l.src}\` : ${l.conns.toString()}`);
+  for (const l of sources.slice(0, MAX_LIST)) lines.push(`- ${code(l.src)} : ${text(l.conns.toString())}`);
   if (sources.length > MAX_LIST) lines.push(`- … and ${sources.length - MAX_LIST} more`);
   return { markdown: lines.join('\n'), range: o.locator.at(['metadata', 'name']) };
 }
@@ -78,10 +81,10 @@ function podHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | un
 /** `eth0 10.244.1.5 ⇄ vethab12 ⇄ cni0 10.244.1.1 · node-1 192.168.1.10` */
 function podPath(ctx: HoverContext, pod: PodInfo): string[] {
   const node = ctx.cluster.nodesByName.get(pod.node)!;
-  if (pod.hostNetwork) return [`- \`${pod.name}\` hostNetwork: the node's namespace, ${pod.ip} on \`${node.name}\``];
+  if (pod.hostNetwork) return [`- ${code(pod.name)} hostNetwork: the node's namespace, ${text(pod.ip)} on ${code(node.name)}`];
   const cfg = ctx.cluster.config;
-  const hostSide = cfg.plugin === 'calico' ? `${pod.hostVeth} (proxy ARP) → routed` : `${pod.hostVeth} → ${cfg.bridgeName} ${bridgeGateway(node)}`;
-  return [`- \`${pod.name}\` eth0 ${pod.ip} ⇄ ${hostSide} · node \`${node.name}\` ${node.ip}`];
+  const hostSide = cfg.plugin === 'calico' ? `${text(pod.hostVeth)} (proxy ARP) → routed` : `${text(pod.hostVeth)} → ${text(cfg.bridgeName)} ${text(bridgeGateway(node))}`;
+  return [`- ${code(pod.name)} eth0 ${text(pod.ip)} ⇄ ${hostSide} · node ${code(node.name)} ${text(node.ip)}`];
 }
 
 function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
@@ -95,19 +98,19 @@ function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover 
   for (const port of svc.ports) {
     const path = ['spec', 'ports', port.index];
     if (!within(o.locator, path, p)) continue;
-    const lines = [`**${svc.key} port ${port.name || port.port}**: ${port.port}/${port.protocol} → targetPort ${port.targetPort}${port.nodePort ? ` · NodePort ${port.nodePort} on every node` : ''}`];
+    const lines = [`**${text(svc.key)} port ${text(String(port.name || port.port))}**: ${port.port}/${text(port.protocol)} → targetPort ${text(String(port.targetPort))}${port.nodePort ? ` · NodePort ${port.nodePort} on every node` : ''}`];
     const selected = svc.selector ? ctx.cluster.pods.filter((x) => x.namespace === svc.namespace && matchesMap(x.labels, svc.selector!)) : [];
     for (const pod of selected.slice(0, MAX_LIST)) {
       const t = resolveTargetPort(pod, port.targetPort, port.protocol);
-      lines.push(`- \`${pod.key}\`: ${t === undefined ? `no ${port.protocol} container port named "${port.targetPort}" — not an endpoint` : `${pod.ip}:${t}`}`);
+      lines.push(`- ${code(pod.key)}: ${t === undefined ? `no ${text(port.protocol)} container port named ${code(String(port.targetPort))} — not an endpoint` : `${text(pod.ip)}:${t}`}`);
     }
     return { markdown: lines.join('\n'), range: fieldRange(o.locator, path)! };
   }
-  const lines = [`**Service ${svc.key}** (${svc.type}${svc.headless ? ', headless' : ''})`];
-  if (svc.clusterIP) lines.push(`ClusterIP \`${svc.clusterIP}\` — a virtual IP on no device; kube-proxy (${ctx.cluster.config.kubeProxyMode}) rewrites it`);
+  const lines = [`**Service ${text(svc.key)}** (${text(svc.type)}${svc.headless ? ', headless' : ''})`];
+  if (svc.clusterIP) lines.push(`ClusterIP ${code(svc.clusterIP)} — a virtual IP on no device; kube-proxy (${text(ctx.cluster.config.kubeProxyMode)}) rewrites it`);
   for (const port of svc.ports) {
-    lines.push('', `**${port.port}/${port.protocol}**${port.nodePort ? ` · NodePort ${port.nodePort}` : ''} → ${port.endpoints.length} endpoint${port.endpoints.length === 1 ? '' : 's'}:`);
-    for (const e of port.endpoints.slice(0, MAX_LIST)) lines.push(`- ${e.ip}:${e.port}${e.pod ? ` \`${e.pod}\`` : ''}${e.node ? ` on \`${e.node}\`` : ''}${e.ready ? '' : ' (not ready)'}`);
+    lines.push('', `**${port.port}/${text(port.protocol)}**${port.nodePort ? ` · NodePort ${port.nodePort}` : ''} → ${port.endpoints.length} endpoint${port.endpoints.length === 1 ? '' : 's'}:`);
+    for (const e of port.endpoints.slice(0, MAX_LIST)) lines.push(`- ${text(e.ip)}:${e.port}${e.pod ? ` ${code(e.pod)}` : ''}${e.node ? ` on ${code(e.node)}` : ''}${e.ready ? '' : ' (not ready)'}`);
     lines.push(...dnatPath(ctx, svc, port.index));
   }
   return { markdown: lines.join('\n'), range: o.locator.at(['metadata', 'name']) };
@@ -122,12 +125,12 @@ function dnatPath(ctx: HoverContext, svc: ServiceInfo, portIndex: number): strin
   const entry = nat?.chains.get('KUBE-SERVICES')?.rules.find((r) => r.target.t === 'jump' && r.terms.some((t) => t.m === 'dst' && (t.cidr === svc.clusterIP || t.cidr === `${svc.clusterIP}/32`)) && r.terms.some((t) => t.m === 'dport' && t.port === port.port));
   if (!entry || entry.target.t !== 'jump') return [];
   const svcChain = entry.target.chain;
-  const lines = ['', 'DNAT path:', `- KUBE-SERVICES → \`${svcChain}\``];
+  const lines = ['', 'DNAT path:', `- KUBE-SERVICES → ${code(svcChain)}`];
   for (const r of nat!.chains.get(svcChain)?.rules ?? []) {
     if (r.target.t !== 'jump' || !r.target.chain.startsWith('KUBE-SEP-')) continue;
     const stat = r.terms.find((t) => t.m === 'statistic');
     const dnat = nat!.chains.get(r.target.chain)?.rules.find((x) => x.target.t === 'DNAT');
-    lines.push(`- → \`${r.target.chain}\`${stat && stat.m === 'statistic' ? ` (p=${stat.probability.toFixed(4)})` : ''} → DNAT ${dnat && dnat.target.t === 'DNAT' ? dnat.target.to : '?'}`);
+    lines.push(`- → ${code(r.target.chain)}${stat && stat.m === 'statistic' ? ` (p=${stat.probability.toFixed(4)})` : ''} → DNAT ${dnat && dnat.target.t === 'DNAT' ? text(dnat.target.to) : '?'}`);
   }
   return lines;
 }
@@ -135,10 +138,10 @@ function dnatPath(ctx: HoverContext, svc: ServiceInfo, portIndex: number): strin
 function policyHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
   if (o.kind !== 'policy') return undefined;
   const pol = policiesOf(ctx.cluster).find((x) => x.key === o.key);
-  if (!pol) return { markdown: `**NetworkPolicy ${o.key}** has errors the API server rejects: it is left out of the analysis`, range: o.locator.at(['metadata', 'name']) };
+  if (!pol) return { markdown: `**NetworkPolicy ${text(o.key)}** has errors the API server rejects: it is left out of the analysis`, range: o.locator.at(['metadata', 'name']) };
   const selected = ctx.cluster.pods.filter((x) => selectsPod(pol, x));
   if (within(o.locator, ['spec', 'podSelector'], p)) {
-    return { markdown: selectorText(formatSelector(pol.podSelector), selected.map((x) => x.key), `in namespace ${pol.namespace}`), range: fieldRange(o.locator, ['spec', 'podSelector'])! };
+    return { markdown: selectorText(formatSelector(pol.podSelector), selected.map((x) => x.key), `in namespace ${code(pol.namespace)}`), range: fieldRange(o.locator, ['spec', 'podSelector'])! };
   }
   for (const dir of ['ingress', 'egress'] as const) {
     const rules = dir === 'ingress' ? pol.ingress : pol.egress;
@@ -151,25 +154,25 @@ function policyHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover |
           if (peer.key === target.key) continue;
           const [src, dst] = dir === 'ingress' ? [peer, target] : [target, peer];
           const conns = reach.allowed(src, dst);
-          if (!conns.isEmpty()) flows.push(`- \`${src.key}\` → \`${dst.key}\` : ${conns.toString()}`);
+          if (!conns.isEmpty()) flows.push(`- ${code(src.key)} → ${code(dst.key)} : ${text(conns.toString())}`);
           if (flows.length > MAX_LIST) break;
         }
         if (flows.length > MAX_LIST) break;
       }
-      const lines = [`**${pol.key} ${dir}[${rule.index}]** admits, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
+      const lines = [`**${text(pol.key)} ${dir}\\[${rule.index}\\]** admits, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
       if (flows.length > MAX_LIST) lines.push('- …');
       if (flows.length === 0) lines.push('- no flow between the pods of this workspace');
       return { markdown: lines.join('\n'), range: fieldRange(o.locator, rule.path)! };
     }
   }
   const types = [pol.affectsIngress ? 'Ingress' : '', pol.affectsEgress ? 'Egress' : ''].filter(Boolean).join(' + ');
-  const enforced = ctx.cluster.config.policyEnforced ? '' : `\n\n⚠ ${ctx.cluster.config.plugin} does not enforce NetworkPolicy`;
-  return { markdown: `**NetworkPolicy ${pol.key}** (${types}) selects ${selected.length} pod${selected.length === 1 ? '' : 's'}:\n${selected.slice(0, MAX_LIST).map((x) => `- \`${x.key}\``).join('\n')}${enforced}`, range: o.locator.at(['metadata', 'name']) };
+  const enforced = ctx.cluster.config.policyEnforced ? '' : `\n\n⚠ ${text(ctx.cluster.config.plugin)} does not enforce NetworkPolicy`;
+  return { markdown: `**NetworkPolicy ${text(pol.key)}** (${types}) selects ${selected.length} pod${selected.length === 1 ? '' : 's'}:\n${selected.slice(0, MAX_LIST).map((x) => `- ${code(x.key)}`).join('\n')}${enforced}`, range: o.locator.at(['metadata', 'name']) };
 }
 
 function selectorText(selector: string, matches: string[], where = ''): string {
-  const head = `**Selector** \`${selector}\`${where ? ` ${where}` : ''} matches ${matches.length} pod${matches.length === 1 ? '' : 's'}${matches.length ? ':' : ''}`;
-  const lines = matches.slice(0, MAX_LIST).map((k) => `- \`${k}\``);
+  const head = `**Selector** ${code(selector)}${where ? ` ${where}` : ''} matches ${matches.length} pod${matches.length === 1 ? '' : 's'}${matches.length ? ':' : ''}`;
+  const lines = matches.slice(0, MAX_LIST).map((k) => `- ${code(k)}`);
   if (matches.length > MAX_LIST) lines.push(`- … and ${matches.length - MAX_LIST} more`);
   return [head, ...lines].join('\n');
 }

@@ -17,7 +17,8 @@ import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
 import { objectAt, objectsIn } from './objects';
 import { fixesFor } from './quickfix';
-import { targetsFrom } from './targets';
+import { servicePorts, sourcesTo, targetsFrom } from './targets';
+import { traceLinks } from './trace-links';
 import {
   Diagnostic, Hover, InlayHint, LanguageServiceApi, Lens, ServiceFile, ServiceSettings, Summary, TraceResponse, TraceTarget, UpdateResult,
 } from './types';
@@ -42,6 +43,11 @@ export class LanguageService implements LanguageServiceApi {
   private readonly parsed = new Map<string, { text: string; parsed: ParsedFile }>();
   private readonly texts = new Map<string, string>();
   private state: State = this.build([], {});
+  /**
+   * Told after each stage of `update` how big the workspace turned out to be (the editor's
+   * worker forwards it, so a workspace too large to finish can still be described).
+   */
+  onProgress?: (progress: { stage: 'parsed' | 'built'; files: number; pods?: number; nodes?: number; services?: number }) => void;
 
   update(files: ServiceFile[], settings: ServiceSettings): UpdateResult {
     const t0 = performance.now();
@@ -58,8 +64,11 @@ export class LanguageService implements LanguageServiceApi {
     }
     const t1 = performance.now();
     const order = [...this.parsed.keys()].sort();
+    this.onProgress?.({ stage: 'parsed', files: order.length });
     this.state = this.build(order.map((f) => this.parsed.get(f)!.parsed), settings);
     const t2 = performance.now();
+    const built = this.state.cluster;
+    this.onProgress?.({ stage: 'built', files: order.length, pods: built.pods.length, nodes: built.nodes.length, services: built.services.length });
     const lint = lintCluster(this.state.cluster);
     const t3 = performance.now();
     const findings = applySeverities(sortFindings([...this.state.load.findings, ...this.state.cluster.findings, ...lint]), settings.severities ?? {});
@@ -126,10 +135,19 @@ export class LanguageService implements LanguageServiceApi {
     return targetsFrom(this.state.cluster, fromSpec);
   }
 
+  traceSources(toSpec: string): TraceTarget[] {
+    return sourcesTo(this.state.cluster, toSpec);
+  }
+
+  servicePorts(toSpec: string): TraceTarget[] {
+    return servicePorts(this.state.cluster, toSpec);
+  }
+
   trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse {
     const r = tracePacket(this.state.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}) });
     if (!r.ok) return { ok: false, error: r.error };
-    return { ok: true, trace: r.trace, document: formatTraceText(r.trace, { details: true }) };
+    const document = formatTraceText(r.trace, { details: true });
+    return { ok: true, trace: r.trace, document, links: traceLinks(r.trace, document, (file) => this.parsed.has(file)) };
   }
 
   dataplane(node: string, sections?: (keyof DataplaneSections)[]): string {

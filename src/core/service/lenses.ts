@@ -3,32 +3,60 @@ import { matchesMap } from '../cluster/labels';
 import { policiesOf } from '../policy/evaluate';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { Reachability } from '../policy/reachability';
-import { ObjectAt, podsOfWorkload } from './objects';
+import { SourceRange } from '../common/source';
+import { selectorTargets } from './navigation';
+import { ObjectAt, fieldRange, podsOfWorkload } from './objects';
 import { InlayHint, Lens } from './types';
 
-/** CodeLens per object: "Trace to pod" on pods, workloads and Services; counts on Services and policies. */
+/**
+ * CodeLens per object: "Trace from {name}…" on pods and workloads (they send), "Trace to this
+ * Service from…" on Services (a Service is a destination: it never sends a packet of its own);
+ * counts on Services and policies.
+ */
 export function lensesFor(cluster: Cluster, objects: ObjectAt[]): Lens[] {
   const out: Lens[] = [];
   for (const o of objects) {
     const range = o.locator.range;
     if (o.kind === 'pod') {
-      if (cluster.podsByKey.has(o.key)) out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`pod:${o.key}`] });
+      if (cluster.podsByKey.has(o.key)) out.push({ range, title: traceFromTitle(o.manifest.meta.name), command: 'podpath.traceFrom', args: [`pod:${o.key}`] });
     } else if (o.kind === 'workload') {
       const pods = podsOfWorkload(cluster, o.key, o.manifest.kind);
-      if (pods.length) out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`${o.manifest.kind.toLowerCase()}:${o.key}`] });
+      if (pods.length) out.push({ range, title: traceFromTitle(o.manifest.meta.name), command: 'podpath.traceFrom', args: [`${o.manifest.kind.toLowerCase()}:${o.key}`] });
     } else if (o.kind === 'service') {
       const svc = cluster.servicesByKey.get(o.key);
       if (!svc) continue;
       const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.ip)));
-      out.push({ range, title: 'Trace to pod', command: 'podpath.traceFrom', args: [`service:${o.key}`] });
-      out.push({ range, title: `${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`, command: 'podpath.showEndpoints', args: [o.key] });
+      if (svc.type !== 'ExternalName' && svc.ports.length > 0) out.push({ range, title: TRACE_TO_SERVICE, command: 'podpath.traceTo', args: [`service:${o.key}`] });
+      out.push({ range, title: `${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`, command: 'podpath.showEndpoints', args: [o.key, ...matchesOf(cluster, o, ['spec', 'selector'])] });
     } else {
       const pol = policiesOf(cluster).find((p) => p.key === o.key);
       const n = pol ? cluster.pods.filter((p) => selectsPod(pol, p)).length : 0;
-      out.push({ range, title: `selects ${n} pod${n === 1 ? '' : 's'}`, command: 'podpath.showSelectedPods', args: [o.key] });
+      out.push({ range, title: `selects ${n} pod${n === 1 ? '' : 's'}`, command: 'podpath.showSelectedPods', args: [o.key, ...matchesOf(cluster, o, ['spec', 'podSelector'])] });
     }
   }
   return out;
+}
+
+/** More matched places than this and the lens leaves them to the editor to ask for (see selector-position.ts). */
+const MAX_LENS_MATCHES = 200;
+
+/**
+ * The places a Service's or policy's own selector matches, sent with its count lens, so the
+ * editor needs no YAML-specific search for the selector (JSON manifests have none to find).
+ */
+function matchesOf(cluster: Cluster, o: ObjectAt, path: string[]): SourceRange[][] {
+  const at = fieldRange(o.locator, path);
+  if (!at) return [];
+  const ranges = selectorTargets(cluster, o, at.start) ?? [];
+  return ranges.length <= MAX_LENS_MATCHES ? [ranges] : [];
+}
+
+/** The lens on a Service: pick a source, then trace it to the Service. */
+export const TRACE_TO_SERVICE = 'Trace to this Service from…';
+
+/** The lens on a pod or workload: trace from it (the object's name, as written). */
+export function traceFromTitle(name: string): string {
+  return `Trace from ${name}…`;
 }
 
 /** Inlay hints: reachability at a glance, at the end of each object's name line. */

@@ -1,6 +1,7 @@
 import { Finding, Severity } from '../common/finding';
 import { SourcePosition, SourceRange } from '../common/source';
 import { Trace } from '../forward/trace';
+import type { TraceLink } from './trace-links';
 
 /**
  * The language service's vocabulary: plain, JSON-serialisable data, so it can run in a worker
@@ -75,7 +76,7 @@ export interface Hover {
   range: SourceRange;
 }
 
-export type LensCommand = 'podpath.traceFrom' | 'podpath.showEndpoints' | 'podpath.showSelectedPods';
+export type LensCommand = 'podpath.traceFrom' | 'podpath.traceTo' | 'podpath.showEndpoints' | 'podpath.showSelectedPods';
 
 export interface Lens {
   range: SourceRange;
@@ -108,11 +109,13 @@ export interface TraceResponse {
   ok: boolean;
   error?: string;
   trace?: Trace;
-  /** The trace as a `podpath-trace` document (hops with `file:line:col` links). */
+  /** The trace as a `podpath-trace` document (hops with `file:line:col` references). */
   document?: string;
+  /** Where `document` links to the YAML: from the hops' structured source locations only. */
+  links?: TraceLink[];
 }
 
-export type { Finding, Severity, SourcePosition, SourceRange };
+export type { Finding, Severity, SourcePosition, SourceRange, TraceLink };
 
 /**
  * What the editor asks. Implemented by `LanguageService` (language-service.ts); the VS Code
@@ -123,7 +126,7 @@ export interface LanguageServiceApi {
   update(files: ServiceFile[], settings: ServiceSettings): UpdateResult;
   /** Hover at a 1-based position: pod/workload (IPs, node, veth, bridge, who reaches it), Service (ClusterIP, endpoints, DNAT path), selector (matches), policy rule (flows), port (resolution). */
   hover(file: string, position: SourcePosition): Hover | undefined;
-  /** "Trace to pod" above each pod, workload and Service; "N endpoints" on Services; "selects N pods" on policies. */
+  /** "Trace from {name}…" above each pod and workload, "Trace to this Service from…" and "N endpoints" on Services; "selects N pods" on policies. */
   codeLenses(file: string): Lens[];
   /** "reached by N · reaches M" on workloads; "selects N pods · allows M flows" on policies. */
   inlayHints(file: string): InlayHint[];
@@ -131,8 +134,12 @@ export interface LanguageServiceApi {
   definition(file: string, position: SourcePosition): SourceRange[];
   /** Objects whose selectors match the object at the position (and the object's own definition). */
   references(file: string, position: SourcePosition): SourceRange[];
-  /** Destinations for the "Trace to pod" quick pick, for a given source spec. */
+  /** Destinations for the "Trace from {name}…" quick pick, for a given source spec. */
   traceTargets(fromSpec: string): TraceTarget[];
+  /** Sources for the "Trace to this Service from…" quick pick: pods and workloads that can send to it, with its ports. */
+  traceSources(toSpec: string): TraceTarget[];
+  /** The ports of the Service `toSpec` names (`service:ns/name`), one pickable target each. */
+  servicePorts(toSpec: string): TraceTarget[];
   trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse;
   /** `podpath dataplane` text for one node (routes, devices, neighbours, iptables-save). */
   dataplane(node: string, sections?: ('devices' | 'routes' | 'neighbors' | 'iptables' | 'ipvs')[]): string;
