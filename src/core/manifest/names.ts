@@ -23,6 +23,14 @@ export function isDns1123Subdomain(s: string): boolean {
   return true;
 }
 
+/**
+ * kubernetes apimachinery validation: IsValidPortName (IANA_SVC_NAME): 1–15 characters of
+ * lower-case letters, digits and '-', at least one letter, no '-' at either end, no '--'.
+ */
+export function isValidPortName(s: string): boolean {
+  return s.length > 0 && s.length <= 15 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && /[a-z]/.test(s) && !s.includes('--');
+}
+
 /** Which rule an object's metadata.name must follow. */
 export type NameRule = 'subdomain' | 'label' | 'dns1035';
 

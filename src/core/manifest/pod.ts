@@ -1,4 +1,5 @@
 import { FieldPath } from '../common/source';
+import { isDns1123Label, isValidPortName } from './names';
 import { FieldReader } from './reader';
 import { Container, PodManifest, PodSpec, WorkloadKind, WorkloadManifest } from './types';
 
@@ -43,9 +44,34 @@ export function readPodSpec(r: FieldReader, path: FieldPath): PodSpec {
   };
 }
 
+/**
+ * Container names are DNS labels and port names IANA service names (ValidatePodSpec): the API
+ * server refuses a pod spec that breaks either, so each break is reported and the object is
+ * left out, like an object with an invalid name.
+ */
+function podSpecNamesValid(r: FieldReader, path: FieldPath): boolean {
+  let valid = true;
+  (r.list([...path, 'containers']) ?? []).forEach((c, i) => {
+    if (!c || typeof c !== 'object') return;
+    const container = c as Record<string, unknown>;
+    if (typeof container.name === 'string' && !isDns1123Label(container.name)) {
+      r.report('invalid-name', `container name ${JSON.stringify(container.name)} is not a DNS label (lower-case letters, digits and '-', at most 63 characters); the API server rejects this object, so PodPath leaves it out`, [...path, 'containers', i, 'name']);
+      valid = false;
+    }
+    (Array.isArray(container.ports) ? container.ports : []).forEach((port: unknown, j: number) => {
+      const name = port && typeof port === 'object' ? (port as Record<string, unknown>).name : undefined;
+      if (typeof name === 'string' && !isValidPortName(name)) {
+        r.report('invalid-name', `port name ${JSON.stringify(name)} is not valid (1–15 lower-case letters, digits and '-', with a letter, no '--'); the API server rejects this object, so PodPath leaves it out`, [...path, 'containers', i, 'ports', j, 'name']);
+        valid = false;
+      }
+    });
+  });
+  return valid;
+}
+
 export function readPod(r: FieldReader, defaultNamespace: string): PodManifest | undefined {
   const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
-  if (!meta) return undefined;
+  if (!meta || !podSpecNamesValid(r, ['spec'])) return undefined;
   const podIP = r.ipv4(['status', 'podIP']);
   const hostIP = r.ipv4(['status', 'hostIP']);
   const phase = r.str(['status', 'phase']);
@@ -89,6 +115,7 @@ export function readWorkload(r: FieldReader, kind: WorkloadKind, defaultNamespac
     if (!r.has(templatePath)) r.report('missing-field', `${templatePath.join('.')} is required`, templatePath.slice(0, -1));
     return undefined;
   }
+  if (!podSpecNamesValid(r, [...templatePath, 'spec'])) return undefined;
   let replicas: number;
   if (kind === 'Job' || kind === 'CronJob') {
     // A Job runs min(parallelism, completions) pods at once; parallelism defaults to 1.

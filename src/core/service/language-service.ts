@@ -7,7 +7,7 @@ import { lintCluster } from '../findings/lint';
 import { ALL_SECTIONS, DataplaneSections, formatDataplaneText } from '../format/dataplane-text';
 import { formatTraceText } from '../format/trace-text';
 import { tracePacket } from '../forward/engine';
-import { LoadResult, addParsedFile, emptyManifestSet } from '../manifest/load';
+import { LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
 import { ParsedFile, parseManifestText } from '../manifest/parse';
 import { ConnLine, ConnlistFormat, computeConnlist, formatConnlist } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
@@ -91,7 +91,8 @@ export class LanguageService implements LanguageServiceApi {
 
   private build(files: ParsedFile[], settings: ServiceSettings): State {
     const load: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0 };
-    for (const p of files) addParsedFile(load, p);
+    // All files at once: a kustomization's patch files are then known as patches, not objects.
+    addParsedFiles(load, files);
     if (load.manifests.clusters.length === 0 && settings.defaultCluster && Object.keys(settings.defaultCluster).length) {
       addParsedFile(load, parseManifestText(SETTINGS_FILE, defaultClusterDocument(settings.defaultCluster)));
     }
