@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const config = vscode.workspace.getConfiguration('podpath.analysis');
     return limitsFrom(config.get<number>('maxMemoryMb'), config.get<number>('timeBudgetSeconds'));
   });
-  const diagnostics = new DiagnosticsView(files, vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'findings' }));
+  const diagnostics = new DiagnosticsView(files, vscode.Uri.joinPath(context.extensionUri, readmeName(context.extensionPath)).with({ fragment: 'findings' }));
   const analysis = new AnalysisScheduler(client, files, diagnostics, log, settings);
   const statusBar = new ClusterStatusBar();
   const documents = new PodPathDocuments(analysis);
@@ -79,4 +79,13 @@ export function deactivate(): void {
 function workerPath(): string {
   const bundled = path.join(__dirname, 'worker.js');
   return fs.existsSync(bundled) ? bundled : path.join(__dirname, 'analysis-worker.js');
+}
+
+/**
+ * The README as it is named where the extension runs: an installed VSIX stores it as
+ * `readme.md` (vsce renames it), a development checkout as `README.md`. Problem-code links
+ * point at its findings table, so they must name the file that exists.
+ */
+function readmeName(extensionPath: string): string {
+  return ['readme.md', 'README.md'].find((name) => fs.existsSync(path.join(extensionPath, name))) ?? 'README.md';
 }
