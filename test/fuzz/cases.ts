@@ -9,15 +9,13 @@ export function caseSeed(runSeed: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Builds the files of one case: a seed group with one to three files mutated one to three times. */
+/** Builds the files of one case: a seed group with one to three files mutated one to three times each. */
 export function makeCase(groups: readonly FuzzFile[][], seed: number): { files: FuzzFile[]; rng: Random } {
   const rng = new Random(seed);
   const files = [...rng.pick(groups)];
   for (let m = rng.int(1, 3); m > 0; m--) {
     const i = rng.int(0, files.length - 1);
-    let f = files[i];
-    for (let n = rng.int(1, 3); n > 0; n--) f = mutateFile(rng, f);
-    files[i] = f;
+    files[i] = mutateFile(rng, files[i], rng.int(1, 3));
   }
   return { files, rng };
 }

@@ -132,27 +132,51 @@ function mutateText(rng: Random, text: string): string {
   }
 }
 
-/** Parses, mutates and re-serialises one file; falls back to text damage when it does not parse. */
-export function mutateFile(rng: Random, f: FuzzFile): FuzzFile {
-  if (rng.chance(0.3)) return { file: f.file, text: mutateText(rng, f.text) };
-  let docs: unknown[];
-  try {
-    docs = YAML.parseAllDocuments(f.text, { logLevel: 'error' }).map((d) => d.toJS({ maxAliasCount: 100 }));
-  } catch {
-    return { file: f.file, text: mutateText(rng, f.text) };
+const parsedSeeds = new Map<string, unknown[] | null>();
+
+/** A seed's documents as plain data, parsed once per run (YAML parsing dominates a case). */
+function seedDocuments(text: string): unknown[] | null {
+  let docs = parsedSeeds.get(text);
+  if (docs === undefined) {
+    try {
+      docs = YAML.parseAllDocuments(text, { logLevel: 'error' }).map((d) => d.toJS({ maxAliasCount: 100 }));
+    } catch {
+      docs = null;
+    }
+    // Seeds are a few dozen texts; a file mutated twice in one case is parsed but not kept.
+    if (parsedSeeds.size < 200) parsedSeeds.set(text, docs);
+  }
+  return docs === null ? null : structuredClone(docs);
+}
+
+/**
+ * Mutates one file `times` times: structural mutations on its documents first (names, types,
+ * kinds, sizes, lists, JSON), then, now and then, damage to the serialised text.
+ */
+export function mutateFile(rng: Random, f: FuzzFile, times: number): FuzzFile {
+  let docs = seedDocuments(f.text);
+  if (docs === null || rng.chance(0.2)) {
+    let text = f.text;
+    for (let n = 0; n < times; n++) text = mutateText(rng, text);
+    return { file: f.file, text };
   }
   if (docs.length === 0) docs = [{}];
-  const i = rng.int(0, docs.length - 1);
-  docs[i] = mutateDocument(rng, docs[i]);
+  for (let n = 0; n < times; n++) {
+    const i = rng.int(0, docs.length - 1);
+    docs[i] = mutateDocument(rng, docs[i]);
+  }
   if (rng.chance(0.08)) docs = [{ apiVersion: 'v1', kind: rng.pick(['List', 'PodList', 'ServiceList', 'FooList']), items: docs }];
+  let out: FuzzFile;
   if (rng.chance(0.1)) {
     // The same objects as `kubectl get -o json` writes them.
     const json = JSON.stringify(docs.length === 1 ? docs[0] : { apiVersion: 'v1', kind: 'List', items: docs }, null, 2);
-    return { file: f.file.replace(/\.ya?ml$/, '') + '.json', text: json ?? 'null' };
+    out = { file: f.file.replace(/\.ya?ml$/, '') + '.json', text: json ?? 'null' };
+  } else {
+    try {
+      out = { file: f.file, text: docs.map((d) => YAML.stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 })).join('---\n') };
+    } catch {
+      out = { file: f.file, text: f.text };
+    }
   }
-  try {
-    return { file: f.file, text: docs.map((d) => YAML.stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 })).join('---\n') };
-  } catch {
-    return { file: f.file, text: mutateText(rng, f.text) };
-  }
+  return rng.chance(0.15) ? { file: out.file, text: mutateText(rng, out.text) } : out;
 }

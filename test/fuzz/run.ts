@@ -3,9 +3,10 @@ import * as path from 'path';
 import { caseSeed, makeCase } from './cases';
 import { loadSeedGroups } from './corpus';
 import { runCase } from './pipeline';
+import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 
 /**
- * `npm run fuzz -- [--cases N] [--seconds S] [--seed K] [--replay I [--out DIR]]`
+ * `npm run fuzz -- [--cases N] [--seconds S] [--seed K] [--jobs J] [--replay I [--out DIR]]`
  *
  * A structure-aware fuzzer: mutates the bundled examples and the test fixtures (names, types,
  * nesting, anchors, sizes, whole-text damage) and runs each case through parse, build, lint,
@@ -30,7 +31,7 @@ const groups = loadSeedGroups(root);
 const seed = option('seed', 1);
 const replay = option('replay', -1);
 
-if (replay >= 0) {
+if (replay >= 0 && isMainThread) {
   const { files, rng } = makeCase(groups, caseSeed(seed, replay));
   const outIndex = process.argv.indexOf('--out');
   if (outIndex >= 0) {
@@ -50,34 +51,71 @@ if (replay >= 0) {
 
 const maxCases = option('cases', 5000);
 const maxSeconds = option('seconds', 120);
-const started = performance.now();
-let cases = 0;
-let failing = 0;
-let slowest = { ms: 0, index: -1, pods: 0 };
-let peakRss = process.memoryUsage().rss;
-const shown: string[] = [];
-while (cases < maxCases && performance.now() - started < maxSeconds * 1000) {
-  const index = cases++;
-  const { files, rng } = makeCase(groups, caseSeed(seed, index));
-  const r = runCase(files, rng);
-  if (r.ms > slowest.ms) slowest = { ms: r.ms, index, pods: r.pods };
-  if (r.problems.length) {
-    failing++;
-    if (shown.length < 10) shown.push(`case ${index} (replay: npm run fuzz -- --seed ${seed} --replay ${index} --out /tmp/case):\n  ${r.problems[0].split('\n').slice(0, 6).join('\n  ')}`);
+const jobs = Math.max(1, option('jobs', 1));
+
+/** What a worker (or the whole run) found: counts, the slowest case, and the first failures. */
+interface Tally {
+  cases: number;
+  failing: number;
+  slowest: { ms: number; index: number; pods: number };
+  peakRss: number;
+  shown: string[];
+}
+
+/** Runs the cases `first`, `first + step`, … until the count or the time is used up. */
+function runSlice(first: number, step: number, deadline: number): Tally {
+  const t: Tally = { cases: 0, failing: 0, slowest: { ms: 0, index: -1, pods: 0 }, peakRss: 0, shown: [] };
+  for (let index = first; index < maxCases && performance.now() < deadline; index += step) {
+    const { files, rng } = makeCase(groups, caseSeed(seed, index));
+    const r = runCase(files, rng);
+    t.cases++;
+    if (r.ms > t.slowest.ms) t.slowest = { ms: r.ms, index, pods: r.pods };
+    if (r.problems.length) {
+      t.failing++;
+      if (t.shown.length < 10) t.shown.push(`case ${index} (replay: npm run fuzz -- --seed ${seed} --replay ${index} --out /tmp/case):\n  ${r.problems[0].split('\n').slice(0, 6).join('\n  ')}`);
+    }
+    if ((t.cases & 63) === 0) t.peakRss = Math.max(t.peakRss, process.memoryUsage().rss);
   }
-  if ((index & 63) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  t.peakRss = Math.max(t.peakRss, process.memoryUsage().rss);
+  return t;
 }
-const seconds = (performance.now() - started) / 1000;
-peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-for (const s of shown) console.log(s);
-const slow = slowest.ms > SLOW_CASE_MS;
-console.log([
-  '| seed | cases | seconds | cases/s | internal errors | slowest case | peak RSS MB |',
-  '|---|---|---|---|---|---|---|',
-  `| ${seed} | ${cases} | ${seconds.toFixed(1)} | ${(cases / seconds).toFixed(0)} | ${failing} | ${slowest.ms.toFixed(0)} ms (case ${slowest.index}, ${slowest.pods} pods) | ${(peakRss / 2 ** 20).toFixed(0)} |`,
-].join('\n'));
-if (failing || slow) {
-  console.log(`fuzz: FAILED (${failing} case(s) with internal errors${slow ? `; slowest case over ${SLOW_CASE_MS} ms` : ''})`);
-  process.exit(1);
+
+function report(tallies: Tally[], seconds: number, peakRss: number): void {
+  const cases = tallies.reduce((n, t) => n + t.cases, 0);
+  const failing = tallies.reduce((n, t) => n + t.failing, 0);
+  const slowest = tallies.map((t) => t.slowest).reduce((a, b) => (b.ms > a.ms ? b : a));
+  for (const t of tallies) for (const s of t.shown) console.log(s);
+  const slow = slowest.ms > SLOW_CASE_MS;
+  console.log([
+    '| seed | jobs | cases | seconds | cases/s | internal errors | slowest case | peak RSS MB (per process) |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${seed} | ${jobs} | ${cases} | ${seconds.toFixed(1)} | ${(cases / seconds).toFixed(0)} | ${failing} | ${slowest.ms.toFixed(0)} ms (case ${slowest.index}, ${slowest.pods} pods) | ${(peakRss / 2 ** 20).toFixed(0)} |`,
+  ].join('\n'));
+  if (failing || slow) {
+    console.log(`fuzz: FAILED (${failing} case(s) with internal errors${slow ? `; slowest case over ${SLOW_CASE_MS} ms` : ''})`);
+    process.exitCode = 1;
+  } else {
+    console.log('fuzz: no internal errors');
+  }
 }
-console.log('fuzz: no internal errors');
+
+if (!isMainThread) {
+  // A worker of a --jobs run: its share of the case indices, reported back whole.
+  const { first, step, deadline } = workerData as { first: number; step: number; deadline: number };
+  // The deadline comes as wall-clock time (each thread has its own performance clock).
+  parentPort!.postMessage(runSlice(first, step, performance.now() + (deadline - Date.now())));
+} else if (jobs === 1) {
+  const started = performance.now();
+  const t = runSlice(0, 1, started + maxSeconds * 1000);
+  report([t], (performance.now() - started) / 1000, Math.max(t.peakRss, process.resourceUsage().maxRSS * 1024));
+} else {
+  // Case i goes to worker i mod jobs: the same cases as a serial run, split across cores.
+  const started = performance.now();
+  const deadline = Date.now() + maxSeconds * 1000;
+  const runs = Array.from({ length: jobs }, (_, first) => new Promise<Tally>((resolve, reject) => {
+    const w = new Worker(__filename, { argv: process.argv.slice(2), workerData: { first, step: jobs, deadline } });
+    w.once('message', resolve);
+    w.once('error', reject);
+  }));
+  Promise.all(runs).then((tallies) => report(tallies, (performance.now() - started) / 1000, Math.max(...tallies.map((t) => t.peakRss))));
+}

@@ -119,18 +119,28 @@ test('the model is plain JSON and the same input gives the same model', () => {
   assert.ok(noLabels.nodes.every((n) => n.pods.every((p) => Object.keys(p.labels).length === 0)));
 });
 
-test('names are carried as data, whatever they contain; a label the API server refuses never arrives', () => {
+test('names are carried as data, whatever they contain; a label or container name the API server refuses never arrives', () => {
   const evil = '<img src=x onerror=alert(1)>';
   const a = analyzeYaml(clusterDoc({ plugin: 'bridge' }), `apiVersion: v1
 kind: Pod
 metadata: {name: evil, labels: {app: "${evil}", tier: web}}
 spec:
   nodeName: node-1
+  containers: [{name: web, image: "${evil}"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: evil-container}
+spec:
+  nodeName: node-1
   containers: [{name: "${evil}", image: x}]
 `);
   const m = buildTopology(a);
+  assert.deepEqual(m.nodes.flatMap((n) => n.pods.map((p) => p.key)), ['default/evil']);
   const pod = m.nodes[0].pods[0];
   assert.deepEqual(pod.labels, { tier: 'web' });
   assert.deepEqual(a.findings.filter((f) => f.code === 'invalid-label').length, 1);
-  assert.equal(pod.containers[0].name, evil);
+  const refused = a.findings.filter((f) => f.code === 'invalid-name');
+  assert.equal(refused.length, 1);
+  assert.match(refused[0].message, /^Pod evil-container: container name "<img src=x onerror=alert\(1\)>" is not a DNS label/);
 });

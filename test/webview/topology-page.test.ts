@@ -207,14 +207,16 @@ kind: Pod
 metadata: {name: evil, labels: {app: '${evil}'}}
 spec:
   nodeName: node-2
-  containers: [{name: '${evil}', image: '<script>window.__pwned=2</script>'}]
+  containers: [{name: evil-container, image: '<script>window.__pwned=2</script>'}]
 `);
     const model = buildTopology(a);
-    // The analysis refuses such a label (invalid-label, ignored); the page must still show any
-    // text a model hands it as text, so the label is put back into the model here.
+    // The analysis refuses such a label (invalid-label, ignored) and such a container name (the
+    // whole pod would be left out); the page must still show any text a model hands it as text,
+    // so both are put back into the model here.
     const evilPod = model.nodes.flatMap((n) => n.pods).find((p) => p.key === 'default/evil')!;
     assert.equal(evilPod.labels.app, undefined);
     evilPod.labels.app = evil;
+    evilPod.containers[0].name = evil;
     const page = await openPage(browser, server.url);
     await show(page, { model });
     await page.click('[data-testid=pod][data-pod="default/evil"]');

@@ -51,7 +51,9 @@ export function readPodSpec(r: FieldReader, path: FieldPath): PodSpec {
  */
 function podSpecNamesValid(r: FieldReader, path: FieldPath): boolean {
   let valid = true;
-  (r.list([...path, 'containers']) ?? []).forEach((c, i) => {
+  // Raw reads: readPodSpec reports wrong types; this only judges names that are strings.
+  const list = r.get([...path, 'containers']);
+  (Array.isArray(list) ? list : []).forEach((c: unknown, i: number) => {
     if (!c || typeof c !== 'object') return;
     const container = c as Record<string, unknown>;
     if (typeof container.name === 'string' && !isDns1123Label(container.name)) {
