@@ -121,7 +121,8 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
   }
 
   const flows: LabFlow[] = [];
-  const kept = [...limitPerKind(requests, maxFlows), ...outsideRequests];
+  const bounded = limitPerKind(requests, maxFlows);
+  const kept = [...bounded, ...outsideRequests];
   for (const r of kept) {
     const result = tracePacket(dataplane, r.req);
     if (!result.ok) continue;
@@ -131,7 +132,7 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
     if (skip) flow.skip = skip;
     flows.push(flow);
   }
-  return { flows, omitted: requests.length - kept.length };
+  return { flows, omitted: requests.length - bounded.length };
 }
 
 /** Responders for every pod namespace with declared ports, and for hostNetwork pods in their node's namespace. */
