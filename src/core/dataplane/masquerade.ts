@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Cause, NodeDataplane } from './model';
-import { appendRule, ensureChain, Ruleset } from './netfilter';
+import { appendRule, ensureChain, nodeRuleset, Ruleset } from './netfilter';
 
 /**
  * Pod → outside masquerade, written as each CNI component writes it into nat POSTROUTING:
@@ -19,6 +19,10 @@ export const CALICO_ALL_POOLS_SET = 'cali40all-ipam-pools';
 
 export function programMasquerade(cluster: Cluster, dp: NodeDataplane, pods: PodInfo[]): void {
   const cfg = cluster.config;
+  const writes = cfg.plugin === 'calico' || (cfg.masquerade && (cfg.plugin === 'flannel' || pods.length > 0));
+  if (!writes) return;
+  // kube-proxy's rules may be shared with other nodes: this node gets its own nat POSTROUTING.
+  dp.netfilter = nodeRuleset(dp.netfilter, [{ table: 'nat', chain: 'POSTROUTING' }]);
   switch (cfg.plugin) {
     case 'flannel':
       if (cfg.masquerade) flannelMasqRules(dp.netfilter, cfg.clusterCIDR.text, dp.node.podCIDR.text, switchCause(cluster, 'ipMasq', 'flanneld --ip-masq'));

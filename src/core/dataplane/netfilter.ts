@@ -89,6 +89,23 @@ export function emptyRuleset(): Ruleset {
   return { tables, ipsets: new Map() };
 }
 
+/**
+ * A ruleset of this node's own built over a shared one (kube-proxy's rules are shared between
+ * nodes with the same local endpoints, and read-only): the tables and chain lists are copied,
+ * the chains themselves shared, except the built-in chains named in `writable`, which are
+ * copied so rules can be added to them. New chains are the copy's own.
+ */
+export function nodeRuleset(base: Ruleset, writable: { table: TableName; chain: string }[]): Ruleset {
+  const tables = new Map<TableName, Table>();
+  for (const [name, t] of base.tables) tables.set(name, { name, chains: new Map(t.chains) });
+  const rs: Ruleset = { tables, ipsets: new Map(base.ipsets), ...(base.ipsetTypes ? { ipsetTypes: new Map(base.ipsetTypes) } : {}) };
+  for (const w of writable) {
+    const c = ensureChain(rs, w.table, w.chain);
+    tables.get(w.table)!.chains.set(w.chain, { ...c, rules: [...c.rules] });
+  }
+  return rs;
+}
+
 /** Returns the chain, creating a user chain (appended in declaration order) when missing. */
 export function ensureChain(rs: Ruleset, table: TableName, name: string): Chain {
   let t = rs.tables.get(table);

@@ -112,17 +112,15 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
     }
   }
 
-  // Pod → outside: one pod per node (a handful of flows, kept whatever the bound on the others).
-  const outsideRequests: typeof requests = [];
+  // Pod → outside: one pod per node.
   const outsideIP = plan.outside.ips[0];
   for (const node of cluster.nodes) {
     const src = pods.find((p) => p.node === node.name);
-    if (src && outsideIP) outsideRequests.push({ kind: 'pod-outside', req: { from: `pod:${src.key}`, to: outsideIP, port: OUTSIDE_PORT, protocol: 'tcp' }, netns: podNs(src), connections: 1 });
+    if (src && outsideIP) requests.push({ kind: 'pod-outside', req: { from: `pod:${src.key}`, to: outsideIP, port: OUTSIDE_PORT, protocol: 'tcp' }, netns: podNs(src), connections: 1 });
   }
 
   const flows: LabFlow[] = [];
-  const bounded = limitPerKind(requests, maxFlows);
-  const kept = [...bounded, ...outsideRequests];
+  const kept = limitPerKind(requests, maxFlows);
   for (const r of kept) {
     const result = tracePacket(dataplane, r.req);
     if (!result.ok) continue;
@@ -132,7 +130,7 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
     if (skip) flow.skip = skip;
     flows.push(flow);
   }
-  return { flows, omitted: requests.length - bounded.length };
+  return { flows, omitted: requests.length - kept.length };
 }
 
 /** Responders for every pod namespace with declared ports, and for hostNetwork pods in their node's namespace. */
