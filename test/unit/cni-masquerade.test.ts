@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderIpsetSave, renderIptablesSave } from '../../src/core/dataplane/netfilter';
-import { cniChainName, sandboxId } from '../../src/core/dataplane/masquerade';
+import { cniChainName, felixRuleHashes, sandboxId } from '../../src/core/dataplane/masquerade';
 import { Trace } from '../../src/core/forward/trace';
 import { analyzeExample, analyzeYaml, clusterDoc, podDoc, trace } from '../support/analyze';
 
@@ -93,11 +93,11 @@ test('Calico natOutgoing (default true): cali-POSTROUTING first, cali-nat-outgoi
   const dp = a.dataplane.node('worker-a')!;
   const text = renderIptablesSave(dp.netfilter);
   assert.deepEqual(natLines(text, /^-A (POSTROUTING|cali-POSTROUTING|cali-nat-outgoing|cali-fip-snat) /), [
-    '-A POSTROUTING -j cali-POSTROUTING',
+    '-A POSTROUTING -m comment --comment cali:O3lYWMrLQYEMJtB5 -j cali-POSTROUTING',
     '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-    '-A cali-POSTROUTING -j cali-fip-snat',
-    '-A cali-POSTROUTING -j cali-nat-outgoing',
-    '-A cali-nat-outgoing -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
+    '-A cali-POSTROUTING -m comment --comment cali:Z-c7XtVd2Bq7s_hA -j cali-fip-snat',
+    '-A cali-POSTROUTING -m comment --comment cali:nYKhEzDlr11Jccal -j cali-nat-outgoing',
+    '-A cali-nat-outgoing -m comment --comment cali:flqWnvo8yq4ULQLa -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
   ]);
   assert.equal(renderIpsetSave(dp.netfilter), [
     'create cali40all-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576',
@@ -113,7 +113,7 @@ test('Calico: trace to 8.8.8.8 leaves with the node address; pod → pod keeps i
   const t = trace(a, { from: 'shop/debug', to: '8.8.8.8', port: 443 });
   assert.equal(t.verdict, 'exits-cluster');
   const masq = masqueradeHop(t)!;
-  assert.equal(masq.decidedBy?.text, '-A cali-nat-outgoing -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
+  assert.equal(masq.decidedBy?.text, '-A cali-nat-outgoing -m comment --comment cali:flqWnvo8yq4ULQLa -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
   assert.equal(lastHop(t).packet.src, '10.0.0.12');
   const api = a.cluster.pods.find((p) => p.labels.app === 'api' && p.node === 'worker-a')!;
   const frontend = a.cluster.pods.find((p) => p.labels.app === 'frontend')!;
@@ -155,6 +155,15 @@ test('bridge plugin: no masquerade by default; ipMasq true writes a CNI-… chai
   const t = trace(a, { from: 'pod:default/a', to: '8.8.8.8', port: 443 });
   assert.equal(masqueradeHop(t)?.decidedBy?.text, `-A ${chain} ! -d 224.0.0.0/4 -m comment --comment ${comment} -j MASQUERADE`);
   assert.equal(lastHop(t).packet.src, '192.168.1.10');
+});
+
+test('Felix rule ids: chained SHA-224 over the chain name and each rule as Felix renders it', () => {
+  // The id of Felix's POSTROUTING hook, the same on every Calico node (iptables-save of any).
+  assert.deepEqual(felixRuleHashes('POSTROUTING', ['--jump cali-POSTROUTING']), ['O3lYWMrLQYEMJtB5']);
+  // Position and the rules before matter: the same rule second in a chain gets another id.
+  const [first, second] = felixRuleHashes('cali-POSTROUTING', ['--jump cali-nat-outgoing', '--jump cali-nat-outgoing']);
+  assert.notEqual(first, second);
+  assert.match(first, /^[A-Za-z0-9_-]{16}$/);
 });
 
 test('Cluster document: the switches are booleans, each read only for its own plugin', () => {

@@ -74,27 +74,48 @@ export function flannelMasqRules(rs: Ruleset, clusterCIDR: string, podCIDR: stri
  * (felix/rules/nat.go makeNATOutgoingRuleIPTables; felix/rules/nat_test.go), with
  * `--random-fully` when the iptables supports it (felix/iptables/actions.go MasqAction). The
  * pools are the ipsets cali40masq-ipam-pools (natOutgoing pools) and cali40all-ipam-pools
- * (every pool), type hash:net; here the one pool is the cluster CIDR.
+ * (every pool), type hash:net; here the one pool is the cluster CIDR. Every Felix rule
+ * carries its `cali:<hash>` comment (see felixRuleHashes).
  *
- * Not written: Felix's `cali:<hash>` rule comments (ids it derives from the rendered rules),
- * and cali-POSTROUTING's rule for host-sourced traffic leaving by a tunnel device.
+ * Not written: cali-POSTROUTING's rule for host-sourced traffic leaving by a tunnel device.
  */
 export function calicoNatOutgoing(rs: Ruleset, poolCIDR: string, natOutgoing: boolean, cause: Cause): void {
+  const felix = (chain: string, fragments: string[]) => felixRuleHashes(chain, fragments).map((h) => ({ m: 'comment' as const, text: `cali:${h}` }));
   const post = ensureChain(rs, 'nat', 'POSTROUTING');
-  post.rules.unshift({ terms: [], target: { t: 'jump', chain: 'cali-POSTROUTING' }, cause });
+  post.rules.unshift({ terms: felix('POSTROUTING', ['--jump cali-POSTROUTING']), target: { t: 'jump', chain: 'cali-POSTROUTING' }, cause });
   ensureChain(rs, 'nat', 'cali-POSTROUTING');
-  appendRule(rs, 'nat', 'cali-POSTROUTING', [], { t: 'jump', chain: 'cali-fip-snat' }, cause);
-  appendRule(rs, 'nat', 'cali-POSTROUTING', [], { t: 'jump', chain: 'cali-nat-outgoing' }, cause);
+  const [fip, nat] = felix('cali-POSTROUTING', ['--jump cali-fip-snat', '--jump cali-nat-outgoing']);
+  appendRule(rs, 'nat', 'cali-POSTROUTING', [fip], { t: 'jump', chain: 'cali-fip-snat' }, cause);
+  appendRule(rs, 'nat', 'cali-POSTROUTING', [nat], { t: 'jump', chain: 'cali-nat-outgoing' }, cause);
   rs.ipsets.set(CALICO_ALL_POOLS_SET, new Set([poolCIDR]));
   rs.ipsets.set(CALICO_MASQ_POOLS_SET, new Set(natOutgoing ? [poolCIDR] : []));
   rs.ipsetTypes ??= new Map();
   rs.ipsetTypes.set(CALICO_ALL_POOLS_SET, 'hash:net');
   rs.ipsetTypes.set(CALICO_MASQ_POOLS_SET, 'hash:net');
   if (!natOutgoing) return;
+  const [masq] = felix('cali-nat-outgoing', [`-m set --match-set ${CALICO_MASQ_POOLS_SET} src -m set ! --match-set ${CALICO_ALL_POOLS_SET} dst --jump MASQUERADE --random-fully`]);
   appendRule(rs, 'nat', 'cali-nat-outgoing', [
+    masq,
     { m: 'set', name: CALICO_MASQ_POOLS_SET, flags: 'src' },
     { m: 'set', name: CALICO_ALL_POOLS_SET, flags: 'dst', neg: true },
   ], { t: 'MASQUERADE', randomFully: true }, cause);
+}
+
+/**
+ * Felix's rule ids, the `cali:<hash>` comment on each of its rules (felix/iptables and
+ * felix/generictables Chain.RuleHashes): SHA-224 of the chain name, then for each rule
+ * SHA-224 of the previous hash followed by the rule as Felix renders it for hashing
+ * (`-A <chain> HASH <match> <action>`, in Felix's own spelling: `--jump`, `--match-set`),
+ * written in URL-safe base64 and cut to 16 characters. So a rule's id depends on its chain,
+ * its position and the rules before it, as on a real node (POSTROUTING's hook is
+ * `cali:O3lYWMrLQYEMJtB5` on every Calico node).
+ */
+export function felixRuleHashes(chain: string, fragments: string[]): string[] {
+  let hash = createHash('sha224').update(chain).digest();
+  return fragments.map((f) => {
+    hash = createHash('sha224').update(hash).update(`-A ${chain} HASH ${f}`).digest();
+    return hash.toString('base64url').slice(0, 16);
+  });
 }
 
 /**
