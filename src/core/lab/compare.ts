@@ -1,4 +1,5 @@
 import { Hop, Trace, Verdict } from '../forward/trace';
+import { OUTSIDE_RESPONDER } from './flows';
 
 /**
  * Simulator against kernel for one flow. The trace gives one path, or one branch per backend
@@ -45,9 +46,6 @@ export interface FlowComparison {
   problems: string[];
 }
 
-/** Who answers a packet that leaves the cluster: the lab's outside client (see flows.ts). */
-const OUTSIDE = 'outside';
-
 export function expectedPaths(trace: Trace): ExpectedPath[] {
   if (trace.branches.length === 0) return [pathEnd(trace.hops, trace.verdict, 1, '')];
   return trace.branches.map((b) => pathEnd([...trace.hops, ...b.hops], b.verdict, b.probability, b.label));
@@ -64,7 +62,7 @@ function pathEnd(hops: Hop[], verdict: Verdict, probability: number, label: stri
   if (verdict === 'exits-cluster' && last) {
     // Out of the cluster: the outside client answers, and sees the source the packet left with.
     path.seenSource = last.packet.src;
-    path.responder = OUTSIDE;
+    path.responder = OUTSIDE_RESPONDER;
   }
   return path;
 }
