@@ -12,9 +12,11 @@ import { NodeInfo, NodeTaint } from './model';
  *   every effect) and either its key is empty with operator Exists (it tolerates everything),
  *   or the keys are equal and operator Exists (any value) or Equal with the same value.
  * - NoSchedule and NoExecute taints keep out every pod that does not tolerate them.
- *   NoExecute also evicts a pod bound to the node by spec.nodeName (the scheduler is bypassed
- *   but the taint eviction controller is not); NoSchedule does not. A NoExecute toleration
- *   with tolerationSeconds counts as tolerating: the pod runs until those seconds pass.
+ *   A pod bound by spec.nodeName goes to the kubelet without the scheduler, which NoSchedule
+ *   allows, but NoExecute evicts any running pod that does not tolerate it (Kubernetes API
+ *   reference, core/v1 Taint effect). A NoExecute toleration with tolerationSeconds counts as
+ *   tolerating: the pod runs until those seconds pass. The alpha operators Lt and Gt are not
+ *   modelled (reported as invalid values).
  * - PreferNoSchedule is a preference: PodPath schedules onto nodes without an untolerated
  *   PreferNoSchedule taint when there are any, and onto the others only when there are none.
  * - `spec.unschedulable` (a cordoned node) counts as the taint
