@@ -263,7 +263,7 @@ spec:
     const refused = runCli(['lab', 'script', dir, '--prefix', 'ppsize'], dir);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /the lab would create 250 pod namespaces, more than the limit of 200 \(raise it with --max-pods 250\)/);
-    assert.match(refused.stderr, /more than the limit of 500 \(raise it with --max-processes 503\)/);
+    assert.match(refused.stderr, /more than the limit of 500 \(raise it with --max-processes 504\)/);
     assert.ok(refused.stdout.split('\n').every((l) => l === '' || l.startsWith('#') || l === 'set -eu'), 'no command printed');
     const up = runCli(['lab', 'up', dir, '--prefix', 'ppsize'], dir);
     assert.equal(up.code, 2);

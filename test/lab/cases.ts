@@ -26,6 +26,9 @@ export const LAB_CASES: LabCase[] = [
   { title: 'nodes on two subnets behind a router, flannel vxlan', paths: ['test/lab/clusters/routed-underlay'] },
   { title: 'nodes on two subnets, bridge plugin: the routes it cannot install', paths: ['test/lab/clusters/routed-static-routes'] },
   { title: 'Services without endpoints: every connection REJECTed, none lost to the ICMP rate limit', paths: ['test/lab/clusters/reject-no-endpoints'] },
+  { title: 'outside masquerade on flannel vxlan (flanneld --ip-masq)', paths: ['test/lab/clusters/outside-masquerade-flannel'] },
+  { title: 'outside masquerade on Calico vxlan (IP pool natOutgoing, ipsets)', paths: ['test/lab/clusters/outside-masquerade-calico'] },
+  { title: 'outside masquerade with the bridge plugin (ipMasq: true)', paths: ['test/lab/clusters/outside-masquerade-bridge'] },
 ];
 
 export function analyzePaths(paths: string[]): Analysis {

@@ -63,3 +63,25 @@ test('flows cover the kinds the issue names, each traced', () => {
   const bounded = planFlows(a.dataplane, plan, { maxFlows: 10 });
   assert.ok(bounded.flows.length <= 10 && bounded.omitted === flows.length - bounded.flows.length);
 });
+
+test('pod → outside: the outside client must answer and see the node address; unmasqueraded flows are traced, not probed', () => {
+  const a = analyzeExample('flannel-vxlan');
+  const plan = buildLabPlan(a.dataplane, { prefix: 'pptest' });
+  const { flows } = planFlows(a.dataplane, plan);
+  const out = flows.filter((f) => f.kind === 'pod-outside');
+  assert.equal(out.length, a.cluster.nodes.length, 'one pod per node');
+  for (const f of out) {
+    assert.equal(f.skip, undefined);
+    assert.equal(f.request.to, plan.outside.ips[0]);
+    const node = a.cluster.nodesByName.get(a.cluster.podsByKey.get(f.request.from.slice(4))!.node)!;
+    const [path] = expectedPaths(f.trace);
+    assert.deepEqual([path.verdict, path.responder, path.seenSource], ['exits-cluster', 'outside', node.ip]);
+    assert.ok(compareFlow(f.trace, [{ outcome: 'answered', responder: 'outside', seenSource: node.ip }]).agreed);
+    const podIP = a.cluster.podsByKey.get(f.request.from.slice(4))!.ip;
+    assert.ok(!compareFlow(f.trace, [{ outcome: 'answered', responder: 'outside', seenSource: podIP }]).agreed, 'the pod address is a disagreement');
+    assert.ok(!compareFlow(f.trace, [{ outcome: 'timeout' }]).agreed);
+  }
+  const seed = analyzeExample('seed-000');
+  const seedOut = planFlows(seed.dataplane, buildLabPlan(seed.dataplane, { prefix: 'pptest' })).flows.filter((f) => f.kind === 'pod-outside');
+  assert.ok(seedOut.length > 0 && seedOut.every((f) => /nothing masquerades it/.test(f.skip ?? '')), 'the bridge plugin without ipMasq');
+});

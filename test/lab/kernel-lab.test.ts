@@ -85,7 +85,9 @@ function flow(r: LabReport, pred: (f: LabReport['flows'][number]) => boolean): L
 const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
   'examples/seed-000': (r) => {
     assert.equal(r.flows.filter((f) => f.kind === 'pod-pod').length, 12, 'every ordered pair of the four pods');
-    assert.ok(r.flows.every((f) => f.attempts.length === 1 && f.attempts[0].outcome === 'answered'), 'no policy, no Service: everything answers');
+    // The bridge plugin without ipMasq leaves pod → outside unmasqueraded: traced, not probed (no way back).
+    assert.deepEqual([...new Set(r.flows.filter((f) => f.skip).map((f) => f.kind))], ['pod-outside']);
+    assert.ok(r.flows.filter((f) => !f.skip).every((f) => f.attempts.length === 1 && f.attempts[0].outcome === 'answered'), 'no policy, no Service: everything answers');
   },
   'test/lab/clusters/flannel-host-gw': (r) => {
     assert.ok(r.flows.some((f) => !f.skip && f.protocol === 'udp' && f.agreed), 'UDP flows are compared');
@@ -131,6 +133,10 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     // With the kernel's default ICMP rate limit about 40% of these time out (measured: 50–58 of 128).
     assert.deepEqual(attempts.filter((a) => a.outcome !== 'refused').map((a) => a.outcome), [], 'every connection is refused');
   },
+  'test/lab/clusters/outside-masquerade-flannel': (r, a) => assertOutsideSeesNodes(r, a),
+  'test/lab/clusters/outside-masquerade-calico': (r, a) => assertOutsideSeesNodes(r, a),
+  // The bridge plugin accepts only the pod's own subnet untouched: a pod on another node sees the node address.
+  'test/lab/clusters/outside-masquerade-bridge': (r, a) => assertOutsideSeesNodes(r, a, 'node'),
   'test/lab/clusters/bridge-policy': (r) => {
     const own = flow(r, (f) => f.kind === 'node-pod' && f.from === 'node:kr-1' && f.to === 'pod:default/server-1');
     assert.equal(own.attempts[0]?.outcome, 'answered', 'regression: traffic from the pod\'s own node is allowed');
@@ -138,6 +144,29 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     assert.equal(other.attempts[0]?.outcome, 'timeout');
   },
 };
+
+/**
+ * Pod → outside: every pod's connection reached the outside client, which saw the address of
+ * the pod's node (the CNI's masquerade); pod → pod across nodes kept the pod address (not with
+ * the bridge plugin, whose ipMasq spares only the pod's own subnet); pod → a
+ * hostNetwork pod on the other node was masqueraded (a node address is outside the pod network).
+ */
+function assertOutsideSeesNodes(r: LabReport, a: Analysis, acrossNodesSees: 'pod' | 'node' = 'pod'): void {
+  const out = r.flows.filter((f) => f.kind === 'pod-outside');
+  assert.equal(out.length, a.cluster.nodes.length, 'one pod per node connects out');
+  for (const f of out) {
+    const pod = a.cluster.podsByKey.get(f.from.replace(/^pod:/, ''))!;
+    const nodeIP = a.cluster.nodesByName.get(pod.node)!.ip;
+    assert.equal(f.skip, undefined);
+    assert.deepEqual(f.attempts.map((x) => [x.outcome, x.responder, x.seenSource]), [['answered', 'outside', nodeIP]], `${f.from} → outside`);
+  }
+  const podToPod = flow(r, (f) => f.kind === 'pod-pod' && f.from === 'pod:default/client' && f.to === 'pod:default/web');
+  const client = a.cluster.podsByKey.get('default/client')!;
+  const expected = acrossNodesSees === 'pod' ? client.ip : a.cluster.nodesByName.get(client.node)!.ip;
+  assert.equal(podToPod.attempts[0]?.seenSource, expected, `pod → pod on another node sees the ${acrossNodesSees} address`);
+  const toHost = flow(r, (f) => f.kind === 'pod-pod' && f.from === 'pod:default/client' && f.to === 'pod:default/agent');
+  assert.equal(toHost.attempts[0]?.seenSource, a.cluster.nodes.find((n) => n.name !== a.cluster.podsByKey.get('default/agent')!.node)!.ip, 'pod → the other node\'s address is masqueraded');
+}
 
 LAB_CASES.forEach((c, index) => {
   test(`kernel lab: ${c.title}`, { skip: notRunnable, timeout: 180_000 }, (t) => {

@@ -110,6 +110,20 @@ function tryFeatures(ns: string, wanted: readonly KernelFeature[], missing: Kern
         }
         break;
       }
+      case 'ipset': {
+        // Calico's natOutgoing matches its IP pools by ipset (Debian package ipset; the kernel's ip_set).
+        if (!hasCommand('ipset')) {
+          missing.push('ipset');
+          notes.push('ipset: the ipset command is missing (Debian: apt-get install -y ipset)');
+          break;
+        }
+        const r = run(['ip', 'netns', 'exec', ns, 'ipset', 'create', 't-ipset', 'hash:net']);
+        if (r.code !== 0) {
+          missing.push('ipset');
+          notes.push(`ipset: ipset create … hash:net says "${r.stderr.trim() || r.failure}"`);
+        }
+        break;
+      }
       case 'netns':
         break;
     }

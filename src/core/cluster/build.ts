@@ -5,6 +5,7 @@ import { resolveConfig } from './config';
 import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, podKey } from './model';
 import { buildPods } from './pods';
 import { buildServices } from './services';
+import { daemonSetTaintFindings } from './taints';
 
 /**
  * Manifests → Cluster: settle the configuration and nodes, place and address every pod,
@@ -21,6 +22,7 @@ export function buildCluster(m: ManifestSet): Cluster {
   try {
     ({ config, nodes } = resolveConfig(m, findings));
     ({ pods, workloads } = buildPods(m, config, nodes, findings));
+    findings.push(...daemonSetTaintFindings(m.workloads, nodes));
     services = buildServices(m, config, nodes, pods, findings);
   } catch (e) {
     findings.push(finding('internal-error', 'error', `PodPath could not build the cluster completely: ${(e as Error)?.message ?? String(e)}`));

@@ -3,7 +3,7 @@ import { Cidr, cidr, cidrContains, cidrContainsCidr, cidrsOverlap, coveringCidr,
 import { Locator, builtinLocator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, wellKnownNodeLabels } from './defaults';
-import { ClusterConfig, NodeInfo, podKey } from './model';
+import { ClusterConfig, NodeInfo, NodeTaint, podKey } from './model';
 
 /**
  * Settles the cluster-wide settings and the node list: the Cluster document first, then Node
@@ -32,6 +32,7 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
     locator: doc?.locator ?? builtinLocator('default cluster'),
     isDefault: !doc,
     clusterDomain: doc?.clusterDomain ?? 'cluster.local',
+    masquerade: resolveMasquerade(doc, plugin, findings),
   };
   if (doc && cidrsOverlap(config.clusterCIDR, config.serviceCIDR)) {
     findings.push(finding('overlapping-cidrs', 'error', `clusterCIDR ${config.clusterCIDR.text} overlaps serviceCIDR ${config.serviceCIDR.text}: pod and Service addresses would collide`, doc.locator.at(['spec', 'serviceCIDR'])));
@@ -41,6 +42,29 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   return { config, nodes: resolveNodes(drafts, config, findings) };
 }
 
+/**
+ * Pod → outside masquerade, under each component's own switch and with its real default:
+ * flanneld runs with `--ip-masq` in flannel's Documentation/kube-flannel.yml; the default IPv4
+ * pool a Calico install creates has `natOutgoing: true` (calico-node CALICO_IPV4POOL_NAT_OUTGOING,
+ * default true; the operator's Installation pools, natOutgoing Enabled by default), although a
+ * pool created by hand defaults to false; the bridge plugin's `ipMasq` defaults to false
+ * (containernetworking plugins, bridge plugin docs). A switch that does not belong to the
+ * plugin is reported and ignored.
+ */
+function resolveMasquerade(doc: ManifestSet['clusters'][number] | undefined, plugin: ClusterConfig['plugin'], findings: Finding[]): boolean {
+  const ipMasq = doc?.cni.ipMasq;
+  const natOutgoing = doc?.cni.natOutgoing;
+  if (doc && plugin === 'calico' && ipMasq !== undefined) {
+    findings.push(finding('ignored-field', 'warning', 'cni.ipMasq is the switch of flannel and the bridge plugin; Calico masquerades by its IP pool\'s natOutgoing (cni.natOutgoing)', doc.locator.at(['spec', 'cni', 'ipMasq'])));
+  }
+  if (doc && plugin !== 'calico' && natOutgoing !== undefined) {
+    findings.push(finding('ignored-field', 'warning', `cni.natOutgoing is Calico's IP pool setting; ${plugin === 'flannel' ? 'flanneld' : 'the bridge plugin'} masquerades by cni.ipMasq`, doc.locator.at(['spec', 'cni', 'natOutgoing'])));
+  }
+  if (plugin === 'calico') return natOutgoing ?? true;
+  if (plugin === 'flannel') return ipMasq ?? true;
+  return ipMasq ?? false;
+}
+
 interface NodeDraft {
   name: string;
   ip?: string;
@@ -48,6 +72,7 @@ interface NodeDraft {
   subnet?: string;
   labels: Record<string, string>;
   unschedulable: boolean;
+  taints: NodeTaint[];
   locator: Locator;
   path: (string | number)[];
 }
@@ -56,7 +81,8 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
   const drafts = new Map<string, NodeDraft>();
   const doc = m.clusters[0];
   for (const n of doc?.nodes ?? []) {
-    drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, labels: { ...n.labels }, unschedulable: false, locator: doc.locator, path: n.path });
+    const taints = (n.taints ?? []).map((t) => ({ ...t, locator: doc.locator }));
+    drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, labels: { ...n.labels }, unschedulable: false, taints, locator: doc.locator, path: n.path });
   }
   const seenObjects = new Map<string, Locator>();
   for (const n of m.nodes) {
@@ -73,8 +99,10 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
       if (n.podCIDR) d.podCIDR = n.podCIDR;
       Object.assign(d.labels, n.meta.labels);
       d.unschedulable = n.unschedulable;
+      // The Node object's taints are the live ones: they replace the document's when it has any.
+      if (n.taints?.length) d.taints = n.taints.map((t) => ({ ...t, locator: n.locator }));
     } else {
-      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, labels: { ...n.meta.labels }, unschedulable: n.unschedulable, locator: n.locator, path: [] });
+      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
     }
   }
   if (drafts.size === 0) {
@@ -85,7 +113,7 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
   }
   if (drafts.size === 0) {
     const loc = builtinLocator('default cluster');
-    for (const n of DEFAULT_CLUSTER.nodes) drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, labels: {}, unschedulable: false, locator: loc, path: [] });
+    for (const n of DEFAULT_CLUSTER.nodes) drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, labels: {}, unschedulable: false, taints: [], locator: loc, path: [] });
   }
   return drafts;
 }
@@ -107,7 +135,7 @@ function impliedNodes(m: ManifestSet, config: ClusterConfig, drafts: Map<string,
     const name = p.spec.nodeName!;
     let d = drafts.get(name);
     if (!d) {
-      d = { name, labels: {}, unschedulable: false, locator: p.locator, path: [] };
+      d = { name, labels: {}, unschedulable: false, taints: [], locator: p.locator, path: [] };
       drafts.set(name, d);
       podIPs.set(name, []);
     }
@@ -215,7 +243,7 @@ function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, fin
     const info: NodeInfo = {
       name, ip, podCIDR, subnet,
       labels: { ...wellKnownNodeLabels(name), ...d.labels },
-      unschedulable: d.unschedulable, index, locator: d.locator, path: d.path,
+      unschedulable: d.unschedulable, ...(d.taints.length ? { taints: d.taints } : {}), index, locator: d.locator, path: d.path,
     };
     const twin = byIP.get(ip);
     if (twin) findings.push(finding('duplicate-node-ip', 'error', `nodes ${twin.name} and ${name} both have IP ${ip}`, at));

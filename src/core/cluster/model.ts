@@ -30,6 +30,21 @@ export interface ClusterConfig {
   isDefault: boolean;
   /** The DNS zone of Services (`<svc>.<ns>.svc.<clusterDomain>`): the Cluster document's, else cluster.local. */
   clusterDomain: string;
+  /**
+   * Does the CNI masquerade pod traffic leaving the pod network? flanneld `--ip-masq` (on in
+   * flannel's kube-flannel.yml), Calico's default IP pool `natOutgoing: true`, the bridge
+   * plugin's `ipMasq` (off unless set). Absent means off.
+   */
+  masquerade?: boolean;
+}
+
+/** A taint as the scheduler sees it, with where it is written (Node object or Cluster document). */
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  locator: Locator;
+  path: (string | number)[];
 }
 
 export interface NodeInfo {
@@ -40,6 +55,8 @@ export interface NodeInfo {
   subnet: Cidr;
   labels: Record<string, string>;
   unschedulable: boolean;
+  /** spec.taints (absent: none). */
+  taints?: NodeTaint[];
   /** Position in the sorted node list: drives deterministic MACs and names. */
   index: number;
   locator: Locator;

@@ -4,6 +4,7 @@ import { cidrContains, cidrSize, intToIp } from '../common/ip';
 import { Locator } from '../common/source';
 import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from '../manifest/types';
 import { matchesMap, matchesSelector } from './labels';
+import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntainted, taintRelated, taintReasons, taintText, untoleratedTaints } from './taints';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
@@ -252,19 +253,25 @@ class OwnerIndex {
   }
 }
 
-/** The scheduler's view: a cordoned node takes no new pods; nodeSelector must match. */
+/**
+ * The scheduler's view: nodeSelector must match, and every NoSchedule/NoExecute taint must be
+ * tolerated (a cordoned node counts as tainted node.kubernetes.io/unschedulable:NoSchedule);
+ * see taints.ts.
+ */
 function eligible(node: NodeInfo, spec: PodSpec): boolean {
-  return !node.unschedulable && matchesMap(node.labels, spec.nodeSelector);
+  return matchesMap(node.labels, spec.nodeSelector) && fitsTaints(node, spec.tolerations ?? []);
 }
 
 /**
  * The DaemonSet controller's view: a daemon pod runs on every node its template's nodeName
- * and nodeSelector allow, cordoned nodes included, because the controller adds the
- * node.kubernetes.io/unschedulable:NoSchedule toleration to every daemon pod
+ * and nodeSelector allow and whose taints it tolerates, counting the tolerations the
+ * controller adds by itself — cordoned nodes are included (node.kubernetes.io/unschedulable),
+ * a control-plane node is not unless the template tolerates its taint
  * (kubernetes.io/docs/concepts/workloads/controllers/daemonset/#taints-and-tolerations).
  */
 function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
-  return (!spec.nodeName || spec.nodeName === node.name) && matchesMap(node.labels, spec.nodeSelector);
+  return (!spec.nodeName || spec.nodeName === node.name) && matchesMap(node.labels, spec.nodeSelector)
+    && fitsTaints(node, [...(spec.tolerations ?? []), ...daemonSetTolerations(spec.hostNetwork)]);
 }
 
 function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[]): PodInfo[] {
@@ -273,12 +280,13 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
   const seen = new Map<string, PodDraft>();
   const placed: { d: PodDraft; node: NodeInfo }[] = [];
   const reported = new Set<string>();
-  // Eligible nodes depend only on the nodeSelector: computed once per distinct selector.
+  // Eligible nodes depend only on the nodeSelector and tolerations: computed once per distinct pair.
   const eligibleCache = new Map<string, NodeInfo[]>();
   const eligibleFor = (spec: PodSpec) => {
-    const id = JSON.stringify(spec.nodeSelector);
+    const tolerations = spec.tolerations ?? [];
+    const id = JSON.stringify([spec.nodeSelector, tolerations.map((t) => [t.key, t.operator, t.value, t.effect])]);
     let list = eligibleCache.get(id);
-    if (!list) eligibleCache.set(id, (list = nodes.filter((n) => eligible(n, spec))));
+    if (!list) eligibleCache.set(id, (list = preferUntainted(nodes.filter((n) => eligible(n, spec)), tolerations)));
     return list;
   };
   // Stable order: by key, whatever the file order.
@@ -314,6 +322,15 @@ function schedule(
   const who = d.workload ? `${d.owner.kind} ${d.owner.key}` : `pod ${key}`;
   if (wanted) {
     const n = byName.get(wanted);
+    // spec.nodeName bypasses the scheduler (NoSchedule does not apply) but not NoExecute: the
+    // taint eviction controller removes a pod that does not tolerate it.
+    const evicting = n && !d.boundNode ? untoleratedTaints(n, d.spec.tolerations ?? [], ['NoExecute'])[0] : undefined;
+    if (n && evicting) {
+      if (once('untolerated-taint')) {
+        findings.push(finding('untolerated-taint', 'warning', `${who} is bound to node ${n.name}, whose taint ${taintText(evicting)} it does not tolerate: ${d.workload ? 'its pods are' : 'it is'} evicted and left out`, d.locator.at([...d.templatePath, 'spec', 'nodeName']), taintRelated(n, evicting)));
+      }
+      return undefined;
+    }
     if (n) return n;
     if (once('unknown-node')) {
       findings.push(finding('unknown-node', 'error', `${who} is bound to node "${wanted}", which is not in the cluster; ${d.workload ? 'its pods stay' : 'it stays'} Pending and ${d.workload ? 'are' : 'is'} left out`, d.locator.at([...d.templatePath, 'spec', 'nodeName'])));
@@ -329,6 +346,16 @@ function schedule(
   const candidates = eligibleFor(d.spec);
   if (candidates.length === 0) {
     const selective = Object.keys(d.spec.nodeSelector).length > 0;
+    // Nodes the selector allows but whose taints (other than a cordon) keep the pod out: name them.
+    const tolerations = d.spec.tolerations ?? [];
+    const blocked = taintReasons(nodes.filter((n) => matchesMap(n.labels, d.spec.nodeSelector)), tolerations);
+    if (blocked.some((b) => b.taint.key !== UNSCHEDULABLE_TAINT_KEY)) {
+      if (once('untolerated-taint')) {
+        const list = blocked.map((b) => `${b.node.name} (${taintText(b.taint)})`).join(', ');
+        findings.push(finding('untolerated-taint', 'warning', `${who} fits no node: ${selective ? 'every node its nodeSelector matches has' : 'every node has'} a taint it does not tolerate: ${list}; ${d.workload ? 'its pods stay' : 'it stays'} Pending and ${d.workload ? 'are' : 'is'} left out`, d.locator.at([...d.templatePath, 'spec', tolerations.length ? 'tolerations' : 'containers']), blocked.flatMap((b) => taintRelated(b.node, b.taint))));
+      }
+      return undefined;
+    }
     const why = selective ? 'no schedulable node matches its nodeSelector' : 'no node is schedulable';
     if (once('unschedulable')) {
       findings.push(finding('unschedulable', 'warning', `${who} cannot be scheduled: ${why}; ${d.workload ? 'its pods stay' : 'it stays'} Pending and ${d.workload ? 'are' : 'is'} left out`, d.locator.at([...d.templatePath, 'spec', selective ? 'nodeSelector' : 'containers'])));

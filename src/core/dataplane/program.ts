@@ -6,6 +6,7 @@ import { programKubeProxy } from '../kubeproxy';
 import { programBridgeCni } from './cni-bridge';
 import { programCalico } from './cni-calico';
 import { programFlannel } from './cni-flannel';
+import { programMasquerade } from './masquerade';
 import { Device, Netns, NodeDataplane } from './model';
 import { nodeCause, podNetns } from './pod-netns';
 import { underlayGateway } from './underlay';
@@ -28,6 +29,7 @@ export function programNode(cluster: Cluster, node: NodeInfo, findings: Finding[
     case 'flannel': programFlannel(cluster, dp, localPods); break;
     case 'calico': programCalico(cluster, dp, localPods); break;
   }
+  programMasquerade(cluster, dp, localPods);
   if (proxy.ipvs.length > 0) {
     // ipvs mode binds every virtual IP to a dummy device so the kernel accepts them as local.
     const vips = [...new Set(proxy.ipvs.map((v) => v.vip).filter((ip) => ip !== node.ip))].sort();

@@ -1,5 +1,5 @@
 import { Device, Netns, NodeDataplane } from '../dataplane/model';
-import { renderIptablesSave } from '../dataplane/netfilter';
+import { renderIpsetSave, renderIptablesSave } from '../dataplane/netfilter';
 import { formatRoute } from '../dataplane/routing';
 
 export interface DataplaneSections {
@@ -41,6 +41,8 @@ export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSectio
   if (sections.iptables) {
     out.push('', `## iptables-save (node ${n.name})`);
     out.push(renderIptablesSave(dp.netfilter).trimEnd());
+    const sets = renderIpsetSave(dp.netfilter);
+    if (sets) out.push('', `## ipset save (node ${n.name})`, sets.trimEnd());
   }
   return out.join('\n') + '\n';
 }

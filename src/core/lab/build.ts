@@ -1,11 +1,11 @@
 import { Cluster } from '../cluster/model';
 import { Dataplane } from '../dataplane/dataplane';
-import { renderIptablesSave } from '../dataplane/netfilter';
+import { Ruleset, ipsetCreateArgs, renderIptablesSave } from '../dataplane/netfilter';
 import { ip, sysctl } from './commands';
 import { probePorts } from './flows';
 import { LabNames, defaultPrefix, deviceNameProblem } from './names';
 import { nodeDevicesSection, nodeRoutingSection, podSection } from './node';
-import { DEFAULT_LAB_LIMITS, KernelFeature, LIMIT_FLAGS, LabLimits, LabNamespace, LabPlan, LabSection, labMarker } from './plan';
+import { DEFAULT_LAB_LIMITS, KernelFeature, LIMIT_FLAGS, LabCommand, LabLimits, LabNamespace, LabPlan, LabSection, labMarker } from './plan';
 import { renderPolicyRules } from './policy-rules';
 import { commentText, isSafeToken, labSafeRuleset, restoreInputProblems } from './safe-text';
 import { pickOutside, underlaySection } from './underlay';
@@ -37,7 +37,7 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
   const without = new Set(options.without ?? []);
   const features = new Set<KernelFeature>(['netns', 'veth', 'bridge', 'iptables']);
   const leftOut = new Set<KernelFeature>();
-  const processes = cluster.pods.filter((p) => probePorts(p).length > 0).length + cluster.pods.filter((p) => !p.hostNetwork).length + cluster.nodes.length + 1;
+  const processes = cluster.pods.filter((p) => probePorts(p).length > 0).length + cluster.pods.filter((p) => !p.hostNetwork).length + cluster.nodes.length + 2;
   // Sizes first: a cluster over the limits is refused before any node's data path is programmed.
   const tooBig = sizeBlockers(cluster, processes, limits);
   const refused = tooBig.length ? tooBig : nameBlockers(dataplane);
@@ -92,9 +92,12 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     sections.push(nodeDevicesSection(dp, names, nodeNs, podNamespaces, without, features, leftOut));
     for (const key of [...dp.pods.keys()].sort()) sections.push(podSection(dp.pods.get(key)!, names, podNamespaces.get(key)!));
     sections.push(nodeRoutingSection(dp, names, nodeNs, without, features, leftOut));
+    const sets = ipsetCommands(dp.netfilter, nodeNs);
+    if (sets.length) features.add('ipset');
     sections.push({
-      title: `node ${dp.node.name}: kube-proxy rules (what \`podpath dataplane --iptables\` prints)`,
-      commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'iptables-restore'], stdin: renderIptablesSave(labSafeRuleset(dp.netfilter)) }],
+      title: `node ${dp.node.name}: kube-proxy and CNI rules (what \`podpath dataplane --iptables\` prints)`,
+      // ipsets first: iptables-restore refuses a rule naming a set that does not exist.
+      commands: [...sets, { argv: ['ip', 'netns', 'exec', nodeNs, 'iptables-restore'], stdin: renderIptablesSave(labSafeRuleset(dp.netfilter)) }],
     });
     if (cluster.config.policyEnforced) {
       const localPods = cluster.pods.filter((p) => p.node === dp.node.name);
@@ -128,6 +131,16 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     podNamespaces,
     renamedDevices: names.renamedDevices(),
   };
+}
+
+/** `ipset create` and `ipset add` inside the node's namespace (ipsets belong to a network namespace). */
+function ipsetCommands(rs: Ruleset, nodeNs: string): LabCommand[] {
+  const out: LabCommand[] = [];
+  for (const [name, type] of [...(rs.ipsetTypes ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out.push({ argv: ['ip', 'netns', 'exec', nodeNs, 'ipset', ...ipsetCreateArgs(name, type)] });
+    for (const m of [...(rs.ipsets.get(name) ?? [])].sort()) out.push({ argv: ['ip', 'netns', 'exec', nodeNs, 'ipset', 'add', name, m] });
+  }
+  return out;
 }
 
 /** A lab bigger than its limits is refused, with the figure and the flag that raises the limit. */

@@ -1,4 +1,5 @@
 import { Hop, Trace, Verdict } from '../forward/trace';
+import { OUTSIDE_RESPONDER } from './flows';
 
 /**
  * Simulator against kernel for one flow. The trace gives one path, or one branch per backend
@@ -58,6 +59,11 @@ function pathEnd(hops: Hop[], verdict: Verdict, probability: number, label: stri
     if (last.netns !== 'root') path.responder = last.netns;
     else path.responder = /^pod (\S+) \(hostNetwork: true\)$/.exec(last.decidedBy?.text ?? '')?.[1] ?? `node:${last.node}`;
   }
+  if (verdict === 'exits-cluster' && last) {
+    // Out of the cluster: the outside client answers, and sees the source the packet left with.
+    path.seenSource = last.packet.src;
+    path.responder = OUTSIDE_RESPONDER;
+  }
   return path;
 }
 
@@ -65,6 +71,7 @@ function pathEnd(hops: Hop[], verdict: Verdict, probability: number, label: stri
 export function attemptMatches(path: ExpectedPath, a: KernelAttempt): boolean {
   switch (path.verdict) {
     case 'delivered':
+    case 'exits-cluster':
       return a.outcome === 'answered' && a.responder === path.responder && a.seenSource === path.seenSource;
     case 'rejected':
       return a.outcome === 'refused';
@@ -89,6 +96,7 @@ export function compareFlow(trace: Trace, attempts: KernelAttempt[]): FlowCompar
 
 export function describePath(p: ExpectedPath): string {
   if (p.verdict === 'delivered') return `delivered to ${p.responder} (source ${p.seenSource})`;
+  if (p.verdict === 'exits-cluster') return `leaves the cluster, answered by the ${p.responder} client (source ${p.seenSource})`;
   return p.verdict;
 }
 

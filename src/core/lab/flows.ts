@@ -8,11 +8,16 @@ import { LabPlan } from './plan';
  * The connections the lab sends, each one a trace PodPath can make: pod → pod on one node and
  * across nodes, container → container over localhost, node → pod, pod → ClusterIP (from every node, and
  * from a backend to its own Service), node → ClusterIP, node → NodePort on every node, and an
- * outside client → NodePort. Only declared TCP/UDP ports are probed: that is where the
- * responders listen.
+ * outside client → NodePort, and one pod per node → the outside client (where the CNI's
+ * masquerade shows: the outside sees the node's address). Only declared TCP/UDP ports are
+ * probed: that is where the responders listen.
  */
 
-export type FlowKind = 'pod-pod' | 'container' | 'node-pod' | 'pod-service' | 'node-service' | 'node-nodeport' | 'outside-nodeport';
+export type FlowKind = 'pod-pod' | 'container' | 'node-pod' | 'pod-service' | 'node-service' | 'node-nodeport' | 'outside-nodeport' | 'pod-outside';
+
+/** The outside namespace's responder: it answers pods connecting out of the cluster on this port. */
+export const OUTSIDE_RESPONDER = 'outside';
+export const OUTSIDE_PORT = 443;
 
 export interface LabFlow {
   id: number;
@@ -107,6 +112,13 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
     }
   }
 
+  // Pod → outside: one pod per node.
+  const outsideIP = plan.outside.ips[0];
+  for (const node of cluster.nodes) {
+    const src = pods.find((p) => p.node === node.name);
+    if (src && outsideIP) requests.push({ kind: 'pod-outside', req: { from: `pod:${src.key}`, to: outsideIP, port: OUTSIDE_PORT, protocol: 'tcp' }, netns: podNs(src), connections: 1 });
+  }
+
   const flows: LabFlow[] = [];
   const kept = limitPerKind(requests, maxFlows);
   for (const r of kept) {
@@ -114,7 +126,7 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
     if (!result.ok) continue;
     const trace = result.trace;
     const flow: LabFlow = { id: flows.length + 1, kind: r.kind, request: r.req, sourceNetns: r.netns, ...(r.sourceAddress ? { sourceAddress: r.sourceAddress } : {}), connections: r.connections, trace };
-    const skip = skipReason(trace, plan);
+    const skip = r.kind === 'pod-outside' ? outsideSkipReason(trace, cluster) ?? skipReason(trace, plan, true) : skipReason(trace, plan);
     if (skip) flow.skip = skip;
     flows.push(flow);
   }
@@ -130,6 +142,7 @@ export function planResponders(cluster: Cluster, plan: LabPlan): LabResponder[] 
     const netns = pod.hostNetwork ? plan.nodeNamespaces.get(pod.node) : plan.podNamespaces.get(pod.key);
     if (netns) out.push({ netns, label: pod.key, ports });
   }
+  out.push({ netns: plan.outside.netns, label: OUTSIDE_RESPONDER, ports: [{ protocol: 'tcp', port: OUTSIDE_PORT }] });
   return out;
 }
 
@@ -148,9 +161,22 @@ export function probePorts(pod: PodInfo): { protocol: 'tcp' | 'udp'; port: numbe
   return out;
 }
 
-function skipReason(trace: Trace, plan: LabPlan): string | undefined {
+/**
+ * A pod → outside flow is probed only when the trace has it leave with a node's address: an
+ * unmasqueraded pod address has no route back from outside the cluster (the lab's router, like
+ * a real one, knows the node subnets only), so the answer could never arrive.
+ */
+function outsideSkipReason(trace: Trace, cluster: Cluster): string | undefined {
+  if (trace.verdict !== 'exits-cluster') return undefined;
+  const last = trace.hops[trace.hops.length - 1];
+  const src = last?.packet.src;
+  if (src && !cluster.nodes.some((n) => n.ip === src)) return `the packet leaves the cluster with the pod address ${src} (nothing masquerades it), and the outside has no route back to the pod network`;
+  return undefined;
+}
+
+function skipReason(trace: Trace, plan: LabPlan, outsideAnswers = false): string | undefined {
   if (trace.verdict === 'unresolved') return `not traced to an address: ${trace.reason}`;
-  if (trace.verdict === 'exits-cluster') return 'the packet leaves the cluster; the lab has nothing there to answer';
+  if (trace.verdict === 'exits-cluster' && !outsideAnswers) return 'the packet leaves the cluster; the lab has nothing there to answer';
   const hops = [...trace.hops, ...trace.branches.flatMap((b) => b.hops)];
   if (plan.leftOut.includes('ipip') && hops.some((h) => h.packet.encap.some((e) => e.kind === 'ipip'))) {
     return 'the path crosses tunl0 (IP-in-IP) and this kernel has no ipip module';

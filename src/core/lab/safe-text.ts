@@ -109,7 +109,7 @@ export function labSafeRuleset(rs: Ruleset): Ruleset {
     }
     tables.set(name, { name, chains });
   }
-  return changed ? { tables, ipsets: rs.ipsets } : rs;
+  return changed ? { tables, ipsets: rs.ipsets, ...(rs.ipsetTypes ? { ipsetTypes: rs.ipsetTypes } : {}) } : rs;
 }
 
 /** iptables chain names: at most 28 characters (XT_EXTENSION_MAXNAMELEN 29 with the NUL). */

@@ -1,7 +1,8 @@
 import { parseCidr } from '../common/ip';
 import { interfaceNameProblem, isDns1123Subdomain, nameRuleFor } from './names';
 import { FieldReader } from './reader';
-import { ClusterManifest, ClusterNodeSpec, CniBackend, CniPlugin, KubeProxyMode, NamespaceManifest, NodeManifest, PolicyMode } from './types';
+import { FieldPath } from '../common/source';
+import { ClusterManifest, ClusterNodeSpec, CniBackend, CniPlugin, KubeProxyMode, NamespaceManifest, NodeManifest, PolicyMode, TAINT_EFFECTS, TaintSpec, TolerationSpec } from './types';
 
 const PLUGINS: readonly CniPlugin[] = ['bridge', 'flannel', 'calico'];
 const BACKENDS: Record<CniPlugin, readonly CniBackend[]> = {
@@ -53,7 +54,8 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
     seen.add(name);
     const podCIDR = cidrField(r, [...p, 'podCIDR']);
     const subnet = cidrField(r, [...p, 'subnet']);
-    nodes.push({ name, ip, ...(podCIDR ? { podCIDR } : {}), ...(subnet ? { subnet } : {}), labels: r.labels([...p, 'labels']), path: p });
+    const taints = readTaints(r, [...p, 'taints']);
+    nodes.push({ name, ip, ...(podCIDR ? { podCIDR } : {}), ...(subnet ? { subnet } : {}), labels: r.labels([...p, 'labels']), ...(taints.length ? { taints } : {}), path: p });
   });
   let bridge = r.str(['spec', 'cni', 'bridge']);
   const bridgeProblem = bridge === undefined ? undefined : interfaceNameProblem(bridge);
@@ -71,7 +73,10 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
     name: name ?? 'cluster',
     ...optional('clusterCIDR', cidrField(r, ['spec', 'clusterCIDR'])),
     ...optional('serviceCIDR', cidrField(r, ['spec', 'serviceCIDR'])),
-    cni: { ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge) },
+    cni: {
+      ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge),
+      ...optional('ipMasq', r.bool(['spec', 'cni', 'ipMasq'])), ...optional('natOutgoing', r.bool(['spec', 'cni', 'natOutgoing'])),
+    },
     kubeProxy: optional('mode', r.has(['spec', 'kubeProxy', 'mode']) ? r.oneOf(['spec', 'kubeProxy', 'mode'], PROXY_MODES, 'iptables') : undefined),
     ...optional('networkPolicy', r.has(['spec', 'networkPolicy']) ? r.oneOf(['spec', 'networkPolicy'], POLICY_MODES, 'auto') : undefined),
     ...optional('clusterDomain', clusterDomainField(r)),
@@ -107,12 +112,14 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
     const v4 = list.findIndex((c) => typeof c === 'string' && !c.includes(':'));
     if (v4 >= 0) podCIDR = cidrField(r, ['spec', 'podCIDRs', v4]);
   }
+  const taints = readTaints(r, ['spec', 'taints']);
   return {
     kind: 'Node',
     meta,
     ...optional('podCIDR', podCIDR),
     ...optional('internalIP', internalIP),
     unschedulable: r.bool(['spec', 'unschedulable']) ?? false,
+    ...(taints.length ? { taints } : {}),
     locator: r.locator,
   };
 }
@@ -127,4 +134,56 @@ export function readNamespace(r: FieldReader): NamespaceManifest | undefined {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * Node taints (core/v1 Taint): key required, effect one of NoSchedule, PreferNoSchedule,
+ * NoExecute (the API server rejects anything else: kubernetes pkg/apis/core/validation
+ * validateNodeTaints). A taint that is not valid is reported and left out.
+ */
+export function readTaints(r: FieldReader, path: FieldPath): TaintSpec[] {
+  const out: TaintSpec[] = [];
+  (r.list(path) ?? []).forEach((_, i) => {
+    const p = [...path, i];
+    if (!r.mapping(p)) return;
+    const key = r.str([...p, 'key'], { required: true });
+    const value = r.str([...p, 'value']);
+    if (!r.has([...p, 'effect'])) r.report('missing-field', `${path.join('.')}[${i}].effect is required`, p);
+    const effectText = r.str([...p, 'effect']);
+    if (effectText !== undefined && !(TAINT_EFFECTS as readonly string[]).includes(effectText)) {
+      r.report('invalid-value', `taint effect is "${effectText}"; expected one of ${TAINT_EFFECTS.join(', ')}`, [...p, 'effect']);
+      return;
+    }
+    if (!key || effectText === undefined) return;
+    out.push({ key, ...(value ? { value } : {}), effect: effectText as TaintSpec['effect'], path: p });
+  });
+  return out;
+}
+
+/**
+ * Pod tolerations (core/v1 Toleration). operator defaults to Equal; with Exists the value
+ * must be empty, and an empty key needs Exists (kubernetes pkg/apis/core/validation
+ * ValidateTolerations). Invalid ones are reported and left out: the API server would refuse
+ * the whole object, and PodPath keeps analysing the rest.
+ */
+export function readTolerations(r: FieldReader, path: FieldPath): TolerationSpec[] {
+  const out: TolerationSpec[] = [];
+  (r.list(path) ?? []).forEach((_, i) => {
+    const p = [...path, i];
+    if (!r.mapping(p)) return;
+    const key = r.str([...p, 'key']) || undefined;
+    const operator = r.oneOf([...p, 'operator'], ['Exists', 'Equal'] as const, 'Equal');
+    const value = r.str([...p, 'value']) || undefined;
+    const effect = r.has([...p, 'effect']) && r.get([...p, 'effect']) !== '' ? r.oneOf([...p, 'effect'], TAINT_EFFECTS, 'NoSchedule') : undefined;
+    if (operator === 'Exists' && value !== undefined) {
+      r.report('invalid-value', `toleration value must be empty when operator is Exists`, [...p, 'value']);
+      return;
+    }
+    if (!key && operator !== 'Exists') {
+      r.report('invalid-value', 'a toleration with an empty key must use operator Exists', [...p, 'operator']);
+      return;
+    }
+    out.push({ ...(key ? { key } : {}), operator, ...(value ? { value } : {}), ...(effect ? { effect } : {}), path: p });
+  });
+  return out;
 }

@@ -1,5 +1,6 @@
 import { FieldPath } from '../common/source';
 import { isDns1123Label, isValidPortName } from './names';
+import { readTolerations } from './cluster-doc';
 import { FieldReader } from './reader';
 import { Container, PodManifest, PodSpec, WorkloadKind, WorkloadManifest } from './types';
 
@@ -36,11 +37,13 @@ export function readPodSpec(r: FieldReader, path: FieldPath): PodSpec {
     containers.push({ name, ...(image !== undefined ? { image } : {}), ports });
   });
   const nodeName = r.str([...path, 'nodeName']);
+  const tolerations = readTolerations(r, [...path, 'tolerations']);
   return {
     containers,
     ...(nodeName ? { nodeName } : {}),
     nodeSelector: r.stringMap([...path, 'nodeSelector']),
     hostNetwork: r.bool([...path, 'hostNetwork']) ?? false,
+    ...(tolerations.length ? { tolerations } : {}),
   };
 }
 

@@ -49,6 +49,31 @@ export interface PodSpec {
   nodeName?: string;
   nodeSelector: Record<string, string>;
   hostNetwork: boolean;
+  /** spec.tolerations, only present when the pod lists some. */
+  tolerations?: TolerationSpec[];
+}
+
+/** A node taint's effect (Kubernetes core/v1 TaintEffect). */
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+export const TAINT_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** A taint on a node (Node spec.taints, or a node of the Cluster document). */
+export interface TaintSpec {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+  /** Where the taint is written, inside its object. */
+  path: (string | number)[];
+}
+
+/** A pod's toleration (core/v1 Toleration); operator defaults to Equal. */
+export interface TolerationSpec {
+  key?: string;
+  operator: 'Exists' | 'Equal';
+  value?: string;
+  /** Empty: every effect. */
+  effect?: TaintEffect;
+  path: (string | number)[];
 }
 
 export interface PodManifest {
@@ -143,6 +168,8 @@ export interface NodeManifest {
   podCIDR?: string;
   internalIP?: string;
   unschedulable: boolean;
+  /** spec.taints, only present when the node has some. */
+  taints?: TaintSpec[];
   locator: Locator;
 }
 
@@ -205,6 +232,8 @@ export interface ClusterNodeSpec {
   /** The underlay subnet the node's eth0 sits in (defaults to its /24). */
   subnet?: string;
   labels: Record<string, string>;
+  /** Taints, only present when the node has some. */
+  taints?: TaintSpec[];
   path: (string | number)[];
 }
 
@@ -214,7 +243,11 @@ export interface ClusterManifest {
   name: string;
   clusterCIDR?: string;
   serviceCIDR?: string;
-  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string };
+  /**
+   * Masquerade of pod traffic leaving the pod network, each under its component's own name:
+   * `ipMasq` (flanneld --ip-masq, the bridge plugin's ipMasq), `natOutgoing` (Calico IP pool).
+   */
+  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string; ipMasq?: boolean; natOutgoing?: boolean };
   kubeProxy: { mode?: KubeProxyMode };
   networkPolicy?: PolicyMode;
   /** The Services' DNS zone (kubelet --cluster-domain); cluster.local when absent. */
