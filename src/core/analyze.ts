@@ -1,4 +1,4 @@
-import { buildCluster } from './cluster/build';
+import { BuildOptions, buildCluster } from './cluster/build';
 import { Cluster } from './cluster/model';
 import { Finding, sortFindings } from './common/finding';
 import { Dataplane } from './dataplane/dataplane';
@@ -14,7 +14,7 @@ export interface Analysis {
   findings: Finding[];
 }
 
-export interface AnalyzeOptions extends LoadOptions {
+export interface AnalyzeOptions extends LoadOptions, BuildOptions {
   /** Findings of the file reader (files it refused to read), reported with the others. */
   readFindings?: readonly Finding[];
 }
@@ -23,7 +23,7 @@ export interface AnalyzeOptions extends LoadOptions {
 export function analyzeSources(sources: readonly SourceText[], options: AnalyzeOptions = {}): Analysis {
   const load = loadManifests(sources, options);
   if (options.readFindings?.length) load.findings.unshift(...options.readFindings);
-  const cluster = buildCluster(load.manifests);
+  const cluster = buildCluster(load.manifests, options);
   const dataplane = new Dataplane(cluster);
   return { load, cluster, dataplane, findings: sortFindings([...load.findings, ...cluster.findings, ...lintCluster(cluster)]) };
 }

@@ -18,6 +18,13 @@ export interface CaseResult {
   pods: number;
 }
 
+/**
+ * The pod cap for fuzz cases. Absurd replica counts must be refused quickly; the default cap
+ * (200,000, sized for real clusters) makes such a case a legitimate 10–20 s build, so the
+ * fuzzer runs the same cap logic with a bound its 2 s per case can hold.
+ */
+const FUZZ_MAX_PODS = 5000;
+
 /** Lines an injected payload would add to a generated script or ruleset if it got through. */
 const INJECTED_LINE = /^\s*(touch \/tmp\/podpath-fuzz-pwned|-I PREROUTING 1 -j RETURN)/m;
 
@@ -39,7 +46,7 @@ export function runCase(files: readonly FuzzFile[], rng: Random): CaseResult {
       return undefined;
     }
   };
-  const analysis = stage('analyze', () => analyzeSources(files));
+  const analysis = stage('analyze', () => analyzeSources(files, { maxPods: FUZZ_MAX_PODS }));
   if (!analysis) return { problems, ms: performance.now() - started, pods };
   pods = analysis.cluster.pods.length;
   for (const f of analysis.findings) if (f.code === 'internal-error') problems.push(`internal-error finding: ${f.message}`);

@@ -76,7 +76,7 @@ function runSlice(first: number, step: number, deadline: number): Tally {
     }
     if ((t.cases & 63) === 0) t.peakRss = Math.max(t.peakRss, process.memoryUsage().rss);
     // A long run says how far it got, on stderr so the table stays alone on stdout.
-    if (t.cases % 5000 === 0) process.stderr.write(`fuzz: ${t.cases} cases from ${first} by ${step}, ${t.failing} failing, slowest ${t.slowest.ms.toFixed(0)} ms\n`);
+    if (t.cases % 5000 === 0) process.stderr.write(`fuzz: ${t.cases} cases from ${first} by ${step}, ${t.failing} failing, slowest ${t.slowest.ms.toFixed(0)} ms (case ${t.slowest.index})\n`);
   }
   t.peakRss = Math.max(t.peakRss, process.memoryUsage().rss);
   return t;

@@ -12,7 +12,12 @@ import { daemonSetTaintFindings } from './taints';
  * give Services their IPs and endpoints. Never throws; conflicts become findings. Should a
  * stage fail anyway (a bug), the stages before it still count and the failure is a finding.
  */
-export function buildCluster(m: ManifestSet): Cluster {
+export interface BuildOptions {
+  /** Pods modelled at most, in all (default MAX_PODS); the rest are reported and left out. */
+  maxPods?: number;
+}
+
+export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluster {
   const findings: Finding[] = [];
   let config: ClusterConfig | undefined;
   let nodes: NodeInfo[] = [];
@@ -21,7 +26,7 @@ export function buildCluster(m: ManifestSet): Cluster {
   let services: ServiceInfo[] = [];
   try {
     ({ config, nodes } = resolveConfig(m, findings));
-    ({ pods, workloads } = buildPods(m, config, nodes, findings));
+    ({ pods, workloads } = buildPods(m, config, nodes, findings, options.maxPods));
     findings.push(...daemonSetTaintFindings(m.workloads, nodes));
     services = buildServices(m, config, nodes, pods, findings);
   } catch (e) {

@@ -41,7 +41,7 @@ export const MAX_PODS = 200000;
  * addresses are deterministic and stable: a pod keeps its node and IP when unrelated objects
  * are added, because both are derived from its own name rather than from list order.
  */
-export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[]): { pods: PodInfo[]; workloads: WorkloadInfo[] } {
+export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS): { pods: PodInfo[]; workloads: WorkloadInfo[] } {
   const drafts: PodDraft[] = [];
   const workloads: WorkloadInfo[] = [];
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
@@ -72,7 +72,7 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
   }
   const seenWorkloads = new Map<string, WorkloadManifest>();
   // The cluster-wide pod budget: pods written out count first, then workloads in file order.
-  let budget = Math.max(0, MAX_PODS - m.pods.length);
+  let budget = Math.max(0, maxPods - m.pods.length);
   let asked = m.pods.length;
   let firstCut: WorkloadManifest | undefined;
   for (const w of m.workloads) {
@@ -118,7 +118,7 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
   if (firstCut) {
     const path = firstCut.kind === 'Job' || firstCut.kind === 'CronJob' ? firstCut.templatePath.slice(0, -1) : firstCut.kind === 'DaemonSet' ? ['spec'] : ['spec', 'replicas'];
     findings.push(finding('too-many-pods', 'warning',
-      `the manifests ask for ${asked} pods; PodPath models at most ${MAX_PODS} per cluster, so ${asked - (MAX_PODS - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
+      `the manifests ask for ${asked} pods; PodPath models at most ${maxPods} per cluster, so ${asked - (maxPods - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
       firstCut.locator.at(path)));
   }
   const pods = placeAndAddress(drafts, config, nodes, findings);
