@@ -69,6 +69,7 @@ export const ENGLISH = {
   'topology.containers': 'Containers',
   'topology.addresses': 'Addresses',
   'topology.endpoints': 'Endpoints',
+  'topology.assigned': '(assigned by PodPath)',
   'topology.notes': 'Notes',
   'topology.notEnforced': 'NetworkPolicy is not enforced by {0}',
   'topology.exported': 'Exported {0}',

@@ -214,7 +214,7 @@ export class Panel {
       case 'pod': {
         const p = item.pod;
         html('h3', {}, box, p.key);
-        row('IP', p.ip); row('node', p.node); row('owner', p.owner);
+        row('IP', p.ipAssigned ? `${p.ip} ${this.t('topology.assigned')}` : p.ip); row('node', p.node); row('owner', p.owner);
         if (p.phase) row('phase', p.phase);
         if (p.hostNetwork) row(this.t('topology.hostNetwork'), 'true');
         row(this.t('topology.containers'), p.containers.map((c) => `${c.name}${c.image ? ` (${c.image})` : ''}${c.ports.length ? ` ${c.ports.join(', ')}` : ''}`).join('\n'));
@@ -238,9 +238,9 @@ export class Panel {
         const s = item.svc;
         html('h3', {}, box, s.key);
         row('type', s.type);
-        if (s.clusterIP) row('clusterIP', s.clusterIP);
+        if (s.clusterIP) row('clusterIP', s.clusterIPAssigned ? `${s.clusterIP} ${this.t('topology.assigned')}` : s.clusterIP);
         if (s.externalIPs.length) row('externalIPs', s.externalIPs.join(', '));
-        row('ports', s.ports.map((p) => `${p.name ? `${p.name} ` : ''}${p.port}→${p.targetPort}/${p.protocol}${p.nodePort !== undefined ? ` NodePort ${p.nodePort}` : ''}`).join('\n'));
+        row('ports', s.ports.map((p) => `${p.name ? `${p.name} ` : ''}${p.port}→${p.targetPort}/${p.protocol}${p.nodePort !== undefined ? ` NodePort ${p.nodePort}${p.nodePortAssigned ? ` ${this.t('topology.assigned')}` : ''}` : ''}`).join('\n'));
         row(this.t('topology.endpoints'), s.endpoints.map((e) => `${e.ip}:${e.port}${e.pod ? ` (${e.pod.slice(4)})` : ''}${e.ready ? '' : ' not ready'}`).join('\n') || '—');
         source = s.source;
         break;

@@ -73,7 +73,7 @@ test('hover on a Deployment shows each pod\'s eth0 ⇄ veth ⇄ bridge path and 
   const app = files.find((f) => f.file.endsWith('app.yaml'))!;
   const h = s.hover(app.file, { line: lineOf(app.text, 'name: api'), column: 9 })!;
   assert.match(shown(h.markdown), /\*\*Deployment shop\/api\*\* — 2 pods/);
-  assert.match(shown(h.markdown), /eth0 192\.168\.\d+\.\d+ ⇄ cali[0-9a-f]{11} \(proxy ARP\) → routed · node `worker-[ab]`/);
+  assert.match(shown(h.markdown), /eth0 192\.168\.\d+\.\d+ \(assigned by PodPath\) ⇄ cali[0-9a-f]{11} \(proxy ARP\) → routed · node `worker-[ab]`/);
   assert.match(shown(h.markdown), /\*\*Reached by\*\* 1 peer \(NetworkPolicy applies\):\n- `shop\/frontend\[Pod\]` : TCP 8080/);
 });
 

@@ -12,6 +12,9 @@ import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
 import { escapeMarkdown as text, markdownCode as code } from './markdown';
 import { Hover } from './types';
 
+/** Said beside an address or port the manifests do not carry (no dump status, no spec value). */
+const ASSIGNED_BY_PODPATH = 'assigned by PodPath';
+
 /**
  * Hover text per object and field. Paths are short, one hop per line, in the words of
  * `ip route` and `iptables-save`. Every string that comes from a manifest (names, labels, port
@@ -82,9 +85,10 @@ function podHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | un
 function podPath(ctx: HoverContext, pod: PodInfo): string[] {
   const node = ctx.cluster.nodesByName.get(pod.node)!;
   if (pod.hostNetwork) return [`- ${code(pod.name)} hostNetwork: the node's namespace, ${text(pod.ip)} on ${code(node.name)}`];
+  const assigned = pod.ipAssigned ? ` (${ASSIGNED_BY_PODPATH})` : '';
   const cfg = ctx.cluster.config;
   const hostSide = cfg.plugin === 'calico' ? `${text(pod.hostVeth)} (proxy ARP) → routed` : `${text(pod.hostVeth)} → ${text(cfg.bridgeName)} ${text(bridgeGateway(node))}`;
-  return [`- ${code(pod.name)} eth0 ${text(pod.ip)} ⇄ ${hostSide} · node ${code(node.name)} ${text(node.ip)}`];
+  return [`- ${code(pod.name)} eth0 ${text(pod.ip)}${assigned} ⇄ ${hostSide} · node ${code(node.name)} ${text(node.ip)}`];
 }
 
 function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
@@ -107,9 +111,9 @@ function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover 
     return { markdown: lines.join('\n'), range: fieldRange(o.locator, path)! };
   }
   const lines = [`**Service ${text(svc.key)}** (${text(svc.type)}${svc.headless ? ', headless' : ''})`];
-  if (svc.clusterIP) lines.push(`ClusterIP ${code(svc.clusterIP)} — a virtual IP on no device; kube-proxy (${text(ctx.cluster.config.kubeProxyMode)}) rewrites it`);
+  if (svc.clusterIP) lines.push(`ClusterIP ${code(svc.clusterIP)}${svc.clusterIPAssigned ? ` (${ASSIGNED_BY_PODPATH}: no spec.clusterIP)` : ''} — a virtual IP on no device; kube-proxy (${text(ctx.cluster.config.kubeProxyMode)}) rewrites it`);
   for (const port of svc.ports) {
-    lines.push('', `**${port.port}/${text(port.protocol)}**${port.nodePort ? ` · NodePort ${port.nodePort}` : ''} → ${port.endpoints.length} endpoint${port.endpoints.length === 1 ? '' : 's'}:`);
+    lines.push('', `**${port.port}/${text(port.protocol)}**${port.nodePort ? ` · NodePort ${port.nodePort}${port.nodePortAssigned ? ` (${ASSIGNED_BY_PODPATH})` : ''}` : ''} → ${port.endpoints.length} endpoint${port.endpoints.length === 1 ? '' : 's'}:`);
     for (const e of port.endpoints.slice(0, MAX_LIST)) lines.push(`- ${text(e.ip)}:${e.port}${e.pod ? ` ${code(e.pod)}` : ''}${e.node ? ` on ${code(e.node)}` : ''}${e.ready ? '' : ' (not ready)'}`);
     lines.push(...dnatPath(ctx, svc, port.index));
   }

@@ -46,7 +46,7 @@ export function buildTopology(analysis: { cluster: Cluster; dataplane: Dataplane
       containers += p.containers.length;
       const ns = dp.pods.get(p.key);
       const pod: TopoPod = {
-        id: ids.pod(p.key), key: p.key, name: p.name, namespace: p.namespace, node: p.node, ip: p.ip, hostNetwork: p.hostNetwork,
+        id: ids.pod(p.key), key: p.key, name: p.name, namespace: p.namespace, node: p.node, ip: p.ip, ipAssigned: p.ipAssigned, hostNetwork: p.hostNetwork,
         labels: withLabels ? { ...p.labels } : {},
         owner: `${p.owner.kind} ${p.owner.key}`,
         ...(p.phase ? { phase: p.phase } : {}),
@@ -189,10 +189,10 @@ function service(cluster: Cluster, svc: Cluster['services'][number]): TopoServic
   }
   return {
     id: ids.service(svc.key), key: svc.key, name: svc.name, namespace: svc.namespace, type: svc.type,
-    ...(svc.clusterIP ? { clusterIP: svc.clusterIP } : {}), headless: svc.headless,
+    ...(svc.clusterIP ? { clusterIP: svc.clusterIP, ...(svc.clusterIPAssigned ? { clusterIPAssigned: true } : {}) } : {}), headless: svc.headless,
     externalIPs: [...svc.externalIPs], loadBalancerIPs: [...svc.loadBalancerIPs],
     ...(svc.externalName ? { externalName: svc.externalName } : {}),
-    ports: svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: String(p.targetPort), ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) })),
+    ports: svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: String(p.targetPort), ...(p.nodePort !== undefined ? { nodePort: p.nodePort, ...(p.nodePortAssigned ? { nodePortAssigned: true } : {}) } : {}) })),
     endpoints: [...seen.values()],
     ...optSource(svc.locator.range),
   };

@@ -54,6 +54,8 @@ export interface TopoPod {
   namespace: string;
   node: string;
   ip: string;
+  /** True when PodPath assigned the address (the manifests carry no status.podIP). */
+  ipAssigned: boolean;
   hostNetwork: boolean;
   labels: Record<string, string>;
   /** `Deployment default/web` … */
@@ -119,12 +121,14 @@ export interface TopoService {
   namespace: string;
   type: string;
   clusterIP?: string;
+  /** True when PodPath assigned the ClusterIP (no spec.clusterIP). */
+  clusterIPAssigned?: boolean;
   headless: boolean;
   externalIPs: string[];
   loadBalancerIPs: string[];
   externalName?: string;
   /** `http 80→8080/TCP`, with `:30080` for a NodePort. */
-  ports: { name: string; protocol: string; port: number; targetPort: string; nodePort?: number }[];
+  ports: { name: string; protocol: string; port: number; targetPort: string; nodePort?: number; nodePortAssigned?: boolean }[];
   /** One per distinct backend (pod or address), over all ports. */
   endpoints: TopoEndpoint[];
   source?: SourceRange;
