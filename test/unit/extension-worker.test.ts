@@ -205,8 +205,11 @@ test('real worker: update, incremental re-parse, queries, cancellation and resta
 
     // The worker dies: pending requests fail, the host hears of it, the next request starts a new one.
     const worker = (client as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    // terminate() stops the thread before it can take another message, so a query posted right
+    // after it is pending for certain (posted first, a quick worker could still answer it).
+    const stopped = worker.terminate();
     const lost = client.query('nodes', []);
-    await worker.terminate();
+    await stopped;
     await assert.rejects(lost);
     assert.equal(crashes, 1);
     const again = await client.update({ generation: 4, reset: true, changed: files, removed: [], settings: {}, shownGeneration: -1 });
