@@ -5,8 +5,8 @@ import { LabelSelector } from '../manifest/types';
 import { ConnSet } from './connset';
 import { allowedConns, peerFor, policiesOf } from './evaluate';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts, Peer } from './model';
-import { AdminPolicies, AdminPolicyInfo, adminConns, adminPoliciesOf, selectingAdmin } from './anp';
-import { baselineConns, pipelineConns } from './pipeline';
+import { AdminPolicies, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts, selectingAdmin } from './anp';
+import { pipelineConns } from './pipeline';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -355,7 +355,7 @@ function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo, d: Pod
  * Class-to-class connections through the whole pipeline: AdminNetworkPolicies first (their
  * subjects and peers refined the classes, so a representative speaks for its class), then the
  * NetworkPolicy indexes for what they pass or leave undecided when NetworkPolicy selects the
- * pod, the baseline otherwise. Memoised per ordered pair of classes.
+ * pod, the baseline otherwise.
  */
 function adminAware(
   cluster: Cluster,
@@ -369,34 +369,88 @@ function adminAware(
   const selecting = (list: AdminPolicyInfo[], dir: 'ingress' | 'egress') => classes.map((c) => (c.hostNetwork ? [] : selectingAdmin(cluster, list, dir, c.representative)));
   const anpEgress = selecting(admin.anps, 'egress');
   const anpIngress = selecting(admin.anps, 'ingress');
+  const banp = admin.banp ? [admin.banp] : [];
+  const banpEgress = selecting(banp, 'egress');
+  const banpIngress = selecting(banp, 'ingress');
   const peerOf = (c: PeerClass): Peer => ({ ip: c.representative.ip, pod: c.representative, namespace: cluster.namespaces.get(c.namespace) });
+  const peers = classes.map(peerOf);
+
+  // Each rule once: which classes its peers match (a byte per class) and, without named ports,
+  // its ports; a class pair then costs a lookup per rule instead of selector matching.
+  interface CompiledRule { rule: AdminRuleSpec; match: Uint8Array; fixed?: ConnSet }
+  const compiled = new Map<AdminPolicyInfo, { ingress: CompiledRule[]; egress: CompiledRule[] }>();
+  const compile = (p: AdminPolicyInfo, dir: 'ingress' | 'egress'): CompiledRule[] => {
+    let c = compiled.get(p);
+    if (!c) {
+      const one = (rule: AdminRuleSpec): CompiledRule => {
+        const match = new Uint8Array(classes.length);
+        for (const k of classes) if (!k.hostNetwork && rule.peers.some((s) => adminPeerMatches(cluster, s, peers[k.id]))) match[k.id] = 1;
+        const named = rule.ports !== 'all' && rule.ports.some((x) => x.namedPort !== undefined);
+        return { rule, match, ...(named ? {} : { fixed: adminRulePorts(rule, undefined) }) };
+      };
+      c = { ingress: p.ingress.map(one), egress: p.egress.map(one) };
+      compiled.set(p, c);
+    }
+    return c[dir];
+  };
+  /** Per class and direction: the rules of its selecting policies in order, and which peer classes any of them matches. */
+  const flatten = (lists: AdminPolicyInfo[][], dir: 'ingress' | 'egress') => lists.map((sel) => {
+    const rules = sel.flatMap((p) => compile(p, dir));
+    const any = new Uint8Array(classes.length);
+    for (const r of rules) for (let i = 0; i < any.length; i++) any[i] |= r.match[i];
+    return { rules, any };
+  });
+  const flat = {
+    anp: { ingress: flatten(anpIngress, 'ingress'), egress: flatten(anpEgress, 'egress') },
+    banp: { ingress: flatten(banpIngress, 'ingress'), egress: flatten(banpEgress, 'egress') },
+  };
+  const NO_MATCH = { allow: ConnSet.NONE, rest: ConnSet.ALL };
+  /** First-match over the selecting policies: what they allow, and what they pass or leave undecided. */
+  const decide = (which: 'anp' | 'banp', dir: 'ingress' | 'egress', self: PeerClass, other: PeerClass): { allow: ConnSet; rest: ConnSet } => {
+    const f = flat[which][dir][self.id];
+    if (!f.any[other.id]) return NO_MATCH;
+    let allow = ConnSet.NONE;
+    let rest = ConnSet.NONE;
+    let undecided = ConnSet.ALL;
+    {
+      for (const cr of f.rules) {
+        if (!cr.match[other.id]) continue;
+        const ports = cr.fixed ?? adminRulePorts(cr.rule, dir === 'ingress' ? self.representative : other.representative);
+        const hit = undecided.isAll() ? ports : ports.intersect(undecided);
+        if (hit.isEmpty()) continue;
+        if (cr.rule.action === 'Allow') allow = allow.union(hit);
+        else if (cr.rule.action === 'Pass') rest = rest.union(hit);
+        undecided = hit.isAll() ? ConnSet.NONE : undecided.intersect(hit.complement());
+        if (undecided.isEmpty()) return { allow, rest };
+      }
+    }
+    return { allow, rest: rest.union(undecided) };
+  };
   const stage = (dir: 'ingress' | 'egress', self: PeerClass, other: PeerClass): ConnSet => {
     const sel = dir === 'egress' ? anpEgress[self.id] : anpIngress[self.id];
     let allow = ConnSet.NONE;
     let rest = ConnSet.ALL;
     if (sel.length) {
-      const a = adminConns(cluster, sel, dir, self.representative, peerOf(other));
-      allow = a.allow;
-      rest = a.pass.union(a.undecided);
+      ({ allow, rest } = decide('anp', dir, self, other));
       if (rest.isEmpty()) return allow;
     }
     const isolated = (dir === 'egress' ? egressIdx : ingressIdx)[self.id] !== undefined;
-    const next = isolated
-      ? (dir === 'egress' ? egressTo(self, other, other.representative.ip) : ingressFrom(self, other, other.representative.ip))
-      : baselineConns(cluster, dir, self.representative, peerOf(other));
+    let next: ConnSet;
+    if (isolated) next = dir === 'egress' ? egressTo(self, other, other.representative.ip) : ingressFrom(self, other, other.representative.ip);
+    else {
+      const b = dir === 'egress' ? banpEgress[self.id] : banpIngress[self.id];
+      if (!b.length) next = ConnSet.ALL;
+      else {
+        // The baseline has no Pass: what it does not deny is allowed.
+        const d = decide('banp', dir, self, other);
+        next = d.allow.union(d.rest);
+      }
+    }
     return allow.union(rest.intersect(next));
   };
-  const n = classes.length;
-  const memo = new Map<number, ConnSet>();
   return (s, d) => {
-    const key = s.id * n + d.id;
-    let c = memo.get(key);
-    if (!c) {
-      const e = stage('egress', s, d);
-      c = e.isEmpty() ? e : e.intersect(stage('ingress', d, s));
-      memo.set(key, c);
-    }
-    return c;
+    const e = stage('egress', s, d);
+    return e.isEmpty() ? e : e.intersect(stage('ingress', d, s));
   };
 }
 
