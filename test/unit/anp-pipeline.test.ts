@@ -157,3 +157,36 @@ test('two AdminNetworkPolicies at one priority selecting one pod: anp-same-prior
   const apart = analysis(ANP_PASS_THEN_DENY, twin.replace('priority: 10', 'priority: 11'));
   assert.equal(apart.findings.filter((x) => x.code === 'anp-same-priority').length, 0);
 });
+
+test('a rule that earlier rules already decide is shadowed; an Allow every flow of which a higher Deny takes is reported as such', () => {
+  const shadow = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: wide-deny}
+spec:
+  priority: 1
+  subject: {namespaces: {}}
+  ingress:
+    - {name: deny-b, action: Deny, from: [{namespaces: {matchLabels: {team: b}}}]}
+    - {name: deny-b-web, action: Deny, from: [{namespaces: {matchLabels: {team: b}}}], ports: [{portNumber: {port: 80}}]}
+    - {name: deny-client, action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: client}}}}], ports: [{portNumber: {port: 80}}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: late-allow}
+spec:
+  priority: 2
+  subject: {namespaces: {matchLabels: {team: a}}}
+  ingress:
+    - {name: allow-client, action: Allow, from: [{pods: {namespaceSelector: {matchLabels: {team: b}}, podSelector: {matchLabels: {app: client}}}}]}
+    - {name: allow-a, action: Allow, from: [{namespaces: {matchLabels: {team: a}}}]}
+`;
+  const a = analysis(shadow);
+  const f = a.findings.filter((x) => x.code.startsWith('anp-'));
+  assert.deepEqual(f.map((x) => `${x.code} ${x.range!.start.line}`), [
+    'anp-rule-shadowed 9',
+    'anp-rule-shadowed 10',
+    'anp-allow-denied 19',
+  ]);
+  assert.match(f[0].message, /deny-b-web" \(Deny\) never decides a flow: AdminNetworkPolicy\/wide-deny ingress\[0\] "deny-b" already decides/);
+  assert.match(f[2].message, /allow-client" allows nothing: every flow it matches is denied first by AdminNetworkPolicy\/wide-deny ingress\[0\] "deny-b"/);
+});
