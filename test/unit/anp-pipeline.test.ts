@@ -7,6 +7,7 @@ import { peerFor } from '../../src/core/policy/evaluate';
 import { computeConnlist, formatLine } from '../../src/core/policy/connlist';
 import { formatPipeline } from '../../src/core/format/explain-text';
 import { where } from '../support/manifests';
+import { LanguageService } from '../../src/core/service/language-service';
 
 /**
  * The policy order (AdminNetworkPolicy by priority → NetworkPolicy → BaselineAdminNetworkPolicy
@@ -189,4 +190,21 @@ spec:
   ]);
   assert.match(f[0].message, /deny-b-web" \(Deny\) never decides a flow: AdminNetworkPolicy\/wide-deny ingress\[0\] "deny-b" already decides/);
   assert.match(f[2].message, /allow-client" allows nothing: every flow it matches is denied first by AdminNetworkPolicy\/wide-deny ingress\[0\] "deny-b"/);
+});
+
+test('hover on an AdminNetworkPolicy rule lists the flows that rule decides; on the subject, the pods selected', () => {
+  const s = new LanguageService();
+  const files = [clusterDoc({ plugin: 'calico', backend: 'ipip' }), NAMESPACES, ...PODS, ANP_PASS_THEN_DENY, NP_WEB_FROM_CLIENT].map((text, i) => ({ file: `f${i}.yaml`, text }));
+  s.update(files, {});
+  const anp = files[5];
+  const line = (needle: string) => anp.text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const deny = s.hover(anp.file, { line: line('name: deny-b'), column: 9 })!;
+  // client's flows were passed by the rule before: deny-b decides only other's.
+  assert.match(deny.markdown, /\*\*AdminNetworkPolicy\/guard-a ingress\[1\] "deny-b"\*\* \(Deny, priority 10\) denies/);
+  assert.match(deny.markdown, /`b\/other` → `a\/web` : All Connections/);
+  assert.doesNotMatch(deny.markdown, /b\/client/);
+  const pass = s.hover(anp.file, { line: line('name: pass-client'), column: 9 })!;
+  assert.match(pass.markdown, /`b\/client` → `a\/web` : All Connections/);
+  const subject = s.hover(anp.file, { line: line('subject:'), column: 14 })!;
+  assert.match(subject.markdown, /selects 1 pod/);
 });

@@ -218,3 +218,28 @@ export function describeAdminPeers(rule: AdminRuleSpec, direction: 'ingress' | '
     }
   }).join(' OR ') || 'nothing'}`;
 }
+
+/**
+ * The connections one rule decides between a pod and a peer: those its peers and ports match
+ * that no earlier rule (of this policy, or of AdminNetworkPolicies evaluated before it) took.
+ * A baseline rule decides only where no NetworkPolicy selects the pod (`npSelects`).
+ */
+export function connsDecidedByRule(cluster: Cluster, p: AdminPolicyInfo, rule: AdminRuleSpec, direction: 'ingress' | 'egress', pod: PodInfo, peer: Peer, npSelects: boolean): ConnSet {
+  if (peer.pod?.key === pod.key || !subjectSelects(cluster, p, pod)) return ConnSet.NONE;
+  if (!rule.peers.some((s) => adminPeerMatches(cluster, s, peer))) return ConnSet.NONE;
+  const admin = adminPoliciesOf(cluster);
+  let open: ConnSet;
+  if (p.api === 'AdminNetworkPolicy') {
+    open = adminConns(cluster, selectingAdmin(cluster, admin.anps.slice(0, admin.anps.indexOf(p)), direction, pod), direction, pod, peer).undecided;
+  } else {
+    if (npSelects) return ConnSet.NONE;
+    const a = adminConns(cluster, selectingAdmin(cluster, admin.anps, direction, pod), direction, pod, peer);
+    open = a.pass.union(a.undecided);
+  }
+  const destination = direction === 'ingress' ? pod : peer.pod;
+  for (const e of rulesOf(p, direction).slice(0, rule.index)) {
+    if (open.isEmpty()) break;
+    if (e.peers.some((s) => adminPeerMatches(cluster, s, peer))) open = open.intersect(adminRulePorts(e, destination).complement());
+  }
+  return open.intersect(adminRulePorts(rule, destination));
+}

@@ -10,6 +10,7 @@ import { selectsPod } from '../policy/model';
 import { Reachability } from '../policy/reachability';
 import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
 import { Hover } from './types';
+import { adminPolicyHover } from './admin-policy-hover';
 
 /**
  * Hover text per object and field. Paths are short, one hop per line, in the words of
@@ -28,6 +29,7 @@ export function hoverFor(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hov
   switch (o.kind) {
     case 'service': return serviceHover(ctx, o, p);
     case 'policy': return policyHover(ctx, o, p);
+    case 'adminPolicy': return adminPolicyHover(ctx.cluster, o, p);
     default: return podHover(ctx, o, p);
   }
 }
