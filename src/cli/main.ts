@@ -7,8 +7,9 @@ import { L4Protocol } from '../core/forward/trace';
 import { computeConnlist, diffConnlists, formatConnlist, formatLine, ConnlistFormat } from '../core/policy/connlist';
 import { computeReachability } from '../core/policy/reachability';
 import { formatMatrix } from '../core/policy/matrix';
-import { evaluateDirection, peerFor } from '../core/policy/evaluate';
-import { formatDirection } from '../core/format/explain-text';
+import { peerFor } from '../core/policy/evaluate';
+import { evaluatePipeline } from '../core/policy/pipeline';
+import { formatPipeline } from '../core/format/explain-text';
 import { resolveEndpoint, defaultPort, parsePortText, podPortByName, servicePortFor } from '../core/forward/resolve';
 import { forTerminal, forTerminalText } from '../core/format/escape';
 import { ASSIGNED_MARK } from '../core/format/trace-text';
@@ -350,15 +351,15 @@ function explainCommand(argv: string[], cwd: string): CliResult {
     out.push(`${protocol} ${from} (${srcIP}) → ${t.pod?.key ?? t.ip} (${t.ip}) port ${t.port}${t.via ? `  [${t.via}]` : ''}`);
     let allowed = true;
     if (srcPod && !srcPod.hostNetwork) {
-      const e = evaluateDirection(cluster, 'egress', srcPod, peerFor(cluster, t.ip), protocol, t.port);
-      out.push(...formatDirection(e).map((l) => '  ' + l));
+      const e = evaluatePipeline(cluster, 'egress', srcPod, peerFor(cluster, t.ip), protocol, t.port);
+      out.push(...formatPipeline(e).map((l) => '  ' + l));
       allowed &&= e.allowed;
     } else {
       out.push(`  egress: ${from} is not a pod; NetworkPolicy does not apply to it`);
     }
     if (t.pod && !t.pod.hostNetwork) {
-      const i = evaluateDirection(cluster, 'ingress', t.pod, peerFor(cluster, srcIP), protocol, t.port);
-      out.push(...formatDirection(i).map((l) => '  ' + l));
+      const i = evaluatePipeline(cluster, 'ingress', t.pod, peerFor(cluster, srcIP), protocol, t.port);
+      out.push(...formatPipeline(i).map((l) => '  ' + l));
       allowed &&= i.allowed;
     } else {
       out.push(`  ingress: ${t.ip} is not a pod; NetworkPolicy does not apply to it`);

@@ -15,7 +15,7 @@ export interface GeneratedCluster {
 const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
 const VERSIONS = ['v1', 'v2', 'v3'];
 
-export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; plugin?: string } = {}): GeneratedCluster {
+export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; plugin?: string } = {}): GeneratedCluster {
   const replicas = opts.replicas ?? 10;
   const nodeCount = Math.max(2, Math.ceil(podCount / (opts.podsPerNode ?? 100)));
   const namespaces = opts.namespaces ?? Math.max(1, Math.min(50, Math.round(podCount / 2000)));
@@ -56,6 +56,7 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
   }
   files.push({ file: 'apps.yaml', text: app.join('\n') + '\n' });
   if (opts.policies) files.push({ file: 'policies.yaml', text: generatePolicies(opts.policies, deployments, namespaces) });
+  if (opts.adminPolicies) files.push({ file: 'admin-policies.yaml', text: generateAdminPolicies(opts.adminPolicies, deployments, namespaces) });
   return { pods: podCount, nodes: nodeCount, services: deployments, files };
 }
 
@@ -85,5 +86,34 @@ export function generatePolicies(count: number, deployments: number, namespaces:
     }
     np(ns, `allow-app-${d}-${made}`, body);
   }
+  return out.join('\n') + '\n';
+}
+
+/**
+ * AdminNetworkPolicies as platform teams write them, one priority each: per namespace or
+ * workload a Deny from a neighbouring namespace, a Pass for web-tier callers, an Allow for
+ * monitoring-style callers by app, and egress guards on networks; plus the baseline `default`
+ * denying one external range to everyone.
+ */
+export function generateAdminPolicies(count: number, deployments: number, namespaces: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const d = (i * 7) % deployments;
+    const ns = `team-${i % namespaces}`;
+    const subject = i % 2 === 0
+      ? `{namespaces: {matchLabels: {kubernetes.io/metadata.name: ${ns}}}}`
+      : `{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: app-${d}}}}}`;
+    out.push('---', 'apiVersion: policy.networking.k8s.io/v1alpha1', 'kind: AdminNetworkPolicy', `metadata: {name: admin-${i}}`, 'spec:', `  priority: ${i}`, `  subject: ${subject}`,
+      '  ingress:',
+      `    - {name: deny-neighbour, action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: team-${(i + 1) % namespaces}}}}], ports: [{portNumber: {protocol: TCP, port: 9090}}]}`,
+      '    - {name: pass-web, action: Pass, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {tier: web}}}}]}',
+      `    - {name: allow-app, action: Allow, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: app-${(d + 3) % deployments}}}}}], ports: [{namedPort: http}]}`,
+      '  egress:',
+      '    - {name: allow-dns, action: Allow, to: [{networks: [10.96.0.0/12]}], ports: [{portNumber: {protocol: UDP, port: 53}}]}',
+      `    - {name: deny-range, action: Deny, to: [{networks: [192.0.2.${(i % 16) * 16}/28]}]}`,
+    );
+  }
+  out.push('---', 'apiVersion: policy.networking.k8s.io/v1alpha1', 'kind: BaselineAdminNetworkPolicy', 'metadata: {name: default}', 'spec:', '  subject: {namespaces: {}}',
+    '  egress:', '    - {name: deny-doc-range, action: Deny, to: [{networks: [198.51.100.0/24]}]}');
   return out.join('\n') + '\n';
 }

@@ -7,11 +7,13 @@ import { generateCluster } from './generate';
 /**
  * One NetworkPolicy benchmark size in its own process: the full matrix (classes, per-class
  * peer indexes and the all-pairs reach counts) against the naive pair-by-pair reference.
- * Usage: node out/test/bench/policy-bench.js <pods> <policies> <naive sources, 0 = none>
+ * Usage: node out/test/bench/policy-bench.js <pods> <policies> <naive sources, 0 = none> [admin policies]
  */
 export interface PolicyBenchResult {
   pods: number;
   policies: number;
+  /** AdminNetworkPolicies (plus the baseline `default` when there are any). */
+  adminPolicies: number;
   classes: number;
   /** First computation in a fresh process (includes JIT warm-up), as a CLI run sees it. */
   matrixMs: number;
@@ -27,10 +29,12 @@ export interface PolicyBenchResult {
   agrees?: boolean;
 }
 
-export function runPolicyBench(pods: number, policies: number, naiveSources: number): PolicyBenchResult {
-  const gen = generateCluster(pods, { policies, plugin: 'calico' });
+export function runPolicyBench(pods: number, policies: number, naiveSources: number, adminPolicies = 0): PolicyBenchResult {
+  const gen = generateCluster(pods, { policies, adminPolicies, plugin: 'calico' });
   const cluster = buildCluster(loadManifests(gen.files).manifests);
   if (cluster.policies.length !== policies) throw new Error(`expected ${policies} policies, got ${cluster.policies.length}`);
+  const admins = (cluster.adminPolicies ?? []).filter((p) => p.kind === 'AdminNetworkPolicy' && !p.invalid).length;
+  if (admins !== adminPolicies) throw new Error(`expected ${adminPolicies} AdminNetworkPolicies, got ${admins}`);
   global.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
@@ -47,7 +51,7 @@ export function runPolicyBench(pods: number, policies: number, naiveSources: num
     peak = Math.max(peak, process.memoryUsage().rss);
   }
   warm.sort((a, b) => a - b);
-  const result: PolicyBenchResult = { pods, policies, classes: reach.classes.length, matrixMs, warmMatrixMs: warm[1], peakRssMB: peak / 1048576, matrixRssMB: (peak - before) / 1048576 };
+  const result: PolicyBenchResult = { pods, policies, adminPolicies, classes: reach.classes.length, matrixMs, warmMatrixMs: warm[1], peakRssMB: peak / 1048576, matrixRssMB: (peak - before) / 1048576 };
   if (naiveSources > 0) {
     const boundaries = portBoundaries(cluster);
     const step = Math.max(1, Math.floor(cluster.pods.length / naiveSources));
@@ -69,6 +73,6 @@ export function runPolicyBench(pods: number, policies: number, naiveSources: num
 }
 
 if (require.main === module) {
-  const [pods, policies, naive] = process.argv.slice(2).map(Number);
-  process.stdout.write(JSON.stringify(runPolicyBench(pods, policies, naive)) + '\n');
+  const [pods, policies, naive, admin] = process.argv.slice(2).map(Number);
+  process.stdout.write(JSON.stringify(runPolicyBench(pods, policies, naive, admin || 0)) + '\n');
 }

@@ -68,6 +68,16 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
     policySeen.set(key, p.locator);
     return true;
   });
+  const adminPolicies = (m.adminPolicies ?? []).filter((p) => {
+    const key = `${p.kind} ${p.meta.name}`;
+    const first = policySeen.get(key);
+    if (first) {
+      findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, p.locator.range, [{ message: 'first definition', range: first.range }]));
+      return false;
+    }
+    policySeen.set(key, p.locator);
+    return true;
+  });
   return {
     config: config!,
     nodes,
@@ -82,6 +92,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
     workloadsByKey: new Map(workloads.map((w) => [w.key, w])),
     namespaces,
     policies,
+    adminPolicies,
     findings,
   };
 }

@@ -2,7 +2,7 @@ import { Finding } from '../common/finding';
 import { Cidr } from '../common/ip';
 import { Locator } from '../common/source';
 import {
-  CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
+  AdminNetworkPolicyManifest, CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
   ServiceManifest, ServiceType, WorkloadKind,
 } from '../manifest/types';
 
@@ -184,6 +184,8 @@ export interface Cluster {
   workloadsByKey: Map<string, WorkloadInfo>;
   namespaces: Map<string, NamespaceInfo>;
   policies: NetworkPolicyManifest[];
+  /** AdminNetworkPolicies and the BaselineAdminNetworkPolicy (cluster-scoped), duplicates removed. */
+  adminPolicies?: AdminNetworkPolicyManifest[];
   findings: Finding[];
 }
 

@@ -4,6 +4,7 @@ import { Finding, finding } from '../common/finding';
 import { cidrContains, cidrsOverlap } from '../common/ip';
 import { sameL2 } from '../dataplane/underlay';
 import { policiesOf } from '../policy/evaluate';
+import { adminPolicyFindings } from '../policy/admin-findings';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { resolveTargetPort } from '../cluster/services';
 
@@ -16,6 +17,7 @@ export function lintCluster(cluster: Cluster): Finding[] {
   const byNamespace = podsByNamespace(cluster);
   lintServices(cluster, byNamespace, out);
   lintPolicies(cluster, byNamespace, out);
+  out.push(...adminPolicyFindings(cluster));
   lintUnderlay(cluster, out);
   lintIpBlocksOnAssumedPodIPs(cluster, out);
   return out;

@@ -1,5 +1,6 @@
 import { formatLocation } from '../common/source';
 import { DirectionVerdict, ruleSource } from '../policy/evaluate';
+import { PipelineVerdict } from '../policy/pipeline';
 
 /** One direction of `podpath explain`: who selects the pod, and what each rule said. */
 export function formatDirection(v: DirectionVerdict): string[] {
@@ -16,5 +17,24 @@ export function formatDirection(v: DirectionVerdict): string[] {
   }
   for (const r of v.verdicts) lines.push(`  ${r.allowed ? '✓' : '✗'} ${r.text}   (${formatLocation(ruleSource(r))})`);
   lines.push(v.allowed ? `  ⇒ allowed by ${v.allowedBy!.policy.key} ${v.direction}[${v.allowedBy!.rule!.index}]` : `  ⇒ denied: no rule of ${v.selecting.map((p) => p.key).join(', ')} allows it`);
+  return lines;
+}
+
+/**
+ * One direction through the whole policy pipeline. Without admin policies this is exactly the
+ * NetworkPolicy explanation; with them, every stage is listed in evaluation order, with the
+ * rule that decided (or passed) and where it is written.
+ */
+export function formatPipeline(v: PipelineVerdict): string[] {
+  const onlyNp = v.steps.every((s) => s.api === 'NetworkPolicy');
+  if (onlyNp && v.networkPolicy) return formatDirection(v.networkPolicy);
+  const lines = [`${v.direction} of ${v.pod.key}: policies in evaluation order (AdminNetworkPolicy by priority → NetworkPolicy → BaselineAdminNetworkPolicy)`];
+  v.steps.forEach((s, i) => {
+    const where = s.source ? `   (${formatLocation(s.source)})` : '';
+    const mark = s.action === 'Allow' ? '✓' : s.action === 'Deny' ? '✗' : s.action === 'Pass' ? '→' : '·';
+    lines.push(`  ${i + 1}. ${mark} ${s.api}: ${s.text}${where}`);
+    if (s.api === 'NetworkPolicy' && v.networkPolicy?.isolated) lines.push(...formatDirection(v.networkPolicy).map((l) => `       ${l}`));
+  });
+  lines.push(`  ⇒ ${v.allowed ? 'allowed' : 'denied'}: ${v.summary}`);
   return lines;
 }

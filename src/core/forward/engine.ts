@@ -653,21 +653,21 @@ class Walk {
 
   private applyPolicy(flow: Flow, node: NodeDataplane, pod: PodInfo, direction: 'ingress' | 'egress', peerIP: string): boolean {
     const d = checkPolicy(this.cluster, { direction, pod, peerIP, protocol: flow.packet.protocol, port: flow.packet.dport });
-    const namespacePolicies = this.cluster.policies.some((p) => p.meta.namespace === pod.namespace);
+    const namespacePolicies = this.cluster.policies.some((p) => p.meta.namespace === pod.namespace) || d.steps.some((x) => x.api !== 'NetworkPolicy');
     if (!d.isolated && !namespacePolicies) return true;
     // Enforcing plugins hook policy on the pod's host-side interface (Calico's cali-fw/cali-tw chains).
-    const base = { node: node.node.name, netns: 'root', device: pod.hostVeth, stage: 'policy' as const, ...(d.decidedBy ? { decidedBy: { kind: 'policy' as const, text: d.decidedBy.text, ...(d.decidedBy.source ? { source: d.decidedBy.source } : {}) } } : {}), ...(d.details.length ? { details: d.details } : {}) };
+    const base = { node: node.node.name, netns: 'root', device: pod.hostVeth, stage: 'policy' as const, ...(d.decidedBy ? { decidedBy: { kind: 'policy' as const, text: d.decidedBy.text, ...(d.decidedBy.source ? { source: d.decidedBy.source } : {}) } } : {}), ...(d.details.length ? { details: d.details } : {}), ...(d.steps.some((x) => x.api !== 'NetworkPolicy') ? { policySteps: d.steps } : {}) };
     if (d.allowed) {
-      this.hop(flow, { ...base, action: 'allowed', summary: `NetworkPolicy (${direction} of ${pod.key}): ${d.summary}` });
+      this.hop(flow, { ...base, action: 'allowed', summary: `${d.api} (${direction} of ${pod.key}): ${d.summary}` });
       return true;
     }
     if (!d.enforced) {
-      this.hop(flow, { ...base, action: 'not-enforced', summary: `NetworkPolicy (${direction} of ${pod.key}) would drop this — ${d.summary} — but ${this.cluster.config.plugin} does not enforce NetworkPolicy, so it passes` });
+      this.hop(flow, { ...base, action: 'not-enforced', summary: `${d.api} (${direction} of ${pod.key}) would drop this — ${d.summary} — but ${this.cluster.config.plugin} does not enforce NetworkPolicy, so it passes` });
       this.notes.add(`NetworkPolicy is not enforced by ${this.cluster.config.plugin}${this.cluster.config.policyMode === 'auto' ? ' (networkPolicy: auto)' : ''}: flows a policy denies still pass`);
       return true;
     }
-    this.hop(flow, { ...base, action: 'dropped', summary: `NetworkPolicy (${direction} of ${pod.key}) drops it: ${d.summary}` });
-    this.end(flow, 'dropped', `dropped by NetworkPolicy (${direction} of ${pod.key}): ${d.summary}`);
+    this.hop(flow, { ...base, action: 'dropped', summary: `${d.api} (${direction} of ${pod.key}) drops it: ${d.summary}` });
+    this.end(flow, 'dropped', `dropped by ${d.api} (${direction} of ${pod.key}): ${d.summary}`);
     return false;
   }
 

@@ -66,6 +66,22 @@ export interface Hop {
   decidedBy?: DecidedBy;
   /** Extra lines: the chain of rules walked, the FDB entry used … */
   details?: string[];
+  /**
+   * Policy hops where an AdminNetworkPolicy or the BaselineAdminNetworkPolicy takes part: every
+   * stage consulted in order — the API, the policy, the rule and its action (`NoMatch` when
+   * evaluation went on past it, `Pass` naming where it continued), with the rule's YAML location.
+   */
+  policySteps?: PolicyStep[];
+}
+
+export interface PolicyStep {
+  api: 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  policy?: string;
+  ruleIndex?: number;
+  ruleName?: string;
+  action: 'Allow' | 'Deny' | 'Pass' | 'NoMatch';
+  text: string;
+  source?: SourceRange;
 }
 
 export type Verdict = 'delivered' | 'dropped' | 'rejected' | 'no-route' | 'exits-cluster' | 'unresolved';

@@ -39,6 +39,9 @@ export const API_GROUPS: Record<string, { groups: string[]; current: string }> =
   CronJob: { groups: ['batch'], current: 'batch/v1' },
   EndpointSlice: { groups: ['discovery.k8s.io'], current: 'discovery.k8s.io/v1' },
   NetworkPolicy: { groups: ['networking.k8s.io', 'extensions'], current: 'networking.k8s.io/v1' },
+  // kubernetes-sigs/network-policy-api: served as v1alpha1 by the CRDs.
+  AdminNetworkPolicy: { groups: ['policy.networking.k8s.io'], current: 'policy.networking.k8s.io/v1alpha1' },
+  BaselineAdminNetworkPolicy: { groups: ['policy.networking.k8s.io'], current: 'policy.networking.k8s.io/v1alpha1' },
 };
 
 export function apiGroup(apiVersion: string): string {

@@ -3,6 +3,7 @@ import { readClusterDocument, readNamespace, readNode } from './cluster-doc';
 import { ParsedFile, RawObject, parseManifestText } from './parse';
 import { readPod, readWorkload } from './pod';
 import { readNetworkPolicy } from './policy';
+import { readAdminNetworkPolicy } from './admin-policy';
 import { FieldReader } from './reader';
 import { readEndpointSlice, readEndpoints, readService } from './service';
 import { API_GROUPS, IGNORED_KINDS, TOOL_GROUPS, apiGroup } from './kinds';
@@ -36,7 +37,7 @@ export interface LoadOptions {
 }
 
 export function emptyManifestSet(): ManifestSet {
-  return { files: [], pods: [], workloads: [], services: [], endpoints: [], nodes: [], namespaces: [], policies: [], clusters: [] };
+  return { files: [], pods: [], workloads: [], services: [], endpoints: [], nodes: [], namespaces: [], policies: [], adminPolicies: [], clusters: [] };
 }
 
 /** Parses and decodes many files into one set. Pure: file reading is the caller's job. */
@@ -170,6 +171,8 @@ function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLi
     case 'NetworkPolicy': { const p = readNetworkPolicy(r, ns); if (p) m.policies.push(p); return; }
     case 'Node': { const n = readNode(r); if (n) m.nodes.push(n); return; }
     case 'Namespace': { const n = readNamespace(r); if (n) m.namespaces.push(n); return; }
+    case 'AdminNetworkPolicy':
+    case 'BaselineAdminNetworkPolicy': { const p = readAdminNetworkPolicy(r, kind); if (p) (m.adminPolicies ??= []).push(p); return; }
   }
   if (IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(apiGroup(api))) return;
   result.findings.push(finding('unknown-kind', 'info', `${kind} (${api}) is not modelled by PodPath; it is ignored`, obj.locator.at(['kind'])));

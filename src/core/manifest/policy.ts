@@ -10,7 +10,10 @@ export function readNetworkPolicy(r: FieldReader, defaultNamespace: string): Net
   const mark = r.mark();
   const meta = r.meta(defaultNamespace, { namespaced: true, rule: 'subdomain' });
   if (!meta) return undefined;
-  if (!r.has(['spec', 'podSelector'])) r.report('missing-field', 'spec.podSelector is required (use {} to select every pod in the namespace)', ['spec']);
+  // `podSelector:` written with no value (null) decodes to the empty selector, which the API
+  // server accepts (the upstream network-policy-api conformance manifests rely on it); only a
+  // missing key is reported.
+  if (r.get(['spec', 'podSelector']) === undefined) r.report('missing-field', 'spec.podSelector is required (use {} to select every pod in the namespace)', ['spec']);
   const podSelector = r.selector(['spec', 'podSelector']) ?? { matchLabels: {}, matchExpressions: [] };
   let policyTypes: NetworkPolicyManifest['policyTypes'];
   const rawTypes = r.list(['spec', 'policyTypes']);

@@ -1,4 +1,4 @@
-import { Locator } from '../common/source';
+import { FieldPath, Locator } from '../common/source';
 
 /**
  * Typed Kubernetes objects as PodPath reads them from YAML. Only the fields that matter to the
@@ -220,6 +220,63 @@ export interface NetworkPolicyManifest {
   locator: Locator;
 }
 
+export type AdminPolicyAction = 'Allow' | 'Deny' | 'Pass';
+
+/** `pods` in an AdminNetworkPolicy subject or peer: both selectors are required by the API. */
+export interface NamespacedPodSelector {
+  namespaceSelector: LabelSelector;
+  podSelector: LabelSelector;
+}
+
+/** Exactly one of the selector fields is set (the API's MinProperties/MaxProperties=1). */
+export interface AdminPolicySubject {
+  namespaces?: LabelSelector;
+  pods?: NamespacedPodSelector;
+  path: FieldPath;
+}
+
+/** An ingress or egress peer; `nodes` and `networks` appear in egress rules only. */
+export interface AdminPolicyPeer {
+  namespaces?: LabelSelector;
+  pods?: NamespacedPodSelector;
+  nodes?: LabelSelector;
+  /** Normalised CIDR texts. */
+  networks?: string[];
+  path: FieldPath;
+}
+
+/** One `ports` entry: portNumber (port), portRange (port..endPort) or namedPort. */
+export interface AdminPolicyPort {
+  protocol: Protocol;
+  port?: number;
+  endPort?: number;
+  namedPort?: string;
+  path: FieldPath;
+}
+
+export interface AdminPolicyRule {
+  name?: string;
+  action: AdminPolicyAction;
+  peers: AdminPolicyPeer[];
+  /** Undefined: the rule does not filter by port. */
+  ports?: AdminPolicyPort[];
+  path: FieldPath;
+}
+
+/** AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1), both cluster-scoped. */
+export interface AdminNetworkPolicyManifest {
+  kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  meta: ObjectMeta;
+  /** 0–1000, lower first; undefined for the baseline policy. */
+  priority?: number;
+  subject: AdminPolicySubject;
+  ingress: AdminPolicyRule[];
+  egress: AdminPolicyRule[];
+  /** The API server would refuse the object (its errors are findings): the engine leaves it out. */
+  invalid?: boolean;
+  locator: Locator;
+}
+
 export type CniPlugin = 'bridge' | 'flannel' | 'calico';
 export type CniBackend = 'none' | 'udp' | 'vxlan' | 'host-gw' | 'ipip' | 'bgp';
 export type KubeProxyMode = 'iptables' | 'ipvs' | 'userspace';
@@ -264,6 +321,7 @@ export type Manifest =
   | NodeManifest
   | NamespaceManifest
   | NetworkPolicyManifest
+  | AdminNetworkPolicyManifest
   | ClusterManifest;
 
 /** Everything read from a set of files, by kind, in file order. */
@@ -276,5 +334,7 @@ export interface ManifestSet {
   nodes: NodeManifest[];
   namespaces: NamespaceManifest[];
   policies: NetworkPolicyManifest[];
+  /** AdminNetworkPolicies and BaselineAdminNetworkPolicies, in file order. */
+  adminPolicies?: AdminNetworkPolicyManifest[];
   clusters: ClusterManifest[];
 }

@@ -93,6 +93,11 @@ export function evaluateDirection(cluster: Cluster, direction: Direction, pod: P
   return { ...base, isolated: true, allowed: !!allowedBy, selecting, ...(allowedBy ? { allowedBy } : {}), verdicts };
 }
 
+/** Does some NetworkPolicy select the pod for this direction (then NetworkPolicy decides, not the baseline)? */
+export function isIsolated(cluster: Cluster, direction: Direction, pod: PodInfo): boolean {
+  return policiesOf(cluster).some((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+}
+
 /** Every connection one direction allows between a pod and a peer (exemptions included). */
 export function allowedConns(cluster: Cluster, direction: Direction, pod: PodInfo, peer: Peer): ConnSet {
   if (peer.pod?.key === pod.key || peer.ip === pod.ip) return ConnSet.ALL;

@@ -2,9 +2,10 @@ import { Cluster, PodInfo } from '../cluster/model';
 import { SourceRange } from '../common/source';
 import { L4Protocol } from '../forward/trace';
 import { Protocol } from '../manifest/types';
-import { evaluateDirection, peerFor, ruleSource } from './evaluate';
+import { peerFor } from './evaluate';
+import { PipelineStep, PolicyApi, evaluatePipeline } from './pipeline';
 
-/** One direction of one connection, as NetworkPolicy sees it (after DNAT and SNAT). */
+/** One direction of one connection, as policy sees it (after DNAT and SNAT). */
 export interface PolicyQuery {
   direction: 'ingress' | 'egress';
   /** The pod whose policies apply: the destination for ingress, the source for egress. */
@@ -19,29 +20,30 @@ export interface PolicyDecision {
   allowed: boolean;
   /** Does the CNI enforce NetworkPolicy at all (flannel does not)? */
   enforced: boolean;
-  /** Is the pod isolated in this direction (some policy selects it)? */
+  /** Is the pod selected in this direction by a policy of any API? */
   isolated: boolean;
+  /** The API whose stage decided (NetworkPolicy when nothing selects the pod). */
+  api: PolicyApi;
   summary: string;
-  /** The policy rule that allowed it, or the first policy that selected the pod when none did. */
+  /** The policy rule that decided, or the first policy that selected the pod when none allowed it. */
   decidedBy?: { text: string; source?: SourceRange };
+  /** The stages consulted, in order (AdminNetworkPolicy by priority, NetworkPolicy, BaselineAdminNetworkPolicy). */
+  steps: PipelineStep[];
   details: string[];
 }
 
-/** The point where the forwarding engine asks NetworkPolicy whether a flow may pass. */
+/** The point where the forwarding engine asks policy whether a flow may pass. */
 export function checkPolicy(cluster: Cluster, q: PolicyQuery): PolicyDecision {
-  const v = evaluateDirection(cluster, q.direction, q.pod, peerFor(cluster, q.peerIP), q.protocol.toUpperCase() as Protocol, q.port);
+  const v = evaluatePipeline(cluster, q.direction, q.pod, peerFor(cluster, q.peerIP), q.protocol.toUpperCase() as Protocol, q.port);
   const enforced = cluster.config.policyEnforced;
-  const details = v.verdicts.map((r) => r.text);
-  if (v.exemption) return { allowed: true, enforced, isolated: v.isolated, summary: v.exemption, details };
-  if (v.allowedBy) {
-    return { allowed: true, enforced, isolated: true, summary: `allowed by ${v.allowedBy.policy.key} ${q.direction}[${v.allowedBy.rule!.index}]`, decidedBy: { text: v.allowedBy.text, source: ruleSource(v.allowedBy) }, details };
-  }
-  const names = v.selecting.map((p) => p.key).join(', ');
-  const first = v.selecting[0];
-  return {
-    allowed: false, enforced, isolated: true,
-    summary: `selected by ${names} and no rule allows ${q.protocol.toUpperCase()} ${q.port} ${q.direction === 'ingress' ? 'from' : 'to'} ${q.peerIP}`,
-    decidedBy: { text: `${first.key} selects ${q.pod.key} for ${q.direction}`, source: first.locator.at(['spec', 'podSelector']) },
-    details,
-  };
+  const np = v.networkPolicy?.verdicts.map((r) => r.text) ?? [];
+  // A single NetworkPolicy stage reads as before; with admin policies each step is listed in order.
+  const onlyNp = v.steps.every((s) => s.api === 'NetworkPolicy');
+  const details = onlyNp ? np : [...v.steps.map((s) => `${s.api}: ${s.text}`), ...np.map((t) => `  ${t}`)];
+  const api: PolicyApi = v.decidedAt === 'AdminNetworkPolicy' || v.decidedAt === 'BaselineAdminNetworkPolicy' ? v.decidedAt : 'NetworkPolicy';
+  const deciding = [...v.steps].reverse().find((s) => s.action !== 'NoMatch');
+  const decidedBy = v.decidedAt === 'exemption' || v.decidedAt === 'default' || !deciding || (deciding.api === 'NetworkPolicy' && !deciding.policy)
+    ? undefined
+    : { text: deciding.action === 'Deny' && deciding.api === 'NetworkPolicy' ? `${deciding.policy} selects ${q.pod.key} for ${q.direction}` : deciding.text, ...(deciding.source ? { source: deciding.source } : {}) };
+  return { allowed: v.allowed, enforced, isolated: v.selected, api, summary: v.summary, ...(decidedBy ? { decidedBy } : {}), steps: v.steps, details };
 }

@@ -11,6 +11,7 @@ import { Reachability } from '../policy/reachability';
 import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
 import { escapeMarkdown as text, markdownCode as code } from './markdown';
 import { Hover } from './types';
+import { adminPolicyHover } from './admin-policy-hover';
 
 /** Said beside an address or port the manifests do not carry (no dump status, no spec value). */
 const ASSIGNED_BY_PODPATH = 'assigned by PodPath';
@@ -34,6 +35,7 @@ export function hoverFor(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hov
   switch (o.kind) {
     case 'service': return serviceHover(ctx, o, p);
     case 'policy': return policyHover(ctx, o, p);
+    case 'adminPolicy': return adminPolicyHover(ctx.cluster, o, p);
     default: return podHover(ctx, o, p);
   }
 }
