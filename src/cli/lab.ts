@@ -5,7 +5,7 @@ import { LIMIT_FLAGS, LabLimits } from '../core/lab/plan';
 import { formatLabReport } from '../core/lab/report';
 import { renderLabScript } from '../core/lab/script';
 import { commentText } from '../core/lab/safe-text';
-import { parseArgs } from './args';
+import { parseCommandArgs } from './args';
 import { readSources } from './files';
 import { labDown, labUp, listNamespaces, notOwnedReason } from './lab/lifecycle';
 import { prepareLab } from './lab/prepare';
@@ -29,7 +29,11 @@ const OK = 0, DISAGREES = 1, USAGE = 2;
 
 export function labCommand(argv: string[], cwd: string): CliResult {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, ['verbose']);
+  const parsed = parseCommandArgs(rest, { options: ['prefix', 'format', 'timeout', 'max-flows', ...Object.values(LIMIT_FLAGS).map((f) => f.slice(2))], flags: ['verbose'] });
+  if (!parsed.ok) return usage(`podpath lab: ${commentText(parsed.error)}`);
+  const args = parsed.args;
+  const format = args.options.get('format');
+  if (format !== undefined && format !== 'txt' && format !== 'json') return usage('podpath lab: --format must be txt or json');
   const prefixOption = args.options.get('prefix');
   if (prefixOption !== undefined && !isValidPrefix(prefixOption)) return usage(`--prefix "${commentText(prefixOption)}": a letter, then 1–11 lower-case letters or digits`);
   const limits: Partial<LabLimits> = {};

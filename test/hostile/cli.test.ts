@@ -93,6 +93,10 @@ test('unknown options are usage errors that name the option, and never eat the n
   assert.match(runCli(['dataplane', 'examples/seed-000', '--routes=yes'], REPO_ROOT).stderr, /--routes takes no value/);
   assert.equal(runCli(['trace', 'examples/seed-000', '--from=pod1', '--to=pod4'], REPO_ROOT).code, 0, '--name=value still works');
   assert.equal(runCli(['trace', '--from', 'pod1', '--to', 'pod4', '--', 'examples/seed-000'], REPO_ROOT).code, 0, 'and -- ends the options');
+  const lab = runCli(['lab', 'script', '--prefx', 'ppx', 'examples/seed-000'], REPO_ROOT);
+  assert.equal(lab.code, 2, 'the lab commands declare their options too');
+  assert.match(lab.stderr, /unknown option --prefx/);
+  assert.equal(runCli(['lab', 'script', '--prefix', 'ppx', 'examples/seed-000'], REPO_ROOT).code, 0);
 });
 
 test('ports that are not ports are rejected: 99999, 0, NaN, Infinity, 1e3, -1, 80.5, empty', () => {
