@@ -63,9 +63,14 @@ interface Tally {
 }
 
 /** Runs the cases `first`, `first + step`, … until the count or the time is used up. */
-function runSlice(first: number, step: number, deadline: number): Tally {
+function runSlice(first: number, step: number, deadline: number, current?: Float64Array): Tally {
   const t: Tally = { cases: 0, failing: 0, slowest: { ms: 0, index: -1, pods: 0 }, peakRss: 0, shown: [] };
   for (let index = first; index < maxCases && performance.now() < deadline; index += step) {
+    // The case being run and since when, for the main thread's watchdog (a hang is a finding too).
+    if (current) {
+      current[0] = index;
+      current[1] = Date.now();
+    }
     const { files, rng } = makeCase(groups, caseSeed(seed, index));
     const r = runCase(files, rng);
     t.cases++;
@@ -103,9 +108,9 @@ function report(tallies: Tally[], seconds: number, peakRss: number): void {
 
 if (!isMainThread) {
   // A worker of a --jobs run: its share of the case indices, reported back whole.
-  const { first, step, deadline } = workerData as { first: number; step: number; deadline: number };
+  const { first, step, deadline, current } = workerData as { first: number; step: number; deadline: number; current: SharedArrayBuffer };
   // The deadline comes as wall-clock time (each thread has its own performance clock).
-  parentPort!.postMessage(runSlice(first, step, performance.now() + (deadline - Date.now())));
+  parentPort!.postMessage(runSlice(first, step, performance.now() + (deadline - Date.now()), new Float64Array(current)));
 } else if (jobs === 1) {
   const started = performance.now();
   const t = runSlice(0, 1, started + maxSeconds * 1000);
@@ -114,10 +119,25 @@ if (!isMainThread) {
   // Case i goes to worker i mod jobs: the same cases as a serial run, split across cores.
   const started = performance.now();
   const deadline = Date.now() + maxSeconds * 1000;
+  const slots = Array.from({ length: jobs }, () => new SharedArrayBuffer(16));
   const runs = Array.from({ length: jobs }, (_, first) => new Promise<Tally>((resolve, reject) => {
-    const w = new Worker(__filename, { argv: process.argv.slice(2), workerData: { first, step: jobs, deadline } });
+    const w = new Worker(__filename, { argv: process.argv.slice(2), workerData: { first, step: jobs, deadline, current: slots[first] } });
     w.once('message', resolve);
     w.once('error', reject);
   }));
-  Promise.all(runs).then((tallies) => report(tallies, (performance.now() - started) / 1000, Math.max(...tallies.map((t) => t.peakRss))));
+  // Watchdog: a case still running after 30 s is named on stderr (replay it to see where it hangs).
+  const reported = new Set<number>();
+  const watchdog = setInterval(() => {
+    for (const slot of slots) {
+      const [index, since] = new Float64Array(slot);
+      if (since > 0 && Date.now() - since > 30_000 && !reported.has(index)) {
+        reported.add(index);
+        process.stderr.write(`fuzz: case ${index} has run for ${((Date.now() - since) / 1000).toFixed(0)} s (replay: npm run fuzz -- --seed ${seed} --replay ${index})\n`);
+      }
+    }
+  }, 5000);
+  Promise.all(runs).then((tallies) => {
+    clearInterval(watchdog);
+    report(tallies, (performance.now() - started) / 1000, Math.max(...tallies.map((t) => t.peakRss)));
+  });
 }
