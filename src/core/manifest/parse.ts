@@ -78,6 +78,22 @@ const PARSE_OPTIONS = {
 };
 
 /**
+ * Runs the yaml parser with stack capture off. Each syntax error it collects is an Error, and
+ * capturing a stack costs far more than the parse step that found it: a hostile file with
+ * thousands of errors spent most of its time there. PodPath reads only their messages and
+ * positions, never their stacks.
+ */
+function withoutStackTraces<T>(parse: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parse();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Splits a YAML file into Kubernetes objects (multi-document files and `kind: List` alike),
  * keeping a locator for every object. Never throws: syntax errors become findings and the
  * documents that parse are still returned.
@@ -325,7 +341,7 @@ interface DocPart {
 function parseDocuments(text: string): { parts: DocPart[]; tooDeep: { lines: Lines }[] } {
   try {
     const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as unknown as Document.Parsed[];
+    const docs = withoutStackTraces(() => parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter })) as unknown as Document.Parsed[];
     return { parts: Array.from(docs, (doc) => ({ doc, lines: lineCounter, offset: 0 })), tooDeep: [] };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
@@ -346,7 +362,7 @@ function parseDocuments(text: string): { parts: DocPart[]; tooDeep: { lines: Lin
     const shift = line;
     const lines: Lines = { linePos: (o) => { const p = chunkLines.linePos(o); return { line: p.line + shift, col: p.col }; } };
     try {
-      const docs = parseAllDocuments(chunk, { ...PARSE_OPTIONS, lineCounter: chunkLines }) as unknown as Document.Parsed[];
+      const docs = withoutStackTraces(() => parseAllDocuments(chunk, { ...PARSE_OPTIONS, lineCounter: chunkLines })) as unknown as Document.Parsed[];
       for (const doc of Array.from(docs)) parts.push({ doc, lines, offset });
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
