@@ -3,10 +3,9 @@ import * as path from 'path';
 import { caseSeed, makeCase } from './cases';
 import { loadSeedGroups } from './corpus';
 import { runCase } from './pipeline';
-import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 
 /**
- * `npm run fuzz -- [--cases N] [--seconds S] [--seed K] [--jobs J] [--replay I [--out DIR]]`
+ * `npm run fuzz -- [--cases N] [--seconds S] [--seed K] [--replay I [--out DIR]]`
  *
  * A structure-aware fuzzer: mutates the bundled examples and the test fixtures (names, types,
  * nesting, anchors, sizes, whole-text damage) and runs each case through parse, build, lint,
@@ -31,7 +30,7 @@ const groups = loadSeedGroups(root);
 const seed = option('seed', 1);
 const replay = option('replay', -1);
 
-if (replay >= 0 && isMainThread) {
+if (replay >= 0) {
   const { files, rng } = makeCase(groups, caseSeed(seed, replay));
   const outIndex = process.argv.indexOf('--out');
   if (outIndex >= 0) {
@@ -51,9 +50,8 @@ if (replay >= 0 && isMainThread) {
 
 const maxCases = option('cases', 5000);
 const maxSeconds = option('seconds', 120);
-const jobs = Math.max(1, option('jobs', 1));
 
-/** What a worker (or the whole run) found: counts, the slowest case, and the first failures. */
+/** What a run found: counts, the slowest case, and the first failures. */
 interface Tally {
   cases: number;
   failing: number;
@@ -62,15 +60,10 @@ interface Tally {
   shown: string[];
 }
 
-/** Runs the cases `first`, `first + step`, … until the count or the time is used up. */
-function runSlice(first: number, step: number, deadline: number, current?: Float64Array): Tally {
+/** Runs cases 0, 1, 2 … until the count or the time is used up. */
+function runCases(deadline: number): Tally {
   const t: Tally = { cases: 0, failing: 0, slowest: { ms: 0, index: -1, pods: 0 }, peakRss: 0, shown: [] };
-  for (let index = first; index < maxCases && performance.now() < deadline; index += step) {
-    // The case being run and since when, for the main thread's watchdog (a hang is a finding too).
-    if (current) {
-      current[0] = index;
-      current[1] = Date.now();
-    }
+  for (let index = 0; index < maxCases && performance.now() < deadline; index++) {
     const { files, rng } = makeCase(groups, caseSeed(seed, index));
     const r = runCase(files, rng);
     t.cases++;
@@ -81,22 +74,20 @@ function runSlice(first: number, step: number, deadline: number, current?: Float
     }
     if ((t.cases & 63) === 0) t.peakRss = Math.max(t.peakRss, process.memoryUsage().rss);
     // A long run says how far it got, on stderr so the table stays alone on stdout.
-    if (t.cases % 5000 === 0) process.stderr.write(`fuzz: ${t.cases} cases from ${first} by ${step}, ${t.failing} failing, slowest ${t.slowest.ms.toFixed(0)} ms (case ${t.slowest.index})\n`);
+    if (t.cases % 5000 === 0) process.stderr.write(`fuzz: ${t.cases} cases, ${t.failing} failing, slowest ${t.slowest.ms.toFixed(0)} ms (case ${t.slowest.index})\n`);
   }
   t.peakRss = Math.max(t.peakRss, process.memoryUsage().rss);
   return t;
 }
 
-function report(tallies: Tally[], seconds: number, peakRss: number): void {
-  const cases = tallies.reduce((n, t) => n + t.cases, 0);
-  const failing = tallies.reduce((n, t) => n + t.failing, 0);
-  const slowest = tallies.map((t) => t.slowest).reduce((a, b) => (b.ms > a.ms ? b : a));
-  for (const t of tallies) for (const s of t.shown) console.log(s);
+function report(t: Tally, seconds: number, peakRss: number): void {
+  const { cases, failing, slowest } = t;
+  for (const s of t.shown) console.log(s);
   const slow = slowest.ms > SLOW_CASE_MS;
   console.log([
-    '| seed | jobs | cases | seconds | cases/s | internal errors | slowest case | peak RSS MB (per process) |',
-    '|---|---|---|---|---|---|---|---|',
-    `| ${seed} | ${jobs} | ${cases} | ${seconds.toFixed(1)} | ${(cases / seconds).toFixed(0)} | ${failing} | ${slowest.ms.toFixed(0)} ms (case ${slowest.index}, ${slowest.pods} pods) | ${(peakRss / 2 ** 20).toFixed(0)} |`,
+    '| seed | cases | seconds | cases/s | internal errors | slowest case | peak RSS MB |',
+    '|---|---|---|---|---|---|---|',
+    `| ${seed} | ${cases} | ${seconds.toFixed(1)} | ${(cases / seconds).toFixed(0)} | ${failing} | ${slowest.ms.toFixed(0)} ms (case ${slowest.index}, ${slowest.pods} pods) | ${(peakRss / 2 ** 20).toFixed(0)} |`,
   ].join('\n'));
   if (failing || slow) {
     console.log(`fuzz: FAILED (${failing} case(s) with internal errors${slow ? `; slowest case over ${SLOW_CASE_MS} ms` : ''})`);
@@ -106,38 +97,6 @@ function report(tallies: Tally[], seconds: number, peakRss: number): void {
   }
 }
 
-if (!isMainThread) {
-  // A worker of a --jobs run: its share of the case indices, reported back whole.
-  const { first, step, deadline, current } = workerData as { first: number; step: number; deadline: number; current: SharedArrayBuffer };
-  // The deadline comes as wall-clock time (each thread has its own performance clock).
-  parentPort!.postMessage(runSlice(first, step, performance.now() + (deadline - Date.now()), new Float64Array(current)));
-} else if (jobs === 1) {
-  const started = performance.now();
-  const t = runSlice(0, 1, started + maxSeconds * 1000);
-  report([t], (performance.now() - started) / 1000, Math.max(t.peakRss, process.resourceUsage().maxRSS * 1024));
-} else {
-  // Case i goes to worker i mod jobs: the same cases as a serial run, split across cores.
-  const started = performance.now();
-  const deadline = Date.now() + maxSeconds * 1000;
-  const slots = Array.from({ length: jobs }, () => new SharedArrayBuffer(16));
-  const runs = Array.from({ length: jobs }, (_, first) => new Promise<Tally>((resolve, reject) => {
-    const w = new Worker(__filename, { argv: process.argv.slice(2), workerData: { first, step: jobs, deadline, current: slots[first] } });
-    w.once('message', resolve);
-    w.once('error', reject);
-  }));
-  // Watchdog: a case still running after 30 s is named on stderr (replay it to see where it hangs).
-  const reported = new Set<number>();
-  const watchdog = setInterval(() => {
-    for (const slot of slots) {
-      const [index, since] = new Float64Array(slot);
-      if (since > 0 && Date.now() - since > 30_000 && !reported.has(index)) {
-        reported.add(index);
-        process.stderr.write(`fuzz: case ${index} has run for ${((Date.now() - since) / 1000).toFixed(0)} s (replay: npm run fuzz -- --seed ${seed} --replay ${index})\n`);
-      }
-    }
-  }, 5000);
-  Promise.all(runs).then((tallies) => {
-    clearInterval(watchdog);
-    report(tallies, (performance.now() - started) / 1000, Math.max(...tallies.map((t) => t.peakRss)));
-  });
-}
+const started = performance.now();
+const tally = runCases(started + maxSeconds * 1000);
+report(tally, (performance.now() - started) / 1000, Math.max(tally.peakRss, process.resourceUsage().maxRSS * 1024));
