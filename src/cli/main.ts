@@ -1,7 +1,8 @@
 import { analyzeSources, Analysis } from '../core/analyze';
 import { formatFinding } from '../core/common/finding';
 import { formatDataplaneText, DataplaneSections, ALL_SECTIONS } from '../core/format/dataplane-text';
-import { formatTraceText } from '../core/format/trace-text';
+import { formatReplyText, formatTraceText } from '../core/format/trace-text';
+import { replyOf } from '../core/forward/reply';
 import { tracePacket } from '../core/forward/engine';
 import { L4Protocol } from '../core/forward/trace';
 import { computeConnlist, diffConnlists, formatConnlist, formatLine, ConnlistFormat } from '../core/policy/connlist';
@@ -38,7 +39,7 @@ const VERSION = '0.1.0';
 const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
 
 Usage:
-  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
+  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details] [--reply]
   podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…> [--format txt|json|sarif]
@@ -135,7 +136,7 @@ function portValue(text: string | undefined, allowName: boolean): number | strin
 }
 
 function traceCommand(argv: string[], cwd: string): CliResult {
-  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'format', ...COMMON], flags: ['details'] });
+  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'format', ...COMMON], flags: ['details', 'reply'] });
   if (argError) return argError;
   const from = args!.options.get('from');
   const to = args!.options.get('to');
@@ -152,7 +153,14 @@ function traceCommand(argv: string[], cwd: string): CliResult {
   const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}), ...(namespace ? { namespace } : {}) });
   const stderr = nothingFound('trace', analysis!) + findingsSummary(analysis!);
   if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${forTerminal(result.error)}\n` };
-  const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : forTerminalText(formatTraceText(result.trace, { details: args!.flags.has('details') }));
+  const details = args!.flags.has('details');
+  if (args!.flags.has('reply')) {
+    // The reply is walked on the same dataplane, from the forward trace just made.
+    const reply = replyOf(analysis!.dataplane, result.trace);
+    const text = format === 'json' ? JSON.stringify({ ...result.trace, reply }, null, 2) + '\n' : forTerminalText(formatTraceText(result.trace, { details }) + formatReplyText(reply, { details }));
+    return { code: result.trace.verdict === 'delivered' && reply.ok ? EXIT_OK : EXIT_NOT_DELIVERED, stdout: text, stderr };
+  }
+  const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : forTerminalText(formatTraceText(result.trace, { details }));
   return { code: result.trace.verdict === 'delivered' ? EXIT_OK : EXIT_NOT_DELIVERED, stdout, stderr };
 }
 

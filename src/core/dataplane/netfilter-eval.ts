@@ -16,6 +16,11 @@ export interface NfPacket {
   inIface?: string;
   outIface?: string;
   mark: number;
+  /**
+   * Conntrack's view of the packet: the first packet of a connection is NEW (the default); a
+   * reply, or any later packet, belongs to an ESTABLISHED connection.
+   */
+  ctstate?: 'NEW' | 'ESTABLISHED';
 }
 
 export interface NfContext {
@@ -67,7 +72,7 @@ function copyPacket(p: NfPacket, changes: Partial<NfPacket>): NfPacket {
   return {
     src: changes.src ?? p.src, dst: changes.dst ?? p.dst, proto: p.proto,
     sport: changes.sport ?? p.sport, dport: changes.dport ?? p.dport,
-    inIface: p.inIface, outIface: p.outIface, mark: changes.mark ?? p.mark,
+    inIface: p.inIface, outIface: p.outIface, mark: changes.mark ?? p.mark, ctstate: p.ctstate,
   };
 }
 
@@ -196,7 +201,12 @@ function compileTerm(term: MatchTerm): TermTest {
     case 'addrtype': return (p, ctx) => (ctx.isLocal(term.dir === 'dst' ? p.dst : p.src) ? yes : no);
     case 'mark': return (p) => (((p.mark & term.mask) >>> 0) === term.value ? yes : no);
     // The first packet of a connection is NEW; kube-proxy's test helper treats ctstate as not matching.
-    case 'ctstate': { const isNew = term.states.includes('NEW'); return () => (isNew ? yes : no); }
+    // A reply walked through conntrack is ESTABLISHED.
+    case 'ctstate': {
+      const isNew = term.states.includes('NEW');
+      const isEstablished = term.states.includes('ESTABLISHED');
+      return (p) => ((p.ctstate === 'ESTABLISHED' ? isEstablished : isNew) ? yes : no);
+    }
     case 'statistic': { const pr = term.probability >= 1 ? 1 : term.probability; return () => pr; }
     case 'recent': { const r = term.mode === 'set' ? 1 : 0; return () => r; }
     case 'set': return (p, ctx) => (inIpset(term.name, term.flags, p, ctx) ? yes : no);

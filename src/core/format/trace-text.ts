@@ -1,5 +1,6 @@
 import { formatLocation } from '../common/source';
 import { Hop, Packet, Trace } from '../forward/trace';
+import type { ReplyTrace } from '../forward/reply';
 import { forTerminal } from './escape';
 
 /**
@@ -38,11 +39,48 @@ function endpoint(e: Trace['from']): string {
   return `${forTerminal(e.name)}${where && where !== e.name ? ` (${forTerminal(where)})` : ''}`;
 }
 
-function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: { details?: boolean }): number {
+/**
+ * The reply section printed after a trace (`podpath trace --reply`): per forward path, each
+ * connection's conntrack entries, the reply's hops (numbered R1, R2 … so they never read as
+ * forward hops; a hop that undoes a translation names the forward hop), and what the client sees.
+ */
+export function formatReplyText(reply: ReplyTrace, opts: { details?: boolean } = {}): string {
+  const lines: string[] = ['', 'Reply'];
+  reply.paths.forEach((path, i) => {
+    lines.push('');
+    if (reply.paths.length > 1) lines.push(`  reply of branch ${i + 1}/${reply.paths.length}  → ${forTerminal(path.label)}`);
+    if (path.noReply) {
+      lines.push(`    ${path.noReply}`);
+      return;
+    }
+    for (const c of path.connections) {
+      const conn = c.connection;
+      const of = path.connections.length > 1 ? ` ${conn.index} of ${path.connections.length}` : '';
+      lines.push(`    connection${of} (forward hops ${conn.firstHop}–${conn.lastHop}): ${conn.protocol.toUpperCase()} ${conn.original.src}:${conn.original.sport} → ${conn.original.dst}:${conn.original.dport}`);
+      if (conn.conntrack.length === 0) lines.push('      conntrack: no translation on the way');
+      for (const e of conn.conntrack) lines.push(`      conntrack on ${forTerminal(e.node)}: ${e.text}`);
+      let n = 0;
+      for (const hop of c.hops) {
+        n = formatHop(lines, hop, ++n, '      ', opts, 'R');
+        for (const u of hop.undoes ?? []) lines.push(`      ${' '.repeat(6)}↺ undoes hop ${u.hop} on ${forTerminal(u.node)}: ${forTerminal(u.summary)}`);
+      }
+      lines.push(`      ⇒ ${c.verdict.toUpperCase()}: ${c.reason}`);
+      lines.push(`      client sees the reply from ${c.seenSource ? `${c.seenSource.ip}:${c.seenSource.port}` : '(nothing: it never arrives)'}; it expects ${c.expectedSource.ip}:${c.expectedSource.port}`);
+      if (c.asymmetric) lines.push(`      asymmetric: ${forTerminal(c.asymmetric)}`);
+      for (const problem of c.problems) lines.push(`      PROBLEM: ${forTerminal(problem)}`);
+    }
+  });
+  lines.push('');
+  lines.push(`Reply verdict: ${reply.ok ? 'OK — every reply reaches its client from the address it connected to' : 'PROBLEM — see above'}`);
+  for (const note of reply.notes) lines.push(`Reply note: ${note}`);
+  return lines.join('\n') + '\n';
+}
+
+function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: { details?: boolean }, prefix = ''): number {
   const ns = hop.netns === 'root' ? 'root netns' : hop.netns === 'router' ? 'underlay' : `pod ${hop.netns}`;
   const place = hop.node.startsWith('(') ? ns : `${hop.node} · ${ns}`;
   const dev = hop.device && hop.device !== '-' ? ` · ${hop.device}` : '';
-  lines.push(`${indent}${String(n).padStart(2)}. [${place}${dev}] ${hop.stage}/${hop.action}: ${hop.summary}`);
+  lines.push(`${indent}${(prefix + String(n)).padStart(2)}. [${place}${dev}] ${hop.stage}/${hop.action}: ${hop.summary}`);
   if (hop.decidedBy) {
     const where = hop.decidedBy.source ? `   (${formatLocation(hop.decidedBy.source)})` : '';
     lines.push(`${indent}      ↳ ${hop.decidedBy.text}${where}`);

@@ -11,6 +11,8 @@ import { underlayGateway } from '../dataplane/underlay';
 import { checkPolicy } from '../policy/hook';
 import { DecidedBy, Hop, L4Protocol, OuterHeader, Packet, Trace, TraceBranch, TraceEndpoint, Verdict } from './trace';
 import { ResolvedEndpoint, defaultPort, podPortByName, resolveEndpoint, servicePortFor } from './resolve';
+import { ConntrackHandover, ReplyHook } from './conntrack';
+import { establishedPolicyText, replyDeliveredText } from './reply-stages';
 
 /**
  * The forwarding engine: walks one packet through the programmed data path — pod namespace,
@@ -117,13 +119,88 @@ function chooseTarget(to: ResolvedEndpoint, req: TraceRequest): { ok: true; targ
   return { ok: true, target: { port: wanted ?? dflt.port, protocol: req.protocol ?? dflt.protocol ?? 'tcp' } };
 }
 
+/**
+ * Where the reply of one connection starts: the server's namespace (a pod's or a node's), or the
+ * outside network for a server outside the cluster; the packet is the connection's reply tuple.
+ */
+export interface ReplyWalkStart {
+  node: string;
+  /** `root`, a pod key, or `outside`. */
+  netns: string;
+  /** Who sends the reply, in words (`pod default/web-1`, `kube-proxy on node1`). */
+  who: string;
+  packet: Packet;
+  conntrack: ConntrackHandover;
+}
+
+export interface ReplyWalkResult {
+  hops: Hop[];
+  verdict: Verdict;
+  reason: string;
+  notes: string[];
+}
+
+/**
+ * Walks the reply of one connection through the same data path, with the forward trace's
+ * conntrack state handed over: nat rules are not consulted (conntrack translates), filter rules
+ * see an ESTABLISHED packet, stateful policy engines accept it.
+ */
+export function walkReply(dp: Dataplane, start: ReplyWalkStart): ReplyWalkResult {
+  const walk = new Walk(dp, start.conntrack);
+  return walk.runReply(start);
+}
+
 class Walk {
   private readonly cluster: Cluster;
   private readonly ends: PathEnd[] = [];
   private readonly notes = new Set<string>();
 
-  constructor(private readonly dp: Dataplane) {
+  /** Set on a reply walk: the conntrack state the forward trace left. */
+  constructor(private readonly dp: Dataplane, private readonly conntrack?: ConntrackHandover) {
     this.cluster = dp.cluster;
+  }
+
+  runReply(start: ReplyWalkStart): ReplyWalkResult {
+    const flow: Flow = { probability: 1, hops: [], packet: start.packet, mark: 0, egressChecked: false };
+    const node = this.dp.node(start.node);
+    if (start.netns === 'outside') {
+      this.replyFromOutside(flow);
+    } else if (!node) {
+      this.end(flow, 'unresolved', `${start.who} runs on no node PodPath knows`);
+    } else if (start.netns === 'root') {
+      this.sendFrom(flow, node, node.root, start.who);
+    } else {
+      const pod = this.cluster.podsByKey.get(start.netns);
+      const ns = node.pods.get(start.netns);
+      if (!pod || !ns) this.end(flow, 'unresolved', `${start.who} has no network namespace on ${start.node}`);
+      else {
+        flow.srcPod = pod;
+        this.sendFrom(flow, node, ns, start.who);
+      }
+    }
+    const end = this.ends[0] ?? { hops: flow.hops, verdict: 'unresolved' as Verdict, reason: 'the reply went nowhere' };
+    return { hops: end.hops, verdict: end.verdict, reason: end.reason, notes: [...this.notes] };
+  }
+
+  /** A reply from a server outside the cluster comes back through the underlay router. */
+  private replyFromOutside(flow: Flow): void {
+    const dst = flow.packet.dst;
+    const target = this.dp.nodeByIP.get(dst);
+    if (!target) {
+      this.hop(flow, { node: '(underlay)', netns: 'router', device: 'router', stage: 'underlay', action: 'dropped', summary: `the server outside replies to ${dst}, but the network outside the nodes has no route to it: the request left the cluster with a pod's source address`, decidedBy: { kind: 'underlay', text: `underlay routes: ${this.cluster.nodes.map((n) => n.subnet.text).filter((v, i, a) => a.indexOf(v) === i).join(', ')}` } });
+      return this.end(flow, 'no-route', `the reply to ${dst} cannot be routed back into the cluster`);
+    }
+    const node = this.dp.node(target.name)!;
+    this.hop(flow, { node: '(underlay)', netns: 'router', device: 'router', stage: 'underlay', action: 'routed', summary: `the server ${flow.packet.src} replies; the underlay router forwards it to node ${target.name} (${target.ip})`, decidedBy: { kind: 'underlay', text: `${target.subnet.text} is connected to the router` } });
+    this.ipInput(flow, node, node.root, deviceByName(node.root, 'eth0')!);
+  }
+
+  /** On a reply: the rewrite conntrack makes at this hook of this node, as a hop. */
+  private reverseNat(flow: Flow, node: NodeDataplane, hook: ReplyHook, device: string | undefined): void {
+    const step = this.conntrack!.reverse(node.node.name, hook, flow.packet);
+    if (!step) return;
+    flow.packet = step.packet;
+    this.hop(flow, { node: node.node.name, netns: 'root', device: device ?? '-', stage: 'nat', action: step.action, summary: step.summary, decidedBy: { kind: 'conntrack', text: step.entry.text }, undoes: step.undoes });
   }
 
   run(from: ResolvedEndpoint, to: ResolvedEndpoint, req: TraceRequest, target: Target): Trace {
@@ -564,6 +641,12 @@ class Walk {
 
   /** The destination is one of this node's addresses: a host process, kube-proxy, or IPVS. */
   private localInput(flow: Flow, node: NodeDataplane, ns: Netns): void {
+    if (this.conntrack) {
+      // nat INPUT: where conntrack reverses a DNAT for a reply addressed to this node.
+      this.reverseNat(flow, node, 'INPUT', '-');
+      this.hop(flow, { node: node.node.name, netns: 'root', device: flow.packet.dst.startsWith('127.') ? 'lo' : '-', stage: 'deliver', action: 'delivered', summary: replyDeliveredText(`node ${node.node.name}`, flow.packet), decidedBy: { kind: 'object', text: `${flow.packet.dst} is an address of node ${node.node.name}` } });
+      return this.end(flow, 'delivered', `the reply reaches node ${node.node.name} (${flow.packet.dst}:${flow.packet.dport})`);
+    }
     const p = flow.packet;
     const vs = node.ipvs.find((v) => v.vip === p.dst && v.port === p.dport && v.protocol.toLowerCase() === p.protocol);
     if (vs) return this.ipvsForward(flow, node, ns, vs);
@@ -619,6 +702,10 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'dropped', summary: `${p.dst} is not an address of pod ${pod.key}; a pod's namespace does not forward`, decidedBy: { kind: 'config', text: 'net.ipv4.ip_forward = 0 in the pod namespace' } });
       return this.end(flow, 'dropped', `pod ${pod.key} received a packet for ${p.dst}`);
     }
+    if (this.conntrack) {
+      this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'delivered', summary: replyDeliveredText(`pod ${pod.key}`, p), decidedBy: { kind: 'object', text: `pod ${pod.key} has ${pod.ip}`, source: podSource(pod) } });
+      return this.end(flow, 'delivered', `the reply reaches ${pod.key} on ${node.node.name}`);
+    }
     const listener = pod.ports.find((cp) => cp.containerPort === p.dport && cp.protocol.toLowerCase() === p.protocol);
     const where = listener ? `container ${listener.container} (port ${listener.name ? `${listener.name} ` : ''}${p.dport}/${p.protocol.toUpperCase()})` : `port ${p.dport}/${p.protocol.toUpperCase()}`;
     if (!listener) this.notes.add(`no container of ${pod.key} declares ${p.dport}/${p.protocol.toUpperCase()}; containerPort is informational, so the packet arrives, but nothing may listen`);
@@ -656,6 +743,13 @@ class Walk {
     const namespacePolicies = this.cluster.policies.some((p) => p.meta.namespace === pod.namespace) || d.steps.some((x) => x.api !== 'NetworkPolicy');
     if (!d.isolated && !namespacePolicies) return true;
     // Enforcing plugins hook policy on the pod's host-side interface (Calico's cali-fw/cali-tw chains).
+    if (this.conntrack) {
+      // Policy engines are stateful: the reply of an allowed connection is accepted by conntrack
+      // state before any policy rule is read.
+      if (!d.enforced || !d.isolated) return true;
+      this.hop(flow, { node: node.node.name, netns: 'root', device: pod.hostVeth, stage: 'policy', action: 'allowed', summary: establishedPolicyText(d.api, direction, pod.key, this.cluster.config.plugin), decidedBy: { kind: 'conntrack', text: 'ctstate RELATED,ESTABLISHED: accepted before the policy rules' } });
+      return true;
+    }
     const base = { node: node.node.name, netns: 'root', device: pod.hostVeth, stage: 'policy' as const, ...(d.decidedBy ? { decidedBy: { kind: 'policy' as const, text: d.decidedBy.text, ...(d.decidedBy.source ? { source: d.decidedBy.source } : {}) } } : {}), ...(d.details.length ? { details: d.details } : {}), ...(d.steps.some((x) => x.api !== 'NetworkPolicy') ? { policySteps: d.steps } : {}) };
     if (d.allowed) {
       this.hop(flow, { ...base, action: 'allowed', summary: `${d.api} (${direction} of ${pod.key}): ${d.summary}` });
@@ -675,8 +769,13 @@ class Walk {
 
   /** Runs one netfilter hook; returns the flows that continue (one per backend on a fan-out). */
   private runHook(flow: Flow, node: NodeDataplane, table: 'nat' | 'filter', hook: string, ifaces: { inIface?: string; outIface?: string }): Flow[] {
+    if (this.conntrack && table === 'nat') {
+      // Only a connection's first packet walks the nat table; a reply is translated by conntrack.
+      this.reverseNat(flow, node, hook as ReplyHook, hook === 'POSTROUTING' || hook === 'OUTPUT' ? ifaces.outIface ?? ifaces.inIface : ifaces.inIface ?? ifaces.outIface);
+      return [flow];
+    }
     const p = flow.packet;
-    const nf: NfPacket = { src: p.src, dst: p.dst, proto: p.protocol, sport: p.sport, dport: p.dport, mark: flow.mark, ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}), ...(ifaces.outIface ? { outIface: ifaces.outIface } : {}) };
+    const nf: NfPacket = { src: p.src, dst: p.dst, proto: p.protocol, sport: p.sport, dport: p.dport, mark: flow.mark, ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}), ...(ifaces.outIface ? { outIface: ifaces.outIface } : {}), ...(this.conntrack ? { ctstate: 'ESTABLISHED' as const } : {}) };
     const ctx = { isLocal: (ip: string) => isLocalAddress(node.root, ip), ipsets: node.netfilter.ipsets };
     const branches = traverseHook(node.netfilter, table, hook, nf, ctx);
     const fan = branches.length > 1;

@@ -41,11 +41,13 @@ export type Stage =
 
 export type Action =
   | 'sent' | 'forwarded' | 'routed' | 'resolved' | 'accepted' | 'delivered' | 'dropped' | 'rejected'
-  | 'dnat' | 'snat' | 'masquerade' | 'redirected' | 'proxied' | 'encapsulated' | 'decapsulated' | 'allowed' | 'not-enforced';
+  | 'dnat' | 'snat' | 'masquerade' | 'redirected' | 'proxied' | 'encapsulated' | 'decapsulated' | 'allowed' | 'not-enforced'
+  /** On a reply: conntrack restores the address a forward hop rewrote (see `Hop.undoes`). */
+  | 'reverse-dnat' | 'reverse-snat';
 
 export interface DecidedBy {
   /** What kind of thing decided: a route, a netfilter rule, an ARP/FDB entry, a device, a policy … */
-  kind: 'route' | 'rule' | 'neighbor' | 'fdb' | 'device' | 'policy' | 'object' | 'ipvs' | 'proxy' | 'config' | 'underlay';
+  kind: 'route' | 'rule' | 'neighbor' | 'fdb' | 'device' | 'policy' | 'object' | 'ipvs' | 'proxy' | 'config' | 'underlay' | 'conntrack';
   /** The decision as the tool that shows it would print it (`ip route`, `iptables-save` …). */
   text: string;
   /** Why that thing exists: the YAML that produced it. */
@@ -72,6 +74,18 @@ export interface Hop {
    * evaluation went on past it, `Pass` naming where it continued), with the rule's YAML location.
    */
   policySteps?: PolicyStep[];
+  /** Reply hops only: the forward hops whose translation this hop undoes. */
+  undoes?: UndoneTranslation[];
+}
+
+/** A forward translation a reply hop reverses, named by the forward hop that applied it. */
+export interface UndoneTranslation {
+  /** The forward hop's number, as `podpath trace` numbers it (1-based along its path). */
+  hop: number;
+  node: string;
+  /** The forward hop's action: dnat, redirected, snat or masquerade. */
+  action: Action;
+  summary: string;
 }
 
 export interface PolicyStep {
