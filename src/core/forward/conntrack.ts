@@ -194,7 +194,7 @@ export class ConntrackHandover {
       const first = sources[0].before;
       const next = { ...packet, dst: first.src, dport: first.sport };
       const what = sources.map((t) => `${t.action === 'masquerade' ? 'MASQUERADE' : 'SNAT'} of hop ${t.hop}`).join(', ');
-      return { packet: next, action: 'reverse-snat', entry, undoes: sources.map(undoneOf), summary: `conntrack (${hook}): reply of the connection ${entry.node} translated; undoes the ${what}: destination ${packet.dst}:${packet.dport} → ${next.dst}:${next.dport}` };
+      return { packet: next, action: 'reverse-snat', entry, undoes: sources.map(undoneOf), summary: `conntrack (${hook}): the packet carries the reply tuple of ${entry.node}'s entry; reverse ${what}: destination ${packet.dst}:${packet.dport} → ${next.dst}:${next.dport}, the client's own address` };
     }
     if (!this.matched.has(entry)) return undefined;
     const dests = entry.translations.filter((t) => t.rewrites === 'destination' && !this.undone.has(t));

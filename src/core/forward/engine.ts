@@ -462,6 +462,13 @@ class Walk {
     }
     // Pod to pod on one bridge: switched, not routed, so this is where egress policy applies.
     if (!this.checkEgress(flow, node)) return;
+    if (this.conntrack && ns.sysctls['net.bridge.bridge-nf-call-iptables'] === '1') {
+      // br_netfilter hands bridged IP packets to the IP hooks, so conntrack translates a
+      // switched reply too (a backend answering a client on its own bridge). Without it the
+      // reply skips the translation, which is why kube-proxy requires br_netfilter.
+      this.reverseNat(flow, node, 'PREROUTING', bridge.name);
+      this.reverseNat(flow, node, 'POSTROUTING', bridge.name);
+    }
     const out = deviceByName(ns, entry.dev)!;
     const hairpin = out.name === inPort.name;
     this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'bridge', action: 'forwarded', summary: `${bridge.name} switches the frame: ${dstMac} is on port ${entry.dev}${hairpin ? ' (hairpin: back out of the port it came in on)' : ''}`, decidedBy: { kind: 'fdb', text: `${entry.mac} dev ${entry.dev} master ${bridge.name}`, ...src(entry.cause) } });
