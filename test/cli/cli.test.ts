@@ -126,3 +126,44 @@ test('connlist, matrix, explain and diff on the calico example', () => {
   assert.match(changed.stdout, /^- shop\/debug\[Pod\] => shop\/api\[Deployment\] : All Connections$/m, 'adding the policies removes flows');
   assert.match(changed.stdout, /^\+ shop\/frontend\[Pod\] => shop\/api\[Deployment\] : TCP 8080$/m, 'and narrows the allowed one');
 });
+
+test('trace --reply prints both connections of seed 003 and their replies, kube-proxy answering from the Service address', () => {
+  const r = run('trace', 'examples/seed-003', '--from', 'frontend', '--to', 'service:frontend', '--reply');
+  assert.equal(r.code, 0, r.stderr);
+  const reply = r.stdout.slice(r.stdout.indexOf('\nReply\n'));
+  assert.ok(reply.length > 10, 'a Reply section follows the trace');
+  assert.equal((reply.match(/connection 2 of 2 \(forward hops 8–\d+\): TCP /g) ?? []).length, 3, 'each of the 3 backends: kube-proxy\'s connection');
+  assert.equal((reply.match(/connection 1 of 2 \(forward hops 1–7\): TCP 10\.1\.30\.88:\d+ → 20\.1\.244\.75:80/g) ?? []).length, 3);
+  assert.match(reply, /R3\. \[node3 · root netns · docker0\] nat\/reverse-dnat: conntrack \(POSTROUTING\): reverse REDIRECT of hop 6: source 10\.1\.30\.1:33761 → 20\.1\.244\.75:80/);
+  assert.match(reply, /↺ undoes hop 6 on node3: nat PREROUTING/);
+  assert.match(reply, /conntrack on node3: tcp 6 ESTABLISHED src=10\.1\.30\.88 dst=20\.1\.244\.75 sport=\d+ dport=80 src=10\.1\.30\.1 dst=10\.1\.30\.88 sport=33761/);
+  assert.match(reply, /client sees the reply from 20\.1\.244\.75:80; it expects 20\.1\.244\.75:80/);
+  assert.match(reply, /Reply verdict: OK/);
+  assert.doesNotMatch(reply, /PROBLEM/);
+});
+
+test('trace --reply --format json adds a reply field to the Trace, byte-for-byte stable', () => {
+  const args = ['trace', 'examples/flannel-vxlan', '--from', 'client', '--to', 'service:web', '--format', 'json', '--reply'];
+  const a = run(...args);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(a.stdout, run(...args).stdout);
+  const j = JSON.parse(a.stdout);
+  assert.equal(j.version, 1);
+  assert.equal(j.reply.ok, true);
+  assert.equal(j.reply.paths.length, j.branches.length);
+  for (const p of j.reply.paths) {
+    const [c] = p.connections;
+    assert.deepEqual(c.seenSource, c.expectedSource);
+    const undo = c.hops.find((h: { action: string }) => h.action === 'reverse-dnat');
+    assert.ok(undo.undoes[0].hop >= 1);
+  }
+  const plain = JSON.parse(run('trace', 'examples/flannel-vxlan', '--from', 'client', '--to', 'service:web', '--format', 'json').stdout);
+  assert.equal(plain.reply, undefined, 'without --reply the JSON is unchanged');
+});
+
+test('trace --reply exits 1 when a reply does not come back, and --reply is refused by other commands', () => {
+  const r = run('trace', 'examples/seed-003', '--from', 'frontend', '--to', '8.8.8.8', '--port', '443', '--reply');
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /PROBLEM: the reply does not reach the client/);
+  assert.equal(run('check', 'examples/seed-003', '--reply').code, 2);
+});

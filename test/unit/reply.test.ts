@@ -92,7 +92,7 @@ test('without br_netfilter a reply switched on the bridge skips conntrack: the c
   const t = reply(a, { from: 'client', to: 'service:web' });
   const [c] = replyTo(t, '10.244.1.10').conns;
   assert.deepEqual(c.seenSource, { ip: '10.244.1.10', port: 8080 });
-  assert.ok(c.problems.some((p) => /bypasses node-1/.test(p)));
+  assert.ok(c.problems.some((p) => /bypasses the conntrack of node-1/.test(p)));
   assert.deepEqual(replyTo(t, '10.244.2.10').conns[0].problems, [], 'a routed reply is still translated');
 });
 
@@ -149,7 +149,7 @@ test('a reply that bypasses the node holding the DNAT is a visible problem: the 
   assert.deepEqual(far.seenSource, { ip: '10.244.3.10', port: 8080 });
   assert.deepEqual(far.expectedSource, { ip: '192.168.1.11', port: 30080 });
   assert.match(far.asymmetric ?? '', /node-1 → node-2 → node-3; the reply crosses node-3 → node-1/);
-  assert.ok(far.problems.some((p) => /bypasses node-2, whose conntrack holds the DNAT of hop \d+/.test(p)), far.problems.join('\n'));
+  assert.ok(far.problems.some((p) => /bypasses the conntrack of node-2, which holds the DNAT of hop \d+/.test(p)), far.problems.join('\n'));
   assert.ok(far.problems.some((p) => /sees 10\.244\.3\.10:8080: .*TCP reset/.test(p)));
   assert.ok(!far.hops.some((h) => h.action === 'reverse-dnat'));
   const near = replyTo(t, '10.244.2.10').conns[0];

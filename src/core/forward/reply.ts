@@ -53,15 +53,19 @@ export type ReplyResult = { ok: true; trace: Trace; reply: ReplyTrace } | { ok: 
 export function traceReply(dp: Dataplane, req: TraceRequest): ReplyResult {
   const forward = tracePacket(dp, req);
   if (!forward.ok) return forward;
+  return { ok: true, trace: forward.trace, reply: replyOf(dp, forward.trace) };
+}
+
+/** The replies of a forward trace computed earlier on the same dataplane; never throws. */
+export function replyOf(dp: Dataplane, trace: Trace): ReplyTrace {
   try {
-    return { ok: true, trace: forward.trace, reply: replyOf(dp, forward.trace) };
+    return repliesOf(dp, trace);
   } catch (e) {
-    return { ok: false, error: `internal error while tracing the reply: ${(e as Error).stack ?? e}` };
+    return { paths: [], ok: false, notes: [`internal error while tracing the reply: ${(e as Error).message ?? e}`] };
   }
 }
 
-/** The replies of a forward trace computed earlier on the same dataplane. */
-export function replyOf(dp: Dataplane, trace: Trace): ReplyTrace {
+function repliesOf(dp: Dataplane, trace: Trace): ReplyTrace {
   const paths = trace.branches.length
     ? trace.branches.map((b) => ({ probability: b.probability, label: b.label, hops: trace.hops.concat(b.hops), verdict: b.verdict, reason: b.reason }))
     : [{ probability: 1, label: '', hops: trace.hops, verdict: trace.verdict, reason: trace.reason }];
@@ -129,7 +133,7 @@ function serverWords(c: Connection): string {
 
 function bypassText(t: Translation): string {
   const what = t.action === 'masquerade' ? 'MASQUERADE' : t.action === 'snat' ? 'SNAT' : t.action === 'redirected' ? 'REDIRECT' : 'DNAT';
-  return `the reply bypasses ${t.node}, whose conntrack holds the ${what} of hop ${t.hop} (${tupleText(t.before)} became ${tupleText(t.after)}), so it is never undone`;
+  return `the reply bypasses the conntrack of ${t.node}, which holds the ${what} of hop ${t.hop} (${tupleText(t.before)} became ${tupleText(t.after)}), so it is never undone`;
 }
 
 function sameList(a: string[], b: string[]): boolean {
