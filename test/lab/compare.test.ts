@@ -4,7 +4,8 @@ import { attemptMatches, compareFlow, expectedPaths } from '../../src/core/lab/c
 import { buildLabPlan } from '../../src/core/lab/build';
 import { planFlows } from '../../src/core/lab/flows';
 import { compareRoute, routeChecks } from '../../src/core/lab/route-checks';
-import { analyzeExample, trace } from '../support/analyze';
+import { replyOf } from '../../src/core/forward/reply';
+import { analyzeExample, analyzeYaml, clusterDoc, podDoc, trace } from '../support/analyze';
 
 // Simulator against kernel, on made-up kernel answers: the comparison must be able to fail.
 
@@ -84,4 +85,45 @@ test('pod → outside: the outside client must answer and see the node address; 
   const seed = analyzeExample('seed-000');
   const seedOut = planFlows(seed.dataplane, buildLabPlan(seed.dataplane, { prefix: 'pptest' })).flows.filter((f) => f.kind === 'pod-outside');
   assert.ok(seedOut.length > 0 && seedOut.every((f) => /nothing masquerades it/.test(f.skip ?? '')), 'the bridge plugin without ipMasq');
+});
+
+test('reply source: an answer must come from the address the reply trace predicts (the Service IP after reverse DNAT)', () => {
+  const a = analyzeExample('flannel-vxlan');
+  const t = trace(a, { from: 'client', to: 'service:default/web' });
+  const reply = replyOf(a.dataplane, t);
+  const paths = expectedPaths(t, reply);
+  const svc = a.cluster.servicesByKey.get('default/web')!;
+  assert.ok(paths.every((p) => p.replySource === `${svc.clusterIP}:80`), 'every backend\'s reply comes back from the ClusterIP');
+  const backend = paths[0];
+  const answer = { outcome: 'answered' as const, responder: backend.responder!, seenSource: backend.seenSource! };
+  assert.ok(compareFlow(t, [{ ...answer, replySource: `${svc.clusterIP}:80` }], reply).agreed);
+  const podIP = a.cluster.podsByKey.get(backend.responder!)!.ip;
+  const raw = compareFlow(t, [{ ...answer, replySource: `${podIP}:8080` }], reply);
+  assert.ok(!raw.agreed, 'a reply from the backend\'s own address is a disagreement');
+  assert.match(raw.problems[0], /reply from 10\.\d+\.\d+\.\d+:80/);
+  assert.ok(compareFlow(t, [{ ...answer, replySource: `${podIP}:8080` }]).agreed, 'without the reply trace the reply source is not compared');
+});
+
+test('reply source: a path whose reply the client cannot use expects no answer', () => {
+  const a = analyzeYaml(
+    clusterDoc({ plugin: 'bridge', nodes: [['node-1', '192.168.1.10', '10.244.1.0/24'], ['node-2', '192.168.1.11', '10.244.2.0/24'], ['node-3', '192.168.1.12', '10.244.3.0/24']] }),
+    podDoc('web-c', 'node-3', { ip: '10.244.3.10', labels: { app: 'web' } }),
+    podDoc('client', 'node-1', { ip: '10.244.1.20', labels: { app: 'client' } }),
+    `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
+`,
+  );
+  const t = trace(a, { from: 'client', to: '192.168.1.11', port: 30080 });
+  assert.equal(t.verdict, 'delivered');
+  const reply = replyOf(a.dataplane, t);
+  const [path] = expectedPaths(t, reply);
+  assert.match(path.replyFails ?? '', /bypasses the conntrack of node-2/);
+  assert.ok(compareFlow(t, [{ outcome: 'timeout' }], reply).agreed, 'the handshake never completes');
+  assert.ok(!compareFlow(t, [{ outcome: 'answered', responder: 'default/web-c', seenSource: '10.244.1.20', replySource: '192.168.1.11:30080' }], reply).agreed);
 });

@@ -57,6 +57,12 @@ export interface ProbeResult {
   reply?: { label: string; peer: string; peerPort: number; local: string; localPort: number };
   localAddress?: string;
   localPort?: number;
+  /**
+   * Where the reply came from, as the client sees it: the source of the UDP datagram received,
+   * or the peer of the TCP socket (a TCP reply from any other source never completes the
+   * handshake, so an answered connection's peer is the reply's source).
+   */
+  replyFrom?: { address: string; port: number };
   error?: string;
 }
 
@@ -166,11 +172,11 @@ export function probeMain(req: NodeRequire, argv: string[]): void {
       const sock = dgram.createSocket('udp4');
       const close = (): void => { try { sock.close(); } catch { /* already closed */ } };
       sock.on('error', (e: NodeJS.ErrnoException) => { close(); finish({ outcome: classify(e), error: e.code ?? e.message }); });
-      sock.on('message', (msg) => {
+      sock.on('message', (msg, rinfo) => {
         const a = sock.address();
         close();
         const reply = parse(msg.toString('utf8'));
-        finish(reply ? { outcome: 'answered', reply, localAddress: a.address, localPort: a.port } : { outcome: 'error', error: 'unreadable reply' });
+        finish(reply ? { outcome: 'answered', reply, localAddress: a.address, localPort: a.port, replyFrom: { address: rinfo.address, port: rinfo.port } } : { outcome: 'error', error: 'unreadable reply' });
       });
       const connect = (): void => sock.connect(spec.port, spec.host, () => sock.send(`probe ${spec.id}`));
       if (spec.localAddress) sock.bind(0, spec.localAddress, connect);
@@ -185,7 +191,7 @@ export function probeMain(req: NodeRequire, argv: string[]): void {
       data += chunk;
       if (!data.includes('\n')) return;
       const reply = parse(data);
-      finish(reply ? { outcome: 'answered', reply, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 } : { outcome: 'error', error: 'unreadable reply' });
+      finish(reply ? { outcome: 'answered', reply, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0, replyFrom: { address: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 } } : { outcome: 'error', error: 'unreadable reply' });
       socket.destroy();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => finish({ outcome: classify(e), error: e.code ?? e.message }));

@@ -153,6 +153,7 @@ function toAttempt(r: ProbeResult): KernelAttempt {
   }
   if (r.localAddress) a.localAddress = r.localAddress;
   if (r.localPort) a.localPort = r.localPort;
+  if (r.replyFrom) a.replySource = `${r.replyFrom.address}:${r.replyFrom.port}`;
   if (r.error) a.error = r.error;
   return a;
 }
@@ -181,7 +182,7 @@ function flowReport(f: LabFlow, attempts: KernelAttempt[], routes: RouteCheckRes
     id: f.id, kind: f.kind, from: f.request.from, to: f.request.to, protocol: f.request.protocol, port: f.request.port,
     target: `${f.trace.packet.dst}:${f.trace.packet.dport}`,
   };
-  const cmp = compareFlow(f.trace, attempts);
+  const cmp = compareFlow(f.trace, attempts, f.reply);
   if (f.skip) return { ...base, skip: f.skip, expected: cmp.expected, attempts: [], routes: [], agreed: false, problems: [] };
   const problems = [...cmp.problems, ...routes.filter((r) => !r.agreed).map((r) => `ip route get ${r.check.dst} in ${r.check.where} differs from the trace's "${r.check.text}"`)];
   return { ...base, expected: cmp.expected, attempts, routes, agreed: problems.length === 0, problems };

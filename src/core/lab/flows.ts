@@ -1,6 +1,7 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { Dataplane } from '../dataplane/dataplane';
 import { TraceRequest, tracePacket } from '../forward/engine';
+import { ReplyTrace, replyOf } from '../forward/reply';
 import { L4Protocol, Trace } from '../forward/trace';
 import { LabPlan } from './plan';
 
@@ -30,6 +31,8 @@ export interface LabFlow {
   /** How many connections to open (Services get several, to meet more than one backend). */
   connections: number;
   trace: Trace;
+  /** The trace's reply: which source the client should see answering it. */
+  reply: ReplyTrace;
   /** Set when the flow is traced but not probed, with the reason. */
   skip?: string;
 }
@@ -125,7 +128,7 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
     const result = tracePacket(dataplane, r.req);
     if (!result.ok) continue;
     const trace = result.trace;
-    const flow: LabFlow = { id: flows.length + 1, kind: r.kind, request: r.req, sourceNetns: r.netns, ...(r.sourceAddress ? { sourceAddress: r.sourceAddress } : {}), connections: r.connections, trace };
+    const flow: LabFlow = { id: flows.length + 1, kind: r.kind, request: r.req, sourceNetns: r.netns, ...(r.sourceAddress ? { sourceAddress: r.sourceAddress } : {}), connections: r.connections, trace, reply: replyOf(dataplane, trace) };
     const skip = r.kind === 'pod-outside' ? outsideSkipReason(trace, cluster) ?? skipReason(trace, plan, true) : skipReason(trace, plan);
     if (skip) flow.skip = skip;
     flows.push(flow);
