@@ -1,7 +1,8 @@
 import type { Trace } from '../core/forward/trace';
 import { LanguageService } from '../core/service/language-service';
 import type { ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
-import { TopologyModel, TraceOverlay, buildTopology, overlayTrace } from '../core/topology';
+import { TopologyModel, TraceOverlay, buildTopology, overlayReply, overlayTrace } from '../core/topology';
+import type { ReplyTrace } from '../core/forward/reply';
 import type { AnalysisApi } from './worker-protocol';
 
 /**
@@ -23,5 +24,10 @@ export class AnalysisService extends LanguageService implements AnalysisApi {
   /** Which boxes and wires of the diagram a trace lights up, hop by hop. */
   traceOverlay(trace: Trace): TraceOverlay {
     return overlayTrace(this.topology(), trace);
+  }
+
+  /** The same for the reply of a trace. */
+  replyOverlay(trace: Trace, reply: ReplyTrace): TraceOverlay {
+    return overlayReply(this.topology(), trace, reply);
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Trace } from '../core/forward/trace';
+import type { ReplyTrace } from '../core/forward/reply';
 import type { SourceRange, TraceTarget } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import type { MatchLensArgs } from './codelens';
@@ -7,7 +8,7 @@ import { toPosition } from './convert';
 import type { SelectorNavigation } from './definition';
 import { selectorValuePosition } from './selector-position';
 import { Protocol, formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol, specLabel } from './trace-input';
-import type { PodPathDocuments } from './virtual-documents';
+import { PodPathDocuments, SCHEME, View } from './virtual-documents';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -19,7 +20,7 @@ import type { WorkspaceFiles } from './workspace-files';
 /** The topology diagram, as the commands use it (topology-panel.ts provides it). */
 export interface TopologyView {
   show(): unknown;
-  revealTrace(trace: Trace): unknown;
+  revealTrace(trace: Trace, reply?: ReplyTrace): unknown;
 }
 
 export interface CommandContext {
@@ -44,6 +45,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     register('podpath.trace', (from?: string, to?: string, port?: number, protocol?: Protocol) => trace(c, from, to, port, protocol)),
     register('podpath.traceFrom', (from?: string, to?: string, port?: number, protocol?: Protocol) => trace(c, from, to, port, protocol)),
     register('podpath.traceTo', (to?: string, from?: string, port?: number, protocol?: Protocol) => traceTo(c, to, from, port, protocol)),
+    register('podpath.toggleReply', (uri?: vscode.Uri) => toggleReply(c, uri)),
     register('podpath.showEndpoints', (args?: MatchLensArgs) => showMatches(c, args, 'selector', vscode.l10n.t('No pods back this Service.'))),
     register('podpath.showSelectedPods', (args?: MatchLensArgs) => showMatches(c, args, 'podSelector', vscode.l10n.t('This policy selects no pods.'))),
     register('podpath.showDataplane', (node?: string) => showDataplane(c, node)),
@@ -94,6 +96,40 @@ async function trace(c: CommandContext, from?: string, to?: string, port?: numbe
   vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath trace: {0} — {1}', response.trace.verdict, response.trace.reason), 10_000);
   await c.topology.revealTrace(response.trace);
   return response.trace;
+}
+
+/**
+ * The reply toggle of a trace document: the same trace with its reply (through conntrack) added,
+ * or taken away again. The diagram gets the reply too, for its own toggle.
+ */
+async function toggleReply(c: CommandContext, uri?: vscode.Uri): Promise<Trace | undefined> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  const view = target ? traceViewOf(target) : undefined;
+  if (!view) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open a PodPath trace first: the reply belongs to a traced connection.'));
+    return undefined;
+  }
+  const reply = !view.reply;
+  const response = await c.analysis.query('trace', [view.from, view.to, view.port, view.protocol, reply]);
+  if (!response.ok || !response.trace) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot trace {0} → {1}: {2}', specLabel(view.from), specLabel(view.to), response.error ?? ''));
+    return undefined;
+  }
+  await c.documents.open({ ...view, reply }, response.document, response.links);
+  if (response.reply) vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath reply: {0}', response.reply.ok ? vscode.l10n.t('every reply reaches its client') : vscode.l10n.t('a reply does not come back as the client expects')), 10_000);
+  await c.topology.revealTrace(response.trace, response.reply);
+  return response.trace;
+}
+
+/** The trace a `podpath:` trace document shows (its URI carries the view), or undefined. */
+function traceViewOf(uri: vscode.Uri): Extract<View, { kind: 'trace' }> | undefined {
+  if (uri.scheme !== SCHEME) return undefined;
+  try {
+    const view = JSON.parse(uri.query) as View;
+    return view?.kind === 'trace' && typeof view.from === 'string' && typeof view.to === 'string' ? view : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export class TopologyPanel implements vscode.Disposable {
 
   private model: TopologyModel;
   private overlay: TraceOverlay | undefined;
+  /** The reply of the shown trace, when it was traced with its reply (the page's reply toggle). */
+  private reply: TraceOverlay | undefined;
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposed = new vscode.EventEmitter<void>();
@@ -97,15 +99,22 @@ export class TopologyPanel implements vscode.Disposable {
   /** A new analysis (after a save): the page redraws and keeps the user's zoom, selection and folded nodes. */
   update(model: TopologyModel, overlay?: TraceOverlay | null): void {
     this.model = model;
-    if (overlay !== undefined) this.overlay = overlay ?? undefined;
-    this.post({ type: 'model', model, ...(overlay !== undefined ? { overlay } : {}) });
+    if (overlay !== undefined) {
+      this.overlay = overlay ?? undefined;
+      this.reply = undefined;
+    }
+    this.post({ type: 'model', model, ...(overlay !== undefined ? { overlay, reply: null } : {}) });
   }
 
-  /** Lights up a trace on the current model (null clears it) and brings the panel forward. */
-  showTrace(overlay: TraceOverlay | null): void {
+  /**
+   * Lights up a trace on the current model (null clears it) and brings the panel forward.
+   * `reply`: the overlay of its reply, which the page's reply toggle shows instead.
+   */
+  showTrace(overlay: TraceOverlay | null, reply?: TraceOverlay | null): void {
     this.overlay = overlay ?? undefined;
+    this.reply = reply ?? undefined;
     this.panel.reveal(undefined, true);
-    this.post({ type: 'trace', overlay });
+    this.post({ type: 'trace', overlay, reply: reply ?? null });
   }
 
   /** Selects and centres an element (`pod:ns/name`, `node:name`, `svc:ns/name` …) or the first search hit for `query`. */
@@ -153,7 +162,7 @@ export class TopologyPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.post({ type: 'l10n', locale: vscode.env.language, strings: pageStrings(this.context) });
-        this.post({ type: 'model', model: this.model, overlay: this.overlay ?? null });
+        this.post({ type: 'model', model: this.model, overlay: this.overlay ?? null, reply: this.reply ?? null });
         return;
       case 'revealSource':
         return this.openSource(m.range);

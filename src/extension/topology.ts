@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Trace } from '../core/forward/trace';
+import type { ReplyTrace } from '../core/forward/reply';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import type { TopologyView } from './commands';
 import { TopologyPanel, TopologyPanelOptions } from './topology-panel';
@@ -12,6 +13,7 @@ import type { WorkspaceFiles } from './workspace-files';
  */
 export class TopologyBridge implements TopologyView, vscode.Disposable {
   private lastTrace: Trace | undefined;
+  private lastReply: ReplyTrace | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly options: TopologyPanelOptions;
 
@@ -32,14 +34,23 @@ export class TopologyBridge implements TopologyView, vscode.Disposable {
   async show(): Promise<void> {
     const model = await this.analysis.query('topology', []);
     const overlay = this.lastTrace ? await this.overlayOf(this.lastTrace) : undefined;
-    TopologyPanel.show(this.context, model, overlay, this.options);
+    const panel = TopologyPanel.show(this.context, model, overlay, this.options);
+    if (this.lastTrace && this.lastReply) panel.showTrace(overlay ?? null, (await this.replyOverlayOf(this.lastTrace, this.lastReply)) ?? null);
   }
 
-  /** Lights the trace up on the diagram when it is open; opening it later shows it too. */
-  async revealTrace(trace: Trace): Promise<void> {
+  /**
+   * Lights the trace up on the diagram when it is open; opening it later shows it too. With its
+   * reply, the diagram's reply toggle can show the way back.
+   */
+  async revealTrace(trace: Trace, reply?: ReplyTrace): Promise<void> {
     this.lastTrace = trace;
+    this.lastReply = reply;
     const panel = TopologyPanel.instance;
-    if (panel) panel.showTrace((await this.overlayOf(trace)) ?? null);
+    if (panel) panel.showTrace((await this.overlayOf(trace)) ?? null, reply ? (await this.replyOverlayOf(trace, reply)) ?? null : null);
+  }
+
+  private async replyOverlayOf(trace: Trace, reply: ReplyTrace) {
+    return this.analysis.query('replyOverlay', [trace, reply]).catch(() => undefined);
   }
 
   private async overlayOf(trace: Trace) {

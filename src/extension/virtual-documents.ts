@@ -12,7 +12,8 @@ import type { Protocol } from './trace-input';
 export const SCHEME = 'podpath';
 
 export type View =
-  | { kind: 'trace'; from: string; to: string; port: number; protocol: Protocol }
+  /** `reply`: the trace followed by the reply of the connection (`podpath trace --reply`). */
+  | { kind: 'trace'; from: string; to: string; port: number; protocol: Protocol; reply?: boolean }
   | { kind: 'dataplane'; node: string }
   | { kind: 'matrix'; port: number; protocol: Protocol; namespaces: string[] };
 
@@ -20,7 +21,7 @@ export function viewUri(view: View): vscode.Uri {
   // A readable tab title: `service:default/web` → `service default∕web` (a path holds no slash).
   const name = (s: string) => s.replace(/^([a-z]+):(?=[a-z])/i, '$1 ').replace(/\//g, '∕').replace(/[\\:?#*|"<>]+/g, '_');
   const title =
-    view.kind === 'trace' ? `trace ${name(view.from)} → ${name(view.to)} ${view.port}∕${view.protocol}.podpath-trace`
+    view.kind === 'trace' ? `trace ${name(view.from)} → ${name(view.to)} ${view.port}∕${view.protocol}${view.reply ? ' with reply' : ''}.podpath-trace`
     : view.kind === 'dataplane' ? `${name(view.node)}.dataplane.txt`
     : `matrix ${view.port}-${view.protocol}${view.namespaces.length ? ` ${name(view.namespaces.join(','))}` : ''}.txt`;
   return vscode.Uri.from({ scheme: SCHEME, path: `/${view.kind}/${title}`, query: JSON.stringify(view) });
@@ -84,7 +85,7 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
   private async render(view: View, token: vscode.CancellationToken): Promise<{ text: string; links: TraceLink[] }> {
     switch (view.kind) {
       case 'trace': {
-        const r = await this.analysis.query('trace', [view.from, view.to, view.port, view.protocol], token);
+        const r = await this.analysis.query('trace', [view.from, view.to, view.port, view.protocol, view.reply === true], token);
         return r.ok && r.document !== undefined
           ? { text: r.document, links: r.links ?? [] }
           : { text: vscode.l10n.t('Cannot trace {0} → {1}: {2}', view.from, view.to, r.error ?? '') + '\n', links: [] };

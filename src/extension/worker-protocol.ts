@@ -1,4 +1,5 @@
 import type { Trace } from '../core/forward/trace';
+import type { ReplyTrace } from '../core/forward/reply';
 import type { LanguageServiceApi, ServiceFile, ServiceSettings, Summary } from '../core/service/types';
 import type { TopologyModel, TraceOverlay } from '../core/topology';
 
@@ -14,6 +15,8 @@ export interface AnalysisApi extends LanguageServiceApi {
   topology(): TopologyModel;
   /** What a trace lights up on that diagram. */
   traceOverlay(trace: Trace): TraceOverlay;
+  /** What the reply of a trace lights up (the diagram's reply toggle). */
+  replyOverlay(trace: Trace, reply: ReplyTrace): TraceOverlay;
   /** Set by the worker around `update`: called after each stage. */
   onProgress?: (progress: AnalysisProgress) => void;
 }
@@ -90,5 +93,5 @@ export type Response =
 
 export const QUERY_METHODS: readonly QueryMethod[] = [
   'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'traceSources', 'servicePorts', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
-  'topology', 'traceOverlay',
+  'topology', 'traceOverlay', 'replyOverlay',
 ];

@@ -49,6 +49,10 @@ class App {
   private model?: TopologyModel;
   private layout?: Layout;
   private overlay?: TraceOverlay;
+  /** The trace as sent, and its reply when the host traced it: the reply toggle picks one. */
+  private forward?: TraceOverlay;
+  private reply?: TraceOverlay;
+  private showingReply = false;
   private branch = 0;
   private hop = 0;
   private path: OverlayHop[] = [];
@@ -73,6 +77,7 @@ class App {
   private readonly status: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly playButton: HTMLButtonElement;
+  private readonly replyButton: HTMLButtonElement;
 
   constructor(root: HTMLElement) {
     const saved = this.api.getState() as PageState | undefined;
@@ -102,6 +107,9 @@ class App {
     button('◀', 'topology.previousHop', 'previous-hop', () => this.command('previousHop'));
     this.playButton = button('▶', 'topology.play', 'play', () => this.command('play'));
     button('▶|', 'topology.nextHop', 'next-hop', () => this.command('nextHop'));
+    this.replyButton = button('⇄', 'topology.reply', 'toggle-reply', () => this.command('toggleReply'));
+    this.replyButton.hidden = true;
+    this.replyButton.setAttribute('aria-pressed', 'false');
     button('SVG', 'topology.exportSvg', 'export-svg', () => this.command('exportSvg'));
     button('PNG', 'topology.exportPng', 'export-png', () => this.command('exportPng'));
     this.summary = html('span', { class: 'pp-summary', 'data-testid': 'summary' }, bar);
@@ -157,9 +165,9 @@ class App {
         this.applyStrings();
         return;
       case 'model':
-        return this.setModel(m.model, m.overlay);
+        return this.setModel(m.model, m.overlay, m.reply);
       case 'trace':
-        this.setOverlay(m.overlay ?? undefined);
+        this.setTraces(m.overlay ?? undefined, m.reply ?? undefined);
         this.relayout();
         this.focusTrace();
         return;
@@ -181,12 +189,12 @@ class App {
 
   // ---- model and trace --------------------------------------------------------------------
 
-  private setModel(model: TopologyModel, overlay: TraceOverlay | null | undefined): void {
+  private setModel(model: TopologyModel, overlay: TraceOverlay | null | undefined, reply?: TraceOverlay | null): void {
     const t0 = performance.now();
     this.model = model;
     this.lookup = buildLookup(model);
     this.index = new SearchIndex(model);
-    if (overlay !== undefined) this.setOverlay(overlay ?? undefined);
+    if (overlay !== undefined) this.setTraces(overlay ?? undefined, reply ?? undefined);
     else this.setOverlay(this.overlay);
     if (this.state.selected && !this.lookup.has(this.state.selected) && !this.state.selected.startsWith('policy:')) delete this.state.selected;
     this.relayout();
@@ -215,6 +223,27 @@ class App {
       }
       this.post({ type: 'rendered', ms, nodes: model.stats.nodes, pods: model.stats.pods, firstPaint: first });
     }, 0));
+  }
+
+  /** A trace and its reply arrive together; the toggle stays on the reply while there is one. */
+  private setTraces(forward: TraceOverlay | undefined, reply: TraceOverlay | undefined): void {
+    this.forward = forward;
+    this.reply = forward ? reply : undefined;
+    if (!this.reply) this.showingReply = false;
+    this.replyButton.hidden = !this.reply;
+    this.replyButton.setAttribute('aria-pressed', String(this.showingReply));
+    this.setOverlay(this.showingReply ? this.reply : forward);
+  }
+
+  /** The reply toggle: the way back through conntrack instead of the request, and back again. */
+  private toggleReply(): void {
+    if (!this.reply) return;
+    this.showingReply = !this.showingReply;
+    this.replyButton.setAttribute('aria-pressed', String(this.showingReply));
+    document.body.dataset.reply = this.showingReply ? 'shown' : 'hidden';
+    this.setOverlay(this.showingReply ? this.reply : this.forward);
+    this.relayout();
+    this.focusTrace();
   }
 
   private setOverlay(overlay: TraceOverlay | undefined): void {
@@ -442,6 +471,7 @@ class App {
       case 'nextHop': return this.step(1);
       case 'previousHop': return this.step(-1);
       case 'play': void this.play(); return;
+      case 'toggleReply': return this.toggleReply();
       case 'exportSvg': return this.exportAs('svg');
       case 'exportPng': return this.exportAs('png');
     }

@@ -12,10 +12,13 @@ export type { SourceRange, TopologyModel, TraceOverlay };
 
 /** Host → page. */
 export type HostMessage =
-  /** A new analysis. `overlay`: a trace to show with it; null clears the trace; absent keeps it. */
-  | { type: 'model'; model: TopologyModel; overlay?: TraceOverlay | null }
-  /** Show (or, with null, clear) a trace on the current model. */
-  | { type: 'trace'; overlay: TraceOverlay | null }
+  /**
+   * A new analysis. `overlay`: a trace to show with it; null clears the trace; absent keeps it.
+   * `reply`: the overlay of that trace's reply, for the reply toggle (null or absent: none).
+   */
+  | { type: 'model'; model: TopologyModel; overlay?: TraceOverlay | null; reply?: TraceOverlay | null }
+  /** Show (or, with null, clear) a trace on the current model, with its reply when traced. */
+  | { type: 'trace'; overlay: TraceOverlay | null; reply?: TraceOverlay | null }
   /** Select and centre an element by id (`pod:default/web-1`) or by a search text (`10.1.1.2`). */
   | { type: 'reveal'; id?: string; query?: string }
   /** UI texts for the page, keys `topology.*` (missing keys fall back to English). */
@@ -23,7 +26,7 @@ export type HostMessage =
   /** Toolbar actions the host may trigger (editor commands, tests). */
   | { type: 'command'; command: PageCommand };
 
-export type PageCommand = 'fit' | 'zoomIn' | 'zoomOut' | 'expandAll' | 'collapseAll' | 'exportSvg' | 'exportPng' | 'play' | 'nextHop' | 'previousHop';
+export type PageCommand = 'fit' | 'zoomIn' | 'zoomOut' | 'expandAll' | 'collapseAll' | 'exportSvg' | 'exportPng' | 'play' | 'nextHop' | 'previousHop' | 'toggleReply';
 
 /** Page → host. */
 export type PageMessage =
@@ -54,7 +57,7 @@ export interface PageState {
 }
 
 const HOST_TYPES = new Set(['model', 'trace', 'reveal', 'l10n', 'command']);
-const COMMANDS = new Set<PageCommand>(['fit', 'zoomIn', 'zoomOut', 'expandAll', 'collapseAll', 'exportSvg', 'exportPng', 'play', 'nextHop', 'previousHop']);
+const COMMANDS = new Set<PageCommand>(['fit', 'zoomIn', 'zoomOut', 'expandAll', 'collapseAll', 'exportSvg', 'exportPng', 'play', 'nextHop', 'previousHop', 'toggleReply']);
 
 /** A structural check of an incoming message: enough that the page never trips over a malformed one. */
 export function isHostMessage(m: unknown): m is HostMessage {
@@ -62,8 +65,8 @@ export function isHostMessage(m: unknown): m is HostMessage {
   const o = m as Record<string, unknown>;
   if (typeof o.type !== 'string' || !HOST_TYPES.has(o.type)) return false;
   switch (o.type) {
-    case 'model': return isModel(o.model) && (o.overlay === undefined || o.overlay === null || isOverlay(o.overlay));
-    case 'trace': return o.overlay === null || isOverlay(o.overlay);
+    case 'model': return isModel(o.model) && optionalOverlay(o.overlay) && optionalOverlay(o.reply);
+    case 'trace': return (o.overlay === null || isOverlay(o.overlay)) && optionalOverlay(o.reply);
     case 'reveal': return (o.id === undefined || typeof o.id === 'string') && (o.query === undefined || typeof o.query === 'string');
     case 'l10n': return typeof o.locale === 'string' && !!o.strings && typeof o.strings === 'object';
     case 'command': return COMMANDS.has(o.command as PageCommand);
@@ -74,6 +77,10 @@ export function isHostMessage(m: unknown): m is HostMessage {
 function isModel(m: unknown): m is TopologyModel {
   const o = m as TopologyModel | undefined;
   return !!o && o.version === 1 && Array.isArray(o.nodes) && Array.isArray(o.services) && Array.isArray(o.segments);
+}
+
+function optionalOverlay(m: unknown): boolean {
+  return m === undefined || m === null || isOverlay(m);
 }
 
 function isOverlay(m: unknown): m is TraceOverlay {

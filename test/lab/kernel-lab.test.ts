@@ -26,6 +26,7 @@ const prefixes: string[] = [];
 const reports = new Map<string, LabReport>();
 let compared = 0;
 let agreed = 0;
+let repliesCompared = 0;
 
 function downAll(): void {
   for (const p of prefixes) labDown(p);
@@ -33,7 +34,7 @@ function downAll(): void {
 // `down` always runs: after the suite, and if the run is interrupted.
 after(() => {
   downAll();
-  if (!notRunnable) console.log(`kernel lab total: compared ${compared} flows, ${agreed} agreed`);
+  if (!notRunnable) console.log(`kernel lab total: compared ${compared} flows, ${agreed} agreed; ${repliesCompared} answered connections had their reply source compared with the reply trace`);
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
@@ -65,10 +66,26 @@ function runCase(index: number, analysis: Analysis, log: (line: string) => void)
 
 function assertAllAgree(r: LabReport): void {
   const bad = r.flows.filter((f) => !f.skip && !f.agreed);
+  // Every answer carries the source the client saw it come from, and the trace predicted one.
+  for (const f of r.flows.filter((x) => !x.skip && x.agreed)) {
+    for (const a of f.attempts.filter((x) => x.outcome === 'answered')) {
+      assert.ok(a.replySource, `#${f.id}: the prober reports where the reply came from`);
+      assert.ok(f.expected.some((e) => e.replySource === a.replySource), `#${f.id}: the reply trace predicts ${a.replySource}`);
+      repliesCompared++;
+    }
+  }
   assert.deepEqual(bad.map((f) => `#${f.id} ${f.from} → ${f.to}: ${f.problems.join('; ')}`), [], 'every probed flow agrees');
   assert.equal(r.agreed, r.compared);
   assert.equal(r.routesAgreed, r.routesChecked, 'every ip route get agrees with the traces');
   assert.deepEqual(r.notes, []);
+}
+
+/** Service flows: the client sees the reply come from where it connected (conntrack's reverse DNAT). */
+function assertRepliesFromTarget(r: LabReport, kinds: string[]): void {
+  const flows = r.flows.filter((f) => kinds.includes(f.kind) && !f.skip);
+  const answered = flows.flatMap((f) => f.attempts.filter((a) => a.outcome === 'answered').map((a) => [f.target, a.replySource]));
+  assert.ok(answered.length > 0, `answered ${kinds.join('/')} connections`);
+  assert.deepEqual(answered.filter(([target, seen]) => target !== seen), [], 'each reply comes from the Service address and port');
 }
 
 /** Kernel answers that show several backends were really used (DNAT picked more than one). */
@@ -97,9 +114,11 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
   'examples/flannel-vxlan': (r) => {
     assert.ok(r.flows.some((f) => f.routes.some((x) => x.check.dev === 'flannel.1')), 'routes over flannel.1 checked');
     assert.ok(backendsSeen(r, 'outside-nodeport').size >= 1);
+    assertRepliesFromTarget(r, ['pod-service', 'node-service', 'outside-nodeport', 'node-nodeport']);
   },
   'examples/seed-003-iptables': (r) => {
     assert.equal(backendsSeen(r, 'pod-service').size, 3, 'the kernel spread connections over all 3 replicas');
+    assertRepliesFromTarget(r, ['pod-service', 'node-service']);
   },
   'test/lab/clusters/nodeport-traffic-policy': (r) => {
     const localViaOther = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '192.168.50.22' && f.port === 30101 && f.from === 'external:198.51.100.7');
@@ -108,6 +127,8 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     assert.ok(localDirect.attempts.every((x) => x.seenSource === '198.51.100.7'), 'eTP Local keeps the client address');
     const cluster = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '192.168.50.22' && f.port === 30100 && f.from === 'external:198.51.100.7');
     assert.ok(cluster.attempts.every((x) => x.outcome === 'answered' && x.seenSource === '192.168.50.22'), 'eTP Cluster masquerades to the entry node');
+    assert.ok(localDirect.attempts.every((x) => x.replySource === '192.168.50.21:30101'), 'eTP Local: the reply comes from the NodePort, undone on the node that DNATed');
+    assert.ok(cluster.attempts.every((x) => x.replySource === '192.168.50.22:30100'), 'eTP Cluster: the reply comes back through the entry node, from its NodePort');
   },
   'test/lab/clusters/network-policy': (r) => {
     const probed = r.flows.filter((f) => !f.skip);

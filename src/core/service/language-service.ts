@@ -5,7 +5,8 @@ import { SourcePosition, SourceRange } from '../common/source';
 import { Dataplane } from '../dataplane/dataplane';
 import { lintCluster } from '../findings/lint';
 import { ALL_SECTIONS, DataplaneSections, formatDataplaneText } from '../format/dataplane-text';
-import { formatTraceText } from '../format/trace-text';
+import { formatReplyText, formatTraceText } from '../format/trace-text';
+import { replyOf } from '../forward/reply';
 import { tracePacket } from '../forward/engine';
 import { LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
 import { ParsedFile, parseManifestText } from '../manifest/parse';
@@ -144,11 +145,18 @@ export class LanguageService implements LanguageServiceApi {
     return servicePorts(this.state.cluster, toSpec);
   }
 
-  trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse {
+  trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp', withReply?: boolean): TraceResponse {
     const r = tracePacket(this.state.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocol ? { protocol } : {}) });
     if (!r.ok) return { ok: false, error: r.error };
+    const isAnalysed = (file: string) => this.parsed.has(file);
+    if (withReply) {
+      // The reply section follows the trace; its hops' links are looked for after the forward ones.
+      const reply = replyOf(this.state.dataplane, r.trace);
+      const document = formatTraceText(r.trace, { details: true }) + formatReplyText(reply, { details: true });
+      return { ok: true, trace: r.trace, reply, document, links: traceLinks(r.trace, document, isAnalysed, reply) };
+    }
     const document = formatTraceText(r.trace, { details: true });
-    return { ok: true, trace: r.trace, document, links: traceLinks(r.trace, document, (file) => this.parsed.has(file)) };
+    return { ok: true, trace: r.trace, document, links: traceLinks(r.trace, document, isAnalysed) };
   }
 
   dataplane(node: string, sections?: (keyof DataplaneSections)[]): string {

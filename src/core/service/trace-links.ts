@@ -1,5 +1,6 @@
 import { SourceRange, formatLocation } from '../common/source';
 import { Hop, Trace } from '../forward/trace';
+import type { ReplyTrace } from '../forward/reply';
 
 /**
  * The links of a trace document, taken from the trace itself: each hop's `decidedBy.source`,
@@ -23,8 +24,8 @@ export interface TraceLink {
  * file is one the analysis read; locations elsewhere (the settings' pseudo-file, a path that is
  * not the workspace's) get no link.
  */
-export function traceLinks(trace: Trace, document: string, isAnalysed: (file: string) => boolean): TraceLink[] {
-  const hops: Hop[] = [...trace.hops, ...trace.branches.flatMap((b) => b.hops)];
+export function traceLinks(trace: Trace, document: string, isAnalysed: (file: string) => boolean, reply?: ReplyTrace): TraceLink[] {
+  const hops: Hop[] = [...trace.hops, ...trace.branches.flatMap((b) => b.hops), ...(reply?.paths.flatMap((p) => p.connections.flatMap((c) => c.hops)) ?? [])];
   const lines = document.split('\n');
   const out: TraceLink[] = [];
   // Hops are printed in this order; each one's location is looked for after the previous one,

@@ -2,6 +2,7 @@ import { Finding, Severity } from '../common/finding';
 import { SourcePosition, SourceRange } from '../common/source';
 import { Trace } from '../forward/trace';
 import type { TraceLink } from './trace-links';
+import type { ReplyTrace } from '../forward/reply';
 
 /**
  * The language service's vocabulary: plain, JSON-serialisable data, so it can run in a worker
@@ -109,6 +110,8 @@ export interface TraceResponse {
   ok: boolean;
   error?: string;
   trace?: Trace;
+  /** The connection's reply (when asked for): conntrack handed to a second walk. */
+  reply?: ReplyTrace;
   /** The trace as a `podpath-trace` document (hops with `file:line:col` references). */
   document?: string;
   /** Where `document` links to the YAML: from the hops' structured source locations only. */
@@ -140,7 +143,8 @@ export interface LanguageServiceApi {
   traceSources(toSpec: string): TraceTarget[];
   /** The ports of the Service `toSpec` names (`service:ns/name`), one pickable target each. */
   servicePorts(toSpec: string): TraceTarget[];
-  trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp'): TraceResponse;
+  /** `withReply`: add the reply of the connection (`podpath trace --reply`). */
+  trace(from: string, to: string, port?: number, protocol?: 'tcp' | 'udp' | 'sctp', withReply?: boolean): TraceResponse;
   /** `podpath dataplane` text for one node (routes, devices, neighbours, iptables-save). */
   dataplane(node: string, sections?: ('devices' | 'routes' | 'neighbors' | 'iptables' | 'ipvs')[]): string;
   nodes(): string[];
