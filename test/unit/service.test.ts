@@ -253,3 +253,25 @@ test('settings provide the default cluster when the workspace has no Cluster doc
   assert.equal(r.summary.network, 'calico ipip · ipvs');
   assert.ok(!(SETTINGS_FILE in r.diagnostics), 'the settings pseudo-file gets no diagnostics');
 });
+
+test('trace with its reply: the document adds the reply section, and its hops link to their YAML too', () => {
+  const s = new LanguageService();
+  s.update(example('seed-003'), {});
+  const plain = s.trace('frontend', 'service:frontend');
+  const r = s.trace('frontend', 'service:frontend', undefined, undefined, true);
+  assert.equal(r.ok, true);
+  assert.equal(plain.reply, undefined, 'no reply unless asked for');
+  assert.equal(r.reply!.ok, true);
+  assert.ok(r.document!.startsWith(plain.document!), 'the forward trace is unchanged');
+  assert.match(r.document!, /\nReply\n[\s\S]*nat\/reverse-dnat: conntrack \(POSTROUTING\): reverse REDIRECT of hop 6/);
+  const replyHops = r.reply!.paths.flatMap((p) => p.connections.flatMap((c) => c.hops));
+  const replySources = replyHops.map((h) => h.decidedBy?.source).filter((x) => !!x);
+  assert.ok(replySources.length > 0);
+  assert.equal(r.links!.length, plain.links!.length + replySources.length, 'one more link per reply hop with a source location');
+  const lines = r.document!.split('\n');
+  for (const l of r.links!) {
+    assert.equal(lines[l.line - 1].slice(l.column - 1, l.column - 1 + l.length), `${l.target.file}:${l.target.start.line}:${l.target.start.column}`);
+  }
+  const replyStart = lines.indexOf('Reply') + 1;
+  assert.ok(r.links!.some((l) => l.line > replyStart), 'links inside the reply section');
+});

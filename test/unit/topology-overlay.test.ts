@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeExample, trace } from '../support/analyze';
-import { OverlayHop, TraceOverlay, buildTopology, overlayTrace, topologyLinks } from '../../src/core/topology';
+import { OverlayHop, TraceOverlay, buildTopology, overlayReply, overlayTrace, topologyLinks } from '../../src/core/topology';
+import { replyOf } from '../../src/core/forward/reply';
 import { TraceRequest } from '../../src/core/forward/engine';
 
 // A trace laid over the diagram: which elements each hop lights, in order, with the packet's headers.
@@ -142,4 +143,27 @@ test('an overlay survives JSON and a model that lacks the hops\' elements report
   assert.ok(partial.missing.length > 0, 'node2\'s elements are reported');
   assert.ok(partial.missing.every((id) => id.includes('node2') || id.includes('pod4')), partial.missing.join(' '));
   assert.ok(partial.hops.every((h) => h.elements.every((id) => !id.includes('node2/'))), 'nothing of the missing node is lit');
+});
+
+test('the reply on the diagram: from the backend back to the client, lighting the hop that undoes the DNAT', () => {
+  const a = analyzeExample('flannel-vxlan');
+  const t = trace(a, { from: 'client', to: 'service:web' });
+  const model = buildTopology(a);
+  const o = overlayReply(model, t, replyOf(a.dataplane, t));
+  assert.match(o.title, /^reply of TCP default\/client → default\/web :80$/);
+  assert.equal(o.from.label, t.to.name);
+  assert.equal(o.to.label, t.from.name);
+  assert.deepEqual(o.missing, []);
+  assert.equal(o.branches.length, 2, 'one reply per backend');
+  for (const b of o.branches) {
+    const backend = t.branches.find((x) => b.label === `reply from ${x.label}`)!;
+    assert.ok(backend, b.label);
+    const places = walk(b.hops);
+    const pod = backend.hops.at(-1)!.netns;
+    assert.ok(places[0].startsWith(`pdev:${pod}/`), `starts in the backend ${pod}: ${places[0]}`);
+    assert.ok(places.at(-1)!.startsWith('pdev:default/client'), 'ends in the client');
+    const undo = b.hops.find((h) => h.action === 'reverse-dnat')!;
+    assert.deepEqual(undo.packet.changed, ['src', 'sport'], 'the source goes back to the Service address');
+    assert.equal(b.verdict, 'delivered');
+  }
 });

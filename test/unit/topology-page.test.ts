@@ -44,6 +44,12 @@ test('the page accepts only well-formed host messages', () => {
   assert.ok(isHostMessage({ type: 'reveal', id: 'pod:default/pod1' }));
   assert.ok(isHostMessage({ type: 'l10n', locale: 'zh-cn', strings: {} }));
   assert.ok(isHostMessage({ type: 'command', command: 'fit' }));
+  assert.ok(isHostMessage({ type: 'trace', overlay, reply: overlay }), 'a trace with its reply');
+  assert.ok(isHostMessage({ type: 'trace', overlay, reply: null }));
+  assert.ok(isHostMessage({ type: 'model', model, overlay, reply: overlay }));
+  assert.ok(isHostMessage({ type: 'command', command: 'toggleReply' }));
+  assert.ok(!isHostMessage({ type: 'trace', overlay, reply: { hops: 'no' } }), 'a malformed reply overlay');
+  assert.ok(!isHostMessage({ type: 'model', model, reply: 'x' }));
   for (const bad of [null, 'model', {}, { type: 'eval', code: 'x' }, { type: 'model', model: {} }, { type: 'model', model: { ...model, version: 2 } },
     { type: 'trace', overlay: { hops: 'no' } }, { type: 'reveal', id: 5 }, { type: 'command', command: 'rm -rf' }, { type: 'l10n', strings: {} }]) {
     assert.ok(!isHostMessage(bad), JSON.stringify(bad)?.slice(0, 60));
