@@ -6,7 +6,8 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { analyzeSources } from '../../src/core/analyze';
 import { tracePacket } from '../../src/core/forward/engine';
-import { TopologyModel, TraceOverlay, buildTopology, overlayTrace } from '../../src/core/topology';
+import { TopologyModel, TraceOverlay, buildTopology, overlayReply, overlayTrace } from '../../src/core/topology';
+import { replyOf } from '../../src/core/forward/reply';
 import { generateCluster } from '../bench/generate';
 import { REPO_ROOT, analyzeExample, analyzeYaml, clusterDoc, podDoc, trace } from '../support/analyze';
 import { Browser, PageServer, artifact, browserSkipReason, ensureBundle, launchBrowser, openPage, send, sent, servePage } from './harness';
@@ -27,7 +28,7 @@ function fixture(example: string, from: string, to: string): Fixture {
 }
 
 /** Posts a model the way the host does; large ones go as JSON text, parsed in the page (a CDP argument of 9 MB is slow to serialise). */
-async function show(page: Page, f: { model: TopologyModel; overlay?: TraceOverlay | null }): Promise<void> {
+async function show(page: Page, f: { model: TopologyModel; overlay?: TraceOverlay | null; reply?: TraceOverlay | null }): Promise<void> {
   const before = await page.evaluate(() => window.__podpath.sent.filter((m: any) => m.type === 'rendered').length);
   await page.evaluate((json: string) => window.postMessage(JSON.parse(json), '*'), JSON.stringify({ type: 'model', ...f }));
   await page.waitForFunction((n: number) => window.__podpath.sent.filter((m: any) => m.type === 'rendered').length > n, before);
@@ -130,6 +131,36 @@ describe('topology page in Chromium', { skip }, () => {
     assert.ok(lit.includes('dev:node2/docker0') && !lit.includes('dev:node3/docker0'), 'branch 2 goes to node2 only');
     assert.ok(lit.includes(f.overlay.branches[1].hops.flatMap((h) => h.elements).find((id) => id.startsWith('ep:'))!));
     await page.screenshot({ path: artifact('seed-003-branch-2.png') });
+    await page.close();
+  });
+
+  test('the reply toggle: hidden without a reply; with one it lights the way back, kube-proxy answering the client, and returns to the request', { timeout: 120_000 }, async () => {
+    const a = analyzeExample('seed-003');
+    const model = buildTopology(a);
+    const t = trace(a, { from: 'frontend', to: 'service:frontend' });
+    const overlay = overlayTrace(model, t);
+    const reply = overlayReply(model, t, replyOf(a.dataplane, t));
+    const page = await openPage(browser, server.url);
+    await show(page, { model, overlay });
+    assert.equal(await page.locator('[data-testid=toggle-reply]').isHidden(), true, 'no reply traced, no toggle');
+    await show(page, { model, overlay, reply });
+    assert.equal(await page.locator('[data-testid=toggle-reply]').isVisible(), true);
+    assert.equal(await page.getAttribute('[data-testid=toggle-reply]', 'aria-pressed'), 'false');
+    const forwardMarkers = await page.$$eval('[data-testid=hop-marker]', (els: any[]) => els.length);
+    const firstFocus = () => page.$eval('[data-testid=hop-marker][data-hop-index="1"]', (e: any) => e.getAttribute('data-element'));
+    assert.equal(await firstFocus(), overlay.hops[0].focus);
+    await page.click('[data-testid=toggle-reply]');
+    assert.equal(await page.getAttribute('[data-testid=toggle-reply]', 'aria-pressed'), 'true');
+    const markers = await page.$$eval('[data-testid=hop-marker]', (els: any[]) => els.map((e) => Number(e.getAttribute('data-hop-index'))));
+    assert.deepEqual(markers, [...reply.hops, ...reply.branches[0].hops].map((h) => h.index), 'the reply of the first backend, hop by hop');
+    const backend = t.branches[0].hops.at(-1)!.netns;
+    assert.ok((await firstFocus()).startsWith(`pdev:${backend}/`), 'the reply starts at the backend');
+    const undo = [...reply.hops, ...reply.branches[0].hops].find((h) => h.action === 'reverse-dnat')!;
+    assert.ok(await page.locator(`[data-testid=hop-marker][data-hop-index="${undo.index}"].pp-action-reverse-dnat`).count() === 1, 'the hop that undoes the REDIRECT is marked');
+    await page.screenshot({ path: artifact('seed-003-reply.png') });
+    await page.click('[data-testid=toggle-reply]');
+    assert.equal(await page.$$eval('[data-testid=hop-marker]', (els: any[]) => els.length), forwardMarkers, 'back to the request');
+    assert.equal(await firstFocus(), overlay.hops[0].focus);
     await page.close();
   });
 
