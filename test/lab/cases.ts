@@ -29,6 +29,7 @@ export const LAB_CASES: LabCase[] = [
   { title: 'outside masquerade on flannel vxlan (flanneld --ip-masq)', paths: ['test/lab/clusters/outside-masquerade-flannel'] },
   { title: 'outside masquerade on Calico vxlan (IP pool natOutgoing, ipsets)', paths: ['test/lab/clusters/outside-masquerade-calico'] },
   { title: 'outside masquerade with the bridge plugin (ipMasq: true)', paths: ['test/lab/clusters/outside-masquerade-bridge'] },
+  { title: 'a reply that bypasses the node holding the DNAT (pod → NodePort, externalTrafficPolicy Local, no masquerade)', paths: ['test/lab/clusters/reply-bypass'] },
 ];
 
 export function analyzePaths(paths: string[]): Analysis {

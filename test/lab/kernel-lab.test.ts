@@ -158,6 +158,20 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
   'test/lab/clusters/outside-masquerade-calico': (r, a) => assertOutsideSeesNodes(r, a),
   // The bridge plugin accepts only the pod's own subnet untouched: a pod on another node sees the node address.
   'test/lab/clusters/outside-masquerade-bridge': (r, a) => assertOutsideSeesNodes(r, a, 'node'),
+  'test/lab/clusters/reply-bypass': (r) => {
+    // Through rb-2 or rb-3 the backend is picked from both nodes: the one on the entry node
+    // answers through it (the client sees the NodePort), the other one answers the client
+    // directly and the connection never completes — as the reply trace predicts.
+    const flows = ['192.168.60.12', '192.168.60.13'].map((ip) => flow(r, (f) => f.kind === 'pod-nodeport' && f.from === 'pod:default/client' && f.to === ip && f.port === 30300));
+    for (const f of flows) {
+      assert.equal(f.expected.length, 2);
+      assert.equal(f.expected.filter((e) => e.replyFails).length, 1, `${f.to}: one backend's reply bypasses the DNAT node`);
+      assert.ok(f.attempts.every((a) => (a.outcome === 'answered' && a.replySource === `${f.to}:30300`) || a.outcome === 'timeout'), f.attempts.map((a) => `${a.outcome} ${a.replySource ?? ''}`).join(', '));
+    }
+    const attempts = flows.flatMap((f) => f.attempts);
+    assert.ok(attempts.some((a) => a.outcome === 'timeout'), 'the kernel shows the broken reply (the bypassing backend was picked at least once)');
+    assert.ok(attempts.some((a) => a.outcome === 'answered'), 'and the working one');
+  },
   'test/lab/clusters/bridge-policy': (r) => {
     const own = flow(r, (f) => f.kind === 'node-pod' && f.from === 'node:kr-1' && f.to === 'pod:default/server-1');
     assert.equal(own.attempts[0]?.outcome, 'answered', 'regression: traffic from the pod\'s own node is allowed');

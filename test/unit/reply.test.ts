@@ -181,6 +181,18 @@ test('no masquerade to outside: the reply to a pod address cannot come back, and
   assert.ok(c.problems.some((p) => /does not reach the client/.test(p)));
 });
 
+test('a hostNetwork server replies from its node\'s namespace; the client\'s node restores the masqueraded client', () => {
+  const a = cluster({ extra: [podDoc('agent', 'node-2', { labels: { app: 'agent' }, hostNetwork: true, port: 9100 })] });
+  const t = reply(a, { from: 'client', to: 'agent', port: 9100 });
+  assert.equal(t.reply.ok, true);
+  const [c] = t.reply.paths[0].connections;
+  assert.equal(c.connection.server.hostNetworkPod, 'default/agent');
+  assert.deepEqual([c.hops[0].node, c.hops[0].netns], ['node-2', 'root']);
+  assert.match(c.hops[0].summary, /hostNetwork pod default\/agent/);
+  assert.deepEqual(c.seenSource, { ip: '192.168.1.11', port: 9100 });
+  assert.ok(c.hops.some((h) => h.action === 'reverse-snat' && h.node === 'node-1'), 'flannel masqueraded pod → node traffic; the reply is restored on node-1');
+});
+
 test('ipvs mode: the reply undoes the hop where IPVS chose the real server', () => {
   const t = reply(cluster({ proxy: 'ipvs' }), { from: 'client', to: 'service:web' });
   assert.equal(t.reply.ok, true);

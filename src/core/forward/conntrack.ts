@@ -71,7 +71,7 @@ export interface Connection {
   /** The same packet as the server received it. */
   received: Tuple;
   /** Where the server end is: the node and namespace that replies, or the outside network. */
-  server: { node: string; netns: string; kind: 'pod' | 'node' | 'proxy' | 'outside' };
+  server: { node: string; netns: string; kind: 'pod' | 'node' | 'proxy' | 'outside'; hostNetworkPod?: string };
   /** Where the client end is. */
   client: { node: string; netns: string };
   translations: Translation[];
@@ -130,12 +130,18 @@ function connection(hops: Hop[], first: number, last: number, index: number, ser
     lastHop: last + 1,
     original: tupleOf(own[0].packet),
     received: tupleOf(end.packet),
-    server: kind === 'outside' ? { node: '(outside)', netns: 'outside', kind } : { node: end.node, netns: end.netns, kind },
+    server: kind === 'outside' ? { node: '(outside)', netns: 'outside', kind } : { node: end.node, netns: end.netns, kind, ...hostNetworkPod(end) },
     client: clientOutside ? { node: '(outside)', netns: 'outside' } : { node: clientHop.node, netns: clientHop.netns },
     translations,
     conntrack: entriesOf(protocol, translations),
     nodes,
   };
+}
+
+/** A hostNetwork pod answers in its node's namespace; the delivering hop names it. */
+function hostNetworkPod(end: Hop): { hostNetworkPod?: string } {
+  const pod = end.netns === 'root' ? /^pod (\S+) \(hostNetwork: true\)$/.exec(end.decidedBy?.text ?? '')?.[1] : undefined;
+  return pod ? { hostNetworkPod: pod } : {};
 }
 
 function entriesOf(protocol: L4Protocol, translations: Translation[]): ConntrackEntry[] {

@@ -126,7 +126,7 @@ function serverWords(c: Connection): string {
   switch (c.server.kind) {
     case 'pod': return `the server, pod ${c.server.netns},`;
     case 'proxy': return `kube-proxy on ${c.server.node}, answering on the client's connection,`;
-    case 'node': return `the server, node ${c.server.node},`;
+    case 'node': return c.server.hostNetworkPod ? `the server, hostNetwork pod ${c.server.hostNetworkPod} (node ${c.server.node}'s namespace),` : `the server, node ${c.server.node},`;
     case 'outside': return `the server ${c.received.dst}`;
   }
 }

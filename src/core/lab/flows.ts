@@ -8,13 +8,13 @@ import { LabPlan } from './plan';
 /**
  * The connections the lab sends, each one a trace PodPath can make: pod → pod on one node and
  * across nodes, container → container over localhost, node → pod, pod → ClusterIP (from every node, and
- * from a backend to its own Service), node → ClusterIP, node → NodePort on every node, and an
- * outside client → NodePort, and one pod per node → the outside client (where the CNI's
+ * from a backend to its own Service), node → ClusterIP, node → NodePort on every node, one pod per
+ * node → NodePort on every node, an outside client → NodePort, and one pod per node → the outside client (where the CNI's
  * masquerade shows: the outside sees the node's address). Only declared TCP/UDP ports are
  * probed: that is where the responders listen.
  */
 
-export type FlowKind = 'pod-pod' | 'container' | 'node-pod' | 'pod-service' | 'node-service' | 'node-nodeport' | 'outside-nodeport' | 'pod-outside';
+export type FlowKind = 'pod-pod' | 'container' | 'node-pod' | 'pod-service' | 'node-service' | 'node-nodeport' | 'pod-nodeport' | 'outside-nodeport' | 'pod-outside';
 
 /** The outside namespace's responder: it answers pods connecting out of the cluster on this port. */
 export const OUTSIDE_RESPONDER = 'outside';
@@ -104,6 +104,14 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
       }
       if (firstNode) requests.push({ kind: 'node-service', req: { from: `node:${firstNode.name}`, to: `service:${svc.key}`, port: port.port, protocol }, netns: plan.nodeNamespaces.get(firstNode.name)!, connections: svcConns });
       if (port.nodePort === undefined || (svc.type !== 'NodePort' && svc.type !== 'LoadBalancer')) continue;
+      // A pod → a NodePort: kube-proxy may DNAT it without masquerade, so whether the reply comes
+      // back through the node that translated it depends on the paths (the reply trace says).
+      const podPerNode = cluster.nodes.map((n) => pods.find((x) => x.node === n.name)).filter((p): p is PodInfo => !!p);
+      for (const target of cluster.nodes) {
+        for (const src of podPerNode) {
+          requests.push({ kind: 'pod-nodeport', req: { from: `pod:${src.key}`, to: target.ip, port: port.nodePort, protocol }, netns: podNs(src), connections: svcConns });
+        }
+      }
       for (const target of cluster.nodes) {
         for (const from of cluster.nodes) {
           requests.push({ kind: 'node-nodeport', req: { from: `node:${from.name}`, to: target.ip, port: port.nodePort, protocol }, netns: plan.nodeNamespaces.get(from.name)!, connections: Math.min(svcConns, 4) });
