@@ -112,8 +112,9 @@ test(`incremental analysis equals a fresh analysis after each of ${EDITS} random
       extra++;
     } else if (r === 1) {
       kind = 'remove-file';
-      // Any file but the cluster's, keeping at least two of the workloads' files.
-      const names = [...files.keys()].filter((f) => f !== 'cluster.yaml' && (!f.startsWith('apps/') || [...files.keys()].filter((g) => g.startsWith('apps/')).length > 2));
+      // Any file but the cluster's and the policies', keeping at least two of the workloads'
+      // files, so a long script still has something of every kind to edit.
+      const names = [...files.keys()].filter((f) => f !== 'cluster.yaml' && f !== 'policies.yaml' && (!f.startsWith('apps/') || [...files.keys()].filter((g) => g.startsWith('apps/')).length > 2));
       files.delete(names[pick(names.length)]);
     } else {
       const edit = EDIT_KINDS[pick(EDIT_KINDS.length)];
