@@ -1,6 +1,5 @@
 import type { Trace } from '../core/forward/trace';
 import { LanguageService } from '../core/service/language-service';
-import type { ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
 import { TopologyModel, TraceOverlay, buildTopology, overlayReply, overlayTrace } from '../core/topology';
 import type { ReplyTrace } from '../core/forward/reply';
 import type { AnalysisApi } from './worker-protocol';
@@ -10,15 +9,12 @@ import type { AnalysisApi } from './worker-protocol';
  * the same analysis, once per update, and only when the diagram asks). Runs in the worker only.
  */
 export class AnalysisService extends LanguageService implements AnalysisApi {
-  private model: TopologyModel | undefined;
-
-  override update(files: ServiceFile[], settings: ServiceSettings): UpdateResult {
-    this.model = undefined;
-    return super.update(files, settings);
-  }
+  private model: { generation: number; model: TopologyModel } | undefined;
 
   topology(): TopologyModel {
-    return (this.model ??= buildTopology(this.current()));
+    // Built once per complete analysis (`generation` counts them).
+    if (this.model?.generation !== this.generation) this.model = { generation: this.generation, model: buildTopology(this.current()) };
+    return this.model.model;
   }
 
   /** Which boxes and wires of the diagram a trace lights up, hop by hop. */

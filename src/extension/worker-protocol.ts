@@ -1,6 +1,6 @@
 import type { Trace } from '../core/forward/trace';
 import type { ReplyTrace } from '../core/forward/reply';
-import type { LanguageServiceApi, ServiceFile, ServiceSettings, Summary } from '../core/service/types';
+import type { LanguageServiceApi, ServiceFile, ServiceSettings, Summary, UpdateResult } from '../core/service/types';
 import type { TopologyModel, TraceOverlay } from '../core/topology';
 
 /**
@@ -19,10 +19,14 @@ export interface AnalysisApi extends LanguageServiceApi {
   replyOverlay(trace: Trace, reply: ReplyTrace): TraceOverlay;
   /** Set by the worker around `update`: called after each stage. */
   onProgress?: (progress: AnalysisProgress) => void;
+  /** `update` one stage per step, committing only at the end (language-service.ts). */
+  updateStages?(files: ServiceFile[], settings: ServiceSettings): Generator<unknown, UpdateResult, void>;
+  /** Precomputes what the first question after an update would (false: nothing left to do). */
+  warmUp?(): boolean;
 }
 
 /** Every `AnalysisApi` method except `update`, which has a protocol of its own. */
-export type QueryMethod = Exclude<keyof AnalysisApi, 'update' | 'onProgress'>;
+export type QueryMethod = Exclude<keyof AnalysisApi, 'update' | 'onProgress' | 'updateStages' | 'warmUp'>;
 
 /**
  * How far an analysis got, sent while it runs: if the worker has to be stopped (over its time
@@ -84,7 +88,8 @@ export type Request =
   | { id: number; method: 'cancel'; args: [] };
 
 export type Response =
-  | { id: number; result: unknown }
+  /** `stale`: answered from the previous complete analysis while a newer one was running. */
+  | { id: number; result: unknown; stale?: true }
   | { id: number; error: string }
   /** The request was dropped unanswered: cancelled, or an update a newer one superseded. */
   | { id: number; cancelled: true }

@@ -1,4 +1,4 @@
-import type { ServiceFile, ServiceSettings } from '../core/service/types';
+import type { ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
 import { AnalysisApi, QUERY_METHODS, QueryMethod, Request, Response, UpdateArgs, UpdateReply } from './worker-protocol';
 
 /** Baselines kept at most (each is one JSON string per file). */
@@ -11,8 +11,11 @@ const EMPTY = '[]';
  *
  * Requests are queued and handled one per turn of the event loop, so messages that arrive while
  * the service is busy are all in the queue before the next one starts. That is what lets a newer
- * update supersede an older one that has not started yet: their file changes are merged and the
- * service runs once, on the newest text.
+ * update supersede an older one: their file changes are merged and the service runs once, on the
+ * newest text. An update runs one stage per turn (read, build, lint): a newer update arriving
+ * between stages drops the running one, and questions arriving between stages are answered at
+ * once from the last complete analysis (marked stale). Answers go out in the order updates
+ * complete, and a dropped update never answers, so nothing older is published after something newer.
  */
 export class WorkerServer {
   private readonly queue: Request[] = [];
@@ -22,6 +25,10 @@ export class WorkerServer {
   private settings: ServiceSettings = {};
   /** Per generation, each file's diagnostics as JSON: the baselines deltas are computed against. */
   private readonly shown = new Map<number, Map<string, string>>();
+  /** The update being analysed, stage by stage. */
+  private running: Running | undefined;
+  /** Set after an update: when idle, the service may precompute (reachability) for the next question. */
+  private warm = false;
 
   constructor(
     private readonly service: AnalysisApi,
@@ -52,18 +59,43 @@ export class WorkerServer {
 
   private step(): void {
     this.scheduled = false;
-    const next = this.queue.shift();
-    if (next) {
-      if (next.method === 'update') this.runUpdates(next);
-      else if (next.method !== 'cancel') this.runQuery(next.id, next.method, next.args);
-    }
-    if (this.queue.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      this.defer(() => this.step());
+    try {
+      this.turn();
+    } finally {
+      if ((this.queue.length > 0 || this.running || this.warm) && !this.scheduled) {
+        this.scheduled = true;
+        this.defer(() => this.step());
+      }
     }
   }
 
-  /** Runs the newest queued update; older queued ones only contribute their file changes. */
+  /**
+   * One unit of work per turn of the event loop, in this order: a newer update replaces the
+   * running one (whose file changes it already includes); a question is answered from the last
+   * complete analysis; the running update goes one stage further; when nothing else is left,
+   * the service precomputes what the next question would need.
+   */
+  private turn(): void {
+    const newer = this.queue.findIndex((r) => r.method === 'update');
+    if (this.running && newer >= 0) {
+      this.send({ id: this.running.id, cancelled: true });
+      this.running = undefined;
+    }
+    const next = this.running ? this.queue.find((r) => r.method !== 'update') : this.queue[0];
+    if (next) {
+      this.queue.splice(this.queue.indexOf(next), 1);
+      if (next.method === 'update') this.runUpdates(next);
+      else if (next.method !== 'cancel') this.runQuery(next.id, next.method, next.args, !!this.running);
+      return;
+    }
+    if (this.running) {
+      this.advance(this.running);
+      return;
+    }
+    if (this.warm) this.warm = this.service.warmUp?.() ?? false;
+  }
+
+  /** Starts the newest queued update; older queued ones only contribute their file changes. */
   private runUpdates(first: Request & { method: 'update' }): void {
     const updates = [first];
     for (let i = 0; i < this.queue.length; ) {
@@ -77,8 +109,12 @@ export class WorkerServer {
     const last = updates[updates.length - 1];
     try {
       for (const u of updates) this.applyChanges(u.args);
-      this.send({ id: last.id, result: this.analyse(last.id, last.args) });
+      const files: ServiceFile[] = [...this.files.keys()].sort().map((file) => ({ file, text: this.files.get(file)! }));
+      const stages = this.service.updateStages?.(files, this.settings) ?? oneStage(() => this.service.update(files, this.settings));
+      this.running = { id: last.id, args: last.args, files: files.length, stages, started: performance.now() };
+      this.advance(this.running);
     } catch (e) {
+      this.running = undefined;
       this.send({ id: last.id, error: errorText(e) });
     }
   }
@@ -90,18 +126,26 @@ export class WorkerServer {
     this.settings = args.settings;
   }
 
-  private analyse(id: number, args: UpdateArgs): UpdateReply {
-    const started = performance.now();
-    const files: ServiceFile[] = [...this.files.keys()].sort().map((file) => ({ file, text: this.files.get(file)! }));
+  /** Runs the next stage of `run`; after the last one, sends the answer. */
+  private advance(run: Running): void {
     // Progress goes out while the analysis runs: if it has to be stopped, the host knows how far it got.
-    this.service.onProgress = (progress) => this.send({ id, progress });
-    let result;
+    this.service.onProgress = (progress) => this.send({ id: run.id, progress });
     try {
-      result = this.service.update(files, this.settings);
+      const step = run.stages.next();
+      if (!step.done) return;
+      this.running = undefined;
+      this.send({ id: run.id, result: this.reply(run, step.value) });
+      this.warm = true;
+    } catch (e) {
+      this.running = undefined;
+      this.send({ id: run.id, error: errorText(e) });
     } finally {
       this.service.onProgress = undefined;
     }
+  }
 
+  private reply(run: Running, result: UpdateResult): UpdateReply {
+    const args = run.args;
     const current = new Map<string, string>();
     for (const [file, list] of Object.entries(result.diagnostics)) current.set(file, JSON.stringify(list));
     // Without a baseline (the host does not know what it shows) the host replaces everything.
@@ -125,23 +169,38 @@ export class WorkerServer {
       diagnostics,
       summary: result.summary,
       reparsed: result.reparsed,
-      files: files.length,
-      workerMs: Math.round(performance.now() - started),
+      files: run.files,
+      workerMs: Math.round(performance.now() - run.started),
     };
   }
 
-  private runQuery(id: number, method: QueryMethod, args: unknown[]): void {
+  private runQuery(id: number, method: QueryMethod, args: unknown[], stale: boolean): void {
     if (!QUERY_METHODS.includes(method)) {
       this.send({ id, error: `unknown method ${String(method)}` });
       return;
     }
     try {
       const fn = this.service[method] as (...a: unknown[]) => unknown;
-      this.send({ id, result: fn.apply(this.service, args) });
+      const result = fn.apply(this.service, args);
+      this.send(stale ? { id, result, stale: true } : { id, result });
     } catch (e) {
       this.send({ id, error: errorText(e) });
     }
   }
+}
+
+/** An update that runs in stages across turns of the event loop. */
+interface Running {
+  id: number;
+  args: UpdateArgs;
+  files: number;
+  stages: Generator<unknown, UpdateResult, void>;
+  started: number;
+}
+
+/** A service without stages runs its whole update as one. */
+function* oneStage(run: () => UpdateResult): Generator<unknown, UpdateResult, void> {
+  return run();
 }
 
 function errorText(e: unknown): string {

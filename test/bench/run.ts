@@ -2,6 +2,8 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { CoreBenchResult } from './core-bench';
 import { PolicyBenchResult } from './policy-bench';
+import { ParseBenchResult } from './parse-bench';
+import { CliMemoryResult } from './cli-memory-bench';
 
 /**
  * `npm run bench`: each size in a fresh process (so peak memory is that size's alone), then
@@ -44,6 +46,13 @@ if (!sizes.length) {
   process.stderr.write('  measured NetworkPolicy 10000 pods / 1000 policies / 100 AdminNetworkPolicies\n');
 }
 
+// YAML → objects on its own, both readers on the same text; and the whole CLI's peak memory.
+const parse = child<ParseBenchResult>('parse-bench.js', [10000]);
+process.stderr.write('  measured parse throughput\n');
+const MEMORY_PODS = sizes.length ? Math.max(...SIZES) : 100000;
+const cliMemory = child<CliMemoryResult>('cli-memory-bench.js', [MEMORY_PODS]);
+process.stderr.write(`  measured podpath check at ${MEMORY_PODS} pods\n`);
+
 console.log('\nForwarding core: manifests → cluster → traces (flannel vxlan, kube-proxy iptables, 10 replicas per Service)\n');
 console.log(table(
   ['pods', 'nodes', 'services', 'parse ms', 'build ms', 'first trace ms', 'pod→pod median µs', 'pod→pod p95 µs', 'pod→Service median µs', '… per backend path µs', 'peak RSS MB'],
@@ -61,6 +70,15 @@ if (at10k) {
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   console.log(`At 10,000 pods: build ${fmt(at10k.buildMs)} ms (${verdict(at10k.buildMs < 500)}); pod→pod trace ${fmt(at10k.podTraceMedianUs)} µs (${verdict(at10k.podTraceMedianUs < 100)}); pod→Service trace ${fmt(at10k.serviceTraceMedianUs)} µs for ${Math.round(at10k.serviceTraceMedianUs / at10k.serviceTracePerPathUs)} backend paths, ${fmt(at10k.serviceTracePerPathUs)} µs per path (${verdict(at10k.serviceTracePerPathUs < 100)} per path).`);
 }
+
+console.log('\nParsing and whole-process memory\n');
+console.log(table(
+  ['measure', 'value', 'reference', 'target'],
+  [
+    [`YAML → objects, ${parse.pods}-pod corpus (${fmt(parse.megabytes)} MB)`, `${fmt(parse.plainMBps)} MB/s`, `${fmt(parse.yamlMBps)} MB/s (yaml parser)`, '≥ 10 MB/s'],
+    [`podpath check, ${cliMemory.pods} pods (${fmt(cliMemory.megabytes)} MB), peak RSS of the process`, `${fmt(cliMemory.peakRssMB, 0)} MB`, `${fmt(cliMemory.seconds)} s`, '< 1024 MB'],
+  ],
+));
 
 console.log('\nNetworkPolicy reachability: the full matrix (equivalence classes, per-class peer indexes, all-pairs reach counts) — Calico, generated policies\n');
 console.log(table(

@@ -129,6 +129,40 @@ test('worker: an update reports its progress (files, then pods) before its answe
   assert.equal(built?.pods, (sent[2] as { result: UpdateReply }).result.summary.pods);
 });
 
+test('worker: questions between stages are answered at once from the last analysis (stale); a newer update drops the running one', () => {
+  const sent: Response[] = [];
+  const turns: (() => void)[] = [];
+  const server = new WorkerServer(new LanguageService() as unknown as AnalysisApi, (r) => sent.push(r), (run) => turns.push(run));
+  const files = example('seed-000');
+  const turn = () => turns.shift()!();
+  server.receive({ id: 1, method: 'update', args: { generation: 1, reset: true, changed: files, removed: [], settings, shownGeneration: 0 } });
+  while (turns.length) turn();
+  const first = (sent.find((r) => r.id === 1 && 'result' in r) as { result: UpdateReply }).result;
+  const nodesBefore = first.summary.nodes;
+  assert.ok(nodesBefore > 0);
+
+  // A second update that removes every file: after its first stage, a question still sees the old cluster.
+  sent.length = 0;
+  server.receive({ id: 2, method: 'update', args: { generation: 2, reset: false, changed: [], removed: files.map((f) => f.file), settings, shownGeneration: 1 } });
+  turn(); // stage one (read) of update 2
+  server.receive({ id: 3, method: 'nodes', args: [] });
+  turn(); // the question, answered before the update goes on
+  const answer = sent.find((r) => r.id === 3) as { result: string[]; stale?: true };
+  assert.equal(answer.result.length, nodesBefore, 'answered from the previous complete analysis');
+  assert.equal(answer.stale, true);
+
+  // A newer update arrives while update 2 is between stages: 2 is dropped, 4 answers, in order.
+  server.receive({ id: 4, method: 'update', args: { generation: 3, reset: false, changed: files, removed: [], settings, shownGeneration: 1 } });
+  while (turns.length) turn();
+  const order = sent.filter((r) => r.id !== 3 && !('progress' in r)).map((r) => [r.id, 'cancelled' in r ? 'cancelled' : 'result']);
+  assert.deepEqual(order, [[2, 'cancelled'], [4, 'result']]);
+  assert.equal((sent.find((r) => r.id === 4 && 'result' in r) as { result: UpdateReply }).result.summary.nodes, nodesBefore);
+  server.receive({ id: 5, method: 'nodes', args: [] });
+  while (turns.length) turn();
+  const fresh = sent.find((r) => r.id === 5) as { result: string[]; stale?: true };
+  assert.equal(fresh.stale, undefined, 'no update running: a fresh answer');
+});
+
 test('limits: settings are clamped; the too-large message gives the figures and what to do', () => {
   assert.deepEqual(limitsFrom(undefined, undefined), DEFAULT_LIMITS);
   assert.deepEqual(limitsFrom(512, 5), { maxMemoryMb: 512, timeBudgetMs: 5000 });

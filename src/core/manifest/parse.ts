@@ -2,8 +2,10 @@ import { LineCounter, Document, isMap, isSeq, isScalar, isPair, Node as YamlNode
 import type { Tags } from 'yaml';
 import { Finding, finding } from '../common/finding';
 import { FieldPath, Locator, SourceRange } from '../common/source';
+import { LineIndex, compactLocator, compactRootRange } from './compact-locator';
 import { DocumentScan, scanDocument } from './document-scan';
 import { isKnownKind } from './kinds';
+import { PlainScalars, readPlainYaml } from './plain-yaml';
 
 /** One Kubernetes object as written: plain JS data plus a locator into its YAML. */
 export interface RawObject {
@@ -98,9 +100,9 @@ function withoutStackTraces<T>(parse: () => T): T {
  * keeping a locator for every object. Never throws: syntax errors become findings and the
  * documents that parse are still returned.
  */
-export function parseManifestText(file: string, text: string): ParsedFile {
+export function parseManifestText(file: string, text: string, options: { plainReader?: boolean } = {}): ParsedFile {
   try {
-    return parseUnsafe(file, text);
+    return parseUnsafe(file, text, options.plainReader ?? true);
   } catch (e) {
     // Whatever went wrong (a parser bug, an exhausted stack), the other files still count.
     const whole: SourceRange = { file, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
@@ -108,7 +110,7 @@ export function parseManifestText(file: string, text: string): ParsedFile {
   }
 }
 
-function parseUnsafe(file: string, text: string): ParsedFile {
+function parseUnsafe(file: string, text: string, plainReader: boolean): ParsedFile {
   const out: ParsedFile = { file, objects: [], findings: [], template: false };
   const whole: SourceRange = { file, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
   if (typeof text !== 'string') {
@@ -129,6 +131,11 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     out.findings.push(finding('not-yaml', 'warning', 'this file looks binary (control characters or invalid UTF-8), not YAML; it is skipped', rangeOf(file, lc, binaryAt, binaryAt + 1)));
     return out;
   }
+  // Most manifests are plain YAML, read directly; JSON files and templates take the full parser.
+  if (plainReader && !isJsonFile(file) && !text.includes('{{')) {
+    const plain = parsePlain(file, text);
+    if (plain) return plain;
+  }
   const { parts, tooDeep: deepChunks } = parseDocuments(text);
   const templateAt = templateMarker(text, parts);
   if (templateAt >= 0) {
@@ -140,10 +147,7 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read (the YAML parser ran out of stack); it is skipped', rangeOf(file, d.lines, 0, 0)));
   }
 
-  /** Bare scalars and lists: reported only when the file otherwise holds Kubernetes objects. */
-  const strays: { range: SourceRange; message: string }[] = [];
-  let kubernetesLike = false;
-  let ignored = 0;
+  const reading: Reading = { file, text, mayHavePatch: text.includes('$patch'), out, strays: [], kubernetesLike: false };
   let expansionLeft = MAX_EXPANSION_STEPS;
   for (const { doc, lines: lineCounter } of parts) {
     let tooDeep = false;
@@ -206,77 +210,130 @@ function parseUnsafe(file: string, text: string): ParsedFile {
     if (data === null || data === undefined) { flush(true); continue; }
     const root = doc.contents as YamlNode;
     flush(looksLikeObject(data) || (Array.isArray(data) && data.some(looksLikeObject)));
-    if (typeof data !== 'object' || Array.isArray(data)) {
-      // A bare scalar or list at the top is not a Kubernetes object: often a half-typed file,
-      // or YAML that is not Kubernetes at all (an Ansible playbook is a list).
-      const listOfObjects = Array.isArray(data) && data.some(looksLikeObject);
-      if (listOfObjects) kubernetesLike = true;
-      strays.push({
-        range: nodeRange(file, lineCounter, root),
-        message: listOfObjects
-          ? 'this YAML document is a list, not an object; Kubernetes objects go in separate documents (---) or in a `kind: List` with `items:`'
-          : 'this YAML document is not a mapping, so it is not a Kubernetes object',
-      });
-      continue;
-    }
-    const obj = data as Record<string, unknown>;
-    if (looksLikeObject(obj)) kubernetesLike = true;
-    if (isKustomization(file, obj)) {
-      out.kustomize = { role: 'kustomization', patches: kustomizePatches(obj) };
-      out.findings.push(finding('kustomize', 'info', 'this is a kustomize tree (kustomization); render it with `kubectl kustomize` first, then PodPath can analyse the output (the files it lists as resources are analysed as they are)', nodeRange(file, lineCounter, root)));
-      continue;
-    }
-    if (text.includes('$patch') && hasPatchDirective(obj)) {
-      // A strategic-merge patch fragment: only meaningful applied to its base.
-      if (!out.kustomize) {
-        out.kustomize = { role: 'patch' };
-        out.findings.push(finding('kustomize', 'info', 'this is a kustomize patch ($patch); render the tree with `kubectl kustomize` first, then PodPath can analyse the output', nodeRange(file, lineCounter, root)));
-      }
-      continue;
-    }
-    if (isListKind(obj)) {
-      // `kubectl get … -o yaml` prints `kind: List`; the raw API prints `PodList`, `ServiceList` …
-      // whose items carry no kind: the list's kind and apiVersion say what they are.
-      const listKind = obj.kind as string;
-      const itemKind = listKind === 'List' ? undefined : listKind.slice(0, -'List'.length);
-      if (itemKind !== undefined && !isKnownKind(itemKind, obj.apiVersion as string)) {
-        out.findings.push(finding('unknown-kind', 'info', `${listKind} (${String(obj.apiVersion)}) is a list of ${itemKind}, which PodPath does not model; it is ignored`, makeLocator(file, lineCounter, root, []).at(['kind'])));
-        out.unmodelledLists = (out.unmodelledLists ?? 0) + 1;
-        continue;
-      }
-      const items = obj.items;
-      if (items === null || items === undefined) continue;
-      if (!Array.isArray(items)) {
-        const locator = makeLocator(file, lineCounter, root, []);
-        out.findings.push(finding('invalid-type', 'error', `${String(obj.kind)}: items must be a list`, locator.at(['items'])));
-        continue;
-      }
-      items.forEach((item, i) => {
-        const locator = makeLocator(file, lineCounter, root, ['items', i]);
-        if (item && typeof item === 'object' && !Array.isArray(item)) {
-          const rec = item as Record<string, unknown>;
-          if (itemKind !== undefined && rec.kind === undefined) {
-            out.objects.push({ apiVersion: rec.apiVersion ?? obj.apiVersion, kind: itemKind, data: rec, locator, fromList: { listKind } });
-          } else {
-            out.objects.push({ apiVersion: rec.apiVersion, kind: rec.kind, data: rec, locator });
-          }
-        } else if (item !== null && item !== undefined) {
-          out.findings.push(finding('not-an-object', 'warning', `items[${i}] of this List is not a mapping`, locator.range));
-        }
-      });
-      continue;
-    }
-    out.objects.push({ apiVersion: obj.apiVersion, kind: obj.kind, data: obj, locator: makeLocator(file, lineCounter, root, []) });
+    addDocument(reading, data, { range: () => nodeRange(file, lineCounter, root), locator: (base) => makeLocator(file, lineCounter, root, base) });
   }
-  for (const s of strays) {
-    if (kubernetesLike) out.findings.push(finding('not-an-object', 'warning', s.message, s.range));
+  return finish(reading, parts.length);
+}
+
+/** What reading a file's documents collects before the file's findings are final. */
+interface Reading {
+  file: string;
+  text: string;
+  /** Whether `$patch` appears anywhere in the file (looked up once, not once per document). */
+  mayHavePatch: boolean;
+  out: ParsedFile;
+  /** Bare scalars and lists: reported only when the file otherwise holds Kubernetes objects. */
+  strays: { range: SourceRange; message: string }[];
+  kubernetesLike: boolean;
+}
+
+/** Where a document's content is: its whole range, and a locator for any path inside it. */
+interface RootLocations {
+  range(): SourceRange;
+  locator(base: FieldPath): Locator;
+}
+
+/**
+ * A file in the plain subset of YAML (plain-yaml.ts): read directly, with a compact table of
+ * offsets per document instead of a syntax tree. Undefined when the file is not in the subset.
+ */
+function parsePlain(file: string, text: string): ParsedFile | undefined {
+  const docs = readPlainYaml(text, PLAIN_SCALARS);
+  if (!docs) return undefined;
+  const reading: Reading = { file, text, mayHavePatch: text.includes('$patch'), out: { file, objects: [], findings: [], template: false }, strays: [], kubernetesLike: false };
+  let lines: LineIndex | undefined;
+  for (const d of docs) {
+    if (!d.data || !d.locations) continue;
+    const loc = d.locations;
+    lines ??= new LineIndex(text);
+    const li = lines;
+    addDocument(reading, d.data, { range: () => compactRootRange(file, li, loc), locator: (base) => compactLocator(file, li, loc, base) });
+  }
+  return finish(reading, docs.length);
+}
+
+/** The scalar rules of the yaml parser as PodPath configures it, for the plain reader. */
+const PLAIN_SCALARS = new PlainScalars(KUBECTL_TAGS);
+
+/** One document's data, turned into objects (or a stray, a kustomization, a patch …). */
+function addDocument(reading: Reading, data: unknown, root: RootLocations): void {
+  const { file, out } = reading;
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    // A bare scalar or list at the top is not a Kubernetes object: often a half-typed file,
+    // or YAML that is not Kubernetes at all (an Ansible playbook is a list).
+    const listOfObjects = Array.isArray(data) && data.some(looksLikeObject);
+    if (listOfObjects) reading.kubernetesLike = true;
+    reading.strays.push({
+      range: root.range(),
+      message: listOfObjects
+        ? 'this YAML document is a list, not an object; Kubernetes objects go in separate documents (---) or in a `kind: List` with `items:`'
+        : 'this YAML document is not a mapping, so it is not a Kubernetes object',
+    });
+    return;
+  }
+  const obj = data as Record<string, unknown>;
+  if (looksLikeObject(obj)) reading.kubernetesLike = true;
+  if (isKustomization(file, obj)) {
+    out.kustomize = { role: 'kustomization', patches: kustomizePatches(obj) };
+    out.findings.push(finding('kustomize', 'info', 'this is a kustomize tree (kustomization); render it with `kubectl kustomize` first, then PodPath can analyse the output (the files it lists as resources are analysed as they are)', root.range()));
+    return;
+  }
+  if (reading.mayHavePatch && hasPatchDirective(obj)) {
+    // A strategic-merge patch fragment: only meaningful applied to its base.
+    if (!out.kustomize) {
+      out.kustomize = { role: 'patch' };
+      out.findings.push(finding('kustomize', 'info', 'this is a kustomize patch ($patch); render the tree with `kubectl kustomize` first, then PodPath can analyse the output', root.range()));
+    }
+    return;
+  }
+  if (isListKind(obj)) {
+    // `kubectl get … -o yaml` prints `kind: List`; the raw API prints `PodList`, `ServiceList` …
+    // whose items carry no kind: the list's kind and apiVersion say what they are.
+    const listKind = obj.kind as string;
+    const itemKind = listKind === 'List' ? undefined : listKind.slice(0, -'List'.length);
+    if (itemKind !== undefined && !isKnownKind(itemKind, obj.apiVersion as string)) {
+      out.findings.push(finding('unknown-kind', 'info', `${listKind} (${String(obj.apiVersion)}) is a list of ${itemKind}, which PodPath does not model; it is ignored`, root.locator([]).at(['kind'])));
+      out.unmodelledLists = (out.unmodelledLists ?? 0) + 1;
+      return;
+    }
+    const items = obj.items;
+    if (items === null || items === undefined) return;
+    if (!Array.isArray(items)) {
+      const locator = root.locator([]);
+      out.findings.push(finding('invalid-type', 'error', `${String(obj.kind)}: items must be a list`, locator.at(['items'])));
+      return;
+    }
+    items.forEach((item, i) => {
+      const locator = root.locator(['items', i]);
+      if (item && typeof item === 'object' && !Array.isArray(item)) {
+        const rec = item as Record<string, unknown>;
+        if (itemKind !== undefined && rec.kind === undefined) {
+          out.objects.push({ apiVersion: rec.apiVersion ?? obj.apiVersion, kind: itemKind, data: rec, locator, fromList: { listKind } });
+        } else {
+          out.objects.push({ apiVersion: rec.apiVersion, kind: rec.kind, data: rec, locator });
+        }
+      } else if (item !== null && item !== undefined) {
+        out.findings.push(finding('not-an-object', 'warning', `items[${i}] of this List is not a mapping`, locator.range));
+      }
+    });
+    return;
+  }
+  out.objects.push({ apiVersion: obj.apiVersion, kind: obj.kind, data: obj, locator: root.locator([]) });
+}
+
+/** Findings that depend on the whole file (strays count only next to real objects). */
+function finish(reading: Reading, documents: number): ParsedFile {
+  const { file, out } = reading;
+  let ignored = 0;
+  for (const s of reading.strays) {
+    if (reading.kubernetesLike) out.findings.push(finding('not-an-object', 'warning', s.message, s.range));
     else ignored++;
   }
   if (ignored) out.ignoredDocuments = ignored;
-  if (!kubernetesLike && !out.kustomize && isJsonFile(file)) {
+  if (!reading.kubernetesLike && !out.kustomize && isJsonFile(file)) {
     // package.json, tsconfig.json (with its comments) …: JSON that is not a Kubernetes object
     // is none of PodPath's business, so it is left alone without a word.
-    return { file, objects: [], findings: [], template: false, ignoredDocuments: Math.max(1, parts.length) };
+    return { file, objects: [], findings: [], template: false, ignoredDocuments: Math.max(1, documents) };
   }
   return out;
 }

@@ -24,6 +24,9 @@ import {
   Diagnostic, Hover, InlayHint, LanguageServiceApi, Lens, ServiceFile, ServiceSettings, Summary, TraceResponse, TraceTarget, UpdateResult,
 } from './types';
 
+/** The stage an update has finished when it pauses (see `updateStages`). */
+export type UpdateStage = 'parsed' | 'built';
+
 /** The pseudo-file the settings' default cluster is read from. */
 export const SETTINGS_FILE = '<podpath.defaultCluster>';
 
@@ -38,12 +41,13 @@ interface State {
 /**
  * The editor's questions answered from the core, with no editor in sight: the VS Code adapter
  * runs one of these in a worker thread, tests run it directly. Files are parsed once per text;
- * everything after parsing is rebuilt per update (it is cheap next to YAML parsing).
+ * everything after parsing is rebuilt per update.
  */
 export class LanguageService implements LanguageServiceApi {
   private readonly parsed = new Map<string, { text: string; parsed: ParsedFile }>();
-  private readonly texts = new Map<string, string>();
   private state: State = this.build([], {});
+  /** Counts complete analyses (each `update`, or the last step of `updateStages`). */
+  generation = 0;
   /**
    * Told after each stage of `update` how big the workspace turned out to be (the editor's
    * worker forwards it, so a workspace too large to finish can still be described).
@@ -51,35 +55,52 @@ export class LanguageService implements LanguageServiceApi {
   onProgress?: (progress: { stage: 'parsed' | 'built'; files: number; pods?: number; nodes?: number; services?: number }) => void;
 
   update(files: ServiceFile[], settings: ServiceSettings): UpdateResult {
+    const stages = this.updateStages(files, settings);
+    for (;;) {
+      const step = stages.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same analysis as `update`, one stage per step (read → build → lint), so a caller can
+   * answer questions or notice a newer edit between stages and drop this one by not asking for
+   * the next step. Until the last step returns, every question is answered from the previous
+   * complete analysis; the new one replaces it only whole, at the end.
+   */
+  *updateStages(files: ServiceFile[], settings: ServiceSettings): Generator<UpdateStage, UpdateResult, void> {
     const t0 = performance.now();
     const reparsed: string[] = [];
     const wanted = new Set(files.map((f) => f.file));
     for (const f of [...this.parsed.keys()]) if (!wanted.has(f)) this.parsed.delete(f);
-    this.texts.clear();
+    const texts = new Map<string, string>();
     for (const f of files) {
-      this.texts.set(f.file, f.text);
+      texts.set(f.file, f.text);
       const cached = this.parsed.get(f.file);
       if (cached && cached.text === f.text) continue;
+      // The parse cache is keyed by text, so filling it early is safe even if this update is dropped.
       this.parsed.set(f.file, { text: f.text, parsed: parseManifestText(f.file, f.text) });
       reparsed.push(f.file);
     }
     const t1 = performance.now();
     const order = [...this.parsed.keys()].sort();
     this.onProgress?.({ stage: 'parsed', files: order.length });
-    this.state = this.build(order.map((f) => this.parsed.get(f)!.parsed), settings);
+    yield 'parsed';
+    const state = this.build(order.map((f) => this.parsed.get(f)!.parsed), settings);
     const t2 = performance.now();
-    const built = this.state.cluster;
+    const built = state.cluster;
     this.onProgress?.({ stage: 'built', files: order.length, pods: built.pods.length, nodes: built.nodes.length, services: built.services.length });
-    const lint = lintCluster(this.state.cluster);
+    yield 'built';
+    const lint = lintCluster(state.cluster);
     const t3 = performance.now();
-    const findings = applySeverities(sortFindings([...this.state.load.findings, ...this.state.cluster.findings, ...lint]), settings.severities ?? {});
+    const findings = applySeverities(sortFindings([...state.load.findings, ...state.cluster.findings, ...lint]), settings.severities ?? {});
     const diagnostics: Record<string, Diagnostic[]> = {};
     for (const f of order) diagnostics[f] = [];
     for (const f of findings) {
       if (!f.range || !(f.range.file in diagnostics)) continue;
-      diagnostics[f.range.file].push({ ...f, range: f.range, fixes: fixesFor(f, this.state.load.manifests, this.texts) });
+      diagnostics[f.range.file].push({ ...f, range: f.range, fixes: fixesFor(f, state.load.manifests, texts) });
     }
-    const c = this.state.cluster;
+    const c = state.cluster;
     const summary: Summary = {
       files: order.length, nodes: c.nodes.length, pods: c.pods.length, services: c.services.length, policies: c.policies.length,
       network: `${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · ${c.config.kubeProxyMode}`,
@@ -87,7 +108,20 @@ export class LanguageService implements LanguageServiceApi {
       warnings: findings.filter((f) => f.severity === 'warning').length,
       timings: { parse: round(t1 - t0), build: round(t2 - t1), lint: round(t3 - t2), total: round(performance.now() - t0) },
     };
+    // Commit: from here on every question is answered from this analysis.
+    this.state = state;
+    this.generation++;
     return { diagnostics, summary, reparsed };
+  }
+
+  /**
+   * Computes what the first hover or inlay hint after an update would otherwise compute
+   * (reachability), so it can run while the editor is idle. Returns false if nothing was left.
+   */
+  warmUp(): boolean {
+    if (this.state.reach) return false;
+    this.reach();
+    return true;
   }
 
   private build(files: ParsedFile[], settings: ServiceSettings): State {

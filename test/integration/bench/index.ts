@@ -108,25 +108,37 @@ export async function run(): Promise<void> {
     if (!(await vscode.workspace.applyEdit(we))) throw new Error('edit refused');
   };
   const broken = hasFinding('service-selects-nothing', edit.editLine);
+  // Right after each save's diagnostics arrive, the editor asks again for hover, CodeLens and
+  // inlay hints: their latency then is what a user moving the mouse would wait for.
+  const deploymentLine = doc.getText().split('\n').findIndex((l) => l.startsWith('metadata: {name: app-'));
+  const afterSave = { hover: [] as number[], codeLens: [] as number[], inlayHints: [] as number[] };
+  const askProviders = async () => {
+    afterSave.hover.push((await timed(() => vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(deploymentLine, 20))))[1]);
+    afterSave.codeLens.push((await timed(() => vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100)))[1]);
+    afterSave.inlayHints.push((await timed(() => vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0))))[1]);
+  };
   for (let i = 0; i < ROUNDS; i++) {
     await replace(good, bad);
     let t0 = performance.now();
     let waiting = whenDiagnostics(uri, broken);
     await doc.save();
     appear.push((await waiting) - t0);
+    await askProviders();
 
     await replace(bad, good);
     t0 = performance.now();
     waiting = whenDiagnostics(uri, (ds) => !broken(ds));
     await doc.save();
     clear.push((await waiting) - t0);
+    await askProviders();
   }
   result.saveToDiagnosticsMs = { findingAppears: stats(appear), findingClears: stats(clear), all: stats([...appear, ...clear]) };
+  result.afterSaveMs = { hover: stats(afterSave.hover), codeLens: stats(afterSave.codeLens), inlayHints: stats(afterSave.inlayHints), all: stats([...afterSave.hover, ...afterSave.codeLens, ...afterSave.inlayHints]) };
   say(`bench ${edit.pods}: save → diagnostics ${JSON.stringify(result.saveToDiagnosticsMs)}`);
+  say(`bench ${edit.pods}: providers right after a save ${JSON.stringify(result.afterSaveMs)}`);
 
   // ---- hover, CodeLens, trace ----------------------------------------------------------------
   lag.phase('hover, CodeLens, trace');
-  const deploymentLine = doc.getText().split('\n').findIndex((l) => l.startsWith('metadata: {name: app-'));
   const [, hoverMs] = await timed(() => vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(deploymentLine, 20)));
   const [, lensMs] = await timed(() => vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100));
   const [, hintsMs] = await timed(() => vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0)));
@@ -138,6 +150,8 @@ export async function run(): Promise<void> {
 
   lag.phase('end');
   result.mainThread = lag.stop();
+  // The extension host's resident memory: its main thread and the analysis worker thread together.
+  result.rssMb = Math.round(process.memoryUsage().rss / 1048576);
   if (profile) fs.writeFileSync(process.env.PODPATH_BENCH_PROFILE!, JSON.stringify(await profile()));
   fs.writeFileSync(out, JSON.stringify(result, null, 2));
   say(`bench ${edit.pods}: main thread max block ${(result.mainThread as { maxBlockMs: number }).maxBlockMs} ms`);

@@ -1,0 +1,575 @@
+import { Document, isScalar } from 'yaml';
+import type { Tags } from 'yaml';
+
+/**
+ * A direct reader for the plain subset of YAML that almost every Kubernetes manifest is written
+ * in: block mappings and sequences indented with spaces, single-line flow collections (`{a: b}`,
+ * `[1, 2]`), plain and simply quoted scalars, `#` comments at the start of a line or after a
+ * value, and `---` between documents.
+ *
+ * Why it exists: the `yaml` package builds a full syntax tree (tokens, nodes, source strings)
+ * for every document, which runs at about 1 MB/s and is most of the memory a large workspace
+ * takes. This reader goes from text to plain data in one pass and keeps, per document, only a
+ * compact table of offsets from which any field's range is computed when asked.
+ *
+ * It reads a file only when it is sure to give exactly what the `yaml` package gives (the same
+ * data and the same ranges): anything else (anchors, aliases, tags, merge keys, block scalars,
+ * multi-line scalars or flow collections, escapes, tabs, directives, comments it cannot place,
+ * repeated keys, non-string keys) makes it answer `undefined`, and the caller reads the whole
+ * file with the `yaml` package. A differential test holds the two readers to the same answers.
+ */
+
+/** One document of a file read by this reader. */
+export interface PlainDocument {
+  /** The document's content as plain data; `null` for a document with no content. */
+  data: Record<string, unknown> | null;
+  /** Where each node is; absent when `data` is null. */
+  locations?: CompactLocations;
+  /** Offsets of the document's text in the file: from its first line to the start of the next. */
+  start: number;
+  end: number;
+}
+
+/**
+ * The offsets of one document's nodes, as a flat table (no objects per node). Each node is a
+ * record at an index of `table`:
+ *   scalar     [SCALAR, start, end]
+ *   empty      [EMPTY, at, at]                 (`key:` with nothing after it)
+ *   mapping    [MAP, start, end, n, n × (keyStart, keyEnd, valueNode, keyIndex)]
+ *   sequence   [SEQ, start, end, n, n × itemNode]
+ * `start`/`end` are the offsets `yaml` reports as a node's range[0] and range[1].
+ */
+export interface CompactLocations {
+  table: Int32Array;
+  /** Mapping keys, by `keyIndex`. */
+  keys: string[];
+  root: number;
+}
+
+export const SCALAR = 0;
+export const EMPTY = 1;
+export const MAP = 2;
+export const SEQ = 3;
+
+/**
+ * The plain-scalar patterns of YAML 1.1 in the `yaml` package (null, bool, int, float). Each
+ * matches only strings starting with one of `-+.0-9~nNyYtTfFoO`, which lets most scalars
+ * (names, images, labels) skip the patterns altogether.
+ */
+const KNOWN_PATTERNS = new Set([
+  '/^(?:~|[Nn]ull|NULL)?$/',
+  '/^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/',
+  '/^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/',
+  '/^[-+]?0b[0-1_]+$/',
+  '/^[-+]?0[0-7_]+$/',
+  '/^[-+]?[0-9][0-9_]*$/',
+  '/^[-+]?0x[0-9a-fA-F_]+$/',
+  '/^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$/',
+  '/^[-+]?(?:[0-9][0-9_]*)?(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$/',
+  '/^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$/',
+]);
+
+/** Thrown inside the reader when the text leaves the subset; never escapes `readPlainYaml`. */
+class NotPlain {}
+const NOT_PLAIN = new NotPlain();
+
+function bail(): never {
+  throw NOT_PLAIN;
+}
+
+/** One line of a document: where it starts and ends, its indent, and what it holds. */
+const BLANK = 0, COMMENT = 1, CONTENT = 2;
+
+/**
+ * The scalar resolution the `yaml` package applies to plain scalars (YAML 1.1 with the given
+ * tags): the first default tag whose pattern matches decides, as its composer does.
+ */
+export class PlainScalars {
+  private readonly tags: { test: RegExp; resolve: (s: string, onError: (m: string) => void, o: unknown) => unknown }[];
+  private readonly options: unknown;
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(customTags: (tags: Tags) => Tags) {
+    const doc = new Document(null, { version: '1.1', customTags, merge: true });
+    const schema = doc.schema as unknown as { tags: { default?: boolean | 'key'; test?: RegExp; resolve: (s: string, e: (m: string) => void, o: unknown) => unknown }[] };
+    this.tags = schema.tags.filter((t) => t.default === true && t.test).map((t) => ({ test: t.test!, resolve: t.resolve }));
+    this.options = doc.options;
+    // The quick first-character test below is only valid for the patterns it was written for.
+    this.unfiltered = this.tags.some((t) => !KNOWN_PATTERNS.has(String(t.test)));
+  }
+
+  /** Set when a tag's pattern is not one the quick first-character test was written for. */
+  private readonly unfiltered: boolean;
+
+  resolve(s: string): unknown {
+    if (!this.unfiltered && !/^[-+.0-9~nNyYtTfFoO]/.test(s)) return s;
+    const known = this.cache.get(s);
+    if (known !== undefined || this.cache.has(s)) return known;
+    let value: unknown = s;
+    let failed = false;
+    for (const t of this.tags) {
+      if (t.test.test(s)) {
+        value = t.resolve(s, () => { failed = true; }, this.options);
+        // Some tags (booleans) answer with a Scalar node that remembers its source text.
+        if (isScalar(value)) value = value.value;
+        break;
+      }
+    }
+    if (failed) bail();
+    if (this.cache.size < 10000) this.cache.set(s, value);
+    return value;
+  }
+}
+
+/**
+ * Reads every document of `text`, or answers `undefined` when the text is not entirely in the
+ * plain subset (the caller then uses the `yaml` package for the whole file).
+ */
+export function readPlainYaml(text: string, scalars: PlainScalars): PlainDocument[] | undefined {
+  // Characters whose handling differs in ways not worth repeating here.
+  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff || text.includes('\\')) return undefined;
+  try {
+    return new PlainReader(text, scalars).documents();
+  } catch (e) {
+    if (e === NOT_PLAIN) return undefined;
+    if (e instanceof RangeError) return undefined; // too deep for this reader: let `yaml` report it
+    throw e;
+  }
+}
+
+class PlainReader {
+  /** Per line of the whole text: start offset, end offset (at '\n' or text end), indent, kind. */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly indents: number[] = [];
+  private readonly kinds: number[] = [];
+  private table: number[] = [];
+  private keys: string[] = [];
+  /** Lines of the document being read: [first, last). */
+  private last = 0;
+
+  constructor(private readonly text: string, private readonly scalars: PlainScalars) {
+    const t = text;
+    let s = 0;
+    while (s < t.length) {
+      let e = t.indexOf('\n', s);
+      if (e < 0) e = t.length;
+      let i = s;
+      while (i < e && t.charCodeAt(i) === 32) i++;
+      this.starts.push(s);
+      this.ends.push(e);
+      this.indents.push(i - s);
+      this.kinds.push(i === e ? BLANK : t.charCodeAt(i) === 35 /* # */ ? COMMENT : CONTENT);
+      s = e + 1;
+    }
+  }
+
+  documents(): PlainDocument[] {
+    const t = this.text;
+    const docs: PlainDocument[] = [];
+    let first = 0;
+    let docStart = 0;
+    const n = this.starts.length;
+    for (let li = 0; li <= n; li++) {
+      let boundary = li === n;
+      if (!boundary && this.indents[li] === 0 && this.kinds[li] === CONTENT) {
+        const s = this.starts[li];
+        const c = t.charCodeAt(s);
+        if (c === 37 /* % */) bail();
+        if (t.startsWith('...', s) && (s + 3 === this.ends[li] || t.charCodeAt(s + 3) === 32)) bail();
+        if (t.startsWith('---', s) && (s + 3 === this.ends[li] || t.charCodeAt(s + 3) === 32)) {
+          // Only a comment may follow the marker on its line.
+          const rest = t.slice(s + 3, this.ends[li]).trimStart();
+          if (rest && !rest.startsWith('#')) bail();
+          boundary = true;
+        }
+      }
+      if (!boundary) continue;
+      if (li > first || li === n) {
+        const end = li < n ? this.starts[li] : t.length;
+        const doc = this.document(first, li, docStart, end);
+        // Documents without content are left out: they hold no object, and no finding either.
+        if (doc.data !== null) docs.push(doc);
+      }
+      first = li + 1;
+      docStart = li < n ? this.starts[li] : t.length;
+    }
+    return docs;
+  }
+
+  private document(first: number, last: number, start: number, end: number): PlainDocument {
+    this.last = last;
+    let li = first;
+    while (li < last && this.kinds[li] !== CONTENT) {
+      if (this.kinds[li] === COMMENT && this.indents[li] !== 0) bail();
+      li++;
+    }
+    if (li === last) return { data: null, start, end };
+    if (this.indents[li] !== 0) bail();
+    this.table = [];
+    this.keys = [];
+    const p = this.starts[li];
+    if (!this.startsKey(p, this.ends[li])) bail(); // a bare scalar or list: left to `yaml`
+    const root = this.blockMap(li, 0, p);
+    // After the root mapping only blank lines and comments at the margin may follow.
+    for (let k = root.nextLine; k < last; k++) if (this.kinds[k] === CONTENT || (this.kinds[k] === COMMENT && this.indents[k] !== 0)) bail();
+    const locations: CompactLocations = { table: Int32Array.from(this.table), keys: this.keys, root: root.node };
+    return { data: root.value as Record<string, unknown>, locations, start, end };
+  }
+
+  /** The next line at or after `li` that holds content; comment lines must sit at the margin. */
+  private nextContent(li: number): number {
+    for (; li < this.last; li++) {
+      const k = this.kinds[li];
+      if (k === CONTENT) return li;
+      if (k === COMMENT && this.indents[li] !== 0) bail();
+    }
+    return -1;
+  }
+
+  /** Like nextContent, but a comment line right after an empty value is not placed here. */
+  private nextContentAfterEmpty(li: number): number {
+    for (; li < this.last; li++) {
+      const k = this.kinds[li];
+      if (k === CONTENT) return li;
+      if (k === COMMENT) bail();
+    }
+    return -1;
+  }
+
+  /** A block mapping whose first key starts at `p` on line `li`; its keys sit at column `col`. */
+  private blockMap(li: number, col: number, p: number): Parsed {
+    const t = this.text;
+    const obj: Record<string, unknown> = {};
+    const pairs: number[] = [];
+    const start = p;
+    let end = p;
+    for (;;) {
+      const lineEnd = this.ends[li];
+      const key = this.key(p, lineEnd);
+      if (key.text === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key.text)) bail();
+      let q = key.after;
+      let value: Parsed;
+      if (q === lineEnd) {
+        const nl = this.nextContentAfterEmpty(li + 1);
+        if (nl >= 0 && this.indents[nl] > col) {
+          value = this.blockNode(nl);
+        } else if (nl >= 0 && this.indents[nl] === col && this.isSeqItem(this.starts[nl] + col, this.ends[nl])) {
+          value = this.blockSeq(nl, col);
+        } else {
+          value = this.empty(q, li + 1);
+        }
+      } else {
+        if (t.charCodeAt(q) !== 32) bail();
+        while (t.charCodeAt(q) === 32) q++;
+        if (q === lineEnd || t.charCodeAt(q) === 35) bail();
+        value = this.inline(q, li);
+        const nl = this.nextContent(value.nextLine);
+        if (nl >= 0 && this.indents[nl] > col) bail(); // a continuation line of a multi-line scalar
+      }
+      obj[key.text] = value.value;
+      this.keys.push(key.text);
+      pairs.push(key.start, key.end, value.node, this.keys.length - 1);
+      end = value.end2;
+      const nl = this.nextContent(value.nextLine);
+      if (nl < 0 || this.indents[nl] < col) {
+        return this.collection(MAP, start, end, pairs, obj, nl < 0 ? this.last : nl);
+      }
+      if (this.indents[nl] > col) bail();
+      li = nl;
+      p = this.starts[nl] + col;
+      if (!this.startsKey(p, this.ends[nl])) bail();
+    }
+  }
+
+  /** A block sequence whose dashes sit at column `col`, starting on line `li`. */
+  private blockSeq(li: number, col: number): Parsed {
+    const t = this.text;
+    const items: unknown[] = [];
+    const nodes: number[] = [];
+    const start = this.starts[li] + col;
+    let end = start;
+    for (;;) {
+      const lineEnd = this.ends[li];
+      const dash = this.starts[li] + col;
+      let q = dash + 1;
+      let item: Parsed;
+      if (q === lineEnd) {
+        const nl = this.nextContentAfterEmpty(li + 1);
+        item = nl >= 0 && this.indents[nl] > col ? this.blockNode(nl) : this.empty(q, li + 1);
+      } else {
+        if (t.charCodeAt(q) !== 32) bail();
+        while (t.charCodeAt(q) === 32) q++;
+        if (q === lineEnd || t.charCodeAt(q) === 35) bail();
+        if (this.isSeqItem(q, lineEnd)) bail(); // `- - x`
+        if (this.startsKey(q, lineEnd)) {
+          item = this.blockMap(li, q - this.starts[li], q);
+        } else {
+          item = this.inline(q, li);
+          const nl = this.nextContent(item.nextLine);
+          if (nl >= 0 && this.indents[nl] > col) bail();
+        }
+      }
+      items.push(item.value);
+      nodes.push(item.node);
+      end = item.end2;
+      const nl = this.nextContent(item.nextLine);
+      if (nl < 0 || this.indents[nl] < col || (this.indents[nl] === col && !this.isSeqItem(this.starts[nl] + col, this.ends[nl]))) {
+        // A comment line at the margin after a sequence at the margin: where `yaml` puts it was not worth learning.
+        if (col === 0) for (let k = item.nextLine; k < (nl < 0 ? this.last : nl); k++) if (this.kinds[k] === COMMENT) bail();
+        return this.collection(SEQ, start, end, nodes, items, nl < 0 ? this.last : nl);
+      }
+      if (this.indents[nl] > col) bail();
+      li = nl;
+    }
+  }
+
+  private blockNode(li: number): Parsed {
+    const col = this.indents[li];
+    const p = this.starts[li] + col;
+    if (this.isSeqItem(p, this.ends[li])) return this.blockSeq(li, col);
+    if (this.startsKey(p, this.ends[li])) return this.blockMap(li, col, p);
+    return bail(); // a scalar on a line of its own
+  }
+
+  private isSeqItem(p: number, lineEnd: number): boolean {
+    return this.text.charCodeAt(p) === 45 /* - */ && (p + 1 === lineEnd || this.text.charCodeAt(p + 1) === 32);
+  }
+
+  private empty(at: number, nextLine: number): Parsed {
+    const node = this.table.length;
+    this.table.push(EMPTY, at, at);
+    return { value: null, node, end2: at, nextLine };
+  }
+
+  private collection(type: number, start: number, end: number, children: number[], value: unknown, nextLine: number): Parsed {
+    const node = this.table.length;
+    const n = type === MAP ? children.length / 4 : children.length;
+    this.table.push(type, start, end, n);
+    for (const c of children) this.table.push(c);
+    return { value, node, end2: end, nextLine };
+  }
+
+  /** Does a mapping key (`key:` followed by a space or the line end) start at `p`? */
+  private startsKey(p: number, lineEnd: number): boolean {
+    const t = this.text;
+    const c = t.charCodeAt(p);
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(p, lineEnd);
+      return close >= 0 && t.charCodeAt(close) === 58 && (close + 1 === lineEnd || t.charCodeAt(close + 1) === 32);
+    }
+    if (!plainStart(t, p, lineEnd, false)) return false;
+    const colon = this.keyColon(p, lineEnd);
+    return colon >= 0;
+  }
+
+  /** The ':' ending a plain key that starts at `p`, or -1. */
+  private keyColon(p: number, lineEnd: number): number {
+    const t = this.text;
+    for (let i = p; i < lineEnd; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 58 && (i + 1 === lineEnd || t.charCodeAt(i + 1) === 32)) return i;
+      if (c === 35 && t.charCodeAt(i - 1) === 32) return -1;
+    }
+    return -1;
+  }
+
+  private key(p: number, lineEnd: number): { text: string; start: number; end: number; after: number } {
+    const t = this.text;
+    const c = t.charCodeAt(p);
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(p, lineEnd);
+      if (close < 0 || t.charCodeAt(close) !== 58) bail();
+      return { text: quotedValue(t, p, close), start: p, end: close, after: close + 1 };
+    }
+    const colon = this.keyColon(p, lineEnd);
+    if (colon < 0 || t.charCodeAt(colon - 1) === 32) bail();
+    const text = t.slice(p, colon);
+    if (typeof this.scalars.resolve(text) !== 'string' || text === '<<') bail();
+    return { text, start: p, end: colon, after: colon + 1 };
+  }
+
+  /** Offset just past the closing quote of a quoted scalar at `p` on this line, or -1. */
+  private quoteEnd(p: number, lineEnd: number): number {
+    const t = this.text;
+    const q = t.charCodeAt(p);
+    for (let i = p + 1; i < lineEnd; i++) {
+      if (t.charCodeAt(i) !== q) continue;
+      if (q === 39 && t.charCodeAt(i + 1) === 39) { i++; continue; } // '' inside '…'
+      return i + 1;
+    }
+    return -1;
+  }
+
+  /** A value written on the rest of line `li` from `p`: quoted, flow collection or plain. */
+  private inline(p: number, li: number): Parsed {
+    const t = this.text;
+    const lineEnd = this.ends[li];
+    const c = t.charCodeAt(p);
+    let parsed: Item;
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(p, lineEnd);
+      if (close < 0) bail();
+      parsed = this.scalar(p, close, quotedValue(t, p, close));
+    } else if (c === 123 || c === 91) {
+      parsed = this.flow(p, lineEnd);
+    } else {
+      if (!plainStart(t, p, lineEnd, false)) bail();
+      let e = lineEnd;
+      for (let i = p; i < lineEnd; i++) {
+        const ch = t.charCodeAt(i);
+        if (ch === 35 && t.charCodeAt(i - 1) === 32) { e = i; break; }
+        if (ch === 58 && (i + 1 === lineEnd || t.charCodeAt(i + 1) === 32)) bail(); // `a: b: c`
+      }
+      while (e > p && t.charCodeAt(e - 1) === 32) e--;
+      const s = t.slice(p, e);
+      parsed = this.scalar(p, e, this.scalars.resolve(s));
+    }
+    // Only spaces and a comment may follow the value on its line.
+    let i = parsed.end;
+    while (i < lineEnd && t.charCodeAt(i) === 32) i++;
+    if (i < lineEnd && !(t.charCodeAt(i) === 35 && i > parsed.end)) bail();
+    const end2 = lineEnd < t.length ? lineEnd + 1 : lineEnd;
+    return { value: parsed.value, node: parsed.node, end2, nextLine: li + 1 };
+  }
+
+  private scalar(start: number, end: number, value: unknown): Item {
+    const node = this.table.length;
+    this.table.push(SCALAR, start, end);
+    return { value, node, start, end };
+  }
+
+  /** A flow mapping or sequence that closes on the same line. */
+  private flow(p: number, lineEnd: number): Item {
+    const t = this.text;
+    const open = t.charCodeAt(p);
+    const start = p;
+    p++;
+    const children: number[] = [];
+    while (p < lineEnd && t.charCodeAt(p) === 32) p++;
+    if (open === 123) {
+      const obj: Record<string, unknown> = {};
+      if (t.charCodeAt(p) !== 125) {
+        for (;;) {
+          const kc = t.charCodeAt(p);
+          if (kc === 123 || kc === 91) bail();
+          const k = this.flowItem(p, lineEnd);
+          const keyText = k.value;
+          if (typeof keyText !== 'string' || keyText === '<<' || keyText === '__proto__' || Object.prototype.hasOwnProperty.call(obj, keyText)) bail();
+          this.table.length = k.node; // a key is kept as offsets in its pair, not as a node
+          p = k.end;
+          if (t.charCodeAt(p) !== 58 || t.charCodeAt(p + 1) !== 32) bail();
+          p += 2;
+          while (p < lineEnd && t.charCodeAt(p) === 32) p++;
+          const c = t.charCodeAt(p);
+          if (p >= lineEnd || c === 44 || c === 125 || c === 93) bail();
+          const v = this.flowItem(p, lineEnd);
+          obj[keyText] = v.value;
+          this.keys.push(keyText);
+          children.push(k.start, k.end, v.node, this.keys.length - 1);
+          p = v.end;
+          while (p < lineEnd && t.charCodeAt(p) === 32) p++;
+          if (t.charCodeAt(p) === 44) {
+            p++;
+            while (p < lineEnd && t.charCodeAt(p) === 32) p++;
+            if (t.charCodeAt(p) === 125) bail(); // a trailing comma
+            continue;
+          }
+          if (t.charCodeAt(p) === 125) break;
+          bail();
+        }
+      }
+      const end = p + 1;
+      const node = this.table.length;
+      this.table.push(MAP, start, end, children.length / 4);
+      for (const c of children) this.table.push(c);
+      return { value: obj, node, start, end };
+    }
+    const list: unknown[] = [];
+    if (t.charCodeAt(p) !== 93) {
+      for (;;) {
+        if (p >= lineEnd) bail();
+        const v = this.flowItem(p, lineEnd);
+        list.push(v.value);
+        children.push(v.node);
+        p = v.end;
+        while (p < lineEnd && t.charCodeAt(p) === 32) p++;
+        if (t.charCodeAt(p) === 58) bail(); // an implicit pair inside a sequence
+        if (t.charCodeAt(p) === 44) {
+          p++;
+          while (p < lineEnd && t.charCodeAt(p) === 32) p++;
+          if (t.charCodeAt(p) === 93) bail();
+          continue;
+        }
+        if (t.charCodeAt(p) === 93) break;
+        bail();
+      }
+    }
+    const end = p + 1;
+    const node = this.table.length;
+    this.table.push(SEQ, start, end, children.length);
+    for (const c of children) this.table.push(c);
+    return { value: list, node, start, end };
+  }
+
+  /** One entry of a flow collection: a nested collection, a quoted or a plain scalar. */
+  private flowItem(p: number, lineEnd: number): Item {
+    const t = this.text;
+    const c = t.charCodeAt(p);
+    if (c === 123 || c === 91) return this.flow(p, lineEnd);
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(p, lineEnd);
+      if (close < 0) bail();
+      return this.scalar(p, close, quotedValue(t, p, close));
+    }
+    if (!plainStart(t, p, lineEnd, true)) bail();
+    let e = p;
+    for (; e < lineEnd; e++) {
+      const ch = t.charCodeAt(e);
+      if (ch === 44 || ch === 91 || ch === 93 || ch === 123 || ch === 125) break;
+      if (ch === 58) {
+        const next = t.charCodeAt(e + 1);
+        if (e + 1 === lineEnd || next === 32 || next === 44 || next === 91 || next === 93 || next === 123 || next === 125) break;
+      }
+      if (ch === 35 && t.charCodeAt(e - 1) === 32) bail();
+    }
+    let s = e;
+    while (s > p && t.charCodeAt(s - 1) === 32) s--;
+    if (s === p) bail();
+    return this.scalar(p, s, this.scalars.resolve(t.slice(p, s)));
+  }
+}
+
+/** A node read from one line: its value, its record, and its offsets. */
+interface Item {
+  value: unknown;
+  node: number;
+  start: number;
+  end: number;
+}
+
+interface Parsed {
+  value: unknown;
+  node: number;
+  /** Where `yaml` says the node's text ends, trailing comment and line break included. */
+  end2: number;
+  /** The line after the node. */
+  nextLine: number;
+}
+
+/** Can a plain scalar start at `p`? (YAML 1.2 §7.3.3 ns-plain-first, kept conservative.) */
+function plainStart(t: string, p: number, lineEnd: number, flow: boolean): boolean {
+  if (p >= lineEnd) return false;
+  const c = t[p];
+  if ('-?:'.includes(c)) {
+    const next = p + 1 < lineEnd ? t[p + 1] : ' ';
+    return next !== ' ' && !(flow && ',[]{}'.includes(next));
+  }
+  return !',[]{}#&*!|>\'"%@`'.includes(c);
+}
+
+/** The value of a quoted scalar spanning [p, close) on one line (double quotes hold no escapes here). */
+function quotedValue(t: string, p: number, close: number): string {
+  const inner = t.slice(p + 1, close - 1);
+  return t.charCodeAt(p) === 39 ? inner.replace(/''/g, "'") : inner;
+}

@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LanguageService } from '../../src/core/service/language-service';
+import type { ServiceFile, UpdateResult } from '../../src/core/service/types';
+import { generateCluster } from '../bench/generate';
+
+/**
+ * The language service keeps state between updates (parsed files, the last complete analysis,
+ * updates dropped half-way). After every edit of a randomized edit script, its answers must
+ * equal those of a fresh service given the same files: diagnostics, summary counts,
+ * reachability (the connectivity list) and traces.
+ *
+ * The script has a fixed seed. PODPATH_DIFF_EDITS=<n> runs a longer script (and
+ * PODPATH_DIFF_SEED=<n> another seed); the test prints its figures.
+ */
+
+const EDITS = Number(process.env.PODPATH_DIFF_EDITS) || 200;
+const SEED = Number(process.env.PODPATH_DIFF_SEED) || 0xd1ff;
+
+function random(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n: number) => {
+    // xorshift32: small, deterministic, good enough to pick edits.
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s % n;
+  };
+}
+
+/** The benchmark cluster, with its Deployments and Services spread over several files. */
+function workspace(): Map<string, string> {
+  const g = generateCluster(80, { policies: 8, namespaces: 2 });
+  const files = new Map<string, string>();
+  for (const f of g.files) {
+    if (f.file !== 'apps.yaml') { files.set(f.file, f.text); continue; }
+    const docs = f.text.split(/^---\n/m).filter((d) => d.trim());
+    // A Deployment and its Service per pair of documents; two workloads per file.
+    for (let i = 0; i < docs.length; i += 4) files.set(`apps/app-${i / 4}.yaml`, docs.slice(i, i + 4).map((d) => `---\n${d}`).join(''));
+  }
+  return files;
+}
+
+type Edit = { kind: string; apply: (text: string, pick: (n: number) => number) => string | undefined };
+
+/** Replaces one occurrence (picked at random) of `re` in `text` with `to(match)`. */
+function replaceOne(text: string, re: RegExp, pick: (n: number) => number, to: (m: RegExpExecArray) => string): string | undefined {
+  const all = [...text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'))];
+  if (all.length === 0) return undefined;
+  const m = all[pick(all.length)] as RegExpExecArray;
+  return text.slice(0, m.index) + to(m) + text.slice(m.index! + m[0].length);
+}
+
+const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
+const EDIT_KINDS: Edit[] = [
+  { kind: 'label', apply: (t, pick) => replaceOne(t, /tier: (\w+)/, pick, () => `tier: ${TIERS[pick(TIERS.length)]}`) },
+  { kind: 'label', apply: (t, pick) => replaceOne(t, /(labels: \{app: )app-(\d+)/, pick, (m) => `${m[1]}app-${pick(12)}`) },
+  { kind: 'selector', apply: (t, pick) => replaceOne(t, /(selector: \{app: )app-(\d+)(-gone)?\}/, pick, (m) => `${m[1]}app-${pick(12)}${pick(4) === 0 ? '-gone' : ''}}`) },
+  { kind: 'port', apply: (t, pick) => replaceOne(t, /port: (\d+), targetPort/, pick, () => `port: ${[80, 81, 8080, 70000][pick(4)]}, targetPort`) },
+  { kind: 'port', apply: (t, pick) => replaceOne(t, /containerPort: 8080/, pick, () => `containerPort: ${[8080, 8081][pick(2)]}`) },
+  { kind: 'port', apply: (t, pick) => replaceOne(t, /targetPort: (\w+)/, pick, () => `targetPort: ${['http', 'metrics', 'nosuch', '9090'][pick(4)]}`) },
+  { kind: 'replicas', apply: (t, pick) => replaceOne(t, /replicas: -?\d+/, pick, () => `replicas: ${[0, 1, 2, 3, 5, 10, -1][pick(7)]}`) },
+  { kind: 'policy', apply: (t, pick) => replaceOne(t, /values: \[[\w, ]+\]/, pick, () => `values: [${TIERS.slice(pick(3), 3 + pick(3)).join(', ')}]`) },
+  { kind: 'policy', apply: (t, pick) => replaceOne(t, /policyTypes: \[[\w, ]+\]/, pick, () => ['policyTypes: [Ingress]', 'policyTypes: [Ingress, Egress]', 'policyTypes: [Egress]'][pick(3)]) },
+  { kind: 'policy', apply: (t, pick) => replaceOne(t, /podSelector: \{matchLabels: \{app: app-\d+\}\}/, pick, () => `podSelector: {matchLabels: {app: app-${pick(12)}}}`) },
+  { kind: 'syntax', apply: (t, pick) => replaceOne(t, /metadata: \{name: /, pick, () => ['metadata: {name: ', 'metadata: {name: [', 'metadata:\n  name: '][pick(3)]) },
+];
+
+function withoutTimings(r: UpdateResult): unknown {
+  const { timings: _t, ...summary } = r.summary;
+  return { diagnostics: r.diagnostics, summary };
+}
+
+/** What is compared: diagnostics and counts, reachability, and a few traces. */
+function observe(s: LanguageService, r: UpdateResult): unknown {
+  const { cluster } = s.current();
+  const pods = [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const services = [...cluster.services].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const traces: unknown[] = [];
+  for (let i = 0; i < Math.min(3, pods.length); i++) {
+    const from = pods[(i * 7) % pods.length].key;
+    for (const to of [pods[(i * 13 + 5) % pods.length].key, ...(services.length ? [`service:${services[(i * 3) % services.length].key}`] : [])]) {
+      const t = s.trace(from, to);
+      traces.push(t.ok ? { from, to, document: t.document } : { from, to, error: t.error });
+    }
+  }
+  return { result: withoutTimings(r), connlist: s.connlist('txt'), traces };
+}
+
+function filesOf(m: Map<string, string>): ServiceFile[] {
+  return [...m].map(([file, text]) => ({ file, text }));
+}
+
+test(`incremental analysis equals a fresh analysis after each of ${EDITS} random edits (seed ${SEED})`, () => {
+  const pick = random(SEED);
+  const files = workspace();
+  const incremental = new LanguageService();
+  incremental.update(filesOf(files), {});
+  const counts: Record<string, number> = {};
+  let extra = 0;
+  let dropped = 0;
+  const started = performance.now();
+  for (let step = 0; step < EDITS; step++) {
+    // One edit: a field of one file, or a whole file added or removed.
+    const r = pick(20);
+    let kind: string;
+    if (r === 0) {
+      kind = 'add-file';
+      const source = [...files.keys()].filter((f) => f.startsWith('apps/'));
+      const from = source[pick(source.length)];
+      files.set(`extra/file-${extra}.yaml`, (files.get(from) ?? '').replace(/app-(\d+)/g, (_m, n) => `xapp-${extra}-${n}`));
+      extra++;
+    } else if (r === 1) {
+      kind = 'remove-file';
+      // Any file but the cluster's and the policies', keeping at least two of the workloads'
+      // files, so a long script still has something of every kind to edit.
+      const names = [...files.keys()].filter((f) => f !== 'cluster.yaml' && f !== 'policies.yaml' && (!f.startsWith('apps/') || [...files.keys()].filter((g) => g.startsWith('apps/')).length > 2));
+      files.delete(names[pick(names.length)]);
+    } else {
+      const edit = EDIT_KINDS[pick(EDIT_KINDS.length)];
+      kind = 'no-op';
+      // The first file, from a random start, that has something this edit can change.
+      const names = [...files.keys()];
+      const first = pick(names.length);
+      for (let k = 0; k < names.length; k++) {
+        const file = names[(first + k) % names.length];
+        const text = edit.apply(files.get(file)!, pick);
+        if (text === undefined) continue;
+        files.set(file, text);
+        kind = edit.kind;
+        break;
+      }
+    }
+    counts[kind] = (counts[kind] ?? 0) + 1;
+
+    // Now and then an update is started on half-edited text and dropped after a stage or two,
+    // as the editor does when a newer edit arrives.
+    if (pick(4) === 0) {
+      const half = new Map(files);
+      const names = [...half.keys()];
+      const victim = names[pick(names.length)];
+      half.set(victim, half.get(victim)!.slice(0, pick(half.get(victim)!.length + 1)));
+      const stages = incremental.updateStages(filesOf(half), {});
+      for (let k = pick(3); k >= 0; k--) if (stages.next().done) break;
+      dropped++;
+    }
+
+    const r1 = incremental.update(filesOf(files), {});
+    const fresh = new LanguageService();
+    const r2 = fresh.update(filesOf(files), {});
+    assert.deepEqual(observe(incremental, r1), observe(fresh, r2), `step ${step} (${kind}) differs`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
+  assert.ok((counts['no-op'] ?? 0) < EDITS / 4, 'most edits changed something');
+});
