@@ -104,10 +104,15 @@ function calicoSelects(sel: CalicoSelector, labels: Record<string, string>): boo
   }
 }
 
+const parsedSelectors = new Map<string, CalicoSelector>();
 function sel(text: string): CalicoSelector {
-  const r = parseCalicoSelector(text);
-  if (!r.ok) throw new Error(`bad selector in a valid policy: ${text}`);
-  return r.selector;
+  let s = parsedSelectors.get(text);
+  if (!s) {
+    const r = parseCalicoSelector(text);
+    if (!r.ok) throw new Error(`bad selector in a valid policy: ${text}`);
+    parsedSelectors.set(text, (s = r.selector));
+  }
+  return s;
 }
 
 function podEndpointLabels(pod: PodInfo): Record<string, string> {

@@ -287,3 +287,54 @@ spec:
   const conns = r.allowed(a.cluster.podsByKey.get('b/web')!, a.cluster.podsByKey.get('a/db')!);
   assert.equal(conns.toString(), 'SCTP 1-65535,TCP 443,UDP 1-65535');
 });
+
+test('findings: a rule an earlier rule already decides is calico-rule-shadowed; an Allow every flow of which a higher Deny takes is calico-allow-denied', () => {
+  const a = cluster(SECURITY_TIER, `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.deny-front}
+spec:
+  tier: security
+  order: 1
+  selector: "app == 'db'"
+  ingress:
+    - {action: Deny, source: {selector: "tier == 'front'"}}
+    - {action: Pass}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-web}
+spec:
+  selector: "app == 'db'"
+  ingress:
+    - {action: Allow, protocol: TCP, source: {selector: "app == 'web'"}}
+    - {action: Allow, protocol: TCP, source: {selector: "app == 'batch'"}, destination: {ports: [80]}}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.late}
+spec:
+  tier: security
+  order: 2
+  selector: "app == 'db'"
+  ingress:
+    - {action: Allow, source: {selector: "app == 'batch'"}}
+`);
+  const codes = a.findings.filter((f) => f.code.startsWith('calico-')).map((f) => `${f.code} ${f.message.split(' ')[0]} ${f.range!.start.line}`);
+  assert.ok(codes.some((c) => c.startsWith('calico-allow-denied GlobalNetworkPolicy/allow-web')), codes.join('\n'));
+  assert.ok(codes.some((c) => c.startsWith('calico-rule-shadowed GlobalNetworkPolicy/security.late')), codes.join('\n'));
+  // The rule for batch on port 80 is not shadowed: Pass leaves the security tier, where nothing decides it.
+  assert.ok(!codes.some((c) => c.includes('allow-web') && c.endsWith(' 21')), codes.join('\n'));
+});
+
+test('a policy naming an undeclared tier is refused by Calico: calico-unknown-tier, and it has no effect', () => {
+  const a = cluster(`apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: nowhere.deny}
+spec:
+  tier: nowhere
+  selector: all()
+  ingress: [{action: Deny}]
+`);
+  assert.ok(a.findings.some((f) => f.code === 'calico-unknown-tier' && f.range!.start.line === 5));
+  assert.equal(verdict(a, 'b/web', 'a/db').allowed, true);
+});
