@@ -136,20 +136,25 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   };
   const selecting = (list: readonly AdminPolicyInfo[], dir: 'ingress' | 'egress', x: PeerClass) => list.filter((p) => (dir === 'ingress' ? p.ingress : p.egress).length > 0 && subjectOf(p)[x.id] === 1);
 
-  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec): PeerClass[] => {
+  const blockMemo = new Map<number, PeerClass[]>();
+  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec): readonly PeerClass[] => {
     if (peer.kind === 'ipBlock') {
       const b = h.blockIds.get(`${peer.cidr.text}-${peer.except.map((e) => e.text).sort().join(',')}`);
-      return b === undefined ? [] : regular.filter((c) => h.inBlock(c.representative, b));
+      if (b === undefined) return [];
+      let l = blockMemo.get(b);
+      if (!l) blockMemo.set(b, (l = regular.filter((c) => h.inBlock(c.representative, b))));
+      return l;
     }
     const nss = peer.namespaceSelector ? h.namespacesMatching(peer.namespaceSelector) : [policy.namespace];
     const names = nss === 'all' ? [...h.byNamespace.keys()] : nss;
     const whole = !peer.podSelector || isEmptySelector(peer.podSelector);
+    if (names.length === 1) return whole ? h.byNamespace.get(names[0]) ?? [] : h.classesMatching(names[0], peer.podSelector!);
     return names.flatMap((ns) => (whole ? h.byNamespace.get(ns) ?? [] : h.classesMatching(ns, peer.podSelector!)));
   };
   const npMatch = (policy: PolicyInfo, rule: RuleSpec) => {
     if (rule.peers === 'all') return undefined;
     const peers = rule.peers;
-    return everyClass(listOf(peers.flatMap((p) => npPeerClasses(policy, p))));
+    return everyClass(listOf(peers.length === 1 ? npPeerClasses(policy, peers[0]) : peers.flatMap((p) => npPeerClasses(policy, p))));
   };
 
   const calicoMatch = (p: CalicoPolicyInfo, e: CalicoEntity) => {
@@ -202,6 +207,26 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     return c;
   };
 
+  /** Which classes each Calico policy applies to (selector and namespace; the direction is checked by its types). */
+  const calicoSubjects = new Map<CalicoPolicyInfo, Uint8Array>();
+  const calicoSubject = (p: CalicoPolicyInfo): Uint8Array => {
+    let m = calicoSubjects.get(p);
+    if (!m) {
+      m = new Uint8Array(n);
+      let candidates: PeerClass[] = p.namespace !== undefined ? h.byNamespace.get(p.namespace) ?? [] : regular;
+      for (const [k, v] of requiredPairs(p.selector)) {
+        const l = byPair.get(`${k}\u0000${v}`) ?? [];
+        if (l.length < candidates.length) candidates = l;
+      }
+      for (const c of candidates) {
+        if (calicoApplies(cluster, p, 'ingress', c.representative) || calicoApplies(cluster, p, 'egress', c.representative)) m[c.id] = 1;
+      }
+      calicoSubjects.set(p, m);
+    }
+    return m;
+  };
+  const calicoFor = (p: CalicoPolicyInfo, dir: 'ingress' | 'egress', x: PeerClass) => (dir === 'ingress' ? p.affectsIngress : p.affectsEgress) && calicoSubject(p)[x.id] === 1;
+
   /** The stages that apply to a class in one direction, as compiled rules. */
   const stagesOf = (x: PeerClass, dir: 'ingress' | 'egress'): Stage[] => {
     const rep = x.representative;
@@ -214,7 +239,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         continue;
       }
       const nps = dir === 'ingress' ? x.ingressPolicies : x.egressPolicies;
-      const members = tierMembers(stage.tier).filter((m) => (m === 'k8s' ? nps.length > 0 : calicoApplies(cluster, m, dir, rep)));
+      const members = tierMembers(stage.tier).filter((m) => (m === 'k8s' ? nps.length > 0 : calicoFor(m, dir, x)));
       if (!members.length) continue;
       const rules: CompiledRule[] = [];
       for (const m of members) {
@@ -332,6 +357,15 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     for (let si = 1; si < parts.length; si++) {
       const p = parts[si];
       const width = p.allow.length;
+      if (width === 1) {
+        // Every peer alike in this stage: the groups so far carry over one to one.
+        const a1 = conns[p.allow[0]];
+        const o1 = conns[p.open[0]];
+        const prevOpen = openOf;
+        allowOf = allowOf.map((a, i) => intern(conns[a].union(conns[prevOpen[i]].intersect(a1))));
+        openOf = prevOpen.map((o) => intern(conns[o].intersect(o1)));
+        continue;
+      }
       // A dense table while small; pairs of many groups go through a map.
       const dense = allowOf.length * width <= 1 << 16;
       const table = dense ? new Int32Array(allowOf.length * width).fill(-1) : undefined;
