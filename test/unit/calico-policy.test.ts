@@ -7,6 +7,7 @@ import { peerFor } from '../../src/core/policy/evaluate';
 import { computeReachability } from '../../src/core/policy/reachability';
 import { formatPipeline } from '../../src/core/format/explain-text';
 import { checkPolicy } from '../../src/core/policy/hook';
+import { LanguageService } from '../../src/core/service/language-service';
 
 /**
  * Calico's own policies: the selector language, the objects as read, and the tier order
@@ -337,4 +338,35 @@ spec:
 `);
   assert.ok(a.findings.some((f) => f.code === 'calico-unknown-tier' && f.range!.start.line === 5));
   assert.equal(verdict(a, 'b/web', 'a/db').allowed, true);
+});
+
+test('hover on a Calico rule lists the flows it decides with every other tier applied', () => {
+  const guard = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.guard}
+spec:
+  tier: security
+  selector: "app == 'db'"
+  ingress:
+    - action: Deny
+      source: {selector: "app == 'batch'"}
+    - action: Allow
+      protocol: TCP
+      destination: {ports: [80]}
+`;
+  const s = new LanguageService();
+  const files = [clusterDoc({ plugin: 'calico', backend: 'ipip' }), NAMESPACES, ...PODS, SECURITY_TIER, guard].map((text, i) => ({ file: `f${i}.yaml`, text }));
+  s.update(files, {});
+  const f = files[files.length - 1];
+  const line = (needle: string) => f.text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const deny = s.hover(f.file, { line: line('action: Deny'), column: 9 })!;
+  assert.match(deny.markdown, /\*\*GlobalNetworkPolicy\/security\.guard ingress\[0\]\*\* \(Deny, tier security\) denies/);
+  assert.match(deny.markdown, /`b\/batch` → `a\/db` : All Connections/);
+  assert.doesNotMatch(deny.markdown, /b\/web/);
+  const allow = s.hover(f.file, { line: line('action: Allow'), column: 9 })!;
+  // batch's flows were denied by the rule before: the Allow decides only web's TCP 80.
+  assert.match(allow.markdown, /`b\/web` → `a\/db` : TCP 80/);
+  assert.doesNotMatch(allow.markdown, /b\/batch/);
+  const head = s.hover(f.file, { line: line('name: security.guard'), column: 20 })!;
+  assert.match(head.markdown, /tier security, order none \(last\); applies to 1 pod/);
 });

@@ -282,6 +282,47 @@ export function pipelineConns(cluster: Cluster, direction: Direction, pod: PodIn
   return allow.union(open);
 }
 
+/**
+ * The connections one Calico rule decides between a pod and a peer: what reaches its tier
+ * (not decided by the stages before) and no earlier rule of the tier took, that it matches.
+ */
+export function connsDecidedByCalicoRule(cluster: Cluster, target: CalicoPolicyInfo, targetRule: CalicoPolicyInfo['ingress'][number], direction: Direction, pod: PodInfo, peer: Peer): ConnSet {
+  if (isSelf(pod, peer) || !calicoApplies(cluster, target, direction, pod)) return ConnSet.NONE;
+  const admin = adminPoliciesOf(cluster);
+  let open = ConnSet.ALL;
+  for (const stage of pipelineStages(cluster)) {
+    if (open.isEmpty()) return ConnSet.NONE;
+    if (stage.kind === 'admin' || stage.kind === 'baseline') {
+      const list = stage.kind === 'admin' ? admin.anps : admin.banp ? [admin.banp] : [];
+      const sel = list.length ? selectingAdmin(cluster, list, direction, pod) : [];
+      if (!sel.length) continue;
+      const a = adminConns(cluster, sel, direction, pod, peer);
+      open = open.intersect(stage.kind === 'admin' ? a.pass.union(a.undecided) : a.undecided);
+      continue;
+    }
+    const members = tierMembers(stage.tier).filter((m) => (m === 'k8s' ? isIsolated(cluster, direction, pod) : calicoApplies(cluster, m, direction, pod)));
+    if (!members.length) continue;
+    let rest = open;
+    let passed = ConnSet.NONE;
+    for (const m of members) {
+      if (m === 'k8s') {
+        rest = rest.intersect(allowedConns(cluster, direction, pod, peer).complement());
+        continue;
+      }
+      for (const rule of calicoRulesOf(m, direction)) {
+        const conns = calicoRuleConns(cluster, m, rule, direction, pod, peer);
+        if (m === target && rule === targetRule) return rule.action === 'Log' ? ConnSet.NONE : conns.intersect(rest);
+        if (rule.action === 'Log') continue;
+        const hit = conns.intersect(rest);
+        if (rule.action === 'Pass') passed = passed.union(hit);
+        rest = rest.intersect(hit.complement());
+      }
+    }
+    open = stage.tier.defaultAction === 'Pass' ? passed.union(rest) : passed;
+  }
+  return ConnSet.NONE;
+}
+
 /** What NetworkPolicy, or failing that the baseline, allows (stages 2–4). */
 export function afterAdmin(cluster: Cluster, direction: Direction, pod: PodInfo, peer: Peer): ConnSet {
   if (isIsolated(cluster, direction, pod)) return allowedConns(cluster, direction, pod, peer);
