@@ -15,7 +15,7 @@ export interface GeneratedCluster {
 const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
 const VERSIONS = ['v1', 'v2', 'v3'];
 
-export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; plugin?: string } = {}): GeneratedCluster {
+export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; calicoPolicies?: number; plugin?: string } = {}): GeneratedCluster {
   const replicas = opts.replicas ?? 10;
   const nodeCount = Math.max(2, Math.ceil(podCount / (opts.podsPerNode ?? 100)));
   const namespaces = opts.namespaces ?? Math.max(1, Math.min(50, Math.round(podCount / 2000)));
@@ -57,6 +57,7 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
   files.push({ file: 'apps.yaml', text: app.join('\n') + '\n' });
   if (opts.policies) files.push({ file: 'policies.yaml', text: generatePolicies(opts.policies, deployments, namespaces) });
   if (opts.adminPolicies) files.push({ file: 'admin-policies.yaml', text: generateAdminPolicies(opts.adminPolicies, deployments, namespaces) });
+  if (opts.calicoPolicies) files.push({ file: 'calico-policies.yaml', text: generateCalicoPolicies(opts.calicoPolicies, deployments, namespaces) });
   return { pods: podCount, nodes: nodeCount, services: deployments, files };
 }
 
@@ -115,5 +116,32 @@ export function generateAdminPolicies(count: number, deployments: number, namesp
   }
   out.push('---', 'apiVersion: policy.networking.k8s.io/v1alpha1', 'kind: BaselineAdminNetworkPolicy', 'metadata: {name: default}', 'spec:', '  subject: {namespaces: {}}',
     '  egress:', '    - {name: deny-doc-range, action: Deny, to: [{networks: [198.51.100.0/24]}]}');
+  return out.join('\n') + '\n';
+}
+
+/**
+ * Calico GlobalNetworkPolicies as a platform team writes them, in a `platform` tier between
+ * the admin tier and the default one: per team a guard on its data tiers (Deny web callers on
+ * the database ports, Allow one app on its named http port), egress Deny to a documentation
+ * range; every other policy ends with a Pass, the rest leave unmatched flows to the tier's
+ * default Deny. Selectors use the expression language (==, in, has, &&, ||, !).
+ */
+export function generateCalicoPolicies(count: number, deployments: number, namespaces: number): string {
+  const out: string[] = ['---', 'apiVersion: projectcalico.org/v3', 'kind: Tier', 'metadata: {name: platform}', 'spec: {order: 2000}'];
+  for (let i = 0; i < count; i++) {
+    const team = `team-${i % namespaces}`;
+    const d = (i * 11) % deployments;
+    const selector = i % 3 === 0 ? `team == '${team}' && tier in {'db', 'cache'}` : i % 3 === 1 ? `app == 'app-${d}'` : `team == '${team}' && has(version) && !(tier == 'web' || tier == 'api')`;
+    out.push('---', 'apiVersion: projectcalico.org/v3', 'kind: GlobalNetworkPolicy', `metadata: {name: platform.guard-${i}}`, 'spec:', '  tier: platform', `  order: ${i * 10}`,
+      `  selector: "${selector}"`, '  types: [Ingress, Egress]',
+      '  ingress:',
+      `    - {action: Deny, protocol: TCP, source: {selector: "tier == 'web'"}, destination: {ports: [5432, 6379, "9000:9100"]}}`,
+      `    - {action: Allow, protocol: TCP, source: {selector: "app == 'app-${(d + 5) % deployments}'"}, destination: {ports: [http]}}`,
+      ...(i % 2 === 0 ? ['    - {action: Pass}'] : [`    - {action: Allow, source: {namespaceSelector: "kubernetes.io/metadata.name == '${team}'"}}`]),
+      '  egress:',
+      `    - {action: Deny, destination: {nets: [192.0.2.${(i % 16) * 16}/28]}}`,
+      '    - {action: Pass}',
+    );
+  }
   return out.join('\n') + '\n';
 }

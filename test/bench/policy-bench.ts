@@ -7,13 +7,15 @@ import { generateCluster } from './generate';
 /**
  * One NetworkPolicy benchmark size in its own process: the full matrix (classes, per-class
  * peer indexes and the all-pairs reach counts) against the naive pair-by-pair reference.
- * Usage: node out/test/bench/policy-bench.js <pods> <policies> <naive sources, 0 = none> [admin policies]
+ * Usage: node out/test/bench/policy-bench.js <pods> <policies> <naive sources, 0 = none> [admin policies] [Calico GlobalNetworkPolicies]
  */
 export interface PolicyBenchResult {
   pods: number;
   policies: number;
   /** AdminNetworkPolicies (plus the baseline `default` when there are any). */
   adminPolicies: number;
+  /** Calico GlobalNetworkPolicies (in a `platform` tier). */
+  calicoPolicies: number;
   classes: number;
   /** First computation in a fresh process (includes JIT warm-up), as a CLI run sees it. */
   matrixMs: number;
@@ -29,12 +31,14 @@ export interface PolicyBenchResult {
   agrees?: boolean;
 }
 
-export function runPolicyBench(pods: number, policies: number, naiveSources: number, adminPolicies = 0): PolicyBenchResult {
-  const gen = generateCluster(pods, { policies, adminPolicies, plugin: 'calico' });
+export function runPolicyBench(pods: number, policies: number, naiveSources: number, adminPolicies = 0, calicoPolicies = 0): PolicyBenchResult {
+  const gen = generateCluster(pods, { policies, adminPolicies, calicoPolicies, plugin: 'calico' });
   const cluster = buildCluster(loadManifests(gen.files).manifests);
   if (cluster.policies.length !== policies) throw new Error(`expected ${policies} policies, got ${cluster.policies.length}`);
   const admins = (cluster.adminPolicies ?? []).filter((p) => p.kind === 'AdminNetworkPolicy' && !p.invalid).length;
   if (admins !== adminPolicies) throw new Error(`expected ${adminPolicies} AdminNetworkPolicies, got ${admins}`);
+  const calicos = (cluster.calicoPolicies ?? []).filter((p) => !p.invalid).length;
+  if (calicos !== calicoPolicies) throw new Error(`expected ${calicoPolicies} Calico policies, got ${calicos}`);
   global.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
@@ -51,7 +55,7 @@ export function runPolicyBench(pods: number, policies: number, naiveSources: num
     peak = Math.max(peak, process.memoryUsage().rss);
   }
   warm.sort((a, b) => a - b);
-  const result: PolicyBenchResult = { pods, policies, adminPolicies, classes: reach.classes.length, matrixMs, warmMatrixMs: warm[1], peakRssMB: peak / 1048576, matrixRssMB: (peak - before) / 1048576 };
+  const result: PolicyBenchResult = { pods, policies, adminPolicies, calicoPolicies, classes: reach.classes.length, matrixMs, warmMatrixMs: warm[1], peakRssMB: peak / 1048576, matrixRssMB: (peak - before) / 1048576 };
   if (naiveSources > 0) {
     const boundaries = portBoundaries(cluster);
     const step = Math.max(1, Math.floor(cluster.pods.length / naiveSources));
@@ -73,6 +77,6 @@ export function runPolicyBench(pods: number, policies: number, naiveSources: num
 }
 
 if (require.main === module) {
-  const [pods, policies, naive, admin] = process.argv.slice(2).map(Number);
-  process.stdout.write(JSON.stringify(runPolicyBench(pods, policies, naive, admin || 0)) + '\n');
+  const [pods, policies, naive, admin, calico] = process.argv.slice(2).map(Number);
+  process.stdout.write(JSON.stringify(runPolicyBench(pods, policies, naive, admin || 0, calico || 0)) + '\n');
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeReachability } from '../../src/core/policy/reachability';
+import { evaluatePipeline } from '../../src/core/policy/pipeline';
+import { peerFor } from '../../src/core/policy/evaluate';
 import { Protocol } from '../../src/core/manifest/types';
 import { analyzeYaml } from '../support/analyze';
 import { naiveAllowed } from '../support/naive-policy';
@@ -25,7 +27,7 @@ const NAMESPACES = ['ns-x', 'ns-y', 'ns-z'];
 const PORTS = [80, 81, 443, 8080];
 const PROTOCOLS: Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
-function randomCluster(seed: number, admin = false): string[] {
+function randomCluster(seed: number, admin = false, calico = false): string[] {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const docs: string[] = [`apiVersion: podpath.dev/v1alpha1
@@ -100,6 +102,71 @@ spec:
 ${types ? `  policyTypes: ${types}\n` : ''}${r() < 0.7 ? `  ingress: ${rules('from')}\n` : ''}${r() < 0.5 ? `  egress: ${rules('to')}\n` : ''}`);
   }
   if (admin) docs.push(...randomAdminPolicies(r, pick, selector));
+  if (calico) docs.push(...randomCalicoPolicies(r, pick));
+  return docs;
+}
+
+/** Calico Tiers, GlobalNetworkPolicies and namespaced Calico NetworkPolicies with random selectors, actions and ports. */
+function randomCalicoPolicies(r: () => number, pick: <T>(xs: readonly T[]) => T): string[] {
+  const term = (): string => {
+    const k = pick(LABEL_KEYS);
+    const x = r();
+    if (x < 0.3) return `${k} == '${pick(LABEL_VALUES)}'`;
+    if (x < 0.45) return `${k} != '${pick(LABEL_VALUES)}'`;
+    if (x < 0.6) return `${k} in {'${pick(LABEL_VALUES)}', '${pick(LABEL_VALUES)}'}`;
+    if (x < 0.7) return `${k} not in {'${pick(LABEL_VALUES)}'}`;
+    if (x < 0.8) return `has(${k})`;
+    if (x < 0.88) return `!has(${k})`;
+    if (x < 0.94) return `${k} starts with '${pick(LABEL_VALUES)}'`;
+    return 'all()';
+  };
+  const expr = (): string => {
+    const x = r();
+    if (x < 0.5) return term();
+    if (x < 0.75) return `${term()} && ${term()}`;
+    if (x < 0.9) return `(${term()} || ${term()})`;
+    return `!(${term()})`;
+  };
+  const entity = (withPorts: boolean): string => {
+    const parts: string[] = [];
+    if (r() < 0.5) parts.push(`selector: "${expr()}"`);
+    if (r() < 0.25) parts.push(`namespaceSelector: "team == '${pick(LABEL_VALUES)}'"`);
+    if (r() < 0.15) parts.push(`notSelector: "${term()}"`);
+    if (r() < 0.15) parts.push(`nets: [${pick(['10.244.1.0/24', '10.244.0.0/16', '0.0.0.0/0', '10.244.2.16/28'])}]`);
+    if (r() < 0.1) parts.push(`notNets: [${pick(['10.244.1.0/24', '10.244.2.16/28'])}]`);
+    if (withPorts && r() < 0.5) parts.push(`ports: [${pick(['80', '443', '"80:443"', 'web', 'alt', '8080'])}]`);
+    if (withPorts && r() < 0.15) parts.push(`notPorts: [${pick(['81', '"80:81"', 'web'])}]`);
+    return `{${parts.join(', ')}}`;
+  };
+  const rules = (): string => {
+    const out: string[] = [];
+    const n = Math.floor(r() * 4);
+    for (let i = 0; i < n; i++) {
+      const proto = r() < 0.6 ? pick(['TCP', 'UDP', 'SCTP']) : undefined;
+      const notProto = !proto && r() < 0.15 ? pick(['TCP', 'UDP']) : undefined;
+      out.push(`{action: ${pick(['Allow', 'Deny', 'Pass', 'Log', 'Allow', 'Deny'])}${proto ? `, protocol: ${proto}` : ''}${notProto ? `, notProtocol: ${notProto}` : ''}, source: ${entity(false)}, destination: ${entity(!!proto)}}`);
+    }
+    return `[${out.join(', ')}]`;
+  };
+  const docs: string[] = [];
+  const tiers = ['default'];
+  if (r() < 0.6) {
+    docs.push(`apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: security}\nspec: {order: ${pick([100, 2000, 5000000])}${r() < 0.5 ? ', defaultAction: Pass' : ''}}\n`);
+    tiers.push('security');
+  }
+  const count = Math.floor(r() * 4);
+  for (let i = 0; i < count; i++) {
+    const global = r() < 0.5;
+    const types = pick(['[Ingress]', '[Egress]', '[Ingress, Egress]']);
+    docs.push(`apiVersion: projectcalico.org/v3
+kind: ${global ? 'GlobalNetworkPolicy' : 'NetworkPolicy'}
+metadata: {name: cp${i}${global ? '' : `, namespace: ${pick(NAMESPACES)}`}}
+spec:
+  tier: ${pick(tiers)}
+${r() < 0.8 ? `  order: ${pick([10, 500, 1000, 1500])}\n` : ''}  selector: "${expr()}"
+  types: ${types}
+${types.includes('Ingress') ? `  ingress: ${rules()}\n` : ''}${types.includes('Egress') ? `  egress: ${rules()}\n` : ''}`);
+  }
   return docs;
 }
 
@@ -244,4 +311,54 @@ test('with admin policies, all-pairs counts equal counting every pair of pods, o
       assert.equal(reaches[c.id], pods.filter((d) => d.key !== rep.key && !reach.allowed(rep, d).isEmpty()).length, `seed ${seed}: reaches of ${rep.key}`);
     }
   }
+});
+
+test('with Calico tiers and policies beside admin policies and NetworkPolicy, the engine agrees with the naive reference on 800 random clusters', () => {
+  let probes = 0;
+  let withCalico = 0;
+  for (let seed = 20001; seed <= 20800; seed++) {
+    const docs = randomCluster(seed, seed % 2 === 0, true);
+    if (docs.some((d) => d.includes('projectcalico.org'))) withCalico++;
+    probes += compareAll(seed, docs);
+  }
+  console.log(`# Calico policy property: ${withCalico} of 800 clusters carry Calico objects, ${probes} probes`);
+  assert.ok(withCalico > 600, `most clusters carry Calico objects (${withCalico})`);
+  assert.ok(probes > 100000, `enough probes (${probes})`);
+});
+
+test('with Calico policies, all-pairs counts equal counting every pair of pods, on 400 random clusters', () => {
+  for (let seed = 25001; seed <= 25400; seed++) {
+    const a = analyzeYaml(...randomCluster(seed, seed % 2 === 0, true));
+    const reach = computeReachability(a.cluster);
+    const { reachedBy, reaches } = reach.counts();
+    const pods = a.cluster.pods;
+    for (const c of reach.classes) {
+      const rep = c.representative;
+      assert.equal(reachedBy[c.id], pods.filter((s) => s.key !== rep.key && !reach.allowed(s, rep).isEmpty()).length, `seed ${seed}: reachedBy of ${rep.key}`);
+      assert.equal(reaches[c.id], pods.filter((d) => d.key !== rep.key && !reach.allowed(rep, d).isEmpty()).length, `seed ${seed}: reaches of ${rep.key}`);
+    }
+  }
+});
+
+test('with Calico policies, the single-flow pipeline (traces, explain) agrees with the naive reference on 300 random clusters', () => {
+  let probes = 0;
+  for (let seed = 30001; seed <= 30300; seed++) {
+    const docs = randomCluster(seed, seed % 2 === 0, true);
+    const a = analyzeYaml(...docs);
+    for (const src of a.cluster.pods) {
+      for (const dst of a.cluster.pods) {
+        if (src.hostNetwork || dst.hostNetwork) continue;
+        for (const protocol of PROTOCOLS) {
+          for (const port of [80, 443, 8080]) {
+            probes++;
+            const egress = evaluatePipeline(a.cluster, 'egress', src, peerFor(a.cluster, dst.ip), protocol, port).allowed;
+            const ingress = evaluatePipeline(a.cluster, 'ingress', dst, peerFor(a.cluster, src.ip), protocol, port).allowed;
+            const expected = naiveAllowed(a.cluster, src, dst, protocol, port);
+            if ((egress && ingress) !== expected) assert.fail(`seed ${seed}: ${src.key} → ${dst.key} ${protocol} ${port}: pipeline says ${egress && ingress}, naive says ${expected}\n${docs.join('---\n')}`);
+          }
+        }
+      }
+    }
+  }
+  assert.ok(probes > 20000, `enough probes (${probes})`);
 });

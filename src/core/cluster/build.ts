@@ -78,6 +78,30 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
     policySeen.set(key, p.locator);
     return true;
   });
+  const calicoPolicies = (m.calicoPolicies ?? []).filter((p) => {
+    const key = p.kind === 'GlobalNetworkPolicy' ? `GlobalNetworkPolicy ${p.meta.name}` : `projectcalico.org NetworkPolicy ${p.meta.namespace}/${p.meta.name}`;
+    const first = policySeen.get(key);
+    if (first) {
+      findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, p.locator.range, [{ message: 'first definition', range: first.range }]));
+      return false;
+    }
+    policySeen.set(key, p.locator);
+    return true;
+  });
+  const calicoTiers = (m.calicoTiers ?? []).filter((t) => {
+    const key = `Tier ${t.meta.name}`;
+    const first = policySeen.get(key);
+    if (first) {
+      findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, t.locator.range, [{ message: 'first definition', range: first.range }]));
+      return false;
+    }
+    policySeen.set(key, t.locator);
+    return true;
+  });
+  if (config!.plugin !== 'calico') {
+    // Calico's policy objects are programmed by Felix; another CNI never reads them.
+    for (const p of calicoPolicies) findings.push(finding('calico-policy-without-calico', 'warning', `${p.kind === 'GlobalNetworkPolicy' ? 'GlobalNetworkPolicy' : 'Calico NetworkPolicy'} ${p.meta.namespace ? `${p.meta.namespace}/` : ''}${p.meta.name} only takes effect where the CNI is Calico; this cluster uses ${config!.plugin}, so PodPath leaves it out`, p.locator.range));
+  }
   return {
     config: config!,
     nodes,
@@ -93,6 +117,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
     namespaces,
     policies,
     adminPolicies,
+    ...(config!.plugin === 'calico' ? { calicoPolicies, calicoTiers } : {}),
     findings,
   };
 }

@@ -2,7 +2,7 @@ import { Finding } from '../common/finding';
 import { Cidr } from '../common/ip';
 import { Locator } from '../common/source';
 import {
-  AdminNetworkPolicyManifest, CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
+  AdminNetworkPolicyManifest, CalicoPolicyManifest, CalicoTierManifest, CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
   ServiceManifest, ServiceType, WorkloadKind,
 } from '../manifest/types';
 
@@ -186,6 +186,9 @@ export interface Cluster {
   policies: NetworkPolicyManifest[];
   /** AdminNetworkPolicies and the BaselineAdminNetworkPolicy (cluster-scoped), duplicates removed. */
   adminPolicies?: AdminNetworkPolicyManifest[];
+  /** Calico NetworkPolicies and GlobalNetworkPolicies, only when the CNI is Calico (duplicates removed). */
+  calicoPolicies?: CalicoPolicyManifest[];
+  calicoTiers?: CalicoTierManifest[];
   findings: Finding[];
 }
 

@@ -5,6 +5,7 @@ import { cidrContains, cidrsOverlap } from '../common/ip';
 import { sameL2 } from '../dataplane/underlay';
 import { policiesOf } from '../policy/evaluate';
 import { adminPolicyFindings } from '../policy/admin-findings';
+import { calicoPolicyFindings } from '../policy/calico-findings';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { resolveTargetPort } from '../cluster/services';
 
@@ -18,6 +19,7 @@ export function lintCluster(cluster: Cluster): Finding[] {
   lintServices(cluster, byNamespace, out);
   lintPolicies(cluster, byNamespace, out);
   out.push(...adminPolicyFindings(cluster));
+  out.push(...calicoPolicyFindings(cluster));
   lintUnderlay(cluster, out);
   lintIpBlocksOnAssumedPodIPs(cluster, out);
   return out;

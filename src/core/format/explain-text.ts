@@ -28,11 +28,14 @@ export function formatDirection(v: DirectionVerdict): string[] {
 export function formatPipeline(v: PipelineVerdict): string[] {
   const onlyNp = v.steps.every((s) => s.api === 'NetworkPolicy');
   if (onlyNp && v.networkPolicy) return formatDirection(v.networkPolicy);
-  const lines = [`${v.direction} of ${v.pod.key}: policies in evaluation order (AdminNetworkPolicy by priority → NetworkPolicy → BaselineAdminNetworkPolicy)`];
+  const calico = v.steps.some((s) => s.tier !== undefined);
+  const order = calico ? 'AdminNetworkPolicy by priority → Calico tiers by order, the default tier holding NetworkPolicy at order 1000 → BaselineAdminNetworkPolicy' : 'AdminNetworkPolicy by priority → NetworkPolicy → BaselineAdminNetworkPolicy';
+  const lines = [`${v.direction} of ${v.pod.key}: policies in evaluation order (${order})`];
   v.steps.forEach((s, i) => {
     const where = s.source ? `   (${formatLocation(s.source)})` : '';
     const mark = s.action === 'Allow' ? '✓' : s.action === 'Deny' ? '✗' : s.action === 'Pass' ? '→' : '·';
-    lines.push(`  ${i + 1}. ${mark} ${s.api}: ${s.text}${where}`);
+    const api = s.api === 'Calico' ? `Calico ${s.policy ? s.policy.split('/')[0] : 'Tier'}` : s.api;
+    lines.push(`  ${i + 1}. ${mark} ${api}: ${s.text}${where}`);
     if (s.api === 'NetworkPolicy' && v.networkPolicy?.isolated) lines.push(...formatDirection(v.networkPolicy).map((l) => `       ${l}`));
   });
   lines.push(`  ⇒ ${v.allowed ? 'allowed' : 'denied'}: ${v.summary}`);

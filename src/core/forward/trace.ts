@@ -89,11 +89,14 @@ export interface UndoneTranslation {
 }
 
 export interface PolicyStep {
-  api: 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  /** `Calico`: a Calico NetworkPolicy or GlobalNetworkPolicy, or a tier's default action (`tier` names it). */
+  api: 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'Calico';
+  /** The Calico tier the step belongs to (Calico policies, and NetworkPolicy when Calico policies take part). */
+  tier?: string;
   policy?: string;
   ruleIndex?: number;
   ruleName?: string;
-  action: 'Allow' | 'Deny' | 'Pass' | 'NoMatch';
+  action: 'Allow' | 'Deny' | 'Pass' | 'Log' | 'NoMatch';
   text: string;
   source?: SourceRange;
 }

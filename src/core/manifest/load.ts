@@ -4,6 +4,7 @@ import { ParsedFile, RawObject, parseManifestText } from './parse';
 import { readPod, readWorkload } from './pod';
 import { readNetworkPolicy } from './policy';
 import { readAdminNetworkPolicy } from './admin-policy';
+import { isCalicoGroup, readCalicoPolicy, readCalicoTier } from './calico-policy';
 import { FieldReader } from './reader';
 import { readEndpointSlice, readEndpoints, readService } from './service';
 import { API_GROUPS, IGNORED_KINDS, TOOL_GROUPS, apiGroup } from './kinds';
@@ -37,7 +38,7 @@ export interface LoadOptions {
 }
 
 export function emptyManifestSet(): ManifestSet {
-  return { files: [], pods: [], workloads: [], services: [], endpoints: [], nodes: [], namespaces: [], policies: [], adminPolicies: [], clusters: [] };
+  return { files: [], pods: [], workloads: [], services: [], endpoints: [], nodes: [], namespaces: [], policies: [], adminPolicies: [], calicoPolicies: [], calicoTiers: [], clusters: [] };
 }
 
 /** Parses and decodes many files into one set. Pure: file reading is the caller's job. */
@@ -139,6 +140,13 @@ function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLi
     if (api !== 'podpath.dev/v1alpha1') result.findings.push(finding('wrong-api-version', 'error', `${api} is not a PodPath API version; use podpath.dev/v1alpha1`, obj.locator.at(['apiVersion'])));
     else if (kind === 'Cluster') m.clusters.push(readClusterDocument(r));
     else result.findings.push(finding('unknown-kind', 'warning', `podpath.dev/v1alpha1 has no kind "${kind}" (only Cluster)`, obj.locator.at(['kind'])));
+    return;
+  }
+  if (isCalicoGroup(apiGroup(api)) && (kind === 'NetworkPolicy' || kind === 'GlobalNetworkPolicy' || kind === 'Tier')) {
+    // Calico's own API (projectcalico.org/v3; crd.projectcalico.org/v1 is the same object as stored).
+    if (kind === 'Tier') { const t = readCalicoTier(r); if (t) (m.calicoTiers ??= []).push(t); return; }
+    const p = readCalicoPolicy(r, kind, ns);
+    if (p) (m.calicoPolicies ??= []).push(p);
     return;
   }
   const served = API_GROUPS[kind];

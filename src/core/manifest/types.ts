@@ -322,6 +322,8 @@ export type Manifest =
   | NamespaceManifest
   | NetworkPolicyManifest
   | AdminNetworkPolicyManifest
+  | CalicoPolicyManifest
+  | CalicoTierManifest
   | ClusterManifest;
 
 /** Everything read from a set of files, by kind, in file order. */
@@ -336,5 +338,73 @@ export interface ManifestSet {
   policies: NetworkPolicyManifest[];
   /** AdminNetworkPolicies and BaselineAdminNetworkPolicies, in file order. */
   adminPolicies?: AdminNetworkPolicyManifest[];
+  /** Calico NetworkPolicies and GlobalNetworkPolicies (projectcalico.org/v3), in file order. */
+  calicoPolicies?: CalicoPolicyManifest[];
+  /** Calico Tiers (projectcalico.org/v3). */
+  calicoTiers?: CalicoTierManifest[];
   clusters: ClusterManifest[];
+}
+
+/** A Calico selector string as written, with where it is. */
+export interface CalicoSelectorText {
+  text: string;
+  path: FieldPath;
+}
+
+export type CalicoAction = 'Allow' | 'Deny' | 'Log' | 'Pass';
+
+/** A port in a Calico rule: a number, a range `lo:hi`, or a named port. */
+export interface CalicoPort {
+  port?: number;
+  endPort?: number;
+  name?: string;
+}
+
+/** `source` or `destination` of a Calico rule (EntityRule in projectcalico.org/v3). */
+export interface CalicoEntityRule {
+  selector?: CalicoSelectorText;
+  notSelector?: CalicoSelectorText;
+  namespaceSelector?: CalicoSelectorText;
+  nets?: string[];
+  notNets?: string[];
+  ports?: CalicoPort[];
+  notPorts?: CalicoPort[];
+  path: FieldPath;
+}
+
+export interface CalicoRule {
+  action: CalicoAction;
+  /** TCP, UDP, SCTP, or another protocol PodPath does not carry (then the rule matches no modelled flow). */
+  protocol?: string;
+  notProtocol?: string;
+  /** 6: IPv6 only (never matches PodPath's IPv4 flows). */
+  ipVersion?: number;
+  source: CalicoEntityRule;
+  destination: CalicoEntityRule;
+  path: FieldPath;
+}
+
+/** Calico NetworkPolicy (namespaced) and GlobalNetworkPolicy (cluster-wide), projectcalico.org/v3. */
+export interface CalicoPolicyManifest {
+  kind: 'CalicoNetworkPolicy' | 'GlobalNetworkPolicy';
+  meta: ObjectMeta;
+  tier: string;
+  order?: number;
+  selector: CalicoSelectorText;
+  /** GlobalNetworkPolicy only: which namespaces' endpoints it applies to. */
+  namespaceSelector?: CalicoSelectorText;
+  types: ('Ingress' | 'Egress')[];
+  ingress: CalicoRule[];
+  egress: CalicoRule[];
+  invalid?: boolean;
+  locator: Locator;
+}
+
+/** Calico Tier: policies in tiers of lower order are evaluated first. */
+export interface CalicoTierManifest {
+  kind: 'Tier';
+  meta: ObjectMeta;
+  order?: number;
+  defaultAction: 'Deny' | 'Pass';
+  locator: Locator;
 }

@@ -27,7 +27,7 @@ export interface PolicyDecision {
   summary: string;
   /** The policy rule that decided, or the first policy that selected the pod when none allowed it. */
   decidedBy?: { text: string; source?: SourceRange };
-  /** The stages consulted, in order (AdminNetworkPolicy by priority, NetworkPolicy, BaselineAdminNetworkPolicy). */
+  /** The stages consulted, in order (AdminNetworkPolicy by priority, Calico tiers with NetworkPolicy in the default tier, BaselineAdminNetworkPolicy). */
   steps: PipelineStep[];
   details: string[];
 }
@@ -40,7 +40,7 @@ export function checkPolicy(cluster: Cluster, q: PolicyQuery): PolicyDecision {
   // A single NetworkPolicy stage reads as before; with admin policies each step is listed in order.
   const onlyNp = v.steps.every((s) => s.api === 'NetworkPolicy');
   const details = onlyNp ? np : [...v.steps.map((s) => `${s.api}: ${s.text}`), ...np.map((t) => `  ${t}`)];
-  const api: PolicyApi = v.decidedAt === 'AdminNetworkPolicy' || v.decidedAt === 'BaselineAdminNetworkPolicy' ? v.decidedAt : 'NetworkPolicy';
+  const api: PolicyApi = v.decidedAt === 'exemption' || v.decidedAt === 'default' ? 'NetworkPolicy' : v.decidedAt;
   const deciding = [...v.steps].reverse().find((s) => s.action !== 'NoMatch');
   const decidedBy = v.decidedAt === 'exemption' || v.decidedAt === 'default' || !deciding || (deciding.api === 'NetworkPolicy' && !deciding.policy)
     ? undefined

@@ -4,9 +4,12 @@ import { Cidr, cidr, cidrContains, ipToInt } from '../common/ip';
 import { LabelSelector } from '../manifest/types';
 import { ConnSet } from './connset';
 import { allowedConns, peerFor, policiesOf } from './evaluate';
-import { PeerSpec, PolicyInfo, RuleSpec, rulePorts, Peer } from './model';
-import { AdminPolicies, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts, selectingAdmin } from './anp';
+import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
+import { AdminPolicies, adminPoliciesOf } from './anp';
 import { pipelineConns } from './pipeline';
+import { calicoPoliciesOf } from './calico';
+import { selectorKeys } from './calico-selector';
+import { countHostNetwork, tieredEngine } from './tiered-classes';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -67,7 +70,9 @@ interface IpBlock {
 export function computeReachability(cluster: Cluster): Reachability {
   const policies = policiesOf(cluster);
   const admin = adminPoliciesOf(cluster);
-  const hasAdmin = admin.anps.length > 0 || !!admin.banp;
+  const calico = calicoPoliciesOf(cluster);
+  // Any policy API besides NetworkPolicy: Deny and Pass rules and tiers need the ordered engine.
+  const hasAdmin = admin.anps.length > 0 || !!admin.banp || calico.all.length > 0;
   const { classes, classOf, blocks, inBlock } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
   const byNamespace = new Map<string, PeerClass[]>();
   for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
@@ -131,15 +136,16 @@ export function computeReachability(cluster: Cluster): Reachability {
     }
   }
 
+  // With the ordered engine these indexes serve nothing: built only for NetworkPolicy alone.
   const ingress: (PeerIndex<ConnSet> | undefined)[] = classes.map((c) => {
-    if (c.ingressPolicies.length === 0) return undefined;
+    if (c.ingressPolicies.length === 0 || hasAdmin) return undefined;
     const idx = emptyIndex<ConnSet>();
     // Ingress ports resolve against the destination: this class.
     for (const p of c.ingressPolicies) for (const r of p.ingress) index(idx, p, r, rulePorts(r, c.representative));
     return idx;
   });
   const egress: (PeerIndex<RuleSpec> | undefined)[] = classes.map((c) => {
-    if (c.egressPolicies.length === 0) return undefined;
+    if (c.egressPolicies.length === 0 || hasAdmin) return undefined;
     const idx = emptyIndex<RuleSpec>();
     for (const p of c.egressPolicies) for (const r of p.egress) index(idx, p, r, r);
     return idx;
@@ -194,7 +200,8 @@ export function computeReachability(cluster: Cluster): Reachability {
     if (e.isEmpty()) return e;
     return e.intersect(ingressFrom(d, s, s.representative.ip));
   };
-  const allowedBetween = hasAdmin ? adminAware(cluster, admin, classes, egressTo, ingressFrom, egress, ingress) : npBetween;
+  const tiered = hasAdmin ? tieredEngine(cluster, classes, { inBlock, blockIds, namespacesMatching, classesMatching, byNamespace }) : undefined;
+  const allowedBetween = tiered ? tiered.allowedBetween : npBetween;
 
   return {
     cluster,
@@ -230,7 +237,7 @@ export function computeReachability(cluster: Cluster): Reachability {
     },
     counts() {
       const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
-      if (hasAdmin) return countPairs(classes, allowedBetween, (a, b) => this.allowed(a, b));
+      if (tiered) return tiered.counts((a, b) => this.allowed(a, b));
       return countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
     },
   };
@@ -307,153 +314,6 @@ function countReach(
   return { reachedBy, reaches };
 }
 
-/**
- * All-pairs counts class pair by class pair: used when admin policies take part, whose Deny
- * and Pass rules defeat the shortcuts of `countReach`.
- */
-function countPairs(classes: PeerClass[], allowedBetween: (s: PeerClass, d: PeerClass) => ConnSet, allowedPods: (s: PodInfo, d: PodInfo) => ConnSet): { reachedBy: Float64Array; reaches: Float64Array } {
-  const reachedBy = new Float64Array(classes.length);
-  const reaches = new Float64Array(classes.length);
-  const regular = classes.filter((c) => !c.hostNetwork);
-  for (const s of regular) {
-    for (const d of regular) {
-      const n = s === d ? d.pods.length - 1 : d.pods.length;
-      if (n <= 0 || allowedBetween(s, d).isEmpty()) continue;
-      reachedBy[d.id] += s === d ? n : s.pods.length;
-      reaches[s.id] += n;
-    }
-  }
-  countHostNetwork(classes, allowedPods, reachedBy, reaches);
-  return { reachedBy, reaches };
-}
-
-/**
- * hostNetwork pods are few and seen as node addresses, with the own-node exemption, so pods of
- * one class may differ towards them: count their pairs pod by pod.
- */
-function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo, d: PodInfo) => ConnSet, reachedBy: Float64Array, reaches: Float64Array): void {
-  const classOfPod = new Map<PodInfo, PeerClass>();
-  for (const c of classes) for (const p of c.pods) classOfPod.set(p, c);
-  for (const h of classes.filter((c) => c.hostNetwork)) {
-    const hp = h.representative;
-    for (const p of classOfPod.keys()) {
-      if (p === hp) continue;
-      const c = classOfPod.get(p)!;
-      if (!allowedPods(hp, p).isEmpty()) {
-        reaches[h.id] += 1;
-        if (p === c.representative && !c.hostNetwork) reachedBy[c.id] += 1;
-      }
-      if (!allowedPods(p, hp).isEmpty()) {
-        reachedBy[h.id] += 1;
-        if (p === c.representative && !c.hostNetwork) reaches[c.id] += 1;
-      }
-    }
-  }
-}
-
-/**
- * Class-to-class connections through the whole pipeline: AdminNetworkPolicies first (their
- * subjects and peers refined the classes, so a representative speaks for its class), then the
- * NetworkPolicy indexes for what they pass or leave undecided when NetworkPolicy selects the
- * pod, the baseline otherwise.
- */
-function adminAware(
-  cluster: Cluster,
-  admin: AdminPolicies,
-  classes: PeerClass[],
-  egressTo: (s: PeerClass, d: PeerClass | undefined, ip: string) => ConnSet,
-  ingressFrom: (d: PeerClass, s: PeerClass | undefined, ip: string) => ConnSet,
-  egressIdx: unknown[],
-  ingressIdx: unknown[],
-): (s: PeerClass, d: PeerClass) => ConnSet {
-  const selecting = (list: AdminPolicyInfo[], dir: 'ingress' | 'egress') => classes.map((c) => (c.hostNetwork ? [] : selectingAdmin(cluster, list, dir, c.representative)));
-  const anpEgress = selecting(admin.anps, 'egress');
-  const anpIngress = selecting(admin.anps, 'ingress');
-  const banp = admin.banp ? [admin.banp] : [];
-  const banpEgress = selecting(banp, 'egress');
-  const banpIngress = selecting(banp, 'ingress');
-  const peerOf = (c: PeerClass): Peer => ({ ip: c.representative.ip, pod: c.representative, namespace: cluster.namespaces.get(c.namespace) });
-  const peers = classes.map(peerOf);
-
-  // Each rule once: which classes its peers match (a byte per class) and, without named ports,
-  // its ports; a class pair then costs a lookup per rule instead of selector matching.
-  interface CompiledRule { rule: AdminRuleSpec; match: Uint8Array; fixed?: ConnSet }
-  const compiled = new Map<AdminPolicyInfo, { ingress: CompiledRule[]; egress: CompiledRule[] }>();
-  const compile = (p: AdminPolicyInfo, dir: 'ingress' | 'egress'): CompiledRule[] => {
-    let c = compiled.get(p);
-    if (!c) {
-      const one = (rule: AdminRuleSpec): CompiledRule => {
-        const match = new Uint8Array(classes.length);
-        for (const k of classes) if (!k.hostNetwork && rule.peers.some((s) => adminPeerMatches(cluster, s, peers[k.id]))) match[k.id] = 1;
-        const named = rule.ports !== 'all' && rule.ports.some((x) => x.namedPort !== undefined);
-        return { rule, match, ...(named ? {} : { fixed: adminRulePorts(rule, undefined) }) };
-      };
-      c = { ingress: p.ingress.map(one), egress: p.egress.map(one) };
-      compiled.set(p, c);
-    }
-    return c[dir];
-  };
-  /** Per class and direction: the rules of its selecting policies in order, and which peer classes any of them matches. */
-  const flatten = (lists: AdminPolicyInfo[][], dir: 'ingress' | 'egress') => lists.map((sel) => {
-    const rules = sel.flatMap((p) => compile(p, dir));
-    const any = new Uint8Array(classes.length);
-    for (const r of rules) for (let i = 0; i < any.length; i++) any[i] |= r.match[i];
-    return { rules, any };
-  });
-  const flat = {
-    anp: { ingress: flatten(anpIngress, 'ingress'), egress: flatten(anpEgress, 'egress') },
-    banp: { ingress: flatten(banpIngress, 'ingress'), egress: flatten(banpEgress, 'egress') },
-  };
-  const NO_MATCH = { allow: ConnSet.NONE, rest: ConnSet.ALL };
-  /** First-match over the selecting policies: what they allow, and what they pass or leave undecided. */
-  const decide = (which: 'anp' | 'banp', dir: 'ingress' | 'egress', self: PeerClass, other: PeerClass): { allow: ConnSet; rest: ConnSet } => {
-    const f = flat[which][dir][self.id];
-    if (!f.any[other.id]) return NO_MATCH;
-    let allow = ConnSet.NONE;
-    let rest = ConnSet.NONE;
-    let undecided = ConnSet.ALL;
-    {
-      for (const cr of f.rules) {
-        if (!cr.match[other.id]) continue;
-        const ports = cr.fixed ?? adminRulePorts(cr.rule, dir === 'ingress' ? self.representative : other.representative);
-        const hit = undecided.isAll() ? ports : ports.intersect(undecided);
-        if (hit.isEmpty()) continue;
-        if (cr.rule.action === 'Allow') allow = allow.union(hit);
-        else if (cr.rule.action === 'Pass') rest = rest.union(hit);
-        undecided = hit.isAll() ? ConnSet.NONE : undecided.intersect(hit.complement());
-        if (undecided.isEmpty()) return { allow, rest };
-      }
-    }
-    return { allow, rest: rest.union(undecided) };
-  };
-  const stage = (dir: 'ingress' | 'egress', self: PeerClass, other: PeerClass): ConnSet => {
-    const sel = dir === 'egress' ? anpEgress[self.id] : anpIngress[self.id];
-    let allow = ConnSet.NONE;
-    let rest = ConnSet.ALL;
-    if (sel.length) {
-      ({ allow, rest } = decide('anp', dir, self, other));
-      if (rest.isEmpty()) return allow;
-    }
-    const isolated = (dir === 'egress' ? egressIdx : ingressIdx)[self.id] !== undefined;
-    let next: ConnSet;
-    if (isolated) next = dir === 'egress' ? egressTo(self, other, other.representative.ip) : ingressFrom(self, other, other.representative.ip);
-    else {
-      const b = dir === 'egress' ? banpEgress[self.id] : banpIngress[self.id];
-      if (!b.length) next = ConnSet.ALL;
-      else {
-        // The baseline has no Pass: what it does not deny is allowed.
-        const d = decide('banp', dir, self, other);
-        next = d.allow.union(d.rest);
-      }
-    }
-    return allow.union(rest.intersect(next));
-  };
-  return (s, d) => {
-    const e = stage('egress', s, d);
-    return e.isEmpty() ? e : e.intersect(stage('ingress', d, s));
-  };
-}
-
 /** What admin policies add to the class key: the label keys, named ports and addresses they look at. */
 function adminRefinements(cluster: Cluster, admin: AdminPolicies): ClassRefinements {
   const selectors: LabelSelector[] = [];
@@ -472,6 +332,19 @@ function adminRefinements(cluster: Cluster, admin: AdminPolicies): ClassRefineme
         }
       }
     }
+  }
+  for (const p of calicoPoliciesOf(cluster).all) {
+    const keys = new Set<string>();
+    selectorKeys(p.selector, keys);
+    for (const r of [...p.ingress, ...p.egress]) {
+      for (const e of [r.source, r.destination]) {
+        for (const sel of [e.selector, e.notSelector]) if (sel) selectorKeys(sel, keys);
+        for (const c of [...(e.nets ?? []), ...(e.notNets ?? [])]) blocks.push({ cidr: c, except: [] });
+        for (const port of [...(e.ports ?? []), ...(e.notPorts ?? [])]) if (port.name !== undefined) for (const proto of ['TCP', 'UDP', 'SCTP']) namedPorts.push(`${port.name}/${proto}`);
+      }
+    }
+    // Calico selectors are label expressions: every key they read splits the classes.
+    for (const k of keys) selectors.push({ matchLabels: {}, matchExpressions: [{ key: k, operator: 'Exists', values: [] }] });
   }
   return { selectors, namedPorts, blocks };
 }

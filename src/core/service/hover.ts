@@ -12,6 +12,7 @@ import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
 import { escapeMarkdown as text, markdownCode as code } from './markdown';
 import { Hover } from './types';
 import { adminPolicyHover } from './admin-policy-hover';
+import { calicoPolicyHover } from './calico-policy-hover';
 
 /** Said beside an address or port the manifests do not carry (no dump status, no spec value). */
 const ASSIGNED_BY_PODPATH = 'assigned by PodPath';
@@ -36,6 +37,7 @@ export function hoverFor(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hov
     case 'service': return serviceHover(ctx, o, p);
     case 'policy': return policyHover(ctx, o, p);
     case 'adminPolicy': return adminPolicyHover(ctx.cluster, o, p);
+    case 'calicoPolicy': return calicoPolicyHover(ctx.cluster, o, p);
     default: return podHover(ctx, o, p);
   }
 }

@@ -1,6 +1,6 @@
 import { Cluster, PodInfo, ServiceInfo, WorkloadInfo } from '../cluster/model';
 import { FieldPath, Locator, SourcePosition, SourceRange } from '../common/source';
-import { AdminNetworkPolicyManifest, ManifestSet, NetworkPolicyManifest, PodManifest, ServiceManifest, WorkloadManifest } from '../manifest/types';
+import { AdminNetworkPolicyManifest, CalicoPolicyManifest, ManifestSet, NetworkPolicyManifest, PodManifest, ServiceManifest, WorkloadManifest } from '../manifest/types';
 
 /**
  * The objects of one file with their ranges, so a position can be mapped to "the Service in
@@ -11,7 +11,8 @@ export type ObjectAt =
   | { kind: 'workload'; manifest: WorkloadManifest; key: string; locator: Locator }
   | { kind: 'service'; manifest: ServiceManifest; key: string; locator: Locator }
   | { kind: 'policy'; manifest: NetworkPolicyManifest; key: string; locator: Locator }
-  | { kind: 'adminPolicy'; manifest: AdminNetworkPolicyManifest; key: string; locator: Locator };
+  | { kind: 'adminPolicy'; manifest: AdminNetworkPolicyManifest; key: string; locator: Locator }
+  | { kind: 'calicoPolicy'; manifest: CalicoPolicyManifest; key: string; locator: Locator };
 
 export function objectsIn(m: ManifestSet, file: string): ObjectAt[] {
   const out: ObjectAt[] = [];
@@ -21,6 +22,11 @@ export function objectsIn(m: ManifestSet, file: string): ObjectAt[] {
   for (const s of m.services) if (s.locator.file === file) out.push({ kind: 'service', manifest: s, key: key(s.meta.namespace, s.meta.name), locator: s.locator });
   for (const p of m.policies) if (p.locator.file === file) out.push({ kind: 'policy', manifest: p, key: key(p.meta.namespace, p.meta.name), locator: p.locator });
   for (const p of m.adminPolicies ?? []) if (p.locator.file === file) out.push({ kind: 'adminPolicy', manifest: p, key: `${p.kind}/${p.meta.name}`, locator: p.locator });
+  for (const p of m.calicoPolicies ?? []) {
+    if (p.locator.file !== file) continue;
+    const k = p.kind === 'GlobalNetworkPolicy' ? `GlobalNetworkPolicy/${p.meta.name}` : `NetworkPolicy.projectcalico.org/${p.meta.namespace}/${p.meta.name}`;
+    out.push({ kind: 'calicoPolicy', manifest: p, key: k, locator: p.locator });
+  }
   return out.sort((a, b) => a.locator.range.start.line - b.locator.range.start.line);
 }
 
