@@ -11,7 +11,7 @@ const PHRASES: [RegExp, (m: string[]) => string][] = [
   [/^(\d+) endpoints?$/, ([n]) => vscode.l10n.t('{0} endpoints', n)],
   [/^selects (\d+) pods?$/, ([n]) => vscode.l10n.t('selects {0} pods', n)],
   [/^selects (\d+) pods? · allows (\d+) flows?$/, ([n, m]) => vscode.l10n.t('selects {0} pods · allows {1} flows', n, m)],
-  [/^reached by (\d+) · reaches (\d+)$/, ([n, m]) => vscode.l10n.t('reached by {0} · reaches {1}', n, m)],
+  [/^reached by (\d+) pods? · reaches (\d+) pods?$/, ([n, m]) => vscode.l10n.t('reached by {0} · reaches {1}', n, m)],
   [/^(\d+) pods? selected$/, ([n]) => vscode.l10n.t('{0} pods selected', n)],
   [/^Add labels? (.+) to the pod template of (.+)$/, ([labels, owner]) => vscode.l10n.t('Add label {0} to the pod template of {1}', labels, owner)],
   [/^Allow DNS egress \(UDP and TCP 53 to kube-dns\)$/, () => vscode.l10n.t('Allow DNS egress (UDP and TCP 53 to kube-dns)')],
