@@ -231,6 +231,70 @@ spec:
   assert.equal(after.diagnostics['app.yaml'].filter((x) => x.code === 'service-selects-nothing').length, 0);
 });
 
+test('quick fix: a one-key selector whose pods were relabelled: select the new value, or label the pods with the old one', () => {
+  const s = new LanguageService();
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: frontend
+spec:
+  selector:
+    matchLabels:
+      app: frontend-v2
+  template:
+    metadata:
+      labels:
+        app: frontend-v2
+    spec:
+      containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: apiserver
+  labels:
+    app: frontend-v3
+spec:
+  containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: frontend
+spec:
+  selector:
+    app: frontend
+  ports: [{port: 80}]
+`;
+  const r = s.update([{ file: 'app.yaml', text }], {});
+  const d = r.diagnostics['app.yaml'].find((x) => x.code === 'service-selects-nothing')!;
+  assert.deepEqual(d.fixes.map((x) => x.title), [
+    'Select the pods labelled app=frontend-v2',
+    'Select the pods labelled app=frontend-v3',
+    'Label the pods app=frontend (the pod template of Deployment frontend)',
+    'Label the pods app=frontend (Pod apiserver)',
+  ]);
+  const endpoints = (t: string) => s.update([{ file: 'app.yaml', text: t }], {}).diagnostics['app.yaml'];
+  // Select the new value: the Service finds the Deployment's pods.
+  const selected = applyEdit(text, d.fixes[0].edits[0]);
+  assert.match(selected, /selector:\n {4}app: frontend-v2\n {2}ports/);
+  assert.deepEqual(endpoints(selected).map((x) => x.code), []);
+  // Label the pods: template and the Deployment's own selector change together, nothing else.
+  const labelled = d.fixes[2].edits.slice().sort((a, b) => b.range.start.line - a.range.start.line).reduce((t, e) => applyEdit(t, e), text);
+  assert.match(labelled, /matchLabels:\n {6}app: frontend\n/);
+  assert.match(labelled, /labels:\n {8}app: frontend\n/);
+  assert.deepEqual(endpoints(labelled).map((x) => x.code), []);
+  assert.equal(d.fixes[3].edits.length, 1, 'a bare Pod has no selector of its own');
+});
+
+test('quick fix: adding a label to a bare Pod names the Pod, not a pod template', () => {
+  const s = new LanguageService();
+  const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: apiserver\n  labels:\n    app: api\nspec:\n  containers: [{name: c, image: x}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: api, tier: backend}\n  ports: [{port: 80}]\n';
+  const d = s.update([{ file: 'a.yaml', text }], {}).diagnostics['a.yaml'].find((x) => x.code === 'service-selects-nothing')!;
+  assert.deepEqual(d.fixes.map((x) => x.title), ['Add label tier=backend to Pod apiserver']);
+  assert.match(applyEdit(text, d.fixes[0].edits[0]), /labels:\n {4}app: api\n {4}tier: backend\n/);
+});
+
 test('quick fix: allow DNS egress in a default-deny egress policy', () => {
   const s = new LanguageService();
   const text = `apiVersion: v1
@@ -249,7 +313,20 @@ spec:
   const r = s.update([{ file: 'p.yaml', text }], {});
   const d = r.diagnostics['p.yaml'].find((x) => x.code === 'egress-blocks-dns')!;
   const fixed = applyEdit(text, d.fixes[0].edits[0]);
-  assert.match(fixed, /policyTypes: \[Egress\]\n {2}egress:\n {4}- to: \[\{namespaceSelector: \{\}, podSelector: \{matchLabels: \{k8s-app: kube-dns\}\}\}\]\n {6}ports: \[\{protocol: UDP, port: 53\}, \{protocol: TCP, port: 53\}\]/);
+  // Block style in a block mapping.
+  assert.ok(fixed.endsWith(`policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {}
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+      ports:
+        - protocol: UDP
+          port: 53
+        - protocol: TCP
+          port: 53
+`), fixed);
   const after = s.update([{ file: 'p.yaml', text: fixed }], {});
   assert.equal(after.diagnostics['p.yaml'].filter((x) => x.code === 'egress-blocks-dns').length, 0);
   assert.equal(after.summary.errors, 0);
