@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { TraceLink } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
+import { columnFor } from './columns';
 import { findingPage } from './findings-page';
 import { matrixMarkdown } from './matrix-markdown';
 import type { Protocol } from './trace-input';
@@ -145,7 +146,3 @@ export function besideColumn(): vscode.ViewColumn {
   return columnFor(active, groups) === 'beside' ? vscode.ViewColumn.Beside : active;
 }
 
-/** Pure part of `besideColumn`, for tests: 'beside' or 'active'. */
-export function columnFor(active: number, groups: number): 'beside' | 'active' {
-  return groups >= 2 && active >= groups ? 'active' : 'beside';
-}

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LanguageService } from '../../src/core/service/language-service';
 import { formatTraceText } from '../../src/core/format/trace-text';
+import { columnFor } from '../../src/extension/columns';
 import { CLUSTER_CHOICES, clusterDocumentText } from '../../src/extension/cluster-template';
 import { findingPage, findingsSection, meaningOf } from '../../src/extension/findings-page';
 import { matrixMarkdown } from '../../src/extension/matrix-markdown';
@@ -93,4 +94,11 @@ test('a half-typed label (`app: bookstorerole: api`) is one problem, the YAML er
   const [f] = b.findings.filter((x) => x.code === 'invalid-type');
   assert.match(f.message, /metadata\.labels\.app must be a string, not a mapping$/);
   assert.doesNotMatch(f.message, /object Object/);
+});
+
+test('views open beside the YAML, never in a third group made beside a view', () => {
+  assert.equal(columnFor(1, 1), 'beside', 'one group: a second one beside it');
+  assert.equal(columnFor(1, 2), 'beside', 'from the YAML on the left: the group on the right');
+  assert.equal(columnFor(2, 2), 'active', 'from a trace document on the right: a tab there, not a third group');
+  assert.equal(columnFor(3, 3), 'active');
 });
