@@ -139,7 +139,7 @@ test('CodeLens: "Trace from {name}…" on pods and workloads, "Trace to this Ser
   assert.equal(header.indexOf('POD'), rows[0].indexOf('shop/'), 'columns aligned');
 });
 
-test('inlay hints in flow-style YAML go after the closing brace, never inside it', () => {
+test('inlay hints in flow-style YAML go after the closing brace, never inside it; in JSON after the name', () => {
   const s = new LanguageService();
   const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: ${name}}}\nspec: {nodeName: node-1, containers: [{name: c, image: x}]}\n`;
   const oneLine = '{apiVersion: v1, kind: Pod, metadata: {name: c}, spec: {nodeName: node-1, containers: [{name: c, image: x}]}}\n';
@@ -148,7 +148,12 @@ test('inlay hints in flow-style YAML go after the closing brace, never inside it
   const hints = s.inlayHints('a.yaml');
   const lines = `${pod('a')}---\n${oneLine}---\n${multiLine}`.split('\n');
   const at = (h: { position: { line: number; column: number } }) => lines[h.position.line - 1].slice(0, h.position.column - 1);
-  assert.deepEqual(hints.map(at), ['metadata: {name: a, labels: {app: a}}', oneLine.trimEnd()]);
+  assert.deepEqual(hints.map(at), ['metadata: {name: a, labels: {app: a}}', oneLine.trimEnd(), '{apiVersion: v1, kind: Pod, metadata: {name: d}']);
+  // Pretty-printed JSON (kubectl get -o json): the name has its own line; the hint follows it.
+  const json = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'x' }] } }, null, 2);
+  s.update([{ file: 'j.json', text: json }], {});
+  const [j] = s.inlayHints('j.json');
+  assert.equal(json.split('\n')[j.position.line - 1].slice(0, j.position.column - 1), '    "name": "j"');
 });
 
 test('"Trace to this Service from…": its sources are workloads and pods by name, each with the Service\'s port, and every one traces', () => {

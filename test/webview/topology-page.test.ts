@@ -117,6 +117,8 @@ describe('topology page in Chromium', { skip }, () => {
     const page = await openPage(browser, server.url);
     await show(page, f);
     timings.push(`seed 003 (3 nodes / 3 pods) ${await page.evaluate(() => document.body.dataset.firstPaintMs)} ms`);
+    // The page opens on the traced path at a readable scale; "Fit to window" shows every node.
+    await page.click('[data-testid=zoom-fit]');
     assert.deepEqual(await page.$$eval('[data-testid=node]', (els: any[]) => els.map((e) => e.getAttribute('data-node'))), ['node1', 'node2', 'node3']);
     assert.equal(await page.locator('[data-testid=device][data-device=docker0]').count(), 3);
     assert.equal(await page.textContent('[data-testid=service-vip]'), '20.1.244.75 · 80→80/TCP');

@@ -121,19 +121,18 @@ export function reachCounts(reach: Reachability, pod: PodInfo): { reachedBy: num
 }
 
 /**
- * Where the hint goes: after the name in block YAML; after the closing brace of a one-line flow
- * mapping (`metadata: {name: web}`), never inside it; nowhere when that brace is not the end of
- * the line (a whole object written in flow style over several lines).
+ * Where the hint goes: after the name in block YAML (and in pretty-printed JSON, where the name
+ * has a line of its own); after the closing brace of a flow mapping written on the name's line
+ * (`metadata: {name: web}`), never inside it; after the whole object when it is one line of flow
+ * (`{kind: Pod, metadata: {name: web}, spec: …}`).
  */
 export function hintPosition(o: ObjectAt): SourcePosition | undefined {
   const loc = o.locator;
   const name = loc.at(['metadata', 'name']);
   const before = (a: SourcePosition, b: SourcePosition) => a.line < b.line || (a.line === b.line && a.column < b.column);
   const firstKey = [loc.keyAt(['apiVersion']), loc.keyAt(['kind']), loc.keyAt(['metadata'])].map((r) => r.start).reduce((a, b) => (before(a, b) ? a : b));
-  if (before(loc.range.start, firstKey)) {
-    // The object itself is a flow mapping: only a one-line object has its brace at the line's end.
-    return loc.range.start.line === loc.range.end.line ? loc.range.end : undefined;
-  }
+  // The object itself is a flow mapping on one line: its closing brace ends the line.
+  if (before(loc.range.start, firstKey) && loc.range.start.line === loc.range.end.line) return loc.range.end;
   const metadata = loc.at(['metadata']);
   const nameKey = loc.keyAt(['metadata', 'name']);
   if (before(metadata.start, nameKey.start) && metadata.start.line === nameKey.start.line) {
