@@ -90,7 +90,27 @@ async function applyQuickFix(wb: Workbench, title: string): Promise<void> {
       await wb.page.keyboard.press('Escape');
     }
   }
-  await row.click();
+  // The widget's pointer block swallows clicks while it settles: choose with the keyboard.
+  const focused = wb.page.locator('.action-widget .monaco-list-row.focused');
+  for (let i = 0; i < 12; i++) {
+    if (((await focused.getAttribute('aria-label').catch(() => '')) ?? '').includes(title)) break;
+    await wb.page.keyboard.press('ArrowDown');
+  }
+  assert.ok(((await focused.getAttribute('aria-label')) ?? '').includes(title), `no quick fix "${title}" could be focused`);
+  await wb.page.keyboard.press('Enter');
+}
+
+/**
+ * Go to Line without clicking into the editor first (a click at the editor's top can land on a
+ * CodeLens and run it): the editor Quick Open just opened has the focus.
+ */
+async function goToLine(wb: Workbench, line: number, column: number): Promise<void> {
+  await wb.page.keyboard.press('Control+G');
+  const box = wb.page.locator('.quick-input-widget .quick-input-box input');
+  await box.waitFor({ state: 'visible' });
+  await box.fill(`:${line}:${column}`);
+  await wb.page.keyboard.press('Enter');
+  await wb.statusItem('status.editor.selection').filter({ hasText: `Ln ${line}, Col ${column}` }).waitFor();
 }
 
 const notice = (wb: Workbench) => wb.page.locator('.statusbar-item', { hasText: 'No Cluster document' });
@@ -136,7 +156,7 @@ describe('first sight — a workspace without a Cluster document', function () {
 
   it('quick fix "Assume policies are enforced" sets podpath.defaultCluster.networkPolicy and the notice goes', async function () {
     await wb.openFile('app.yaml');
-    await wb.goTo(lineOf('name: frontend-from-client'), 9);
+    await goToLine(wb, lineOf('name: frontend-from-client'), 9);
     await applyQuickFix(wb, 'Assume policies are enforced');
     await notice(wb).first().waitFor({ state: 'detached', timeout: 30_000 });
     const settings = path.join(workspace(NAME), '.vscode', 'settings.json');
@@ -148,7 +168,7 @@ describe('first sight — a workspace without a Cluster document', function () {
 
   it('quick fix "Create a Cluster document" writes one for the CNI picked, and the notice goes', async function () {
     await wb.openFile('app.yaml');
-    await wb.goTo(lineOf('name: frontend-from-client'), 9);
+    await goToLine(wb, lineOf('name: frontend-from-client'), 9);
     await applyQuickFix(wb, 'Create a Cluster document');
     await wb.pickQuickItem('Calico');
     await wb.page.locator('.tabs-container .tab.active', { hasText: 'podpath-cluster.yaml' }).waitFor({ timeout: 20_000 });
@@ -163,7 +183,7 @@ describe('first sight — a workspace without a Cluster document', function () {
     await wb.openFile('app.yaml');
     // The Service's selector line (the only line that is exactly `    app: frontend`).
     const line = APP.split('\n').findIndex((l) => l === '    app: frontend') + 1;
-    await wb.goTo(line, 10);
+    await goToLine(wb, line, 10);
     await applyQuickFix(wb, 'Select the pods labelled app=frontend-v2');
     await wb.page.keyboard.press('Control+S');
     await wb.page.locator('.codelens-decoration a', { hasText: /^2 endpoints$/ }).first().waitFor({ timeout: 30_000 });
@@ -177,7 +197,8 @@ describe('first sight — a workspace without a Cluster document', function () {
     await wb.pickQuickItem('client');
     await wb.acceptInput(); // the port, preset to the Service's
     await wb.page.locator('.tabs-container .tab.active', { hasText: 'trace' }).waitFor({ timeout: 30_000 });
-    await wb.page.locator(`${'.editor-group-container.active .editor-instance'} .view-lines`, { hasText: 'Verdict' }).first().waitFor({ timeout: 20_000 });
+    await wb.page.locator('.editor-group-container.active .editor-instance .view-lines', { hasText: 'default/client' }).first().waitFor({ timeout: 20_000 });
+    assert.strictEqual(await wb.languageMode(), 'PodPath Trace');
     // Word wrap on: no rendered line reaches past the editor's right edge.
     const overflow = await wb.page.evaluate(() => {
       const editor = document.querySelector('.editor-group-container.active .monaco-editor') as any;
