@@ -1,3 +1,4 @@
+import { plural } from '../core/format/plural';
 import { analyzeSources, Analysis } from '../core/analyze';
 import { formatFinding } from '../core/common/finding';
 import { formatDataplaneText, DataplaneSections, ALL_SECTIONS } from '../core/format/dataplane-text';
@@ -217,8 +218,8 @@ function checkCommand(argv: string[], cwd: string): CliResult {
   if (format !== 'txt') return { code, stdout: formatFindings(a.findings, format, VERSION, sarifBase(args!.positionals, cwd)), stderr: empty };
   const c = a.cluster;
   const summary = [
-    `${a.load.manifests.files.length} files · ${c.nodes.length} nodes · ${c.pods.length} pods · ${c.services.length} services · ${c.policies.length} policies · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`,
-    `${errors} error(s), ${a.findings.length - errors} other finding(s)`,
+    `${plural(a.load.manifests.files.length, 'file')} · ${plural(c.nodes.length, 'node')} · ${plural(c.pods.length, 'pod')} · ${plural(c.services.length, 'service')} · ${plural(c.policies.length, 'policy', 'policies')} · ${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · kube-proxy ${c.config.kubeProxyMode}`,
+    `${plural(errors, 'error')}, ${plural(a.findings.length - errors, 'other finding')}`,
   ];
   return { code, stdout: forTerminalText(formatFindings(a.findings, 'txt', VERSION)) + summary.join('\n') + '\n', stderr: empty };
 }

@@ -15,6 +15,10 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
       if (d.source !== 'podpath') continue;
+      if ((typeof d.code === 'object' ? d.code.value : d.code) === 'no-cluster-document') {
+        actions.push(...noClusterActions(d));
+        continue;
+      }
       const fixes = this.diagnostics.fixesFor(document.uri, d);
       for (const fix of fixes) {
         const action = this.toAction(fix, d);
@@ -39,4 +43,16 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
     action.diagnostics = [d];
     return action;
   }
+}
+
+/** The two ways out of "no Cluster document": describe the cluster, or say policies are enforced. */
+function noClusterActions(d: vscode.Diagnostic): vscode.CodeAction[] {
+  const create = new vscode.CodeAction(vscode.l10n.t('Create a Cluster document…'), vscode.CodeActionKind.QuickFix);
+  create.command = { command: 'podpath.createClusterDocument', title: create.title };
+  create.diagnostics = [d];
+  create.isPreferred = true;
+  const assume = new vscode.CodeAction(vscode.l10n.t('Assume policies are enforced (setting podpath.defaultCluster.networkPolicy)'), vscode.CodeActionKind.QuickFix);
+  assume.command = { command: 'podpath.assumePoliciesEnforced', title: assume.title };
+  assume.diagnostics = [d];
+  return [create, assume];
 }

@@ -20,6 +20,8 @@ export interface MatchLensArgs {
   range: SourceRange;
   /** The matched objects, when the service sends them with the lens. */
   matches?: SourceRange[];
+  /** On a Service: its endpoints as a document (address, pod, node per port). */
+  endpoints?: string;
 }
 
 export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
@@ -43,6 +45,6 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 function matchArgs(file: string, lens: Lens): MatchLensArgs {
-  const [key, matches] = lens.args;
-  return { key: String(key), file, range: lens.range, ...(Array.isArray(matches) ? { matches: matches as SourceRange[] } : {}) };
+  const [key, matches, endpoints] = lens.args;
+  return { key: String(key), file, range: lens.range, ...(Array.isArray(matches) ? { matches: matches as SourceRange[] } : {}), ...(typeof endpoints === 'string' ? { endpoints } : {}) };
 }

@@ -4,11 +4,12 @@ import type { ReplyTrace } from '../core/forward/reply';
 import type { SourceRange, TraceTarget } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import type { MatchLensArgs } from './codelens';
+import { CLUSTER_CHOICES, CLUSTER_FILE_NAME, type ClusterPlugin, clusterDocumentText } from './cluster-template';
 import { toPosition } from './convert';
 import type { SelectorNavigation } from './definition';
 import { selectorValuePosition } from './selector-position';
-import { Protocol, formatPortProtocol, isIPv4, parseNamespaces, parsePortProtocol, specLabel } from './trace-input';
-import { PodPathDocuments, SCHEME, View } from './virtual-documents';
+import { Protocol, formatPortProtocol, verdictLine, isIPv4, parseNamespaces, parsePortProtocol, specLabel } from './trace-input';
+import { viewUri, SCHEME, View, type PodPathDocuments } from './virtual-documents';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -46,13 +47,25 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     register('podpath.traceFrom', (from?: string, to?: string, port?: number, protocol?: Protocol) => trace(c, from, to, port, protocol)),
     register('podpath.traceTo', (to?: string, from?: string, port?: number, protocol?: Protocol) => traceTo(c, to, from, port, protocol)),
     register('podpath.toggleReply', (uri?: vscode.Uri) => toggleReply(c, uri)),
-    register('podpath.showEndpoints', (args?: MatchLensArgs) => showMatches(c, args, 'selector', vscode.l10n.t('No pods back this Service.'))),
+    register('podpath.showEndpoints', (args?: MatchLensArgs) => showEndpoints(c, args)),
     register('podpath.showSelectedPods', (args?: MatchLensArgs) => showMatches(c, args, 'podSelector', vscode.l10n.t('This policy selects no pods.'))),
     register('podpath.showDataplane', (node?: string) => showDataplane(c, node)),
     register('podpath.exportConnlist', (format?: ConnlistFormat, destination?: 'editor' | vscode.Uri) => exportConnlist(c, format, destination)),
     register('podpath.showMatrix', (port?: number, protocol?: Protocol, namespaces?: string[]) => showMatrix(c, port, protocol, namespaces)),
     register('podpath.showTopology', () => c.topology.show()),
     register('podpath.showOutput', () => c.log.show()),
+    register('podpath.createClusterDocument', (plugin?: ClusterPlugin, folder?: vscode.Uri) => createClusterDocument(plugin, folder)),
+    register('podpath.assumePoliciesEnforced', () => assumePoliciesEnforced()),
+    register('podpath.resolveNoCluster', async () => {
+      const create = vscode.l10n.t('Create a Cluster document…');
+      const assume = vscode.l10n.t('Assume policies are enforced');
+      const choice = await vscode.window.showQuickPick(
+        [{ label: create, description: vscode.l10n.t('name your CNI; PodPath simulates it') }, { label: assume, description: 'podpath.defaultCluster.networkPolicy: enforced' }],
+        { title: vscode.l10n.t('The workspace has no Cluster document') },
+      );
+      if (choice?.label === create) await createClusterDocument();
+      else if (choice?.label === assume) await assumePoliciesEnforced();
+    }),
     register('podpath.toggleHints', async () => {
       const config = vscode.workspace.getConfiguration('podpath');
       // Change it where it is set, so a workspace value does not hide the toggle.
@@ -61,6 +74,42 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       await config.update('hints.enabled', !config.get<boolean>('hints.enabled', true), target);
     }),
   ];
+}
+
+// ---- no Cluster document -------------------------------------------------------------------
+
+/** Writes a Cluster document, with comments, for the CNI picked, and opens it. */
+async function createClusterDocument(plugin?: ClusterPlugin, folder?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (!plugin) {
+    const items = CLUSTER_CHOICES.map((c) => ({ label: c.label, description: c.description, plugin: c.plugin }));
+    plugin = (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Create a Cluster document: which CNI does your cluster run?') }))?.plugin;
+    if (!plugin) return undefined;
+  }
+  folder ??= vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: the Cluster document is written into it.'));
+    return undefined;
+  }
+  let uri = vscode.Uri.joinPath(folder, CLUSTER_FILE_NAME);
+  for (let i = 2; await exists(uri); i++) uri = vscode.Uri.joinPath(folder, CLUSTER_FILE_NAME.replace(/\.yaml$/, `-${i}.yaml`));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(clusterDocumentText(plugin)));
+  await vscode.window.showTextDocument(uri, { preview: false });
+  return uri;
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The setting that says a policy controller runs beside the default CNI, in the workspace. */
+async function assumePoliciesEnforced(): Promise<void> {
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration('podpath').update('defaultCluster.networkPolicy', 'enforced', target);
 }
 
 // ---- trace ---------------------------------------------------------------------------------
@@ -93,7 +142,7 @@ async function trace(c: CommandContext, from?: string, to?: string, port?: numbe
     return undefined;
   }
   await c.documents.open({ kind: 'trace', from, to, port, protocol }, response.document, response.links);
-  vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath trace: {0} — {1}', response.trace.verdict, response.trace.reason), 10_000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('PodPath trace: {0}', verdictLine(response.trace.verdict, response.trace.reason)), 10_000);
   await c.topology.revealTrace(response.trace);
   return response.trace;
 }
@@ -222,8 +271,6 @@ async function showDataplane(c: CommandContext, node?: string): Promise<void> {
   await c.documents.open({ kind: 'dataplane', node });
 }
 
-const LANGUAGE_OF: Record<ConnlistFormat, string> = { txt: 'plaintext', json: 'json', csv: 'plaintext', md: 'markdown', dot: 'plaintext' };
-
 async function exportConnlist(c: CommandContext, format?: ConnlistFormat, destination?: 'editor' | vscode.Uri): Promise<void> {
   if (!format) {
     const items: (vscode.QuickPickItem & { format: ConnlistFormat })[] = [
@@ -251,12 +298,12 @@ async function exportConnlist(c: CommandContext, format?: ConnlistFormat, destin
       if (!destination) return;
     }
   }
-  const text = await c.analysis.query('connlist', [format]);
   if (destination === 'editor') {
-    const document = await vscode.workspace.openTextDocument({ content: text, language: LANGUAGE_OF[format] });
-    await vscode.window.showTextDocument(document, { preview: false });
+    // A read-only view: it follows the analysis and never asks to be saved.
+    await c.documents.open({ kind: 'connlist', format });
     return;
   }
+  const text = await c.analysis.query('connlist', [format]);
   await vscode.workspace.fs.writeFile(destination, new TextEncoder().encode(text));
   const open = vscode.l10n.t('Open');
   if ((await vscode.window.showInformationMessage(vscode.l10n.t('Connectivity list saved to {0}', vscode.workspace.asRelativePath(destination)), open)) === open) {
@@ -264,7 +311,7 @@ async function exportConnlist(c: CommandContext, format?: ConnlistFormat, destin
   }
 }
 
-async function showMatrix(c: CommandContext, port?: number, protocol?: Protocol, namespaces?: string[]): Promise<void> {
+async function showMatrix(_c: CommandContext, port?: number, protocol?: Protocol, namespaces?: string[]): Promise<void> {
   if (port === undefined) {
     const typed = await vscode.window.showInputBox({
       title: vscode.l10n.t('Reachability matrix'),
@@ -282,5 +329,14 @@ async function showMatrix(c: CommandContext, port?: number, protocol?: Protocol,
     if (ns === undefined) return;
     namespaces = parseNamespaces(ns);
   }
-  await c.documents.open({ kind: 'matrix', port, protocol: protocol ?? 'tcp', namespaces: namespaces ?? [] });
+  // A Markdown table in the preview: columns line up whatever the names' lengths.
+  const uri = viewUri({ kind: 'matrix', port, protocol: protocol ?? 'tcp', namespaces: namespaces ?? [] });
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+}
+
+/** "N endpoints": each endpoint's address, pod and node, per port, as a read-only document. */
+async function showEndpoints(c: CommandContext, args?: MatchLensArgs): Promise<void> {
+  if (!args) return;
+  if (args.endpoints === undefined) return showMatches(c, args, 'selector', vscode.l10n.t('No pods back this Service.'));
+  await c.documents.open({ kind: 'endpoints', file: args.file, key: args.key }, args.endpoints);
 }

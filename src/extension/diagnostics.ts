@@ -5,8 +5,8 @@ import type { UpdateReply } from './worker-protocol';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
- * The core's findings in the Problems panel. Each diagnostic carries its code, linked to the
- * findings table of the README shipped with the extension, and the quick fixes the service
+ * The core's findings in the Problems panel. Each diagnostic carries its code, linked to a page
+ * made from the findings table of the README shipped with the extension, and the quick fixes the service
  * proposed, which code-actions.ts offers.
  */
 
@@ -26,7 +26,8 @@ export class DiagnosticsView implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('podpath');
   private readonly fixes = new Map<string, { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[]>();
 
-  constructor(private readonly files: WorkspaceFiles, private readonly readme: vscode.Uri) {}
+  /** `docs`: where a problem's code links to (a `podpath:` finding page, findings-page.ts). */
+  constructor(private readonly files: WorkspaceFiles, private readonly docs: (code: string) => vscode.Uri) {}
 
   dispose(): void {
     this.collection.dispose();
@@ -50,6 +51,17 @@ export class DiagnosticsView implements vscode.Disposable {
     }
   }
 
+  /** The first problem shown with this code, anywhere in the workspace (the status bar's notice). */
+  firstWithCode(code: string): { uri: vscode.Uri; diagnostic: vscode.Diagnostic } | undefined {
+    let found: { uri: vscode.Uri; diagnostic: vscode.Diagnostic } | undefined;
+    this.collection.forEach((uri, list) => {
+      if (found) return;
+      const d = list.find((x) => (typeof x.code === 'object' ? x.code.value : x.code) === code);
+      if (d) found = { uri, diagnostic: d };
+    });
+    return found;
+  }
+
   /** The quick fixes of one diagnostic VS Code hands back (a copy: matched by code, range, message). */
   fixesFor(uri: vscode.Uri, d: vscode.Diagnostic): QuickFix[] {
     const code = typeof d.code === 'object' ? d.code.value : d.code;
@@ -71,7 +83,7 @@ export class DiagnosticsView implements vscode.Disposable {
   private convert(d: Diagnostic): vscode.Diagnostic {
     const out = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
     out.source = 'podpath';
-    out.code = { value: d.code, target: this.readme };
+    out.code = { value: d.code, target: this.docs(d.code) };
     if (d.code === 'wrong-api-version') out.tags = [vscode.DiagnosticTag.Deprecated];
     const related: vscode.DiagnosticRelatedInformation[] = [];
     for (const r of d.related ?? []) {

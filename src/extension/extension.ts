@@ -14,7 +14,7 @@ import { readSettings } from './settings';
 import { ClusterStatusBar } from './status-bar';
 import { TopologyBridge } from './topology';
 import { SourceLinkProvider, TRACE_LANGUAGE } from './trace-document';
-import { PodPathDocuments, SCHEME } from './virtual-documents';
+import { PodPathDocuments, SCHEME, viewUri } from './virtual-documents';
 import { limitsFrom } from './worker-limits';
 import { WorkspaceFiles } from './workspace-files';
 
@@ -39,10 +39,10 @@ export function activate(context: vscode.ExtensionContext): void {
     const config = vscode.workspace.getConfiguration('podpath.analysis');
     return limitsFrom(config.get<number>('maxMemoryMb'), config.get<number>('timeBudgetSeconds'));
   });
-  const diagnostics = new DiagnosticsView(files, vscode.Uri.joinPath(context.extensionUri, readmeName(context.extensionPath)).with({ fragment: 'findings' }));
+  const diagnostics = new DiagnosticsView(files, (code) => viewUri({ kind: 'finding', code }));
   const analysis = new AnalysisScheduler(client, files, diagnostics, log, settings);
   const statusBar = new ClusterStatusBar();
-  const documents = new PodPathDocuments(analysis);
+  const documents = new PodPathDocuments(analysis, () => readReadme(context.extensionPath));
   const navigation = new SelectorNavigation(analysis, files);
   const hints = new ReachabilityHintsProvider(analysis, files, () => settings().hintsEnabled);
   const topology = new TopologyBridge(context, analysis, files, log);
@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const manifests: vscode.DocumentSelector = [{ language: 'yaml' }, { language: 'json' }];
   context.subscriptions.push(
     log, files, { dispose: () => client.dispose() }, diagnostics, analysis, statusBar, documents, topology,
-    analysis.onDidAnalyse((reply) => statusBar.show(reply.summary)),
+    analysis.onDidAnalyse((reply) => statusBar.show(reply.summary, diagnostics.firstWithCode('no-cluster-document')?.diagnostic.message)),
     vscode.languages.registerHoverProvider(manifests, new PodPathHoverProvider(analysis, files)),
     vscode.languages.registerCodeLensProvider(manifests, new PodPathCodeLensProvider(analysis, files)),
     vscode.languages.registerInlayHintsProvider(manifests, hints),
@@ -82,10 +82,17 @@ function workerPath(): string {
 }
 
 /**
- * The README as it is named where the extension runs: an installed VSIX stores it as
- * `readme.md` (vsce renames it), a development checkout as `README.md`. Problem-code links
- * point at its findings table, so they must name the file that exists.
+ * The README the extension ships: an installed VSIX stores it as `readme.md` (vsce renames it),
+ * a development checkout as `README.md`. Problem-code links open a page made from its findings
+ * table (findings-page.ts).
  */
-function readmeName(extensionPath: string): string {
-  return ['readme.md', 'README.md'].find((name) => fs.existsSync(path.join(extensionPath, name))) ?? 'README.md';
+function readReadme(extensionPath: string): string {
+  for (const name of ['readme.md', 'README.md']) {
+    try {
+      return fs.readFileSync(path.join(extensionPath, name), 'utf8');
+    } catch {
+      // the other name, then nothing
+    }
+  }
+  return '';
 }

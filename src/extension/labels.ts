@@ -11,9 +11,13 @@ const PHRASES: [RegExp, (m: string[]) => string][] = [
   [/^(\d+) endpoints?$/, ([n]) => vscode.l10n.t('{0} endpoints', n)],
   [/^selects (\d+) pods?$/, ([n]) => vscode.l10n.t('selects {0} pods', n)],
   [/^selects (\d+) pods? · allows (\d+) flows?$/, ([n, m]) => vscode.l10n.t('selects {0} pods · allows {1} flows', n, m)],
-  [/^reached by (\d+) · reaches (\d+)$/, ([n, m]) => vscode.l10n.t('reached by {0} · reaches {1}', n, m)],
+  [/^reached by (\d+) pods? · reaches (\d+) pods?$/, ([n, m]) => vscode.l10n.t('reached by {0} · reaches {1}', n, m)],
   [/^(\d+) pods? selected$/, ([n]) => vscode.l10n.t('{0} pods selected', n)],
   [/^Add labels? (.+) to the pod template of (.+)$/, ([labels, owner]) => vscode.l10n.t('Add label {0} to the pod template of {1}', labels, owner)],
+  [/^Add labels? (.+) to Pod (.+)$/, ([labels, pod]) => vscode.l10n.t('Add label {0} to Pod {1}', labels, pod)],
+  [/^Select the pods labelled (.+)$/, ([label]) => vscode.l10n.t('Select the pods labelled {0}', label)],
+  [/^Label the pods (\S+) \(the pod template of (.+)\)$/, ([label, owner]) => vscode.l10n.t('Label the pods {0} (the pod template of {1})', label, owner)],
+  [/^Label the pods (\S+) \(Pod (.+)\)$/, ([label, pod]) => vscode.l10n.t('Label the pods {0} (Pod {1})', label, pod)],
   [/^Allow DNS egress \(UDP and TCP 53 to kube-dns\)$/, () => vscode.l10n.t('Allow DNS egress (UDP and TCP 53 to kube-dns)')],
 ];
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'crypto';
 import type { TopologyModel, TraceOverlay } from '../core/topology';
 import { nonceFrom, topologyPageHtml } from '../core/topology/page';
 import type { HostMessage, PageCommand, PageMessage } from '../webview/protocol';
+import { besideColumn } from './virtual-documents';
 import { isSourceRangeShaped, isWorkspaceRelativePath } from './workspace-paths';
 
 /**
@@ -53,7 +54,7 @@ export class TopologyPanel implements vscode.Disposable {
       open.update(model, overlay);
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(TopologyPanel.viewType, pageStrings(context)['topology.title'] ?? 'PodPath topology', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(context));
+    const panel = vscode.window.createWebviewPanel(TopologyPanel.viewType, pageStrings(context)['topology.title'] ?? 'PodPath topology', { viewColumn: besideColumn(), preserveFocus: true }, webviewOptions(context));
     TopologyPanel.current = new TopologyPanel(context, panel, model, overlay ?? undefined, options);
     return TopologyPanel.current;
   }

@@ -46,3 +46,8 @@ export function specLabel(spec: string): string {
   const name = m ? m[1] : spec.trim();
   return name.startsWith('default/') ? name.slice('default/'.length) : name;
 }
+
+/** `delivered — delivered to …` says the verdict twice: the reason alone when it starts with it. */
+export function verdictLine(verdict: string, reason: string): string {
+  return reason.toLowerCase().startsWith(verdict.toLowerCase()) ? reason : `${verdict}: ${reason}`;
+}

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import type { TraceLink } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
+import { columnFor } from './columns';
+import { findingPage } from './findings-page';
+import { matrixMarkdown } from './matrix-markdown';
 import type { Protocol } from './trace-input';
 
 /**
@@ -15,7 +18,14 @@ export type View =
   /** `reply`: the trace followed by the reply of the connection (`podpath trace --reply`). */
   | { kind: 'trace'; from: string; to: string; port: number; protocol: Protocol; reply?: boolean }
   | { kind: 'dataplane'; node: string }
-  | { kind: 'matrix'; port: number; protocol: Protocol; namespaces: string[] };
+  | { kind: 'matrix'; port: number; protocol: Protocol; namespaces: string[] }
+  | { kind: 'connlist'; format: ConnlistFormat }
+  /** A Service's endpoints, as its "N endpoints" lens in `file` computes them. */
+  | { kind: 'endpoints'; file: string; key: string }
+  /** The page a problem's code links to (findings-page.ts). */
+  | { kind: 'finding'; code: string };
+
+export type ConnlistFormat = 'txt' | 'json' | 'csv' | 'md' | 'dot';
 
 export function viewUri(view: View): vscode.Uri {
   // A readable tab title: `service:default/web` → `service default∕web` (a path holds no slash).
@@ -23,7 +33,11 @@ export function viewUri(view: View): vscode.Uri {
   const title =
     view.kind === 'trace' ? `trace ${name(view.from)} → ${name(view.to)} ${view.port}∕${view.protocol}${view.reply ? ' with reply' : ''}.podpath-trace`
     : view.kind === 'dataplane' ? `${name(view.node)}.dataplane.txt`
-    : `matrix ${view.port}-${view.protocol}${view.namespaces.length ? ` ${name(view.namespaces.join(','))}` : ''}.txt`;
+    : view.kind === 'connlist' ? `connlist.${view.format}`
+    : view.kind === 'endpoints' ? `endpoints of ${name(view.key)}.txt`
+    : view.kind === 'finding' ? `finding ${name(view.code)}.md`
+    // Markdown, shown in the preview: the matrix is a table there, columns aligned.
+    : `matrix ${view.port}-${view.protocol}${view.namespaces.length ? ` ${name(view.namespaces.join(','))}` : ''}.md`;
   return vscode.Uri.from({ scheme: SCHEME, path: `/${view.kind}/${title}`, query: JSON.stringify(view) });
 }
 
@@ -35,7 +49,8 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly analysis: AnalysisScheduler) {
+  /** `readme`: the README the extension ships, read when a finding page is opened. */
+  constructor(private readonly analysis: AnalysisScheduler, private readonly readme: () => string = () => '') {
     this.subscriptions.push(
       this.changed,
       analysis.onDidAnalyse(() => this.refresh()),
@@ -55,7 +70,11 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     return this.links.get(uri.toString()) ?? [];
   }
 
-  /** Opens a view; `text`, when the caller already has it (a trace it just ran), saves a round trip. */
+  /**
+   * Opens a view; `text`, when the caller already has it (a trace it just ran), saves a round
+   * trip. It opens beside the active editor, or in the active group when that is the only one
+   * (a group of its own is made then); never in a third group beside two.
+   */
   async open(view: View, text?: string, links?: TraceLink[]): Promise<vscode.TextEditor> {
     const uri = viewUri(view);
     if (text !== undefined) {
@@ -64,7 +83,7 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
       this.changed.fire(uri); // the document may be open already, showing an older run
     }
     const document = await vscode.workspace.openTextDocument(uri);
-    return vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    return vscode.window.showTextDocument(document, { preview: false, viewColumn: besideColumn() });
   }
 
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
@@ -93,7 +112,16 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
       case 'dataplane':
         return { text: await this.analysis.query('dataplane', [view.node], token), links: [] };
       case 'matrix':
-        return { text: await this.analysis.query('matrix', [view.port, view.protocol, view.namespaces], token), links: [] };
+        return { text: matrixMarkdown(await this.analysis.query('matrix', [view.port, view.protocol, view.namespaces], token)), links: [] };
+      case 'connlist':
+        return { text: await this.analysis.query('connlist', [view.format], token), links: [] };
+      case 'endpoints': {
+        const lenses = await this.analysis.query('codeLenses', [view.file], token);
+        const lens = lenses.find((l) => l.command === 'podpath.showEndpoints' && l.args[0] === view.key);
+        return { text: typeof lens?.args[2] === 'string' ? lens.args[2] : vscode.l10n.t('Service {0} is no longer in {1}.', view.key, view.file) + '\n', links: [] };
+      }
+      case 'finding':
+        return { text: findingPage(this.readme(), view.code), links: [] };
     }
   }
 
@@ -106,3 +134,16 @@ export class PodPathDocuments implements vscode.TextDocumentContentProvider, vsc
     }
   }
 }
+
+/**
+ * The column a view opens in: beside the active editor (the YAML it was asked from) when there
+ * is a group to its right already or only one group; when the active group is the rightmost of
+ * several (a view opened from a trace document), that group itself, as a new tab, so the editor
+ * is never split into a third narrow group.
+ */
+export function besideColumn(): vscode.ViewColumn {
+  const active = vscode.window.tabGroups.activeTabGroup.viewColumn;
+  const groups = vscode.window.tabGroups.all.length;
+  return columnFor(active, groups) === 'beside' ? vscode.ViewColumn.Beside : active;
+}
+

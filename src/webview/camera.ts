@@ -11,6 +11,11 @@ export class Camera {
   k = 1;
   static readonly MIN = 0.02;
   static readonly MAX = 4;
+  /**
+   * True once the user zoomed or panned (wheel, drag, keys, buttons): the view is theirs then,
+   * and the page stops refitting it when the panel is resized. Programmatic fits leave it alone.
+   */
+  user = false;
   private listeners: (() => void)[] = [];
   private drag?: { id: number; x: number; y: number; moved: boolean };
 
@@ -18,6 +23,7 @@ export class Camera {
     svgEl.addEventListener('wheel', (e) => {
       e.preventDefault();
       const p = this.local(e.clientX, e.clientY);
+      this.user = true;
       this.zoomAt(p.x, p.y, Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)));
     }, { passive: false });
     svgEl.addEventListener('pointerdown', (e) => {
@@ -32,6 +38,7 @@ export class Camera {
       if (!d.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
       if (!d.moved) svgEl.setPointerCapture(e.pointerId);
       d.moved = true;
+      this.user = true;
       d.x = e.clientX;
       d.y = e.clientY;
       this.set(this.x + dx, this.y + dy, this.k);
@@ -77,19 +84,20 @@ export class Camera {
   }
 
   zoomBy(factor: number): void {
+    this.user = true;
     const { w, h } = this.size();
     this.zoomAt(w / 2, h / 2, factor);
   }
 
   pan(dx: number, dy: number): void {
+    this.user = true;
     this.set(this.x + dx, this.y + dy, this.k);
   }
 
   /** Show a world rect whole, with a margin; never zoom in past `maxK`. */
   fit(r: Rect, maxK = 1.25): void {
     const { w, h } = this.size();
-    const margin = 24;
-    const k = Math.min(maxK, (w - 2 * margin) / Math.max(1, r.w), (h - 2 * margin) / Math.max(1, r.h));
+    const k = Math.min(maxK, fitScale(r, w, h));
     this.set(w / 2 - (r.x + r.w / 2) * k, h / 2 - (r.y + r.h / 2) * k, k);
   }
 
@@ -104,4 +112,9 @@ export class Camera {
     const r = this.svgEl.getBoundingClientRect();
     return { x: cx - r.left, y: cy - r.top };
   }
+}
+
+/** The zoom at which a world rect fills a `w` × `h` view, less a 24 px margin on each side. */
+export function fitScale(r: Rect, w: number, h: number, margin = 24): number {
+  return Math.max(Camera.MIN, Math.min((w - 2 * margin) / Math.max(1, r.w), (h - 2 * margin) / Math.max(1, r.h)));
 }

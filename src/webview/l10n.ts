@@ -21,6 +21,8 @@ export const ENGLISH = {
   'topology.previousHop': 'Previous hop',
   'topology.nextHop': 'Next hop',
   'topology.reply': 'Show the reply (back through conntrack)',
+  'topology.toggleSide': 'Show or hide the details panel',
+  'topology.resizeSide': 'Drag to resize the details panel',
   'topology.diagram': 'Cluster topology diagram',
   'topology.waiting': 'Waiting for the analysis…',
   'topology.summary': '{0} nodes · {1} pods · {2} Services · {3} NetworkPolicies · {4}',

@@ -1,7 +1,7 @@
 import type { SourceRange } from '../core/common/source';
 import type { TopoLink, TopoNode, TopologyModel } from '../core/topology/model';
 import type { OverlayHop, TraceOverlay } from '../core/topology/overlay';
-import { Camera } from './camera';
+import { Camera, fitScale } from './camera';
 import { clear, html, svg } from './dom';
 import { exportSvg, svgToPngBase64 } from './export';
 import { ENGLISH, StringKey, Strings, format, mergeStrings } from './l10n';
@@ -37,6 +37,11 @@ function connect(): VsCodeApi {
 }
 
 /** Clusters at most this large open with every node expanded. */
+/**
+ * The smallest zoom the first view uses when it cannot show everything: pod names (12 px) at
+ * 9 px on screen, node names (15 px) at 11 px.
+ */
+const LEGIBLE_SCALE = 0.75;
 const EXPAND_PODS = 300;
 const EXPAND_NODES = 24;
 /** Draw every Service → endpoint link up to this many; beyond, only for the selected or traced Service. */
@@ -78,6 +83,9 @@ class App {
   private readonly empty: HTMLElement;
   private readonly playButton: HTMLButtonElement;
   private readonly replyButton: HTMLButtonElement;
+  private readonly sideButton: HTMLButtonElement;
+  private readonly main: HTMLElement;
+  private readonly side: HTMLElement;
 
   constructor(root: HTMLElement) {
     const saved = this.api.getState() as PageState | undefined;
@@ -104,15 +112,17 @@ class App {
     button('⤢', 'topology.fit', 'zoom-fit', () => this.command('fit'));
     button('⊞', 'topology.expandAll', 'expand-all', () => this.command('expandAll'));
     button('⊟', 'topology.collapseAll', 'collapse-all', () => this.command('collapseAll'));
-    button('◀', 'topology.previousHop', 'previous-hop', () => this.command('previousHop'));
+    // Hop steps are chevrons and the animation a triangle, so "next hop" and "play" never look alike.
+    button('‹', 'topology.previousHop', 'previous-hop', () => this.command('previousHop'));
     this.playButton = button('▶', 'topology.play', 'play', () => this.command('play'));
-    button('▶|', 'topology.nextHop', 'next-hop', () => this.command('nextHop'));
+    button('›', 'topology.nextHop', 'next-hop', () => this.command('nextHop'));
     this.replyButton = button('⇄', 'topology.reply', 'toggle-reply', () => this.command('toggleReply'));
     this.replyButton.hidden = true;
     this.replyButton.setAttribute('aria-pressed', 'false');
     button('SVG', 'topology.exportSvg', 'export-svg', () => this.command('exportSvg'));
     button('PNG', 'topology.exportPng', 'export-png', () => this.command('exportPng'));
     this.summary = html('span', { class: 'pp-summary', 'data-testid': 'summary' }, bar);
+    this.sideButton = button('◨', 'topology.toggleSide', 'toggle-side', () => this.command('toggleSide'));
 
     const main = html('div', { class: 'pp-main' }, app);
     const canvas = html('div', { class: 'pp-canvas' }, main);
@@ -121,7 +131,14 @@ class App {
     const viewport = svg('g', { class: 'pp-viewport', 'data-testid': 'viewport' }, this.svgEl);
     this.empty = html('div', { class: 'pp-empty', 'data-testid': 'empty' }, canvas);
     this.bind(this.empty, 'topology.waiting', undefined);
+    const splitter = html('div', { class: 'pp-splitter', 'data-testid': 'side-splitter', role: 'separator', 'aria-orientation': 'vertical', tabindex: 0 }, main);
+    this.bind(splitter, 'topology.resizeSide', 'title');
+    this.bind(splitter, 'topology.resizeSide', 'aria-label');
     const side = html('aside', { class: 'pp-side', 'data-testid': 'side-panel' }, main);
+    this.main = main;
+    this.side = side;
+    this.wireSplitter(splitter);
+    this.applySide();
     this.status = html('div', { class: 'pp-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'status' }, app);
 
     this.camera = new Camera(this.svgEl, viewport);
@@ -136,10 +153,15 @@ class App {
     this.camera.onChange(() => {
       if (!this.model) return;
       this.state.view = { x: this.camera.x, y: this.camera.y, k: this.camera.k };
+      this.state.userView = this.camera.user;
       this.scheduleFrame();
       this.save();
     });
-    new ResizeObserver(() => this.scheduleFrame()).observe(this.svgEl);
+    // Resized (a split editor, a side panel dragged, the window): refit until the user zooms.
+    new ResizeObserver(() => {
+      if (this.model && this.layout && !this.camera.user) this.firstView();
+      this.scheduleFrame();
+    }).observe(this.svgEl);
     this.wireInput();
     this.applyStrings();
     window.addEventListener('message', (e) => this.receive(e.data));
@@ -202,9 +224,10 @@ class App {
     if (first) {
       this.firstModel = false;
       const v = this.state.view;
-      if (v) this.camera.set(v.x, v.y, v.k);
-      else if (this.path.length && this.isLarge()) this.focusTrace(true);
-      else this.fitAll();
+      if (v && this.state.userView) {
+        this.camera.user = true;
+        this.camera.set(v.x, v.y, v.k);
+      } else this.firstView();
     }
     this.empty.hidden = true;
     document.body.dataset.ready = 'true';
@@ -335,8 +358,76 @@ class App {
     };
   }
 
+  /** "Fit to window" (button, `0`): the whole cluster, and resizes refit again. */
   private fitAll(): void {
+    this.camera.user = false;
     if (this.layout) this.camera.fit({ x: 0, y: 0, w: this.layout.width, h: this.layout.height });
+  }
+
+  /**
+   * The view the page opens with (and keeps while the panel is resized, until the user zooms):
+   * the whole cluster when its names are readable that way; otherwise the traced path, or the
+   * selected element, at a scale where they are; with neither, the whole cluster as overview.
+   */
+  private firstView(): void {
+    if (!this.layout) return;
+    const all = { x: 0, y: 0, w: this.layout.width, h: this.layout.height };
+    const { w, h } = this.camera.size();
+    if (fitScale(all, w, h) >= LEGIBLE_SCALE) return this.camera.fit(all);
+    const focus = this.path.length ? this.pathBounds() : this.state.selected ? this.layout.rects.get(this.state.selected) : undefined;
+    if (!focus) return this.camera.fit(all);
+    const k = Math.max(LEGIBLE_SCALE, Math.min(1.25, fitScale(focus, w, h)));
+    // A path wider than the panel at that scale starts at its current hop.
+    const hopRect = this.path.length ? this.layout.rects.get(this.path.find((p) => p.index === this.hop)?.focus ?? '') : undefined;
+    const at = focus.w * k > w - 48 && hopRect ? hopRect : focus;
+    this.camera.set(w / 2 - (at.x + at.w / 2) * k, h / 2 - (at.y + at.h / 2) * k, k);
+  }
+
+  private pathBounds(): Rect | undefined {
+    if (!this.layout) return undefined;
+    const rects = [...litElements(this.path)].map((id) => this.layout!.rects.get(id)).filter((r): r is Rect => !!r && r.w < 5000);
+    const b = bounds(rects);
+    return b ? { x: b.x - 40, y: b.y - 40, w: b.w + 80, h: b.h + 80 } : undefined;
+  }
+
+  // ---- side panel -------------------------------------------------------------------------
+
+  private applySide(): void {
+    const hidden = !!this.state.sideHidden;
+    this.main.classList.toggle('pp-side-hidden', hidden);
+    this.side.hidden = hidden;
+    if (this.state.sideWidth) this.main.style.setProperty('--pp-side-width', `${this.state.sideWidth}px`);
+    this.sideButton.setAttribute('aria-pressed', String(!hidden));
+    document.body.dataset.side = hidden ? 'hidden' : 'shown';
+  }
+
+  /** Dragging the bar between diagram and panel sets the panel's width (kept in the page state). */
+  private wireSplitter(bar: HTMLElement): void {
+    let drag: { id: number; x: number; width: number } | undefined;
+    bar.addEventListener('pointerdown', (e) => {
+      drag = { id: e.pointerId, x: e.clientX, width: this.side.getBoundingClientRect().width };
+      bar.setPointerCapture(e.pointerId);
+    });
+    bar.addEventListener('pointermove', (e) => {
+      if (!drag || drag.id !== e.pointerId) return;
+      this.setSideWidth(drag.width - (e.clientX - drag.x));
+    });
+    const end = (e: PointerEvent) => { if (drag?.id === e.pointerId) drag = undefined; };
+    bar.addEventListener('pointerup', end);
+    bar.addEventListener('pointercancel', end);
+    bar.addEventListener('keydown', (e) => {
+      const step = e.key === 'ArrowLeft' ? 24 : e.key === 'ArrowRight' ? -24 : 0;
+      if (!step) return;
+      e.preventDefault();
+      this.setSideWidth(this.side.getBoundingClientRect().width + step);
+    });
+  }
+
+  private setSideWidth(px: number): void {
+    const max = Math.max(160, this.main.getBoundingClientRect().width - 160);
+    this.state.sideWidth = Math.round(Math.min(max, Math.max(140, px)));
+    this.applySide();
+    this.save();
   }
 
   /** Bring the traced path into view (all of it, at a zoom where it can be read when possible). */
@@ -474,6 +565,11 @@ class App {
       case 'toggleReply': return this.toggleReply();
       case 'exportSvg': return this.exportAs('svg');
       case 'exportPng': return this.exportAs('png');
+      case 'toggleSide':
+        this.state.sideHidden = !this.state.sideHidden;
+        this.applySide();
+        this.save();
+        return;
     }
   }
 

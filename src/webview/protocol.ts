@@ -26,7 +26,7 @@ export type HostMessage =
   /** Toolbar actions the host may trigger (editor commands, tests). */
   | { type: 'command'; command: PageCommand };
 
-export type PageCommand = 'fit' | 'zoomIn' | 'zoomOut' | 'expandAll' | 'collapseAll' | 'exportSvg' | 'exportPng' | 'play' | 'nextHop' | 'previousHop' | 'toggleReply';
+export type PageCommand = 'fit' | 'zoomIn' | 'zoomOut' | 'expandAll' | 'collapseAll' | 'exportSvg' | 'exportPng' | 'play' | 'nextHop' | 'previousHop' | 'toggleReply' | 'toggleSide';
 
 /** Page → host. */
 export type PageMessage =
@@ -54,10 +54,15 @@ export interface PageState {
   branch?: number;
   /** Title of the trace the hop belongs to, so a different trace starts at hop 1. */
   traceTitle?: string;
+  /** The user zoomed or panned: the view is theirs, and a resize no longer refits it. */
+  userView?: boolean;
+  /** Width of the side panel in CSS pixels, when the user dragged it; hidden when folded away. */
+  sideWidth?: number;
+  sideHidden?: boolean;
 }
 
 const HOST_TYPES = new Set(['model', 'trace', 'reveal', 'l10n', 'command']);
-const COMMANDS = new Set<PageCommand>(['fit', 'zoomIn', 'zoomOut', 'expandAll', 'collapseAll', 'exportSvg', 'exportPng', 'play', 'nextHop', 'previousHop', 'toggleReply']);
+const COMMANDS = new Set<PageCommand>(['fit', 'zoomIn', 'zoomOut', 'expandAll', 'collapseAll', 'exportSvg', 'exportPng', 'play', 'nextHop', 'previousHop', 'toggleReply', 'toggleSide']);
 
 /** A structural check of an incoming message: enough that the page never trips over a malformed one. */
 export function isHostMessage(m: unknown): m is HostMessage {

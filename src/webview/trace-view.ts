@@ -30,8 +30,9 @@ export function drawMarkers(layer: SVGGElement, layout: Layout, path: OverlayHop
     if (!rect) continue;
     const n = perFocus.get(h.focus) ?? 0;
     perFocus.set(h.focus, n + 1);
+    // On the box's top edge, right corner, lifted clear of the box: never over the name written inside it.
     const x = rect.x + rect.w - r - n * r * 2.2;
-    const y = rect.y - r * 0.4;
+    const y = rect.y - r * 1.05;
     const g = svg('g', { class: `pp-marker${h.index === current ? ' pp-marker-current' : ''} pp-action-${h.action}`, 'data-testid': 'hop-marker', 'data-hop-index': h.index, 'data-element': h.focus }, layer);
     svg('circle', { cx: x, cy: y, r }, g);
     svg('text', { x, y: y + r * 0.38, 'text-anchor': 'middle', 'font-size': Math.round(r * 1.1 * 10) / 10, class: 'pp-marker-text' }, g, String(h.index));

@@ -77,9 +77,11 @@ test('pods lists name, namespace, node, IP and veth', () => {
 test('check prints findings with file:line:column and exits 1 on errors', () => {
   const ok = run('check', 'examples/seed-000');
   assert.equal(ok.code, 0);
-  assert.match(ok.stdout, /0 error\(s\)/);
+  assert.match(ok.stdout, /^2 files · 2 nodes · 4 pods · 0 services · 0 policies · bridge · kube-proxy iptables\n0 errors, 0 other findings\n$/m);
   const bad = runCli(['check', 'test/fixtures/cli/bad.yaml'], REPO_ROOT);
   assert.equal(bad.code, 1);
+  // Counts of one are singular.
+  assert.match(bad.stdout, /^1 file · 2 nodes · 0 pods · 0 services · 1 policy · flannel vxlan · kube-proxy iptables\n1 error, 1 other finding\n$/m);
   assert.match(bad.stdout, /^test\/fixtures\/cli\/bad\.yaml:9:19: error invalid-cidr: /m);
 });
 

@@ -43,6 +43,23 @@ test('policies under a CNI that does not enforce them are flagged (flannel)', ()
   assert.equal(codes(analyzeYaml(CALICO, podDoc('web', 'node-1'), policy('podSelector: {}')), 'policy-not-enforced').length, 0);
 });
 
+test('no Cluster document: one notice on the first policy, naming the setting, instead of one per policy', () => {
+  const pol = (name: string) => policy('podSelector: {}', 'default', name);
+  const a = analyzeYaml(podDoc('web', 'node-1'), pol('first'), pol('second'), pol('third'));
+  assert.equal(codes(a, 'policy-not-enforced').length, 0);
+  const [f, ...more] = codes(a, 'no-cluster-document');
+  assert.equal(more.length, 0);
+  assert.match(f.message, /^No Cluster document in the workspace: the default CNI, flannel, does not enforce NetworkPolicy, so its 3 NetworkPolicies have no effect/);
+  assert.match(f.message, /podpath\.defaultCluster\.networkPolicy/);
+  const first = a.cluster.policies.find((p) => p.meta.name === 'first')!;
+  assert.deepEqual(f.range, first.locator.at(['metadata', 'name']));
+  // One policy: the singular.
+  assert.match(codes(analyzeYaml(podDoc('web', 'node-1'), pol('only')), 'no-cluster-document')[0].message, /so its NetworkPolicy has no effect/);
+  // With a Cluster document the per-policy finding stays; with an enforcing one, nothing.
+  assert.equal(codes(analyzeYaml(clusterDoc({ plugin: 'flannel', backend: 'vxlan' }), podDoc('web', 'node-1'), pol('a'), pol('b')), 'policy-not-enforced').length, 2);
+  assert.equal(codes(analyzeYaml(CALICO, podDoc('web', 'node-1'), pol('a')), 'no-cluster-document').length, 0);
+});
+
 test('a default-deny egress policy that forgets DNS is flagged; allowing UDP and TCP 53 clears it', () => {
   const deny = analyzeYaml(CALICO, podDoc('web', 'node-1'), policy('podSelector: {}\npolicyTypes: [Egress]'));
   assert.match(codes(deny, 'egress-blocks-dns')[0].message, /allows no UDP or TCP 53/);

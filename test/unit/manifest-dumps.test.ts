@@ -53,8 +53,8 @@ test('a dump with status (NodeList, NamespaceList JSON, List, PodList JSON, Serv
     ['shop/web', '10.96.0.10', false, ['80->10.244.1.5:8080,10.244.2.7:8080']],
   ]);
   assert.deepEqual(c.policies.map((p) => `${p.meta.namespace}/${p.meta.name}`), ['shop/db-from-web']);
-  // The only finding: flannel (the default CNI) does not enforce the policy.
-  assert.deepEqual(where(a.findings), ['policy-not-enforced@policies.yaml:4:22']);
+  // The only finding: no Cluster document, and flannel (the default CNI) does not enforce the policy.
+  assert.deepEqual(where(a.findings), ['no-cluster-document@policies.yaml:4:22']);
 });
 
 test('a dump without status: PodList YAML, NetworkPolicyList and List JSON in the default namespace, an ipBlock over assumed pod IPs, an unknown *List, JSONC left alone', () => {
@@ -66,7 +66,7 @@ test('a dump without status: PodList YAML, NetworkPolicyList and List JSON in th
   assert.deepEqual(c.services.map((s) => [s.key, s.ports.map((p) => p.endpoints.map((e) => `${e.ip}:${e.port}`))]), [['default/api', [[`${api.ip}:8080`]]]]);
   assert.equal(path.basename(c.services[0].locator.range.file), 'services.json');
   assert.deepEqual(c.policies.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p.ingress?.[0].peers?.[0].ipBlock?.cidr]), [['default/api-from-pods', '10.244.0.0/16']]);
-  assert.deepEqual(where(a.findings), ['unknown-kind@crds.yaml:2:7', 'policy-not-enforced@policies.json:6:28', 'ipblock-on-assumed-pod-ips@policies.json:9:52']);
+  assert.deepEqual(where(a.findings), ['unknown-kind@crds.yaml:2:7', 'no-cluster-document@policies.json:6:28', 'ipblock-on-assumed-pod-ips@policies.json:9:52']);
   const ipBlock = a.findings.find((f) => f.code === 'ipblock-on-assumed-pod-ips')!;
   assert.match(ipBlock.message, /10\.244\.0\.0\/16 overlaps the pod range 10\.244\.1\.0\/24, 10\.244\.2\.0\/24.*matches 2 of those 2 assumed addresses/);
   // tsconfig.json (with comments, not JSON) gave no finding.

@@ -74,7 +74,26 @@ test('hover on a Deployment shows each pod\'s eth0 ⇄ veth ⇄ bridge path and 
   const h = s.hover(app.file, { line: lineOf(app.text, 'name: api'), column: 9 })!;
   assert.match(shown(h.markdown), /\*\*Deployment shop\/api\*\* — 2 pods/);
   assert.match(shown(h.markdown), /eth0 192\.168\.\d+\.\d+ \(assigned by PodPath\) ⇄ cali[0-9a-f]{11} \(proxy ARP\) → routed · node `worker-[ab]`/);
-  assert.match(shown(h.markdown), /\*\*Reached by\*\* 1 peer \(NetworkPolicy applies\):\n- `shop\/frontend\[Pod\]` : TCP 8080/);
+  assert.match(shown(h.markdown), /\*\*Reached by\*\* 1 pod:\n- `shop\/frontend\[Pod\]` : TCP 8080/);
+  // Reaches too; an address range outside the cluster is listed but not counted, as in the hint.
+  assert.match(shown(h.markdown), /\*\*Reaches\*\* 0 pods, and addresses outside the cluster:\n- `0\.0\.0\.0-255\.255\.255\.255\[External\]` : All Connections/);
+  assert.match(shown(h.markdown), /NetworkPolicy applies: `shop\/default-deny`, `shop\/api-from-frontend`$/);
+  const hint = s.inlayHints(app.file).find((x) => x.position.line === lineOf(app.text, 'name: api'))!;
+  assert.equal(hint.label, 'reached by 1 pod · reaches 0 pods');
+});
+
+test('hover on a pod no policy selects: one line, with the same counts as its hint', () => {
+  const s = new LanguageService();
+  const files = example('flannel-vxlan');
+  s.update(files, {});
+  const app = files.find((f) => /name: client/.test(f.text))!;
+  const h = s.hover(app.file, { line: lineOf(app.text, 'name: client'), column: 9 })!;
+  const hint = s.inlayHints(app.file).find((x) => x.position.line === lineOf(app.text, 'name: client'))!;
+  const counts = /^reached by (\d+ pods?) · reaches (\d+ pods?)$/.exec(hint.label)!;
+  assert.ok(counts, hint.label);
+  const last = shown(h.markdown).split('\n').pop();
+  assert.equal(last, `**Unrestricted**: no NetworkPolicy selects it (reached by ${counts[1]} · reaches ${counts[2]})`);
+  assert.doesNotMatch(shown(h.markdown), /All Connections/);
 });
 
 test('hover on a policy rule lists the flows it admits; on a podSelector, the pods selected', () => {
@@ -111,6 +130,30 @@ test('CodeLens: "Trace from {name}…" on pods and workloads, "Trace to this Ser
   const policyLens = s.codeLenses('calico-ipip/policies.yaml')[0];
   assert.ok(Array.isArray(policyLens.args[1]) && (policyLens.args[1] as unknown[]).length >= 2, 'the policy lens carries its matches too');
   assert.deepEqual(s.codeLenses('calico-ipip/policies.yaml').map((l) => l.title), ['selects 4 pods', 'selects 2 pods']);
+  // "2 endpoints" opens its endpoints: one aligned row per endpoint, address, pod and node.
+  const doc = String(lenses.find((l) => l.command === 'podpath.showEndpoints')!.args[2]);
+  const rows = doc.split('\n').filter((l) => /^  \d+\.\d+\.\d+\.\d+:\d+ /.test(l));
+  assert.equal(rows.length, 2, doc);
+  for (const r of rows) assert.match(r, /^  192\.168\.\d+\.\d+:8080 +shop\/api-[a-z0-9-]+ +worker-[ab] +yes$/);
+  const header = doc.split('\n').find((l) => l.includes('ADDRESS'))!;
+  assert.equal(header.indexOf('POD'), rows[0].indexOf('shop/'), 'columns aligned');
+});
+
+test('inlay hints in flow-style YAML go after the closing brace, never inside it; in JSON after the name', () => {
+  const s = new LanguageService();
+  const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: ${name}}}\nspec: {nodeName: node-1, containers: [{name: c, image: x}]}\n`;
+  const oneLine = '{apiVersion: v1, kind: Pod, metadata: {name: c}, spec: {nodeName: node-1, containers: [{name: c, image: x}]}}\n';
+  const multiLine = '{apiVersion: v1, kind: Pod, metadata: {name: d},\n spec: {nodeName: node-1, containers: [{name: c, image: x}]}}\n';
+  s.update([{ file: 'a.yaml', text: `${pod('a')}---\n${oneLine}---\n${multiLine}` }], {});
+  const hints = s.inlayHints('a.yaml');
+  const lines = `${pod('a')}---\n${oneLine}---\n${multiLine}`.split('\n');
+  const at = (h: { position: { line: number; column: number } }) => lines[h.position.line - 1].slice(0, h.position.column - 1);
+  assert.deepEqual(hints.map(at), ['metadata: {name: a, labels: {app: a}}', oneLine.trimEnd(), '{apiVersion: v1, kind: Pod, metadata: {name: d}']);
+  // Pretty-printed JSON (kubectl get -o json): the name has its own line; the hint follows it.
+  const json = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'j' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'x' }] } }, null, 2);
+  s.update([{ file: 'j.json', text: json }], {});
+  const [j] = s.inlayHints('j.json');
+  assert.equal(json.split('\n')[j.position.line - 1].slice(0, j.position.column - 1), '    "name": "j"');
 });
 
 test('"Trace to this Service from…": its sources are workloads and pods by name, each with the Service\'s port, and every one traces', () => {
@@ -139,7 +182,8 @@ test('inlay hints: reached by / reaches on workloads, selects / allows on polici
   s.update(example('calico-ipip'), {});
   const hints = s.inlayHints('calico-ipip/app.yaml').map((h) => h.label);
   // Everything in shop is ingress-isolated; only frontend → api is allowed (on 8080).
-  assert.deepEqual(hints, ['reached by 1 · reaches 0', '2 pods selected', 'reached by 0 · reaches 2', 'reached by 0 · reaches 0']);
+  // The Service has its count on its "N endpoints" lens: no second number beside it.
+  assert.deepEqual(hints, ['reached by 1 pod · reaches 0 pods', 'reached by 0 pods · reaches 2 pods', 'reached by 0 pods · reaches 0 pods']);
   assert.deepEqual(s.inlayHints('calico-ipip/policies.yaml').map((h) => h.label), ['selects 4 pods · allows 2 flows', 'selects 2 pods · allows 2 flows']);
 });
 
@@ -192,6 +236,70 @@ spec:
   assert.equal(after.diagnostics['app.yaml'].filter((x) => x.code === 'service-selects-nothing').length, 0);
 });
 
+test('quick fix: a one-key selector whose pods were relabelled: select the new value, or label the pods with the old one', () => {
+  const s = new LanguageService();
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: frontend
+spec:
+  selector:
+    matchLabels:
+      app: frontend-v2
+  template:
+    metadata:
+      labels:
+        app: frontend-v2
+    spec:
+      containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: apiserver
+  labels:
+    app: frontend-v3
+spec:
+  containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: frontend
+spec:
+  selector:
+    app: frontend
+  ports: [{port: 80}]
+`;
+  const r = s.update([{ file: 'app.yaml', text }], {});
+  const d = r.diagnostics['app.yaml'].find((x) => x.code === 'service-selects-nothing')!;
+  assert.deepEqual(d.fixes.map((x) => x.title), [
+    'Select the pods labelled app=frontend-v2',
+    'Select the pods labelled app=frontend-v3',
+    'Label the pods app=frontend (the pod template of Deployment frontend)',
+    'Label the pods app=frontend (Pod apiserver)',
+  ]);
+  const endpoints = (t: string) => s.update([{ file: 'app.yaml', text: t }], {}).diagnostics['app.yaml'];
+  // Select the new value: the Service finds the Deployment's pods.
+  const selected = applyEdit(text, d.fixes[0].edits[0]);
+  assert.match(selected, /selector:\n {4}app: frontend-v2\n {2}ports/);
+  assert.deepEqual(endpoints(selected).map((x) => x.code), []);
+  // Label the pods: template and the Deployment's own selector change together, nothing else.
+  const labelled = d.fixes[2].edits.slice().sort((a, b) => b.range.start.line - a.range.start.line).reduce((t, e) => applyEdit(t, e), text);
+  assert.match(labelled, /matchLabels:\n {6}app: frontend\n/);
+  assert.match(labelled, /labels:\n {8}app: frontend\n/);
+  assert.deepEqual(endpoints(labelled).map((x) => x.code), []);
+  assert.equal(d.fixes[3].edits.length, 1, 'a bare Pod has no selector of its own');
+});
+
+test('quick fix: adding a label to a bare Pod names the Pod, not a pod template', () => {
+  const s = new LanguageService();
+  const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: apiserver\n  labels:\n    app: api\nspec:\n  containers: [{name: c, image: x}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: api, tier: backend}\n  ports: [{port: 80}]\n';
+  const d = s.update([{ file: 'a.yaml', text }], {}).diagnostics['a.yaml'].find((x) => x.code === 'service-selects-nothing')!;
+  assert.deepEqual(d.fixes.map((x) => x.title), ['Add label tier=backend to Pod apiserver']);
+  assert.match(applyEdit(text, d.fixes[0].edits[0]), /labels:\n {4}app: api\n {4}tier: backend\n/);
+});
+
 test('quick fix: allow DNS egress in a default-deny egress policy', () => {
   const s = new LanguageService();
   const text = `apiVersion: v1
@@ -210,7 +318,20 @@ spec:
   const r = s.update([{ file: 'p.yaml', text }], {});
   const d = r.diagnostics['p.yaml'].find((x) => x.code === 'egress-blocks-dns')!;
   const fixed = applyEdit(text, d.fixes[0].edits[0]);
-  assert.match(fixed, /policyTypes: \[Egress\]\n {2}egress:\n {4}- to: \[\{namespaceSelector: \{\}, podSelector: \{matchLabels: \{k8s-app: kube-dns\}\}\}\]\n {6}ports: \[\{protocol: UDP, port: 53\}, \{protocol: TCP, port: 53\}\]/);
+  // Block style in a block mapping.
+  assert.ok(fixed.endsWith(`policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {}
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+      ports:
+        - protocol: UDP
+          port: 53
+        - protocol: TCP
+          port: 53
+`), fixed);
   const after = s.update([{ file: 'p.yaml', text: fixed }], {});
   assert.equal(after.diagnostics['p.yaml'].filter((x) => x.code === 'egress-blocks-dns').length, 0);
   assert.equal(after.summary.errors, 0);

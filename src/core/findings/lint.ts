@@ -25,6 +25,22 @@ export function lintCluster(cluster: Cluster): Finding[] {
   return out;
 }
 
+/**
+ * Whether the cluster was described by a Cluster document of the workspace. Without one the
+ * cluster comes from PodPath's default or the editor's `podpath.defaultCluster.*` settings, both
+ * read from pseudo-files whose names are in angle brackets (`<default cluster>`).
+ */
+export function hasClusterDocument(cluster: Cluster): boolean {
+  return !cluster.config.isDefault && !cluster.config.locator.file.startsWith('<');
+}
+
+/** The one notice of a workspace whose policies are not enforced and that describes no cluster. */
+function noClusterMessage(cluster: Cluster, policies: number): string {
+  const what = policies === 1 ? 'its NetworkPolicy has' : `its ${policies} NetworkPolicies have`;
+  const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy is ignored' : `the default CNI, ${cluster.config.plugin}, does not enforce NetworkPolicy`;
+  return `No Cluster document in the workspace: ${why}, so ${what} no effect. Add a Cluster document naming your CNI, or set podpath.defaultCluster.networkPolicy to "enforced" if policies are enforced`;
+}
+
 /** Pods per namespace: selectors only ever look inside one namespace, so rules scan only it. */
 function podsByNamespace(cluster: Cluster): Map<string, PodInfo[]> {
   const m = new Map<string, PodInfo[]>();
@@ -61,7 +77,12 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
   const policies = policiesOf(cluster);
   if (policies.length > 0 && !cluster.config.policyEnforced) {
     const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy: ignored' : `${cluster.config.plugin} does not enforce NetworkPolicy`;
-    for (const p of policies) out.push(finding('policy-not-enforced', 'warning', `NetworkPolicy ${p.key} has no effect: ${why} (set networkPolicy: enforced in the Cluster document if a policy controller runs beside it)`, p.locator.at(['metadata', 'name'])));
+    if (hasClusterDocument(cluster)) {
+      for (const p of policies) out.push(finding('policy-not-enforced', 'warning', `NetworkPolicy ${p.key} has no effect: ${why} (set networkPolicy: enforced in the Cluster document if a policy controller runs beside it)`, p.locator.at(['metadata', 'name'])));
+    } else {
+      // The user never chose a CNI: one notice for the workspace, not one per policy.
+      out.push(finding('no-cluster-document', 'warning', noClusterMessage(cluster, policies.length), policies[0].locator.at(['metadata', 'name'])));
+    }
   }
   const namespacesWithPods = new Set(byNamespace.keys());
   for (const p of policies) {

@@ -16,12 +16,16 @@ export function formatTraceText(trace: Trace, opts: { details?: boolean } = {}):
   if (trace.from.ipAssigned || (trace.to.ipAssigned && !trace.to.via)) lines.push(`${ASSIGNED_MARK} address assigned by PodPath: the manifests carry none (a dump's status.podIP / spec.clusterIP would)`);
   lines.push('');
   let n = 0;
-  for (const hop of trace.hops) n = formatHop(lines, hop, ++n, '', opts);
+  // The packet is printed after the first hop and then only where a hop changed it (NAT, encap …).
+  const shown = { packet: '' };
+  for (const hop of trace.hops) n = formatHop(lines, hop, ++n, '', opts, shown);
+  const afterShared = shown.packet;
   trace.branches.forEach((b, i) => {
     lines.push('');
     lines.push(`  branch ${i + 1}/${trace.branches.length}  p=${b.probability.toFixed(4)}  → ${b.label}`);
     let m = n;
-    for (const hop of b.hops) m = formatHop(lines, hop, ++m, '    ', opts);
+    const inBranch = { packet: afterShared };
+    for (const hop of b.hops) m = formatHop(lines, hop, ++m, '    ', opts, inBranch);
     lines.push(`    ⇒ ${b.verdict.toUpperCase()}: ${b.reason}`);
   });
   lines.push('');
@@ -60,8 +64,9 @@ export function formatReplyText(reply: ReplyTrace, opts: { details?: boolean } =
       if (conn.conntrack.length === 0) lines.push('      conntrack: no translation on the way');
       for (const e of conn.conntrack) lines.push(`      conntrack on ${forTerminal(e.node)}: ${e.text}`);
       let n = 0;
+      const shown = { packet: '' };
       for (const hop of c.hops) {
-        n = formatHop(lines, hop, ++n, '      ', opts, 'R');
+        n = formatHop(lines, hop, ++n, '      ', opts, shown, 'R');
         for (const u of hop.undoes ?? []) lines.push(`      ${' '.repeat(6)}↺ undoes hop ${u.hop} on ${forTerminal(u.node)}: ${forTerminal(u.summary)}`);
       }
       lines.push(`      ⇒ ${c.verdict.toUpperCase()}: ${c.reason}`);
@@ -76,7 +81,7 @@ export function formatReplyText(reply: ReplyTrace, opts: { details?: boolean } =
   return lines.join('\n') + '\n';
 }
 
-function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: { details?: boolean }, prefix = ''): number {
+function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: { details?: boolean }, shown: { packet: string }, prefix = ''): number {
   const ns = hop.netns === 'root' ? 'root netns' : hop.netns === 'router' ? 'underlay' : `pod ${hop.netns}`;
   const place = hop.node.startsWith('(') ? ns : `${hop.node} · ${ns}`;
   const dev = hop.device && hop.device !== '-' ? ` · ${hop.device}` : '';
@@ -86,7 +91,11 @@ function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: {
     lines.push(`${indent}      ↳ ${hop.decidedBy.text}${where}`);
   }
   if (opts.details && hop.details) for (const d of hop.details) lines.push(`${indent}        ${d}`);
-  if (opts.details) lines.push(`${indent}        packet: ${packetText(hop.packet)}`);
+  const packet = packetText(hop.packet);
+  if (opts.details && packet !== shown.packet) {
+    lines.push(`${indent}        packet: ${packet}`);
+    shown.packet = packet;
+  }
   return n;
 }
 

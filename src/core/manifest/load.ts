@@ -73,6 +73,7 @@ export function addParsedFile(result: LoadResult, parsed: ParsedFile, options: L
   result.kubernetesObjects = (result.kubernetesObjects ?? 0) + (parsed.unmodelledLists ?? 0);
   const ns = defaultNamespaceOf(result, options);
   const reportedLists = new Set<string>();
+  const decodedFrom = result.findings.length;
   for (const obj of parsed.objects) {
     try {
       decodeObject(obj, result, ns, reportedLists);
@@ -81,6 +82,23 @@ export function addParsedFile(result: LoadResult, parsed: ParsedFile, options: L
       result.findings.push(finding('internal-error', 'error', `PodPath could not read this object: ${(e as Error).message}`, obj.locator.range));
     }
   }
+  dropTypeErrorsAtSyntaxErrors(result.findings, decodedFrom, parsed.findings);
+}
+
+/**
+ * Half-typed YAML (`app: webrole: api`) is a syntax error, and the parser's best guess at the
+ * value a wrong type: one problem, so the type error at the very place of a syntax error goes.
+ */
+function dropTypeErrorsAtSyntaxErrors(findings: Finding[], from: number, parseFindings: readonly Finding[]): void {
+  const at = (f: Finding) => (f.range ? `${f.range.file}:${f.range.start.line}:${f.range.start.column}` : '');
+  const syntax = new Set(parseFindings.filter((f) => f.code === 'yaml-syntax' && f.range).map(at));
+  if (syntax.size === 0) return;
+  let kept = from;
+  for (let i = from; i < findings.length; i++) {
+    if (findings[i].code === 'invalid-type' && syntax.has(at(findings[i]))) continue;
+    findings[kept++] = findings[i];
+  }
+  findings.length = kept;
 }
 
 /** The validated default namespace (an invalid one is reported once per result). */

@@ -122,7 +122,9 @@ export class FieldReader {
       } else if (v === null || v === undefined) {
         out[k] = '';
       } else {
-        this.report('invalid-type', `${pathText([...path, k])} must be a string (quote it: "${String(v)}")`, [...path, k]);
+        // A scalar of another type is quoted to become a string; a mapping or list cannot be.
+        const fix = typeof v === 'object' ? `, not ${describe(v)}` : ` (quote it: "${String(v)}")`;
+        this.report('invalid-type', `${pathText([...path, k])} must be a string${fix}`, [...path, k]);
       }
     }
     return out;

@@ -13,6 +13,8 @@ import { escapeMarkdown as text, markdownCode as code } from './markdown';
 import { Hover } from './types';
 import { adminPolicyHover } from './admin-policy-hover';
 import { calicoPolicyHover } from './calico-policy-hover';
+import { reachCounts } from './lenses';
+import { plural } from '../format/plural';
 
 /** Said beside an address or port the manifests do not carry (no dump status, no spec value). */
 const ASSIGNED_BY_PODPATH = 'assigned by PodPath';
@@ -77,12 +79,36 @@ function podHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | un
   const lines = [`**${o.kind === 'pod' ? 'Pod' : text(o.manifest.kind)} ${text(o.key)}** — ${pods.length} pod${pods.length > 1 ? 's' : ''}`];
   for (const pod of pods.slice(0, MAX_LIST)) lines.push(...podPath(ctx, pod));
   if (pods.length > MAX_LIST) lines.push(`- … and ${pods.length - MAX_LIST} more`);
-  const name = workloadName(pods[0]);
-  const sources = ctx.connlist().filter((l) => l.dst === name);
-  lines.push('', `**Reached by** ${sources.length} peer${sources.length === 1 ? '' : 's'}${policiesOf(ctx.cluster).some((x) => selectsPod(x, pods[0])) ? ' (NetworkPolicy applies)' : ''}:`);
-  for (const l of sources.slice(0, MAX_LIST)) lines.push(`- ${code(l.src)} : ${text(l.conns.toString())}`);
-  if (sources.length > MAX_LIST) lines.push(`- … and ${sources.length - MAX_LIST} more`);
+  lines.push('', ...reachLines(ctx, pods[0]));
   return { markdown: lines.join('\n'), range: o.locator.at(['metadata', 'name']) };
+}
+
+/**
+ * Who reaches these pods and whom they reach. The counts are the inlay hint's (`reachCounts`):
+ * pods, never addresses outside the cluster, which are listed apart. A pod no policy selects is
+ * unrestricted on its side, and one line says so instead of listing every peer.
+ */
+function reachLines(ctx: HoverContext, pod: PodInfo): string[] {
+  const counts = reachCounts(ctx.reach(), pod);
+  const selectedBy = policiesOf(ctx.cluster).filter((x) => selectsPod(x, pod));
+  const summary = `reached by ${plural(counts.reachedBy, 'pod')} · reaches ${plural(counts.reaches, 'pod')}`;
+  if (selectedBy.length === 0) return [`**Unrestricted**: no NetworkPolicy selects it (${summary})`];
+  const name = workloadName(pod);
+  const lines: string[] = [];
+  const section = (title: string, n: number, peers: { peer: string; conns: string }[]) => {
+    const outside = peers.filter((p) => p.peer.endsWith('[External]'));
+    const inside = peers.filter((p) => !p.peer.endsWith('[External]'));
+    lines.push('', `**${title}** ${plural(n, 'pod')}${outside.length ? ', and addresses outside the cluster' : ''}:`);
+    for (const l of [...inside, ...outside].slice(0, MAX_LIST)) lines.push(`- ${code(l.peer)} : ${text(l.conns)}`);
+    if (peers.length > MAX_LIST) lines.push(`- … and ${peers.length - MAX_LIST} more`);
+    if (peers.length === 0) lines.push('- none');
+  };
+  const all = ctx.connlist();
+  section('Reached by', counts.reachedBy, all.filter((l) => l.dst === name && l.src !== name).map((l) => ({ peer: l.src, conns: l.conns.toString() })));
+  section('Reaches', counts.reaches, all.filter((l) => l.src === name && l.dst !== name).map((l) => ({ peer: l.dst, conns: l.conns.toString() })));
+  const enforced = ctx.cluster.config.policyEnforced ? '' : ` (${text(ctx.cluster.config.plugin)} does not enforce it: the counts assume it is enforced)`;
+  lines.push('', `NetworkPolicy applies: ${selectedBy.map((x) => code(x.key)).join(', ')}${enforced}`);
+  return lines.slice(1);
 }
 
 /** `eth0 10.244.1.5 ⇄ vethab12 ⇄ cni0 10.244.1.1 · node-1 192.168.1.10` */
