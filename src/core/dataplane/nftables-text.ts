@@ -30,7 +30,7 @@ function renderSet(s: NftSet): string {
   if (s.timeoutSeconds !== undefined) lines.push(`\t\ttimeout ${nftDuration(s.timeoutSeconds)}`);
   if (s.comment) lines.push(`\t\tcomment ${nftString(s.comment)}`);
   if (s.elements.size > 0) {
-    const elements = sortedElements(s).map((e) => renderElement(e));
+    const elements = sortedElements(s).map((e) => renderElementText(e));
     const perLine = ELEMENTS_PER_LINE[s.type.split(' : ')[0]] ?? 1;
     const rows: string[] = [];
     for (let i = 0; i < elements.length; i += perLine) rows.push(elements.slice(i, i + perLine).join(', '));
@@ -43,7 +43,7 @@ function renderSet(s: NftSet): string {
 /** How many elements nft 1.0 prints per line, by key type (concatenations: one). */
 const ELEMENTS_PER_LINE: Record<string, number> = { ipv4_addr: 2, inet_service: 5 };
 
-function renderElement(e: NftElement): string {
+export function renderElementText(e: NftElement): string {
   return `${e.key.join(' . ')}${e.comment ? ` comment ${nftString(e.comment)}` : ''}${e.verdict ? ` : ${renderVerdict(e.verdict)}` : ''}`;
 }
 

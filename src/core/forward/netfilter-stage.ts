@@ -1,0 +1,157 @@
+import { NodeDataplane } from '../dataplane/model';
+import { Rule, Target, renderRule } from '../dataplane/netfilter';
+import { NfContext, NfPacket, NfVerdict, RuleHit, traverseHook } from '../dataplane/netfilter-eval';
+import { NftHook, NftRuleset, baseChainsOf } from '../dataplane/nftables';
+import { NftRuleHit, traverseNftBaseChain } from '../dataplane/nftables-eval';
+import { renderElementText, renderNftRule, renderVerdict } from '../dataplane/nftables-text';
+
+/**
+ * "The node's netfilter" as the engine sees it: one hook at a time, whatever wrote the rules.
+ * A node has iptables tables (the CNI's rules, and kube-proxy's in iptables/ipvs mode) and, in
+ * nftables mode, kube-proxy's nftables tables. The kernel runs every base chain registered on a
+ * hook in priority order (nft(8) "CHAINS"; iptables' nat chains sit at -100/100, filter at 0):
+ * `accept` in one of them only ends that chain, a drop or reject ends the packet, and once a
+ * NAT chain has set up a translation, later NAT chains of the hook are skipped (the conntrack
+ * entry already has its binding: nf_nat_inet_fn).
+ *
+ * The engine calls one (table, hook) pair at each point of its walk; on the output path it asks
+ * for nat OUTPUT before filter OUTPUT, so the nftables output chains are split at the nat
+ * priority: those up to -100 run with nat OUTPUT, later ones with filter OUTPUT.
+ */
+
+export type NetfilterHit = RuleHit | NftRuleHit;
+
+export interface NetfilterNat {
+  kind: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT';
+  /** `ip:port` for DNAT/SNAT, the port for REDIRECT; empty for MASQUERADE (the engine fills the source). */
+  to: string;
+  hit: NetfilterHit;
+}
+
+export interface NetfilterBranch {
+  probability: number;
+  verdict: NfVerdict;
+  packet: NfPacket;
+  /** Rules that fired, in order, from every table the hook ran. */
+  hits: NetfilterHit[];
+  nat?: NetfilterNat;
+}
+
+type EngineTable = 'nat' | 'filter';
+
+interface Stage {
+  priority: number;
+  nat: boolean;
+  run(packet: NfPacket, ctx: NfContext): NetfilterBranch[];
+}
+
+const NAT_PRIORITY: Record<string, number> = { PREROUTING: -100, OUTPUT: -100, POSTROUTING: 100, INPUT: 100 };
+
+/** Runs one hook of the node's netfilter (iptables and, if present, nftables). */
+export function traverseNodeNetfilter(node: Pick<NodeDataplane, 'netfilter' | 'nftables'>, table: EngineTable, hook: string, packet: NfPacket, ctx: NfContext): NetfilterBranch[] {
+  if (!node.nftables || node.nftables.tables.length === 0) return traverseHook(node.netfilter, table, hook, packet, ctx);
+  const stages: Stage[] = [{
+    priority: table === 'nat' ? NAT_PRIORITY[hook] ?? 0 : 0,
+    nat: table === 'nat',
+    run: (p, c) => traverseHook(node.netfilter, table, hook, p, c),
+  }];
+  for (const s of nftStages(node.nftables, table, hook, packet)) stages.push(s);
+  // Stable: on equal priority nftables chains (listed first) run before the iptables table.
+  stages.sort((a, b) => a.priority - b.priority);
+  return runStages(stages, packet, ctx);
+}
+
+const HOOKS: Record<string, NftHook> = { PREROUTING: 'prerouting', INPUT: 'input', FORWARD: 'forward', OUTPUT: 'output', POSTROUTING: 'postrouting' };
+
+function nftStages(rs: NftRuleset, table: EngineTable, hook: string, packet: NfPacket): Stage[] {
+  const nftHook = HOOKS[hook];
+  if (!nftHook) return [];
+  const family = packet.dst.includes(':') ? 'ip6' : 'ip';
+  const out: Stage[] = [];
+  for (const { table: t, chain } of baseChainsOf(rs, family, nftHook)) {
+    const prio = chain.base!.priority;
+    // The output hook is asked for twice (nat OUTPUT, then filter OUTPUT): split at -100.
+    if (nftHook === 'output' && (table === 'nat') !== prio <= -100) continue;
+    out.push({ priority: prio, nat: chain.base!.type === 'nat', run: (p, c) => traverseNftBaseChain(t, chain, p, c) });
+  }
+  return out;
+}
+
+interface Pending {
+  probability: number;
+  packet: NfPacket;
+  hits: NetfilterHit[];
+  nat: NetfilterNat | undefined;
+}
+
+function runStages(stages: Stage[], packet: NfPacket, ctx: NfContext): NetfilterBranch[] {
+  let live: Pending[] = [{ probability: 1, packet, hits: [], nat: undefined }];
+  const done: NetfilterBranch[] = [];
+  for (const stage of stages) {
+    const next: Pending[] = [];
+    for (const s of live) {
+      // A translation is already bound for this connection: later NAT chains are not consulted.
+      if (stage.nat && s.nat) { next.push(s); continue; }
+      for (const b of stage.run(s.packet, ctx)) {
+        const p: Pending = { probability: s.probability * b.probability, packet: b.packet, hits: s.hits.length ? [...s.hits, ...b.hits] : b.hits, nat: s.nat ?? b.nat };
+        if (b.verdict !== 'ACCEPT') done.push({ ...p, verdict: b.verdict, ...(p.nat ? { nat: p.nat } : {}) });
+        else next.push(p);
+      }
+    }
+    live = next;
+  }
+  for (const s of live) done.push({ probability: s.probability, verdict: 'ACCEPT', packet: s.packet, hits: s.hits, ...(s.nat ? { nat: s.nat } : {}) });
+  return done;
+}
+
+// ---- what a hit says, whichever model it comes from --------------------------------------
+
+function isNft(h: NetfilterHit): h is NftRuleHit {
+  return (h as NftRuleHit).kind === 'nft';
+}
+
+/**
+ * The rule as its tool writes it: `-A CHAIN …` for iptables, `add rule FAMILY TABLE CHAIN …`
+ * for nftables (plus the map element that gave the verdict, when a verdict map decided).
+ */
+export function hitText(h: NetfilterHit): string {
+  if (!isNft(h)) return renderRule(h.chain, h.rule);
+  const text = `add rule ${h.family} ${h.table} ${h.chain} ${renderNftRule(h.family, h.rule)}`;
+  return h.element ? `${text} (element ${renderElementText(h.element)} of @${h.map})` : text;
+}
+
+export function hitCause(h: NetfilterHit): Rule['cause'] {
+  if (!isNft(h)) return h.rule.cause;
+  return h.element?.cause ?? h.rule.cause;
+}
+
+export function hitComment(h: NetfilterHit): string | undefined {
+  if (!isNft(h)) {
+    const c = h.rule.terms.find((t) => t.m === 'comment');
+    return c && c.m === 'comment' ? c.text : undefined;
+  }
+  return h.rule.comment ?? h.element?.comment;
+}
+
+/** Where the rule sends the packet: a chain, or a verdict / target name (empty when it fans out). */
+export function hitNext(h: NetfilterHit): string {
+  if (!isNft(h)) return targetName(h.rule.target);
+  if (h.element?.verdict) return verdictTarget(renderVerdict(h.element.verdict));
+  for (let i = h.rule.exprs.length - 1; i >= 0; i--) {
+    const e = h.rule.exprs[i];
+    if (e.e === 'verdict') return verdictTarget(renderVerdict(e.verdict));
+    if (e.e === 'dnat') return 'dnat';
+    if (e.e === 'masquerade') return 'masquerade';
+    if (e.e === 'mark-set') return `mark ${e.op} 0x${e.value.toString(16)}`;
+    if (e.e === 'numgen') return '';
+  }
+  return '';
+}
+
+function verdictTarget(text: string): string {
+  return text.replace(/^(jump|goto) /, '');
+}
+
+function targetName(t: Target): string {
+  return t.t === 'jump' ? t.chain : t.t;
+}
