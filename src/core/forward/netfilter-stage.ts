@@ -50,13 +50,12 @@ const NAT_PRIORITY: Record<string, number> = { PREROUTING: -100, OUTPUT: -100, P
 /** Runs one hook of the node's netfilter (iptables and, if present, nftables). */
 export function traverseNodeNetfilter(node: Pick<NodeDataplane, 'netfilter' | 'nftables'>, table: EngineTable, hook: string, packet: NfPacket, ctx: NfContext): NetfilterBranch[] {
   if (!node.nftables || node.nftables.tables.length === 0) return traverseHook(node.netfilter, table, hook, packet, ctx);
-  const stages: Stage[] = [{
+  const stages: Stage[] = nftStages(node.nftables, table, hook, packet);
+  stages.push({
     priority: table === 'nat' ? NAT_PRIORITY[hook] ?? 0 : 0,
     nat: table === 'nat',
     run: (p, c) => traverseHook(node.netfilter, table, hook, p, c),
-  }];
-  for (const s of nftStages(node.nftables, table, hook, packet)) stages.push(s);
-  // Stable: on equal priority nftables chains (listed first) run before the iptables table.
+  });
   stages.sort((a, b) => a.priority - b.priority);
   return runStages(stages, packet, ctx);
 }
@@ -130,7 +129,8 @@ export function hitComment(h: NetfilterHit): string | undefined {
     const c = h.rule.terms.find((t) => t.m === 'comment');
     return c && c.m === 'comment' ? c.text : undefined;
   }
-  return h.rule.comment ?? h.element?.comment;
+  // A map element's comment names the Service port; say which map held it.
+  return h.rule.comment ?? (h.element?.comment ? `@${h.map}: ${h.element.comment}` : undefined);
 }
 
 /** Where the rule sends the packet: a chain, or a verdict / target name (empty when it fans out). */
