@@ -1,3 +1,4 @@
+import * as ipaddr from 'ipaddr.js';
 import { ipToInt } from '../common/ip';
 import { NftBaseChain, NftChain, NftElement, NftExpr, NftFamily, NftKeyField, NftRule, NftRuleset, NftSet, NftTable, NftVerdict } from './nftables';
 
@@ -49,18 +50,18 @@ export function renderElementText(e: NftElement): string {
 
 const sortCache = new WeakMap<NftSet, { size: number; list: NftElement[] }>();
 
-/** nft prints elements in key order: addresses as numbers, protocols and ports as numbers too. */
+/**
+ * Elements in the order nft 1.0 lists them (checked against nft 1.0.6): a single address,
+ * port or protocol is compared as a number; a concatenation is compared as its raw bytes read
+ * as one little-endian number, laid out in 4-byte registers (address, protocol + padding, port
+ * in network order + padding), so its last bytes weigh most: the port's low byte first, then
+ * the protocol, then the address from its last octet.
+ */
 export function sortedElements(s: NftSet): NftElement[] {
   const hit = sortCache.get(s);
   if (hit && hit.size === s.elements.size) return hit.list;
-  const list = [...s.elements.values()].map((e) => ({ e, k: e.key.map(sortKey) }));
-  list.sort((a, b) => {
-    for (let i = 0; i < Math.max(a.k.length, b.k.length); i++) {
-      const x = a.k[i] ?? -1, y = b.k[i] ?? -1;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  });
+  const list = [...s.elements.values()].map((e) => ({ e, k: elementSortKey(e.key) }));
+  list.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const out = list.map((x) => x.e);
   sortCache.set(s, { size: s.elements.size, list: out });
   return out;
@@ -68,11 +69,42 @@ export function sortedElements(s: NftSet): NftElement[] {
 
 const PROTO_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
 
-function sortKey(part: string): number | string {
-  if (part in PROTO_NUMBERS) return PROTO_NUMBERS[part];
-  if (/^\d+$/.test(part)) return Number(part);
-  if (/^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(part)) return ipToInt(part.split('/')[0]);
-  return part;
+function elementSortKey(key: string[]): bigint {
+  if (key.length === 1) {
+    const p = key[0];
+    if (p in PROTO_NUMBERS) return BigInt(PROTO_NUMBERS[p]);
+    if (/^\d+$/.test(p)) return BigInt(p);
+    return bigEndian(addressBytes(p));
+  }
+  const bytes: number[] = [];
+  for (const p of key) {
+    if (p in PROTO_NUMBERS) bytes.push(PROTO_NUMBERS[p], 0, 0, 0);
+    else if (/^\d+$/.test(p)) bytes.push((Number(p) >> 8) & 255, Number(p) & 255, 0, 0);
+    else bytes.push(...addressBytes(p));
+  }
+  return littleEndian(bytes);
+}
+
+function addressBytes(text: string): number[] {
+  const ip = text.split('/')[0];
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip.split('.').map(Number);
+  try {
+    return ipaddr.parse(ip).toByteArray();
+  } catch {
+    return [...Buffer.from(ip)];
+  }
+}
+
+function bigEndian(bytes: number[]): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+function littleEndian(bytes: number[]): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
+  return n;
 }
 
 function renderChain(family: NftFamily, c: NftChain): string {
@@ -126,8 +158,9 @@ export function renderVerdict(v: NftVerdict): string {
   return v.v === 'jump' || v.v === 'goto' ? `${v.v} ${v.chain}` : v.v;
 }
 
+/** Anonymous sets list in plain address order (checked: `{ 1.2.3.4, 203.0.113.0/25 }`). */
 function compareAddresses(a: string, b: string): number {
-  const x = sortKey(a.split('/')[0]), y = sortKey(b.split('/')[0]);
+  const x = a.includes(':') ? 0 : ipToInt(a.split('/')[0]), y = b.includes(':') ? 0 : ipToInt(b.split('/')[0]);
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
