@@ -23,9 +23,9 @@ export interface NftRuleHit {
   /** 1-based position in the chain (as `nft -a list` handles would order them). */
   position: number;
   rule: NftRule;
-  /** The map element whose verdict was taken (a `vmap @map` lookup). */
-  element?: NftElement;
-  map?: string;
+  /** The map element whose verdict was taken (a `vmap @map` lookup), and the map. */
+  element: NftElement | undefined;
+  map: string | undefined;
 }
 
 export interface NftNat {
@@ -51,10 +51,10 @@ interface State {
 }
 
 /**
- * `next`: go on with the next rule of this chain; `return`: this chain is over (it ended, said
- * `return`, or a `goto` target ended) and its caller goes on; the others end the base chain.
+ * `return`: this chain is over (it ended, said `return`, or a `goto` target ended) and its
+ * caller goes on; the others end the base chain.
  */
-type End = 'next' | 'return' | 'accept' | 'drop' | 'reject';
+type End = 'return' | 'accept' | 'drop' | 'reject';
 interface Step { state: State; end: End }
 
 const MAX_DEPTH = 32;
@@ -62,8 +62,9 @@ const MAX_BRANCHES = 4096;
 
 /** Runs one base chain. Falling off its end applies its policy (accept). */
 export function traverseNftBaseChain(table: NftTable, chain: NftChain, packet: NfPacket, ctx: NfContext): NftBranch[] {
-  const start: State = { probability: 1, packet: { ...packet }, hits: [], nat: undefined };
-  return walk(table, chain, start, ctx, 0).map(({ state, end }) => ({
+  const ends: Step[] = [];
+  walk(table, chain, { probability: 1, packet, hits: [], nat: undefined }, ctx, 0, ends);
+  return ends.map(({ state, end }) => ({
     probability: state.probability,
     verdict: end === 'drop' ? 'DROP' : end === 'reject' ? 'REJECT' : 'ACCEPT',
     packet: state.packet,
@@ -72,31 +73,29 @@ export function traverseNftBaseChain(table: NftTable, chain: NftChain, packet: N
   }));
 }
 
-function walk(table: NftTable, chain: NftChain, start: State, ctx: NfContext, depth: number): Step[] {
-  if (depth > MAX_DEPTH) return [{ state: start, end: 'drop' }];
-  const done: Step[] = [];
-  let live: State[] = [start];
-  for (let i = 0; i < chain.rules.length && live.length > 0; i++) {
-    const rule = chain.rules[i];
-    const next: State[] = [];
-    for (const s of live) {
-      for (const step of runRule(table, chain, i, rule, s, ctx, depth)) {
-        if (step.end === 'next') next.push(step.state);
-        else done.push(step);
-      }
-    }
-    if (next.length + done.length > MAX_BRANCHES) break;
-    live = next;
+/**
+ * Walks a chain, pushing every way it ends onto `ends` (`return` when it runs out of rules).
+ * Accumulators rather than returned arrays: this runs on every hook of every hop of a trace.
+ */
+function walk(table: NftTable, chain: NftChain, start: State, ctx: NfContext, depth: number, ends: Step[]): void {
+  if (depth > MAX_DEPTH) {
+    ends.push({ state: start, end: 'drop' });
+    return;
   }
-  for (const s of live) done.push({ state: s, end: 'return' });
-  return done;
+  let live: State[] = [start];
+  const rules = chain.rules;
+  for (let i = 0; i < rules.length && live.length > 0; i++) {
+    const next: State[] = [];
+    for (const s of live) runRule(table, chain, i, rules[i], s, ctx, depth, next, ends);
+    live = next;
+    if (live.length + ends.length > MAX_BRANCHES) break;
+  }
+  for (const s of live) ends.push({ state: s, end: 'return' });
 }
 
-/** The outcome of a rule for one state: `next` rule, or an end. */
-function runRule(table: NftTable, chain: NftChain, index: number, rule: NftRule, s: State, ctx: NfContext, depth: number): Step[] {
+/** One rule for one state: states that go on to the next rule land in `next`, the others in `ends`. */
+function runRule(table: NftTable, chain: NftChain, index: number, rule: NftRule, s: State, ctx: NfContext, depth: number, next: State[], ends: Step[]): void {
   let packet = s.packet;
-  const hit: NftRuleHit = { kind: 'nft', family: table.family, table: table.name, chain: chain.name, position: index + 1, rule };
-  const fired = (): State => ({ probability: s.probability, packet, hits: [...s.hits, hit], nat: s.nat });
   for (const e of rule.exprs) {
     switch (e.e) {
       case 'mark-set':
@@ -107,54 +106,73 @@ function runRule(table: NftTable, chain: NftChain, index: number, rule: NftRule,
         continue;
       case 'dnat': {
         const [ip, port] = splitHostPort(e.to, packet.dport);
-        packet = { ...packet, dst: ip, dport: port };
-        const st = fired();
-        st.nat = { kind: 'DNAT', to: e.to, hit };
-        return [{ state: st, end: 'accept' }];
+        const st = fire(table, chain, index, rule, s, { ...packet, dst: ip, dport: port });
+        st.nat = { kind: 'DNAT', to: e.to, hit: st.hits[st.hits.length - 1] };
+        ends.push({ state: st, end: 'accept' });
+        return;
       }
       case 'masquerade': {
-        const st = fired();
-        st.nat = { kind: 'MASQUERADE', to: '', hit };
-        return [{ state: st, end: 'accept' }];
+        const st = fire(table, chain, index, rule, s, packet);
+        st.nat = { kind: 'MASQUERADE', to: '', hit: st.hits[st.hits.length - 1] };
+        ends.push({ state: st, end: 'accept' });
+        return;
       }
       case 'verdict':
-        return applyVerdict(table, e.verdict, fired(), ctx, depth);
+        applyVerdict(table, e.verdict, fire(table, chain, index, rule, s, packet), ctx, depth, next, ends);
+        return;
       case 'vmap': {
         const set = table.sets.get(e.map);
         const element = set ? lookup(set, e.key, packet) : undefined;
-        if (!element?.verdict) return [{ state: s, end: 'next' }];
-        hit.element = element;
-        hit.map = e.map;
-        return applyVerdict(table, element.verdict, fired(), ctx, depth);
+        if (!element?.verdict) {
+          next.push(s);
+          return;
+        }
+        applyVerdict(table, element.verdict, fire(table, chain, index, rule, s, packet, element, e.map), ctx, depth, next, ends);
+        return;
       }
       case 'numgen': {
-        const out: Step[] = [];
-        const base = fired();
-        e.verdicts.forEach((v) => {
-          out.push(...applyVerdict(table, v, { ...base, probability: base.probability / e.mod }, ctx, depth));
-        });
-        return out;
+        const base = fire(table, chain, index, rule, s, packet);
+        for (const v of e.verdicts) applyVerdict(table, v, { ...base, probability: base.probability / e.mod }, ctx, depth, next, ends);
+        return;
       }
       default:
-        if (!matches(table, e, packet, ctx)) return [{ state: s, end: 'next' }];
+        if (!matches(table, e, packet, ctx)) {
+          next.push(s);
+          return;
+        }
     }
   }
   // Every expression matched and no verdict was given: statements took effect, go on.
-  if (packet !== s.packet || rule.exprs.some((e) => e.e === 'mark-set')) return [{ state: fired(), end: 'next' }];
-  return [{ state: s, end: 'next' }];
+  next.push(packet !== s.packet ? fire(table, chain, index, rule, s, packet) : s);
 }
 
-function applyVerdict(table: NftTable, v: NftVerdict, s: State, ctx: NfContext, depth: number): Step[] {
+/** The state after a rule fired: the rule (and the map element that decided) joins the hits. */
+function fire(table: NftTable, chain: NftChain, index: number, rule: NftRule, s: State, packet: NfPacket, element?: NftElement, map?: string): State {
+  const hits = s.hits.slice();
+  hits.push({ kind: 'nft', family: table.family, table: table.name, chain: chain.name, position: index + 1, rule, element, map });
+  return { probability: s.probability, packet, hits, nat: s.nat };
+}
+
+function applyVerdict(table: NftTable, v: NftVerdict, s: State, ctx: NfContext, depth: number, next: State[], ends: Step[]): void {
   switch (v.v) {
-    case 'accept': case 'drop': case 'reject': case 'return': return [{ state: s, end: v.v }];
+    case 'accept': case 'drop': case 'reject': case 'return':
+      ends.push({ state: s, end: v.v });
+      return;
     case 'jump': case 'goto': {
       const target = table.chains.get(v.chain);
-      if (!target) return [{ state: s, end: 'next' }];
-      const steps = walk(table, target, s, ctx, depth + 1);
-      // After a jump the caller goes on with its next rule; a goto never comes back, so when
-      // its target ends, the chain that said goto is over too.
-      if (v.v === 'jump') for (const st of steps) if (st.end === 'return') st.end = 'next';
-      return steps;
+      if (!target) {
+        next.push(s);
+        return;
+      }
+      // A goto never comes back: when its target ends, the chain that said goto is over too.
+      if (v.v === 'goto') return walk(table, target, s, ctx, depth + 1, ends);
+      // After a jump the caller goes on with its next rule.
+      const sub: Step[] = [];
+      walk(table, target, s, ctx, depth + 1, sub);
+      for (const st of sub) {
+        if (st.end === 'return') next.push(st.state);
+        else ends.push(st);
+      }
     }
   }
 }
@@ -181,13 +199,24 @@ function pick(p: NfPacket, dir: 'saddr' | 'daddr'): string {
 }
 
 function lookup(set: NftSet, key: NftKeyField[], p: NfPacket): NftElement | undefined {
+  // The two keys kube-proxy uses, built directly (this runs on every hook of every hop).
+  if (key.length === 3 && key[0] === 'daddr' && key[1] === 'l4proto' && key[2] === 'dport') return set.elements.get(`${p.dst} . ${p.proto} . ${p.dport}`);
+  if (key.length === 2 && key[0] === 'l4proto' && key[1] === 'dport') return set.elements.get(`${p.proto} . ${p.dport}`);
   const parts = key.map((k) => (k === 'daddr' ? p.dst : k === 'l4proto' ? p.proto : String(p.dport)));
   return set.elements.get(elementKey(parts));
 }
 
+const prefixCache = new WeakMap<NftSet, { size: number; prefixes: string[] }>();
+
+/** Exact elements by lookup; prefix elements (found once per set) by a match each. */
 function setHasAddress(set: NftSet, ip: string): boolean {
   if (set.elements.has(ip)) return true;
-  for (const k of set.elements.keys()) if (k.includes('/') && addressIn(ip, k)) return true;
+  let c = prefixCache.get(set);
+  if (!c || c.size !== set.elements.size) {
+    c = { size: set.elements.size, prefixes: [...set.elements.keys()].filter((k) => k.includes('/')) };
+    prefixCache.set(set, c);
+  }
+  for (const k of c.prefixes) if (addressIn(ip, k)) return true;
   return false;
 }
 

@@ -150,12 +150,23 @@ export function addNftElement(set: NftSet, element: NftElement): void {
   if (!set.elements.has(k)) set.elements.set(k, element);
 }
 
+/** Base chains per table, found once per chains map (thousands of Service chains are not rescanned). */
+const baseChainCache = new WeakMap<Map<string, NftChain>, { size: number; list: NftChain[] }>();
+
+function baseChainsOfTable(table: NftTable): NftChain[] {
+  const hit = baseChainCache.get(table.chains);
+  if (hit && hit.size === table.chains.size) return hit.list;
+  const list = [...table.chains.values()].filter((c) => c.base);
+  baseChainCache.set(table.chains, { size: table.chains.size, list });
+  return list;
+}
+
 /** The base chains of one hook across the tables of one family, in the order the kernel runs them. */
 export function baseChainsOf(rs: NftRuleset, family: NftFamily, hook: NftHook): { table: NftTable; chain: NftChain }[] {
   const out: { table: NftTable; chain: NftChain }[] = [];
   for (const table of rs.tables) {
     if (table.family !== family) continue;
-    for (const chain of table.chains.values()) if (chain.base?.hook === hook) out.push({ table, chain });
+    for (const chain of baseChainsOfTable(table)) if (chain.base!.hook === hook) out.push({ table, chain });
   }
   // Lower priority first; equal priorities keep the order of creation (stable sort).
   return out.sort((a, b) => a.chain.base!.priority - b.chain.base!.priority);

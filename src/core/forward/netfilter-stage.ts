@@ -50,30 +50,55 @@ const NAT_PRIORITY: Record<string, number> = { PREROUTING: -100, OUTPUT: -100, P
 /** Runs one hook of the node's netfilter (iptables and, if present, nftables). */
 export function traverseNodeNetfilter(node: Pick<NodeDataplane, 'netfilter' | 'nftables'>, table: EngineTable, hook: string, packet: NfPacket, ctx: NfContext): NetfilterBranch[] {
   if (!node.nftables || node.nftables.tables.length === 0) return traverseHook(node.netfilter, table, hook, packet, ctx);
-  const stages: Stage[] = nftStages(node.nftables, table, hook, packet);
-  stages.push({
-    priority: table === 'nat' ? NAT_PRIORITY[hook] ?? 0 : 0,
-    nat: table === 'nat',
-    run: (p, c) => traverseHook(node.netfilter, table, hook, p, c),
-  });
-  stages.sort((a, b) => a.priority - b.priority);
-  return runStages(stages, packet, ctx);
+  return runStages(stagesFor(node, table, hook, packet), packet, ctx);
+}
+
+const nodeStages = new WeakMap<object, Map<string, Stage[]>>();
+
+/** The hook's stages for this node, merged and ordered once (the engine asks for them on every hop). */
+function stagesFor(node: Pick<NodeDataplane, 'netfilter' | 'nftables'>, table: EngineTable, hook: string, packet: NfPacket): Stage[] {
+  let byKey = nodeStages.get(node);
+  if (!byKey) nodeStages.set(node, (byKey = new Map()));
+  const key = (packet.dst.includes(':') ? '6' : '4') + table + hook;
+  let stages = byKey.get(key);
+  if (!stages) {
+    stages = [...nftStages(node.nftables!, table, hook, packet)];
+    stages.push({
+      priority: table === 'nat' ? NAT_PRIORITY[hook] ?? 0 : 0,
+      nat: table === 'nat',
+      run: (p, c) => traverseHook(node.netfilter, table, hook, p, c),
+    });
+    // Stable: on equal priority nftables chains (listed first) run before the iptables table.
+    stages.sort((a, b) => a.priority - b.priority);
+    byKey.set(key, stages);
+  }
+  return stages;
 }
 
 const HOOKS: Record<string, NftHook> = { PREROUTING: 'prerouting', INPUT: 'input', FORWARD: 'forward', OUTPUT: 'output', POSTROUTING: 'postrouting' };
 
+const stageCache = new WeakMap<NftRuleset, Map<string, Stage[]>>();
+
+/** The nftables base chains the engine's (table, hook) call runs, built once per ruleset. */
 function nftStages(rs: NftRuleset, table: EngineTable, hook: string, packet: NfPacket): Stage[] {
   const nftHook = HOOKS[hook];
   if (!nftHook) return [];
   const family = packet.dst.includes(':') ? 'ip6' : 'ip';
-  const out: Stage[] = [];
-  for (const { table: t, chain } of baseChainsOf(rs, family, nftHook)) {
-    const prio = chain.base!.priority;
-    // The output hook is asked for twice (nat OUTPUT, then filter OUTPUT): split at -100.
-    if (nftHook === 'output' && (table === 'nat') !== prio <= -100) continue;
-    out.push({ priority: prio, nat: chain.base!.type === 'nat', run: (p, c) => traverseNftBaseChain(t, chain, p, c) });
+  let byKey = stageCache.get(rs);
+  if (!byKey) stageCache.set(rs, (byKey = new Map()));
+  const key = `${family} ${table} ${hook}`;
+  let stages = byKey.get(key);
+  if (!stages) {
+    stages = [];
+    for (const { table: t, chain } of baseChainsOf(rs, family, nftHook)) {
+      const prio = chain.base!.priority;
+      // The output hook is asked for twice (nat OUTPUT, then filter OUTPUT): split at -100.
+      if (nftHook === 'output' && (table === 'nat') !== prio <= -100) continue;
+      stages.push({ priority: prio, nat: chain.base!.type === 'nat', run: (p, c) => traverseNftBaseChain(t, chain, p, c) });
+    }
+    byKey.set(key, stages);
   }
-  return out;
+  return stages;
 }
 
 interface Pending {
@@ -92,7 +117,7 @@ function runStages(stages: Stage[], packet: NfPacket, ctx: NfContext): Netfilter
       // A translation is already bound for this connection: later NAT chains are not consulted.
       if (stage.nat && s.nat) { next.push(s); continue; }
       for (const b of stage.run(s.packet, ctx)) {
-        const p: Pending = { probability: s.probability * b.probability, packet: b.packet, hits: s.hits.length ? [...s.hits, ...b.hits] : b.hits, nat: s.nat ?? b.nat };
+        const p: Pending = { probability: s.probability * b.probability, packet: b.packet, hits: s.hits.length === 0 ? b.hits : b.hits.length === 0 ? s.hits : s.hits.concat(b.hits), nat: s.nat ?? b.nat };
         if (b.verdict !== 'ACCEPT') done.push({ ...p, verdict: b.verdict, ...(p.nat ? { nat: p.nat } : {}) });
         else next.push(p);
       }
@@ -115,9 +140,18 @@ function isNft(h: NetfilterHit): h is NftRuleHit {
  */
 export function hitText(h: NetfilterHit): string {
   if (!isNft(h)) return renderRule(h.chain, h.rule);
-  const text = `add rule ${h.family} ${h.table} ${h.chain} ${renderNftRule(h.family, h.rule)}`;
-  return h.element ? `${text} (element ${renderElementText(h.element)} of @${h.map})` : text;
+  // Rules and elements are shared and never change: their text is made once.
+  let text = nftRuleTexts.get(h.rule);
+  if (text === undefined) nftRuleTexts.set(h.rule, (text = `add rule ${h.family} ${h.table} ${h.chain} ${renderNftRule(h.family, h.rule)}`));
+  if (!h.element) return text;
+  let withElement = nftElementTexts.get(h.element);
+  if (withElement === undefined) nftElementTexts.set(h.element, (withElement = `${text} (element ${renderElementText(h.element)} of @${h.map})`));
+  return withElement;
 }
+
+const nftRuleTexts = new WeakMap<object, string>();
+// An element is only ever looked up by the one rule that names its map.
+const nftElementTexts = new WeakMap<object, string>();
 
 export function hitCause(h: NetfilterHit): Rule['cause'] {
   if (!isNft(h)) return h.rule.cause;
