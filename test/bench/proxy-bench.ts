@@ -9,9 +9,10 @@ import { samplePods } from './naive';
 /**
  * kube-proxy iptables mode against nftables mode on the same generated cluster: building the
  * cluster, programming every node (CNI and kube-proxy rules), and tracing pod → Service and
- * pod → pod once built. Both modes run in one process, interleaved round by round, so a busy
- * machine slows both alike and the ratio stays fair; each figure is the best of its rounds
- * (build, program) or the median over all rounds (traces).
+ * pod → pod once built. Both modes run in one process, interleaved request by request (which
+ * goes first alternates), so a busy machine slows both alike and the ratio stays fair; each
+ * figure is the best of its rounds (build, program) or the median over all rounds (traces, as
+ * CPU time: on a shared machine other processes' load would otherwise outweigh the modes).
  * Usage: node out/test/bench/proxy-bench.js <pods>
  */
 export interface ProxyModeResult {
@@ -70,11 +71,16 @@ export function runProxyBench(size: number, rounds = 3): ProxyBenchResult {
   const paths = MODES.map(() => 0);
   const traces = MODES.map(() => 0);
   for (let round = -1; round < 5; round++) {
-    for (const r of requests) {
-      MODES.forEach((mode, m) => {
-        const s = process.hrtime.bigint();
+    for (const [k, r] of requests.entries()) {
+      // Alternate which mode goes first, so neither always inherits the other's garbage.
+      const order = (k + round) % 2 === 0 ? [0, 1] : [1, 0];
+      order.forEach((m) => {
+        const mode = MODES[m];
+        // CPU time, not wall time: on a shared machine other processes would otherwise decide.
+        const s = process.cpuUsage();
         const res = tracePacket(planes[m], r);
-        const us = Number(process.hrtime.bigint() - s) / 1e3;
+        const d = process.cpuUsage(s);
+        const us = d.user + d.system;
         if (!res.ok || res.trace.verdict !== 'delivered') throw new Error(`${mode}: ${r.from} → ${r.to}: ${res.ok ? res.trace.reason : res.error}`);
         if (round < 0) return; // the warm-up round programs nothing new but lets the JIT settle
         if (r.to.startsWith('service:')) {

@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { CoreBenchResult } from './core-bench';
 import { PolicyBenchResult } from './policy-bench';
+import { ProxyBenchResult } from './proxy-bench';
 
 /**
  * `npm run bench`: each size in a fresh process (so peak memory is that size's alone), then
@@ -44,6 +45,14 @@ if (!sizes.length) {
   process.stderr.write('  measured NetworkPolicy 10000 pods / 1000 policies / 100 AdminNetworkPolicies\n');
 }
 
+// kube-proxy modes: iptables against nftables on the same 10k cluster, interleaved in one process.
+const PROXY_SIZES = sizes.length ? SIZES.filter((n) => n <= 10000) : [10000];
+const proxyResults: ProxyBenchResult[] = [];
+for (const size of PROXY_SIZES) {
+  proxyResults.push(child<ProxyBenchResult>('proxy-bench.js', [size]));
+  process.stderr.write(`  measured kube-proxy modes at ${size} pods\n`);
+}
+
 console.log('\nForwarding core: manifests → cluster → traces (flannel vxlan, kube-proxy iptables, 10 replicas per Service)\n');
 console.log(table(
   ['pods', 'nodes', 'services', 'parse ms', 'build ms', 'first trace ms', 'pod→pod median µs', 'pod→pod p95 µs', 'pod→Service median µs', '… per backend path µs', 'peak RSS MB'],
@@ -60,6 +69,18 @@ const at10k = results.find((r) => r.pods === 10000);
 if (at10k) {
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   console.log(`At 10,000 pods: build ${fmt(at10k.buildMs)} ms (${verdict(at10k.buildMs < 500)}); pod→pod trace ${fmt(at10k.podTraceMedianUs)} µs (${verdict(at10k.podTraceMedianUs < 100)}); pod→Service trace ${fmt(at10k.serviceTraceMedianUs)} µs for ${Math.round(at10k.serviceTraceMedianUs / at10k.serviceTracePerPathUs)} backend paths, ${fmt(at10k.serviceTracePerPathUs)} µs per path (${verdict(at10k.serviceTracePerPathUs < 100)} per path).`);
+}
+
+console.log('\nkube-proxy iptables mode against nftables mode (same cluster, both in one process, interleaved; build and program: best of 3 wall-clock, traces: median CPU time over 5 rounds)\n');
+console.log(table(
+  ['pods', 'services', 'mode', 'build ms', 'program all nodes ms', 'pod→Service median µs', '… per backend path µs', 'pod→pod median µs'],
+  proxyResults.flatMap((r) => r.modes.map((m) => [String(r.pods), String(r.services), m.mode, fmt(m.buildMs), fmt(m.programMs), fmt(m.serviceTraceMedianUs), fmt(m.serviceTracePerPathUs), fmt(m.podTraceMedianUs)])),
+));
+for (const r of proxyResults) {
+  const [ipt, nft] = r.modes;
+  const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)}%`;
+  const ok = (a: number, b: number) => (b <= a * 1.1 ? 'within 10%' : 'OVER 10%');
+  console.log(`nftables against iptables at ${r.pods} pods: build ${pct(ipt.buildMs, nft.buildMs)} (${ok(ipt.buildMs, nft.buildMs)}), program ${pct(ipt.programMs, nft.programMs)} (${ok(ipt.programMs, nft.programMs)}), pod→Service trace ${pct(ipt.serviceTraceMedianUs, nft.serviceTraceMedianUs)} (${ok(ipt.serviceTraceMedianUs, nft.serviceTraceMedianUs)}), pod→pod trace ${pct(ipt.podTraceMedianUs, nft.podTraceMedianUs)} (${ok(ipt.podTraceMedianUs, nft.podTraceMedianUs)}).`);
 }
 
 console.log('\nNetworkPolicy reachability: the full matrix (equivalence classes, per-class peer indexes, all-pairs reach counts) — Calico, generated policies\n');

@@ -42,6 +42,8 @@ type EngineTable = 'nat' | 'filter';
 interface Stage {
   priority: number;
   nat: boolean;
+  /** True when the stage cannot touch the packet (an empty built-in chain with policy ACCEPT). */
+  idle?(): boolean;
   run(packet: NfPacket, ctx: NfContext): NetfilterBranch[];
 }
 
@@ -66,6 +68,11 @@ function stagesFor(node: Pick<NodeDataplane, 'netfilter' | 'nftables'>, table: E
     stages.push({
       priority: table === 'nat' ? NAT_PRIORITY[hook] ?? 0 : 0,
       nat: table === 'nat',
+      // Asked each time: the CNI may add rules to a node's built-in chains after this was cached.
+      idle: () => {
+        const chain = node.netfilter.tables.get(table)?.chains.get(hook);
+        return !chain || (chain.rules.length === 0 && (chain.policy ?? 'ACCEPT') === 'ACCEPT');
+      },
       run: (p, c) => traverseHook(node.netfilter, table, hook, p, c),
     });
     // Stable: on equal priority nftables chains (listed first) run before the iptables table.
@@ -112,6 +119,7 @@ function runStages(stages: Stage[], packet: NfPacket, ctx: NfContext): Netfilter
   let live: Pending[] = [{ probability: 1, packet, hits: [], nat: undefined }];
   const done: NetfilterBranch[] = [];
   for (const stage of stages) {
+    if (stage.idle?.()) continue;
     const next: Pending[] = [];
     for (const s of live) {
       // A translation is already bound for this connection: later NAT chains are not consulted.
