@@ -41,7 +41,7 @@ const USAGE = `podpath — see how a packet travels through a Kubernetes cluster
 
 Usage:
   podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details] [--reply]
-  podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
+  podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--nftables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…> [--format txt|json|sarif]
   podpath connlist <paths…> [--format txt|json|csv|md|dot]
@@ -166,7 +166,7 @@ function traceCommand(argv: string[], cwd: string): CliResult {
 }
 
 function dataplaneCommand(argv: string[], cwd: string): CliResult {
-  const names = ['routes', 'iptables', 'devices', 'neighbors', 'ipvs'] as const;
+  const names = ['routes', 'iptables', 'nftables', 'devices', 'neighbors', 'ipvs'] as const;
   const { args, error: argError } = commandArgs('dataplane', argv, { options: ['node', ...COMMON], flags: names });
   if (argError) return argError;
   const { analysis, error } = load(args!.positionals, cwd, args);

@@ -20,7 +20,7 @@ export type SettingGetter = <T>(key: string) => T | undefined;
 const SEVERITY: Record<string, Severity | 'off'> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint', off: 'off' };
 
 const PLUGINS = ['bridge', 'flannel', 'calico'] as const;
-const PROXY_MODES = ['iptables', 'ipvs', 'userspace'] as const;
+const PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'userspace'] as const;
 const POLICY_MODES = ['auto', 'enforced', 'ignored'] as const;
 
 /**

@@ -15,7 +15,7 @@ export interface GeneratedCluster {
 const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
 const VERSIONS = ['v1', 'v2', 'v3'];
 
-export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; calicoPolicies?: number; plugin?: string } = {}): GeneratedCluster {
+export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; calicoPolicies?: number; plugin?: string; proxy?: 'iptables' | 'nftables' } = {}): GeneratedCluster {
   const replicas = opts.replicas ?? 10;
   const nodeCount = Math.max(2, Math.ceil(podCount / (opts.podsPerNode ?? 100)));
   const namespaces = opts.namespaces ?? Math.max(1, Math.min(50, Math.round(podCount / 2000)));
@@ -30,7 +30,7 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
     `  clusterCIDR: ${clusterCIDR}`,
     '  serviceCIDR: 172.16.0.0/12',
     `  cni: {plugin: ${opts.plugin ?? 'flannel'}, backend: ${opts.plugin === 'calico' ? 'ipip' : 'vxlan'}}`,
-    '  kubeProxy: {mode: iptables}',
+    `  kubeProxy: {mode: ${opts.proxy ?? 'iptables'}}`,
     '  nodes:',
   ];
   for (let i = 0; i < nodeCount; i++) {

@@ -4,6 +4,7 @@ import { CoreBenchResult } from './core-bench';
 import { PolicyBenchResult } from './policy-bench';
 import { ParseBenchResult } from './parse-bench';
 import { CliMemoryResult } from './cli-memory-bench';
+import { ProxyBenchResult } from './proxy-bench';
 
 /**
  * `npm run bench`: each size in a fresh process (so peak memory is that size's alone), then
@@ -55,6 +56,13 @@ process.stderr.write('  measured parse throughput\n');
 const MEMORY_PODS = sizes.length ? Math.max(...SIZES) : 100000;
 const cliMemory = child<CliMemoryResult>('cli-memory-bench.js', [MEMORY_PODS]);
 process.stderr.write(`  measured podpath check at ${MEMORY_PODS} pods\n`);
+// kube-proxy modes: iptables against nftables on the same 10k cluster, interleaved in one process.
+const PROXY_SIZES = sizes.length ? SIZES.filter((n) => n <= 10000) : [10000];
+const proxyResults: ProxyBenchResult[] = [];
+for (const size of PROXY_SIZES) {
+  proxyResults.push(child<ProxyBenchResult>('proxy-bench.js', [size]));
+  process.stderr.write(`  measured kube-proxy modes at ${size} pods\n`);
+}
 
 console.log('\nForwarding core: manifests → cluster → traces (flannel vxlan, kube-proxy iptables, 10 replicas per Service)\n');
 console.log(table(
@@ -82,6 +90,17 @@ console.log(table(
     [`podpath check, ${cliMemory.pods} pods (${fmt(cliMemory.megabytes)} MB), peak RSS of the process`, `${fmt(cliMemory.peakRssMB, 0)} MB`, `${fmt(cliMemory.seconds)} s`, '< 1024 MB'],
   ],
 ));
+console.log('\nkube-proxy iptables mode against nftables mode (same cluster, both in one process, interleaved; build and program: best of 3 wall-clock, traces: median CPU time over 5 rounds)\n');
+console.log(table(
+  ['pods', 'services', 'mode', 'build ms', 'program all nodes ms', 'pod→Service median µs', '… per backend path µs', 'pod→pod median µs'],
+  proxyResults.flatMap((r) => r.modes.map((m) => [String(r.pods), String(r.services), m.mode, fmt(m.buildMs), fmt(m.programMs), fmt(m.serviceTraceMedianUs), fmt(m.serviceTracePerPathUs), fmt(m.podTraceMedianUs)])),
+));
+for (const r of proxyResults) {
+  const [ipt, nft] = r.modes;
+  const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)}%`;
+  const ok = (a: number, b: number) => (b <= a * 1.1 ? 'within 10%' : 'OVER 10%');
+  console.log(`nftables against iptables at ${r.pods} pods: build ${pct(ipt.buildMs, nft.buildMs)} (${ok(ipt.buildMs, nft.buildMs)}), program ${pct(ipt.programMs, nft.programMs)} (${ok(ipt.programMs, nft.programMs)}), pod→Service trace ${pct(ipt.serviceTraceMedianUs, nft.serviceTraceMedianUs)} (${ok(ipt.serviceTraceMedianUs, nft.serviceTraceMedianUs)}), pod→pod trace ${pct(ipt.podTraceMedianUs, nft.podTraceMedianUs)} (${ok(ipt.podTraceMedianUs, nft.podTraceMedianUs)}).`);
+}
 
 console.log('\nNetworkPolicy reachability: the full matrix (equivalence classes, per-class peer indexes, all-pairs reach counts) — Calico, generated policies\n');
 console.log(table(

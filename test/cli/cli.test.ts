@@ -65,6 +65,19 @@ test('dataplane prints routes, neighbours and iptables-save per node', () => {
   assert.equal(run('dataplane', 'examples/flannel-vxlan', '--node', 'nope').code, 2);
 });
 
+test('dataplane --nftables prints kube-proxy\'s table as nft list ruleset shows it (nftables mode only)', () => {
+  const r = run('dataplane', 'test/lab/clusters/nftables-services', '--node', 'nf-1', '--nftables');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^## nft list ruleset \(node nf-1\)$/m);
+  assert.match(r.stdout, /^table ip kube-proxy \{$/m);
+  assert.match(r.stdout, /^\t\telements = \{ 172\.22\.0\.10 \}$/m, 'nf-1 accepts NodePorts on its own address');
+  assert.match(r.stdout, /^\t\tnumgen random mod 2 vmap \{ 0 : goto endpoint-[A-Z2-7]{8}-default\/web\/tcp\/http__10\.244\.1\.\d+\/8080, 1 : goto endpoint-/m);
+  assert.doesNotMatch(r.stdout, /^\*nat$/m, '--nftables alone prints no iptables-save');
+  const ipt = run('dataplane', 'examples/flannel-vxlan', '--node', 'node-1', '--nftables');
+  assert.equal(ipt.code, 0);
+  assert.doesNotMatch(ipt.stdout, /^table ip kube-proxy/m, 'iptables mode has no kube-proxy nftables table');
+});
+
 test('pods lists name, namespace, node, IP and veth', () => {
   const r = run('pods', 'examples/seed-000');
   assert.equal(r.code, 0);

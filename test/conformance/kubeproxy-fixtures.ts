@@ -27,6 +27,7 @@ export interface ServiceSpec {
   internalTrafficPolicy?: 'Cluster' | 'Local';
   sessionAffinityTimeout?: number;
   annotations?: Record<string, string>;
+  loadBalancerSourceRanges?: string[];
 }
 
 export function service(namespace: string, name: string, s: ServiceSpec): object {
@@ -36,6 +37,7 @@ export function service(namespace: string, name: string, s: ServiceSpec): object
     ports: s.ports.map((p) => ({ ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP', ...(p.nodePort ? { nodePort: p.nodePort } : {}), ...(p.targetPort ? { targetPort: p.targetPort } : {}) })),
   };
   if (s.externalIPs) spec.externalIPs = s.externalIPs;
+  if (s.loadBalancerSourceRanges) spec.loadBalancerSourceRanges = s.loadBalancerSourceRanges;
   if (s.externalTrafficPolicy) spec.externalTrafficPolicy = s.externalTrafficPolicy;
   if (s.internalTrafficPolicy) spec.internalTrafficPolicy = s.internalTrafficPolicy;
   if (s.sessionAffinityTimeout !== undefined) {

@@ -29,7 +29,7 @@ export const TEST_EXTERNAL_CLIENT = '203.0.113.2';
 /** What upstream's tracer treats as LOCAL: loopback and the node's addresses. */
 export const LOCAL_IPS = ['127.0.0.1', TEST_NODE_IP, TEST_NODE_IP_ALT, TEST_EXTERNAL_IP];
 
-export function upstreamClusterYaml(mode: 'iptables' | 'ipvs' | 'userspace' = 'iptables'): string {
+export function upstreamClusterYaml(mode: 'iptables' | 'ipvs' | 'nftables' | 'userspace' = 'iptables'): string {
   return `apiVersion: podpath.dev/v1alpha1
 kind: Cluster
 metadata:
@@ -49,7 +49,7 @@ spec:
 `;
 }
 
-export function clusterFrom(yaml: string, mode: 'iptables' | 'ipvs' | 'userspace' = 'iptables'): { cluster: Cluster; node: NodeInfo } {
+export function clusterFrom(yaml: string, mode: 'iptables' | 'ipvs' | 'nftables' | 'userspace' = 'iptables'): { cluster: Cluster; node: NodeInfo } {
   const loaded = loadManifests([{ file: 'cluster.yaml', text: upstreamClusterYaml(mode) }, { file: 'objects.yaml', text: yaml }]);
   const cluster = buildCluster(loaded.manifests);
   const node = cluster.nodesByName.get(TEST_NODE_NAME);

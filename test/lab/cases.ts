@@ -12,6 +12,8 @@ export interface LabCase {
   title: string;
   /** Paths relative to the repository root. */
   paths: string[];
+  /** A tool beyond the lab's usual ones that the case cannot run without. */
+  needs?: 'nftables';
 }
 
 export const LAB_CASES: LabCase[] = [
@@ -30,6 +32,7 @@ export const LAB_CASES: LabCase[] = [
   { title: 'outside masquerade on Calico vxlan (IP pool natOutgoing, ipsets)', paths: ['test/lab/clusters/outside-masquerade-calico'] },
   { title: 'outside masquerade with the bridge plugin (ipMasq: true)', paths: ['test/lab/clusters/outside-masquerade-bridge'] },
   { title: 'a reply that bypasses the node holding the DNAT (pod → NodePort, externalTrafficPolicy Local, no masquerade)', paths: ['test/lab/clusters/reply-bypass'] },
+  { title: 'kube-proxy nftables mode: numgen over two replicas, NodePorts Cluster and Local, a Service without endpoints', paths: ['test/lab/clusters/nftables-services'], needs: 'nftables' },
 ];
 
 export function analyzePaths(paths: string[]): Analysis {

@@ -5,6 +5,9 @@ import { LabReport, formatLabReport } from '../../src/core/lab/report';
 import { renderIptablesSave } from '../../src/core/dataplane/netfilter';
 import { run } from '../../src/cli/lab/exec';
 import { hostProblem } from '../../src/cli/lab/kernel';
+import { hasCommand } from '../../src/cli/lab/exec';
+import { renderNftTable } from '../../src/core/dataplane/nftables-text';
+import { labSafeNftRuleset } from '../../src/core/lab/safe-text';
 import { labDown, labUp, listNamespaces } from '../../src/cli/lab/lifecycle';
 import { prepareLab } from '../../src/cli/lab/prepare';
 import { labProbe } from '../../src/cli/lab/probe';
@@ -19,6 +22,9 @@ import { LAB_CASES, analyzePaths } from './cases';
 
 const notRunnable = hostProblem();
 if (notRunnable) console.log(`kernel lab skipped: ${notRunnable}`);
+// kube-proxy's nftables mode needs the nft command too (Debian package nftables).
+const nftMissing = notRunnable ? undefined : hasCommand('nft') ? undefined : 'the nft command is missing (Debian: apt-get install -y nftables): the nftables cases are skipped';
+if (nftMissing) console.log(`kernel lab: ${nftMissing}`);
 
 // Prefixes unique to this process, so concurrent runs never touch each other's namespaces.
 const runTag = process.pid.toString(36);
@@ -43,7 +49,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-function runCase(index: number, analysis: Analysis, log: (line: string) => void): { report: LabReport; missing: string[] } {
+function runCase(index: number, analysis: Analysis, log: (line: string) => void, whileUp?: (nodeNamespaces: Map<string, string>) => void): { report: LabReport; missing: string[] } {
   const prefix = `pl${runTag}${String.fromCharCode(97 + index)}`;
   prefixes.push(prefix);
   const prep = prepareLab(analysis.dataplane, prefix);
@@ -53,6 +59,7 @@ function runCase(index: number, analysis: Analysis, log: (line: string) => void)
     const up = labUp(prep.plan);
     assert.ok(up.ok, `lab up failed: ${up.error}`);
     const report = labProbe(analysis.dataplane, prep.plan);
+    whileUp?.(prep.plan.nodeNamespaces);
     for (const line of formatLabReport(report, { onlyDisagreements: true }).trimEnd().split('\n')) log(line);
     compared += report.compared;
     agreed += report.agreed;
@@ -172,6 +179,15 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     assert.ok(attempts.some((a) => a.outcome === 'timeout'), 'the kernel shows the broken reply (the bypassing backend was picked at least once)');
     assert.ok(attempts.some((a) => a.outcome === 'answered'), 'and the working one');
   },
+  'test/lab/clusters/nftables-services': (r) => {
+    assert.ok(backendsSeen(r, 'pod-service').size >= 2, 'numgen spread connections over both replicas');
+    const local = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '172.22.0.10' && f.port === 30201 && f.from === 'external:198.51.100.7');
+    assert.ok(local.attempts.length > 0 && local.attempts.every((x) => x.outcome === 'answered' && x.seenSource === '198.51.100.7'), 'eTP Local keeps the client address');
+    const dropped = flow(r, (f) => f.kind === 'outside-nodeport' && f.to === '172.22.0.11' && f.port === 30201 && f.from === 'external:198.51.100.7');
+    assert.ok(dropped.attempts.every((x) => x.outcome === 'timeout'), 'eTP Local without a local endpoint: dropped through @no-endpoint-nodeports');
+    const rejected = r.flows.filter((f) => !f.skip && f.to === 'service:default/nobody');
+    assert.ok(rejected.length > 0 && rejected.every((f) => f.attempts.every((x) => x.outcome === 'refused')), 'no endpoints: reject-chain refuses');
+  },
   'test/lab/clusters/bridge-policy': (r) => {
     const own = flow(r, (f) => f.kind === 'node-pod' && f.from === 'node:kr-1' && f.to === 'pod:default/server-1');
     assert.equal(own.attempts[0]?.outcome, 'answered', 'regression: traffic from the pod\'s own node is allowed');
@@ -203,10 +219,22 @@ function assertOutsideSeesNodes(r: LabReport, a: Analysis, acrossNodesSees: 'pod
   assert.equal(toHost.attempts[0]?.seenSource, a.cluster.nodes.find((n) => n.name !== a.cluster.podsByKey.get('default/agent')!.node)!.ip, 'pod → the other node\'s address is masqueraded');
 }
 
+/** In nftables mode: what nft lists back from each node's kernel is exactly the text PodPath printed. */
+function assertNftListedBack(analysis: Analysis, nodeNamespaces: Map<string, string>): void {
+  for (const dp of analysis.dataplane.all()) {
+    for (const table of labSafeNftRuleset(dp.nftables!).tables) {
+      const listed = run(['ip', 'netns', 'exec', nodeNamespaces.get(dp.node.name)!, 'nft', 'list', 'table', table.family, table.name]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(listed.stdout, renderNftTable(table), `${dp.node.name}: nft list table ${table.family} ${table.name}`);
+    }
+  }
+}
+
 LAB_CASES.forEach((c, index) => {
-  test(`kernel lab: ${c.title}`, { skip: notRunnable, timeout: 180_000 }, (t) => {
+  test(`kernel lab: ${c.title}`, { skip: notRunnable || (c.needs === 'nftables' && nftMissing), timeout: 180_000 }, (t) => {
     const analysis = analyzePaths(c.paths);
-    const { report, missing } = runCase(index, analysis, (line) => t.diagnostic(line));
+    const whileUp = c.needs === 'nftables' ? (ns: Map<string, string>) => assertNftListedBack(analysis, ns) : undefined;
+    const { report, missing } = runCase(index, analysis, (line) => t.diagnostic(line), whileUp);
     reports.set(c.paths[0], report);
     const skipped = report.flows.length - report.compared;
     console.log(`kernel lab, ${c.title}: compared ${report.compared} flows, ${report.agreed} agreed${skipped ? ` (${skipped} traced but not probed: ${[...new Set(report.flows.map((f) => f.skip).filter(Boolean))].join('; ')})` : ''}`);
@@ -288,6 +316,39 @@ ${spec.sessionAffinity ? `  sessionAffinity: ${spec.sessionAffinity}\n` : ''}${s
       }
       const r = run(['ip', 'netns', 'exec', ns, 'iptables-restore', '--test'], { stdin: text });
       assert.equal(r.code, 0, `${dp.node.name}: ${r.stderr}`);
+    }
+  } finally {
+    run(['ip', 'netns', 'delete', ns]);
+  }
+});
+
+test('kernel lab: the real nft loads every rule form kube-proxy\'s nftables mode writes and lists it back unchanged', { skip: notRunnable || nftMissing, timeout: 60_000 }, () => {
+  const svc = (name: string, lines: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: default}\nspec:\n  selector: {app: web}\n${lines}`;
+  const a = analyzeYaml(
+    clusterDoc({ plugin: 'flannel', backend: 'vxlan', proxy: 'nftables' }),
+    podDoc('web', 'node-1', { labels: { app: 'web' } }), podDoc('web2', 'node-2', { labels: { app: 'web' } }),
+    svc('affinity', '  sessionAffinity: ClientIP\n  ports: [{port: 80, targetPort: 8080}]\n'),
+    svc('ext', '  externalIPs: [203.0.113.50]\n  ports: [{port: 80, targetPort: 8080}]\n'),
+    svc('lb', '  type: LoadBalancer\n  externalTrafficPolicy: Local\n  loadBalancerSourceRanges: [198.51.100.0/24, 192.168.1.0/24]\n  ports: [{port: 80, targetPort: 8080}]\nstatus: {loadBalancer: {ingress: [{ip: 203.0.113.60}]}}\n'),
+    svc('itp', '  internalTrafficPolicy: Local\n  ports: [{port: 80, targetPort: 8080}]\n'),
+    svc('udp', '  type: NodePort\n  ports: [{port: 53, targetPort: 5353, protocol: UDP}]\n'),
+    'apiVersion: v1\nkind: Service\nmetadata: {name: nobody, namespace: default}\nspec:\n  type: NodePort\n  selector: {app: nothing}\n  ports: [{port: 80}]\n',
+  );
+  const ns = `pl${runTag}w-nftables`;
+  prefixes.push(`pl${runTag}w`);
+  assert.equal(run(['ip', 'netns', 'add', ns]).code, 0);
+  try {
+    for (const dp of a.dataplane.all()) {
+      const rs = labSafeNftRuleset(dp.nftables!);
+      const text = renderNftTable(rs.tables[0]);
+      for (const needle of ['update @affinity-', 'goto firewall-', 'ip saddr != { 192.168.1.0/24, 198.51.100.0/24, 203.0.113.60 } drop', 'goto local-', 'short-circuit pod traffic', 'udp . 53', 'goto reject-chain', 'numgen random mod 2']) {
+        if (dp.node.name === 'node-1') assert.ok(text.includes(needle), `the table uses ${needle}`);
+      }
+      run(['ip', 'netns', 'exec', ns, 'nft', 'flush', 'ruleset']);
+      const loaded = run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { stdin: text });
+      assert.equal(loaded.code, 0, `${dp.node.name}: ${loaded.stderr}`);
+      const listed = run(['ip', 'netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy']);
+      assert.equal(listed.stdout, text, `${dp.node.name}: nft lists the table back exactly as PodPath printed it`);
     }
   } finally {
     run(['ip', 'netns', 'delete', ns]);

@@ -344,7 +344,7 @@ test('the Cluster document is read with every setting', () => {
 test('Cluster document errors point at the field: bad CIDR, backend not of the plugin, unknown mode, node without ip, node twice', () => {
   const r = load([
     'apiVersion: podpath.dev/v1alpha1', 'kind: Cluster', 'metadata: {name: lab}', 'spec:', '  clusterCIDR: 10.1.0.0/33', '  cni: {plugin: flannel, backend: ipip}',
-    '  kubeProxy: {mode: nftables}', '  networkPolicy: sometimes', '  nodes:', '    - {name: a, ip: 192.168.0.10}', '    - {name: b}', '    - {name: a, ip: 192.168.0.12}', '',
+    '  kubeProxy: {mode: kernelspace}', '  networkPolicy: sometimes', '  nodes:', '    - {name: a, ip: 192.168.0.10}', '    - {name: b}', '    - {name: a, ip: 192.168.0.12}', '',
   ].join('\n'));
   assert.deepEqual(where(r.findings), ['invalid-cidr@5:16', 'invalid-value@6:35', 'invalid-value@7:21', 'invalid-value@8:18', 'missing-field@11:7', 'duplicate-node@12:14']);
   const c = r.manifests.clusters[0];

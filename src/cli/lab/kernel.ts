@@ -12,6 +12,20 @@ import { acquireLabLock, forgetNamespaces, listNamespaces, notOwnedReason, recor
  * the lab asks of the kernel (which may load the driver on its own, as for any `ip link add`).
  */
 
+/** The expressions kube-proxy's nftables mode needs, in one throwaway table. */
+const NFT_PROBE = [
+  'table ip t-probe {',
+  '\tmap m { type ipv4_addr . inet_proto . inet_service : verdict ; }',
+  '\tchain e { meta l4proto tcp dnat to 192.0.2.1:80 ; }',
+  '\tchain s { numgen random mod 1 vmap { 0 : goto e } ; }',
+  '\tchain n { type nat hook prerouting priority dstnat ; ip daddr . meta l4proto . th dport vmap @m ; }',
+  '\tchain p { type nat hook postrouting priority srcnat ; meta mark & 0x00004000 == 0x00004000 masquerade fully-random ; }',
+  '\tchain f { type filter hook forward priority filter ; ct state new fib saddr type local reject ; }',
+  '}',
+  'add element ip t-probe m { 192.0.2.9 . tcp . 80 : goto s }',
+  '',
+].join('\n');
+
 /** Why the lab cannot run here at all, or undefined when it can. */
 export function hostProblem(): string | undefined {
   if (process.platform !== 'linux') return `the kernel lab needs Linux network namespaces (this is ${process.platform})`;
@@ -121,6 +135,21 @@ function tryFeatures(ns: string, wanted: readonly KernelFeature[], missing: Kern
         if (r.code !== 0) {
           missing.push('ipset');
           notes.push(`ipset: ipset create … hash:net says "${r.stderr.trim() || r.failure}"`);
+        }
+        break;
+      }
+      case 'nftables': {
+        // kube-proxy's nftables mode: the nft command (Debian package nftables) and a kernel
+        // with nf_tables, verdict maps over concatenations, numgen and NAT.
+        if (!hasCommand('nft')) {
+          missing.push('nftables');
+          notes.push('nftables: the nft command is missing (Debian: apt-get install -y nftables)');
+          break;
+        }
+        const r = run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { stdin: NFT_PROBE });
+        if (r.code !== 0) {
+          missing.push('nftables');
+          notes.push(`nftables: nft -f refuses a small kube-proxy-like table: ${r.stderr.trim() || r.failure}`);
         }
         break;
       }

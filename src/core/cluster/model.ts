@@ -145,6 +145,8 @@ export interface ServiceInfo {
   ports: ServicePortInfo[];
   externalIPs: string[];
   loadBalancerIPs: string[];
+  /** Clients allowed to reach the load-balancer IPs (kube-proxy's firewall chains); set only when given. */
+  loadBalancerSourceRanges?: string[];
   externalName?: string;
   sessionAffinity: 'None' | 'ClientIP';
   sessionAffinityTimeoutSeconds: number;

@@ -61,6 +61,7 @@ export function buildServices(
       ports,
       externalIPs: s.externalIPs,
       loadBalancerIPs: s.loadBalancerIPs,
+      ...(s.loadBalancerSourceRanges ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges } : {}),
       ...(s.externalName ? { externalName: s.externalName } : {}),
       sessionAffinity: s.sessionAffinity,
       sessionAffinityTimeoutSeconds: s.sessionAffinityTimeoutSeconds,

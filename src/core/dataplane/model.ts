@@ -2,6 +2,7 @@ import { Cidr } from '../common/ip';
 import { FieldPath, Locator, SourceRange } from '../common/source';
 import { NodeInfo } from '../cluster/model';
 import { Ruleset } from './netfilter';
+import { NftRuleset } from './nftables';
 
 /**
  * The Linux data path as data: network namespaces holding devices, routes, neighbour and
@@ -135,6 +136,8 @@ export interface NodeDataplane {
   /** Pod namespaces on this node, by pod key. hostNetwork pods have none (they use `root`). */
   pods: Map<string, Netns>;
   netfilter: Ruleset;
+  /** kube-proxy's nftables tables (nftables mode); they run beside `netfilter` on the same hooks. */
+  nftables?: NftRuleset;
   ipvs: IpvsService[];
   userspace: UserspaceProxyPort[];
   /**

@@ -23,7 +23,7 @@ export function programNode(cluster: Cluster, node: NodeInfo, findings: Finding[
   for (const pod of localPods) pods.set(pod.key, podNetns(cluster.config, node, pod));
   const proxy = programKubeProxy(cluster, node);
   findings.push(...proxy.findings);
-  const dp: NodeDataplane = { node, root, pods, netfilter: proxy.netfilter, ipvs: proxy.ipvs, userspace: proxy.userspace, missingRoutes: [] };
+  const dp: NodeDataplane = { node, root, pods, netfilter: proxy.netfilter, ...(proxy.nftables ? { nftables: proxy.nftables } : {}), ipvs: proxy.ipvs, userspace: proxy.userspace, missingRoutes: [] };
   switch (cluster.config.plugin) {
     case 'bridge': programBridgeCni(cluster, dp, localPods); break;
     case 'flannel': programFlannel(cluster, dp, localPods); break;

@@ -1,5 +1,6 @@
 import { Device, Netns, NodeDataplane } from '../dataplane/model';
 import { renderIpsetSave, renderIptablesSave } from '../dataplane/netfilter';
+import { renderNftRuleset } from '../dataplane/nftables-text';
 import { formatRoute } from '../dataplane/routing';
 
 export interface DataplaneSections {
@@ -8,13 +9,16 @@ export interface DataplaneSections {
   neighbors: boolean;
   iptables: boolean;
   ipvs: boolean;
+  /** `nft list ruleset` of kube-proxy's tables (nftables mode only). */
+  nftables?: boolean;
 }
 
-export const ALL_SECTIONS: DataplaneSections = { devices: true, routes: true, neighbors: true, iptables: true, ipvs: true };
+export const ALL_SECTIONS: DataplaneSections = { devices: true, routes: true, neighbors: true, iptables: true, ipvs: true, nftables: true };
 
 /**
  * One node's data path in the words of the tools people run on it: `ip addr`, `ip route`,
- * `ip neigh`, `bridge fdb`, `iptables-save`, `ipvsadm -Ln` — for the node and each pod namespace.
+ * `ip neigh`, `bridge fdb`, `iptables-save`, `nft list ruleset`, `ipvsadm -Ln` — for the node and
+ * each pod namespace.
  */
 export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSections = ALL_SECTIONS): string {
   const out: string[] = [];
@@ -43,6 +47,10 @@ export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSectio
     out.push(renderIptablesSave(dp.netfilter).trimEnd());
     const sets = renderIpsetSave(dp.netfilter);
     if (sets) out.push('', `## ipset save (node ${n.name})`, sets.trimEnd());
+  }
+  if (sections.nftables && dp.nftables?.tables.length) {
+    out.push('', `## nft list ruleset (node ${n.name})`);
+    out.push(renderNftRuleset(dp.nftables).trimEnd());
   }
   return out.join('\n') + '\n';
 }

@@ -4,11 +4,11 @@ import { SourceRange } from '../common/source';
 import { cidrContains } from '../common/ip';
 import { Dataplane } from '../dataplane/dataplane';
 import { Cause, Device, Netns, NodeDataplane, Route, causeRange } from '../dataplane/model';
-import { renderRule } from '../dataplane/netfilter';
-import { NfBranch, NfPacket, traverseHook } from '../dataplane/netfilter-eval';
+import { NfPacket } from '../dataplane/netfilter-eval';
 import { deviceByName, formatRoute, isLocalAddress, lookupRoute, sourceAddressFor } from '../dataplane/routing';
 import { underlayGateway } from '../dataplane/underlay';
 import { checkPolicy } from '../policy/hook';
+import { NetfilterBranch, hitCause, hitComment, hitNext, hitText, traverseNodeNetfilter } from './netfilter-stage';
 import { DecidedBy, Hop, L4Protocol, OuterHeader, Packet, Trace, TraceBranch, TraceEndpoint, Verdict } from './trace';
 import { ResolvedEndpoint, defaultPort, podPortByName, resolveEndpoint, servicePortFor } from './resolve';
 import { ConntrackHandover, ReplyHook } from './conntrack';
@@ -784,7 +784,7 @@ class Walk {
     const p = flow.packet;
     const nf: NfPacket = { src: p.src, dst: p.dst, proto: p.protocol, sport: p.sport, dport: p.dport, mark: flow.mark, ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}), ...(ifaces.outIface ? { outIface: ifaces.outIface } : {}), ...(this.conntrack ? { ctstate: 'ESTABLISHED' as const } : {}) };
     const ctx = { isLocal: (ip: string) => isLocalAddress(node.root, ip), ipsets: node.netfilter.ipsets };
-    const branches = traverseHook(node.netfilter, table, hook, nf, ctx);
+    const branches = traverseNodeNetfilter(node, table, hook, nf, ctx);
     const fan = branches.length > 1;
     const out: Flow[] = [];
     for (const b of branches) {
@@ -808,18 +808,18 @@ class Walk {
       }
       if (changed) {
         const last = b.nat?.hit ?? b.hits[b.hits.length - 1];
-        const chainPath = b.hits.map((h) => h.chain).concat(b.hits.length ? [targetName(b.hits[b.hits.length - 1].rule.target)] : []).filter((c, i, a) => a.indexOf(c) === i);
-        const details = b.hits.map((h) => renderRule(h.chain, h.rule));
+        const chainPath = b.hits.map((h) => h.chain).concat(b.hits.length ? [hitNext(b.hits[b.hits.length - 1])] : []).filter((c, i, a) => c !== '' && a.indexOf(c) === i);
+        const details = b.hits.map(hitText);
         const natText = b.nat ? natSummary(b.nat.kind, before, f.packet) : '';
         const verdictText = b.verdict !== 'ACCEPT' ? `${b.verdict}` : '';
         const markText = !b.nat && b.packet.mark !== flow.mark ? `marked ${'0x' + b.packet.mark.toString(16)} for masquerade` : '';
         const summary = `${table} ${hook}: ${chainPath.join(' → ')}${natText ? `: ${natText}` : ''}${verdictText ? `: ${verdictText}` : ''}${markText ? `: ${markText}` : ''}${fan ? ` (probability ${b.probability.toFixed(4)})` : ''}`;
         const action = b.verdict === 'DROP' ? 'dropped' : b.verdict === 'REJECT' ? 'rejected' : b.nat ? natAction(b.nat.kind) : 'accepted';
-        this.hop(f, { node: node.node.name, netns: 'root', device: (hook === 'POSTROUTING' || hook === 'OUTPUT' ? ifaces.outIface ?? ifaces.inIface : ifaces.inIface ?? ifaces.outIface) ?? '-', stage: b.nat ? 'nat' : 'netfilter', action, summary, ...(last ? { decidedBy: { kind: 'rule', text: renderRule(last.chain, last.rule), ...src(last.rule.cause) } } : {}), details });
+        this.hop(f, { node: node.node.name, netns: 'root', device: (hook === 'POSTROUTING' || hook === 'OUTPUT' ? ifaces.outIface ?? ifaces.inIface : ifaces.inIface ?? ifaces.outIface) ?? '-', stage: b.nat ? 'nat' : 'netfilter', action, summary, ...(last ? { decidedBy: { kind: 'rule', text: hitText(last), ...src(hitCause(last)) } } : {}), details });
       }
       if (b.verdict === 'DROP' || b.verdict === 'REJECT') {
-        const comment = b.hits.map((h) => h.rule.terms.find((t) => t.m === 'comment')).filter(Boolean).pop();
-        this.end(f, b.verdict === 'DROP' ? 'dropped' : 'rejected', `${table} ${hook} ${b.verdict === 'DROP' ? 'drops' : 'rejects'} it${comment && comment.m === 'comment' ? ` (${comment.text})` : ''}`);
+        const comment = b.hits.map(hitComment).filter(Boolean).pop();
+        this.end(f, b.verdict === 'DROP' ? 'dropped' : 'rejected', `${table} ${hook} ${b.verdict === 'DROP' ? 'drops' : 'rejects'} it${comment ? ` (${comment})` : ''}`);
         continue;
       }
       out.push(f);
@@ -946,16 +946,12 @@ function natAction(kind: string): Hop['action'] {
   return kind === 'DNAT' ? 'dnat' : kind === 'REDIRECT' ? 'redirected' : kind === 'SNAT' ? 'snat' : 'masquerade';
 }
 
-function targetName(t: import('../dataplane/netfilter').Target): string {
-  return t.t === 'jump' ? t.chain : t.t;
-}
-
 function podLabel(cluster: Cluster, ip: string): string {
   const pod = cluster.podsByIP.get(ip);
   return pod ? ` (${pod.key})` : '';
 }
 
-function branchLabel(cluster: Cluster, b: NfBranch): string {
+function branchLabel(cluster: Cluster, b: NetfilterBranch): string {
   if (b.nat?.kind === 'DNAT') return `${b.packet.dst}:${b.packet.dport}${podLabel(cluster, b.packet.dst)}`;
   return `${b.verdict}${b.nat ? ` ${b.nat.kind}` : ''}`;
 }

@@ -1,13 +1,14 @@
 import { Cluster } from '../cluster/model';
 import { Dataplane } from '../dataplane/dataplane';
 import { Ruleset, ipsetCreateArgs, renderIptablesSave } from '../dataplane/netfilter';
+import { renderNftRuleset } from '../dataplane/nftables-text';
 import { ip, sysctl } from './commands';
 import { probePorts } from './flows';
 import { LabNames, defaultPrefix, deviceNameProblem } from './names';
 import { nodeDevicesSection, nodeRoutingSection, podSection } from './node';
 import { DEFAULT_LAB_LIMITS, KernelFeature, LIMIT_FLAGS, LabCommand, LabLimits, LabNamespace, LabPlan, LabSection, labMarker } from './plan';
 import { renderPolicyRules } from './policy-rules';
-import { commentText, isSafeToken, labSafeRuleset, restoreInputProblems } from './safe-text';
+import { commentText, isSafeToken, labSafeNftRuleset, labSafeRuleset, nftInputProblems, restoreInputProblems } from './safe-text';
 import { pickOutside, underlaySection } from './underlay';
 
 /**
@@ -99,6 +100,13 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
       // ipsets first: iptables-restore refuses a rule naming a set that does not exist.
       commands: [...sets, { argv: ['ip', 'netns', 'exec', nodeNs, 'iptables-restore'], stdin: renderIptablesSave(labSafeRuleset(dp.netfilter)) }],
     });
+    if (dp.nftables?.tables.length) {
+      features.add('nftables');
+      sections.push({
+        title: `node ${dp.node.name}: kube-proxy's nftables (what \`podpath dataplane --nftables\` prints)`,
+        commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'nft', '-f', '-'], stdin: renderNftRuleset(labSafeNftRuleset(dp.nftables)) }],
+      });
+    }
     if (cluster.config.policyEnforced) {
       const localPods = cluster.pods.filter((p) => p.node === dp.node.name);
       const rules = renderPolicyRules(cluster, dp.node, localPods);
@@ -177,7 +185,7 @@ export function nameBlockers(dataplane: Dataplane): string[] {
   return [...new Set(out)];
 }
 
-/** Commands with an argument that is not a plain token, or stdin that is not plain `iptables-restore` input. */
+/** Commands with an argument that is not a plain token, or stdin that is not plain `iptables-restore` / `nft -f` input. */
 function unsafeCommands(sections: LabSection[]): string[] {
   const out: string[] = [];
   for (const s of sections) {
@@ -185,8 +193,9 @@ function unsafeCommands(sections: LabSection[]): string[] {
       const bad = c.argv.find((w) => !isSafeToken(w));
       if (bad !== undefined) out.push(`refusing to run a command with the argument ${JSON.stringify(bad)} (${commentText(s.title)})`);
       if (c.stdin !== undefined) {
-        const problems = restoreInputProblems(c.stdin);
-        if (problems.length) out.push(`refusing iptables-restore input for ${commentText(s.title)}: ${problems.slice(0, 3).join('; ')}`);
+        const nft = c.argv.includes('nft');
+        const problems = nft ? nftInputProblems(c.stdin) : restoreInputProblems(c.stdin);
+        if (problems.length) out.push(`refusing ${nft ? 'nft -f' : 'iptables-restore'} input for ${commentText(s.title)}: ${problems.slice(0, 3).join('; ')}`);
       }
     }
   }
@@ -197,8 +206,8 @@ function unsafeCommands(sections: LabSection[]): string[] {
 export function labBlockers(cluster: Cluster): string[] {
   const out: string[] = [];
   const mode = cluster.config.kubeProxyMode;
-  if (mode !== 'iptables') {
-    out.push(`kube-proxy mode ${mode}: the lab loads kube-proxy's iptables rules only (${mode === 'ipvs' ? 'ipvs needs ipvsadm, IPVS virtual servers and the dummy kube-ipvs0' : 'userspace needs the kube-proxy process itself to relay connections'})`);
+  if (mode !== 'iptables' && mode !== 'nftables') {
+    out.push(`kube-proxy mode ${mode}: the lab loads kube-proxy's iptables or nftables rules only (${mode === 'ipvs' ? 'ipvs needs ipvsadm, IPVS virtual servers and the dummy kube-ipvs0' : 'userspace needs the kube-proxy process itself to relay connections'})`);
   }
   if (cluster.config.plugin === 'flannel' && cluster.config.backend === 'udp') {
     out.push('flannel udp: packets are encapsulated by the flanneld daemon reading the flannel0 TUN device, which the lab does not run');

@@ -5,12 +5,12 @@
  */
 
 /** Kernel pieces a lab may need; some kernels lack them (no ipip module, no dummy driver …). */
-export type KernelFeature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'dummy' | 'br_netfilter' | 'iptables' | 'ipset';
+export type KernelFeature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'dummy' | 'br_netfilter' | 'iptables' | 'ipset' | 'nftables';
 
 export interface LabCommand {
   /** The program and its arguments, run without a shell. */
   argv: string[];
-  /** Text fed on standard input (iptables-restore's rules). */
+  /** Text fed on standard input (iptables-restore's rules, or `nft -f -` input). */
   stdin?: string;
 }
 

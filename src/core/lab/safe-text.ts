@@ -1,4 +1,5 @@
 import { Chain, MatchTerm, Rule, Ruleset, Table } from '../dataplane/netfilter';
+import { NftChain, NftElement, NftRuleset, NftSet, NftTable } from '../dataplane/nftables';
 
 /**
  * Every byte the lab writes — script lines, here-documents, `iptables-restore` input, `ip`
@@ -13,6 +14,9 @@ import { Chain, MatchTerm, Rule, Ruleset, Table } from '../dataplane/netfilter';
  *   is refused otherwise, so a script never even needs shell quoting.
  * - `iptables-restore` input is checked line by line against the grammar `iptables-save`
  *   writes; names only ever appear inside a double-quoted `--comment`.
+ * - `nft -f` input is checked line by line against the shapes `nft list ruleset` prints;
+ *   names appear as chain, set and map identifiers of plain characters, and as free text only
+ *   inside a double-quoted `comment`.
  */
 
 /**
@@ -199,4 +203,119 @@ function splitRuleWords(text: string): string[] | undefined {
     i = j;
   }
   return out;
+}
+
+// ---- nft -f input -----------------------------------------------------------------------
+
+/** nft refuses comments longer than 128 characters (NFT_USERDATA_MAXLEN is 256 bytes with framing). */
+export const MAX_NFT_COMMENT_BYTES = 128;
+
+/** A comment nft will take: one line, no control characters, at most 128 bytes. */
+export function nftCommentText(text: string): string {
+  const safe = commentText(text);
+  if (Buffer.byteLength(safe, 'utf8') <= MAX_NFT_COMMENT_BYTES) return safe;
+  let out = '';
+  for (const ch of safe) {
+    if (Buffer.byteLength(out + ch + '…', 'utf8') > MAX_NFT_COMMENT_BYTES) break;
+    out += ch;
+  }
+  return out + '…';
+}
+
+/**
+ * The nftables ruleset with every comment made safe (tables, sets, chains, rules and map
+ * elements: the only places a name reaches as free text). The very same object comes back when
+ * nothing needed changing, so the kernel gets what `podpath dataplane --nftables` prints.
+ */
+export function labSafeNftRuleset(rs: NftRuleset): NftRuleset {
+  let changed = false;
+  const fix = (c: string | undefined): string | undefined => {
+    if (c === undefined) return c;
+    const safe = nftCommentText(c);
+    if (safe !== c) changed = true;
+    return safe;
+  };
+  const tables = rs.tables.map((t): NftTable => {
+    const sets = new Map<string, NftSet>();
+    for (const [name, s] of t.sets) {
+      const elements = new Map<string, NftElement>();
+      for (const [k, e] of s.elements) elements.set(k, e.comment === undefined ? e : { ...e, comment: fix(e.comment)! });
+      sets.set(name, { ...s, ...(s.comment !== undefined ? { comment: fix(s.comment)! } : {}), elements });
+    }
+    const chains = new Map<string, NftChain>();
+    for (const [name, c] of t.chains) {
+      const rules = c.rules.map((r) => (r.comment === undefined ? r : { ...r, comment: fix(r.comment)! }));
+      chains.set(name, { ...c, ...(c.comment !== undefined ? { comment: fix(c.comment)! } : {}), rules });
+    }
+    return { ...t, ...(t.comment !== undefined ? { comment: fix(t.comment)! } : {}), sets, chains };
+  });
+  return changed ? { tables } : rs;
+}
+
+/** nft identifiers (tables, chains, sets): a letter, `_` or `.` first, then [A-Za-z0-9_./-]; kube-proxy's are at most 256. */
+const NFT_NAME = '[A-Za-z_.][A-Za-z0-9_./-]{0,255}';
+/** A word of a rule or element list outside a quoted comment. */
+const NFT_WORD = /^(?:[A-Za-z0-9_.:/@!=&|^{},[\]-]+)$/;
+const NFT_QUOTED = /^"[^"\\\u0000-\u001f\u007f]*"$/;
+
+const NFT_LINE_SHAPES: RegExp[] = [
+  new RegExp(`^table (?:ip|ip6) ${NFT_NAME} \\{$`),
+  /^\}$/,
+  /^\t\}$/,
+  new RegExp(`^\\t(?:set|map|chain) ${NFT_NAME} \\{$`),
+  /^\t\ttype (?:filter|nat) hook (?:prerouting|input|forward|output|postrouting) priority (?:-?[0-9]+|(?:raw|mangle|dstnat|filter|security|srcnat)(?: [+-] [0-9]+)?); policy accept;$/,
+  /^\t\ttype [a-z0-9_]+(?: \. [a-z0-9_]+)*(?: : verdict)?$/,
+  /^\t\tsize [0-9]+$/,
+  /^\t\tflags [a-z]+(?:,[a-z]+)*$/,
+  /^\t\ttimeout (?:[0-9]+[dhms])+$/,
+];
+
+/**
+ * Why this text is not `nft -f` input of the shape PodPath writes (empty when it is): tables,
+ * sets, maps and chains as `nft list ruleset` prints them, rules and element lists made of
+ * plain words, and double-quoted text only right after `comment`. No control character appears
+ * anywhere but the newlines and the tabs that indent.
+ */
+export function nftInputProblems(text: string): string[] {
+  const problems: string[] = [];
+  if (!text.endsWith('\n')) problems.push('does not end with a newline');
+  let depth = 0;
+  text.replace(/\n$/, '').split('\n').forEach((line, i) => {
+    const at = `line ${i + 1}`;
+    if (hasUnsafeText(line.replace(/^\t+/, ''))) {
+      problems.push(`${at}: control or invisible character`);
+      return;
+    }
+    if (line === '') return;
+    if (NFT_LINE_SHAPES.some((re) => re.test(line))) {
+      if (line.endsWith('{')) depth++;
+      else if (line.endsWith('}') && /^\t?\}$/.test(line)) depth--;
+      if (depth < 0) problems.push(`${at}: closes a block that is not open`);
+      return;
+    }
+    const body = /^\t(comment (.*))$/.exec(line) ?? /^\t\t(comment (.*))$/.exec(line);
+    if (body) {
+      if (!NFT_QUOTED.test(body[2])) problems.push(`${at}: a comment that is not one quoted string`);
+      return;
+    }
+    const words = /^\t\telements = \{ (.*)$/.exec(line)?.[1] ?? /^\t\t\t {5}(.*)$/.exec(line)?.[1] ?? /^\t\t([^\t].*)$/.exec(line)?.[1];
+    if (words === undefined) {
+      problems.push(`${at}: not a table, set, map, chain, attribute or rule line`);
+      return;
+    }
+    const split = splitRuleWords(words);
+    if (!split) {
+      problems.push(`${at}: unbalanced quotes`);
+      return;
+    }
+    split.forEach((w, k) => {
+      if (w.startsWith('"')) {
+        if (!NFT_QUOTED.test(w) || split[k - 1] !== 'comment') problems.push(`${at}: a quoted word outside a comment`);
+      } else if (!NFT_WORD.test(w)) {
+        problems.push(`${at}: unexpected word ${JSON.stringify(w)}`);
+      }
+    });
+  });
+  if (depth !== 0) problems.push('a table, set or chain is never closed');
+  return problems;
 }

@@ -10,7 +10,7 @@ const BACKENDS: Record<CniPlugin, readonly CniBackend[]> = {
   flannel: ['vxlan', 'host-gw', 'udp'],
   calico: ['ipip', 'vxlan', 'bgp'],
 };
-const PROXY_MODES: readonly KubeProxyMode[] = ['iptables', 'ipvs', 'userspace'];
+const PROXY_MODES: readonly KubeProxyMode[] = ['iptables', 'ipvs', 'nftables', 'userspace'];
 const POLICY_MODES: readonly PolicyMode[] = ['auto', 'enforced', 'ignored'];
 
 /** Reads a CIDR field, reporting syntax errors at the field. */

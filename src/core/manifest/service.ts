@@ -1,3 +1,4 @@
+import { parseCidr } from '../common/ip';
 import { nameRuleFor } from './names';
 import { FieldReader } from './reader';
 import { EndpointAddress, EndpointPort, EndpointsManifest, ServiceManifest, ServicePortManifest, ServiceType } from './types';
@@ -54,6 +55,19 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
     const ip = r.ipv4(['status', 'loadBalancer', 'ingress', i, 'ip']);
     if (ip && !loadBalancerIPs.includes(ip)) loadBalancerIPs.push(ip);
   });
+  // The API server trims each range (kubernetes pkg/apis/core/validation: ValidateService,
+  // loadBalancerSourceRanges) and rejects ranges that are not CIDRs.
+  const loadBalancerSourceRanges = (r.list(['spec', 'loadBalancerSourceRanges']) ?? []).flatMap((_, i) => {
+    const path = ['spec', 'loadBalancerSourceRanges', i];
+    const raw = r.str(path);
+    if (raw === undefined) return [];
+    const c = parseCidr(raw.trim(), { allowHostBits: true });
+    if (!c.ok) {
+      r.report('invalid-value', `loadBalancerSourceRanges[${i}] is "${raw}": ${c.error}`, path);
+      return [];
+    }
+    return [raw.trim()];
+  });
   const externalName = r.str(['spec', 'externalName']);
   if (type === 'ExternalName' && !externalName) r.report('missing-field', 'spec.externalName is required for type ExternalName', ['spec', 'type']);
   return {
@@ -65,6 +79,7 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
     ports,
     externalIPs,
     loadBalancerIPs,
+    ...(loadBalancerSourceRanges.length ? { loadBalancerSourceRanges } : {}),
     ...(externalName ? { externalName } : {}),
     sessionAffinity: r.oneOf(['spec', 'sessionAffinity'], ['None', 'ClientIP'] as const, 'None'),
     sessionAffinityTimeoutSeconds: r.int(['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], { min: 1, max: 86400 }) ?? 10800,

@@ -125,6 +125,8 @@ export interface ServiceManifest {
   ports: ServicePortManifest[];
   externalIPs: string[];
   loadBalancerIPs: string[];
+  /** spec.loadBalancerSourceRanges, trimmed (set only when some are given). */
+  loadBalancerSourceRanges?: string[];
   externalName?: string;
   sessionAffinity: 'None' | 'ClientIP';
   sessionAffinityTimeoutSeconds: number;
@@ -279,7 +281,7 @@ export interface AdminNetworkPolicyManifest {
 
 export type CniPlugin = 'bridge' | 'flannel' | 'calico';
 export type CniBackend = 'none' | 'udp' | 'vxlan' | 'host-gw' | 'ipip' | 'bgp';
-export type KubeProxyMode = 'iptables' | 'ipvs' | 'userspace';
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables' | 'userspace';
 export type PolicyMode = 'auto' | 'enforced' | 'ignored';
 
 export interface ClusterNodeSpec {

@@ -22,7 +22,7 @@ export interface ServiceSettings {
   defaultCluster?: {
     plugin?: 'bridge' | 'flannel' | 'calico';
     backend?: string;
-    kubeProxyMode?: 'iptables' | 'ipvs' | 'userspace';
+    kubeProxyMode?: 'iptables' | 'ipvs' | 'nftables' | 'userspace';
     clusterCIDR?: string;
     serviceCIDR?: string;
     networkPolicy?: 'auto' | 'enforced' | 'ignored';
