@@ -38,7 +38,7 @@ const VERSION = '0.1.0';
 const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
 
 Usage:
-  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details]
+  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--family 4|6] [--format txt|json] [--details]
   podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…> [--format txt|json|sarif]
@@ -135,7 +135,7 @@ function portValue(text: string | undefined, allowName: boolean): number | strin
 }
 
 function traceCommand(argv: string[], cwd: string): CliResult {
-  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'format', ...COMMON], flags: ['details'] });
+  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'family', 'format', ...COMMON], flags: ['details'] });
   if (argError) return argError;
   const from = args!.options.get('from');
   const to = args!.options.get('to');
@@ -149,7 +149,10 @@ function traceCommand(argv: string[], cwd: string): CliResult {
   const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const namespace = args!.options.get('namespace');
-  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}), ...(namespace ? { namespace } : {}) });
+  const familyText = args!.options.get('family');
+  if (familyText !== undefined && familyText !== '4' && familyText !== '6') return usageError('trace', '--family must be 4 or 6');
+  const family = familyText === undefined ? {} : { family: Number(familyText) as 4 | 6 };
+  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}), ...(namespace ? { namespace } : {}), ...family });
   const stderr = nothingFound('trace', analysis!) + findingsSummary(analysis!);
   if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${forTerminal(result.error)}\n` };
   const stdout = format === 'json' ? JSON.stringify(result.trace, null, 2) + '\n' : forTerminalText(formatTraceText(result.trace, { details: args!.flags.has('details') }));

@@ -113,7 +113,7 @@ export const FAMILY_CONSTANTS: Record<IpFamily, { any: string; loopback: string;
 };
 
 /** `ip:port` as URLs and tools write it: IPv6 in brackets (RFC 3986 §3.2.2), `[fd00::1]:80`. */
-export function hostPort(ip: string, port: number | string): string {
+export function hostPort(ip: string, port: number | string | undefined): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 

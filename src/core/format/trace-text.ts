@@ -1,4 +1,5 @@
 import { formatLocation } from '../common/source';
+import { hostPort } from '../common/ip';
 import { Hop, Packet, Trace } from '../forward/trace';
 import { forTerminal } from './escape';
 
@@ -53,10 +54,10 @@ function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: {
 }
 
 export function packetText(p: Packet): string {
-  const inner = `${p.protocol.toUpperCase()} ${p.src}:${p.sport} → ${p.dst}:${p.dport}`;
+  const inner = `${p.protocol.toUpperCase()} ${hostPort(p.src, p.sport)} → ${hostPort(p.dst, p.dport)}`;
   if (p.encap.length === 0) return inner;
   const outer = p.encap
-    .map((e) => (e.kind === 'ipip' ? `IPIP ${e.src} → ${e.dst}` : `${e.kind === 'vxlan' ? `VXLAN vni ${e.vni} ` : 'flannel '}UDP ${e.src}:${e.sport} → ${e.dst}:${e.dport}`))
+    .map((e) => (e.kind === 'ipip' ? `IPIP ${e.src} → ${e.dst}` : `${e.kind === 'vxlan' ? `VXLAN vni ${e.vni} ` : 'flannel '}UDP ${hostPort(e.src, e.sport)} → ${hostPort(e.dst, e.dport)}`))
     .join(' / ');
   return `${outer} [${inner}]`;
 }
