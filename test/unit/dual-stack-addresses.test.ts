@@ -112,3 +112,8 @@ test('range lists are checked: two of one family, more than two, IPv6-only, and 
   assert.deepEqual(codes(DUAL.replace('[10.244.0.0/16, "fd00:10:244::/56"]', '[10.244.0.0/16, "fd00::/56", "fd01::/56"]')), ['invalid-value@5', 'invalid-value@5']);
   assert.ok(codes(DUAL.replace('[10.244.0.0/16, "fd00:10:244::/56"]', '"fd00:10:244::/56"')).includes('unsupported@5'));
 });
+
+test('IPv6 pod blocks take each plugin\'s size: /64 for flannel and the bridge plugin, Calico\'s /122 IPAM blocks', () => {
+  const calico = analyzeYaml(DUAL.replace('plugin: flannel, backend: vxlan', 'plugin: calico, backend: vxlan').replace(', podCIDR: [10.244.1.0/24, "fd00:10:244:1::/64"]', ''));
+  assert.deepEqual(calico.cluster.nodes.map((n) => n.podCIDR6!.text), ['fd00:10:244::/122', 'fd00:10:244::40/122']);
+});
