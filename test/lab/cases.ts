@@ -29,6 +29,8 @@ export const LAB_CASES: LabCase[] = [
   { title: 'outside masquerade on flannel vxlan (flanneld --ip-masq)', paths: ['test/lab/clusters/outside-masquerade-flannel'] },
   { title: 'outside masquerade on Calico vxlan (IP pool natOutgoing, ipsets)', paths: ['test/lab/clusters/outside-masquerade-calico'] },
   { title: 'outside masquerade with the bridge plugin (ipMasq: true)', paths: ['test/lab/clusters/outside-masquerade-bridge'] },
+  { title: 'dual-stack flannel vxlan: IPv6 over flannel-v6.1 and ip6tables beside IPv4', paths: ['test/lab/clusters/dual-stack'] },
+  { title: 'dual-stack Calico vxlan: IPv6 pods via the host veth\'s link-local, vxlan-v6.calico', paths: ['test/lab/clusters/dual-stack-calico'] },
 ];
 
 export function analyzePaths(paths: string[]): Analysis {

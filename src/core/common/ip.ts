@@ -100,6 +100,12 @@ export function mask6(n: bigint, prefix: number): bigint {
   return (n >> host) << host;
 }
 
+/** How many leading bits two IPv6 addresses share (RFC 6724 CommonPrefixLen). */
+export function commonPrefixLength6(a: string, b: string): number {
+  const x = ip6ToBig(a) ^ ip6ToBig(b);
+  return x === 0n ? 128 : 128 - x.toString(2).length;
+}
+
 /** Bits in an address of the family: 32 or 128. */
 export function addressBits(family: IpFamily): number {
   return family === 6 ? 128 : 32;

@@ -1,4 +1,4 @@
-import { cidr, cidrContains, cidrKey, ip6ToBig, ipToInt, mask6, maskOf } from '../common/ip';
+import { cidr, cidrContains, cidrKey, commonPrefixLength6, ip6ToBig, ipToInt, mask6, maskOf } from '../common/ip';
 import { Device, Netns, Route } from './model';
 
 /**
@@ -84,6 +84,22 @@ export function deviceByName(ns: Netns, name: string): Device | undefined {
 export function sourceAddressFor(ns: Netns, dev: string, dst: string, route?: Route): string | undefined {
   if (route?.src) return route.src;
   const d = deviceByName(ns, dev);
+  if (dst.includes(':') && !d?.addresses.some((a) => a.ip.includes(':'))) {
+    // IPv6 source selection (RFC 6724 §5): with no address on the outgoing device, the kernel
+    // takes the node's global address sharing the longest prefix with the destination (rule 8)
+    // — a Calico host reaching a local pod speaks from its block's tunnel address, not eth0's.
+    let best: string | undefined;
+    let bestLen = -1;
+    for (const x of ns.devices) {
+      if (x.kind === 'loopback') continue;
+      for (const a of x.addresses) {
+        if (!a.ip.includes(':') || a.ip.startsWith('fe80:')) continue;
+        const len = commonPrefixLength6(a.ip, dst);
+        if (len > bestLen) { best = a.ip; bestLen = len; }
+      }
+    }
+    return best;
+  }
   if (!d || d.addresses.length === 0) {
     // A device without an address (a Calico veth, tunl0 without one) borrows the primary one.
     const eth = ns.devices.find((x) => x.kind !== 'loopback' && x.addresses.length > 0);
