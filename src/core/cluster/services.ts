@@ -35,8 +35,18 @@ export function buildServices(
   const nodePorts = assignNodePorts(unique, findings);
   const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
   const index = new LabelIndex(pods);
-  const podsByIP = new Map(pods.filter((p) => !p.hostNetwork).flatMap((p) => p.ip6 ? [[p.ip, p], [p.ip6, p]] as [string, PodInfo][] : [[p.ip, p]]));
-  const nodeByIP = new Map(nodes.flatMap((n) => n.ip6 ? [[n.ip, n.name], [n.ip6, n.name]] as [string, string][] : [[n.ip, n.name]]));
+  const podsByIP = new Map<string, PodInfo>();
+  for (const p of pods) {
+    if (p.hostNetwork) continue;
+    podsByIP.set(p.ip, p);
+    if (p.ip6) podsByIP.set(p.ip6, p);
+  }
+  const podsByKey = config.clusterCIDR6 ? new Map(pods.map((p) => [p.key, p])) : new Map<string, PodInfo>();
+  const nodeByIP = new Map<string, string>();
+  for (const n of nodes) {
+    nodeByIP.set(n.ip, n.name);
+    if (n.ip6) nodeByIP.set(n.ip6, n.name);
+  }
 
   return unique.map((s) => {
     const key = podKey(s.meta.namespace, s.meta.name);
@@ -52,11 +62,16 @@ export function buildServices(
       };
       if (s.type === 'ExternalName') return info;
       // The EndpointSlice controller writes one slice per family of the Service (ipFamilies).
-      for (const f of fam.ipFamilies) {
-        const list = explicit
-          ? endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace, f)
-          : selector ? endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info, !!s.publishNotReadyAddresses, f) : [];
-        if (f === 4) info.endpoints = list; else info.endpoints6 = list;
+      if (explicit) {
+        for (const f of fam.ipFamilies) {
+          const list = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace, f);
+          if (f === 4) info.endpoints = list; else info.endpoints6 = list;
+        }
+      } else if (selector) {
+        // The selector is matched once; each family's slice lists the same pods by that family's address.
+        const v4 = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info, !!s.publishNotReadyAddresses);
+        if (fam.ipFamilies.includes(4)) info.endpoints = v4;
+        if (fam.ipFamilies.includes(6)) info.endpoints6 = ipv6Endpoints(v4, podsByKey);
       }
       return info;
     });
@@ -95,11 +110,11 @@ export function buildServices(
  * False is a not-ready endpoint unless the Service publishes not-ready addresses
  * (pkg/controller/endpointslice: podutil.ShouldPodBeInEndpoints, IsPodReady).
  */
-function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo, publishNotReady: boolean, family: IpFamily): EndpointInfo[] {
+function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo, publishNotReady: boolean): EndpointInfo[] {
   const out: EndpointInfo[] = [];
   for (const pod of pods) {
-    const ip = family === 6 ? pod.ip6 : pod.ip;
-    if (!ip || !matchesMap(pod.labels, selector)) continue;
+    const ip = pod.ip;
+    if (!matchesMap(pod.labels, selector)) continue;
     if (pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
     const target = resolveTargetPort(pod, port.targetPort, port.protocol);
     if (target === undefined) continue;
@@ -107,6 +122,17 @@ function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[]
     out.push({ ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath });
   }
   return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+}
+
+/** The IPv6 slice of selector endpoints: the same pods, by their IPv6 address (pods without one are left out). */
+function ipv6Endpoints(v4: EndpointInfo[], podsByKey: Map<string, PodInfo>): EndpointInfo[] {
+  const keyed: { key: bigint; e: EndpointInfo }[] = [];
+  for (const e of v4) {
+    const ip6 = e.pod ? podsByKey.get(e.pod)?.ip6 : undefined;
+    if (ip6) keyed.push({ key: ip6ToBig(ip6), e: { ip: ip6, port: e.port, ...(e.node !== undefined ? { node: e.node } : {}), ...(e.pod !== undefined ? { pod: e.pod } : {}), ready: e.ready, locator: e.locator, path: e.path } });
+  }
+  if (keyed.length > 1) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.e.port - b.e.port));
+  return keyed.map((k) => k.e);
 }
 
 /**
@@ -314,7 +340,8 @@ function cmp(a: string, b: string): number {
 }
 
 function cmpIP(a: string, b: string): number {
-  if (a.includes(':') || b.includes(':')) {
+  // One list holds one family: the first address says which.
+  if (a.includes(':')) {
     const x = ip6ToBig(a), y = ip6ToBig(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }

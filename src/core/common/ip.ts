@@ -88,10 +88,33 @@ export function ip6ToBig(ip: string): bigint {
   return n;
 }
 
+/** A 128-bit number as RFC 5952 text: lower-case hex groups, the longest run of two or more zero groups as `::`. */
 export function bigToIp6(n: bigint): string {
-  const bytes: number[] = [];
-  for (let i = 15; i >= 0; i--) bytes.push(Number((n >> BigInt(i * 8)) & 255n));
-  return ipaddr.fromByteArray(bytes).toString();
+  return formatGroups(groupsOf(n));
+}
+
+function groupsOf(n: bigint): number[] {
+  const groups: number[] = new Array(8);
+  let rest = n;
+  for (let i = 7; i >= 0; i--) {
+    groups[i] = Number(rest & 0xffffn);
+    rest >>= 16n;
+  }
+  return groups;
+}
+
+function formatGroups(groups: number[]): string {
+  let bestStart = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
 }
 
 /** The network part of a 128-bit address under a prefix length. */
@@ -236,9 +259,23 @@ export function coveringCidr(items: readonly (Cidr | number)[], maxPrefix = 32):
 
 /** The n-th address of a CIDR (0 = network address). */
 export function nthAddress(c: Cidr, n: number): string {
-  if (c.family === 6) return bigToIp6(c.base6! + BigInt(n));
+  if (c.family === 6) {
+    // The common case (a block of /96 or wider, an offset below 2^32) in plain numbers: the
+    // offset fills the last two groups, which the block leaves zero. Pod addresses take this path.
+    if (c.prefix <= 96 && n >= 0 && n < 2 ** 32) {
+      let groups = blockGroups.get(c);
+      if (!groups) blockGroups.set(c, (groups = groupsOf(c.base6!)));
+      const g = groups.slice();
+      g[6] = Math.floor(n / 65536);
+      g[7] = n % 65536;
+      return formatGroups(g);
+    }
+    return bigToIp6(c.base6! + BigInt(n));
+  }
   return intToIp((c.base + n) >>> 0);
 }
+
+const blockGroups = new WeakMap<Cidr, number[]>();
 
 /** The i-th subnet of the given prefix length inside `c`, or undefined when out of range. */
 export function nthSubnet(c: Cidr, prefix: number, i: number): Cidr | undefined {
