@@ -117,3 +117,15 @@ test('IPv6 pod blocks take each plugin\'s size: /64 for flannel and the bridge p
   const calico = analyzeYaml(DUAL.replace('plugin: flannel, backend: vxlan', 'plugin: calico, backend: vxlan').replace(', podCIDR: [10.244.1.0/24, "fd00:10:244:1::/64"]', ''));
   assert.deepEqual(calico.cluster.nodes.map((n) => n.podCIDR6!.text), ['fd00:10:244::/122', 'fd00:10:244::40/122']);
 });
+
+test('IPv6 text is RFC 5952 whichever path makes it: the longest zero run compressed, the first of equal runs, no single zero group', () => {
+  assert.equal(bigToIp6(ip6ToBig('2001:db8:0:1:1:1:1:1')), '2001:db8:0:1:1:1:1:1');
+  assert.equal(bigToIp6(ip6ToBig('2001:0:0:1:0:0:0:1')), '2001:0:0:1::1');
+  assert.equal(bigToIp6(ip6ToBig('1:0:0:2:0:0:3:4')), '1::2:0:0:3:4');
+  assert.equal(bigToIp6(0n), '::');
+  // The number path of nthAddress (blocks of /96 and wider) and the bigint path agree.
+  for (const block of ['fd00:10:244:1::/64', 'fd00::/96', '2001:db8:1:2:3:4::/96']) {
+    const c = cidr(block);
+    for (const n of [0, 1, 255, 65535, 65536, 2 ** 32 - 1]) assert.equal(nthAddress(c, n), bigToIp6(c.base6! + BigInt(n)), `${block} + ${n}`);
+  }
+});
