@@ -40,8 +40,8 @@ const VERSION = '0.1.0';
 const USAGE = `podpath — see how a packet travels through a Kubernetes cluster, from its manifests
 
 Usage:
-  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--format txt|json] [--details] [--reply]
-  podpath dataplane <paths…> [--node NAME] [--routes] [--iptables] [--nftables] [--devices] [--neighbors] [--ipvs]
+  podpath trace <paths…> --from A --to B [--port N|NAME] [--protocol tcp|udp|sctp] [--family 4|6] [--format txt|json] [--details] [--reply]
+  podpath dataplane <paths…> [--node NAME] [--family 4|6] [--routes] [--iptables] [--nftables] [--devices] [--neighbors] [--ipvs]
   podpath pods <paths…> [--format txt|json]
   podpath check <paths…> [--format txt|json|sarif]
   podpath connlist <paths…> [--format txt|json|csv|md|dot]
@@ -137,7 +137,7 @@ function portValue(text: string | undefined, allowName: boolean): number | strin
 }
 
 function traceCommand(argv: string[], cwd: string): CliResult {
-  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'format', ...COMMON], flags: ['details', 'reply'] });
+  const { args, error: argError } = commandArgs('trace', argv, { options: ['from', 'to', 'port', 'protocol', 'family', 'format', ...COMMON], flags: ['details', 'reply'] });
   if (argError) return argError;
   const from = args!.options.get('from');
   const to = args!.options.get('to');
@@ -151,7 +151,10 @@ function traceCommand(argv: string[], cwd: string): CliResult {
   const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
   const namespace = args!.options.get('namespace');
-  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}), ...(namespace ? { namespace } : {}) });
+  const familyText = args!.options.get('family');
+  if (familyText !== undefined && familyText !== '4' && familyText !== '6') return usageError('trace', '--family must be 4 or 6');
+  const family = familyText === undefined ? {} : { family: Number(familyText) as 4 | 6 };
+  const result = tracePacket(analysis!.dataplane, { from, to, ...(port !== undefined ? { port } : {}), ...(protocolText ? { protocol: protocolText as L4Protocol } : {}), ...(namespace ? { namespace } : {}), ...family });
   const stderr = nothingFound('trace', analysis!) + findingsSummary(analysis!);
   if (!result.ok) return { code: EXIT_USAGE, stdout: '', stderr: stderr + `podpath trace: ${forTerminal(result.error)}\n` };
   const details = args!.flags.has('details');
@@ -167,7 +170,7 @@ function traceCommand(argv: string[], cwd: string): CliResult {
 
 function dataplaneCommand(argv: string[], cwd: string): CliResult {
   const names = ['routes', 'iptables', 'nftables', 'devices', 'neighbors', 'ipvs'] as const;
-  const { args, error: argError } = commandArgs('dataplane', argv, { options: ['node', ...COMMON], flags: names });
+  const { args, error: argError } = commandArgs('dataplane', argv, { options: ['node', 'family', ...COMMON], flags: names });
   if (argError) return argError;
   const { analysis, error } = load(args!.positionals, cwd, args);
   if (error) return error;
@@ -176,11 +179,19 @@ function dataplaneCommand(argv: string[], cwd: string): CliResult {
   const sections: DataplaneSections = chosen.length ? Object.fromEntries(names.map((n) => [n, chosen.includes(n)])) as unknown as DataplaneSections : ALL_SECTIONS;
   const nodeName = args!.options.get('node');
   const nodes = nodeName ? [nodeName] : a.cluster.nodes.map((n) => n.name);
+  const familyText = args!.options.get('family');
+  if (familyText !== undefined && familyText !== '4' && familyText !== '6') return usageError('dataplane', '--family must be 4 or 6');
+  // A dual-stack cluster prints both families' data paths, IPv4 first, unless one is asked for.
+  const families = familyText ? [Number(familyText) as 4 | 6] : [...a.cluster.config.ipFamilies].sort();
   const parts: string[] = [];
-  for (const name of nodes) {
-    const dp = a.dataplane.node(name);
-    if (!dp) return usageError('dataplane', forTerminal(`no node "${name}" (nodes: ${a.cluster.nodes.map((n) => n.name).join(', ')})`));
-    parts.push(formatDataplaneText(dp, sections));
+  for (const family of families) {
+    const plane = a.dataplane.forFamily(family);
+    if (!plane) return usageError('dataplane', `the cluster is not dual-stack: it has no IPv${family} data path`);
+    for (const name of nodes) {
+      const dp = plane.node(name);
+      if (!dp) return usageError('dataplane', forTerminal(`no node "${name}" (nodes: ${plane.cluster.nodes.map((n) => n.name).join(', ')})`));
+      parts.push(formatDataplaneText(dp, sections));
+    }
   }
   return { code: EXIT_OK, stdout: forTerminalText(parts.join('\n')), stderr: findingsSummary(a) };
 }
@@ -194,10 +205,13 @@ function podsCommand(argv: string[], cwd: string): CliResult {
   if (error) return error;
   const pods = analysis!.cluster.pods;
   if (format === 'json') {
-    const rows = pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, ipAssigned: p.ipAssigned, veth: p.hostVeth, owner: `${p.owner.kind}/${p.owner.name}`, hostNetwork: p.hostNetwork }));
+    const rows = pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, ...(p.ip6 ? { ip6: p.ip6 } : {}), ipAssigned: p.ipAssigned, veth: p.hostVeth, owner: `${p.owner.kind}/${p.owner.name}`, hostNetwork: p.hostNetwork }));
     return { code: EXIT_OK, stdout: JSON.stringify(rows, null, 2) + '\n', stderr: findingsSummary(analysis!) };
   }
-  const rows = [['NAMESPACE', 'NAME', 'NODE', 'IP', 'VETH', 'OWNER'], ...pods.map((p) => [p.namespace, p.name, p.node, `${p.ip}${p.ipAssigned ? ASSIGNED_MARK : ''}`, p.hostVeth || '(hostNetwork)', `${p.owner.kind}/${p.owner.name}`].map(forTerminal))];
+  // A dual-stack cluster adds the IPv6 column (kubectl shows status.podIPs the same way).
+  const dual = analysis!.cluster.config.ipFamilies.length === 2;
+  const mark = (p: typeof pods[number]) => (p.ipAssigned ? ASSIGNED_MARK : '');
+  const rows = [['NAMESPACE', 'NAME', 'NODE', 'IP', ...(dual ? ['IPV6'] : []), 'VETH', 'OWNER'], ...pods.map((p) => [p.namespace, p.name, p.node, `${p.ip}${mark(p)}`, ...(dual ? [p.ip6 ? `${p.ip6}${mark(p)}` : '-'] : []), p.hostVeth || '(hostNetwork)', `${p.owner.kind}/${p.owner.name}`].map(forTerminal))];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   let stdout = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
   if (pods.some((p) => p.ipAssigned)) stdout += `\n${ASSIGNED_MARK} IP assigned by PodPath: the manifests carry no status.podIP for this pod\n`;

@@ -15,7 +15,7 @@ export interface GeneratedCluster {
 const TIERS = ['web', 'api', 'worker', 'db', 'cache'];
 const VERSIONS = ['v1', 'v2', 'v3'];
 
-export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; calicoPolicies?: number; plugin?: string; proxy?: 'iptables' | 'nftables' } = {}): GeneratedCluster {
+export function generateCluster(podCount: number, opts: { replicas?: number; podsPerNode?: number; namespaces?: number; policies?: number; adminPolicies?: number; calicoPolicies?: number; plugin?: string; proxy?: 'iptables' | 'nftables'; dualStack?: boolean } = {}): GeneratedCluster {
   const replicas = opts.replicas ?? 10;
   const nodeCount = Math.max(2, Math.ceil(podCount / (opts.podsPerNode ?? 100)));
   const namespaces = opts.namespaces ?? Math.max(1, Math.min(50, Math.round(podCount / 2000)));
@@ -27,15 +27,19 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
     'kind: Cluster',
     'metadata: {name: bench}',
     'spec:',
-    `  clusterCIDR: ${clusterCIDR}`,
-    '  serviceCIDR: 172.16.0.0/12',
+    // Dual-stack: an IPv6 range beside each (a /48 holds 65,536 node /64s; a /108 as many Services as the /12).
+    opts.dualStack ? `  clusterCIDR: [${clusterCIDR}, "fd00:10::/48"]` : `  clusterCIDR: ${clusterCIDR}`,
+    opts.dualStack ? '  serviceCIDR: [172.16.0.0/12, "fd00:172:16::/108"]' : '  serviceCIDR: 172.16.0.0/12',
     `  cni: {plugin: ${opts.plugin ?? 'flannel'}, backend: ${opts.plugin === 'calico' ? 'ipip' : 'vxlan'}}`,
     `  kubeProxy: {mode: ${opts.proxy ?? 'iptables'}}`,
     '  nodes:',
   ];
   for (let i = 0; i < nodeCount; i++) {
     // All nodes on one L2 segment, 192.168.0.0/16, starting at .0.10.
-    lines.push(`    - {name: node-${i}, ip: ${intToIp(ipToInt('192.168.0.10') + i)}, subnet: 192.168.0.0/16}`);
+    const ip = intToIp(ipToInt('192.168.0.10') + i);
+    lines.push(opts.dualStack
+      ? `    - {name: node-${i}, ip: ${ip}, subnet: 192.168.0.0/16, ip6: "fd00:192:168::${(i + 16).toString(16)}", subnet6: "fd00:192:168::/64"}`
+      : `    - {name: node-${i}, ip: ${ip}, subnet: 192.168.0.0/16}`);
   }
   const files = [{ file: 'cluster.yaml', text: lines.join('\n') + '\n' }];
   const app: string[] = [];
@@ -51,7 +55,7 @@ export function generateCluster(podCount: number, opts: { replicas?: number; pod
       `    metadata: {labels: {app: app-${d}, tier: ${tier}, team: team-${d % namespaces}, version: ${VERSIONS[d % VERSIONS.length]}}}`,
       '    spec:', `      containers: [{name: main, image: example/app, ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]}]`,
       '---', 'apiVersion: v1', 'kind: Service', `metadata: {name: app-${d}, namespace: ${ns}}`, 'spec:',
-      `  selector: {app: app-${d}}`, '  ports: [{name: http, port: 80, targetPort: http}]',
+      `  selector: {app: app-${d}}`, '  ports: [{name: http, port: 80, targetPort: http}]', ...(opts.dualStack ? ['  ipFamilyPolicy: PreferDualStack'] : []),
     );
   }
   files.push({ file: 'apps.yaml', text: app.join('\n') + '\n' });

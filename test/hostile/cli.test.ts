@@ -83,7 +83,7 @@ test('`podpath … | head` ends quietly when the reader closes the pipe (no EPIP
 test('unknown options are usage errors that name the option, and never eat the next argument', () => {
   const r = runCli(['trace', 'examples/seed-000', '--form', 'pod1', '--to', 'pod4'], REPO_ROOT);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^podpath trace: unknown option --form \(this command takes --from, --to, --port, --protocol, --format, --namespace, --details, --reply\)\n$/);
+  assert.match(r.stderr, /^podpath trace: unknown option --form \(this command takes --from, --to, --port, --protocol, --family, --format, --namespace, --details, --reply\)\n$/);
   const eaten = runCli(['pods', '--verbose', 'examples/seed-000'], REPO_ROOT);
   assert.equal(eaten.code, 2, 'an unknown flag before a path is not allowed to swallow it');
   assert.match(eaten.stderr, /unknown option --verbose/);

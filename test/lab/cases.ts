@@ -33,6 +33,8 @@ export const LAB_CASES: LabCase[] = [
   { title: 'outside masquerade with the bridge plugin (ipMasq: true)', paths: ['test/lab/clusters/outside-masquerade-bridge'] },
   { title: 'a reply that bypasses the node holding the DNAT (pod → NodePort, externalTrafficPolicy Local, no masquerade)', paths: ['test/lab/clusters/reply-bypass'] },
   { title: 'kube-proxy nftables mode: numgen over two replicas, NodePorts Cluster and Local, a Service without endpoints', paths: ['test/lab/clusters/nftables-services'], needs: 'nftables' },
+  { title: 'dual-stack flannel vxlan: IPv6 over flannel-v6.1 and ip6tables beside IPv4', paths: ['test/lab/clusters/dual-stack'] },
+  { title: 'dual-stack Calico vxlan: IPv6 pods via the host veth\'s link-local, vxlan-v6.calico', paths: ['test/lab/clusters/dual-stack-calico'] },
 ];
 
 export function analyzePaths(paths: string[]): Analysis {

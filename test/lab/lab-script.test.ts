@@ -117,3 +117,22 @@ test('`podpath lab script` prints the script; `lab` without a sub-command explai
   assert.match(bad.stderr, /podpath lab probe/);
   assert.equal(runCli(['lab', 'script', 'examples/seed-000', '--prefix', 'Bad-Prefix'], REPO_ROOT).code, 2);
 });
+
+test('a dual-stack cluster\'s lab builds the IPv6 side too: addresses without DAD, flannel-v6.1, IPv6 routes, ip6tables-restore; left out without IPv6', () => {
+  const a = analyzeLabCase('dual-stack');
+  const plan = buildLabPlan(a.dataplane, { prefix: 'pptest' });
+  const lines = plan.sections.flatMap((s) => s.commands.map((c) => c.argv.join(' ')));
+  assert.ok(plan.features.includes('ipv6'));
+  assert.ok(lines.includes('ip -n pptest-node-node-1 link add flannel-v6.1 type vxlan id 1 local fd00:192:168:1::10 dev eth0 dstport 8472 nolearning'));
+  assert.ok(lines.includes('ip -n pptest-node-node-1 addr add fd00:192:168:1::10/64 dev eth0 nodad'));
+  assert.ok(lines.includes('ip -n pptest-node-node-1 route replace fd00:10:244:2::/64 via fd00:10:244:2:: dev flannel-v6.1 onlink'));
+  assert.ok(lines.includes('ip -n pptest-router addr add fd00:192:168:1::1/64 dev r0 nodad'));
+  const restore6 = plan.sections.flatMap((s) => s.commands).find((c) => c.argv.at(-1) === 'ip6tables-restore')!;
+  assert.equal(restore6.stdin, renderIptablesSave(a.dataplane.forFamily(6)!.node('node-1')!.netfilter));
+  const without = buildLabPlan(a.dataplane, { prefix: 'pptest', without: ['ipv6'] });
+  assert.ok(without.leftOut.includes('ipv6'));
+  assert.ok(!without.sections.flatMap((s) => s.commands).some((c) => c.argv.some((w) => w.includes('fd00:'))), 'no IPv6 command when the kernel has no IPv6');
+  // A single-stack lab is as it was: no IPv6 sysctl or address at all.
+  const single = buildLabPlan(analyzeExample('flannel-vxlan').dataplane, { prefix: 'pptest' });
+  assert.ok(!single.sections.flatMap((s) => s.commands).some((c) => c.argv.some((w) => w.includes('ipv6') || w.includes('fd00:'))));
+});

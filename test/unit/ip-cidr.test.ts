@@ -18,7 +18,7 @@ test('parseIPv4 rejects leading zeros, out-of-range octets, short forms and non-
 });
 
 test('parseIPv4 names IPv6 addresses as IPv6 rather than as garbage', () => {
-  assert.deepEqual(parseIPv4('fd00::1'), { ok: false, error: '"fd00::1" is IPv6; PodPath models IPv4 data paths only' });
+  assert.deepEqual(parseIPv4('fd00::1'), { ok: false, error: '"fd00::1" is IPv6; an IPv4 address is expected here' });
 });
 
 test('parseCidr returns the network, prefix and canonical text', () => {
@@ -31,12 +31,12 @@ test('parseCidr rejects host bits unless allowHostBits, which keeps only the net
   assert.deepEqual(parseCidr('10.244.1.5/24', { allowHostBits: true }), { ok: true, value: { base: ipToInt('10.244.1.0'), prefix: 24, text: '10.244.1.0/24' } });
 });
 
-test('parseCidr rejects a missing prefix, a prefix over 32, a prefix with a leading zero, and IPv6', () => {
+test('parseCidr rejects a missing prefix, a prefix over 32, a prefix with a leading zero, and IPv6 where IPv4 is asked for', () => {
   assert.deepEqual(parseCidr('10.0.0.0'), { ok: false, error: '"10.0.0.0" is not a CIDR: it has no /prefix (e.g. 10.0.0.0/24)' });
   assert.deepEqual(parseCidr('10.0.0.0/33'), { ok: false, error: '"10.0.0.0/33" has an invalid prefix length "33" (0–32)' });
   assert.deepEqual(parseCidr('10.0.0.0/08'), { ok: false, error: '"10.0.0.0/08" has an invalid prefix length "08" (0–32)' });
-  assert.deepEqual(parseCidr('fd00::/64'), { ok: false, error: '"fd00::/64" is IPv6; PodPath models IPv4 data paths only' });
-  assert.deepEqual(parseCidr('10.0.0/24'), { ok: false, error: '"10.0.0/24" is not a valid CIDR: "10.0.0" is not an IPv4 address' });
+  assert.deepEqual(parseCidr('fd00::/64', { family: 4 }), { ok: false, error: '"fd00::/64" is IPv6; an IPv4 CIDR is expected here' });
+  assert.deepEqual(parseCidr('10.0.0/24'), { ok: false, error: '"10.0.0/24" is not a valid CIDR: "10.0.0" is not an IP address' });
   assert.deepEqual(parseCidr(24), { ok: false, error: 'expected a CIDR such as 10.244.0.0/16, got number 24' });
 });
 

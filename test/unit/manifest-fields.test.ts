@@ -274,10 +274,11 @@ test('EndpointSlice: conditions.ready absent (nil) means ready; false means not 
   ]);
 });
 
-test('an EndpointSlice without the service-name label is a warning and left out; IPv6 slices are an info and left out', () => {
-  const r = load('apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s}\naddressType: IPv4\nendpoints: []\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s6, labels: {kubernetes.io/service-name: web}}\naddressType: IPv6\nendpoints: []\n');
-  assert.deepEqual(r.findings.map((f) => [f.code, f.severity, f.range!.start.line]), [['missing-field', 'warning', 3], ['unsupported', 'info', 10]]);
-  assert.equal(r.manifests.endpoints.length, 0);
+test('an EndpointSlice without the service-name label is a warning and left out; FQDN slices are an info and left out, IPv6 slices are read', () => {
+  const r = load('apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s}\naddressType: IPv4\nendpoints: []\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: sf, labels: {kubernetes.io/service-name: web}}\naddressType: FQDN\nendpoints: []\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s6, labels: {kubernetes.io/service-name: web}}\naddressType: IPv6\nendpoints: [{addresses: ["fd00:10:244:1:0::7"]}, {addresses: ["10.244.1.7"]}]\n');
+  assert.deepEqual(r.findings.map((f) => [f.code, f.severity, f.range!.start.line]), [['missing-field', 'warning', 3], ['unsupported', 'info', 10], ['invalid-ip', 'error', 17]]);
+  assert.equal(r.manifests.endpoints.length, 1);
+  assert.deepEqual(r.manifests.endpoints[0].subsets[0].addresses.map((a) => a.ip), ['fd00:10:244:1::7']);
 });
 
 // ---- NetworkPolicy ---------------------------------------------------------------------

@@ -285,3 +285,22 @@ spec:
   const again = () => JSON.stringify(reply(cluster(), { from: 'client', to: 'service:web' }).reply);
   assert.equal(again(), again());
 });
+
+test('dual-stack: the reply of an IPv6 connection walks the IPv6 data path, and conntrack undoes the IPv6 DNAT on the bridge and across nodes', () => {
+  const a = analyzeYaml(require('fs').readFileSync(require('path').join(__dirname, '../../../test/lab/clusters/dual-stack/cluster.yaml'), 'utf8'));
+  const svc = a.cluster.services.find((s) => s.name === 'web')!;
+  assert.ok(svc.clusterIP6, 'the PreferDualStack Service has an IPv6 ClusterIP');
+  const { trace, reply: r } = reply(a, { from: 'pod:default/client', to: 'service:default/web', family: 6 });
+  assert.equal(trace.branches.length, 2);
+  assert.equal(r.ok, true, JSON.stringify(r.paths.map((p) => p.connections.map((c) => c.problems))));
+  for (const path of r.paths) {
+    const c = path.connections[0];
+    assert.deepEqual(c.seenSource, { ip: svc.clusterIP6, port: 80 });
+    const undo = c.hops.find((h) => h.action === 'reverse-dnat');
+    assert.ok(undo, 'a hop undoes the DNAT');
+    assert.match(undo!.summary, new RegExp(`\\[${svc.clusterIP6!.replace(/[.:]/g, '\\$&')}\\]:80`));
+  }
+  // The same-node backend's reply is switched on cni0: br_netfilter's IPv6 switch lets conntrack see it.
+  const local = r.paths.find((p) => p.label.includes('web-1'))!;
+  assert.ok(local.connections[0].hops.some((h) => h.action === 'reverse-dnat' && h.device === 'cni0'));
+});

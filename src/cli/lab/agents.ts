@@ -89,20 +89,30 @@ export function responderMain(req: NodeRequire, argv: string[]): void {
     const [protocol, portText] = spec.split(':');
     const port = Number(portText);
     if (protocol === 'udp') {
-      const sock = dgram.createSocket('udp4');
-      sock.on('message', (_msg, rinfo) => {
-        const a = sock.address();
-        sock.send(answer(rinfo.address, rinfo.port, a.address, a.port), rinfo.port, rinfo.address);
-      });
-      sock.on('error', (e) => { process.stderr.write(`udp ${port}: ${e.message}\n`); process.exit(3); });
-      sock.bind(port, '0.0.0.0', listening);
+      // One dual-stack socket ('::' takes IPv4 as ::ffff:a.b.c.d) where the namespace has IPv6;
+      // an IPv4 socket where it has none.
+      const open = (type: 'udp4' | 'udp6'): void => {
+        const sock = dgram.createSocket(type);
+        let bound = false;
+        sock.on('message', (_msg, rinfo) => {
+          const a = sock.address();
+          sock.send(answer(rinfo.address, rinfo.port, a.address, a.port), rinfo.port, rinfo.address);
+        });
+        sock.on('error', (e) => {
+          if (!bound && type === 'udp6') { sock.close(); open('udp4'); return; }
+          process.stderr.write(`udp ${port}: ${e.message}\n`); process.exit(3);
+        });
+        sock.bind(port, type === 'udp6' ? '::' : '0.0.0.0', () => { bound = true; listening(); });
+      };
+      open('udp6');
     } else {
       const server = net.createServer((socket) => {
         socket.on('error', () => undefined);
         socket.end(answer(socket.remoteAddress ?? '', socket.remotePort ?? 0, socket.localAddress ?? '', socket.localPort ?? 0));
       });
       server.on('error', (e) => { process.stderr.write(`tcp ${port}: ${e.message}\n`); process.exit(3); });
-      server.listen(port, '0.0.0.0', listening);
+      // No host: '::' (both families) where the namespace has IPv6, else 0.0.0.0 (Node's net.Server.listen).
+      server.listen(port, listening);
     }
   }
   if (portSpecs.length === 0) fsm.writeFileSync(readyFile, String(process.pid));
@@ -169,7 +179,7 @@ export function probeMain(req: NodeRequire, argv: string[]): void {
     };
     const timer = setTimeout(() => finish({ outcome: 'timeout' }), spec.timeoutMs);
     if (spec.protocol === 'udp') {
-      const sock = dgram.createSocket('udp4');
+      const sock = dgram.createSocket(spec.host.includes(':') ? 'udp6' : 'udp4');
       const close = (): void => { try { sock.close(); } catch { /* already closed */ } };
       sock.on('error', (e: NodeJS.ErrnoException) => { close(); finish({ outcome: classify(e), error: e.code ?? e.message }); });
       sock.on('message', (msg, rinfo) => {

@@ -153,6 +153,19 @@ function tryFeatures(ns: string, wanted: readonly KernelFeature[], missing: Kern
         }
         break;
       }
+      case 'ipv6': {
+        // IPv6 may be switched off (ipv6.disable=1, or disable_ipv6 in new namespaces), and ip6tables may be missing.
+        const addr = run(['ip', '-n', ns, 'addr', 'add', 'fd00:5eed::1/128', 'dev', 'lo', 'nodad']);
+        const rules = addr.code === 0 ? run(['ip', 'netns', 'exec', ns, 'ip6tables-restore', '--test'], { stdin: '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d fd00::/8 -p tcp -j DNAT --to-destination [fd00::5]:80\nCOMMIT\n' }) : undefined;
+        if (addr.code !== 0) {
+          missing.push('ipv6');
+          notes.push(`ipv6: ip addr add fd00:5eed::1/128 says "${addr.stderr.trim() || addr.failure}"`);
+        } else if (rules && rules.code !== 0) {
+          missing.push('ipv6');
+          notes.push(`ipv6: ip6tables-restore --test fails: ${rules.stderr.trim() || rules.failure}`);
+        }
+        break;
+      }
       case 'netns':
         break;
     }

@@ -5,12 +5,12 @@ import { checkFeatures, hostProblem } from './kernel';
 
 /**
  * A lab plan fitted to this machine: when the kernel lacks a feature the lab can do without
- * (ipip, br_netfilter), the plan leaves it out and the flows that need it are reported as not
+ * (ipip, br_netfilter, IPv6), the plan leaves it out and the flows that need it are reported as not
  * probed; when it lacks one the lab cannot do without, `problem` says why nothing can run.
  */
 
 /** Features whose absence only removes some flows; the others are needed for everything. */
-export const OPTIONAL_FEATURES: readonly KernelFeature[] = ['ipip', 'br_netfilter'];
+export const OPTIONAL_FEATURES: readonly KernelFeature[] = ['ipip', 'br_netfilter', 'ipv6'];
 
 export interface PreparedLab {
   plan: LabPlan;

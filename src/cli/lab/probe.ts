@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { hostPort } from '../../core/common/ip';
 import { Dataplane } from '../../core/dataplane/dataplane';
 import { KernelAttempt, compareFlow } from '../../core/lab/compare';
 import { FlowOptions, LabFlow, planFlows, planResponders } from '../../core/lab/flows';
@@ -180,7 +181,7 @@ function checkRoutes(f: LabFlow, plan: LabPlan, cache: Map<string, RouteCheckRes
 function flowReport(f: LabFlow, attempts: KernelAttempt[], routes: RouteCheckResult[]): FlowReport {
   const base = {
     id: f.id, kind: f.kind, from: f.request.from, to: f.request.to, protocol: f.request.protocol, port: f.request.port,
-    target: `${f.trace.packet.dst}:${f.trace.packet.dport}`,
+    target: hostPort(f.trace.packet.dst, f.trace.packet.dport),
   };
   const cmp = compareFlow(f.trace, attempts, f.reply);
   if (f.skip) return { ...base, skip: f.skip, expected: cmp.expected, attempts: [], routes: [], agreed: false, problems: [] };

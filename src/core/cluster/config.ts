@@ -1,8 +1,8 @@
 import { Finding, finding } from '../common/finding';
 import { Cidr, cidr, cidrContains, cidrContainsCidr, cidrsOverlap, coveringCidr, intToIp, ipToInt, maskOf, nthSubnet, parseCidr } from '../common/ip';
-import { Locator, builtinLocator } from '../common/source';
+import { Locator, SourceRange, builtinLocator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
-import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, wellKnownNodeLabels } from './defaults';
+import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, NODE_BLOCK_PREFIX6, wellKnownNodeLabels } from './defaults';
 import { ClusterConfig, NodeInfo, NodeTaint, podKey } from './model';
 
 /**
@@ -33,7 +33,13 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
     isDefault: !doc,
     clusterDomain: doc?.clusterDomain ?? 'cluster.local',
     masquerade: resolveMasquerade(doc, plugin, findings),
+    ipFamilies: doc?.clusterCIDR6 ? (doc.ipFamilies ?? [4, 6]) : [4],
+    family: 4,
+    ...(doc?.clusterCIDR6 && doc.serviceCIDR6 ? { clusterCIDR6: cidr(doc.clusterCIDR6), serviceCIDR6: cidr(doc.serviceCIDR6), masquerade6: resolveMasquerade6(doc, plugin) } : {}),
   };
+  if (doc && config.clusterCIDR6 && config.serviceCIDR6 && cidrsOverlap(config.clusterCIDR6, config.serviceCIDR6)) {
+    findings.push(finding('overlapping-cidrs', 'error', `clusterCIDR ${config.clusterCIDR6.text} overlaps serviceCIDR ${config.serviceCIDR6.text}: pod and Service addresses would collide`, doc.locator.at(['spec', 'serviceCIDR'])));
+  }
   if (doc && cidrsOverlap(config.clusterCIDR, config.serviceCIDR)) {
     findings.push(finding('overlapping-cidrs', 'error', `clusterCIDR ${config.clusterCIDR.text} overlaps serviceCIDR ${config.serviceCIDR.text}: pod and Service addresses would collide`, doc.locator.at(['spec', 'serviceCIDR'])));
   }
@@ -65,11 +71,26 @@ function resolveMasquerade(doc: ManifestSet['clusters'][number] | undefined, plu
   return ipMasq ?? false;
 }
 
+/**
+ * IPv6 masquerade has switches of its own, off by default: flanneld's --ip6-masq (not in
+ * kube-flannel.yml), the IPv6 pool Calico creates has natOutgoing false
+ * (calico-node CALICO_IPV6POOL_NAT_OUTGOING, default false). The bridge plugin's ipMasq
+ * covers every address it configures (containernetworking plugins ip.SetupIPMasq per family).
+ */
+function resolveMasquerade6(doc: ManifestSet['clusters'][number], plugin: ClusterConfig['plugin']): boolean {
+  if (plugin === 'calico') return doc.cni.natOutgoing6 ?? false;
+  if (plugin === 'flannel') return doc.cni.ip6Masq ?? false;
+  return doc.cni.ipMasq ?? false;
+}
+
 interface NodeDraft {
   name: string;
   ip?: string;
   podCIDR?: string;
   subnet?: string;
+  ip6?: string;
+  podCIDR6?: string;
+  subnet6?: string;
   labels: Record<string, string>;
   unschedulable: boolean;
   taints: NodeTaint[];
@@ -82,7 +103,7 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
   const doc = m.clusters[0];
   for (const n of doc?.nodes ?? []) {
     const taints = (n.taints ?? []).map((t) => ({ ...t, locator: doc.locator }));
-    drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, labels: { ...n.labels }, unschedulable: false, taints, locator: doc.locator, path: n.path });
+    drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, ip6: n.ip6, podCIDR6: n.podCIDR6, subnet6: n.subnet6, labels: { ...n.labels }, unschedulable: false, taints, locator: doc.locator, path: n.path });
   }
   const seenObjects = new Map<string, Locator>();
   for (const n of m.nodes) {
@@ -97,12 +118,14 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
       // A Node object (from a dump) is the real thing: its addresses override the document's.
       if (n.internalIP) d.ip = n.internalIP;
       if (n.podCIDR) d.podCIDR = n.podCIDR;
+      if (n.internalIP6) d.ip6 = n.internalIP6;
+      if (n.podCIDR6) d.podCIDR6 = n.podCIDR6;
       Object.assign(d.labels, n.meta.labels);
       d.unschedulable = n.unschedulable;
       // The Node object's taints are the live ones: they replace the document's when it has any.
       if (n.taints?.length) d.taints = n.taints.map((t) => ({ ...t, locator: n.locator }));
     } else {
-      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
+      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, ip6: n.internalIP6, podCIDR6: n.podCIDR6, labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
     }
   }
   if (drafts.size === 0) {
@@ -200,6 +223,7 @@ function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, fin
   }
   let nextBlock = 0;
   let nextIP = 0;
+  const blockAllocator6 = config.clusterCIDR6 ? new BlockAllocator(config.clusterCIDR6, NODE_BLOCK_PREFIX6[config.plugin], names.map((n) => drafts.get(n)!.podCIDR6).filter((c): c is string => !!c).map((c) => cidr(c))) : undefined;
   names.forEach((name, index) => {
     const d = drafts.get(name)!;
     const at = d.path.length ? d.locator.at(d.path) : d.locator.range;
@@ -242,6 +266,7 @@ function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, fin
     }
     const info: NodeInfo = {
       name, ip, podCIDR, subnet,
+      ...(config.clusterCIDR6 ? ipv6OfNode(d, ip, config, blockAllocator6, at, findings) : {}),
       labels: { ...wellKnownNodeLabels(name), ...d.labels },
       unschedulable: d.unschedulable, ...(d.taints.length ? { taints: d.taints } : {}), index, locator: d.locator, path: d.path,
     };
@@ -255,6 +280,49 @@ function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, fin
   });
   reportOverlappingBlocks(nodes, findings);
   return nodes;
+}
+
+/** Hands out the free blocks of one size inside a range, in order, past the ones already claimed. */
+class BlockAllocator {
+  private next = 0;
+  constructor(private readonly range: Cidr, readonly prefix: number, private readonly used: Cidr[]) {}
+  take(): Cidr | undefined {
+    for (;;) {
+      const candidate = nthSubnet(this.range, this.prefix, this.next++);
+      if (!candidate) return undefined;
+      if (!this.used.some((u) => cidrsOverlap(u, candidate))) {
+        this.used.push(candidate);
+        return candidate;
+      }
+    }
+  }
+}
+
+/**
+ * A dual-stack node's IPv6 side: its address (a Node object's IPv6 InternalIP, the document's
+ * ip6, else one PodPath assumes from the IPv4 one: a.b.c.d → fd00:a:b:c::d), eth0's /64 and its
+ * IPv6 pod block (as given, else the next free one of clusterCIDR's IPv6 range).
+ */
+function ipv6OfNode(d: NodeDraft, ip: string, config: ClusterConfig, blocks: BlockAllocator | undefined, at: SourceRange, findings: Finding[]): Pick<NodeInfo, 'ip6' | 'podCIDR6' | 'subnet6'> {
+  let ip6 = d.ip6;
+  if (!ip6) {
+    ip6 = `fd00:${ip.split('.').slice(0, 3).join(':')}::${ip.split('.')[3]}`;
+    findings.push(finding('node-without-ip', 'warning', `node ${d.name} has no IPv6 InternalIP in a dual-stack cluster; PodPath assumes ${ip6}`, at));
+  }
+  const parsedSubnet = d.subnet6 ? parseCidr(d.subnet6, { family: 6 }) : undefined;
+  const subnet6 = parsedSubnet?.ok ? parsedSubnet.value : cidr(`${ip6}/64`);
+  if (!cidrContains(subnet6, ip6)) findings.push(finding('invalid-value', 'error', `node ${d.name} IP ${ip6} is not inside its subnet ${subnet6.text}`, at));
+  let podCIDR6: Cidr | undefined = d.podCIDR6 ? cidr(d.podCIDR6) : undefined;
+  if (!podCIDR6) {
+    podCIDR6 = blocks?.take();
+    if (!podCIDR6) {
+      findings.push(finding('pod-cidr-exhausted', 'error', `clusterCIDR ${config.clusterCIDR6!.text} has no free /${blocks?.prefix} left for node ${d.name}`, at));
+      return { ip6, subnet6 };
+    }
+  } else if (!cidrContainsCidr(config.clusterCIDR6!, podCIDR6)) {
+    findings.push(finding('pod-cidr-outside-cluster-cidr', 'warning', `node ${d.name} podCIDR ${podCIDR6.text} is outside clusterCIDR ${config.clusterCIDR6!.text}`, at));
+  }
+  return { ip6, podCIDR6, subnet6 };
 }
 
 /** Pod CIDRs of two nodes overlap: sorted by start address, each block is compared with the widest open one before it. */

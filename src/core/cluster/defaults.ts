@@ -26,6 +26,13 @@ export const DEFAULT_BRIDGE: Record<CniPlugin, string> = { bridge: 'cbr0', flann
 /** Prefix length of each node's pod block: kube-controller-manager's /24, Calico's /26 IPAM blocks. */
 export const NODE_BLOCK_PREFIX: Record<CniPlugin, number> = { bridge: 24, flannel: 24, calico: 26 };
 
+/**
+ * Prefix length of each node's IPv6 pod block: kube-controller-manager's
+ * --node-cidr-mask-size-ipv6 default /64 (flannel's SubnetLenIPv6 default too), Calico's IPv6
+ * IPAM blockSize default /122.
+ */
+export const NODE_BLOCK_PREFIX6: Record<CniPlugin, number> = { bridge: 64, flannel: 64, calico: 122 };
+
 /** Default NodePort range of kube-apiserver (--service-node-port-range). */
 export const NODE_PORT_MIN = 30000;
 export const NODE_PORT_MAX = 32767;

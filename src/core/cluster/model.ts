@@ -1,5 +1,5 @@
 import { Finding } from '../common/finding';
-import { Cidr } from '../common/ip';
+import { Cidr, IpFamily } from '../common/ip';
 import { Locator } from '../common/source';
 import {
   AdminNetworkPolicyManifest, CalicoPolicyManifest, CalicoTierManifest, CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
@@ -10,12 +10,27 @@ import {
  * The cluster as it would run: nodes with addresses, pods scheduled and addressed, Services
  * with their virtual IPs and endpoints. Built once from the manifests; every later stage
  * reads it and none changes it.
+ *
+ * Dual-stack: every address field names the IPv4 address, and its IPv6 twin sits beside it
+ * with the suffix 6 (`ip6`, `podCIDR6`, `clusterIP6`, `endpoints6` …), absent when the object
+ * has no IPv6 address. The IPv6 data path is built from `familyView(cluster, 6)`
+ * (cluster/family.ts), a Cluster whose plain fields hold the IPv6 values, so the CNI,
+ * kube-proxy and the engine read one set of fields whatever the family.
  */
 
 export interface ClusterConfig {
   name: string;
   clusterCIDR: Cidr;
   serviceCIDR: Cidr;
+  /** The IP families of the cluster, primary first: [4], or [4, 6] / [6, 4] when dual-stack. */
+  ipFamilies: IpFamily[];
+  /** The family this Cluster describes: 4 for the built cluster, 6 for its IPv6 view. */
+  family: IpFamily;
+  /** Dual-stack: the IPv6 pod and service ranges. */
+  clusterCIDR6?: Cidr;
+  serviceCIDR6?: Cidr;
+  /** Dual-stack: does the CNI masquerade IPv6 pod traffic leaving the pod network (flanneld --ip6-masq, Calico IPv6 pool natOutgoing)? */
+  masquerade6?: boolean;
   plugin: CniPlugin;
   backend: CniBackend;
   /** The node bridge's name: cni0 (flannel), cbr0 or docker0 (bridge); none for calico. */
@@ -53,6 +68,10 @@ export interface NodeInfo {
   podCIDR: Cidr;
   /** The underlay subnet of eth0; nodes in different subnets are not L2-adjacent. */
   subnet: Cidr;
+  /** Dual-stack: the node's IPv6 address, IPv6 pod block and eth0's IPv6 subnet. */
+  ip6?: string;
+  podCIDR6?: Cidr;
+  subnet6?: Cidr;
   labels: Record<string, string>;
   unschedulable: boolean;
   /** spec.taints (absent: none). */
@@ -79,6 +98,8 @@ export interface PodInfo {
   namespace: string;
   node: string;
   ip: string;
+  /** Dual-stack: the pod's IPv6 address (status.podIPs, or allocated from the node's IPv6 block). */
+  ip6?: string;
   hostNetwork: boolean;
   labels: Record<string, string>;
   containers: Container[];
@@ -107,6 +128,7 @@ export interface PodInfo {
 }
 
 export interface EndpointInfo {
+  /** Of the family of the list holding it (`endpoints` IPv4, `endpoints6` IPv6), as EndpointSlices are per family. */
   ip: string;
   port: number;
   node?: string;
@@ -127,6 +149,8 @@ export interface ServicePortInfo {
   /** True when PodPath allocated `nodePort` (the manifest gives none). */
   nodePortAssigned: boolean;
   endpoints: EndpointInfo[];
+  /** The IPv6 endpoints (the IPv6 EndpointSlice), for a Service with an IPv6 ClusterIP or a headless dual-stack one. */
+  endpoints6: EndpointInfo[];
   /** Index of the port in `spec.ports`. */
   index: number;
 }
@@ -136,8 +160,15 @@ export interface ServiceInfo {
   name: string;
   namespace: string;
   type: ServiceType;
-  /** undefined for headless and ExternalName Services. */
+  /** undefined for headless and ExternalName Services, and for an IPv6-only Service. */
   clusterIP?: string;
+  /** Dual-stack: the IPv6 ClusterIP. */
+  clusterIP6?: string;
+  /** spec.clusterIPs as the API server fills it: primary family first. */
+  clusterIPs: string[];
+  /** spec.ipFamilies and spec.ipFamilyPolicy as the API server defaults them. */
+  ipFamilies: IpFamily[];
+  ipFamilyPolicy: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   /** True when PodPath allocated `clusterIP` from the service CIDR (the manifest gives none). */
   clusterIPAssigned: boolean;
   headless: boolean;

@@ -1,6 +1,6 @@
 import { Finding, finding } from '../common/finding';
 import { fnv1a, macFor, nameSuffix, sha1Hex } from '../common/hash';
-import { cidrContains, cidrSize, intToIp } from '../common/ip';
+import { cidrContains, cidrSize, intToIp, ipToInt, nthAddress } from '../common/ip';
 import { Locator } from '../common/source';
 import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from '../manifest/types';
 import { matchesMap, matchesSelector } from './labels';
@@ -15,6 +15,7 @@ interface PodDraft {
   spec: PodSpec;
   owner: WorkloadRef;
   statusIP?: string;
+  statusIP6?: string;
   hostIP?: string;
   phase?: string;
   ready?: boolean;
@@ -64,6 +65,7 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
         ? { kind: ownerKind as WorkloadRef['kind'], name: owner.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, owner.name) }
         : { kind: 'Pod', name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name) },
       ...(p.status.podIP ? { statusIP: p.status.podIP } : {}),
+      ...(p.status.podIP6 ? { statusIP6: p.status.podIP6 } : {}),
       ...(p.status.hostIP ? { hostIP: p.status.hostIP } : {}),
       ...(p.status.phase ? { phase: p.status.phase } : {}),
       ...(p.status.ready !== undefined ? { ready: p.status.ready } : {}),
@@ -457,8 +459,9 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     const ip = ips.get(key);
     if (!ip) continue;
     const hostNetwork = d.spec.hostNetwork;
+    const ip6 = config.clusterCIDR6 ? ipv6OfPod(d, node, ip, hostNetwork) : undefined;
     pods.push({
-      key, name: d.name, namespace: d.namespace, node: node.name, ip, hostNetwork,
+      key, name: d.name, namespace: d.namespace, node: node.name, ip, ...(ip6 ? { ip6 } : {}), hostNetwork,
       labels: d.labels,
       containers: d.spec.containers,
       ports: d.spec.containers.flatMap((c) => c.ports.map((p) => ({ ...p, container: c.name }))),
@@ -474,6 +477,20 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     });
   }
   return pods;
+}
+
+/**
+ * A dual-stack pod's IPv6 address: the one its status carries, the node's for hostNetwork,
+ * else the address at the same offset in the node's IPv6 block as its IPv4 address has in
+ * the IPv4 block (10.244.1.7 → fd00:10:244:1::7). The CNI's IPAM hands out one address per
+ * range independently; pairing the offsets keeps PodPath's choice stable and easy to read.
+ */
+function ipv6OfPod(d: PodDraft, node: NodeInfo, ip: string, hostNetwork: boolean): string | undefined {
+  if (hostNetwork) return node.ip6;
+  if (d.statusIP6) return d.statusIP6;
+  if (!node.podCIDR6 || !cidrContains(node.podCIDR, ip)) return undefined;
+  const offset = ipToInt(ip) - node.podCIDR.base;
+  return offset < cidrSize(node.podCIDR6) ? nthAddress(node.podCIDR6, offset) : undefined;
 }
 
 /**

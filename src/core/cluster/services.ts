@@ -1,6 +1,7 @@
 import { Finding, finding } from '../common/finding';
 import { fnv1a } from '../common/hash';
-import { cidrContains, cidrSize, intToIp } from '../common/ip';
+import { Cidr, IpFamily, cidrContains, cidrSize, familyOf, ip6ToBig, nthAddress } from '../common/ip';
+import { settleServiceFamilies } from './ip-families';
 import { EndpointsManifest, ManifestSet, ServiceManifest } from '../manifest/types';
 import { NODE_PORT_MAX, NODE_PORT_MIN } from './defaults';
 import { matchesMap } from './labels';
@@ -28,34 +29,64 @@ export function buildServices(
     seen.set(key, s);
     unique.push(s);
   }
-  const clusterIPs = assignClusterIPs(unique, config, findings);
+  const families = new Map(unique.map((s) => [podKey(s.meta.namespace, s.meta.name), settleServiceFamilies(s, config, findings)]));
+  const clusterIPs = assignClusterIPs(unique, config.serviceCIDR, 4, families, findings);
+  const clusterIPs6 = config.serviceCIDR6 ? assignClusterIPs(unique, config.serviceCIDR6, 6, families, findings) : new Map<string, string>();
   const nodePorts = assignNodePorts(unique, findings);
   const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
   const index = new LabelIndex(pods);
-  const podsByIP = new Map(pods.filter((p) => !p.hostNetwork).map((p) => [p.ip, p]));
-  const nodeByIP = new Map(nodes.map((n) => [n.ip, n.name]));
+  const podsByIP = new Map<string, PodInfo>();
+  for (const p of pods) {
+    if (p.hostNetwork) continue;
+    podsByIP.set(p.ip, p);
+    if (p.ip6) podsByIP.set(p.ip6, p);
+  }
+  const podsByKey = config.clusterCIDR6 ? new Map(pods.map((p) => [p.key, p])) : new Map<string, PodInfo>();
+  const nodeByIP = new Map<string, string>();
+  for (const n of nodes) {
+    nodeByIP.set(n.ip, n.name);
+    if (n.ip6) nodeByIP.set(n.ip6, n.name);
+  }
 
   return unique.map((s) => {
     const key = podKey(s.meta.namespace, s.meta.name);
     const explicit = endpointObjects.get(key);
     const headless = s.clusterIP === 'None';
+    const fam = families.get(key)!;
     const selector = s.selector && Object.keys(s.selector).length > 0 ? s.selector : undefined;
     const ports: ServicePortInfo[] = s.ports.map((p) => {
       const nodePort = nodePorts.get(`${key}#${p.index}`);
       const info: ServicePortInfo = {
         name: p.name ?? '', protocol: p.protocol, port: p.port, targetPort: p.targetPort,
-        ...(nodePort !== undefined ? { nodePort } : {}), nodePortAssigned: nodePort !== undefined && p.nodePort === undefined, endpoints: [], index: p.index,
+        ...(nodePort !== undefined ? { nodePort } : {}), nodePortAssigned: nodePort !== undefined && p.nodePort === undefined, endpoints: [], endpoints6: [], index: p.index,
       };
       if (s.type === 'ExternalName') return info;
-      if (explicit) info.endpoints = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace);
-      else if (selector) info.endpoints = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info, !!s.publishNotReadyAddresses);
+      // The EndpointSlice controller writes one slice per family of the Service (ipFamilies).
+      if (explicit) {
+        for (const f of fam.ipFamilies) {
+          const list = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace, f);
+          if (f === 4) info.endpoints = list; else info.endpoints6 = list;
+        }
+      } else if (selector) {
+        // The selector is matched once; each family's slice lists the same pods by that family's address.
+        const v4 = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info, !!s.publishNotReadyAddresses);
+        if (fam.ipFamilies.includes(4)) info.endpoints = v4;
+        if (fam.ipFamilies.includes(6)) info.endpoints6 = ipv6Endpoints(v4, podsByKey);
+      }
       return info;
     });
-    const clusterIP = clusterIPs.get(key);
+    const clusterIP = fam.ipFamilies.includes(4) ? clusterIPs.get(key) : undefined;
+    const clusterIP6 = fam.ipFamilies.includes(6) ? clusterIPs6.get(key) : undefined;
+    const byFamily = { 4: clusterIP, 6: clusterIP6 };
+    const allIPs = fam.ipFamilies.map((f) => byFamily[f]).filter((ip): ip is string => !!ip);
     return {
       key, name: s.meta.name, namespace: s.meta.namespace, type: s.type,
       ...(clusterIP ? { clusterIP } : {}),
-      clusterIPAssigned: clusterIP !== undefined && clusterIP !== s.clusterIP,
+      ...(clusterIP6 ? { clusterIP6 } : {}),
+      clusterIPs: allIPs,
+      ipFamilies: fam.ipFamilies,
+      ipFamilyPolicy: fam.ipFamilyPolicy,
+      clusterIPAssigned: allIPs.length > 0 && !allIPs.every((ip) => ip === s.clusterIP || s.clusterIPs?.includes(ip)),
       headless,
       ...(selector ? { selector } : {}),
       ports,
@@ -83,14 +114,26 @@ export function buildServices(
 function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo, publishNotReady: boolean): EndpointInfo[] {
   const out: EndpointInfo[] = [];
   for (const pod of pods) {
+    const ip = pod.ip;
     if (!matchesMap(pod.labels, selector)) continue;
     if (pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
     const target = resolveTargetPort(pod, port.targetPort, port.protocol);
     if (target === undefined) continue;
     const ready = publishNotReady || pod.ready !== false;
-    out.push({ ip: pod.ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath });
+    out.push({ ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath });
   }
   return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+}
+
+/** The IPv6 slice of selector endpoints: the same pods, by their IPv6 address (pods without one are left out). */
+function ipv6Endpoints(v4: EndpointInfo[], podsByKey: Map<string, PodInfo>): EndpointInfo[] {
+  const keyed: { key: bigint; e: EndpointInfo }[] = [];
+  for (const e of v4) {
+    const ip6 = e.pod ? podsByKey.get(e.pod)?.ip6 : undefined;
+    if (ip6) keyed.push({ key: ip6ToBig(ip6), e: { ip: ip6, port: e.port, ...(e.node !== undefined ? { node: e.node } : {}), ...(e.pod !== undefined ? { pod: e.pod } : {}), ready: e.ready, locator: e.locator, path: e.path } });
+  }
+  if (keyed.length > 1) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.e.port - b.e.port));
+  return keyed.map((k) => k.e);
 }
 
 /**
@@ -128,7 +171,7 @@ export function resolveTargetPort(pod: PodInfo, targetPort: number | string, pro
 }
 
 function endpointsFromObjects(
-  objects: EndpointsManifest[], port: ServicePortInfo, podsByIP: Map<string, PodInfo>, nodeByIP: Map<string, string>, namespace: string,
+  objects: EndpointsManifest[], port: ServicePortInfo, podsByIP: Map<string, PodInfo>, nodeByIP: Map<string, string>, namespace: string, family: IpFamily,
 ): EndpointInfo[] {
   const out: EndpointInfo[] = [];
   const seen = new Set<string>();
@@ -138,6 +181,7 @@ function endpointsFromObjects(
       const ep = subset.ports.find((p) => (p.name ?? '') === port.name && p.protocol === port.protocol);
       if (!ep) continue;
       for (const a of subset.addresses) {
+        if (familyOf(a.ip) !== family) continue;
         const pod = podsByIP.get(a.ip);
         const podName = pod?.key ?? (a.targetPod ? podKey(namespace, a.targetPod) : undefined);
         const node = a.nodeName ?? pod?.node ?? nodeByIP.get(a.ip);
@@ -153,30 +197,38 @@ function endpointsFromObjects(
   return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
 }
 
-function assignClusterIPs(services: ServiceManifest[], config: ClusterConfig, findings: Finding[]): Map<string, string> {
+/**
+ * ClusterIPs of one family: the written ones first (checked against the family's range), then
+ * a stable address derived from the Service's key for every Service of that family without one.
+ */
+function assignClusterIPs(services: ServiceManifest[], cidr: Cidr, family: IpFamily, families: Map<string, { ipFamilies: IpFamily[] }>, findings: Finding[]): Map<string, string> {
   const result = new Map<string, string>();
   const owners = new Map<string, string>();
-  const cidr = config.serviceCIDR;
+  const wants = (key: string) => families.get(key)!.ipFamilies.includes(family);
   // The first address is the `kubernetes` Service's by convention; never hand it out otherwise.
-  const firstIP = intToIp((cidr.base + 1) >>> 0);
+  const firstIP = nthAddress(cidr, 1);
+  const written = (s: ServiceManifest) => [s.clusterIP, ...(s.clusterIPs ?? []).slice(1)].find((ip) => !!ip && ip !== 'None' && familyOf(ip) === family);
   for (const s of services) {
     const key = podKey(s.meta.namespace, s.meta.name);
-    if (!s.clusterIP || s.clusterIP === 'None' || s.type === 'ExternalName') continue;
-    if (!cidrContains(cidr, s.clusterIP)) {
-      findings.push(finding('cluster-ip-outside-service-cidr', 'error', `Service ${key} clusterIP ${s.clusterIP} is outside the service CIDR ${cidr.text}; the API server rejects it`, s.locator.at(['spec', 'clusterIP'])));
+    const ip = written(s);
+    if (!ip || s.type === 'ExternalName' || !wants(key)) continue;
+    const path = ip === s.clusterIP ? ['spec', 'clusterIP'] : ['spec', 'clusterIPs'];
+    if (!cidrContains(cidr, ip)) {
+      findings.push(finding('cluster-ip-outside-service-cidr', 'error', `Service ${key} clusterIP ${ip} is outside the service CIDR ${cidr.text}; the API server rejects it`, s.locator.at(path)));
     }
-    const owner = owners.get(s.clusterIP);
+    const owner = owners.get(ip);
     if (owner) {
-      findings.push(finding('duplicate-cluster-ip', 'error', `Services ${owner} and ${key} both claim clusterIP ${s.clusterIP}`, s.locator.at(['spec', 'clusterIP'])));
+      findings.push(finding('duplicate-cluster-ip', 'error', `Services ${owner} and ${key} both claim clusterIP ${ip}`, s.locator.at(path)));
       continue;
     }
-    owners.set(s.clusterIP, key);
-    result.set(key, s.clusterIP);
+    owners.set(ip, key);
+    result.set(key, ip);
   }
-  const size = cidrSize(cidr);
+  // An IPv6 range is far larger than any cluster: stable slots are drawn from its first 2^32.
+  const size = Math.min(cidrSize(cidr), 2 ** 32);
   for (const s of services) {
     const key = podKey(s.meta.namespace, s.meta.name);
-    if (s.clusterIP || s.type === 'ExternalName') continue;
+    if (s.clusterIP === 'None' || written(s) || s.type === 'ExternalName' || !wants(key)) continue;
     if (key === 'default/kubernetes' && !owners.has(firstIP)) {
       owners.set(firstIP, key);
       result.set(key, firstIP);
@@ -185,7 +237,7 @@ function assignClusterIPs(services: ServiceManifest[], config: ClusterConfig, fi
     const usable = size - 3; // network, .1, broadcast
     const start = usable > 0 ? fnv1a(key) % usable : 0;
     for (let i = 0; i < usable; i++) {
-      const candidate = intToIp((cidr.base + 2 + ((start + i) % usable)) >>> 0);
+      const candidate = nthAddress(cidr, 2 + ((start + i) % usable));
       if (!owners.has(candidate)) {
         owners.set(candidate, key);
         result.set(key, candidate);
@@ -289,6 +341,11 @@ function cmp(a: string, b: string): number {
 }
 
 function cmpIP(a: string, b: string): number {
+  // One list holds one family: the first address says which.
+  if (a.includes(':')) {
+    const x = ip6ToBig(a), y = ip6ToBig(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
   for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
   return 0;

@@ -1,16 +1,25 @@
 import * as ipaddr from 'ipaddr.js';
 
 /**
- * IPv4 arithmetic on unsigned 32-bit numbers. The forwarding core models IPv4 only; IPv6
- * addresses are recognised (so they get a clear finding) but not routed.
+ * Addresses and blocks of both IP families. IPv4 is arithmetic on unsigned 32-bit numbers;
+ * IPv6 on 128-bit bigints. A `Cidr` says its family in the data (`family: 6`, absent for
+ * IPv4), so the functions here answer for either and the rest of PodPath never branches on
+ * the family: a block of the other family simply contains nothing of this one.
+ * IPv6 text is printed in the RFC 5952 form (`fd00:10:244::1`), as iproute2 and kubectl do.
  */
 
+export type IpFamily = 4 | 6;
+
 export interface Cidr {
-  /** Network address as an unsigned 32-bit number (host bits cleared). */
+  /** IPv4: network address as an unsigned 32-bit number (host bits cleared); IPv6: 0 (see base6). */
   base: number;
   prefix: number;
-  /** Canonical text, e.g. `10.244.1.0/24`. */
+  /** Canonical text, e.g. `10.244.1.0/24`, `fd00:10:244:1::/64`. */
   text: string;
+  /** 6 for an IPv6 block; absent for IPv4. */
+  family?: 6;
+  /** IPv6: network address as a 128-bit number (host bits cleared). */
+  base6?: bigint;
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -32,8 +41,109 @@ export function maskOf(prefix: number): number {
 export function parseIPv4(text: unknown): ParseResult<string> {
   if (typeof text !== 'string') return { ok: false, error: `expected an IPv4 address, got ${describe(text)}` };
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: true, value: text };
-  if (ipaddr.IPv6.isValid(text)) return { ok: false, error: `"${text}" is IPv6; PodPath models IPv4 data paths only` };
+  if (isIPv6Text(text)) return { ok: false, error: `"${text}" is IPv6; an IPv4 address is expected here` };
   return { ok: false, error: `"${text}" is not a valid IPv4 address` };
+}
+
+/**
+ * Parses an address of either family. IPv4 strictly (as parseIPv4); IPv6 as the API server
+ * does (netip.ParseAddr: no zone, any valid spelling), returned in its canonical RFC 5952 text.
+ */
+export function parseIP(text: unknown): ParseResult<string> {
+  if (typeof text !== 'string') return { ok: false, error: `expected an IP address, got ${describe(text)}` };
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: true, value: text };
+  if (isIPv6Text(text)) return { ok: true, value: canonicalIPv6(text) };
+  return { ok: false, error: `"${text}" is not a valid IP address` };
+}
+
+/** The family of an address written as text, or undefined when it is neither. */
+export function familyOf(ip: string): IpFamily | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(ip)) return 4;
+  return isIPv6Text(ip) ? 6 : undefined;
+}
+
+export function cidrFamily(c: Cidr): IpFamily {
+  return c.family ?? 4;
+}
+
+function isIPv6Text(text: string): boolean {
+  return text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text);
+}
+
+export function canonicalIPv6(text: string): string {
+  return ipaddr.IPv6.parse(text).toString();
+}
+
+const v6Numbers = new Map<string, bigint>();
+
+/** An IPv6 address as a 128-bit number (memoised: traces ask for the same few addresses often). */
+export function ip6ToBig(ip: string): bigint {
+  let n = v6Numbers.get(ip);
+  if (n === undefined) {
+    n = 0n;
+    for (const b of ipaddr.IPv6.parse(ip).toByteArray()) n = (n << 8n) | BigInt(b);
+    if (v6Numbers.size > 200_000) v6Numbers.clear();
+    v6Numbers.set(ip, n);
+  }
+  return n;
+}
+
+/** A 128-bit number as RFC 5952 text: lower-case hex groups, the longest run of two or more zero groups as `::`. */
+export function bigToIp6(n: bigint): string {
+  return formatGroups(groupsOf(n));
+}
+
+function groupsOf(n: bigint): number[] {
+  const groups: number[] = new Array(8);
+  let rest = n;
+  for (let i = 7; i >= 0; i--) {
+    groups[i] = Number(rest & 0xffffn);
+    rest >>= 16n;
+  }
+  return groups;
+}
+
+function formatGroups(groups: number[]): string {
+  let bestStart = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+}
+
+/** The network part of a 128-bit address under a prefix length. */
+export function mask6(n: bigint, prefix: number): bigint {
+  const host = BigInt(128 - prefix);
+  return (n >> host) << host;
+}
+
+/** How many leading bits two IPv6 addresses share (RFC 6724 CommonPrefixLen). */
+export function commonPrefixLength6(a: string, b: string): number {
+  const x = ip6ToBig(a) ^ ip6ToBig(b);
+  return x === 0n ? 128 : 128 - x.toString(2).length;
+}
+
+/** Bits in an address of the family: 32 or 128. */
+export function addressBits(family: IpFamily): number {
+  return family === 6 ? 128 : 32;
+}
+
+/** The well-known addresses and blocks each family's data path is built from. */
+export const FAMILY_CONSTANTS: Record<IpFamily, { any: string; loopback: string; loopbackCidr: string; hostPrefix: number; neighbourProtocol: 'ARP' | 'NDP' }> = {
+  4: { any: '0.0.0.0/0', loopback: '127.0.0.1', loopbackCidr: '127.0.0.0/8', hostPrefix: 32, neighbourProtocol: 'ARP' },
+  // IPv6 resolves neighbours with Neighbor Discovery (RFC 4861), not ARP.
+  6: { any: '::/0', loopback: '::1', loopbackCidr: '::1/128', hostPrefix: 128, neighbourProtocol: 'NDP' },
+};
+
+/** `ip:port` as URLs and tools write it: IPv6 in brackets (RFC 3986 §3.2.2), `[fd00::1]:80`. */
+export function hostPort(ip: string, port: number | string | undefined): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 export function isIPv4(text: string): boolean {
@@ -46,18 +156,21 @@ export function isIPv4(text: string): boolean {
  * validation (IsValidCIDRForLegacyField with strictValidation: "subnet"/"mask" form only).
  * Leading zeros in the address are rejected too; `allowHostBits` keeps only the network.
  */
-export function parseCidr(text: unknown, opts: { allowHostBits?: boolean } = {}): ParseResult<Cidr> {
+export function parseCidr(text: unknown, opts: { allowHostBits?: boolean; family?: IpFamily } = {}): ParseResult<Cidr> {
   if (typeof text !== 'string') return { ok: false, error: `expected a CIDR such as 10.244.0.0/16, got ${describe(text)}` };
   const slash = text.indexOf('/');
-  if (slash < 0) return { ok: false, error: `"${text}" is not a CIDR: it has no /prefix (e.g. ${text}/24)` };
+  if (slash < 0) return { ok: false, error: `"${text}" is not a CIDR: it has no /prefix (e.g. ${text}/${isIPv6Text(text) ? 64 : 24})` };
   const addr = text.slice(0, slash), prefixText = text.slice(slash + 1);
+  if (isIPv6Text(addr)) {
+    if (opts.family === 4) return { ok: false, error: `"${text}" is IPv6; an IPv4 CIDR is expected here` };
+    return parseCidr6(text, addr, prefixText, opts);
+  }
+  if (opts.family === 6 && ipaddr.IPv4.isValidFourPartDecimal(addr)) return { ok: false, error: `"${text}" is IPv4; an IPv6 CIDR is expected here` };
   if (!/^(0|[1-9]\d?)$/.test(prefixText) || +prefixText > 32) {
-    if (ipaddr.IPv6.isValid(addr)) return { ok: false, error: `"${text}" is IPv6; PodPath models IPv4 data paths only` };
     return { ok: false, error: `"${text}" has an invalid prefix length "${prefixText}" (0–32)` };
   }
   if (!ipaddr.IPv4.isValidFourPartDecimal(addr)) {
-    if (ipaddr.IPv6.isValid(addr)) return { ok: false, error: `"${text}" is IPv6; PodPath models IPv4 data paths only` };
-    return { ok: false, error: `"${text}" is not a valid CIDR: "${addr}" is not an IPv4 address` };
+    return { ok: false, error: `"${text}" is not a valid CIDR: "${addr}" is not an IP address` };
   }
   const prefix = +prefixText;
   const n = ipToInt(addr);
@@ -68,6 +181,23 @@ export function parseCidr(text: unknown, opts: { allowHostBits?: boolean } = {})
   return { ok: true, value: { base, prefix, text: `${intToIp(base)}/${prefix}` } };
 }
 
+function parseCidr6(text: string, addr: string, prefixText: string, opts: { allowHostBits?: boolean }): ParseResult<Cidr> {
+  if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || +prefixText > 128) {
+    return { ok: false, error: `"${text}" has an invalid prefix length "${prefixText}" (0–128)` };
+  }
+  const prefix = +prefixText;
+  const n = ip6ToBig(addr);
+  const base6 = mask6(n, prefix);
+  if (base6 !== n && !opts.allowHostBits) {
+    return { ok: false, error: `"${text}" has host bits set; the network is ${bigToIp6(base6)}/${prefix}` };
+  }
+  return { ok: true, value: cidr6(base6, prefix) };
+}
+
+function cidr6(base6: bigint, prefix: number): Cidr {
+  return { base: 0, prefix, text: `${bigToIp6(base6)}/${prefix}`, family: 6, base6 };
+}
+
 /** For trusted, already-validated input (defaults, generated configuration). */
 export function cidr(text: string): Cidr {
   const r = parseCidr(text, { allowHostBits: true });
@@ -75,23 +205,38 @@ export function cidr(text: string): Cidr {
   return r.value;
 }
 
+/** Is the address in the block? An address of the other family never is. Numbers are IPv4. */
 export function cidrContains(c: Cidr, ip: string | number): boolean {
+  if (c.family === 6) {
+    if (typeof ip === 'number' || !ip.includes(':')) return false;
+    return mask6(ip6ToBig(ip), c.prefix) === c.base6;
+  }
+  if (typeof ip === 'string' && ip.includes(':')) return false;
   const n = typeof ip === 'number' ? ip : ipToInt(ip);
   return ((n & maskOf(c.prefix)) >>> 0) === c.base;
 }
 
+/** A key that tells blocks of one prefix length apart (for maps of routes): number or bigint. */
+export function cidrKey(c: Cidr): number | bigint {
+  return c.family === 6 ? c.base6! : c.base;
+}
+
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.family !== b.family) return false;
+  if (a.family === 6) return mask6(a.base6!, Math.min(a.prefix, b.prefix)) === mask6(b.base6!, Math.min(a.prefix, b.prefix));
   const p = Math.min(a.prefix, b.prefix);
   const m = maskOf(p);
   return ((a.base & m) >>> 0) === ((b.base & m) >>> 0);
 }
 
 export function cidrSize(c: Cidr): number {
-  return 2 ** (32 - c.prefix);
+  return 2 ** (addressBits(cidrFamily(c)) - c.prefix);
 }
 
 /** Does `outer` contain all of `inner`? */
 export function cidrContainsCidr(outer: Cidr, inner: Cidr): boolean {
+  if (outer.family !== inner.family) return false;
+  if (outer.family === 6) return inner.prefix >= outer.prefix && mask6(inner.base6!, outer.prefix) === outer.base6;
   return inner.prefix >= outer.prefix && cidrContains(outer, inner.base);
 }
 
@@ -114,12 +259,31 @@ export function coveringCidr(items: readonly (Cidr | number)[], maxPrefix = 32):
 
 /** The n-th address of a CIDR (0 = network address). */
 export function nthAddress(c: Cidr, n: number): string {
+  if (c.family === 6) {
+    // The common case (a block of /96 or wider, an offset below 2^32) in plain numbers: the
+    // offset fills the last two groups, which the block leaves zero. Pod addresses take this path.
+    if (c.prefix <= 96 && n >= 0 && n < 2 ** 32) {
+      let groups = blockGroups.get(c);
+      if (!groups) blockGroups.set(c, (groups = groupsOf(c.base6!)));
+      const g = groups.slice();
+      g[6] = Math.floor(n / 65536);
+      g[7] = n % 65536;
+      return formatGroups(g);
+    }
+    return bigToIp6(c.base6! + BigInt(n));
+  }
   return intToIp((c.base + n) >>> 0);
 }
+
+const blockGroups = new WeakMap<Cidr, number[]>();
 
 /** The i-th subnet of the given prefix length inside `c`, or undefined when out of range. */
 export function nthSubnet(c: Cidr, prefix: number, i: number): Cidr | undefined {
   if (prefix < c.prefix) return undefined;
+  if (c.family === 6) {
+    if (prefix > 128 || i < 0 || i >= 2 ** (prefix - c.prefix)) return undefined;
+    return cidr6(c.base6! + (BigInt(i) << BigInt(128 - prefix)), prefix);
+  }
   const count = 2 ** (prefix - c.prefix);
   if (i < 0 || i >= count) return undefined;
   const base = (c.base + i * 2 ** (32 - prefix)) >>> 0;

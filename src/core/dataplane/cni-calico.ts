@@ -1,6 +1,7 @@
 import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
 import { macFor } from '../common/hash';
-import { cidr, intToIp } from '../common/ip';
+import { FAMILY_CONSTANTS, cidr, nthAddress } from '../common/ip';
+import { FAMILY_PROFILES } from './family';
 import { NodeDataplane } from './model';
 import { nodeCause, podCause } from './pod-netns';
 import { sameL2 } from './underlay';
@@ -12,11 +13,11 @@ export const CALICO_VXLAN_PORT = 4789;
 
 /** The tunnel address Calico assigns a node: the first address of its block. */
 export function calicoTunnelAddress(node: NodeInfo): string {
-  return intToIp(node.podCIDR.base);
+  return nthAddress(node.podCIDR, 0);
 }
 
-export function calicoVtepMac(node: NodeInfo): string {
-  return macFor(`calico-vtep/${node.name}`);
+export function calicoVtepMac(node: NodeInfo, device = 'vxlan.calico'): string {
+  return macFor(device === 'vxlan.calico' ? `calico-vtep/${node.name}` : `${device}-vtep/${node.name}`);
 }
 
 /**
@@ -27,36 +28,42 @@ export function calicoVtepMac(node: NodeInfo): string {
 export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo[]): void {
   const { node, root } = dp;
   const cfg = cluster.config;
+  const fam = FAMILY_CONSTANTS[cfg.family];
+  const profile = FAMILY_PROFILES[cfg.family];
+  // IP-in-IP carries IPv4 only: Calico's IPv6 pools have no ipipMode, so with the ipip backend
+  // IPv6 blocks are routed by BGP without encapsulation (Calico docs, "Configure dual-stack").
+  const backend = cfg.family === 6 && cfg.backend === 'ipip' ? 'bgp' : cfg.backend;
+  const vxlanDevice = profile.calicoVxlanDevice;
   for (const pod of pods) {
     const cause = podCause(pod, `pod ${pod.key}: host end ${pod.hostVeth} of its veth pair (proxy ARP)`);
     root.devices.push({ name: pod.hostVeth, kind: 'veth', mac: CALICO_VETH_MAC, mtu: 1500, addresses: [], proxyArp: true, peer: { netns: `${node.name}/${pod.key}`, device: 'eth0' }, cause });
-    root.routes.push({ dst: cidr(`${pod.ip}/32`), type: 'unicast', dev: pod.hostVeth, scope: 'link', cause });
-    root.sysctls[`net.ipv4.conf.${pod.hostVeth}.proxy_arp`] = '1';
+    root.routes.push({ dst: cidr(`${pod.ip}/${fam.hostPrefix}`), type: 'unicast', dev: pod.hostVeth, scope: 'link', cause });
+    root.sysctls[profile.neighbourProxySysctl(pod.hostVeth)] = '1';
     root.neighbors.push({ ip: pod.ip, mac: pod.mac, dev: pod.hostVeth, state: 'REACHABLE', cause });
   }
   const blockCause = nodeCause(node, `Calico IPAM: block ${node.podCIDR.text} is affine to ${node.name}`);
   root.routes.push({ dst: node.podCIDR, type: 'blackhole', proto: 'bird', cause: blockCause });
-  const tunnelCause = { text: `Calico (${cfg.backend})`, locator: cfg.locator, path: ['spec', 'cni'] };
-  if (cfg.backend === 'ipip') {
+  const tunnelCause = { text: `Calico (${backend})`, locator: cfg.locator, path: ['spec', 'cni'] };
+  if (backend === 'ipip') {
     root.devices.push({ name: 'tunl0', kind: 'ipip', mtu: 1480, addresses: [{ ip: calicoTunnelAddress(node), prefix: 32 }], ipip: {}, cause: { ...tunnelCause, text: 'Calico (ipip): tunl0, IP-in-IP (protocol 4)' } });
-  } else if (cfg.backend === 'vxlan') {
+  } else if (backend === 'vxlan') {
     root.devices.push({
-      name: 'vxlan.calico', kind: 'vxlan', mac: calicoVtepMac(node), mtu: 1450,
-      addresses: [{ ip: calicoTunnelAddress(node), prefix: 32 }],
+      name: vxlanDevice, kind: 'vxlan', mac: calicoVtepMac(node, vxlanDevice), mtu: cfg.family === 6 ? 1430 : 1450,
+      addresses: [{ ip: calicoTunnelAddress(node), prefix: fam.hostPrefix }],
       vxlan: { vni: CALICO_VXLAN_VNI, port: CALICO_VXLAN_PORT, local: node.ip, dev: 'eth0', learning: false },
-      cause: { ...tunnelCause, text: `Calico (vxlan): vxlan.calico, VNI ${CALICO_VXLAN_VNI}, UDP ${CALICO_VXLAN_PORT}` },
+      cause: { ...tunnelCause, text: `Calico (vxlan): ${vxlanDevice}, VNI ${CALICO_VXLAN_VNI}, UDP ${CALICO_VXLAN_PORT}` },
     });
   }
   for (const r of cluster.nodes) {
     if (r.name === node.name) continue;
     const why = nodeCause(r, `BIRD: block ${r.podCIDR.text} of node ${r.name}`);
-    if (cfg.backend === 'ipip') {
+    if (backend === 'ipip') {
       root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'tunl0', proto: 'bird', onlink: true, cause: why });
-    } else if (cfg.backend === 'vxlan') {
+    } else if (backend === 'vxlan') {
       const vtep = calicoTunnelAddress(r);
-      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: vtep, dev: 'vxlan.calico', onlink: true, cause: why });
-      root.neighbors.push({ ip: vtep, mac: calicoVtepMac(r), dev: 'vxlan.calico', state: 'PERMANENT', cause: why });
-      root.fdb.push({ mac: calicoVtepMac(r), dev: 'vxlan.calico', dst: r.ip, permanent: true, cause: why });
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: vtep, dev: vxlanDevice, onlink: true, cause: why });
+      root.neighbors.push({ ip: vtep, mac: calicoVtepMac(r, vxlanDevice), dev: vxlanDevice, state: 'PERMANENT', cause: why });
+      root.fdb.push({ mac: calicoVtepMac(r, vxlanDevice), dev: vxlanDevice, dst: r.ip, permanent: true, cause: why });
     } else if (sameL2(node, r)) {
       root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'eth0', proto: 'bird', cause: why });
     } else {

@@ -1,6 +1,7 @@
 import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
 import { macFor } from '../common/hash';
-import { intToIp } from '../common/ip';
+import { FAMILY_CONSTANTS, nthAddress } from '../common/ip';
+import { FAMILY_PROFILES } from './family';
 import { attachPodsToBridge } from './cni-bridge';
 import { NodeDataplane } from './model';
 import { nodeCause } from './pod-netns';
@@ -12,13 +13,13 @@ export const FLANNEL_VXLAN_PORT = 8472;
 export const FLANNEL_UDP_PORT = 8285;
 
 /** The VTEP MAC flanneld gives flannel.1 on a node (random in reality, stable here). */
-export function flannelVtepMac(node: NodeInfo): string {
-  return macFor(`flannel-vtep/${node.name}`);
+export function flannelVtepMac(node: NodeInfo, device = 'flannel.1'): string {
+  return macFor(device === 'flannel.1' ? `flannel-vtep/${node.name}` : `${device}-vtep/${node.name}`);
 }
 
 /** A node subnet's network address: flannel.1's /32 and the on-link gateway of remote routes. */
 function subnetZero(node: NodeInfo): string {
-  return intToIp(node.podCIDR.base);
+  return nthAddress(node.podCIDR, 0);
 }
 
 /**
@@ -31,18 +32,21 @@ export function programFlannel(cluster: Cluster, dp: NodeDataplane, pods: PodInf
   const cfg = cluster.config;
   const remotes = cluster.nodes.filter((n) => n.name !== node.name);
   if (cfg.backend === 'vxlan') {
-    const cause = { text: `flanneld (vxlan): flannel.1, VNI ${FLANNEL_VXLAN_VNI}, UDP ${FLANNEL_VXLAN_PORT}`, locator: cfg.locator, path: ['spec', 'cni'] };
+    // Dual-stack flanneld runs a second VTEP for IPv6, flannel-v6.1, over the nodes' IPv6 addresses.
+    const profile = FAMILY_PROFILES[cfg.family];
+    const vtep = profile.flannelVxlanDevice;
+    const cause = { text: `flanneld (vxlan): ${vtep}, VNI ${FLANNEL_VXLAN_VNI}, UDP ${FLANNEL_VXLAN_PORT}`, locator: cfg.locator, path: ['spec', 'cni'] };
     root.devices.push({
-      name: 'flannel.1', kind: 'vxlan', mac: flannelVtepMac(node), mtu: 1450,
-      addresses: [{ ip: subnetZero(node), prefix: 32 }],
+      name: vtep, kind: 'vxlan', mac: flannelVtepMac(node, vtep), mtu: profile.flannelVxlanMtu,
+      addresses: [{ ip: subnetZero(node), prefix: FAMILY_CONSTANTS[cfg.family].hostPrefix }],
       vxlan: { vni: FLANNEL_VXLAN_VNI, port: FLANNEL_VXLAN_PORT, local: node.ip, dev: 'eth0', learning: false },
       cause,
     });
     for (const r of remotes) {
       const why = nodeCause(r, `flanneld: lease of node ${r.name} (${r.podCIDR.text}, public IP ${r.ip})`);
-      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: subnetZero(r), dev: 'flannel.1', onlink: true, cause: why });
-      root.neighbors.push({ ip: subnetZero(r), mac: flannelVtepMac(r), dev: 'flannel.1', state: 'PERMANENT', cause: why });
-      root.fdb.push({ mac: flannelVtepMac(r), dev: 'flannel.1', dst: r.ip, permanent: true, cause: why });
+      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: subnetZero(r), dev: vtep, onlink: true, cause: why });
+      root.neighbors.push({ ip: subnetZero(r), mac: flannelVtepMac(r, vtep), dev: vtep, state: 'PERMANENT', cause: why });
+      root.fdb.push({ mac: flannelVtepMac(r, vtep), dev: vtep, dst: r.ip, permanent: true, cause: why });
     }
   } else if (cfg.backend === 'host-gw') {
     for (const r of remotes) {
@@ -53,6 +57,9 @@ export function programFlannel(cluster: Cluster, dp: NodeDataplane, pods: PodInf
       }
       root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'eth0', cause: why });
     }
+  } else if (cfg.family === 6) {
+    // flannel's udp backend carries IPv4 only; a dual-stack flannel uses vxlan or host-gw
+    // (flannel Documentation/configuration.md, EnableIPv6). No IPv6 route between nodes.
   } else {
     // udp: a TUN device read and written by flanneld, which wraps packets in UDP 8285.
     const cause = { text: `flanneld (udp): TUN device flannel0, encapsulation in user space on UDP ${FLANNEL_UDP_PORT}`, locator: cfg.locator, path: ['spec', 'cni'] };

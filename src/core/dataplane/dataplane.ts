@@ -1,4 +1,6 @@
+import { familyView } from '../cluster/family';
 import { Cluster, NodeInfo } from '../cluster/model';
+import { IpFamily } from '../common/ip';
 import { Finding } from '../common/finding';
 import { Netns, NodeDataplane } from './model';
 import { programNode } from './program';
@@ -33,6 +35,24 @@ export class Dataplane {
     if (slash < 0) return this.node(id)?.root;
     return this.node(id.slice(0, slash))?.pods.get(id.slice(slash + 1));
   }
+
+  /**
+   * The data path of one IP family: this one for the cluster's own (IPv4), a second Dataplane
+   * over the cluster's IPv6 view (its routes, neighbours and ip6tables) for IPv6; undefined
+   * when the cluster has no such family. Programmed lazily like the first.
+   */
+  forFamily(family: IpFamily): Dataplane | undefined {
+    if (family === this.cluster.config.family) return this;
+    let dp = this.families.get(family);
+    if (dp === undefined) {
+      const view = familyView(this.cluster, family);
+      dp = view ? new Dataplane(view) : null;
+      this.families.set(family, dp);
+    }
+    return dp ?? undefined;
+  }
+
+  private readonly families = new Map<IpFamily, Dataplane | null>();
 
   /** Programs every node now (for printing all of them, or for a benchmark). */
   all(): NodeDataplane[] {

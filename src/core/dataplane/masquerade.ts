@@ -12,10 +12,15 @@ import { appendRule, ensureChain, nodeRuleset, Ruleset } from './netfilter';
 
 /** IPv4 multicast, never masqueraded by flanneld nor by the bridge plugin. */
 export const MULTICAST_V4 = '224.0.0.0/4';
+/** IPv6 multicast, the same exception in the ip6tables rules (flannel masqIP6Rules, the bridge plugin's SetupIPMasq). */
+export const MULTICAST_V6 = 'ff00::/8';
 
 /** Felix's IPv4 ipsets of IP pools (felix/rules/rule_defs.go: IPSetIDNATOutgoingMasqPools, …AllPools; "cali40" = Calico, IPv4, version 0). */
 export const CALICO_MASQ_POOLS_SET = 'cali40masq-ipam-pools';
 export const CALICO_ALL_POOLS_SET = 'cali40all-ipam-pools';
+/** The same ipsets for IPv6 pools ("cali60": Calico, IPv6, version 0). */
+export const CALICO_MASQ_POOLS_SET6 = 'cali60masq-ipam-pools';
+export const CALICO_ALL_POOLS_SET6 = 'cali60all-ipam-pools';
 
 export function programMasquerade(cluster: Cluster, dp: NodeDataplane, pods: PodInfo[]): void {
   const cfg = cluster.config;
@@ -23,12 +28,14 @@ export function programMasquerade(cluster: Cluster, dp: NodeDataplane, pods: Pod
   if (!writes) return;
   // kube-proxy's rules may be shared with other nodes: this node gets its own nat POSTROUTING.
   dp.netfilter = nodeRuleset(dp.netfilter, [{ table: 'nat', chain: 'POSTROUTING' }]);
+  // The IPv6 view writes the same chains into ip6tables, under each component's IPv6 switch.
+  const v6 = cfg.family === 6;
   switch (cfg.plugin) {
     case 'flannel':
-      if (cfg.masquerade) flannelMasqRules(dp.netfilter, cfg.clusterCIDR.text, dp.node.podCIDR.text, switchCause(cluster, 'ipMasq', 'flanneld --ip-masq'));
+      if (cfg.masquerade) flannelMasqRules(dp.netfilter, cfg.clusterCIDR.text, dp.node.podCIDR.text, v6 ? switchCause(cluster, 'ip6Masq', 'flanneld --ip6-masq') : switchCause(cluster, 'ipMasq', 'flanneld --ip-masq'), v6 ? MULTICAST_V6 : MULTICAST_V4);
       break;
     case 'calico':
-      calicoNatOutgoing(dp.netfilter, cfg.clusterCIDR.text, cfg.masquerade === true, switchCause(cluster, 'natOutgoing', `Calico IP pool ${cfg.clusterCIDR.text} (natOutgoing: ${cfg.masquerade === true})`));
+      calicoNatOutgoing(dp.netfilter, cfg.clusterCIDR.text, cfg.masquerade === true, switchCause(cluster, v6 ? 'natOutgoing6' : 'natOutgoing', `Calico IP pool ${cfg.clusterCIDR.text} (natOutgoing: ${cfg.masquerade === true})`), v6 ? [CALICO_MASQ_POOLS_SET6, CALICO_ALL_POOLS_SET6] : [CALICO_MASQ_POOLS_SET, CALICO_ALL_POOLS_SET]);
       break;
     case 'bridge':
       if (cfg.masquerade) for (const pod of pods) bridgeIpMasq(dp.netfilter, cfg.bridgeName, pod, dp.node.podCIDR.text, switchCause(cluster, 'ipMasq', `bridge plugin ipMasq for pod ${pod.key}`));
@@ -37,7 +44,7 @@ export function programMasquerade(cluster: Cluster, dp: NodeDataplane, pods: Pod
 }
 
 /** The switch in the Cluster document (its nearest written parent when it is left at the default). */
-function switchCause(cluster: Cluster, field: 'ipMasq' | 'natOutgoing', text: string): Cause {
+function switchCause(cluster: Cluster, field: 'ipMasq' | 'natOutgoing' | 'ip6Masq' | 'natOutgoing6', text: string): Cause {
   return { text, locator: cluster.config.locator, path: ['spec', 'cni', field] };
 }
 
@@ -53,7 +60,7 @@ function switchCause(cluster: Cluster, field: 'ipMasq' | 'natOutgoing', text: st
  * carry the comment "flanneld masq". flanneld appends its jump (`-A`) while kube-proxy
  * prepends its own, so KUBE-POSTROUTING comes first.
  */
-export function flannelMasqRules(rs: Ruleset, clusterCIDR: string, podCIDR: string, cause: Cause): void {
+export function flannelMasqRules(rs: Ruleset, clusterCIDR: string, podCIDR: string, cause: Cause, multicast = MULTICAST_V4): void {
   const comment = { m: 'comment' as const, text: 'flanneld masq' };
   const chain = 'FLANNEL-POSTRTG';
   appendRule(rs, 'nat', 'POSTROUTING', [comment], { t: 'jump', chain }, cause);
@@ -61,7 +68,7 @@ export function flannelMasqRules(rs: Ruleset, clusterCIDR: string, podCIDR: stri
   appendRule(rs, 'nat', chain, [{ m: 'src', cidr: podCIDR }, { m: 'dst', cidr: clusterCIDR }, comment], { t: 'RETURN' }, cause);
   appendRule(rs, 'nat', chain, [{ m: 'src', cidr: clusterCIDR }, { m: 'dst', cidr: podCIDR }, comment], { t: 'RETURN' }, cause);
   appendRule(rs, 'nat', chain, [{ m: 'src', cidr: clusterCIDR, neg: true }, { m: 'dst', cidr: podCIDR }, comment], { t: 'RETURN' }, cause);
-  appendRule(rs, 'nat', chain, [{ m: 'src', cidr: clusterCIDR }, { m: 'dst', cidr: MULTICAST_V4, neg: true }, comment], { t: 'MASQUERADE', randomFully: true }, cause);
+  appendRule(rs, 'nat', chain, [{ m: 'src', cidr: clusterCIDR }, { m: 'dst', cidr: multicast, neg: true }, comment], { t: 'MASQUERADE', randomFully: true }, cause);
   appendRule(rs, 'nat', chain, [{ m: 'src', cidr: clusterCIDR, neg: true }, { m: 'dst', cidr: clusterCIDR }, comment], { t: 'MASQUERADE', randomFully: true }, cause);
 }
 
@@ -79,7 +86,7 @@ export function flannelMasqRules(rs: Ruleset, clusterCIDR: string, podCIDR: stri
  *
  * Not written: cali-POSTROUTING's rule for host-sourced traffic leaving by a tunnel device.
  */
-export function calicoNatOutgoing(rs: Ruleset, poolCIDR: string, natOutgoing: boolean, cause: Cause): void {
+export function calicoNatOutgoing(rs: Ruleset, poolCIDR: string, natOutgoing: boolean, cause: Cause, [masqSet, allSet] = [CALICO_MASQ_POOLS_SET, CALICO_ALL_POOLS_SET]): void {
   const felix = (chain: string, fragments: string[]) => felixRuleHashes(chain, fragments).map((h) => ({ m: 'comment' as const, text: `cali:${h}` }));
   const post = ensureChain(rs, 'nat', 'POSTROUTING');
   post.rules.unshift({ terms: felix('POSTROUTING', ['--jump cali-POSTROUTING']), target: { t: 'jump', chain: 'cali-POSTROUTING' }, cause });
@@ -87,17 +94,17 @@ export function calicoNatOutgoing(rs: Ruleset, poolCIDR: string, natOutgoing: bo
   const [fip, nat] = felix('cali-POSTROUTING', ['--jump cali-fip-snat', '--jump cali-nat-outgoing']);
   appendRule(rs, 'nat', 'cali-POSTROUTING', [fip], { t: 'jump', chain: 'cali-fip-snat' }, cause);
   appendRule(rs, 'nat', 'cali-POSTROUTING', [nat], { t: 'jump', chain: 'cali-nat-outgoing' }, cause);
-  rs.ipsets.set(CALICO_ALL_POOLS_SET, new Set([poolCIDR]));
-  rs.ipsets.set(CALICO_MASQ_POOLS_SET, new Set(natOutgoing ? [poolCIDR] : []));
+  rs.ipsets.set(allSet, new Set([poolCIDR]));
+  rs.ipsets.set(masqSet, new Set(natOutgoing ? [poolCIDR] : []));
   rs.ipsetTypes ??= new Map();
-  rs.ipsetTypes.set(CALICO_ALL_POOLS_SET, 'hash:net');
-  rs.ipsetTypes.set(CALICO_MASQ_POOLS_SET, 'hash:net');
+  rs.ipsetTypes.set(allSet, 'hash:net');
+  rs.ipsetTypes.set(masqSet, 'hash:net');
   if (!natOutgoing) return;
-  const [masq] = felix('cali-nat-outgoing', [`-m set --match-set ${CALICO_MASQ_POOLS_SET} src -m set ! --match-set ${CALICO_ALL_POOLS_SET} dst --jump MASQUERADE --random-fully`]);
+  const [masq] = felix('cali-nat-outgoing', [`-m set --match-set ${masqSet} src -m set ! --match-set ${allSet} dst --jump MASQUERADE --random-fully`]);
   appendRule(rs, 'nat', 'cali-nat-outgoing', [
     masq,
-    { m: 'set', name: CALICO_MASQ_POOLS_SET, flags: 'src' },
-    { m: 'set', name: CALICO_ALL_POOLS_SET, flags: 'dst', neg: true },
+    { m: 'set', name: masqSet, flags: 'src' },
+    { m: 'set', name: allSet, flags: 'dst', neg: true },
   ], { t: 'MASQUERADE', randomFully: true }, cause);
 }
 
@@ -132,8 +139,9 @@ export function bridgeIpMasq(rs: Ruleset, network: string, pod: PodInfo, podCIDR
   const chain = cniChainName(network, containerId);
   const comment = { m: 'comment' as const, text: `name: "${network}" id: "${containerId}"` };
   appendRule(rs, 'nat', chain, [{ m: 'dst', cidr: podCIDR }, comment], { t: 'ACCEPT' }, cause);
-  appendRule(rs, 'nat', chain, [{ m: 'dst', cidr: MULTICAST_V4, neg: true }, comment], { t: 'MASQUERADE' }, cause);
-  appendRule(rs, 'nat', 'POSTROUTING', [{ m: 'src', cidr: `${pod.ip}/32` }, comment], { t: 'jump', chain }, cause);
+  const v6 = pod.ip.includes(':');
+  appendRule(rs, 'nat', chain, [{ m: 'dst', cidr: v6 ? MULTICAST_V6 : MULTICAST_V4, neg: true }, comment], { t: 'MASQUERADE' }, cause);
+  appendRule(rs, 'nat', 'POSTROUTING', [{ m: 'src', cidr: `${pod.ip}/${v6 ? 128 : 32}` }, comment], { t: 'jump', chain }, cause);
 }
 
 /** containernetworking/plugins pkg/utils FormatChainName: exactly 28 characters. */

@@ -1,4 +1,4 @@
-import { cidrContains, ipToInt, parseCidr } from '../common/ip';
+import { cidrContains, parseCidr } from '../common/ip';
 import { Chain, MatchTerm, Rule, Ruleset, TableName } from './netfilter';
 
 /**
@@ -215,15 +215,13 @@ function compileTerm(term: MatchTerm): TermTest {
 
 /** Exact address or CIDR test on dotted strings, parsed once. */
 function addressMatcher(text: string): (ip: string) => boolean {
-  if (!text.includes('/') || text.endsWith('/32')) {
-    const exact = text.endsWith('/32') ? text.slice(0, -3) : text;
-    return (ip) => ip === exact;
-  }
+  const exact = exactAddress(text);
+  if (exact !== undefined) return (ip) => ip === exact;
   const c = parseCidr(text, { allowHostBits: true });
   if (!c.ok) return () => false;
-  const { base, prefix } = c.value;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return (ip) => ((ipToInt(ip) & mask) >>> 0) === base;
+  const block = c.value;
+  // iptables and ip6tables each hold one family; a block never matches the other one.
+  return (ip) => cidrContains(block, ip);
 }
 
 /**
@@ -266,6 +264,12 @@ function inCidr(ip: string, text: string): boolean {
 }
 
 function splitHostPort(to: string, fallbackPort: number): [string, number] {
+  // ip6tables writes IPv6 with a port in brackets: --to-destination [fd00::5]:80.
+  if (to.startsWith('[')) {
+    const close = to.indexOf(']');
+    return [to.slice(1, close), to[close + 1] === ':' ? Number(to.slice(close + 2)) : fallbackPort];
+  }
+  if (to.indexOf(':') !== to.lastIndexOf(':')) return [to, fallbackPort];
   const colon = to.lastIndexOf(':');
   return colon < 0 ? [to, fallbackPort] : [to.slice(0, colon), Number(to.slice(colon + 1))];
 }
@@ -315,7 +319,8 @@ function allPositions(n: number): number[] {
 
 function exactAddress(text: string): string | undefined {
   if (!text.includes('/')) return text;
-  return text.endsWith('/32') ? text.slice(0, -3) : undefined;
+  if (text.endsWith('/32') && !text.includes(':')) return text.slice(0, -3);
+  return text.endsWith('/128') ? text.slice(0, -4) : undefined;
 }
 
 function mergeSorted(a: number[], b: number[]): number[] {

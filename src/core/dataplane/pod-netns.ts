@@ -1,5 +1,6 @@
 import { ClusterConfig, NodeInfo, PodInfo } from '../cluster/model';
-import { cidr } from '../common/ip';
+import { FAMILY_CONSTANTS, cidr, nthAddress } from '../common/ip';
+import { FAMILY_PROFILES } from './family';
 import { Cause, Device, Netns } from './model';
 
 /** MTU of pod interfaces per backend: the overlay header comes out of the pod's budget. */
@@ -23,32 +24,35 @@ export function nodeCause(node: NodeInfo, text: string): Cause {
  */
 export function podNetns(config: ClusterConfig, node: NodeInfo, pod: PodInfo): Netns {
   const id = `${node.name}/${pod.key}`;
+  const fam = FAMILY_CONSTANTS[config.family];
+  const loopback = cidr(fam.loopbackCidr);
   const calico = config.plugin === 'calico';
   const eth0: Device = {
     name: 'eth0', kind: 'veth', mac: pod.mac, mtu: podMtu(config),
     // Calico gives the pod a /32; bridge-based plugins put it in the node's subnet.
-    addresses: [{ ip: pod.ip, prefix: calico ? 32 : node.podCIDR.prefix }],
+    addresses: [{ ip: pod.ip, prefix: calico ? fam.hostPrefix : node.podCIDR.prefix }],
     peer: { netns: node.name, device: pod.hostVeth },
     cause: podCause(pod, `pod ${pod.key}: eth0, the pod end of veth pair ${pod.hostVeth}`),
   };
-  const lo: Device = { name: 'lo', kind: 'loopback', mtu: 65536, addresses: [{ ip: '127.0.0.1', prefix: 8 }] };
+  const lo: Device = { name: 'lo', kind: 'loopback', mtu: 65536, addresses: [{ ip: fam.loopback, prefix: loopback.prefix }] };
   const ns: Netns = { id, kind: 'pod', node: node.name, pod: pod.key, devices: [lo, eth0], routes: [], neighbors: [], fdb: [], sysctls: {} };
   const cniCause = { text: `${config.plugin} CNI: routes inside pod ${pod.key}`, locator: config.locator, path: ['spec', 'cni'] };
   if (calico) {
-    // 169.254.1.1 exists nowhere; the host veth answers ARP for it (proxy_arp).
-    ns.routes.push({ dst: cidr('0.0.0.0/0'), type: 'unicast', via: '169.254.1.1', dev: 'eth0', cause: cniCause });
-    ns.routes.push({ dst: cidr('169.254.1.1/32'), type: 'unicast', dev: 'eth0', scope: 'link', cause: cniCause });
+    // 169.254.1.1 exists nowhere; the host veth answers ARP for it (proxy_arp). IPv6 routes via
+    // the host veth's link-local address instead.
+    const gw = FAMILY_PROFILES[config.family].calicoPodGateway;
+    ns.routes.push({ dst: cidr(fam.any), type: 'unicast', via: gw, dev: 'eth0', cause: cniCause });
+    ns.routes.push({ dst: cidr(`${gw}/${fam.hostPrefix}`), type: 'unicast', dev: 'eth0', scope: 'link', cause: cniCause });
   } else {
     const gateway = bridgeGateway(node);
-    ns.routes.push({ dst: cidr('0.0.0.0/0'), type: 'unicast', via: gateway, dev: 'eth0', cause: cniCause });
+    ns.routes.push({ dst: cidr(fam.any), type: 'unicast', via: gateway, dev: 'eth0', cause: cniCause });
     ns.routes.push({ dst: node.podCIDR, type: 'unicast', dev: 'eth0', proto: 'kernel', scope: 'link', src: pod.ip, cause: cniCause });
   }
-  ns.routes.push({ dst: cidr('127.0.0.0/8'), type: 'local', dev: 'lo', scope: 'host', src: '127.0.0.1' });
+  ns.routes.push({ dst: loopback, type: 'local', dev: 'lo', scope: 'host', src: fam.loopback });
   return ns;
 }
 
 /** The bridge's address: the first host of the node's pod subnet (cni0 10.244.1.1, docker0 10.1.20.1). */
 export function bridgeGateway(node: NodeInfo): string {
-  const b = node.podCIDR.base + 1;
-  return `${b >>> 24}.${(b >>> 16) & 255}.${(b >>> 8) & 255}.${b & 255}`;
+  return nthAddress(node.podCIDR, 1);
 }

@@ -1,7 +1,8 @@
 import { Cluster, NodeInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
 import { macFor } from '../common/hash';
-import { cidr } from '../common/ip';
+import { FAMILY_CONSTANTS, cidr } from '../common/ip';
+import { FAMILY_PROFILES } from './family';
 import { programKubeProxy } from '../kubeproxy';
 import { programBridgeCni } from './cni-bridge';
 import { programCalico } from './cni-calico';
@@ -35,7 +36,7 @@ export function programNode(cluster: Cluster, node: NodeInfo, findings: Finding[
     const vips = [...new Set(proxy.ipvs.map((v) => v.vip).filter((ip) => ip !== node.ip))].sort();
     root.devices.push({
       name: 'kube-ipvs0', kind: 'dummy', mac: macFor(`ipvs/${node.name}`), mtu: 1500,
-      addresses: vips.map((ip) => ({ ip, prefix: 32 })),
+      addresses: vips.map((ip) => ({ ip, prefix: FAMILY_CONSTANTS[cluster.config.family].hostPrefix })),
       cause: { text: 'kube-proxy (ipvs mode): dummy device holding the Service addresses', locator: cluster.config.locator },
     });
   }
@@ -48,22 +49,25 @@ function rootNetns(cluster: Cluster, node: NodeInfo): Netns {
     addresses: [{ ip: node.ip, prefix: node.subnet.prefix }],
     cause: nodeCause(node, `node ${node.name}: eth0 with the node IP`),
   };
-  const lo: Device = { name: 'lo', kind: 'loopback', mtu: 65536, addresses: [{ ip: '127.0.0.1', prefix: 8 }] };
+  const fam = FAMILY_CONSTANTS[cluster.config.family];
+  const profile = FAMILY_PROFILES[cluster.config.family];
+  const loopback = cidr(fam.loopbackCidr);
+  const lo: Device = { name: 'lo', kind: 'loopback', mtu: 65536, addresses: [{ ip: fam.loopback, prefix: loopback.prefix }] };
   const gw = underlayGateway(cluster, node);
   return {
     id: node.name, kind: 'node', node: node.name,
     devices: [lo, eth0],
     routes: [
-      { dst: cidr('0.0.0.0/0'), type: 'unicast', via: gw, dev: 'eth0', proto: 'static', cause: nodeCause(node, `node ${node.name}: default route to the underlay router`) },
+      { dst: cidr(fam.any), type: 'unicast', via: gw, dev: 'eth0', proto: 'static', cause: nodeCause(node, `node ${node.name}: default route to the underlay router`) },
       { dst: node.subnet, type: 'unicast', dev: 'eth0', proto: 'kernel', scope: 'link', src: node.ip, cause: nodeCause(node, `node ${node.name}: its own subnet`) },
-      { dst: cidr('127.0.0.0/8'), type: 'local', dev: 'lo', scope: 'host', src: '127.0.0.1' },
+      { dst: loopback, type: 'local', dev: 'lo', scope: 'host', src: fam.loopback },
     ],
     neighbors: [],
     fdb: [],
     sysctls: {
-      'net.ipv4.ip_forward': '1',
+      [profile.forwardingSysctl]: '1',
       // kube-proxy needs bridged traffic to traverse iptables (br_netfilter).
-      'net.bridge.bridge-nf-call-iptables': '1',
+      [profile.bridgeNetfilterSysctl]: '1',
     },
   };
 }

@@ -1,4 +1,4 @@
-import { cidrContains, ipToInt, maskOf } from '../common/ip';
+import { cidr, cidrContains, cidrKey, commonPrefixLength6, ip6ToBig, ipToInt, mask6, maskOf } from '../common/ip';
 import { Device, Netns, Route } from './model';
 
 /**
@@ -8,7 +8,8 @@ import { Device, Netns, Route } from './model';
  */
 interface RouteIndex {
   lengths: number[];
-  byLength: Map<number, Map<number, Route>>;
+  /** Per prefix length, routes by network (a number for IPv4, a bigint for IPv6: the table holds one family). */
+  byLength: Map<number, Map<number | bigint, Route>>;
   count: number;
 }
 
@@ -25,7 +26,7 @@ function indexOf(ns: Netns): RouteIndex {
       idx.byLength.set(r.dst.prefix, bucket);
     }
     // First route wins for equal prefixes, as with the kernel's first-inserted entry.
-    if (!bucket.has(r.dst.base)) bucket.set(r.dst.base, r);
+    if (!bucket.has(cidrKey(r.dst))) bucket.set(cidrKey(r.dst), r);
   }
   idx.lengths = [...idx.byLength.keys()].sort((a, b) => b - a);
   routeIndexes.set(ns, idx);
@@ -33,11 +34,19 @@ function indexOf(ns: Netns): RouteIndex {
 }
 
 export function lookupRoute(ns: Netns, dst: string): Route | undefined {
-  const n = ipToInt(dst);
   const idx = indexOf(ns);
+  if (dst.includes(':')) {
+    const n6 = ip6ToBig(dst);
+    for (const len of idx.lengths) {
+      const r = idx.byLength.get(len)!.get(mask6(n6, len));
+      if (r && r.dst.family === 6) return r;
+    }
+    return undefined;
+  }
+  const n = ipToInt(dst);
   for (const len of idx.lengths) {
     const r = idx.byLength.get(len)!.get((n & maskOf(len)) >>> 0);
-    if (r) return r;
+    if (r && r.dst.family !== 6) return r;
   }
   return undefined;
 }
@@ -55,7 +64,8 @@ export function formatRoute(r: Route): string {
 }
 
 function renderRoute(r: Route): string {
-  const dst = r.dst.prefix === 0 ? 'default' : r.dst.prefix === 32 ? r.dst.text.slice(0, -3) : r.dst.text;
+  const host = r.dst.family === 6 ? 128 : 32;
+  const dst = r.dst.prefix === 0 ? 'default' : r.dst.prefix === host ? r.dst.text.slice(0, r.dst.text.lastIndexOf('/')) : r.dst.text;
   const parts: string[] = r.type === 'unicast' ? [dst] : [r.type, dst];
   if (r.via) parts.push('via', r.via);
   if (r.dev) parts.push('dev', r.dev);
@@ -74,18 +84,38 @@ export function deviceByName(ns: Netns, name: string): Device | undefined {
 export function sourceAddressFor(ns: Netns, dev: string, dst: string, route?: Route): string | undefined {
   if (route?.src) return route.src;
   const d = deviceByName(ns, dev);
+  if (dst.includes(':') && !d?.addresses.some((a) => a.ip.includes(':'))) {
+    // IPv6 source selection (RFC 6724 §5): with no address on the outgoing device, the kernel
+    // takes the node's global address sharing the longest prefix with the destination (rule 8)
+    // — a Calico host reaching a local pod speaks from its block's tunnel address, not eth0's.
+    let best: string | undefined;
+    let bestLen = -1;
+    for (const x of ns.devices) {
+      if (x.kind === 'loopback') continue;
+      for (const a of x.addresses) {
+        if (!a.ip.includes(':') || a.ip.startsWith('fe80:')) continue;
+        const len = commonPrefixLength6(a.ip, dst);
+        if (len > bestLen) { best = a.ip; bestLen = len; }
+      }
+    }
+    return best;
+  }
   if (!d || d.addresses.length === 0) {
     // A device without an address (a Calico veth, tunl0 without one) borrows the primary one.
     const eth = ns.devices.find((x) => x.kind !== 'loopback' && x.addresses.length > 0);
     return eth?.addresses[0]?.ip;
   }
-  const same = d.addresses.find((a) => cidrContains({ base: (ipToInt(a.ip) & maskOf(a.prefix)) >>> 0, prefix: a.prefix, text: '' }, dst));
-  return (same ?? d.addresses[0]).ip;
+  // Only an address of the destination's family can be the source.
+  const v6 = dst.includes(':');
+  const family = d.addresses.filter((a) => a.ip.includes(':') === v6);
+  if (family.length === 0) return undefined;
+  const same = family.find((a) => cidrContains(cidr(`${a.ip}/${a.prefix}`), dst));
+  return (same ?? family[0]).ip;
 }
 
 /** Is `ip` assigned to any device of this namespace (the kernel's `local` table)? */
 export function isLocalAddress(ns: Netns, ip: string): boolean {
-  if (ip.startsWith('127.')) return true;
+  if (ip.startsWith('127.') || ip === '::1') return true;
   let cached = localAddresses.get(ns);
   if (!cached || cached.devices !== ns.devices.length) {
     cached = { devices: ns.devices.length, ips: new Set(ns.devices.flatMap((d) => d.addresses.map((a) => a.ip))) };

@@ -1,5 +1,5 @@
 import { Cluster, NodeInfo } from '../cluster/model';
-import { cidrContains, intToIp } from '../common/ip';
+import { cidrContains, cidrSize, nthAddress } from '../common/ip';
 
 /**
  * The physical network between nodes, modelled as one router with a leg in every node subnet.
@@ -9,9 +9,10 @@ import { cidrContains, intToIp } from '../common/ip';
 
 /** The underlay's router on a node subnet: its first host, or its last when a node has that. */
 export function underlayGateway(cluster: Cluster, node: NodeInfo): string {
-  const first = intToIp((node.subnet.base + 1) >>> 0);
+  const first = nthAddress(node.subnet, 1);
   if (!cluster.nodes.some((n) => n.ip === first)) return first;
-  return intToIp((node.subnet.base + 2 ** (32 - node.subnet.prefix) - 2) >>> 0);
+  // An IPv6 /64 has no broadcast address; its "last" host is far away, so the second one serves.
+  return node.subnet.family === 6 ? nthAddress(node.subnet, 2) : nthAddress(node.subnet, cidrSize(node.subnet) - 2);
 }
 
 export function sameL2(a: NodeInfo, b: NodeInfo): boolean {

@@ -23,13 +23,16 @@ export const ALL_SECTIONS: DataplaneSections = { devices: true, routes: true, ne
 export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSections = ALL_SECTIONS): string {
   const out: string[] = [];
   const n = dp.node;
-  out.push(`# node ${n.name}: ${n.ip} (subnet ${n.subnet.text}), pod CIDR ${n.podCIDR.text}`);
-  section(out, dp.root, `node ${n.name} (root netns)`, sections);
+  // The IPv6 data path of a dual-stack node prints as `ip -6 …` and `ip6tables-save` show it.
+  const v6 = n.ip.includes(':');
+  const tool = v6 ? { ip: 'ip -6', save: 'ip6tables-save', label: 'IPv6 ' } : { ip: 'ip', save: 'iptables-save', label: '' };
+  out.push(`# node ${n.name}: ${tool.label}${n.ip} (subnet ${n.subnet.text}), pod CIDR ${n.podCIDR.text}`);
+  section(out, dp.root, `node ${n.name} (root netns)`, sections, tool.ip);
   if (sections.routes && dp.missingRoutes.length) {
     out.push('', '## routes the CNI could not install');
     for (const m of dp.missingRoutes) out.push(`# ${m.text}`);
   }
-  for (const key of [...dp.pods.keys()].sort()) section(out, dp.pods.get(key)!, `pod ${key}`, sections);
+  for (const key of [...dp.pods.keys()].sort()) section(out, dp.pods.get(key)!, `pod ${key}`, sections, tool.ip);
   if (sections.ipvs && dp.ipvs.length) {
     out.push('', '## ipvsadm -Ln');
     out.push('Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight');
@@ -43,7 +46,7 @@ export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSectio
     for (const u of dp.userspace) out.push(`${u.clusterIP}:${u.port}/${u.protocol} → :${u.proxyPort} → ${u.backends.map((b) => `${b.ip}:${b.port}`).join(', ') || '(no endpoints)'}   # ${u.service}${u.portName ? `:${u.portName}` : ''}`);
   }
   if (sections.iptables) {
-    out.push('', `## iptables-save (node ${n.name})`);
+    out.push('', `## ${tool.save} (node ${n.name})`);
     out.push(renderIptablesSave(dp.netfilter).trimEnd());
     const sets = renderIpsetSave(dp.netfilter);
     if (sets) out.push('', `## ipset save (node ${n.name})`, sets.trimEnd());
@@ -55,17 +58,17 @@ export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSectio
   return out.join('\n') + '\n';
 }
 
-function section(out: string[], ns: Netns, title: string, s: DataplaneSections): void {
+function section(out: string[], ns: Netns, title: string, s: DataplaneSections, ip = 'ip'): void {
   if (s.devices) {
-    out.push('', `## ${title}: ip addr`);
+    out.push('', `## ${title}: ${ip} addr`);
     ns.devices.forEach((d, i) => out.push(...formatDevice(d, i + 1)));
   }
   if (s.routes) {
-    out.push('', `## ${title}: ip route`);
+    out.push('', `## ${title}: ${ip} route`);
     for (const r of ns.routes) if (r.type !== 'local') out.push(formatRoute(r));
   }
   if (s.neighbors && (ns.neighbors.length || ns.fdb.length)) {
-    out.push('', `## ${title}: ip neigh / bridge fdb`);
+    out.push('', `## ${title}: ${ip} neigh / bridge fdb`);
     for (const nb of ns.neighbors) out.push(`${nb.ip} dev ${nb.dev} lladdr ${nb.mac} ${nb.state}`);
     for (const f of ns.fdb) out.push(`${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.master ? ` master ${f.master}` : ' self'}${f.permanent ? ' permanent' : ''}`);
   }
@@ -85,6 +88,10 @@ function formatDevice(d: Device, index: number): string[] {
   if (d.kind === 'dummy') detail.push('dummy');
   if (d.proxyArp) detail.push('proxy_arp 1');
   if (detail.length) lines.push(`    ${detail.join(' ')}`);
-  for (const a of d.addresses) lines.push(`    inet ${a.ip}/${a.prefix} scope ${a.ip.startsWith('127.') ? 'host' : 'global'} ${d.name}`);
+  for (const a of d.addresses) {
+    const v6 = a.ip.includes(':');
+    const scope = a.ip.startsWith('127.') || a.ip === '::1' ? 'host' : v6 && a.ip.startsWith('fe80:') ? 'link' : 'global';
+    lines.push(`    ${v6 ? 'inet6' : 'inet'} ${a.ip}/${a.prefix} scope ${scope}${v6 ? '' : ` ${d.name}`}`);
+  }
   return lines;
 }

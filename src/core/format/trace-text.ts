@@ -1,4 +1,5 @@
 import { formatLocation } from '../common/source';
+import { hostPort } from '../common/ip';
 import { Hop, Packet, Trace } from '../forward/trace';
 import type { ReplyTrace } from '../forward/reply';
 import { forTerminal } from './escape';
@@ -60,7 +61,7 @@ export function formatReplyText(reply: ReplyTrace, opts: { details?: boolean } =
     for (const c of path.connections) {
       const conn = c.connection;
       const of = path.connections.length > 1 ? ` ${conn.index} of ${path.connections.length}` : '';
-      lines.push(`    connection${of} (forward hops ${conn.firstHop}–${conn.lastHop}): ${conn.protocol.toUpperCase()} ${conn.original.src}:${conn.original.sport} → ${conn.original.dst}:${conn.original.dport}`);
+      lines.push(`    connection${of} (forward hops ${conn.firstHop}–${conn.lastHop}): ${conn.protocol.toUpperCase()} ${hostPort(conn.original.src, conn.original.sport)} → ${hostPort(conn.original.dst, conn.original.dport)}`);
       if (conn.conntrack.length === 0) lines.push('      conntrack: no translation on the way');
       for (const e of conn.conntrack) lines.push(`      conntrack on ${forTerminal(e.node)}: ${e.text}`);
       let n = 0;
@@ -70,7 +71,7 @@ export function formatReplyText(reply: ReplyTrace, opts: { details?: boolean } =
         for (const u of hop.undoes ?? []) lines.push(`      ${' '.repeat(6)}↺ undoes hop ${u.hop} on ${forTerminal(u.node)}: ${forTerminal(u.summary)}`);
       }
       lines.push(`      ⇒ ${c.verdict.toUpperCase()}: ${c.reason}`);
-      lines.push(`      client sees the reply from ${c.seenSource ? `${c.seenSource.ip}:${c.seenSource.port}` : '(nothing: it never arrives)'}; it expects ${c.expectedSource.ip}:${c.expectedSource.port}`);
+      lines.push(`      client sees the reply from ${c.seenSource ? hostPort(c.seenSource.ip, c.seenSource.port) : '(nothing: it never arrives)'}; it expects ${hostPort(c.expectedSource.ip, c.expectedSource.port)}`);
       if (c.asymmetric) lines.push(`      asymmetric: ${forTerminal(c.asymmetric)}`);
       for (const problem of c.problems) lines.push(`      PROBLEM: ${forTerminal(problem)}`);
     }
@@ -100,10 +101,10 @@ function formatHop(lines: string[], hop: Hop, n: number, indent: string, opts: {
 }
 
 export function packetText(p: Packet): string {
-  const inner = `${p.protocol.toUpperCase()} ${p.src}:${p.sport} → ${p.dst}:${p.dport}`;
+  const inner = `${p.protocol.toUpperCase()} ${hostPort(p.src, p.sport)} → ${hostPort(p.dst, p.dport)}`;
   if (p.encap.length === 0) return inner;
   const outer = p.encap
-    .map((e) => (e.kind === 'ipip' ? `IPIP ${e.src} → ${e.dst}` : `${e.kind === 'vxlan' ? `VXLAN vni ${e.vni} ` : 'flannel '}UDP ${e.src}:${e.sport} → ${e.dst}:${e.dport}`))
+    .map((e) => (e.kind === 'ipip' ? `IPIP ${e.src} → ${e.dst}` : `${e.kind === 'vxlan' ? `VXLAN vni ${e.vni} ` : 'flannel '}UDP ${hostPort(e.src, e.sport)} → ${hostPort(e.dst, e.dport)}`))
     .join(' / ');
   return `${outer} [${inner}]`;
 }

@@ -1,3 +1,4 @@
+import { hostPort } from '../common/ip';
 import { Action, Hop, L4Protocol, Packet, UndoneTranslation, Verdict } from './trace';
 
 /**
@@ -163,7 +164,7 @@ export function conntrackText(protocol: L4Protocol, original: Tuple, reply: Tupl
   return `${protocol} ${PROTOCOL_NUMBERS[protocol]}${state} ${t(original)} ${t(reply)} [ASSURED]`;
 }
 
-export const tupleText = (t: Tuple) => `${t.src}:${t.sport} → ${t.dst}:${t.dport}`;
+export const tupleText = (t: Tuple) => `${hostPort(t.src, t.sport)} → ${hostPort(t.dst, t.dport)}`;
 
 /** The hooks where conntrack rewrites a reply (see the kernel notes at the top). */
 export type ReplyHook = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'INPUT';
@@ -200,7 +201,7 @@ export class ConntrackHandover {
       const first = sources[0].before;
       const next = { ...packet, dst: first.src, dport: first.sport };
       const what = sources.map((t) => `${t.action === 'masquerade' ? 'MASQUERADE' : 'SNAT'} of hop ${t.hop}`).join(', ');
-      return { packet: next, action: 'reverse-snat', entry, undoes: sources.map(undoneOf), summary: `conntrack (${hook}): the packet carries the reply tuple of ${entry.node}'s entry; reverse ${what}: destination ${packet.dst}:${packet.dport} → ${next.dst}:${next.dport}, the client's own address` };
+      return { packet: next, action: 'reverse-snat', entry, undoes: sources.map(undoneOf), summary: `conntrack (${hook}): the packet carries the reply tuple of ${entry.node}'s entry; reverse ${what}: destination ${hostPort(packet.dst, packet.dport)} → ${hostPort(next.dst, next.dport)}, the client's own address` };
     }
     if (!this.matched.has(entry)) return undefined;
     const dests = entry.translations.filter((t) => t.rewrites === 'destination' && !this.undone.has(t));
@@ -209,7 +210,7 @@ export class ConntrackHandover {
     const first = dests[0].before;
     const next = { ...packet, src: first.dst, sport: first.dport };
     const what = dests.map((t) => `${t.action === 'redirected' ? 'REDIRECT' : 'DNAT'} of hop ${t.hop}`).join(', ');
-    return { packet: next, action: 'reverse-dnat', entry, undoes: dests.map(undoneOf), summary: `conntrack (${hook}): reverse ${what}: source ${packet.src}:${packet.sport} → ${next.src}:${next.sport}, the address the client connected to` };
+    return { packet: next, action: 'reverse-dnat', entry, undoes: dests.map(undoneOf), summary: `conntrack (${hook}): reverse ${what}: source ${hostPort(packet.src, packet.sport)} → ${hostPort(next.src, next.sport)}, the address the client connected to` };
   }
 
   /** Translations the reply never passed back through. */

@@ -1,8 +1,9 @@
 import { Cluster, PodInfo, ServicePortInfo } from '../cluster/model';
 import { fnv1a } from '../common/hash';
 import { SourceRange } from '../common/source';
-import { cidrContains } from '../common/ip';
+import { FAMILY_CONSTANTS, IpFamily, cidrContains, familyOf, hostPort } from '../common/ip';
 import { Dataplane } from '../dataplane/dataplane';
+import { FAMILY_PROFILES } from '../dataplane/family';
 import { Cause, Device, Netns, NodeDataplane, Route, causeRange } from '../dataplane/model';
 import { NfPacket } from '../dataplane/netfilter-eval';
 import { deviceByName, formatRoute, isLocalAddress, lookupRoute, sourceAddressFor } from '../dataplane/routing';
@@ -29,6 +30,11 @@ export interface TraceRequest {
   protocol?: L4Protocol;
   /** Namespace of names written without one; `default` otherwise. */
   namespace?: string;
+  /**
+   * The IP family of the packet. Without it, an address written in --to or --from decides;
+   * for names, a Service's primary family (spec.ipFamilies[0]), else the cluster's primary one.
+   */
+  family?: IpFamily;
 }
 
 /** A request PodPath cannot trace is answered with a sentence (a usage error), never with a half trace. */
@@ -73,12 +79,17 @@ interface Target {
   unresolved?: string;
 }
 
-export function tracePacket(dp: Dataplane, req: TraceRequest): TraceResult {
+export function tracePacket(dpAll: Dataplane, req: TraceRequest): TraceResult {
   const opts = req.namespace ? { namespace: req.namespace } : {};
+  const family = packetFamily(dpAll.cluster, req, opts);
+  if (!family.ok) return family;
+  // Each family has its own data path (routes, neighbours, ip6tables): the walk reads that one.
+  const dp = dpAll.forFamily(family.family);
+  if (!dp) return { ok: false, error: `the cluster is not dual-stack, so there is no IPv${family.family} data path (give the Cluster document an IPv${family.family} range in clusterCIDR and serviceCIDR)` };
   const from = resolveEndpoint(dp.cluster, req.from, 'from', opts);
-  if (!from.ok) return { ok: false, error: `--from: ${from.error}` };
+  if (!from.ok) return { ok: false, error: `--from: ${withoutFamily(dpAll, dp, req.from, 'from', opts, from.error)}` };
   const to = resolveEndpoint(dp.cluster, req.to, 'to', opts);
-  if (!to.ok) return { ok: false, error: `--to: ${to.error}` };
+  if (!to.ok) return { ok: false, error: `--to: ${withoutFamily(dpAll, dp, req.to, 'to', opts, to.error)}` };
   const target = chooseTarget(to.endpoint, req);
   if (!target.ok) return { ok: false, error: `--to: ${target.error}` };
   try {
@@ -86,6 +97,38 @@ export function tracePacket(dp: Dataplane, req: TraceRequest): TraceResult {
   } catch (e) {
     return { ok: false, error: `internal error while tracing: ${(e as Error).stack ?? e}` };
   }
+}
+
+/**
+ * The packet's family: asked for, or written as an address (an IPv6 literal at either end),
+ * or the primary family of the Service named as destination, or the cluster's primary family.
+ */
+function packetFamily(cluster: Cluster, req: TraceRequest, opts: { namespace?: string }): { ok: true; family: IpFamily } | { ok: false; error: string } {
+  const to = literalFamily(req.to), from = literalFamily(req.from);
+  if (to && from && to !== from) return { ok: false, error: `--from is IPv${from} and --to is IPv${to}: a packet has one IP family` };
+  const written = to ?? from;
+  if (req.family && written && req.family !== written) return { ok: false, error: `--family ${req.family} but ${to ? `--to ${req.to}` : `--from ${req.from}`} is an IPv${written} address` };
+  if (req.family) return { ok: true, family: req.family };
+  if (written) return { ok: true, family: written };
+  const named = resolveEndpoint(cluster, req.to, 'to', opts);
+  const svcFamilies = named.ok ? named.endpoint.service?.ipFamilies : undefined;
+  return { ok: true, family: svcFamilies?.[0] ?? cluster.config.ipFamilies[0] };
+}
+
+/** The family of an address written at an end of the trace (`fd00::1`, `[fd00::1]:80`, `external:fd00::1`, `10.0.0.1:80`). */
+function literalFamily(spec: string): IpFamily | undefined {
+  const text = spec.trim().replace(/^(external|ip):/i, '');
+  const bracketed = /^\[([^\]]+)\](?::.*)?$/.exec(text);
+  if (bracketed) return familyOf(bracketed[1]);
+  return familyOf(text) ?? familyOf(text.replace(/:[^:]*$/, '')) ?? undefined;
+}
+
+/** A name that resolves in the cluster but not in this family's view has no address of the family: say so. */
+function withoutFamily(dpAll: Dataplane, dp: Dataplane, spec: string, direction: 'from' | 'to', opts: { namespace?: string }, error: string): string {
+  if (dp === dpAll) return error;
+  const inAll = resolveEndpoint(dpAll.cluster, spec, direction, opts);
+  if (!inAll.ok) return error;
+  return `${inAll.endpoint.kind} ${inAll.endpoint.name} has no IPv${dp.cluster.config.family} address${inAll.endpoint.service ? ` (its ipFamilies are ${inAll.endpoint.service.ipFamilies.map((f) => `IPv${f}`).join(', ')})` : ''}`;
 }
 
 /**
@@ -154,10 +197,15 @@ class Walk {
   private readonly cluster: Cluster;
   private readonly ends: PathEnd[] = [];
   private readonly notes = new Set<string>();
+  /** How this family finds a neighbour's MAC: ARP for IPv4, Neighbor Discovery (NDP) for IPv6. */
+  private readonly nd: string;
+  private readonly loopback: string;
 
   /** Set on a reply walk: the conntrack state the forward trace left. */
   constructor(private readonly dp: Dataplane, private readonly conntrack?: ConntrackHandover) {
     this.cluster = dp.cluster;
+    this.nd = FAMILY_CONSTANTS[dp.cluster.config.family].neighbourProtocol;
+    this.loopback = FAMILY_CONSTANTS[dp.cluster.config.family].loopback;
   }
 
   runReply(start: ReplyWalkStart): ReplyWalkResult {
@@ -228,7 +276,7 @@ class Walk {
   /** Where the packet is addressed: a Service's virtual IP, each replica of a workload … */
   private destinations(from: ResolvedEndpoint, to: ResolvedEndpoint, srcPod: PodInfo | undefined, target: Target): { ip: string; port?: number; probability: number; label?: string; via?: string }[] {
     if (to.kind === 'container' && srcPod && to.pod?.key === srcPod.key) {
-      return [{ ip: '127.0.0.1', probability: 1 }];
+      return [{ ip: this.loopback, probability: 1 }];
     }
     if (to.kind === 'workload' && to.replicas) {
       const n = to.replicas.length;
@@ -243,23 +291,23 @@ class Walk {
         const eps = sp.endpoints.filter((e) => e.ready);
         this.notes.add(`Service ${svc.key} is headless: DNS returns the pod IPs and the client connects to one directly; no kube-proxy rule is involved`);
         const via = `the pod addresses DNS returns, port ${sp.port} (headless Service)`;
-        return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${e.ip}:${e.port}${e.pod ? ` (${e.pod})` : ''}`, via }));
+        return eps.map((e) => ({ ip: e.ip, port: e.port, probability: 1 / eps.length, label: `${hostPort(e.ip, e.port)}${e.pod ? ` (${e.pod})` : ''}`, via }));
       }
       if (from.kind === 'external' && !to.byAddress) {
         // From outside, a ClusterIP is unreachable: a Service named by the user is reached
         // through what it exposes externally (a ClusterIP typed as such is walked as given).
         const ext = svc.loadBalancerIPs[0] ?? svc.externalIPs[0];
-        if (ext) return [{ ip: ext, probability: 1, via: `${svc.loadBalancerIPs[0] ? 'load-balancer IP' : 'external IP'} ${ext}:${sp.port}` }];
+        if (ext) return [{ ip: ext, probability: 1, via: `${svc.loadBalancerIPs[0] ? 'load-balancer IP' : 'external IP'} ${hostPort(ext, sp.port)}` }];
         if (sp.nodePort !== undefined) {
           const node = this.cluster.nodes[0];
           this.notes.add(`from outside the cluster, ${svc.key} is reached through its NodePort ${sp.nodePort} on ${node.name} (${node.ip})`);
-          return [{ ip: node.ip, port: sp.nodePort, probability: 1, via: `NodePort ${node.ip}:${sp.nodePort} (node ${node.name}${sp.nodePortAssigned ? '; node port assigned by PodPath' : ''})` }];
+          return [{ ip: node.ip, port: sp.nodePort, probability: 1, via: `NodePort ${hostPort(node.ip, sp.nodePort)} (node ${node.name}${sp.nodePortAssigned ? '; node port assigned by PodPath' : ''})` }];
         }
       }
     }
     if (to.kind === 'node' && from.kind === 'external') {
       const svc = this.cluster.services.find((x) => x.ports.some((sp2) => sp2.nodePort === target.port && sp2.protocol.toLowerCase() === target.protocol));
-      if (svc) return [{ ip: to.ip, probability: 1, via: `NodePort ${to.ip}:${target.port} of Service ${svc.key}` }];
+      if (svc) return [{ ip: to.ip, probability: 1, via: `NodePort ${hostPort(to.ip, target.port)} of Service ${svc.key}` }];
     }
     return [{ ip: to.ip, probability: 1 }];
   }
@@ -271,7 +319,7 @@ class Walk {
     if (!node) return this.end(flow, 'unresolved', `${from.name} runs on no node PodPath knows, so no packet can leave it`);
     if (srcPod && !srcPod.hostNetwork) {
       const ns = node.pods.get(srcPod.key)!;
-      flow.packet = { ...flow.packet, src: flow.packet.dst === '127.0.0.1' ? '127.0.0.1' : srcPod.ip };
+      flow.packet = { ...flow.packet, src: flow.packet.dst === this.loopback ? this.loopback : srcPod.ip };
       const who = from.container ? `container ${from.container} of pod ${srcPod.key}` : `pod ${srcPod.key}`;
       this.sendFrom(flow, node, ns, who);
     } else {
@@ -346,7 +394,7 @@ class Walk {
     const missingHere = ns.kind === 'node' && route.dst.prefix === 0 ? node.missingRoutes.find((m) => cidrContains(m.dst, p.dst)) : undefined;
     if (missingHere) this.notes.add(missingHere.text);
     const via = route.via ? ` via ${route.via}` : '';
-    this.hop(flow, { node: node.node.name, netns: nsLabel, device: route.dev ?? '-', stage: 'routing', action: 'routed', summary: `${mode === 'forward' ? 'forwarding (net.ipv4.ip_forward=1), ' : ''}route lookup for ${p.dst}: ${formatRoute(route)} → out ${route.dev}${via}${missingHere ? ' (the default route: the specific route is missing)' : ''}`, decidedBy: routeDecision(route) });
+    this.hop(flow, { node: node.node.name, netns: nsLabel, device: route.dev ?? '-', stage: 'routing', action: 'routed', summary: `${mode === 'forward' ? `forwarding (${FAMILY_PROFILES[this.cluster.config.family].forwardingSysctl}=1), ` : ''}route lookup for ${p.dst}: ${formatRoute(route)} → out ${route.dev}${via}${missingHere ? ' (the default route: the specific route is missing)' : ''}`, decidedBy: routeDecision(route) });
     if (!p.src) flow.packet = { ...p, src: sourceAddressFor(ns, route.dev!, p.dst, route) ?? '' };
     if (ns.kind === 'node') {
       const filtered = this.runHook(flow, node, 'filter', mode === 'forward' ? 'FORWARD' : 'OUTPUT', { inIface: inDev?.name, outIface: route.dev });
@@ -409,7 +457,7 @@ class Walk {
     let decided: DecidedBy | undefined;
     if (peerDev.proxyArp) {
       mac = peerDev.mac;
-      answeredBy = `${peerDev.name} (proxy ARP answers for any address)`;
+      answeredBy = `${peerDev.name} (proxy ${this.nd} answers for any address)`;
       decided = { kind: 'device', text: `${peerDev.name}: proxy_arp=1, MAC ${peerDev.mac}`, ...src(peerDev.cause) };
     } else if (peerDev.master) {
       const bridge = deviceByName(peerNs, peerDev.master)!;
@@ -435,11 +483,11 @@ class Walk {
     }
     const where = nsLabel;
     if (!mac) {
-      this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'dropped', summary: `ARP: who has ${nextHop}? nobody answers on ${dev.name}`, decidedBy: { kind: 'neighbor', text: `no neighbour answers for ${nextHop}` } });
-      return this.end(flow, 'dropped', `${nextHop} does not answer ARP (neighbour unreachable)`);
+      this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'dropped', summary: `${this.nd}: who has ${nextHop}? nobody answers on ${dev.name}`, decidedBy: { kind: 'neighbor', text: `no neighbour answers for ${nextHop}` } });
+      return this.end(flow, 'dropped', `${nextHop} does not answer ${this.nd} (neighbour unreachable)`);
     }
     flow.packet = { ...flow.packet, srcMac: dev.mac, dstMac: mac };
-    this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'resolved', summary: `ARP: ${nextHop} is at ${mac}, answered by ${answeredBy}`, ...(decided ? { decidedBy: decided } : {}) });
+    this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'resolved', summary: `${this.nd}: ${nextHop} is at ${mac}, answered by ${answeredBy}`, ...(decided ? { decidedBy: decided } : {}) });
     if (peerNs.kind === 'pod' && !this.checkIngress(flow, node, this.cluster.podsByKey.get(peerNs.pod!)!)) return;
     const peerLabel = peerNs.kind === 'node' ? 'root' : peerNs.pod!;
     const pairName = ns.kind === 'pod' ? peerDev.name : dev.name;
@@ -462,7 +510,7 @@ class Walk {
     }
     // Pod to pod on one bridge: switched, not routed, so this is where egress policy applies.
     if (!this.checkEgress(flow, node)) return;
-    if (this.conntrack && ns.sysctls['net.bridge.bridge-nf-call-iptables'] === '1') {
+    if (this.conntrack && ns.sysctls[FAMILY_PROFILES[this.cluster.config.family].bridgeNetfilterSysctl] === '1') {
       // br_netfilter hands bridged IP packets to the IP hooks, so conntrack translates a
       // switched reply too (a backend answering a client on its own bridge). Without it the
       // reply skips the translation, which is why kube-proxy requires br_netfilter.
@@ -488,11 +536,11 @@ class Walk {
   private bridgeToPort(flow: Flow, node: NodeDataplane, ns: Netns, bridge: Device, nextHop: string): void {
     const n = ns.neighbors.find((x) => x.ip === nextHop && x.dev === bridge.name);
     if (!n) {
-      this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'dropped', summary: `ARP on ${bridge.name}: who has ${nextHop}? no pod on this node has that address`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on ${bridge.name}` } });
+      this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'dropped', summary: `${this.nd} on ${bridge.name}: who has ${nextHop}? no pod on this node has that address`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on ${bridge.name}` } });
       return this.end(flow, 'dropped', `no pod on ${node.node.name} has ${nextHop}`);
     }
     flow.packet = { ...flow.packet, srcMac: bridge.mac, dstMac: n.mac };
-    this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'resolved', summary: `ARP on ${bridge.name}: ${nextHop} is at ${n.mac}`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
+    this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'resolved', summary: `${this.nd} on ${bridge.name}: ${nextHop} is at ${n.mac}`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
     const entry = ns.fdb.find((f) => f.mac === n.mac && f.master === bridge.name);
     if (!entry) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'bridge', action: 'dropped', summary: `${bridge.name} has no port for ${n.mac}`, decidedBy: { kind: 'fdb', text: `no entry for ${n.mac}` } });
@@ -514,12 +562,12 @@ class Walk {
       const peerDp = this.dp.node(peer.name)!;
       const peerEth0 = deviceByName(peerDp.root, 'eth0')!;
       flow.packet = { ...flow.packet, srcMac: eth0.mac, dstMac: peerEth0.mac };
-      this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'arp', action: 'resolved', summary: `ARP on eth0: ${nextHop} (node ${peer.name}) is at ${peerEth0.mac}`, decidedBy: { kind: 'neighbor', text: `${nextHop} dev eth0 lladdr ${peerEth0.mac}`, ...src(peerEth0.cause) } });
+      this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'arp', action: 'resolved', summary: `${this.nd} on eth0: ${nextHop} (node ${peer.name}) is at ${peerEth0.mac}`, decidedBy: { kind: 'neighbor', text: `${nextHop} dev eth0 lladdr ${peerEth0.mac}`, ...src(peerEth0.cause) } });
       this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'underlay', action: 'forwarded', summary: `leaves ${self.name} on the wire: ${describeWire(flow.packet)} → node ${peer.name}'s eth0`, decidedBy: { kind: 'underlay', text: `${self.name} and ${peer.name} share the L2 subnet ${self.subnet.text}` } });
       return this.ipInput(flow, peerDp, peerDp.root, peerEth0);
     }
     if (nextHop !== gateway && !cidrContains(self.subnet, nextHop)) {
-      this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'arp', action: 'dropped', summary: `${nextHop} is not on eth0's subnet ${self.subnet.text}: nobody answers ARP`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on eth0` } });
+      this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'arp', action: 'dropped', summary: `${nextHop} is not on eth0's subnet ${self.subnet.text}: nobody answers ${this.nd}`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on eth0` } });
       return this.end(flow, 'dropped', `next hop ${nextHop} is not reachable from ${self.name}`);
     }
     flow.packet = { ...flow.packet, srcMac: eth0.mac };
@@ -547,7 +595,7 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'arp', action: 'dropped', summary: `no neighbour entry for ${nextHop} on ${dev.name} (the VTEP is unknown)`, decidedBy: { kind: 'neighbor', text: `no ${nextHop} on ${dev.name}` } });
       return this.end(flow, 'dropped', `VXLAN peer for ${nextHop} unknown`);
     }
-    this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'arp', action: 'resolved', summary: `ARP on ${dev.name}: ${nextHop} is at ${n.mac} (a static entry the CNI wrote for the remote VTEP)`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
+    this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'arp', action: 'resolved', summary: `${this.nd} on ${dev.name}: ${nextHop} is at ${n.mac} (a static entry the CNI wrote for the remote VTEP)`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
     const fdb = ns.fdb.find((f) => f.mac === n.mac && f.dev === dev.name);
     if (!fdb?.dst) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'dropped', summary: `no FDB entry tells ${dev.name} where VTEP ${n.mac} lives`, decidedBy: { kind: 'fdb', text: `no ${n.mac} dev ${dev.name}` } });
@@ -556,7 +604,7 @@ class Walk {
     const v = dev.vxlan!;
     const header: OuterHeader = { kind: 'vxlan', src: v.local, dst: fdb.dst, sport: 32768 + (fnv1a(`${flow.packet.src}:${flow.packet.sport}>${flow.packet.dst}:${flow.packet.dport}`) % 28000), dport: v.port, vni: v.vni, innerSrcMac: dev.mac!, innerDstMac: n.mac };
     flow.packet = { ...flow.packet, srcMac: dev.mac, dstMac: n.mac, encap: [header, ...flow.packet.encap] };
-    this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `${dev.name} wraps the frame in VXLAN (VNI ${v.vni}): outer UDP ${v.local} → ${fdb.dst}:${v.port}`, decidedBy: { kind: 'fdb', text: `${fdb.mac} dev ${fdb.dev} dst ${fdb.dst} self permanent`, ...src(fdb.cause) } });
+    this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `${dev.name} wraps the frame in VXLAN (VNI ${v.vni}): outer UDP ${v.local} → ${hostPort(fdb.dst, v.port)}`, decidedBy: { kind: 'fdb', text: `${fdb.mac} dev ${fdb.dev} dst ${fdb.dst} self permanent`, ...src(fdb.cause) } });
     this.outerOut(flow, node);
   }
 
@@ -577,7 +625,7 @@ class Walk {
     const port = dev.tun!.port;
     const header: OuterHeader = { kind: 'flannel-udp', src: node.node.ip, dst: owner.ip, sport: port, dport: port };
     flow.packet = { ...flow.packet, encap: [header, ...flow.packet.encap] };
-    this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `flanneld reads the packet from ${dev.name} (TUN) and sends it in UDP ${node.node.ip}:${port} → ${owner.ip}:${port} (user space)`, decidedBy: { kind: 'device', text: `flannel lease ${owner.podCIDR.text} → ${owner.ip}`, ...src({ text: '', locator: owner.locator, path: owner.path }) } });
+    this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `flanneld reads the packet from ${dev.name} (TUN) and sends it in UDP ${hostPort(node.node.ip, port)} → ${hostPort(owner.ip, port)} (user space)`, decidedBy: { kind: 'device', text: `flannel lease ${owner.podCIDR.text} → ${owner.ip}`, ...src({ text: '', locator: owner.locator, path: owner.path }) } });
     this.outerOut(flow, node);
   }
 
@@ -617,8 +665,9 @@ class Walk {
       for (const f of this.runHook(flow, node, 'filter', 'INPUT', { inIface: inDev.name })) this.localInput(f, node, ns);
       return;
     }
-    if (ns.sysctls['net.ipv4.ip_forward'] !== '1') {
-      this.hop(flow, { node: node.node.name, netns: 'root', device: inDev.name, stage: 'routing', action: 'dropped', summary: 'IP forwarding is off (net.ipv4.ip_forward=0)', decidedBy: { kind: 'config', text: 'net.ipv4.ip_forward = 0' } });
+    const forwarding = FAMILY_PROFILES[this.cluster.config.family].forwardingSysctl;
+    if (ns.sysctls[forwarding] !== '1') {
+      this.hop(flow, { node: node.node.name, netns: 'root', device: inDev.name, stage: 'routing', action: 'dropped', summary: `IP forwarding is off (${forwarding}=0)`, decidedBy: { kind: 'config', text: `${forwarding} = 0` } });
       return this.end(flow, 'dropped', `node ${node.node.name} does not forward`);
     }
     this.ipOutput(flow, node, ns, 'forward', inDev);
@@ -664,21 +713,21 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: 'root', device: '-', stage: 'deliver', action: 'delivered', summary: `delivered to hostNetwork pod ${hostPod.key} listening on ${p.dport}/${p.protocol.toUpperCase()} in the node's namespace`, decidedBy: { kind: 'object', text: `pod ${hostPod.key} (hostNetwork: true)`, source: podSource(hostPod) } });
       return this.end(flow, 'delivered', `delivered to ${hostPod.key} on node ${node.node.name}`);
     }
-    const isLoopback = p.dst.startsWith('127.');
-    this.hop(flow, { node: node.node.name, netns: 'root', device: isLoopback ? 'lo' : '-', stage: 'deliver', action: 'delivered', summary: `delivered to node ${node.node.name}'s own stack (${p.dst}:${p.dport}/${p.protocol.toUpperCase()}); a host process must listen there`, decidedBy: { kind: 'object', text: `${p.dst} is an address of node ${node.node.name}` } });
-    this.end(flow, 'delivered', `delivered to node ${node.node.name} (${p.dst}:${p.dport})`);
+    const isLoopback = p.dst.startsWith('127.') || p.dst === '::1';
+    this.hop(flow, { node: node.node.name, netns: 'root', device: isLoopback ? 'lo' : '-', stage: 'deliver', action: 'delivered', summary: `delivered to node ${node.node.name}'s own stack (${hostPort(p.dst, p.dport)}/${p.protocol.toUpperCase()}); a host process must listen there`, decidedBy: { kind: 'object', text: `${p.dst} is an address of node ${node.node.name}` } });
+    this.end(flow, 'delivered', `delivered to node ${node.node.name} (${hostPort(p.dst, p.dport)})`);
   }
 
   private ipvsForward(flow: Flow, node: NodeDataplane, ns: Netns, vs: NodeDataplane['ipvs'][number]): void {
     if (vs.realServers.length === 0) {
-      this.hop(flow, { node: node.node.name, netns: 'root', device: 'kube-ipvs0', stage: 'nat', action: 'rejected', summary: `IPVS virtual server ${vs.vip}:${vs.port} has no real servers`, decidedBy: ipvsDecision(vs) });
+      this.hop(flow, { node: node.node.name, netns: 'root', device: 'kube-ipvs0', stage: 'nat', action: 'rejected', summary: `IPVS virtual server ${hostPort(vs.vip, vs.port)} has no real servers`, decidedBy: ipvsDecision(vs) });
       return this.end(flow, 'rejected', `Service ${vs.service} has no endpoints`);
     }
     const n = vs.realServers.length;
     for (const rs of vs.realServers) {
-      const f = this.fork(flow, 1 / n, `${rs.ip}:${rs.port}${podLabel(this.cluster, rs.ip)}`);
+      const f = this.fork(flow, 1 / n, `${hostPort(rs.ip, rs.port)}${podLabel(this.cluster, rs.ip)}`);
       f.packet = { ...f.packet, dst: rs.ip, dport: rs.port };
-      this.hop(f, { node: node.node.name, netns: 'root', device: 'kube-ipvs0', stage: 'nat', action: 'dnat', summary: `IPVS (${vs.scheduler}) picks real server ${rs.ip}:${rs.port} of ${vs.vip}:${vs.port} (1 of ${n})`, decidedBy: ipvsDecision(vs), details: vs.realServers.map((r) => `-> ${r.ip}:${r.port} Masq ${r.weight}`) });
+      this.hop(f, { node: node.node.name, netns: 'root', device: 'kube-ipvs0', stage: 'nat', action: 'dnat', summary: `IPVS (${vs.scheduler}) picks real server ${hostPort(rs.ip, rs.port)} of ${hostPort(vs.vip, vs.port)} (1 of ${n})`, decidedBy: ipvsDecision(vs), details: vs.realServers.map((r) => `-> ${hostPort(r.ip, r.port)} Masq ${r.weight}`) });
       this.ipOutput(f, node, ns, 'forward');
     }
   }
@@ -693,7 +742,7 @@ class Walk {
     }
     const n = proxy.backends.length;
     for (const b of proxy.backends) {
-      const f = this.fork(flow, 1 / n, `${b.ip}:${b.port}${b.pod ? ` (${b.pod})` : ''}`);
+      const f = this.fork(flow, 1 / n, `${hostPort(b.ip, b.port)}${b.pod ? ` (${b.pod})` : ''}`);
       f.packet = { protocol: f.packet.protocol, src: '', sport: 32768 + (fnv1a(`${proxy.service}>${b.ip}`) % 28000), dst: b.ip, dport: b.port, encap: [] };
       // The backend now sees the node, not the client: the seeds' tcpdump shows exactly this.
       f.srcPod = undefined;
@@ -706,7 +755,7 @@ class Walk {
     const p = flow.packet;
     const pod = this.cluster.podsByKey.get(ns.pod!)!;
     if (!isLocalAddress(ns, p.dst)) {
-      this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'dropped', summary: `${p.dst} is not an address of pod ${pod.key}; a pod's namespace does not forward`, decidedBy: { kind: 'config', text: 'net.ipv4.ip_forward = 0 in the pod namespace' } });
+      this.hop(flow, { node: node.node.name, netns: pod.key, device: inDev.name, stage: 'deliver', action: 'dropped', summary: `${p.dst} is not an address of pod ${pod.key}; a pod's namespace does not forward`, decidedBy: { kind: 'config', text: `${FAMILY_PROFILES[this.cluster.config.family].forwardingSysctl} = 0 in the pod namespace` } });
       return this.end(flow, 'dropped', `pod ${pod.key} received a packet for ${p.dst}`);
     }
     if (this.conntrack) {
@@ -891,7 +940,7 @@ class Walk {
  * is the node, and "traffic to and from the node where a Pod is running is always allowed".
  */
 function asNodeAddress(node: NodeDataplane, pod: PodInfo, ip: string): string {
-  if (pod.node !== node.node.name || ip === node.node.ip || ip.startsWith('127.')) return ip;
+  if (pod.node !== node.node.name || ip === node.node.ip || ip.startsWith('127.') || ip === '::1') return ip;
   const owner = node.root.devices.find((d) => d.kind !== 'dummy' && d.addresses.some((a) => a.ip === ip));
   return owner ? node.node.ip : ip;
 }
@@ -923,22 +972,22 @@ function deviceDecision(dev: Device, text?: string): DecidedBy {
 }
 
 function ipvsDecision(vs: NodeDataplane['ipvs'][number]): DecidedBy {
-  return { kind: 'ipvs', text: `${vs.protocol} ${vs.vip}:${vs.port} ${vs.scheduler}${vs.persistenceSeconds ? ` persistent ${vs.persistenceSeconds}` : ''}`, ...src(vs.cause) };
+  return { kind: 'ipvs', text: `${vs.protocol} ${hostPort(vs.vip, vs.port)} ${vs.scheduler}${vs.persistenceSeconds ? ` persistent ${vs.persistenceSeconds}` : ''}`, ...src(vs.cause) };
 }
 
 function describe(p: Packet): string {
-  return `${p.protocol.toUpperCase()} ${p.src}:${p.sport} → ${p.dst}:${p.dport}`;
+  return `${p.protocol.toUpperCase()} ${hostPort(p.src, p.sport)} → ${hostPort(p.dst, p.dport)}`;
 }
 
 function describeWire(p: Packet): string {
   const outer = p.encap[0];
   if (!outer) return describe(p);
-  const o = outer.kind === 'ipip' ? `IPIP ${outer.src} → ${outer.dst}` : `UDP ${outer.src}:${outer.sport} → ${outer.dst}:${outer.dport}${outer.vni !== undefined ? ` VXLAN VNI ${outer.vni}` : ''}`;
+  const o = outer.kind === 'ipip' ? `IPIP ${outer.src} → ${outer.dst}` : `UDP ${hostPort(outer.src, outer.sport)} → ${hostPort(outer.dst, outer.dport)}${outer.vni !== undefined ? ` VXLAN VNI ${outer.vni}` : ''}`;
   return `${o} [inner ${describe(p)}]`;
 }
 
 function natSummary(kind: string, before: Packet, after: Packet): string {
-  if (kind === 'DNAT' || kind === 'REDIRECT') return `${kind} ${before.dst}:${before.dport} → ${after.dst}:${after.dport}`;
+  if (kind === 'DNAT' || kind === 'REDIRECT') return `${kind} ${hostPort(before.dst, before.dport)} → ${hostPort(after.dst, after.dport)}`;
   return `${kind} source ${before.src} → ${after.src}`;
 }
 
@@ -952,6 +1001,6 @@ function podLabel(cluster: Cluster, ip: string): string {
 }
 
 function branchLabel(cluster: Cluster, b: NetfilterBranch): string {
-  if (b.nat?.kind === 'DNAT') return `${b.packet.dst}:${b.packet.dport}${podLabel(cluster, b.packet.dst)}`;
+  if (b.nat?.kind === 'DNAT') return `${hostPort(b.packet.dst, b.packet.dport)}${podLabel(cluster, b.packet.dst)}`;
   return `${b.verdict}${b.nat ? ` ${b.nat.kind}` : ''}`;
 }

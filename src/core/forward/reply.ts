@@ -1,4 +1,5 @@
 import { Dataplane } from '../dataplane/dataplane';
+import { familyOf, hostPort } from '../common/ip';
 import { Connection, ConntrackHandover, Translation, Tuple, connectionsOf, tupleText } from './conntrack';
 import { TraceRequest, tracePacket, walkReply } from './engine';
 import { Hop, Trace, Verdict } from './trace';
@@ -74,7 +75,9 @@ function repliesOf(dp: Dataplane, trace: Trace): ReplyTrace {
     const connections = connectionsOf(p.hops, p.verdict, trace.from.kind === 'external');
     const base = { probability: p.probability, label: p.label };
     if (connections.length === 0) return { ...base, connections: [], noReply: `no reply: the request was not answered (${p.verdict}: ${p.reason})` };
-    const replies = connections.slice().reverse().map((c) => replyOfConnection(dp, c, notes));
+    // A reply travels in the request's family: on a dual-stack cluster, the IPv6 dataplane for IPv6.
+    const familyDp = dp.forFamily(familyOf(connections[0].received.src) ?? 4) ?? dp;
+    const replies = connections.slice().reverse().map((c) => replyOfConnection(familyDp, c, notes));
     return { ...base, connections: replies };
   });
   const answered = out.filter((p) => !p.noReply);
@@ -104,7 +107,7 @@ function replyOfConnection(dp: Dataplane, c: Connection, notes: Set<string>): Co
   if (!reached) problems.push(`the reply does not reach the client: ${walked.verdict === 'delivered' ? `it is delivered to ${last?.netns === 'root' ? `node ${last?.node}` : last?.netns}` : walked.reason}`);
   for (const t of conntrack.pending()) problems.push(bypassText(t));
   if (seenSource && (seenSource.ip !== expectedSource.ip || seenSource.port !== expectedSource.port)) {
-    problems.push(`the client expects the reply from ${expectedSource.ip}:${expectedSource.port} (where it connected) but sees ${seenSource.ip}:${seenSource.port}: ${c.protocol === 'tcp' ? 'no socket matches it, so the client answers with a TCP reset and the connection fails' : 'no socket matches it, so the client drops it'}`);
+    problems.push(`the client expects the reply from ${hostPort(expectedSource.ip, expectedSource.port)} (where it connected) but sees ${hostPort(seenSource.ip, seenSource.port)}: ${c.protocol === 'tcp' ? 'no socket matches it, so the client answers with a TCP reset and the connection fails' : 'no socket matches it, so the client drops it'}`);
   }
   const forwardNodes = c.nodes.slice().reverse();
   const asymmetric = sameList(nodes, forwardNodes) ? undefined : `the request crossed ${c.nodes.join(' → ') || '(no node)'}; the reply crosses ${nodes.join(' → ') || '(no node)'}`;

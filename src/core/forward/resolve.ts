@@ -1,5 +1,5 @@
 import { Cluster, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from '../cluster/model';
-import { isIPv4 } from '../common/ip';
+import { canonicalIPv6, familyOf, isIPv4 } from '../common/ip';
 import { L4Protocol, TraceEndpoint } from './trace';
 
 /** A trace endpoint with the cluster objects behind it. */
@@ -64,6 +64,14 @@ export function resolveEndpoint(cluster: Cluster, spec: string, direction: Direc
   if (text.length === 0) return { ok: false, error: 'an empty endpoint names nothing' };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return { ok: false, error: 'the endpoint contains control characters; no Kubernetes name does' };
+  // IPv6: bare (fd00::1) or with a port in brackets ([fd00::1]:80), as URLs write it (RFC 3986).
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(text) ?? (familyOf(text) === 6 ? [text, text] : null);
+  if (v6) {
+    if (familyOf(v6[1]) !== 6) return { ok: false, error: `"${v6[1]}" is not an IPv6 address` };
+    const port = v6[2] === undefined ? undefined : parsePortText(v6[2]);
+    if (port && !port.ok) return { ok: false, error: `in "${text}": ${port.error}` };
+    return resolveIP(cluster, text, canonicalIPv6(v6[1]), port?.port, direction);
+  }
   const ipPort = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(.*))?$/.exec(text);
   if (ipPort) {
     if (!isIPv4(ipPort[1])) return { ok: false, error: `"${ipPort[1]}" is not an IPv4 address` };
@@ -79,7 +87,8 @@ export function resolveEndpoint(cluster: Cluster, spec: string, direction: Direc
     rest = prefix[2];
   }
   if (kind === 'external' || kind === 'ip') {
-    if (!isIPv4(rest)) return { ok: false, error: `"${rest}" is not an IPv4 address` };
+    if (familyOf(rest) === 6) return { ok: true, endpoint: { spec, kind: 'external', name: rest, ip: canonicalIPv6(rest) } };
+    if (!isIPv4(rest)) return { ok: false, error: `"${rest}" is not an IP address` };
     return { ok: true, endpoint: { spec, kind: 'external', name: rest, ip: rest } };
   }
   let port: number | string | undefined;

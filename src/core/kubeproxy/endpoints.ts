@@ -1,3 +1,4 @@
+import { hostPort } from '../common/ip';
 import { EndpointInfo, NodeInfo, ServiceInfo, ServicePortInfo } from '../cluster/model';
 
 /**
@@ -72,7 +73,8 @@ export function readyEndpoints(port: ServicePortInfo): ProxyEndpoint[] {
   const seen = port.endpoints.length > 8 ? new Set<string>() : undefined;
   for (const e of port.endpoints) {
     if (!e.ready) continue;
-    const key = `${e.ip}:${e.port}`;
+    // kube-proxy's endpoint string is net.JoinHostPort: IPv6 in brackets, [fd00::5]:80.
+    const key = hostPort(e.ip, e.port);
     if (seen ? seen.has(key) : out.some((o) => o.key === key)) continue;
     seen?.add(key);
     out.push({ ip: e.ip, port: e.port, key, ...(e.node !== undefined ? { node: e.node } : {}), source: e });

@@ -79,7 +79,8 @@ export function programIptables(cluster: Cluster, node: NodeInfo): Ruleset {
   add('nat', KUBE_POSTROUTING, [comment('kubernetes service traffic requiring SNAT')], { t: 'MASQUERADE', randomFully: true });
   add('nat', KUBE_MARK_MASQ, [], { t: 'MARK', op: 'or', value: MASQ_MARK });
   // localhost NodePorts need route_localnet; this rule closes the hole that opens (issue 90259).
-  add('filter', KUBE_FIREWALL, [
+  // route_localnet is IPv4's: kube-proxy writes the rule only into iptables, not ip6tables.
+  if (cluster.config.family === 4) add('filter', KUBE_FIREWALL, [
     comment('block incoming localnet connections'), dst('127.0.0.0/8'), src('127.0.0.0/8', true),
     { m: 'ctstate', states: ['RELATED', 'ESTABLISHED', 'DNAT'], neg: true },
   ], { t: 'DROP' });

@@ -5,11 +5,11 @@ import { renderNftRuleset } from '../dataplane/nftables-text';
 import { ip, sysctl } from './commands';
 import { probePorts } from './flows';
 import { LabNames, defaultPrefix, deviceNameProblem } from './names';
-import { nodeDevicesSection, nodeRoutingSection, podSection } from './node';
+import { nodeDevicesSection, nodeIPv6Section, nodeRoutingSection, podIPv6Section, podSection } from './node';
 import { DEFAULT_LAB_LIMITS, KernelFeature, LIMIT_FLAGS, LabCommand, LabLimits, LabNamespace, LabPlan, LabSection, labMarker } from './plan';
 import { renderPolicyRules } from './policy-rules';
 import { commentText, isSafeToken, labSafeNftRuleset, labSafeRuleset, nftInputProblems, restoreInputProblems } from './safe-text';
-import { pickOutside, underlaySection } from './underlay';
+import { pickOutside, underlayIPv6Section, underlaySection } from './underlay';
 
 /**
  * Builds the lab plan for a cluster: one network namespace per node (its root namespace) and
@@ -57,6 +57,10 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
   const podNamespaces = new Map<string, string>();
 
   const nodes = dataplane.all();
+  // The IPv6 data path of a dual-stack cluster is built beside the IPv4 one, where the kernel allows.
+  const plane6 = dataplane.forFamily(6);
+  if (plane6 && without.has('ipv6')) leftOut.add('ipv6');
+  const dual = !!plane6 && !without.has('ipv6');
   namespaces.push({ name: names.underlayNs, role: 'underlay' }, { name: names.routerNs, role: 'router' }, { name: names.outsideNs, role: 'outside' });
   for (const dp of nodes) {
     const ns = names.nodeNs(dp.node.name);
@@ -84,6 +88,9 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
       // Service probed 8 times would be refused only sometimes and time out otherwise. The
       // limit is per namespace, so the lab lifts it in its own and the host keeps its own.
       sysctl(n.name, 'net.ipv4.icmp_ratelimit', '0'),
+      // Dual-stack: new devices skip duplicate address detection (their addresses are usable at
+      // once, link-local ones included), and IPv6 errors are not rate-limited either.
+      ...(dual ? [sysctl(n.name, 'net.ipv6.conf.default.accept_dad', '0'), sysctl(n.name, 'net.ipv6.conf.all.accept_dad', '0'), sysctl(n.name, 'net.ipv6.icmp.ratelimit', '0')] : []),
     ]),
   });
   sections.push(underlaySection(cluster, names, nodes, nodeNamespaces, outside));
@@ -119,6 +126,29 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     }
   }
 
+  if (dual) {
+    features.add('ipv6');
+    const nodes6 = plane6!.all();
+    sections.push(underlayIPv6Section(plane6!.cluster, names, nodes, nodes6));
+    for (const dp6 of nodes6) {
+      const dp4 = nodes.find((n) => n.node.name === dp6.node.name)!;
+      const nodeNs = nodeNamespaces.get(dp6.node.name)!;
+      sections.push(nodeIPv6Section(dp6, dp4, names, nodeNs, features));
+      for (const key of [...dp6.pods.keys()].sort()) if (podNamespaces.has(key)) sections.push(podIPv6Section(dp6.pods.get(key)!, names, podNamespaces.get(key)!));
+      const routing = nodeRoutingSection({ ...dp6, root: { ...dp6.root, fdb: dp6.root.fdb.filter((f) => !dp4.root.fdb.some((g) => g.mac === f.mac && g.dev === f.dev)) } }, names, nodeNs, without, features, leftOut);
+      sections.push({ ...routing, title: `node ${dp6.node.name}: IPv6 sysctls, routes, static neighbours and FDB entries` });
+      const sets = ipsetCommands(dp6.netfilter, nodeNs, 'inet6');
+      sections.push({
+        title: `node ${dp6.node.name}: kube-proxy and CNI rules for IPv6 (what \`podpath dataplane --family 6 --iptables\` prints)`,
+        commands: [...sets, { argv: ['ip', 'netns', 'exec', nodeNs, 'ip6tables-restore'], stdin: renderIptablesSave(labSafeRuleset(dp6.netfilter)) }],
+      });
+      if (plane6!.cluster.config.policyEnforced) {
+        const rules = renderPolicyRules(plane6!.cluster, dp6.node, plane6!.cluster.pods.filter((p) => p.node === dp6.node.name));
+        if (rules.restore) sections.push({ title: `node ${dp6.node.name}: NetworkPolicy as ip6tables filter rules`, commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'ip6tables-restore', '--noflush'], stdin: rules.restore }] });
+      }
+    }
+  }
+
   // Defense in depth: whatever a name held, no argument and no rule line may carry more than
   // the lab put there. A plan that fails this check is refused whole.
   const unsafe = unsafeCommands(sections);
@@ -142,10 +172,12 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
 }
 
 /** `ipset create` and `ipset add` inside the node's namespace (ipsets belong to a network namespace). */
-function ipsetCommands(rs: Ruleset, nodeNs: string): LabCommand[] {
+function ipsetCommands(rs: Ruleset, nodeNs: string, family: 'inet' | 'inet6' = 'inet'): LabCommand[] {
   const out: LabCommand[] = [];
   for (const [name, type] of [...(rs.ipsetTypes ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    out.push({ argv: ['ip', 'netns', 'exec', nodeNs, 'ipset', ...ipsetCreateArgs(name, type)] });
+    const args = ipsetCreateArgs(name, type);
+    if (family === 'inet6') args[args.indexOf('inet')] = 'inet6';
+    out.push({ argv: ['ip', 'netns', 'exec', nodeNs, 'ipset', ...args] });
     for (const m of [...(rs.ipsets.get(name) ?? [])].sort()) out.push({ argv: ['ip', 'netns', 'exec', nodeNs, 'ipset', 'add', name, m] });
   }
   return out;

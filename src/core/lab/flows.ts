@@ -14,7 +14,7 @@ import { LabPlan } from './plan';
  * probed: that is where the responders listen.
  */
 
-export type FlowKind = 'pod-pod' | 'container' | 'node-pod' | 'pod-service' | 'node-service' | 'node-nodeport' | 'pod-nodeport' | 'outside-nodeport' | 'pod-outside';
+export type FlowKind = 'pod-pod' | 'container' | 'node-pod' | 'pod-service' | 'node-service' | 'node-nodeport' | 'pod-nodeport' | 'outside-nodeport' | 'pod-outside' | 'pod-pod6' | 'node-pod6' | 'pod-service6';
 
 /** The outside namespace's responder: it answers pods connecting out of the cluster on this port. */
 export const OUTSIDE_RESPONDER = 'outside';
@@ -118,6 +118,33 @@ export function planFlows(dataplane: Dataplane, plan: LabPlan, options: FlowOpti
         }
         for (const client of plan.outside.ips) {
           requests.push({ kind: 'outside-nodeport', req: { from: `external:${client}`, to: target.ip, port: port.nodePort, protocol }, netns: plan.outside.netns, sourceAddress: client, connections: Math.min(svcConns, 4) });
+        }
+      }
+    }
+  }
+
+  // Dual-stack: the same kinds of connection over IPv6, where the lab built the IPv6 data path.
+  if (cluster.config.ipFamilies.includes(6) && plan.features.includes('ipv6')) {
+    const family = { family: 6 as const };
+    for (const src of pods.filter((p) => p.ip6)) {
+      for (const dst of cluster.pods.filter((p) => p.ip6 && p.key !== src.key)) {
+        const first = probePorts(dst)[0];
+        if (first) requests.push({ kind: 'pod-pod6', req: { from: `pod:${src.key}`, to: `pod:${dst.key}`, port: first.port, protocol: first.protocol, ...family }, netns: podNs(src), connections: 1 });
+      }
+    }
+    for (const node of cluster.nodes.filter((n) => n.ip6)) {
+      for (const dst of pods.filter((p) => p.ip6)) {
+        const first = probePorts(dst)[0];
+        if (first) requests.push({ kind: 'node-pod6', req: { from: `node:${node.name}`, to: `pod:${dst.key}`, port: first.port, protocol: first.protocol, ...family }, netns: plan.nodeNamespaces.get(node.name)!, connections: 1 });
+      }
+    }
+    for (const svc of cluster.services) {
+      if (!svc.clusterIP6 || svc.headless) continue;
+      for (const port of svc.ports) {
+        if (port.protocol !== 'TCP' && port.protocol !== 'UDP') continue;
+        for (const n of cluster.nodes) {
+          const src = pods.find((x) => x.node === n.name && x.ip6);
+          if (src) requests.push({ kind: 'pod-service6', req: { from: `pod:${src.key}`, to: `service:${svc.key}`, port: port.port, protocol: port.protocol.toLowerCase() as L4Protocol, ...family }, netns: podNs(src), connections: svcConns });
         }
       }
     }

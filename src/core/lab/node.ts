@@ -83,7 +83,7 @@ export function podSection(ns: Netns, names: LabNames, pns: string): LabSection 
   return {
     title: `pod ${ns.pod} on ${ns.node}`,
     commands,
-    ...(learned.length ? { notes: learned.map((n) => `learned by ARP: ${n.ip} lladdr ${n.mac} dev ${n.dev}`) } : {}),
+    ...(learned.length ? { notes: learned.map((n) => `learned by ${n.ip.includes(":") ? "NDP" : "ARP"}: ${n.ip} lladdr ${n.mac} dev ${n.dev}`) } : {}),
   };
 }
 
@@ -111,7 +111,7 @@ export function nodeRoutingSection(dp: NodeDataplane, names: LabNames, nodeNs: s
   commands.push(...routes(root, nodeNs, names, skipDevices));
   for (const n of root.neighbors) {
     if (n.state !== 'PERMANENT') {
-      notes.push(`learned by ARP: ${n.ip} lladdr ${n.mac} dev ${n.dev}`);
+      notes.push(`learned by ${n.ip.includes(":") ? "NDP" : "ARP"}: ${n.ip} lladdr ${n.mac} dev ${n.dev}`);
       continue;
     }
     if (skipDevices.has(n.dev)) continue;
@@ -137,7 +137,40 @@ function linkSettings(ns: string, name: string, d: Device): LabCommand[] {
 }
 
 function addresses(ns: string, name: string, d: Device): LabCommand[] {
-  return d.addresses.map((a) => ip(ns, 'addr', 'add', `${a.ip}/${a.prefix}`, 'dev', name));
+  // IPv6 addresses skip duplicate address detection, which would hold them "tentative" for a while.
+  return d.addresses.map((a) => ip(ns, 'addr', 'add', `${a.ip}/${a.prefix}`, 'dev', name, ...(a.ip.includes(':') ? ['nodad'] : [])));
+}
+
+/**
+ * The IPv6 side of a node on a dual-stack cluster, over the devices the IPv4 side created:
+ * devices only IPv6 has (flannel-v6.1, vxlan-v6.calico) are created, the others only get their
+ * IPv6 addresses. Entries already written for IPv4 (a shared FDB entry) are not written twice.
+ */
+export function nodeIPv6Section(dp6: NodeDataplane, dp4: NodeDataplane, names: LabNames, nodeNs: string, features: Set<KernelFeature>): LabSection {
+  const commands: LabCommand[] = [];
+  const existing = new Set(dp4.root.devices.map((d) => d.name));
+  for (const d of dp6.root.devices) {
+    if (d.kind === 'loopback') continue;
+    const name = names.device(nodeNs, d.name);
+    if (!existing.has(d.name)) {
+      if (d.kind !== 'vxlan') continue;
+      features.add('vxlan');
+      const v = d.vxlan!;
+      commands.push(ip(nodeNs, 'link', 'add', name, 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dev', names.device(nodeNs, v.dev), 'dstport', String(v.port), ...(v.learning ? [] : ['nolearning'])));
+      commands.push(...linkSettings(nodeNs, name, d), ...addresses(nodeNs, name, d), ip(nodeNs, 'link', 'set', name, 'up'));
+    } else {
+      commands.push(...addresses(nodeNs, name, d));
+    }
+  }
+  return { title: `node ${dp6.node.name}: IPv6 devices and addresses`, commands };
+}
+
+export function podIPv6Section(ns: Netns, names: LabNames, pns: string): LabSection {
+  const commands: LabCommand[] = [];
+  for (const d of ns.devices) if (d.kind !== 'loopback') commands.push(...addresses(pns, names.device(pns, d.name), d));
+  commands.push(...routes(ns, pns, names, new Set()));
+  commands.push(...ns.neighbors.filter((n) => n.state === 'PERMANENT').map((n) => ip(pns, 'neigh', 'replace', n.ip, 'lladdr', n.mac, 'dev', names.device(pns, n.dev), 'nud', 'permanent')));
+  return { title: `pod ${ns.pod} on ${ns.node}: IPv6`, commands };
 }
 
 /** Routes as `ip route replace` (connected routes the kernel already made are replaced by themselves). */

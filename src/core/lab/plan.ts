@@ -5,7 +5,7 @@
  */
 
 /** Kernel pieces a lab may need; some kernels lack them (no ipip module, no dummy driver …). */
-export type KernelFeature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'dummy' | 'br_netfilter' | 'iptables' | 'ipset' | 'nftables';
+export type KernelFeature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'dummy' | 'br_netfilter' | 'iptables' | 'ipset' | 'nftables' | 'ipv6';
 
 export interface LabCommand {
   /** The program and its arguments, run without a shell. */

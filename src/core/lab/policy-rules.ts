@@ -95,8 +95,10 @@ function writePodChain(cluster: Cluster, rs: Ruleset, chain: string, pod: PodInf
       const label = comment(`${policy.key} ${direction}[${rule.index}]`);
       for (const m of ruleMatches(cluster, policy, rule, pod, direction)) {
         if (m.conns.isEmpty()) continue;
+        // iptables and ip6tables hold one family each: a block of the other family matches nothing here.
+        if (m.peer && m.peer.text.includes(':') !== (cluster.config.family === 6)) continue;
         for (const ports of portTerms(m.conns)) {
-          const peer = m.peer ? [peerTerm(m.peer.text.endsWith('/32') ? m.peer.text.slice(0, -3) : m.peer.text)] : [];
+          const peer = m.peer ? [peerTerm(m.peer.text.replace(m.peer.text.includes(':') ? /\/128$/ : /\/32$/, ''))] : [];
           if (m.except.length === 0) {
             add([label, ...peer, ...ports], accept);
           } else {
@@ -166,7 +168,7 @@ function ruleMatches(cluster: Cluster, policy: PolicyInfo, rule: RuleSpec, pod: 
 }
 
 function host(ip: string): Cidr {
-  return { base: 0, prefix: 32, text: `${ip}/32` };
+  return ip.includes(':') ? { base: 0, prefix: 128, text: `${ip}/128`, family: 6 } : { base: 0, prefix: 32, text: `${ip}/32` };
 }
 
 /** A set of connections as alternative match lists: none for everything, else `-p proto [--dport a[:b]]`. */

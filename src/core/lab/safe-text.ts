@@ -119,7 +119,8 @@ export function labSafeRuleset(rs: Ruleset): Ruleset {
 /** iptables chain names: at most 28 characters (XT_EXTENSION_MAXNAMELEN 29 with the NUL). */
 const CHAIN = '[A-Za-z0-9_.-]{1,28}';
 /** A word outside a quoted comment: options, addresses, ports, marks, chain names, targets. */
-const WORD = /^(?:!|[A-Za-z0-9_.:/,=+-]+)$/;
+// ip6tables writes an IPv6 address with a port in brackets: --to-destination [fd00::5]:80.
+const WORD = /^(?:!|[A-Za-z0-9_.:/,=+-]+|\[[0-9a-f:.]+\](?::[0-9]+)?)$/;
 const QUOTED = /^"(?:[^"\\\u0000-\u001f\u007f]|\\["'\\])*"$/;
 
 /**

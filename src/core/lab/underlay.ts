@@ -65,3 +65,24 @@ export function underlaySection(cluster: Cluster, names: LabNames, nodes: NodeDa
     notes: ['the router has no route to pod or Service addresses, as the model says'],
   };
 }
+
+/**
+ * The underlay's IPv6 side on a dual-stack cluster: the same bridges carry it; the router gets
+ * each subnet's IPv6 gateway on its leg and forwards IPv6. The outside client stays IPv4-only.
+ */
+export function underlayIPv6Section(cluster6: Cluster, names: LabNames, nodes4: NodeDataplane[], nodes6: NodeDataplane[]): LabSection {
+  const rt = names.routerNs;
+  const commands: LabCommand[] = [sysctl(rt, 'net.ipv6.conf.all.forwarding', '1')];
+  const subnets4: string[] = [];
+  for (const dp of nodes4) if (!subnets4.includes(dp.node.subnet.text)) subnets4.push(dp.node.subnet.text);
+  const done = new Set<string>();
+  for (const dp6 of nodes6) {
+    const dp4 = nodes4.find((n) => n.node.name === dp6.node.name)!;
+    const k = subnets4.indexOf(dp4.node.subnet.text);
+    const key = `${k}/${dp6.node.subnet.text}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    commands.push(ip(rt, 'addr', 'add', `${underlayGateway(cluster6, dp6.node)}/${dp6.node.subnet.prefix}`, 'dev', `r${k}`, 'nodad'));
+  }
+  return { title: `underlay (IPv6): router legs in ${[...new Set(nodes6.map((n) => n.node.subnet.text))].join(', ')}`, commands };
+}

@@ -169,11 +169,9 @@ function readPeer(r: FieldReader, path: FieldPath, kinds: readonly string[]): Ad
       const networks: string[] = [];
       list.forEach((c, k) => {
         const parsed = parseCidr(c, { allowHostBits: true });
-        if (!parsed.ok) {
-          // IPv6 networks are valid in the API; PodPath models IPv4 only and says so.
-          if (typeof c === 'string' && c.includes(':')) r.report('unsupported-ipv6', `${JSON.stringify(c)} is an IPv6 network; PodPath models IPv4 and ignores it`, [...fp, k], 'warning');
-          else r.report('invalid-cidr', parsed.error, [...fp, k]);
-        } else networks.push(parsed.value.text);
+        // Networks of either family: an IPv6 one matches only IPv6 traffic of a dual-stack cluster.
+        if (!parsed.ok) r.report('invalid-cidr', parsed.error, [...fp, k]);
+        else networks.push(parsed.value.text);
       });
       return [{ networks, path }];
     }

@@ -201,7 +201,6 @@ function readEntity(r: FieldReader, path: FieldPath): CalicoEntityRule {
     list.forEach((c, k) => {
       const parsed = parseCidr(c, { allowHostBits: true });
       if (parsed.ok) nets.push(parsed.value.text);
-      else if (typeof c === 'string' && c.includes(':')) r.report('unsupported-ipv6', `${JSON.stringify(c)} is an IPv6 network; PodPath models IPv4 and ignores it`, [...path, f, k], 'warning');
       else r.report('invalid-cidr', parsed.error, [...path, f, k]);
     });
     out[f] = nets;

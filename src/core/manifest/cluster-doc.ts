@@ -1,4 +1,4 @@
-import { parseCidr } from '../common/ip';
+import { IpFamily, cidrFamily, parseCidr, parseIP } from '../common/ip';
 import { interfaceNameProblem, isDns1123Subdomain, nameRuleFor } from './names';
 import { FieldReader } from './reader';
 import { FieldPath } from '../common/source';
@@ -14,15 +14,62 @@ const PROXY_MODES: readonly KubeProxyMode[] = ['iptables', 'ipvs', 'nftables', '
 const POLICY_MODES: readonly PolicyMode[] = ['auto', 'enforced', 'ignored'];
 
 /** Reads a CIDR field, reporting syntax errors at the field. */
-function cidrField(r: FieldReader, path: (string | number)[]): string | undefined {
+function cidrField(r: FieldReader, path: (string | number)[], family?: IpFamily): string | undefined {
   const text = r.str(path);
   if (text === undefined) return undefined;
-  const c = parseCidr(text);
+  const c = parseCidr(text, family ? { family } : {});
   if (!c.ok) {
     r.report('invalid-cidr', c.error, path);
     return undefined;
   }
   return c.value.text;
+}
+
+/**
+ * A range field of either family: one CIDR, a comma-separated pair as kube-controller-manager's
+ * --cluster-cidr and kube-apiserver's --service-cluster-ip-range take it (`10.244.0.0/16,fd00:10:244::/56`),
+ * or a list of one or two. Dual-stack means one range per family (both flags refuse two of a
+ * family); the order is kept, as the first names the primary family.
+ */
+function dualCidrField(r: FieldReader, path: (string | number)[]): { byFamily: { 4?: string; 6?: string }; order: IpFamily[] } {
+  const out: { byFamily: { 4?: string; 6?: string }; order: IpFamily[] } = { byFamily: {}, order: [] };
+  const v = r.get(path);
+  if (v === undefined || v === null) return out;
+  const entries: { text: unknown; at: (string | number)[] }[] = [];
+  if (Array.isArray(v)) v.forEach((t, i) => entries.push({ text: t, at: [...path, i] }));
+  else if (typeof v === 'string') for (const t of v.split(',')) entries.push({ text: t.trim(), at: path });
+  else return { byFamily: { 4: cidrField(r, path) }, order: [4] };
+  if (entries.length > 2) {
+    r.report('invalid-value', `${path[path.length - 1]} lists ${entries.length} ranges; a cluster has at most two, one per IP family`, path);
+    return out;
+  }
+  for (const e of entries) {
+    const c = parseCidr(e.text);
+    if (!c.ok) {
+      r.report('invalid-cidr', c.error, e.at);
+      continue;
+    }
+    const f = cidrFamily(c.value);
+    if (out.byFamily[f]) {
+      r.report('invalid-value', `${path[path.length - 1]} has two IPv${f} ranges; dual-stack takes one range per family`, e.at);
+      continue;
+    }
+    out.byFamily[f] = c.value.text;
+    out.order.push(f);
+  }
+  return out;
+}
+
+/** Reads an address of one family, reporting anything else at the field. */
+function ipOfFamily(r: FieldReader, path: (string | number)[], family: IpFamily): string | undefined {
+  const v = r.get(path);
+  if (v === undefined || v === null || v === '') return undefined;
+  const ip = parseIP(v);
+  if (!ip.ok || !ip.value.includes(':') !== (family === 4)) {
+    r.report('invalid-ip', ip.ok ? `"${String(v)}" is not an IPv${family} address` : ip.error, path);
+    return undefined;
+  }
+  return ip.value;
 }
 
 /** The PodPath `Cluster` document (apiVersion podpath.dev/v1alpha1). */
@@ -52,10 +99,17 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
       return;
     }
     seen.add(name);
-    const podCIDR = cidrField(r, [...p, 'podCIDR']);
-    const subnet = cidrField(r, [...p, 'subnet']);
+    // podCIDR takes one block per family, as Node spec.podCIDRs does.
+    const podCIDRs = dualCidrField(r, [...p, 'podCIDR']).byFamily;
+    const subnet = cidrField(r, [...p, 'subnet'], 4);
+    const ip6 = ipOfFamily(r, [...p, 'ip6'], 6);
+    const subnet6 = cidrField(r, [...p, 'subnet6'], 6);
     const taints = readTaints(r, [...p, 'taints']);
-    nodes.push({ name, ip, ...(podCIDR ? { podCIDR } : {}), ...(subnet ? { subnet } : {}), labels: r.labels([...p, 'labels']), ...(taints.length ? { taints } : {}), path: p });
+    nodes.push({
+      name, ip, ...optional('podCIDR', podCIDRs[4]), ...optional('subnet', subnet),
+      ...optional('ip6', ip6), ...optional('podCIDR6', podCIDRs[6]), ...optional('subnet6', subnet6),
+      labels: r.labels([...p, 'labels']), ...(taints.length ? { taints } : {}), path: p,
+    });
   });
   let bridge = r.str(['spec', 'cni', 'bridge']);
   const bridgeProblem = bridge === undefined ? undefined : interfaceNameProblem(bridge);
@@ -68,14 +122,25 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
     r.report('invalid-name', `cluster name ${JSON.stringify(name)} is not a valid name (a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253 characters); "cluster" is used`, ['metadata', 'name']);
     name = undefined;
   }
+  const clusterCIDRs = dualCidrField(r, ['spec', 'clusterCIDR']);
+  const serviceCIDRs = dualCidrField(r, ['spec', 'serviceCIDR']);
+  // PodPath builds the IPv4 data path and adds IPv6 beside it; an IPv6-only cluster is not modelled.
+  if (clusterCIDRs.byFamily[6] && !clusterCIDRs.byFamily[4]) r.report('unsupported', 'an IPv6-only clusterCIDR is not modelled (PodPath models IPv4 and dual-stack clusters); the default IPv4 range is added', ['spec', 'clusterCIDR'], 'warning');
+  if (serviceCIDRs.byFamily[6] && !serviceCIDRs.byFamily[4]) r.report('unsupported', 'an IPv6-only serviceCIDR is not modelled (PodPath models IPv4 and dual-stack clusters); the default IPv4 range is added', ['spec', 'serviceCIDR'], 'warning');
+  if (!!clusterCIDRs.byFamily[6] !== !!serviceCIDRs.byFamily[6] && (r.has(['spec', 'clusterCIDR']) || r.has(['spec', 'serviceCIDR']))) {
+    r.report('invalid-value', 'dual-stack needs an IPv6 range in both clusterCIDR and serviceCIDR; IPv6 is left out', ['spec', clusterCIDRs.byFamily[6] ? 'serviceCIDR' : 'clusterCIDR']);
+  }
+  const dual = !!clusterCIDRs.byFamily[6] && !!serviceCIDRs.byFamily[6];
   return {
     kind: 'Cluster',
     name: name ?? 'cluster',
-    ...optional('clusterCIDR', cidrField(r, ['spec', 'clusterCIDR'])),
-    ...optional('serviceCIDR', cidrField(r, ['spec', 'serviceCIDR'])),
+    ...optional('clusterCIDR', clusterCIDRs.byFamily[4]),
+    ...optional('serviceCIDR', serviceCIDRs.byFamily[4]),
+    ...(dual ? { clusterCIDR6: clusterCIDRs.byFamily[6], serviceCIDR6: serviceCIDRs.byFamily[6], ipFamilies: serviceCIDRs.order.length === 2 ? serviceCIDRs.order : [4, 6] as IpFamily[] } : {}),
     cni: {
       ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge),
       ...optional('ipMasq', r.bool(['spec', 'cni', 'ipMasq'])), ...optional('natOutgoing', r.bool(['spec', 'cni', 'natOutgoing'])),
+      ...optional('ip6Masq', r.bool(['spec', 'cni', 'ip6Masq'])), ...optional('natOutgoing6', r.bool(['spec', 'cni', 'natOutgoing6'])),
     },
     kubeProxy: optional('mode', r.has(['spec', 'kubeProxy', 'mode']) ? r.oneOf(['spec', 'kubeProxy', 'mode'], PROXY_MODES, 'iptables') : undefined),
     ...optional('networkPolicy', r.has(['spec', 'networkPolicy']) ? r.oneOf(['spec', 'networkPolicy'], POLICY_MODES, 'auto') : undefined),
@@ -102,8 +167,13 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
   const meta = r.meta('', { namespaced: false, rule: 'subdomain' });
   if (!meta) return undefined;
   let internalIP: string | undefined;
+  let internalIP6: string | undefined;
   (r.list(['status', 'addresses']) ?? []).forEach((_, i) => {
-    if (r.get(['status', 'addresses', i, 'type']) === 'InternalIP' && !internalIP) internalIP = r.ipv4(['status', 'addresses', i, 'address']);
+    if (r.get(['status', 'addresses', i, 'type']) !== 'InternalIP') return;
+    // A dual-stack node lists one InternalIP per family.
+    const text = r.get(['status', 'addresses', i, 'address']);
+    if (typeof text === 'string' && text.includes(':')) internalIP6 ??= ipOfFamily(r, ['status', 'addresses', i, 'address'], 6);
+    else if (!internalIP) internalIP = r.ipv4(['status', 'addresses', i, 'address']);
   });
   // spec.podCIDRs (dual-stack clusters) lists the IPv4 block first when there is one.
   let podCIDR = cidrField(r, ['spec', 'podCIDR']);
@@ -112,12 +182,17 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
     const v4 = list.findIndex((c) => typeof c === 'string' && !c.includes(':'));
     if (v4 >= 0) podCIDR = cidrField(r, ['spec', 'podCIDRs', v4]);
   }
+  const list6 = r.list(['spec', 'podCIDRs']) ?? [];
+  const v6 = list6.findIndex((c) => typeof c === 'string' && c.includes(':'));
+  const podCIDR6 = v6 >= 0 ? cidrField(r, ['spec', 'podCIDRs', v6], 6) : undefined;
   const taints = readTaints(r, ['spec', 'taints']);
   return {
     kind: 'Node',
     meta,
     ...optional('podCIDR', podCIDR),
     ...optional('internalIP', internalIP),
+    ...optional('podCIDR6', podCIDR6),
+    ...optional('internalIP6', internalIP6),
     unschedulable: r.bool(['spec', 'unschedulable']) ?? false,
     ...(taints.length ? { taints } : {}),
     locator: r.locator,

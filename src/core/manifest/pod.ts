@@ -1,3 +1,4 @@
+import { parseIP } from '../common/ip';
 import { FieldPath } from '../common/source';
 import { isDns1123Label, isValidPortName } from './names';
 import { readTolerations } from './cluster-doc';
@@ -79,6 +80,15 @@ export function readPod(r: FieldReader, defaultNamespace: string): PodManifest |
   if (!meta || !podSpecNamesValid(r, ['spec'])) return undefined;
   const podIP = r.ipv4(['status', 'podIP']);
   const hostIP = r.ipv4(['status', 'hostIP']);
+  // status.podIPs lists one address per family on a dual-stack cluster, the primary one first.
+  let podIP6: string | undefined;
+  (r.list(['status', 'podIPs']) ?? []).forEach((e, i) => {
+    const text = e && typeof e === 'object' ? (e as Record<string, unknown>).ip : undefined;
+    if (typeof text !== 'string' || !text.includes(':') || podIP6) return;
+    const ip = parseIP(text);
+    if (ip.ok) podIP6 = ip.value;
+    else r.report('invalid-ip', ip.error, ['status', 'podIPs', i, 'ip']);
+  });
   const phase = r.str(['status', 'phase']);
   let ready: boolean | undefined;
   (r.list(['status', 'conditions']) ?? []).forEach((c, i) => {
@@ -92,7 +102,7 @@ export function readPod(r: FieldReader, defaultNamespace: string): PodManifest |
     kind: 'Pod',
     meta,
     spec: readPodSpec(r, ['spec']),
-    status: { ...(podIP ? { podIP } : {}), ...(hostIP ? { hostIP } : {}), ...(phase ? { phase } : {}), ...(ready !== undefined ? { ready } : {}) },
+    status: { ...(podIP ? { podIP } : {}), ...(podIP6 ? { podIP6 } : {}), ...(hostIP ? { hostIP } : {}), ...(phase ? { phase } : {}), ...(ready !== undefined ? { ready } : {}) },
     locator: r.locator,
   };
 }

@@ -1,4 +1,4 @@
-import { parseCidr } from '../common/ip';
+import { cidrContainsCidr, parseCidr } from '../common/ip';
 import { FieldReader } from './reader';
 import { NetworkPolicyManifest, PolicyPeer, PolicyPort, PolicyRule } from './types';
 
@@ -99,7 +99,7 @@ function readPeer(r: FieldReader, path: (string | number)[]): PolicyPeer[] {
       // ValidateIPBlock (pkg/apis/networking/validation): an except entry "must be a strict
       // subset of `cidr`": inside it and with a longer prefix (an equal prefix is rejected).
       if (!ec.ok) r.report('invalid-cidr', ec.error, [...path, 'ipBlock', 'except', k]);
-      else if (ec.value.prefix <= c.value.prefix || !sameNetwork(c.value.base, c.value.prefix, ec.value.base)) {
+      else if (ec.value.prefix <= c.value.prefix || !cidrContainsCidr(c.value, ec.value)) {
         r.report('invalid-cidr', `except ${ec.value.text} is not a strict subset of ${c.value.text}`, [...path, 'ipBlock', 'except', k]);
       } else except.push(ec.value.text);
     });
@@ -109,11 +109,6 @@ function readPeer(r: FieldReader, path: (string | number)[]): PolicyPeer[] {
     return [];
   }
   return [peer];
-}
-
-function sameNetwork(base: number, prefix: number, other: number): boolean {
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ((other & mask) >>> 0) === base;
 }
 
 function warnHostBits(r: FieldReader, written: string, network: string, path: (string | number)[]): void {

@@ -1,6 +1,6 @@
 import { Finding, finding } from '../common/finding';
 import { FieldPath, Locator } from '../common/source';
-import { parseIPv4 } from '../common/ip';
+import { IpFamily, parseIP, parseIPv4 } from '../common/ip';
 import { NameRule, isDns1123Label, isDns1123Subdomain, objectNameProblem } from './names';
 import { LabelSelector, LabelSelectorRequirement, ObjectMeta, Protocol, PROTOCOLS } from './types';
 
@@ -142,6 +142,19 @@ export class FieldReader {
 
   protocol(path: FieldPath): Protocol {
     return this.oneOf(path, PROTOCOLS, 'TCP');
+  }
+
+  /** An address of either family (or of the one given), canonical text for IPv6. */
+  ip(path: FieldPath, family?: IpFamily): string | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (family === 4) return this.ipv4(path);
+    const r = parseIP(v);
+    if (!r.ok || (family === 6 && !r.value.includes(':'))) {
+      this.report('invalid-ip', r.ok ? `"${r.value}" is IPv4; an IPv6 address is expected here` : r.error, path);
+      return undefined;
+    }
+    return r.value;
   }
 
   ipv4(path: FieldPath): string | undefined {

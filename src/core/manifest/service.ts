@@ -1,4 +1,4 @@
-import { parseCidr } from '../common/ip';
+import { IpFamily, parseCidr } from '../common/ip';
 import { nameRuleFor } from './names';
 import { FieldReader } from './reader';
 import { EndpointAddress, EndpointPort, EndpointsManifest, ServiceManifest, ServicePortManifest, ServiceType } from './types';
@@ -45,14 +45,32 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
   if (rawClusterIP === 'None') {
     clusterIP = 'None';
     if (type === 'NodePort' || type === 'LoadBalancer') r.report('invalid-value', `a headless Service (clusterIP: None) cannot be of type ${type}`, ['spec', 'clusterIP']);
-  } else if (rawClusterIP) clusterIP = r.ipv4(['spec', 'clusterIP']);
+  } else if (rawClusterIP) clusterIP = r.ip(['spec', 'clusterIP']);
+  // spec.clusterIPs: one per family, the first equal to clusterIP (ValidateService checks both).
+  const clusterIPs: string[] = [];
+  (r.list(['spec', 'clusterIPs']) ?? []).forEach((v, i) => {
+    if (v === 'None') return;
+    const ip = r.ip(['spec', 'clusterIPs', i]);
+    if (!ip) return;
+    if (i === 0 && clusterIP && clusterIP !== 'None' && ip !== clusterIP) r.report('invalid-value', `clusterIPs[0] ${ip} must equal clusterIP ${clusterIP}`, ['spec', 'clusterIPs', 0]);
+    else if (clusterIPs.length < 2 && !clusterIPs.some((x) => x.includes(':') === ip.includes(':'))) clusterIPs.push(ip);
+    else r.report('invalid-value', `clusterIPs holds at most one address per IP family; ${ip} is ignored`, ['spec', 'clusterIPs', i]);
+  });
+  if (!clusterIP && clusterIPs.length) clusterIP = clusterIPs[0];
+  const ipFamilies: IpFamily[] = [];
+  (r.list(['spec', 'ipFamilies']) ?? []).forEach((_, i) => {
+    const f = r.oneOf(['spec', 'ipFamilies', i], ['IPv4', 'IPv6'] as const, 'IPv4') === 'IPv6' ? 6 : 4;
+    if (ipFamilies.includes(f)) r.report('invalid-value', `ipFamilies lists IPv${f} twice`, ['spec', 'ipFamilies', i]);
+    else ipFamilies.push(f);
+  });
+  const ipFamilyPolicy = r.has(['spec', 'ipFamilyPolicy']) ? r.oneOf(['spec', 'ipFamilyPolicy'], ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const, 'SingleStack') : undefined;
   const selector = r.has(['spec', 'selector']) ? r.stringMap(['spec', 'selector']) : undefined;
-  const externalIPs = (r.list(['spec', 'externalIPs']) ?? []).flatMap((_, i) => r.ipv4(['spec', 'externalIPs', i]) ?? []);
+  const externalIPs = (r.list(['spec', 'externalIPs']) ?? []).flatMap((_, i) => r.ip(['spec', 'externalIPs', i]) ?? []);
   const loadBalancerIPs: string[] = [];
-  const lbIP = r.ipv4(['spec', 'loadBalancerIP']);
+  const lbIP = r.ip(['spec', 'loadBalancerIP']);
   if (lbIP) loadBalancerIPs.push(lbIP);
   (r.list(['status', 'loadBalancer', 'ingress']) ?? []).forEach((_, i) => {
-    const ip = r.ipv4(['status', 'loadBalancer', 'ingress', i, 'ip']);
+    const ip = r.ip(['status', 'loadBalancer', 'ingress', i, 'ip']);
     if (ip && !loadBalancerIPs.includes(ip)) loadBalancerIPs.push(ip);
   });
   // The API server trims each range (kubernetes pkg/apis/core/validation: ValidateService,
@@ -76,6 +94,9 @@ export function readService(r: FieldReader, defaultNamespace: string): ServiceMa
     type,
     ...(selector ? { selector } : {}),
     ...(clusterIP ? { clusterIP } : {}),
+    ...(clusterIPs.length > 1 ? { clusterIPs } : {}),
+    ...(ipFamilies.length ? { ipFamilies } : {}),
+    ...(ipFamilyPolicy ? { ipFamilyPolicy } : {}),
     ports,
     externalIPs,
     loadBalancerIPs,
@@ -116,7 +137,8 @@ export function readEndpoints(r: FieldReader, defaultNamespace: string): Endpoin
     for (const [field, ready] of [['addresses', true], ['notReadyAddresses', false]] as const) {
       (r.list([...sp, field]) ?? []).forEach((__, j) => {
         const ap = [...sp, field, j];
-        const ip = r.ipv4([...ap, 'ip']);
+        // An Endpoints object may hold addresses of either family (one per subset in practice).
+        const ip = r.ip([...ap, 'ip']);
         if (!ip) return;
         const nodeName = r.str([...ap, 'nodeName']);
         const targetPod = targetPodOf(r, ap);
@@ -138,10 +160,12 @@ export function readEndpointSlice(r: FieldReader, defaultNamespace: string): End
     return undefined;
   }
   const addressType = r.str(['addressType']);
-  if (addressType && addressType !== 'IPv4') {
-    r.report('unsupported', `addressType ${addressType} is not modelled (IPv4 only)`, ['addressType'], 'info');
+  // EndpointSlices are per family (addressType IPv4 or IPv6); FQDN slices name no address to route to.
+  if (addressType && addressType !== 'IPv4' && addressType !== 'IPv6') {
+    r.report('unsupported', `addressType ${addressType} is not modelled (IPv4 and IPv6 are)`, ['addressType'], 'info');
     return undefined;
   }
+  const family: IpFamily = addressType === 'IPv6' ? 6 : 4;
   const addresses: EndpointAddress[] = [];
   (r.list(['endpoints']) ?? []).forEach((_, i) => {
     const ep = ['endpoints', i];
@@ -154,7 +178,7 @@ export function readEndpointSlice(r: FieldReader, defaultNamespace: string): End
     // only use the first element"; kube-proxy does exactly that (kubernetes/kubernetes#106267).
     const list = r.list([...ep, 'addresses']) ?? [];
     if (list.length === 0) return;
-    const ip = r.ipv4([...ep, 'addresses', 0]);
+    const ip = r.ip([...ep, 'addresses', 0], family);
     if (ip) addresses.push({ ip, ...(nodeName ? { nodeName } : {}), ...(targetPod ? { targetPod } : {}), ready, path: [...ep, 'addresses', 0] });
   });
   return { kind: 'EndpointSlice', meta, serviceName, subsets: [{ addresses, ports: readEndpointPorts(r, ['ports']) }], locator: r.locator };

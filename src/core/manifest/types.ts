@@ -81,7 +81,7 @@ export interface PodManifest {
   meta: ObjectMeta;
   spec: PodSpec;
   /** From a dump: `ready` is the Ready condition (status.conditions), when present. */
-  status: { podIP?: string; hostIP?: string; phase?: string; ready?: boolean };
+  status: { podIP?: string; /** The IPv6 entry of status.podIPs. */ podIP6?: string; hostIP?: string; phase?: string; ready?: boolean };
   locator: Locator;
 }
 
@@ -122,6 +122,11 @@ export interface ServiceManifest {
   selector?: Record<string, string>;
   /** As written: an IP, 'None' (headless) or undefined (to allocate). */
   clusterIP?: string;
+  /** spec.clusterIPs when it names a second address (the first is `clusterIP`). */
+  clusterIPs?: string[];
+  /** spec.ipFamilies as written (4, 6), and spec.ipFamilyPolicy. */
+  ipFamilies?: (4 | 6)[];
+  ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   ports: ServicePortManifest[];
   externalIPs: string[];
   loadBalancerIPs: string[];
@@ -169,6 +174,9 @@ export interface NodeManifest {
   meta: ObjectMeta;
   podCIDR?: string;
   internalIP?: string;
+  /** Dual-stack: the IPv6 InternalIP and the IPv6 entry of spec.podCIDRs. */
+  internalIP6?: string;
+  podCIDR6?: string;
   unschedulable: boolean;
   /** spec.taints, only present when the node has some. */
   taints?: TaintSpec[];
@@ -290,6 +298,10 @@ export interface ClusterNodeSpec {
   podCIDR?: string;
   /** The underlay subnet the node's eth0 sits in (defaults to its /24). */
   subnet?: string;
+  /** Dual-stack: the node's IPv6 InternalIP, its IPv6 pod block, its eth0's IPv6 subnet (default /64). */
+  ip6?: string;
+  podCIDR6?: string;
+  subnet6?: string;
   labels: Record<string, string>;
   /** Taints, only present when the node has some. */
   taints?: TaintSpec[];
@@ -302,11 +314,17 @@ export interface ClusterManifest {
   name: string;
   clusterCIDR?: string;
   serviceCIDR?: string;
+  /** Dual-stack: the IPv6 ranges (the second entry of `clusterCIDR`/`serviceCIDR` lists). */
+  clusterCIDR6?: string;
+  serviceCIDR6?: string;
+  /** Families in the order the service ranges were written: the first is the primary (kube-apiserver --service-cluster-ip-range). */
+  ipFamilies?: (4 | 6)[];
   /**
    * Masquerade of pod traffic leaving the pod network, each under its component's own name:
-   * `ipMasq` (flanneld --ip-masq, the bridge plugin's ipMasq), `natOutgoing` (Calico IP pool).
+   * `ipMasq` (flanneld --ip-masq, the bridge plugin's ipMasq), `natOutgoing` (Calico IP pool);
+   * for IPv6 `ip6Masq` (flanneld --ip6-masq) and `natOutgoing6` (Calico's IPv6 pool).
    */
-  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string; ipMasq?: boolean; natOutgoing?: boolean };
+  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string; ipMasq?: boolean; natOutgoing?: boolean; ip6Masq?: boolean; natOutgoing6?: boolean };
   kubeProxy: { mode?: KubeProxyMode };
   networkPolicy?: PolicyMode;
   /** The Services' DNS zone (kubelet --cluster-domain); cluster.local when absent. */

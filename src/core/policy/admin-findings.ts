@@ -46,6 +46,7 @@ function shadowedRuleFindings(cluster: Cluster): Finding[] {
   const podPeers: Peer[] = pods.map((p) => ({ ip: p.ip, pod: p, namespace: cluster.namespaces.get(p.namespace) }));
   const cuts = new Set<number>();
   for (const p of all) for (const r of [...p.ingress, ...p.egress]) for (const peer of r.peers) if (peer.kind === 'networks') for (const c of peer.cidrs) {
+    if (c.family === 6) continue;
     cuts.add(c.base);
     const end = c.base + 2 ** (32 - c.prefix);
     if (end <= 0xffffffff) cuts.add(end);

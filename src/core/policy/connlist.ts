@@ -1,5 +1,5 @@
 import { Cluster, PodInfo } from '../cluster/model';
-import { intToIp } from '../common/ip';
+import { bigToIp6, intToIp } from '../common/ip';
 import { ConnSet } from './connset';
 import { Reachability } from './reachability';
 
@@ -48,6 +48,10 @@ export function rangeName(first: number, last: number): string {
   return `${intToIp(first)}-${intToIp(last)}[External]`;
 }
 
+export function rangeName6(first: bigint, last: bigint): string {
+  return `${bigToIp6(first)}-${bigToIp6(last)}[External]`;
+}
+
 export function computeConnlist(reach: Reachability): ConnLine[] {
   const ws = workloads(reach);
   const lines: ConnLine[] = [];
@@ -67,16 +71,28 @@ export function computeConnlist(reach: Reachability): ConnLine[] {
     for (const [first, last, conns] of mergeRanges(atoms, inbound)) lines.push({ src: rangeName(first, last), dst: w.name, conns });
     for (const [first, last, conns] of mergeRanges(atoms, outbound)) lines.push({ src: w.name, dst: rangeName(first, last), conns });
   }
+  // A dual-stack cluster has a second outside: the IPv6 space, split by the IPv6 ipBlocks.
+  if (reach.cluster.config.ipFamilies.includes(6)) {
+    const atoms6 = reach.externalAtoms6();
+    for (const w of ws) {
+      if (!w.pod.ip6) continue;
+      const inbound = atoms6.map(([first]) => reach.fromAddress(bigToIp6(first), w.pod));
+      const outbound = atoms6.map(([first]) => reach.toAddress(w.pod, bigToIp6(first)));
+      for (const [first, last, conns] of mergeRanges(atoms6, inbound)) lines.push({ src: rangeName6(first, last), dst: w.name, conns });
+      for (const [first, last, conns] of mergeRanges(atoms6, outbound)) lines.push({ src: w.name, dst: rangeName6(first, last), conns });
+    }
+  }
   return lines.sort(compareLines);
 }
 
-function mergeRanges(atoms: [number, number][], conns: ConnSet[]): [number, number, ConnSet][] {
-  const out: [number, number, ConnSet][] = [];
+function mergeRanges<N extends number | bigint>(atoms: [N, N][], conns: ConnSet[]): [N, N, ConnSet][] {
+  const out: [N, N, ConnSet][] = [];
   atoms.forEach(([first, last], i) => {
     const c = conns[i];
     if (c.isEmpty()) return;
     const prev = out[out.length - 1];
-    if (prev && prev[1] + 1 === first && prev[2].equals(c)) prev[1] = last;
+    const adjacent = prev && (typeof first === 'bigint' ? (prev[1] as bigint) + 1n === first : (prev[1] as number) + 1 === first);
+    if (prev && adjacent && prev[2].equals(c)) prev[1] = last;
     else out.push([first, last, c]);
   });
   return out;

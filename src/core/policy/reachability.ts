@@ -1,6 +1,6 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { isEmptySelector, matchesSelector } from '../cluster/labels';
-import { Cidr, cidr, cidrContains, ipToInt } from '../common/ip';
+import { Cidr, cidr, cidrContains, ipToInt, mask6 } from '../common/ip';
 import { LabelSelector } from '../manifest/types';
 import { ConnSet } from './connset';
 import { allowedConns, peerFor, policiesOf } from './evaluate';
@@ -34,6 +34,8 @@ export interface Reachability {
   toAddress(src: PodInfo, ip: string): ConnSet;
   /** The IPv4 space cut at every ipBlock boundary, as [first, last] address ranges. */
   externalAtoms(): [number, number][];
+  /** The same split of the IPv6 space (::/0) at every IPv6 ipBlock and except boundary. */
+  externalAtoms6(): [bigint, bigint][];
   /**
    * For every class, how many pods can open any connection to one of its pods (`reachedBy`)
    * and how many it can reach (`reaches`), a pod never counting itself — the all-pairs answer,
@@ -235,6 +237,9 @@ export function computeReachability(cluster: Cluster): Reachability {
     externalAtoms() {
       return atoms(blocks);
     },
+    externalAtoms6() {
+      return atoms6(blocks);
+    },
     counts() {
       const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
       if (tiered) return tiered.counts((a, b) => this.allowed(a, b));
@@ -395,7 +400,8 @@ function blockKey(b: IpBlock): string {
 }
 
 function blockHas(b: IpBlock, ip: string | number): boolean {
-  const n = typeof ip === 'number' ? ip : ipToInt(ip);
+  // Numbers are IPv4; an IPv6 address stays text (cidrContains answers for both families).
+  const n = typeof ip === 'number' || ip.includes(':') ? ip : ipToInt(ip);
   if (!cidrContains(b.cidr, n)) return false;
   for (const e of b.except) if (cidrContains(e, n)) return false;
   return true;
@@ -486,6 +492,7 @@ function atoms(blocks: IpBlock[]): [number, number][] {
   const cuts = new Set<number>([0]);
   for (const b of blocks) {
     for (const c of [b.cidr, ...b.except]) {
+      if (c.family === 6) continue;
       cuts.add(c.base);
       const end = c.base + 2 ** (32 - c.prefix);
       if (end <= 0xffffffff) cuts.add(end);
@@ -493,4 +500,22 @@ function atoms(blocks: IpBlock[]): [number, number][] {
   }
   const sorted = [...cuts].sort((a, b) => a - b);
   return sorted.map((start, i) => [start, i + 1 < sorted.length ? sorted[i + 1] - 1 : 0xffffffff]);
+}
+
+const MAX_V6 = (1n << 128n) - 1n;
+
+/** Splits ::–ffff:…:ffff at every IPv6 ipBlock and except boundary. */
+function atoms6(blocks: IpBlock[]): [bigint, bigint][] {
+  const cuts = new Set<bigint>([0n]);
+  for (const b of blocks) {
+    for (const c of [b.cidr, ...b.except]) {
+      if (c.family !== 6) continue;
+      const start = mask6(c.base6!, c.prefix);
+      cuts.add(start);
+      const end = start + (1n << BigInt(128 - c.prefix));
+      if (end <= MAX_V6) cuts.add(end);
+    }
+  }
+  const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.map((start, i) => [start, i + 1 < sorted.length ? sorted[i + 1] - 1n : MAX_V6]);
 }

@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeYaml, podDoc } from '../support/analyze';
+
+// Services on a dual-stack cluster: ipFamilies / ipFamilyPolicy as the API server settles
+// them, a ClusterIP per family, and endpoints per family (one EndpointSlice each).
+
+const DUAL = `apiVersion: podpath.dev/v1alpha1
+kind: Cluster
+metadata: {name: ds}
+spec:
+  clusterCIDR: [10.244.0.0/16, "fd00:10:244::/56"]
+  serviceCIDR: [10.96.0.0/12, "fd00:10:96::/112"]
+  cni: {plugin: flannel, backend: vxlan}
+  nodes:
+    - {name: node-1, ip: 192.168.1.10, ip6: "fd00:192:168:1::10"}
+    - {name: node-2, ip: 192.168.1.11, ip6: "fd00:192:168:1::11"}
+`;
+
+function svc(name: string, spec: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+${spec}`;
+}
+
+function build(...services: string[]) {
+  return analyzeYaml(DUAL, podDoc('web-1', 'node-1', { labels: { app: 'web' } }), podDoc('web-2', 'node-2', { labels: { app: 'web' } }), ...services);
+}
+
+test('without ipFamilyPolicy a Service is SingleStack in the primary family', () => {
+  const s = build(svc('plain', '')).cluster.servicesByKey.get('default/plain')!;
+  assert.equal(s.ipFamilyPolicy, 'SingleStack');
+  assert.deepEqual(s.ipFamilies, [4]);
+  assert.ok(s.clusterIP && !s.clusterIP6);
+  assert.deepEqual(s.clusterIPs, [s.clusterIP]);
+  assert.equal(s.ports[0].endpoints.length, 2);
+  assert.equal(s.ports[0].endpoints6.length, 0);
+});
+
+test('PreferDualStack gets a ClusterIP per family, primary first, and an endpoint list per family', () => {
+  const a = build(svc('dual', '  ipFamilyPolicy: PreferDualStack\n'));
+  const s = a.cluster.servicesByKey.get('default/dual')!;
+  assert.deepEqual(s.ipFamilies, [4, 6]);
+  assert.match(s.clusterIP6!, /^fd00:10:96::[0-9a-f:]+$/);
+  assert.deepEqual(s.clusterIPs, [s.clusterIP, s.clusterIP6]);
+  const pods = ['default/web-1', 'default/web-2'].map((k) => a.cluster.podsByKey.get(k)!);
+  assert.deepEqual(s.ports[0].endpoints6.map((e) => `${e.ip}:${e.port}`), pods.map((p) => `${p.ip6}:8080`));
+});
+
+test('ipFamilies [IPv6, IPv4] with RequireDualStack makes IPv6 the primary family', () => {
+  const s = build(svc('six-first', '  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv6, IPv4]\n')).cluster.servicesByKey.get('default/six-first')!;
+  assert.deepEqual(s.ipFamilies, [6, 4]);
+  assert.deepEqual(s.clusterIPs, [s.clusterIP6, s.clusterIP]);
+});
+
+test('an IPv6 SingleStack Service has no IPv4 ClusterIP; a written IPv6 clusterIP is kept and checked against the IPv6 range', () => {
+  const a = build(
+    svc('v6', '  ipFamilies: [IPv6]\n'),
+    svc('given', '  clusterIP: "fd00:10:96::50"\n'),
+    svc('outside', '  clusterIP: "fd00:99::50"\n'),
+  );
+  const v6 = a.cluster.servicesByKey.get('default/v6')!;
+  assert.equal(v6.clusterIP, undefined);
+  assert.ok(v6.clusterIP6);
+  assert.deepEqual(v6.ipFamilies, [6]);
+  const given = a.cluster.servicesByKey.get('default/given')!;
+  assert.equal(given.clusterIP6, 'fd00:10:96::50');
+  assert.deepEqual(given.ipFamilies, [6], 'the family of the written clusterIP');
+  assert.equal(given.clusterIPAssigned, false);
+  assert.ok(a.findings.some((f) => f.code === 'cluster-ip-outside-service-cidr' && f.message.includes('fd00:99::50')));
+});
+
+test('a headless Service without selector defaults to RequireDualStack; RequireDualStack on a single-stack cluster is refused', () => {
+  const a = build(`apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: default}
+spec: {clusterIP: None, ports: [{port: 80}]}
+`);
+  const ext = a.cluster.servicesByKey.get('default/ext')!;
+  assert.equal(ext.ipFamilyPolicy, 'RequireDualStack');
+  assert.deepEqual(ext.ipFamilies, [4, 6]);
+  const single = analyzeYaml(DUAL.replace('[10.244.0.0/16, "fd00:10:244::/56"]', '10.244.0.0/16').replace('[10.96.0.0/12, "fd00:10:96::/112"]', '10.96.0.0/12'),
+    svc('req', '  ipFamilyPolicy: RequireDualStack\n'), svc('six', '  ipFamilies: [IPv6]\n'));
+  const messages = single.findings.filter((f) => f.code === 'invalid-value').map((f) => f.message);
+  assert.ok(messages.some((m) => /default\/req: ipFamilyPolicy RequireDualStack needs a dual-stack cluster/.test(m)));
+  assert.ok(messages.some((m) => /default\/six: the cluster has no IPv6 service range/.test(m)));
+  assert.deepEqual(single.cluster.servicesByKey.get('default/six')!.ipFamilies, [4]);
+});
+
+test('SingleStack with two families is reported and keeps the first', () => {
+  const a = build(svc('bad', '  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv4, IPv6]\n'));
+  assert.deepEqual(a.cluster.servicesByKey.get('default/bad')!.ipFamilies, [4]);
+  assert.ok(a.findings.some((f) => f.code === 'invalid-value' && /SingleStack cannot take two IP families/.test(f.message)));
+});
+
+test('an IPv6 EndpointSlice gives the IPv6 endpoints and the IPv4 slice the IPv4 ones', () => {
+  const a = analyzeYaml(DUAL, `apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec: {ipFamilyPolicy: PreferDualStack, ports: [{name: pg, port: 5432}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: db-v4, namespace: default, labels: {kubernetes.io/service-name: db}}
+addressType: IPv4
+ports: [{name: pg, port: 5432}]
+endpoints: [{addresses: [10.244.1.50]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: db-v6, namespace: default, labels: {kubernetes.io/service-name: db}}
+addressType: IPv6
+ports: [{name: pg, port: 5432}]
+endpoints: [{addresses: ["fd00:10:244:1::50"]}]
+`);
+  const p = a.cluster.servicesByKey.get('default/db')!.ports[0];
+  assert.deepEqual(p.endpoints.map((e) => e.ip), ['10.244.1.50']);
+  assert.deepEqual(p.endpoints6.map((e) => e.ip), ['fd00:10:244:1::50']);
+});
