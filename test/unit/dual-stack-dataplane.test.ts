@@ -167,3 +167,15 @@ test('connlist lists IPv6 outside ranges split at the IPv6 ipBlocks, beside the 
   assert.ok(lines.some((l) => l.startsWith('default/web[Pod] => ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]')));
   assert.ok(lines.some((l) => l.startsWith('default/web[Pod] => 0.0.0.0-255.255.255.255[External]')));
 });
+
+test('kube-proxy nftables mode on a dual-stack cluster: each family\'s dataplane holds its own kube-proxy table, and an IPv6 trace is decided by the ip6 table', () => {
+  const doc = dualDoc('flannel', 'vxlan').replace('  nodes:', '  kubeProxy: {mode: nftables}\n  nodes:');
+  const a = analyzeYaml(doc, podDoc('web', 'node-2', { ip: '10.244.2.10', labels: { app: 'web' } }), podDoc('client', 'node-1', { ip: '10.244.1.20', labels: { app: 'client' } }), WEB);
+  const families = (dp: typeof a.dataplane) => dp.node('node-1')!.nftables!.tables.map((t) => t.family);
+  assert.deepEqual(families(a.dataplane), ['ip']);
+  assert.deepEqual(families(a.dataplane.forFamily(6)!), ['ip6']);
+  const t = trace(a, { from: 'pod:default/client', to: 'service:default/web', family: 6 });
+  assert.equal(t.verdict, 'delivered');
+  const dnat = pathOf(t).find((h) => h.action === 'dnat')!;
+  assert.match(dnat.decidedBy!.text, /^add rule ip6 kube-proxy endpoint-\w{8}-default\/web\/tcp\/__fd00\.10\.244\.2\.\.a\/8080 meta l4proto tcp dnat to \[fd00:10:244:2::a\]:8080$/);
+});

@@ -48,12 +48,14 @@ export function familyOf(ip: string): NftFamily {
 }
 
 /**
- * The node's nftables: the `ip` table always, the `ip6` table only when some Service has an
- * IPv6 ClusterIP (kube-proxy runs one proxier per family the node has).
+ * The node's nftables: the table of the cluster's family (`ip`, or `ip6` for the IPv6 view of a
+ * dual-stack cluster, which has a dataplane of its own), plus the `ip6` table when an IPv4
+ * cluster still names IPv6 ClusterIPs (kube-proxy runs one proxier per family the node has).
  */
 export function programNftables(cluster: Cluster, node: NodeInfo): NftRuleset {
-  const tables = [programNftTable(cluster, node, 'ip')];
-  if (proxiedPorts(cluster).some((p) => familyOf(p.clusterIP) === 'ip6')) tables.push(programNftTable(cluster, node, 'ip6'));
+  const own: NftFamily = cluster.config.family === 6 ? 'ip6' : 'ip';
+  const tables = [programNftTable(cluster, node, own)];
+  if (own === 'ip' && proxiedPorts(cluster).some((p) => familyOf(p.clusterIP) === 'ip6')) tables.push(programNftTable(cluster, node, 'ip6'));
   return { tables };
 }
 
