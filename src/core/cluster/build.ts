@@ -57,47 +57,23 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
   const servicesByIP = new Map<string, ServiceInfo>();
   for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
 
+  // Policy objects: a name defined twice is an error and the later object is left out.
   const policySeen = new Map<string, Locator>();
-  const policies = m.policies.filter((p) => {
-    const key = podKey(p.meta.namespace, p.meta.name);
-    const first = policySeen.get(key);
-    if (first) {
-      findings.push(finding('duplicate-object', 'error', `NetworkPolicy ${key} is defined twice; the later one is ignored`, p.locator.range, [{ message: 'first definition', range: first.range }]));
-      return false;
-    }
-    policySeen.set(key, p.locator);
-    return true;
-  });
-  const adminPolicies = (m.adminPolicies ?? []).filter((p) => {
-    const key = `${p.kind} ${p.meta.name}`;
-    const first = policySeen.get(key);
-    if (first) {
-      findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, p.locator.range, [{ message: 'first definition', range: first.range }]));
-      return false;
-    }
-    policySeen.set(key, p.locator);
-    return true;
-  });
-  const calicoPolicies = (m.calicoPolicies ?? []).filter((p) => {
-    const key = p.kind === 'GlobalNetworkPolicy' ? `GlobalNetworkPolicy ${p.meta.name}` : `projectcalico.org NetworkPolicy ${p.meta.namespace}/${p.meta.name}`;
-    const first = policySeen.get(key);
-    if (first) {
-      findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, p.locator.range, [{ message: 'first definition', range: first.range }]));
-      return false;
-    }
-    policySeen.set(key, p.locator);
-    return true;
-  });
-  const calicoTiers = (m.calicoTiers ?? []).filter((t) => {
-    const key = `Tier ${t.meta.name}`;
-    const first = policySeen.get(key);
-    if (first) {
-      findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, t.locator.range, [{ message: 'first definition', range: first.range }]));
-      return false;
-    }
-    policySeen.set(key, t.locator);
-    return true;
-  });
+  const firstOfEach = <T extends { locator: Locator }>(items: T[], keyOf: (item: T) => string): T[] =>
+    items.filter((item) => {
+      const key = keyOf(item);
+      const first = policySeen.get(key);
+      if (first) {
+        findings.push(finding('duplicate-object', 'error', `${key} is defined twice; the later one is ignored`, item.locator.range, [{ message: 'first definition', range: first.range }]));
+        return false;
+      }
+      policySeen.set(key, item.locator);
+      return true;
+    });
+  const policies = firstOfEach(m.policies, (p) => `NetworkPolicy ${podKey(p.meta.namespace, p.meta.name)}`);
+  const adminPolicies = firstOfEach(m.adminPolicies ?? [], (p) => `${p.kind} ${p.meta.name}`);
+  const calicoPolicies = firstOfEach(m.calicoPolicies ?? [], (p) => (p.kind === 'GlobalNetworkPolicy' ? `GlobalNetworkPolicy ${p.meta.name}` : `projectcalico.org NetworkPolicy ${p.meta.namespace}/${p.meta.name}`));
+  const calicoTiers = firstOfEach(m.calicoTiers ?? [], (t) => `Tier ${t.meta.name}`);
   if (config!.plugin !== 'calico') {
     // Calico's policy objects are programmed by Felix; another CNI never reads them.
     for (const p of calicoPolicies) findings.push(finding('calico-policy-without-calico', 'warning', `${p.kind === 'GlobalNetworkPolicy' ? 'GlobalNetworkPolicy' : 'Calico NetworkPolicy'} ${p.meta.namespace ? `${p.meta.namespace}/` : ''}${p.meta.name} only takes effect where the CNI is Calico; this cluster uses ${config!.plugin}, so PodPath leaves it out`, p.locator.range));
