@@ -34,7 +34,7 @@ export interface Reachability {
   /**
    * For every class, how many pods can open any connection to one of its pods (`reachedBy`)
    * and how many it can reach (`reaches`), a pod never counting itself — the all-pairs answer,
-   * computed without visiting every pair.
+   * computed without visiting every pair. Computed on the first call; callers must not change the arrays.
    */
   counts(): { reachedBy: Float64Array; reaches: Float64Array };
 }
@@ -195,6 +195,7 @@ export function computeReachability(cluster: Cluster): Reachability {
     return e.intersect(ingressFrom(d, s, s.representative.ip));
   };
   const allowedBetween = hasAdmin ? adminAware(cluster, admin, classes, egressTo, ingressFrom, egress, ingress) : npBetween;
+  let counted: { reachedBy: Float64Array; reaches: Float64Array } | undefined;
 
   return {
     cluster,
@@ -229,9 +230,12 @@ export function computeReachability(cluster: Cluster): Reachability {
       return atoms(blocks);
     },
     counts() {
-      const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
-      if (hasAdmin) return countPairs(classes, allowedBetween, (a, b) => this.allowed(a, b));
-      return countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+      // All-pairs work: done once per result (a result kept across edits keeps its counts too).
+      if (!counted) {
+        const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
+        counted = hasAdmin ? countPairs(classes, allowedBetween, (a, b) => this.allowed(a, b)) : countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+      }
+      return counted;
     },
   };
 }
@@ -620,4 +624,14 @@ function atoms(blocks: IpBlock[]): [number, number][] {
   }
   const sorted = [...cuts].sort((a, b) => a - b);
   return sorted.map((start, i) => [start, i + 1 < sorted.length ? sorted[i + 1] - 1 : 0xffffffff]);
+}
+
+/**
+ * A result computed for an earlier cluster, answering for `cluster`: valid only when both have
+ * the same `reachabilityInputs` (reachability-inputs.ts), since the engine still reads the
+ * earlier cluster. Pods are looked up by key, so the new cluster's pods can be asked about;
+ * `cluster` is what views that list pods (the connectivity list, the matrix) walk.
+ */
+export function reachabilityReusedFor(previous: Reachability, cluster: Cluster): Reachability {
+  return { ...previous, cluster };
 }
