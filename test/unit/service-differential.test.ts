@@ -41,14 +41,15 @@ function workspace(): Map<string, string> {
   // Bare Pods: a Deployment's pods are named after its template, so editing a template renames
   // them; these keep their names while an edit changes their labels, ports or address.
   files.set('pods.yaml', [0, 1, 2, 3].map((i) => [
-    '---', 'apiVersion: v1', 'kind: Pod', `metadata: {name: solo-${i}, namespace: team-${i % 2}, labels: {app: app-${i}, tier: batch}}`,
+    '---', 'apiVersion: v1', 'kind: Pod', `metadata: {namespace: team-${i % 2}, name: solo-${i}, labels: {app: app-${i}, tier: batch}}`,
     'spec:', `  nodeName: node-${i % 2}`, `  containers: [{name: main, image: example/solo, ports: [{name: http, containerPort: 8080, protocol: TCP}]}]`,
     `status: {podIP: 10.244.${i % 2}.${200 + i}}`, '',
   ].join('\n')).join(''));
   // Namespaces with a label of their own, and a policy admitting one zone, so an edit of a
-  // namespace's labels changes who reaches whom.
-  files.set('namespaces.yaml', ['team-0', 'team-1'].map((n, i) => `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}, labels: {zone: ${'ab'[i]}}}\n`).join('') + [
-    '---', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {name: allow-zone, namespace: team-0}',
+  // namespace's labels changes who reaches whom. Here and in the bare Pods `metadata` does not
+  // start with the name, so the syntax edits leave these documents alone.
+  files.set('namespaces.yaml', ['team-0', 'team-1'].map((n, i) => `---\napiVersion: v1\nkind: Namespace\nmetadata: {labels: {zone: ${'ab'[i]}}, name: ${n}}\n`).join('') + [
+    '---', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {namespace: team-0, name: allow-zone}',
     'spec:', '  podSelector: {}', '  ingress:', '    - from: [{namespaceSelector: {matchLabels: {zone: b}}}]', '      ports: [{port: 9090}]', '',
   ].join('\n'));
   return files;
@@ -79,7 +80,7 @@ const EDIT_KINDS: Edit[] = [
   { kind: 'policy', apply: (t, pick) => replaceOne(t, /namespaceSelector: \{matchLabels: \{[\w./-]+: [\w-]+\}\}/, pick, () => `namespaceSelector: {matchLabels: {${['kubernetes.io/metadata.name: team-0', 'kubernetes.io/metadata.name: team-1', 'zone: a', 'zone: b'][pick(4)]}}}`) },
   { kind: 'namespace', apply: (t, pick) => replaceOne(t, /zone: [abc]/, pick, () => `zone: ${'abc'[pick(3)]}`) },
   // Edits of the bare Pods only: their names stay, so only the field edited changes.
-  { kind: 'pod-label', apply: (t, pick) => replaceOne(t, /(name: solo-\d+, namespace: team-\d, labels: \{app: )app-\d+, tier: \w+/, pick, (m) => `${m[1]}app-${pick(4)}, tier: ${['web', 'batch'][pick(2)]}`) },
+  { kind: 'pod-label', apply: (t, pick) => replaceOne(t, /(name: solo-\d+, labels: \{app: )app-\d+, tier: \w+/, pick, (m) => `${m[1]}app-${pick(4)}, tier: ${['web', 'batch'][pick(2)]}`) },
   { kind: 'pod-port', apply: (t, pick) => replaceOne(t, /containerPort: \d+, protocol: TCP/, pick, () => `containerPort: ${[8080, 8081, 9090][pick(3)]}, protocol: TCP`) },
   { kind: 'pod-name', apply: (t, pick) => replaceOne(t, /name: solo-\d+/, pick, () => `name: solo-${pick(6)}`) },
   { kind: 'address', apply: (t, pick) => replaceOne(t, /podIP: [\d.]+/, pick, () => `podIP: ${['10.244.0.210', '10.244.1.211', '203.0.113.5', '203.0.113.130'][pick(4)]}`) },

@@ -63,6 +63,8 @@ export function traceFromTitle(name: string): string {
 export function hintsFor(cluster: Cluster, objects: ObjectAt[], reach: Reachability): InlayHint[] {
   const out: InlayHint[] = [];
   let counts: ReturnType<Reachability['counts']> | undefined;
+  // A Service selects only in its namespace: scan that namespace's pods, not the cluster's.
+  let podsByNamespace: Map<string, PodInfo[]> | undefined;
   for (const o of objects) {
     const at = o.locator.at(['metadata', 'name']).end;
     if (o.kind === 'pod' || o.kind === 'workload') {
@@ -79,11 +81,22 @@ export function hintsFor(cluster: Cluster, objects: ObjectAt[], reach: Reachabil
     } else if (o.kind === 'service') {
       const svc = cluster.servicesByKey.get(o.key);
       if (!svc?.selector) continue;
-      const n = cluster.pods.filter((p) => p.namespace === svc.namespace && matchesMap(p.labels, svc.selector!)).length;
+      podsByNamespace ??= groupByNamespace(cluster.pods);
+      const n = (podsByNamespace.get(svc.namespace) ?? []).filter((p) => matchesMap(p.labels, svc.selector!)).length;
       out.push({ file: o.locator.file, position: at, label: `${n} pod${n === 1 ? '' : 's'} selected`, tooltip: 'pods matching spec.selector' });
     }
   }
   return out;
+}
+
+function groupByNamespace(pods: PodInfo[]): Map<string, PodInfo[]> {
+  const m = new Map<string, PodInfo[]>();
+  for (const p of pods) {
+    const list = m.get(p.namespace);
+    if (list) list.push(p);
+    else m.set(p.namespace, [p]);
+  }
+  return m;
 }
 
 /** Pairs (peer, selected pod) whose connection is allowed and that one of the policy's rules names. */
