@@ -63,8 +63,9 @@ export function traceFromTitle(name: string): string {
 export function hintsFor(cluster: Cluster, objects: ObjectAt[], reach: Reachability): InlayHint[] {
   const out: InlayHint[] = [];
   let counts: ReturnType<Reachability['counts']> | undefined;
-  // A Service selects only in its namespace: scan that namespace's pods, not the cluster's.
-  let podsByNamespace: Map<string, PodInfo[]> | undefined;
+  // A Service selects only in its namespace, and only pods carrying each of its pairs: look at
+  // the pods of its rarest pair instead of scanning the cluster per Service.
+  let pods: PodIndex | undefined;
   for (const o of objects) {
     const at = o.locator.at(['metadata', 'name']).end;
     if (o.kind === 'pod' || o.kind === 'workload') {
@@ -81,22 +82,41 @@ export function hintsFor(cluster: Cluster, objects: ObjectAt[], reach: Reachabil
     } else if (o.kind === 'service') {
       const svc = cluster.servicesByKey.get(o.key);
       if (!svc?.selector) continue;
-      podsByNamespace ??= groupByNamespace(cluster.pods);
-      const n = (podsByNamespace.get(svc.namespace) ?? []).filter((p) => matchesMap(p.labels, svc.selector!)).length;
+      pods ??= new PodIndex(cluster.pods);
+      const n = pods.candidates(svc.namespace, svc.selector).filter((p) => matchesMap(p.labels, svc.selector!)).length;
       out.push({ file: o.locator.file, position: at, label: `${n} pod${n === 1 ? '' : 's'} selected`, tooltip: 'pods matching spec.selector' });
     }
   }
   return out;
 }
 
-function groupByNamespace(pods: PodInfo[]): Map<string, PodInfo[]> {
-  const m = new Map<string, PodInfo[]>();
-  for (const p of pods) {
-    const list = m.get(p.namespace);
-    if (list) list.push(p);
-    else m.set(p.namespace, [p]);
+/** Pods by namespace, and by namespace and label pair. */
+class PodIndex {
+  private readonly byNamespace = new Map<string, PodInfo[]>();
+  private readonly byPair = new Map<string, PodInfo[]>();
+
+  constructor(pods: PodInfo[]) {
+    for (const p of pods) {
+      push(this.byNamespace, p.namespace, p);
+      for (const k in p.labels) push(this.byPair, `${p.namespace}\u0000${k}\u0000${p.labels[k]}`, p);
+    }
   }
-  return m;
+
+  /** A superset of the pods of `namespace` that `selector` (equality on every pair) matches. */
+  candidates(namespace: string, selector: Record<string, string>): PodInfo[] {
+    let best: PodInfo[] | undefined;
+    for (const k in selector) {
+      const list = this.byPair.get(`${namespace}\u0000${k}\u0000${selector[k]}`) ?? [];
+      if (!best || list.length < best.length) best = list;
+    }
+    return best ?? this.byNamespace.get(namespace) ?? [];
+  }
+}
+
+function push<V>(m: Map<string, V[]>, k: string, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }
 
 /** Pairs (peer, selected pod) whose connection is allowed and that one of the policy's rules names. */
