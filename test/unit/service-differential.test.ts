@@ -38,6 +38,20 @@ function workspace(): Map<string, string> {
     // A Deployment and its Service per pair of documents; two workloads per file.
     for (let i = 0; i < docs.length; i += 4) files.set(`apps/app-${i / 4}.yaml`, docs.slice(i, i + 4).map((d) => `---\n${d}`).join(''));
   }
+  // Bare Pods: a Deployment's pods are named after its template, so editing a template renames
+  // them; these keep their names while an edit changes their labels, ports or address.
+  files.set('pods.yaml', [0, 1, 2, 3].map((i) => [
+    '---', 'apiVersion: v1', 'kind: Pod', `metadata: {namespace: team-${i % 2}, name: solo-${i}, labels: {app: app-${i}, tier: batch}}`,
+    'spec:', `  nodeName: node-${i % 2}`, `  containers: [{name: main, image: example/solo, ports: [{name: http, containerPort: 8080, protocol: TCP}]}]`,
+    `status: {podIP: 10.244.${i % 2}.${200 + i}}`, '',
+  ].join('\n')).join(''));
+  // Namespaces with a label of their own, and a policy admitting one zone, so an edit of a
+  // namespace's labels changes who reaches whom. Here and in the bare Pods `metadata` does not
+  // start with the name, so the syntax edits leave these documents alone.
+  files.set('namespaces.yaml', ['team-0', 'team-1'].map((n, i) => `---\napiVersion: v1\nkind: Namespace\nmetadata: {labels: {zone: ${'ab'[i]}}, name: ${n}}\n`).join('') + [
+    '---', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {namespace: team-0, name: allow-zone}',
+    'spec:', '  podSelector: {}', '  ingress:', '    - from: [{namespaceSelector: {matchLabels: {zone: b}}}]', '      ports: [{port: 9090}]', '',
+  ].join('\n'));
   return files;
 }
 
@@ -63,6 +77,16 @@ const EDIT_KINDS: Edit[] = [
   { kind: 'policy', apply: (t, pick) => replaceOne(t, /values: \[[\w, ]+\]/, pick, () => `values: [${TIERS.slice(pick(3), 3 + pick(3)).join(', ')}]`) },
   { kind: 'policy', apply: (t, pick) => replaceOne(t, /policyTypes: \[[\w, ]+\]/, pick, () => ['policyTypes: [Ingress]', 'policyTypes: [Ingress, Egress]', 'policyTypes: [Egress]'][pick(3)]) },
   { kind: 'policy', apply: (t, pick) => replaceOne(t, /podSelector: \{matchLabels: \{app: app-\d+\}\}/, pick, () => `podSelector: {matchLabels: {app: app-${pick(12)}}}`) },
+  { kind: 'policy', apply: (t, pick) => replaceOne(t, /namespaceSelector: \{matchLabels: \{[\w./-]+: [\w-]+\}\}/, pick, () => `namespaceSelector: {matchLabels: {${['kubernetes.io/metadata.name: team-0', 'kubernetes.io/metadata.name: team-1', 'zone: a', 'zone: b'][pick(4)]}}}`) },
+  { kind: 'namespace', apply: (t, pick) => replaceOne(t, /zone: [abc]/, pick, () => `zone: ${'abc'[pick(3)]}`) },
+  // Edits of the bare Pods only: their names stay, so only the field edited changes.
+  { kind: 'pod-label', apply: (t, pick) => replaceOne(t, /(name: solo-\d+, labels: \{app: )app-\d+, tier: \w+/, pick, (m) => `${m[1]}app-${pick(4)}, tier: ${['web', 'batch'][pick(2)]}`) },
+  { kind: 'pod-port', apply: (t, pick) => replaceOne(t, /containerPort: \d+, protocol: TCP/, pick, () => `containerPort: ${[8080, 8081, 9090][pick(3)]}, protocol: TCP`) },
+  { kind: 'pod-name', apply: (t, pick) => replaceOne(t, /name: solo-\d+/, pick, () => `name: solo-${pick(6)}`) },
+  { kind: 'address', apply: (t, pick) => replaceOne(t, /podIP: [\d.]+/, pick, () => `podIP: ${['10.244.0.210', '10.244.1.211', '203.0.113.5', '203.0.113.130'][pick(4)]}`) },
+  // On a bare Pod nothing reachability reads (the earlier result may be kept); on a Deployment
+  // it renames the pods, whose names carry a hash of the template.
+  { kind: 'image', apply: (t, pick) => replaceOne(t, /image: [\w/:.-]+/, pick, () => `image: example/app:v${pick(3)}`) },
   { kind: 'syntax', apply: (t, pick) => replaceOne(t, /metadata: \{name: /, pick, () => ['metadata: {name: ', 'metadata: {name: [', 'metadata:\n  name: '][pick(3)]) },
 ];
 
@@ -71,7 +95,7 @@ function withoutTimings(r: UpdateResult): unknown {
   return { diagnostics: r.diagnostics, summary };
 }
 
-/** What is compared: diagnostics and counts, reachability, and a few traces. */
+/** What is compared: diagnostics and counts, reachability (the connectivity list, the inlay hints' counts), and a few traces. */
 function observe(s: LanguageService, r: UpdateResult): unknown {
   const { cluster } = s.current();
   const pods = [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -84,7 +108,8 @@ function observe(s: LanguageService, r: UpdateResult): unknown {
       traces.push(t.ok ? { from, to, document: t.document } : { from, to, error: t.error });
     }
   }
-  return { result: withoutTimings(r), connlist: s.connlist('txt'), traces };
+  const hints = Object.keys(r.diagnostics).map((file) => s.inlayHints(file));
+  return { result: withoutTimings(r), connlist: s.connlist('txt'), hints, traces };
 }
 
 function filesOf(m: Map<string, string>): ServiceFile[] {
@@ -112,9 +137,9 @@ test(`incremental analysis equals a fresh analysis after each of ${EDITS} random
       extra++;
     } else if (r === 1) {
       kind = 'remove-file';
-      // Any file but the cluster's and the policies', keeping at least two of the workloads'
-      // files, so a long script still has something of every kind to edit.
-      const names = [...files.keys()].filter((f) => f !== 'cluster.yaml' && f !== 'policies.yaml' && (!f.startsWith('apps/') || [...files.keys()].filter((g) => g.startsWith('apps/')).length > 2));
+      // Any file but the cluster's, the policies', the namespaces' and the bare pods', keeping at least two of
+      // the workloads' files, so a long script still has something of every kind to edit.
+      const names = [...files.keys()].filter((f) => f !== 'cluster.yaml' && f !== 'policies.yaml' && f !== 'namespaces.yaml' && f !== 'pods.yaml' && (!f.startsWith('apps/') || [...files.keys()].filter((g) => g.startsWith('apps/')).length > 2));
       files.delete(names[pick(names.length)]);
     } else {
       const edit = EDIT_KINDS[pick(EDIT_KINDS.length)];
@@ -151,6 +176,9 @@ test(`incremental analysis equals a fresh analysis after each of ${EDITS} random
     assert.deepEqual(observe(incremental, r1), observe(fresh, r2), `step ${step} (${kind}) differs`);
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
+  const reused = incremental.reachabilityReuses;
+  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; reachability kept over ${reused} edits; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
   assert.ok((counts['no-op'] ?? 0) < EDITS / 4, 'most edits changed something');
+  // Both paths were taken: reachability kept across an edit, and recomputed after one.
+  assert.ok(reused > 0 && reused < EDITS, `reachability kept over ${reused} of ${EDITS} edits`);
 });

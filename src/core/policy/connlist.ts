@@ -44,6 +44,15 @@ function workloads(reach: Reachability): Workload[] {
   return [...byName.values()];
 }
 
+/**
+ * What the connectivity list reads besides reachability: the pods in key order with the
+ * workload each belongs to (the first pod of a workload speaks for it). Two clusters with equal
+ * `reachabilityInputs` and equal strings here have the same list.
+ */
+export function connlistInputs(cluster: Cluster): string {
+  return [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1)).map((pod) => `${pod.key}\t${workloadName(pod, cluster)}`).join('\n');
+}
+
 export function rangeName(first: number, last: number): string {
   return `${intToIp(first)}-${intToIp(last)}[External]`;
 }

@@ -39,7 +39,7 @@ export interface Reachability {
   /**
    * For every class, how many pods can open any connection to one of its pods (`reachedBy`)
    * and how many it can reach (`reaches`), a pod never counting itself — the all-pairs answer,
-   * computed without visiting every pair.
+   * computed without visiting every pair. Computed on the first call; callers must not change the arrays.
    */
   counts(): { reachedBy: Float64Array; reaches: Float64Array };
 }
@@ -204,6 +204,7 @@ export function computeReachability(cluster: Cluster): Reachability {
   };
   const tiered = hasAdmin ? tieredEngine(cluster, classes, { inBlock, blockIds, namespacesMatching, classesMatching, byNamespace }) : undefined;
   const allowedBetween = tiered ? tiered.allowedBetween : npBetween;
+  let counted: { reachedBy: Float64Array; reaches: Float64Array } | undefined;
 
   return {
     cluster,
@@ -241,9 +242,15 @@ export function computeReachability(cluster: Cluster): Reachability {
       return atoms6(blocks);
     },
     counts() {
-      const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
-      if (tiered) return tiered.counts((a, b) => this.allowed(a, b));
-      return countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+      // All-pairs work: done once per result (a result kept across edits keeps its counts too).
+      if (!counted) {
+        if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
+        else {
+          const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
+          counted = countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+        }
+      }
+      return counted;
     },
   };
 }
@@ -518,4 +525,14 @@ function atoms6(blocks: IpBlock[]): [bigint, bigint][] {
   }
   const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return sorted.map((start, i) => [start, i + 1 < sorted.length ? sorted[i + 1] - 1n : MAX_V6]);
+}
+
+/**
+ * A result computed for an earlier cluster, answering for `cluster`: valid only when both have
+ * the same `reachabilityInputs` (reachability-inputs.ts), since the engine still reads the
+ * earlier cluster. Pods are looked up by key, so the new cluster's pods can be asked about;
+ * `cluster` is what views that list pods (the connectivity list, the matrix) walk.
+ */
+export function reachabilityReusedFor(previous: Reachability, cluster: Cluster): Reachability {
+  return { ...previous, cluster };
 }

@@ -118,7 +118,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         return regular.filter((c) => adminPeerMatches(cluster, spec, { ip: c.representative.ip, pod: c.representative }));
     }
   };
-  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${JSON.stringify(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => everyClass(listOf(rule.peers.flatMap(adminPeerClasses))));
+  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => everyClass(listOf(rule.peers.flatMap(adminPeerClasses))));
   /** Which classes each admin policy's subject selects (host-networked pods never). */
   const subjectMemo = new Map<AdminPolicyInfo, Uint8Array>();
   const subjectOf = (p: AdminPolicyInfo): Uint8Array => {
@@ -159,7 +159,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
 
   const calicoMatch = (p: CalicoPolicyInfo, e: CalicoEntity) => {
     if (e.anyPeer && !e.notNets && !e.notSelector) return undefined;
-    return memoMatch(`c${p.namespace ?? ''}\u0000${JSON.stringify(e)}`, () => {
+    return memoMatch(`c${p.namespace ?? ''}\u0000${keyText(e)}`, () => {
       let candidates: PeerClass[] = regular;
       if (e.selector) {
         for (const [k, v] of requiredPairs(e.selector)) {
@@ -499,4 +499,9 @@ export function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo,
       }
     }
   }
+}
+
+/** A memo key for a rule's peers: JSON, with IPv6 blocks' bigint addresses written as text. */
+function keyText(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }

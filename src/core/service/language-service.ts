@@ -10,9 +10,10 @@ import { replyOf } from '../forward/reply';
 import { tracePacket } from '../forward/engine';
 import { LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
 import { ParsedFile, parseManifestText } from '../manifest/parse';
-import { ConnLine, ConnlistFormat, computeConnlist, formatConnlist } from '../policy/connlist';
+import { ConnLine, ConnlistFormat, computeConnlist, connlistInputs, formatConnlist } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
-import { Reachability, computeReachability } from '../policy/reachability';
+import { Reachability, computeReachability, reachabilityReusedFor } from '../policy/reachability';
+import { reachabilityInputs } from '../policy/reachability-inputs';
 import { hoverFor } from './hover';
 import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
@@ -35,19 +36,32 @@ interface State {
   cluster: Cluster;
   dataplane: Dataplane;
   reach?: Reachability;
+  /** `reachabilityInputs` of the cluster, computed when first compared. */
+  reachInputs?: string;
+  /** The latest earlier analysis with reachability computed: its result may still hold for this one. */
+  reuseFrom?: Reusable;
   connlist?: ConnLine[];
+  /** `connlistInputs` of the cluster, computed when first compared. */
+  connlistInputs?: string;
 }
+
+/** What an earlier analysis keeps for a later one to take over (not its manifests or dataplane). */
+type Reusable = Pick<State, 'cluster' | 'reach' | 'reachInputs' | 'connlist' | 'connlistInputs'>;
 
 /**
  * The editor's questions answered from the core, with no editor in sight: the VS Code adapter
- * runs one of these in a worker thread, tests run it directly. Files are parsed once per text;
- * everything after parsing is rebuilt per update.
+ * runs one of these in a worker thread, tests run it directly. Files are parsed once per text
+ * (a file whose text is unchanged is not parsed again); the cluster and its findings are rebuilt
+ * per update; reachability (and the counts hovers and hints show) is kept from the previous
+ * analysis when the edit left everything it reads unchanged.
  */
 export class LanguageService implements LanguageServiceApi {
   private readonly parsed = new Map<string, { text: string; parsed: ParsedFile }>();
   private state: State = this.build([], {});
   /** Counts complete analyses (each `update`, or the last step of `updateStages`). */
   generation = 0;
+  /** How many analyses took over an earlier one's reachability instead of computing it. */
+  reachabilityReuses = 0;
   /**
    * Told after each stage of `update` how big the workspace turned out to be (the editor's
    * worker forwards it, so a workspace too large to finish can still be described).
@@ -108,6 +122,12 @@ export class LanguageService implements LanguageServiceApi {
       warnings: findings.filter((f) => f.severity === 'warning').length,
       timings: { parse: round(t1 - t0), build: round(t2 - t1), lint: round(t3 - t2), total: round(performance.now() - t0) },
     };
+    // Whether the earlier reachability still holds is decided when it is first asked for (or
+    // when the editor is idle, see `warmUp`), not on the way to the diagnostics.
+    const before = this.state;
+    state.reuseFrom = before.reach
+      ? { cluster: before.cluster, reach: before.reach, reachInputs: before.reachInputs, connlist: before.connlist, connlistInputs: before.connlistInputs }
+      : before.reuseFrom;
     // Commit: from here on every question is answered from this analysis.
     this.state = state;
     this.generation++;
@@ -135,12 +155,38 @@ export class LanguageService implements LanguageServiceApi {
     return { load, cluster, dataplane: new Dataplane(cluster) };
   }
 
+  /**
+   * Takes over the reachability of the latest earlier analysis that computed one when the edits
+   * since left all it reads unchanged (a Service, an image, a comment), so the first hover or
+   * hint after such a save costs a comparison; likewise the connectivity list when the pods'
+   * workloads are unchanged too.
+   */
+  private keepReachability(next: State): void {
+    const previous = next.reuseFrom;
+    next.reuseFrom = undefined;
+    if (!previous?.reach) return;
+    previous.reachInputs ??= reachabilityInputs(previous.cluster);
+    next.reachInputs ??= reachabilityInputs(next.cluster);
+    if (previous.reachInputs !== next.reachInputs) return;
+    next.reach = reachabilityReusedFor(previous.reach, next.cluster);
+    this.reachabilityReuses++;
+    // The connectivity list (a pod's hover lists who reaches it) also needs the same workloads.
+    if (!previous.connlist) return;
+    previous.connlistInputs ??= connlistInputs(previous.cluster);
+    next.connlistInputs ??= connlistInputs(next.cluster);
+    if (previous.connlistInputs === next.connlistInputs) next.connlist = previous.connlist;
+  }
+
   private reach(): Reachability {
-    return (this.state.reach ??= computeReachability(this.state.cluster));
+    const state = this.state;
+    if (!state.reach) this.keepReachability(state);
+    return (state.reach ??= computeReachability(state.cluster));
   }
 
   private connlistLines(): ConnLine[] {
-    return (this.state.connlist ??= computeConnlist(this.reach()));
+    // Reachability first: taking it over from an earlier analysis may bring the list along.
+    const reach = this.reach();
+    return (this.state.connlist ??= computeConnlist(reach));
   }
 
   hover(file: string, position: SourcePosition): Hover | undefined {
