@@ -362,7 +362,7 @@ describe('TestNodePorts', () => {
     endpointSlice('ns1', 'svc1', [{ ip: '10.180.0.1' }, { ip: '10.180.2.1', node: TEST_NODE_NAME }], [p80]),
   ));
   const NO_NODEPORT_ADDRESSES = 'kube-proxy\'s --nodeport-addresses is not a Cluster setting: PodPath accepts NodePorts on the node\'s primary address (the nftables default)';
-  const NO_IPV6 = 'IPv6 Services and endpoints are not in PodPath\'s address model yet; the writer emits the ip6 table once they are';
+  const NO_IPV6 = 'upstream runs these on an IPv6-only proxier; PodPath models IPv6 only beside IPv4 (dual-stack), where the IPv6 view writes the ip6 table (unit test: dual-stack-dataplane)';
   runCases(rs, [
     { name: 'ipv4: pod to cluster IP', sourceIP: '10.0.0.2', destIP: '172.30.0.41', destPort: 80, output: both },
     { name: 'ipv4: external to nodePort', sourceIP: EXT_CLIENT, destIP: NODE, destPort: 3001, output: both, masq: true },
