@@ -129,3 +129,11 @@ test('IPv6 text is RFC 5952 whichever path makes it: the longest zero run compre
     for (const n of [0, 1, 255, 65535, 65536, 2 ** 32 - 1]) assert.equal(nthAddress(c, n), bigToIp6(c.base6! + BigInt(n)), `${block} + ${n}`);
   }
 });
+
+test('ip6ToBig reads plain hex-group addresses itself and agrees with ipaddr.js on every form', () => {
+  const ipaddr = require('ipaddr.js');
+  const reference = (ip: string) => ipaddr.IPv6.parse(ip).toByteArray().reduce((n: bigint, b: number) => (n << 8n) | BigInt(b), 0n);
+  const forms = ['::', '::1', '1::', 'fd00:10:244:1::a', 'FD00:10:244:1::A', '2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1', 'fe80::ecee:eeff:feee:eeee',
+    '1:2:3:4:5:6:7:8', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '::ffff:10.1.2.3', '0:0:0:0:0:0:0:0', 'fd00:192:168:1::10', '1:2:3:4:5:6:7::'];
+  for (const ip of forms) assert.equal(ip6ToBig(ip), reference(ip), ip);
+});

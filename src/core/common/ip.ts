@@ -80,12 +80,42 @@ const v6Numbers = new Map<string, bigint>();
 export function ip6ToBig(ip: string): bigint {
   let n = v6Numbers.get(ip);
   if (n === undefined) {
+    const groups = plainGroups(ip);
     n = 0n;
-    for (const b of ipaddr.IPv6.parse(ip).toByteArray()) n = (n << 8n) | BigInt(b);
+    if (groups) for (const g of groups) n = (n << 16n) | BigInt(g);
+    else for (const b of ipaddr.IPv6.parse(ip).toByteArray()) n = (n << 8n) | BigInt(b);
     if (v6Numbers.size > 200_000) v6Numbers.clear();
     v6Numbers.set(ip, n);
   }
   return n;
+}
+
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/**
+ * The eight groups of an address written in plain hex groups with at most one `::` (how every
+ * address PodPath writes, and nearly every address in a manifest, looks); undefined for anything
+ * else (an embedded IPv4 tail, a zone, a malformed text), which the full parser then reads.
+ * A dual-stack build converts every pod's IPv6 address, so this path is worth its few lines.
+ */
+function plainGroups(ip: string): number[] | undefined {
+  const halves = ip.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] === '' ? [] : halves[0].split(':');
+  const tail = halves.length === 2 && halves[1] !== '' ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const groups: number[] = [];
+  for (const part of head) {
+    if (!HEX_GROUP.test(part)) return undefined;
+    groups.push(parseInt(part, 16));
+  }
+  for (let i = 0; i < missing; i++) groups.push(0);
+  for (const part of tail) {
+    if (!HEX_GROUP.test(part)) return undefined;
+    groups.push(parseInt(part, 16));
+  }
+  return groups;
 }
 
 /** A 128-bit number as RFC 5952 text: lower-case hex groups, the longest run of two or more zero groups as `::`. */
