@@ -33,11 +33,19 @@ describe('commands', () => {
     assert.ok(doc.getText().includes('default/client[Pod] => default/web[Deployment] : All Connections'), doc.getText());
   });
 
-  it('podpath.showMatrix prints the truth table with every pod', async () => {
-    const doc = await documentOpenedBy('podpath.showMatrix', 80, 'tcp');
+  it('podpath.showMatrix shows the truth table with every pod as a Markdown table in the preview', async () => {
+    await vscode.commands.executeCommand('podpath.showMatrix', 80, 'tcp');
+    // The preview reads the matrix document (podpath:/matrix/…md) and renders it as a table.
+    const doc = await waitFor('the matrix document behind the preview', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'podpath' && d.uri.path.startsWith('/matrix/') && d.getText().trim()),
+    );
     const text = doc.getText();
     assert.ok(text.includes('default/client'), text);
     assert.strictEqual((text.match(/default\/web-/g) ?? []).length >= 2, true, text);
+    assert.match(text, /^\|.*\|$/m, 'a Markdown table');
+    await waitFor('a Markdown preview tab', () =>
+      vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /markdown/i.test(t.input.viewType))) ? true : undefined,
+    );
   });
 
   it('podpath.showTopology opens the topology webview', async function () {
