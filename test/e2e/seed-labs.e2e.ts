@@ -37,6 +37,11 @@ describe('seed 000 — two nodes with cbr0 and static routes', function () {
     const text = wb.activeEditorText();
     await text.filter({ hasText: '10.1.2.3' }).waitFor({ timeout: 20_000 });
     assert.strictEqual(await wb.languageMode(), 'PodPath Trace');
+    // Trace documents wrap; the editor draws only the lines in view, so the whole trace is read
+    // with wrapping switched off for this editor (each hop one line, as the user can toggle it).
+    await text.click();
+    await wb.runCommand('View: Toggle Word Wrap');
+    await text.filter({ hasText: '10.1.2.0/24 via 192.168.1.11' }).waitFor({ timeout: 20_000 });
     const shown = await wb.editorText();
     for (const piece of ['default/pod1', '10.1.1.2', 'cbr0', '10.1.2.0/24 via 192.168.1.11', 'node2']) {
       assert.ok(shown.includes(piece), `the trace shows no ${JSON.stringify(piece)}:\n${shown}`);
