@@ -2,7 +2,7 @@ import { Finding, finding } from '../common/finding';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
-import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, podKey } from './model';
+import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, podKey } from './model';
 import { buildPods } from './pods';
 import { buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
@@ -52,10 +52,6 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
     if (!namespaces.has(name)) namespaces.set(name, { name, labels: { 'kubernetes.io/metadata.name': name } });
   }
 
-  const podsByIP = new Map<string, PodInfo>();
-  for (const p of pods) if (!p.hostNetwork && !podsByIP.has(p.ip)) podsByIP.set(p.ip, p);
-  const servicesByIP = new Map<string, ServiceInfo>();
-  for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
 
   // Policy objects: a name defined twice is an error and the later object is left out.
   const policySeen = new Map<string, Locator>();
@@ -80,16 +76,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
   }
   return {
     config: config!,
-    nodes,
-    nodesByName: new Map(nodes.map((n) => [n.name, n])),
-    pods,
-    podsByKey: new Map(pods.map((p) => [p.key, p])),
-    podsByIP,
-    services,
-    servicesByKey: new Map(services.map((s) => [s.key, s])),
-    servicesByIP,
-    workloads,
-    workloadsByKey: new Map(workloads.map((w) => [w.key, w])),
+    ...indexClusterObjects(nodes, pods, services, workloads),
     namespaces,
     policies,
     adminPolicies,

@@ -1,5 +1,5 @@
 import { IpFamily } from '../common/ip';
-import { Cluster, NodeInfo, PodInfo, ServiceInfo } from './model';
+import { Cluster, NodeInfo, PodInfo, ServiceInfo, indexClusterObjects } from './model';
 
 /**
  * One IP family of a dual-stack cluster, as a Cluster of its own: every plain address field
@@ -46,24 +46,7 @@ function buildIPv6View(cluster: Cluster): Cluster {
         loadBalancerIPs: s.loadBalancerIPs.filter((ip) => ip.includes(':')),
       };
     });
-  const podsByIP = new Map<string, PodInfo>();
-  for (const p of pods) if (!p.hostNetwork && !podsByIP.has(p.ip)) podsByIP.set(p.ip, p);
-  const servicesByIP = new Map<string, ServiceInfo>();
-  for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
   const podKeys = new Set(pods.map((p) => p.key));
   const workloads = cluster.workloads.map((w) => ({ ...w, pods: w.pods.filter((k) => podKeys.has(k)) }));
-  return {
-    ...cluster,
-    config,
-    nodes,
-    nodesByName: new Map(nodes.map((n) => [n.name, n])),
-    pods,
-    podsByKey: new Map(pods.map((p) => [p.key, p])),
-    podsByIP,
-    services,
-    servicesByKey: new Map(services.map((s) => [s.key, s])),
-    servicesByIP,
-    workloads,
-    workloadsByKey: new Map(workloads.map((w) => [w.key, w])),
-  };
+  return { ...cluster, config, ...indexClusterObjects(nodes, pods, services, workloads) };
 }

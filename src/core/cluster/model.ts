@@ -225,6 +225,29 @@ export interface Cluster {
   findings: Finding[];
 }
 
+/** The object lists of a cluster and their lookup maps, which must always be built together. */
+export type ClusterObjects = Pick<Cluster, 'nodes' | 'nodesByName' | 'pods' | 'podsByKey' | 'podsByIP' | 'services' | 'servicesByKey' | 'servicesByIP' | 'workloads' | 'workloadsByKey'>;
+
+/** Lists → lists with their maps (the first object wins where two share an address). */
+export function indexClusterObjects(nodes: NodeInfo[], pods: PodInfo[], services: ServiceInfo[], workloads: WorkloadInfo[]): ClusterObjects {
+  const podsByIP = new Map<string, PodInfo>();
+  for (const p of pods) if (!p.hostNetwork && !podsByIP.has(p.ip)) podsByIP.set(p.ip, p);
+  const servicesByIP = new Map<string, ServiceInfo>();
+  for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
+  return {
+    nodes,
+    nodesByName: new Map(nodes.map((n) => [n.name, n])),
+    pods,
+    podsByKey: new Map(pods.map((p) => [p.key, p])),
+    podsByIP,
+    services,
+    servicesByKey: new Map(services.map((s) => [s.key, s])),
+    servicesByIP,
+    workloads,
+    workloadsByKey: new Map(workloads.map((w) => [w.key, w])),
+  };
+}
+
 export function podKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
