@@ -6,7 +6,7 @@ import { NftRuleset, NftTable, addNftElement } from '../dataplane/nftables';
 import { programIptables } from './iptables';
 import { programIpvs } from './ipvs';
 import { NFT_NODEPORT_IPS } from './nftables-names';
-import { familyOf, nodePortAddressElement, programNftables } from './nftables';
+import { nftFamilyOf, nodePortAddressElement, programNftables } from './nftables';
 import { programUserspace } from './userspace';
 
 export interface KubeProxyProgram {
@@ -104,7 +104,7 @@ function withOwnNodePortIPs(t: NftTable, node: NodeInfo): NftTable {
   const shared = t.sets.get(NFT_NODEPORT_IPS);
   if (!shared) return t;
   const own = { ...shared, elements: new Map() as typeof shared.elements };
-  if (familyOf(node.ip) === t.family) addNftElement(own, nodePortAddressElement(node));
+  if (nftFamilyOf(node.ip) === t.family) addNftElement(own, nodePortAddressElement(node));
   const sets = new Map(t.sets);
   sets.set(NFT_NODEPORT_IPS, own);
   return { ...t, sets };

@@ -42,8 +42,8 @@ const ctNew: NftExpr = { e: 'ct-state', states: ['new'] };
 const SERVICE_KEY = ['daddr', 'l4proto', 'dport'] as const;
 const NODEPORT_KEY = ['l4proto', 'dport'] as const;
 
-/** The family an address belongs to. */
-export function familyOf(ip: string): NftFamily {
+/** The nft table family of an address already validated (its text has a colon only if IPv6). */
+export function nftFamilyOf(ip: string): NftFamily {
   return ip.includes(':') ? 'ip6' : 'ip';
 }
 
@@ -55,7 +55,7 @@ export function familyOf(ip: string): NftFamily {
 export function programNftables(cluster: Cluster, node: NodeInfo): NftRuleset {
   const own: NftFamily = cluster.config.family === 6 ? 'ip6' : 'ip';
   const tables = [programNftTable(cluster, node, own)];
-  if (own === 'ip' && proxiedPorts(cluster).some((p) => familyOf(p.clusterIP) === 'ip6')) tables.push(programNftTable(cluster, node, 'ip6'));
+  if (own === 'ip' && proxiedPorts(cluster).some((p) => nftFamilyOf(p.clusterIP) === 'ip6')) tables.push(programNftTable(cluster, node, 'ip6'));
   return { tables };
 }
 
@@ -101,7 +101,7 @@ export function programNftTable(cluster: Cluster, node: NodeInfo, family: NftFam
   const t = newTable(family, NFT_TABLE, 'rules for kube-proxy');
   const base: Cause = { text: 'kube-proxy (nftables mode)', locator: cluster.config.locator, path: ['spec', 'kubeProxy', 'mode'] };
   const addrType = family === 'ip' ? 'ipv4_addr' : 'ipv6_addr';
-  const inFamily = (ip: string) => familyOf(ip) === family;
+  const inFamily = (ip: string) => nftFamilyOf(ip) === family;
 
   // Sets and maps, in the order setupNFTables creates them.
   const clusterIPs = addNftSet(t, { kind: 'set', name: NFT_CLUSTER_IPS, type: addrType, comment: 'Active ClusterIPs' });
@@ -273,7 +273,7 @@ function writeServicePort(
   };
   if (affinity) {
     for (const ep of eps.reachable) {
-      addNftSet(t, { kind: 'set', name: nftAffinitySet(endpointBase(p, n, ep)), type: familyOf(clusterIP) === 'ip' ? 'ipv4_addr' : 'ipv6_addr', flags: ['dynamic', 'timeout'], timeoutSeconds: svc.sessionAffinityTimeoutSeconds });
+      addNftSet(t, { kind: 'set', name: nftAffinitySet(endpointBase(p, n, ep)), type: nftFamilyOf(clusterIP) === 'ip' ? 'ipv4_addr' : 'ipv6_addr', flags: ['dynamic', 'timeout'], timeoutSeconds: svc.sessionAffinityTimeoutSeconds });
     }
   }
   const dispatch = (chain: string, endpoints: ProxyEndpoint[]) => {
