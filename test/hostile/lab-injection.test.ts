@@ -285,6 +285,8 @@ test('every namespace is marked and lifts the ICMP error rate limit; nothing els
     const add = commands.indexOf(`ip netns add ${n.name}`);
     assert.equal(commands[add + 1], `ip -n ${n.name} link set dev lo alias podpath-lab:pphostile`, 'the mark comes right after the namespace');
     assert.ok(commands.includes(`ip netns exec ${n.name} sysctl -qw net.ipv4.icmp_ratelimit=0`));
+    assert.ok(commands.includes(`ip netns exec ${n.name} sysctl -qw net.ipv4.icmp_msgs_per_sec=1000000`), 'the per-namespace ICMP budget is lifted too');
+    assert.ok(commands.includes(`ip netns exec ${n.name} sysctl -qw net.ipv4.icmp_msgs_burst=1000000`));
   }
   assert.ok(!commands.some((c) => /modprobe|^sysctl|^iptables/.test(c)));
 });

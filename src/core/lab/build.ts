@@ -88,6 +88,11 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
       // Service probed 8 times would be refused only sometimes and time out otherwise. The
       // limit is per namespace, so the lab lifts it in its own and the host keeps its own.
       sysctl(n.name, 'net.ipv4.icmp_ratelimit', '0'),
+      // Beside it, each namespace has one budget for all ICMP errors it sends (1000/s, burst 50,
+      // with a randomised credit since Linux 6.11; IPv6 errors draw on it too). A node that
+      // answers many REJECTed probes at once can exhaust it, so the lab lifts it as well.
+      sysctl(n.name, 'net.ipv4.icmp_msgs_per_sec', '1000000'),
+      sysctl(n.name, 'net.ipv4.icmp_msgs_burst', '1000000'),
       // Dual-stack: new devices skip duplicate address detection (their addresses are usable at
       // once, link-local ones included), and IPv6 errors are not rate-limited either.
       ...(dual ? [sysctl(n.name, 'net.ipv6.conf.default.accept_dad', '0'), sysctl(n.name, 'net.ipv6.conf.all.accept_dad', '0'), sysctl(n.name, 'net.ipv6.icmp.ratelimit', '0')] : []),
