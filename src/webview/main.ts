@@ -72,6 +72,8 @@ class App {
   private readonly bindings: [Element, StringKey, string | undefined][] = [];
 
   private readonly svgEl: SVGSVGElement;
+  /** Label boxes measured once per text element (its place never changes; elements are replaced). */
+  private readonly textBoxes = new WeakMap<SVGTextElement, Rect>();
   private readonly camera: Camera;
   private readonly renderer: Renderer;
   private readonly panel: Panel;
@@ -338,10 +340,25 @@ class App {
     if (!this.layout || !this.model) return;
     this.renderer.update(this.camera.visible(), this.camera.k);
     this.renderer.decorate(this.decor());
-    drawMarkers(this.renderer.markers, this.layout, this.path, this.hop, this.camera.k);
+    drawMarkers(this.renderer.markers, this.layout, this.path, this.hop, this.camera.k, () => this.labelBoxes());
     if (this.dot.pos) this.dot.place(this.dot.pos, this.camera.k);
     this.panel.markPolicies(litElements(this.path));
     this.svgEl.setAttribute('data-zoom', String(Math.round(this.camera.k * 1000) / 1000));
+  }
+
+  /** The boxes of the labels on screen, in world coordinates (only the viewport is transformed). */
+  private labelBoxes(): Rect[] {
+    const out: Rect[] = [];
+    for (const t of this.svgEl.querySelectorAll<SVGTextElement>('text.pp-text')) {
+      let b = this.textBoxes.get(t);
+      if (!b) {
+        const { x, y, width, height } = t.getBBox();
+        b = { x, y, w: width, h: height };
+        this.textBoxes.set(t, b);
+      }
+      if (b.w > 0) out.push(b);
+    }
+    return out;
   }
 
   private decor(): Decor {

@@ -1,5 +1,6 @@
 import type { OverlayHop, TraceOverlay } from '../core/topology/overlay';
-import { clear, svg } from './dom';
+import { contains, overlaps, placeBadgeRow, square } from './badge-placement';
+import { clear, round, svg } from './dom';
 import { Layout, Point, Rect, center, segmentRoute } from './layout';
 import { tunnelPoints } from './render';
 
@@ -20,23 +21,58 @@ export function litElements(path: OverlayHop[]): Set<string> {
   return s;
 }
 
-/** Markers: one per hop at its focus, stacked sideways where hops share an element. */
-export function drawMarkers(layer: SVGGElement, layout: Layout, path: OverlayHop[], current: number, k: number): void {
+/**
+ * Markers: one per hop, the hops of one element in a row beside it, placed where no label and
+ * no other box is (`labels` gives the boxes of the texts on screen, in world coordinates).
+ */
+export function drawMarkers(layer: SVGGElement, layout: Layout, path: OverlayHop[], current: number, k: number, labels: () => Rect[] = () => []): void {
   clear(layer);
-  const perFocus = new Map<string, number>();
   const r = 9 / Math.max(k, 0.05) ** 0.85;
+  const byFocus = new Map<string, OverlayHop[]>();
   for (const h of path) {
-    const rect = layout.rects.get(h.focus);
-    if (!rect) continue;
-    const n = perFocus.get(h.focus) ?? 0;
-    perFocus.set(h.focus, n + 1);
-    // On the box's top edge, right corner, lifted clear of the box: never over the name written inside it.
-    const x = rect.x + rect.w - r - n * r * 2.2;
-    const y = rect.y - r * 1.05;
-    const g = svg('g', { class: `pp-marker${h.index === current ? ' pp-marker-current' : ''} pp-action-${h.action}`, 'data-testid': 'hop-marker', 'data-hop-index': h.index, 'data-element': h.focus }, layer);
-    svg('circle', { cx: x, cy: y, r }, g);
-    svg('text', { x, y: y + r * 0.38, 'text-anchor': 'middle', 'font-size': Math.round(r * 1.1 * 10) / 10, class: 'pp-marker-text' }, g, String(h.index));
+    if (!layout.rects.has(h.focus)) continue;
+    const list = byFocus.get(h.focus);
+    if (list) list.push(h);
+    else byFocus.set(h.focus, [h]);
   }
+  if (!byFocus.size) return;
+  const near = nearbyObstacles(layout, [...byFocus.keys()].map((id) => layout.rects.get(id)!), labels(), r);
+  const placed: Rect[] = [];
+  const centreOf = new Map<OverlayHop, Point>();
+  for (const [focus, hops] of byFocus) {
+    const box = layout.rects.get(focus)!;
+    // Its own pod and node hold it; every other box and every label is in the way.
+    const obstacles = near.filter((o) => !contains(o, box));
+    const row = placeBadgeRow(box, hops.length, r, obstacles, placed);
+    hops.forEach((h, i) => {
+      centreOf.set(h, row.centres[i]);
+      placed.push(square(row.centres[i], r));
+    });
+  }
+  // Drawn in hop order, so the document reads as the path does.
+  for (const h of path) {
+    const c = centreOf.get(h);
+    if (!c) continue;
+    const g = svg('g', { class: `pp-marker${h.index === current ? ' pp-marker-current' : ''} pp-action-${h.action}`, 'data-testid': 'hop-marker', 'data-hop-index': h.index, 'data-element': h.focus }, layer);
+    svg('circle', { cx: round(c.x), cy: round(c.y), r: round(r) }, g);
+    svg('text', { x: round(c.x), y: round(c.y + r * 0.38), 'text-anchor': 'middle', 'font-size': round(r * 1.1), class: 'pp-marker-text' }, g, String(h.index));
+  }
+}
+
+/** The boxes and labels within reach of any marked element (one pass over the layout's boxes). */
+function nearbyObstacles(layout: Layout, marked: Rect[], labels: Rect[], r: number): Rect[] {
+  const reach = r * 12;
+  const windows = marked.map((b) => ({ x: b.x - reach, y: b.y - reach, w: b.w + 2 * reach, h: b.h + 2 * reach }));
+  const inReach = (b: Rect) => windows.some((w) => overlaps(w, b));
+  const out: Rect[] = [];
+  const seen = new Set<Rect>();
+  for (const b of layout.rects.values()) {
+    if (seen.has(b)) continue;
+    seen.add(b);
+    if (inReach(b)) out.push(b);
+  }
+  for (const b of labels) if (inReach(b)) out.push(b);
+  return out;
 }
 
 /** Waypoints of one hop, starting from where the packet is. */

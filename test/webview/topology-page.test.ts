@@ -39,6 +39,32 @@ async function litIds(page: Page): Promise<string[]> {
   return page.evaluate(() => [...new Set([...document.querySelectorAll('[data-testid=diagram] [data-lit=true]')].map((e: any) => e.getAttribute('data-id')))]);
 }
 
+/**
+ * Hop badges that cover a label or another badge, or stray from the element they number (on
+ * screen, as drawn): the list is empty when every badge is beside its element in free space.
+ */
+async function badgeProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const box = (e: any) => e.getBoundingClientRect();
+    const cross = (a: any, b: any) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+    const texts = [...document.querySelectorAll('[data-testid=diagram] text.pp-text')].map((t: any) => [t.textContent, box(t)] as [string, any]).filter(([, b]) => b.width > 0);
+    const badges = [...document.querySelectorAll('[data-testid=hop-marker]')].map((m: any) => [m.getAttribute('data-hop-index'), m.getAttribute('data-element'), box(m.querySelector('circle'))] as [string, string, any]);
+    const problems: string[] = [];
+    for (const [i, element, b] of badges) {
+      for (const [text, t] of texts) if (cross(b, t)) problems.push(`badge ${i} covers the label "${text}"`);
+      for (const [j, , o] of badges) if (j !== i && cross(b, o)) problems.push(`badge ${i} covers badge ${j}`);
+      const el = document.querySelector(`[data-id="${element}"]`);
+      if (!el) { problems.push(`badge ${i}: element ${element} is not drawn`); continue; }
+      const e = box(el);
+      const gapX = Math.max(e.left - b.right, b.left - e.right, 0);
+      const gapY = Math.max(e.top - b.bottom, b.top - e.bottom, 0);
+      // Beside it: no farther from its element than a few badge widths (a row of three included).
+      if (Math.hypot(gapX, gapY) > b.width * 4) problems.push(`badge ${i} is ${Math.round(Math.hypot(gapX, gapY))} px from ${element}`);
+    }
+    return problems;
+  });
+}
+
 describe('topology page in Chromium', { skip }, () => {
   let server: PageServer;
   let browser: Browser;
@@ -78,6 +104,7 @@ describe('topology page in Chromium', { skip }, () => {
     assert.deepEqual(hops, f.overlay.hops.map((h) => h.index));
     const markers = await page.$$eval('[data-testid=hop-marker]', (els: any[]) => els.map((e) => [Number(e.getAttribute('data-hop-index')), e.getAttribute('data-element')]));
     assert.deepEqual(markers, f.overlay.hops.map((h) => [h.index, h.focus]));
+    assert.deepEqual(await badgeProblems(page), [], 'every hop badge sits beside its element, over no label and no other badge');
     const lit = new Set(await litIds(page));
     for (const h of f.overlay.hops) for (const id of h.elements) assert.ok(lit.has(id), `hop ${h.index}: ${id} is lit`);
     assert.equal(await page.getAttribute('[data-testid=verdict]', 'data-verdict'), 'delivered');
@@ -180,6 +207,7 @@ describe('topology page in Chromium', { skip }, () => {
     assert.match(await page.textContent('[data-testid=packet-inner]') ?? '', /→ 10\.244\.2\.\d+:8080/);
     await page.click('[data-testid=zoom-fit]');
     await page.waitForTimeout(100);
+    assert.deepEqual(await badgeProblems(page), [], 'hop badges (two nodes, a tunnel, 18 hops) are beside their elements in free space');
     const shot = path.join(REPO_ROOT, 'media', 'screenshots', 'topology-trace.png');
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot });
