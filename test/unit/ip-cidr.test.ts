@@ -95,3 +95,35 @@ test('coveringCidr finds the smallest block holding all inputs, but at least the
   assert.equal(coveringCidr([ipToInt('10.0.0.1'), ipToInt('172.16.0.1')], 16)!.text, '0.0.0.0/0');
   assert.equal(coveringCidr([]), undefined);
 });
+
+test('ipToInt reads every dotted quad as the general parse does, and anything else the same way as before', () => {
+  const bySplit = (ip: string) => { const p = ip.split('.'); return ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0; };
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let i = 0; i < 5000; i++) {
+    const ip = [next() % 256, next() % 256, next() % 256, next() % 256].join('.');
+    assert.equal(ipToInt(ip), bySplit(ip), ip);
+  }
+  for (const odd of ['0.0.0.0', '255.255.255.255', '10.1.2', '10.1.2.3.4', '1..2.3', '300.1.1.1', '1.2.3.256', '1.2.3.4 ', '', 'a.b.c.d', '01.2.3.4', '1.2.3.1000']) {
+    assert.equal(ipToInt(odd), bySplit(odd), JSON.stringify(odd));
+  }
+});
+
+test('nthAddress writes IPv6 pod addresses in RFC 5952 form for blocks with and without zero groups, at every kind of offset', async () => {
+  const ipaddr = await import('ipaddr.js');
+  const blocks = ['fd00:10:244:1::/64', 'fd00::/64', '2001:db8:0:0:1::/80', 'fd00:0:0:5::/64', '2001:db8:1:2:3:4::/96', '::/64', '1:0:0:1:0:0::/96', 'fd00:1:2:3:4:0::/96'];
+  const offsets = [0, 1, 7, 0xffff, 0x10000, 0x10001, 0x2a0000, 0xffffffff, 0x12345678];
+  for (const text of blocks) {
+    const c = parseCidr(text, { family: 6 });
+    assert.ok(c.ok, text);
+    for (const n of offsets) {
+      const expected = ipaddr.IPv6.parse(ipaddr.IPv6.networkAddressFromCIDR(text).toString()).toByteArray();
+      for (let i = 15, carry = n; i >= 0 && carry > 0; i--) {
+        const sum = expected[i] + (carry % 256);
+        expected[i] = sum % 256;
+        carry = Math.floor(carry / 256) + Math.floor(sum / 256);
+      }
+      assert.equal(nthAddress(c.value, n), ipaddr.fromByteArray(expected).toString(), `${text} + ${n}`);
+    }
+  }
+});

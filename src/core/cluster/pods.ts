@@ -488,8 +488,10 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
 function ipv6OfPod(d: PodDraft, node: NodeInfo, ip: string, hostNetwork: boolean): string | undefined {
   if (hostNetwork) return node.ip6;
   if (d.statusIP6) return d.statusIP6;
-  if (!node.podCIDR6 || !cidrContains(node.podCIDR, ip)) return undefined;
+  if (!node.podCIDR6) return undefined;
+  // The offset inside the node's IPv4 block (an address outside it, from a status, has none).
   const offset = ipToInt(ip) - node.podCIDR.base;
+  if (offset < 0 || offset >= cidrSize(node.podCIDR)) return undefined;
   return offset < cidrSize(node.podCIDR6) ? nthAddress(node.podCIDR6, offset) : undefined;
 }
 

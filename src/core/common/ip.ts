@@ -24,7 +24,31 @@ export interface Cidr {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/**
+ * A dotted IPv4 address as an unsigned 32-bit number. Read digit by digit (a build reads every
+ * pod's and endpoint's address); anything but four plain decimal parts takes the general path.
+ */
 export function ipToInt(ip: string): number {
+  let n = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46 && digits > 0 && dots < 3 && part <= 255) {
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else {
+      return ipToIntBySplit(ip);
+    }
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return ipToIntBySplit(ip);
+  return n * 256 + part;
+}
+
+function ipToIntBySplit(ip: string): number {
   const parts = ip.split('.');
   return ((+parts[0] << 24) | (+parts[1] << 16) | (+parts[2] << 8) | +parts[3]) >>> 0;
 }
@@ -134,6 +158,14 @@ function groupsOf(n: bigint): number[] {
 }
 
 function formatGroups(groups: number[]): string {
+  const [start, len] = longestZeroRun(groups);
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  if (start < 0) return hex(0, 8);
+  return `${hex(0, start)}::${hex(start + len, 8)}`;
+}
+
+/** RFC 5952 §4.2: the first of the longest runs of two or more zero groups ([-1, 0] when none). */
+function longestZeroRun(groups: number[]): [number, number] {
   let bestStart = -1, bestLen = 1;
   for (let i = 0; i < 8;) {
     if (groups[i] !== 0) { i++; continue; }
@@ -142,9 +174,35 @@ function formatGroups(groups: number[]): string {
     if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
     i = j;
   }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  return bestStart < 0 ? [-1, 0] : [bestStart, bestLen];
+}
+
+/**
+ * The text of a block's addresses whose offset fills only the last two groups, prepared once per
+ * block: for each of the four ways those two groups can be zero or not, the fixed text before
+ * them and which of them are still written. Every dual-stack pod's address is written this way.
+ */
+interface BlockText { pre: string[]; tail: ('both' | 'last' | 'none')[] }
+
+function blockText(base6: bigint): BlockText {
+  const head = groupsOf(base6).slice(0, 6);
+  const text: BlockText = { pre: [], tail: [] };
+  for (let pattern = 0; pattern < 4; pattern++) {
+    const groups = [...head, pattern & 2 ? 0 : 1, pattern & 1 ? 0 : 1];
+    const [start, len] = longestZeroRun(groups);
+    const hex = (from: number, to: number) => head.slice(from, Math.min(to, 6)).map((g) => g.toString(16)).join(':');
+    if (start < 0) {
+      text.pre.push(`${hex(0, 6)}:`);
+      text.tail.push('both');
+    } else if (start + len <= 6) {
+      text.pre.push(`${hex(0, start)}::${hex(start + len, 6)}${start + len < 6 ? ':' : ''}`);
+      text.tail.push('both');
+    } else {
+      text.pre.push(`${hex(0, start)}::`);
+      text.tail.push(start + len === 7 ? 'last' : 'none');
+    }
+  }
+  return text;
 }
 
 /** The network part of a 128-bit address under a prefix length. */
@@ -293,19 +351,20 @@ export function nthAddress(c: Cidr, n: number): string {
     // The common case (a block of /96 or wider, an offset below 2^32) in plain numbers: the
     // offset fills the last two groups, which the block leaves zero. Pod addresses take this path.
     if (c.prefix <= 96 && n >= 0 && n < 2 ** 32) {
-      let groups = blockGroups.get(c);
-      if (!groups) blockGroups.set(c, (groups = groupsOf(c.base6!)));
-      const g = groups.slice();
-      g[6] = Math.floor(n / 65536);
-      g[7] = n % 65536;
-      return formatGroups(g);
+      let text = blockTexts.get(c);
+      if (!text) blockTexts.set(c, (text = blockText(c.base6!)));
+      const g6 = Math.floor(n / 65536), g7 = n % 65536;
+      const pattern = (g6 === 0 ? 2 : 0) | (g7 === 0 ? 1 : 0);
+      const tail = text.tail[pattern];
+      const pre = text.pre[pattern];
+      return tail === 'both' ? `${pre}${g6.toString(16)}:${g7.toString(16)}` : tail === 'last' ? pre + g7.toString(16) : pre;
     }
     return bigToIp6(c.base6! + BigInt(n));
   }
   return intToIp((c.base + n) >>> 0);
 }
 
-const blockGroups = new WeakMap<Cidr, number[]>();
+const blockTexts = new WeakMap<Cidr, BlockText>();
 
 /** The i-th subnet of the given prefix length inside `c`, or undefined when out of range. */
 export function nthSubnet(c: Cidr, prefix: number, i: number): Cidr | undefined {
