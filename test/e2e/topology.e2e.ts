@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { badgeProblemsIn } from '../support/badge-check';
 import { closeWorkbench, openWorkbench, saveScreenshot, screenshotOnFailure } from './session';
 import { Workbench } from './workbench';
 
@@ -59,6 +60,9 @@ describe('topology webview — seed 000', function () {
     assert.ok((await hops.count()) >= 8, `the topology lists ${await hops.count()} hops`);
     const panel = await wb!.webviewContent().locator('[data-testid="trace-panel"]').innerText();
     assert.match(panel, /pod4/);
+    const badges = wb!.webviewContent().locator('[data-testid="hop-marker"]');
+    await badges.first().waitFor({ state: 'attached', timeout: 20_000 });
+    assert.deepEqual(await wb!.webviewContent().locator('[data-testid="diagram"]').evaluate(badgeProblemsIn), [], 'hop badges beside their elements, over no label');
     await saveScreenshot(wb!, 'e2e-topology-trace');
   });
 });
