@@ -176,6 +176,15 @@ function explicitEndpointObjects(objects: EndpointsManifest[], findings: Finding
   return slices;
 }
 
+/**
+ * A Service port's endpoints as its EndpointSlices hold them: one list per IP family of the
+ * Service, primary family first (an IPv6-only Service has only IPv6 endpoints).
+ */
+export function endpointsByFamily(svc: ServiceInfo, port: ServicePortInfo): { family: IpFamily; endpoints: EndpointInfo[] }[] {
+  const families = svc.ipFamilies.length ? svc.ipFamilies : [4 as const];
+  return families.map((family) => ({ family, endpoints: family === 6 ? port.endpoints6 : port.endpoints }));
+}
+
 /** A numeric targetPort is used as is; a name must match a container port of the same protocol. */
 export function resolveTargetPort(pod: PodInfo, targetPort: number | string, protocol: string): number | undefined {
   if (typeof targetPort === 'number') return targetPort;

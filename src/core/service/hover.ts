@@ -1,9 +1,10 @@
 import { Cluster, PodInfo, ServiceInfo } from '../cluster/model';
 import { formatSelector, matchesMap, matchesSelector } from '../cluster/labels';
+import { hostPort } from '../common/ip';
 import { SourcePosition } from '../common/source';
 import { Dataplane } from '../dataplane/dataplane';
 import { bridgeGateway } from '../dataplane/pod-netns';
-import { resolveTargetPort } from '../cluster/services';
+import { endpointsByFamily, resolveTargetPort } from '../cluster/services';
 import { ConnLine, workloadName } from '../policy/connlist';
 import { policiesOf } from '../policy/evaluate';
 import { selectsPod } from '../policy/model';
@@ -114,11 +115,16 @@ function reachLines(ctx: HoverContext, pod: PodInfo): string[] {
 /** `eth0 10.244.1.5 ⇄ vethab12 ⇄ cni0 10.244.1.1 · node-1 192.168.1.10` */
 function podPath(ctx: HoverContext, pod: PodInfo): string[] {
   const node = ctx.cluster.nodesByName.get(pod.node)!;
-  if (pod.hostNetwork) return [`- ${code(pod.name)} hostNetwork: the node's namespace, ${text(pod.ip)} on ${code(node.name)}`];
+  if (pod.hostNetwork) return [`- ${code(pod.name)} hostNetwork: the node's namespace, ${addresses(pod.ip, pod.ip6)} on ${code(node.name)}`];
   const assigned = pod.ipAssigned ? ` (${ASSIGNED_BY_PODPATH})` : '';
   const cfg = ctx.cluster.config;
   const hostSide = cfg.plugin === 'calico' ? `${text(pod.hostVeth)} (proxy ARP) → routed` : `${text(pod.hostVeth)} → ${text(cfg.bridgeName)} ${text(bridgeGateway(node))}`;
-  return [`- ${code(pod.name)} eth0 ${text(pod.ip)}${assigned} ⇄ ${hostSide} · node ${code(node.name)} ${text(node.ip)}`];
+  return [`- ${code(pod.name)} eth0 ${addresses(pod.ip, pod.ip6)}${assigned} ⇄ ${hostSide} · node ${code(node.name)} ${addresses(node.ip, node.ip6)}`];
+}
+
+/** A dual-stack object's addresses, IPv4 first (`10.244.1.5, fd00:10:244:1::5`). */
+function addresses(ip: string, ip6: string | undefined): string {
+  return ip6 ? `${text(ip)}, ${text(ip6)}` : text(ip);
 }
 
 function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover | undefined {
@@ -141,10 +147,21 @@ function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover 
     return { markdown: lines.join('\n'), range: fieldRange(o.locator, path)! };
   }
   const lines = [`**Service ${text(svc.key)}** (${text(svc.type)}${svc.headless ? ', headless' : ''})`];
-  if (svc.clusterIP) lines.push(`ClusterIP ${code(svc.clusterIP)}${svc.clusterIPAssigned ? ` (${ASSIGNED_BY_PODPATH}: no spec.clusterIP)` : ''} — a virtual IP on no device; kube-proxy (${text(ctx.cluster.config.kubeProxyMode)}) rewrites it`);
+  if (svc.clusterIPs.length) {
+    // A dual-stack Service has a virtual IP per family (spec.clusterIPs, primary first).
+    const ips = svc.clusterIPs.map((ip) => code(ip)).join(', ');
+    lines.push(`ClusterIP${svc.clusterIPs.length > 1 ? 's' : ''} ${ips}${svc.clusterIPAssigned ? ` (${ASSIGNED_BY_PODPATH}: no spec.clusterIP)` : ''} — ${svc.clusterIPs.length > 1 ? 'virtual IPs' : 'a virtual IP'} on no device; kube-proxy (${text(ctx.cluster.config.kubeProxyMode)}) rewrites ${svc.clusterIPs.length > 1 ? 'them' : 'it'}`);
+  }
   for (const port of svc.ports) {
-    lines.push('', `**${port.port}/${text(port.protocol)}**${port.nodePort ? ` · NodePort ${port.nodePort}${port.nodePortAssigned ? ` (${ASSIGNED_BY_PODPATH})` : ''}` : ''} → ${port.endpoints.length} endpoint${port.endpoints.length === 1 ? '' : 's'}:`);
-    for (const e of port.endpoints.slice(0, MAX_LIST)) lines.push(`- ${text(e.ip)}:${e.port}${e.pod ? ` ${code(e.pod)}` : ''}${e.node ? ` on ${code(e.node)}` : ''}${e.ready ? '' : ' (not ready)'}`);
+    // One EndpointSlice per family of the Service; the primary family's endpoints are counted.
+    const slices = endpointsByFamily(svc, port);
+    const primary = slices[0].endpoints;
+    lines.push('', `**${port.port}/${text(port.protocol)}**${port.nodePort ? ` · NodePort ${port.nodePort}${port.nodePortAssigned ? ` (${ASSIGNED_BY_PODPATH})` : ''}` : ''} → ${primary.length} endpoint${primary.length === 1 ? '' : 's'}:`);
+    for (const slice of slices) {
+      if (slices.length > 1) lines.push(`- IPv${slice.family}:`);
+      const indent = slices.length > 1 ? '  ' : '';
+      for (const e of slice.endpoints.slice(0, MAX_LIST)) lines.push(`${indent}- ${text(hostPort(e.ip, e.port))}${e.pod ? ` ${code(e.pod)}` : ''}${e.node ? ` on ${code(e.node)}` : ''}${e.ready ? '' : ' (not ready)'}`);
+    }
     lines.push(...dnatPath(ctx, svc, port.index));
   }
   return { markdown: lines.join('\n'), range: o.locator.at(['metadata', 'name']) };

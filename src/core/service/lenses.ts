@@ -1,5 +1,7 @@
 import { Cluster, PodInfo, ServiceInfo } from '../cluster/model';
 import { matchesMap } from '../cluster/labels';
+import { endpointsByFamily } from '../cluster/services';
+import { hostPort } from '../common/ip';
 import { policiesOf } from '../policy/evaluate';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { Reachability } from '../policy/reachability';
@@ -26,7 +28,8 @@ export function lensesFor(cluster: Cluster, objects: ObjectAt[]): Lens[] {
     } else if (o.kind === 'service') {
       const svc = cluster.servicesByKey.get(o.key);
       if (!svc) continue;
-      const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.ip)));
+      // Counted in the primary family, as the hover counts them.
+      const endpoints = new Set(svc.ports.flatMap((p) => endpointsByFamily(svc, p)[0].endpoints.map((e) => e.ip)));
       if (svc.type !== 'ExternalName' && svc.ports.length > 0) out.push({ range, title: TRACE_TO_SERVICE, command: 'podpath.traceTo', args: [`service:${o.key}`] });
       out.push({ range, title: plural(endpoints.size, 'endpoint'), command: 'podpath.showEndpoints', args: [o.key, matchesOf(cluster, o, ['spec', 'selector']) ?? null, endpointsDocument(cluster, svc)] });
     } else {
@@ -58,12 +61,14 @@ function matchesOf(cluster: Cluster, o: ObjectAt, path: string[]): SourceRange[]
  * aligned columns, as `kubectl get endpointslices` would list them.
  */
 export function endpointsDocument(cluster: Cluster, svc: ServiceInfo): string {
-  const lines = [`Service ${svc.key} (${svc.type}${svc.clusterIP ? ` ${svc.clusterIP}` : ''}${svc.headless ? ', headless' : ''})`];
+  const lines = [`Service ${svc.key} (${svc.type}${svc.clusterIPs.length ? ` ${svc.clusterIPs.join(', ')}` : ''}${svc.headless ? ', headless' : ''})`];
   if (svc.ports.length === 0) lines.push('', 'no ports');
   for (const port of svc.ports) {
-    lines.push('', `port ${port.name ? `${port.name} ` : ''}${port.port}/${port.protocol} → targetPort ${port.targetPort}: ${plural(port.endpoints.length, 'endpoint')}`);
-    const rows = [['ADDRESS', 'POD', 'NODE', 'READY'], ...port.endpoints.map((e) => [`${e.ip}:${e.port}`, e.pod ?? '-', e.node ?? '-', e.ready ? 'yes' : 'no'])];
-    if (port.endpoints.length === 0) {
+    const slices = endpointsByFamily(svc, port);
+    const all = slices.flatMap((s) => s.endpoints);
+    lines.push('', `port ${port.name ? `${port.name} ` : ''}${port.port}/${port.protocol} → targetPort ${port.targetPort}: ${plural(slices[0].endpoints.length, 'endpoint')}${slices.length > 1 ? ' (an EndpointSlice per family)' : ''}`);
+    const rows = [['ADDRESS', 'POD', 'NODE', 'READY'], ...all.map((e) => [hostPort(e.ip, e.port), e.pod ?? '-', e.node ?? '-', e.ready ? 'yes' : 'no'])];
+    if (all.length === 0) {
       const selected = svc.selector ? cluster.pods.filter((p) => p.namespace === svc.namespace && matchesMap(p.labels, svc.selector!)).length : 0;
       lines.push(svc.selector ? `  the selector matches ${plural(selected, 'pod')}${selected ? ', none with this target port' : ''}` : '  no selector: endpoints come from an EndpointSlice PodPath was not given');
       continue;
