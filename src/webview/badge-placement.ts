@@ -12,41 +12,60 @@ import type { Point, Rect } from './layout';
 export interface BadgeRow {
   /** Centres, in the order of the hops they number (left to right, or top to bottom). */
   centres: Point[];
-  /** What the row still covers when no free place was found (0 when it is in free space). */
+  /** What the row still covers, weighted, when no free place was found (0 when it is in free space). */
   overlap: number;
 }
 
 /** A placement around the element: the first badge's centre and the direction the row grows. */
 interface Candidate { x: number; y: number; dx: number; dy: number }
 
+/** What a badge row must keep clear of, from most to least important. */
+export interface BadgeObstacles {
+  /** Other badges: one over another hides a number. */
+  badges: readonly Rect[];
+  /** Texts on screen: a badge over one hides what it points at. */
+  labels: readonly Rect[];
+  /** Other elements' boxes: a badge over an empty corner of one is only untidy. */
+  boxes: readonly Rect[];
+}
+
+/** How much worse covering each kind is: a place over box corners beats one over a label. */
+const WEIGHT = { badges: 16, labels: 8, boxes: 1 };
+
 /**
  * Places `count` badges of radius `r` beside `box`, trying in turn: right of it, left of it,
- * below and above (right-aligned, then left-aligned), then a column at either side. The first
- * place clear of every obstacle and every badge already placed wins; when none is clear, the
- * one covering the least.
+ * below and above (right-aligned, then left-aligned), a column at either side, then the same
+ * one badge further out. The first place clear of everything wins; when none is, the one
+ * covering least (badges and labels weigh most).
  */
-export function placeBadgeRow(box: Rect, count: number, r: number, obstacles: readonly Rect[], placed: readonly Rect[]): BadgeRow {
-  const gap = r * 0.35;
+export function placeBadgeRow(box: Rect, count: number, r: number, obstacles: BadgeObstacles): BadgeRow {
   const step = r * 2.2;
-  const midY = box.y + box.h / 2;
-  const right = box.x + box.w + gap + r;
-  const left = box.x - gap - r;
-  const below = box.y + box.h + gap + r;
-  const above = box.y - gap - r;
-  const candidates: Candidate[] = [
-    { x: right, y: midY, dx: step, dy: 0 },
-    { x: left, y: midY, dx: -step, dy: 0 },
-    { x: box.x + box.w - r, y: below, dx: -step, dy: 0 },
-    { x: box.x + r, y: below, dx: step, dy: 0 },
-    { x: box.x + box.w - r, y: above, dx: -step, dy: 0 },
-    { x: box.x + r, y: above, dx: step, dy: 0 },
-    { x: right, y: box.y + r, dx: 0, dy: step },
-    { x: left, y: box.y + r, dx: 0, dy: step },
-  ];
+  const candidates: Candidate[] = [];
+  for (const gap of [r * 0.35, r * 0.35 + step]) {
+    const midY = box.y + box.h / 2;
+    const right = box.x + box.w + gap + r;
+    const left = box.x - gap - r;
+    const below = box.y + box.h + gap + r;
+    const above = box.y - gap - r;
+    candidates.push(
+      { x: right, y: midY, dx: step, dy: 0 },
+      { x: left, y: midY, dx: -step, dy: 0 },
+      { x: box.x + box.w - r, y: below, dx: -step, dy: 0 },
+      { x: box.x + r, y: below, dx: step, dy: 0 },
+      { x: box.x + box.w - r, y: above, dx: -step, dy: 0 },
+      { x: box.x + r, y: above, dx: step, dy: 0 },
+      { x: right, y: box.y + r, dx: 0, dy: step },
+      { x: left, y: box.y + r, dx: 0, dy: step },
+    );
+  }
   let best: BadgeRow | undefined;
   for (const c of candidates) {
     const centres = Array.from({ length: count }, (_, i) => ({ x: c.x + c.dx * i, y: c.y + c.dy * i }));
-    const overlap = centres.reduce((sum, p) => sum + covered(square(p, r), obstacles) + covered(square(p, r), placed), 0);
+    let overlap = 0;
+    for (const p of centres) {
+      const sq = square(p, r);
+      overlap += WEIGHT.badges * covered(sq, obstacles.badges) + WEIGHT.labels * covered(sq, obstacles.labels) + WEIGHT.boxes * covered(sq, obstacles.boxes);
+    }
     if (!best || overlap < best.overlap) best = { centres: readingOrder(centres), overlap };
     if (overlap === 0) break;
   }

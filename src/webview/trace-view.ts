@@ -42,8 +42,8 @@ export function drawMarkers(layer: SVGGElement, layout: Layout, path: OverlayHop
   for (const [focus, hops] of byFocus) {
     const box = layout.rects.get(focus)!;
     // Its own pod and node hold it; every other box and every label is in the way.
-    const obstacles = near.filter((o) => !contains(o, box));
-    const row = placeBadgeRow(box, hops.length, r, obstacles, placed);
+    const boxes = near.boxes.filter((o) => !contains(o, box));
+    const row = placeBadgeRow(box, hops.length, r, { badges: placed, labels: near.labels, boxes });
     hops.forEach((h, i) => {
       centreOf.set(h, row.centres[i]);
       placed.push(square(row.centres[i], r));
@@ -60,19 +60,18 @@ export function drawMarkers(layer: SVGGElement, layout: Layout, path: OverlayHop
 }
 
 /** The boxes and labels within reach of any marked element (one pass over the layout's boxes). */
-function nearbyObstacles(layout: Layout, marked: Rect[], labels: Rect[], r: number): Rect[] {
-  const reach = r * 12;
+function nearbyObstacles(layout: Layout, marked: Rect[], labels: Rect[], r: number): { boxes: Rect[]; labels: Rect[] } {
+  const reach = r * 14;
   const windows = marked.map((b) => ({ x: b.x - reach, y: b.y - reach, w: b.w + 2 * reach, h: b.h + 2 * reach }));
   const inReach = (b: Rect) => windows.some((w) => overlaps(w, b));
-  const out: Rect[] = [];
+  const boxes: Rect[] = [];
   const seen = new Set<Rect>();
   for (const b of layout.rects.values()) {
     if (seen.has(b)) continue;
     seen.add(b);
-    if (inReach(b)) out.push(b);
+    if (inReach(b)) boxes.push(b);
   }
-  for (const b of labels) if (inReach(b)) out.push(b);
-  return out;
+  return { boxes, labels: labels.filter(inReach) };
 }
 
 /** Waypoints of one hop, starting from where the packet is. */
