@@ -3,6 +3,7 @@ declare const document: any, getComputedStyle: any;
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { badgeProblemsIn } from '../support/badge-check';
 import { closeWorkbench, openWorkbench, saveScreenshot, screenshotOnFailure, workspace } from './session';
 import { Workbench } from './workbench';
 
@@ -229,6 +230,8 @@ describe('first sight — a workspace without a Cluster document', function () {
     });
     const first = await size();
     assert.ok(first.names > 0 && first.px >= 9, `pod names at ${first.px.toFixed(1)} px (${JSON.stringify(first)})`);
+    await frame.locator('[data-testid="hop-marker"]').first().waitFor({ state: 'attached', timeout: 20_000 });
+    assert.deepEqual(await frame.locator('[data-testid="diagram"]').evaluate(badgeProblemsIn), [], 'the trace\'s hop badges sit beside their elements, over no label');
     await saveScreenshot(wb, 'e2e-topology-side-column');
     await wb.page.setViewportSize({ width: 1000, height: 760 });
     await wb.page.waitForTimeout(1500);

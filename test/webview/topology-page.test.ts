@@ -9,6 +9,7 @@ import { tracePacket } from '../../src/core/forward/engine';
 import { TopologyModel, TraceOverlay, buildTopology, overlayReply, overlayTrace } from '../../src/core/topology';
 import { replyOf } from '../../src/core/forward/reply';
 import { generateCluster } from '../bench/generate';
+import { badgeProblemsIn } from '../support/badge-check';
 import { REPO_ROOT, analyzeExample, analyzeYaml, clusterDoc, podDoc, trace } from '../support/analyze';
 import { Browser, PageServer, artifact, browserSkipReason, ensureBundle, launchBrowser, openPage, send, sent, servePage } from './harness';
 
@@ -39,30 +40,9 @@ async function litIds(page: Page): Promise<string[]> {
   return page.evaluate(() => [...new Set([...document.querySelectorAll('[data-testid=diagram] [data-lit=true]')].map((e: any) => e.getAttribute('data-id')))]);
 }
 
-/**
- * Hop badges that cover a label or another badge, or stray from the element they number (on
- * screen, as drawn): the list is empty when every badge is beside its element in free space.
- */
-async function badgeProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const box = (e: any) => e.getBoundingClientRect();
-    const cross = (a: any, b: any) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
-    const texts = [...document.querySelectorAll('[data-testid=diagram] text.pp-text')].map((t: any) => [t.textContent, box(t)] as [string, any]).filter(([, b]) => b.width > 0);
-    const badges = [...document.querySelectorAll('[data-testid=hop-marker]')].map((m: any) => [m.getAttribute('data-hop-index'), m.getAttribute('data-element'), box(m.querySelector('circle'))] as [string, string, any]);
-    const problems: string[] = [];
-    for (const [i, element, b] of badges) {
-      for (const [text, t] of texts) if (cross(b, t)) problems.push(`badge ${i} covers the label "${text}"`);
-      for (const [j, , o] of badges) if (j !== i && cross(b, o)) problems.push(`badge ${i} covers badge ${j}`);
-      const el = document.querySelector(`[data-id="${element}"]`);
-      if (!el) { problems.push(`badge ${i}: element ${element} is not drawn`); continue; }
-      const e = box(el);
-      const gapX = Math.max(e.left - b.right, b.left - e.right, 0);
-      const gapY = Math.max(e.top - b.bottom, b.top - e.bottom, 0);
-      // Beside it: no farther from its element than a few badge widths (a row of three included).
-      if (Math.hypot(gapX, gapY) > b.width * 4) problems.push(`badge ${i} is ${Math.round(Math.hypot(gapX, gapY))} px from ${element}`);
-    }
-    return problems;
-  });
+/** What is wrong with the hop badges as drawn (empty when every one is beside its element in free space). */
+function badgeProblems(page: Page): Promise<string[]> {
+  return page.locator('[data-testid=diagram]').evaluate(badgeProblemsIn);
 }
 
 describe('topology page in Chromium', { skip }, () => {
