@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { LanguageService } from '../../src/core/service/language-service';
 import { analyzeYaml, podDoc } from '../support/analyze';
 
 // Services on a dual-stack cluster: ipFamilies / ipFamilyPolicy as the API server settles
@@ -120,4 +121,52 @@ endpoints: [{addresses: ["fd00:10:244:1::50"]}]
   const p = a.cluster.servicesByKey.get('default/db')!.ports[0];
   assert.deepEqual(p.endpoints.map((e) => e.ip), ['10.244.1.50']);
   assert.deepEqual(p.endpoints6.map((e) => e.ip), ['fd00:10:244:1::50']);
+});
+
+/** A hover's Markdown with the backslash escapes of manifest text resolved. */
+function hoverText(markdown: string): string {
+  return markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+}
+
+test('hovers on a dual-stack workspace: both ClusterIPs, each family\'s endpoints, both pod addresses; an IPv6-only Service is not empty', () => {
+  const app = `apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec: {nodeName: node-1, containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ipFamilyPolicy: PreferDualStack
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web6
+spec:
+  ipFamilies: [IPv6]
+  selector: {app: web}
+  ports: [{port: 80}]
+`;
+  const s = new LanguageService();
+  s.update([{ file: 'ds/cluster.yaml', text: DUAL }, { file: 'ds/app.yaml', text: app }], {});
+  const lines = app.split('\n');
+  const nameLine = (name: string) => lines.findIndex((l) => l.trim() === `name: ${name}`) + 1;
+  const dual = hoverText(s.hover('ds/app.yaml', { line: nameLine('web'), column: 9 })!.markdown);
+  assert.match(dual, /ClusterIPs `10\.\d+\.\d+\.\d+`, `fd00:10:96::[0-9a-f:]+` .*virtual IPs on no device/);
+  assert.match(dual, /→ 1 endpoint:\n- IPv4:\n  - 10\.244\.\d+\.\d+:80 `default\/web` on `node-1`\n- IPv6:\n  - \[fd00:10:244:[0-9a-f:]+\]:80 `default\/web` on `node-1`/);
+  const v6 = hoverText(s.hover('ds/app.yaml', { line: nameLine('web6'), column: 9 })!.markdown);
+  assert.match(v6, /ClusterIP `fd00:10:96::[0-9a-f:]+` .*a virtual IP on no device/);
+  assert.match(v6, /→ 1 endpoint:\n- \[fd00:10:244:[0-9a-f:]+\]:80 `default\/web` on `node-1`/);
+  const lens = (name: string) => s.codeLenses('ds/app.yaml').find((l) => l.command === 'podpath.showEndpoints' && l.range.start.line <= nameLine(name) && nameLine(name) <= l.range.end.line)!;
+  assert.equal(lens('web6').title, '1 endpoint', 'the IPv6-only Service has its IPv6 endpoint');
+  const doc = lens('web').args[2] as string;
+  assert.match(doc, /port 80\/TCP → targetPort 80: 1 endpoint \(an EndpointSlice per family\)/);
+  assert.match(doc, /ADDRESS +POD +NODE +READY\n +10\.244\.\d+\.\d+:80 +default\/web +node-1 +yes\n +\[fd00:10:244:[0-9a-f:]+\]:80 +default\/web +node-1 +yes/);
+  const pod = hoverText(s.hover('ds/app.yaml', { line: 3, column: 18 })!.markdown);
+  assert.match(pod, /eth0 10\.244\.\d+\.\d+, fd00:10:244:[0-9a-f:]+ \(assigned by PodPath\) ⇄ veth[0-9a-f]{8} → cni0 10\.244\.\d+\.1 · node `node-1` 192\.168\.1\.10, fd00:192:168:1::10/);
 });

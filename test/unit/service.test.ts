@@ -66,59 +66,6 @@ test('hover on a Service: ClusterIP, endpoints with nodes and the DNAT path; on 
   assert.match(shown(sel.markdown), /^\*\*Selector\*\* `app=web` matches 2 pods:\n- `default\/web-[a-z0-9]+-[a-z0-9]+`\n- `default\/web-[a-z0-9]+-[a-z0-9]+`$/);
 });
 
-test('hovers on a dual-stack workspace: both ClusterIPs, each family\'s endpoints, both pod addresses; an IPv6-only Service is not empty', () => {
-  const cluster = `apiVersion: podpath.dev/v1alpha1
-kind: Cluster
-metadata: {name: ds}
-spec:
-  clusterCIDR: [10.244.0.0/16, "fd00:10:244::/56"]
-  serviceCIDR: [10.96.0.0/12, "fd00:10:96::/112"]
-  cni: {plugin: flannel, backend: vxlan}
-  nodes:
-    - {name: node-1, ip: 192.168.1.10, ip6: "fd00:192:168:1::10", podCIDR: [10.244.1.0/24, "fd00:10:244:1::/64"]}
-`;
-  const app = `apiVersion: v1
-kind: Pod
-metadata: {name: web, labels: {app: web}}
-spec: {nodeName: node-1, containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  ipFamilyPolicy: PreferDualStack
-  selector: {app: web}
-  ports: [{port: 80}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web6
-spec:
-  ipFamilies: [IPv6]
-  selector: {app: web}
-  ports: [{port: 80}]
-`;
-  const s = new LanguageService();
-  s.update([{ file: 'ds/cluster.yaml', text: cluster }, { file: 'ds/app.yaml', text: app }], {});
-  const lines = app.split('\n');
-  const nameLine = (name: string) => lines.findIndex((l) => l.trim() === `name: ${name}`) + 1;
-  const dual = shown(s.hover('ds/app.yaml', { line: nameLine('web'), column: 9 })!.markdown);
-  assert.match(dual, /ClusterIPs `10\.\d+\.\d+\.\d+`, `fd00:10:96::[0-9a-f:]+` .*virtual IPs on no device/);
-  assert.match(dual, /→ 1 endpoint:\n- IPv4:\n  - 10\.244\.1\.\d+:80 `default\/web` on `node-1`\n- IPv6:\n  - \[fd00:10:244:1::[0-9a-f]+\]:80 `default\/web` on `node-1`/);
-  const v6 = shown(s.hover('ds/app.yaml', { line: nameLine('web6'), column: 9 })!.markdown);
-  assert.match(v6, /ClusterIP `fd00:10:96::[0-9a-f:]+` .*a virtual IP on no device/);
-  assert.match(v6, /→ 1 endpoint:\n- \[fd00:10:244:1::[0-9a-f]+\]:80 `default\/web` on `node-1`/);
-  const lens = (name: string) => s.codeLenses('ds/app.yaml').find((l) => l.command === 'podpath.showEndpoints' && l.range.start.line <= nameLine(name) && nameLine(name) <= l.range.end.line)!;
-  assert.equal(lens('web6').title, '1 endpoint', 'the IPv6-only Service has its IPv6 endpoint');
-  const doc = lens('web').args[2] as string;
-  assert.match(doc, /port 80\/TCP → targetPort 80: 1 endpoint \(an EndpointSlice per family\)/);
-  assert.match(doc, /ADDRESS +POD +NODE +READY\n +10\.244\.1\.\d+:80 +default\/web +node-1 +yes\n +\[fd00:10:244:1::[0-9a-f]+\]:80 +default\/web +node-1 +yes/);
-  const pod = shown(s.hover('ds/app.yaml', { line: 3, column: 18 })!.markdown);
-  assert.match(pod, /eth0 10\.244\.1\.\d+, fd00:10:244:1::[0-9a-f]+ \(assigned by PodPath\) ⇄ veth[0-9a-f]{8} → cni0 10\.244\.1\.1 · node `node-1` 192\.168\.1\.10, fd00:192:168:1::10/);
-});
-
 test('hover on a Deployment shows each pod\'s eth0 ⇄ veth ⇄ bridge path and who reaches it', () => {
   const s = new LanguageService();
   const files = example('calico-ipip');
