@@ -144,6 +144,30 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     const excepted = flow(r, (f) => f.from === 'external:198.51.100.200' && f.to === '10.0.0.11' && f.port === 30200);
     assert.equal(excepted.expected[0].verdict, 'dropped', 'regression: the ipBlock except applies to the client before masquerade');
   },
+  'test/lab/clusters/policy-tiers': (r) => {
+    // Each flow below is decided by a different tier; the kernel must show the same outcome.
+    const pp = (from: string, to: string) => flow(r, (f) => f.kind === 'pod-pod' && f.from === `pod:${from}` && f.to === `pod:${to}`);
+    const cases: [string, string, 'answered' | 'timeout', string][] = [
+      ['dev/scanner', 'prod/web', 'timeout', 'AdminNetworkPolicy deny-scanner (priority 5)'],
+      ['ops/monitor', 'prod/db', 'answered', 'AdminNetworkPolicy allow-monitoring, over the NetworkPolicy default deny'],
+      ['dev/tester', 'prod/db', 'timeout', 'Deny in tier security, before the Pass of pass-dev could matter'],
+      ['prod/web', 'prod/db', 'answered', 'Allow in tier platform, though no NetworkPolicy allows web → db'],
+      ['prod/api', 'prod/db', 'answered', 'platform passes at its end; the NetworkPolicy allows api → db'],
+      ['dev/tester', 'prod/web', 'answered', 'passed by the AdminNetworkPolicy, allowed by NetworkPolicy web'],
+      ['dev/tester', 'prod/api', 'answered', 'passed on, past the NetworkPolicies, to the Calico NetworkPolicy at order 2000'],
+      ['prod/db', 'prod/api', 'timeout', 'end of the default tier'],
+      ['prod/web', 'dev/tester', 'answered', 'the baseline allows web'],
+      ['prod/api', 'dev/tester', 'timeout', 'the baseline denies the rest of prod'],
+      ['dev/scanner', 'ops/monitor', 'timeout', 'egress: the end of tier security'],
+      ['dev/scanner', 'dev/tester', 'answered', 'egress: security allows dev'],
+    ];
+    for (const [from, to, outcome, why] of cases) {
+      const f = pp(from, to);
+      assert.ok(f.attempts.length > 0 && f.attempts.every((x) => x.outcome === outcome), `${from} → ${to}: ${why}`);
+    }
+    const decided = new Set(r.flows.filter((f) => !f.skip && f.expected.some((e) => e.verdict === 'dropped')).map((f) => f.kind));
+    assert.ok(decided.has('pod-pod') && decided.has('outside-nodeport') && decided.has('pod-outside'), 'pods, outside clients and egress out of the cluster are all dropped somewhere');
+  },
   'test/lab/clusters/routed-underlay': (r) => {
     const across = flow(r, (f) => f.kind === 'pod-pod' && f.from === 'pod:default/a' && f.to === 'pod:default/b');
     assert.equal(across.attempts[0]?.outcome, 'answered', 'VXLAN crosses the router');
