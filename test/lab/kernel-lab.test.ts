@@ -165,6 +165,13 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
       const f = pp(from, to);
       assert.ok(f.attempts.length > 0 && f.attempts.every((x) => x.outcome === outcome), `${from} → ${to}: ${why}`);
     }
+    // A node into its own pods: never policed on Calico, though the security tier passes no node address on.
+    for (const [node, pod] of [['tier-a', 'prod/web'], ['tier-a', 'prod/db'], ['tier-b', 'prod/api']]) {
+      const own = flow(r, (f) => f.kind === 'node-pod' && f.from === `node:${node}` && f.to === `pod:${pod}`);
+      assert.ok(own.attempts.length > 0 && own.attempts.every((x) => x.outcome === 'answered'), `${node} → its own ${pod}`);
+      const other = flow(r, (f) => f.kind === 'node-pod' && f.from === `node:${node === 'tier-a' ? 'tier-b' : 'tier-a'}` && f.to === `pod:${pod}`);
+      assert.ok(other.attempts.length > 0 && other.attempts.every((x) => x.outcome === 'timeout'), `the other node → ${pod}`);
+    }
     const decided = new Set(r.flows.filter((f) => !f.skip && f.expected.some((e) => e.verdict === 'dropped')).map((f) => f.kind));
     assert.ok(decided.has('pod-pod') && decided.has('outside-nodeport') && decided.has('pod-outside'), 'pods, outside clients and egress out of the cluster are all dropped somewhere');
   },

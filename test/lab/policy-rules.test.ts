@@ -107,15 +107,18 @@ test('tiers: each rule sets its action\'s mark where it matches, then Allow and 
   const node = a.cluster.nodesByName.get('tier-a')!;
   const text = renderPolicyRules(a.cluster, node, a.cluster.pods.filter((p) => p.node === 'tier-a')).restore;
   const lines = text.split('\n');
-  // security.quarantine on db: Log writes nothing, Deny tester → 5432 (drop mark, DROP), then Pass everything.
+  // security.quarantine on db: Log writes nothing, Deny tester → 5432 (drop mark, DROP), then Pass all but the nodes' subnet.
   const quarantine = lines.filter((l) => l.includes('GlobalNetworkPolicy/security.quarantine') && l.includes(`-A PODPATH-CI-`));
   const chain = /^-A (\S+)/.exec(quarantine[0])![1];
+  const notNets = /-j (PODPATH-X-\S+)$/.exec(chainOf(text, chain)[2] ?? '')?.[1];
+  assert.ok(notNets, chainOf(text, chain).join('\n'));
   assert.deepEqual(chainOf(text, chain), [
     `-A ${chain} -m comment --comment "GlobalNetworkPolicy/security.quarantine ingress[1] Deny" -s ${ip('dev/tester')} -p tcp -m tcp --dport 5432 -j MARK --set-xmark 0x40000/0x40000`,
     `-A ${chain} -m mark --mark 0x40000/0x40000 -j DROP`,
-    `-A ${chain} -m comment --comment "GlobalNetworkPolicy/security.quarantine ingress[2] Pass" -j MARK --set-xmark 0x20000/0x20000`,
+    `-A ${chain} -m comment --comment "GlobalNetworkPolicy/security.quarantine ingress[2] Pass" -j ${notNets}`,
     `-A ${chain} -m mark --mark 0x20000/0x20000 -j RETURN`,
   ]);
+  assert.deepEqual(chainOf(text, notNets), [`-A ${notNets} -m comment --comment excepted -s 10.0.1.0/24 -j RETURN`, `-A ${notNets} -j MARK --set-xmark 0x20000/0x20000`]);
   // The baseline on the scanner: Allow web first, then Deny the rest of prod (web too, but web never gets there).
   const banp = lines.filter((l) => l.includes('BaselineAdminNetworkPolicy/default'));
   assert.match(banp[0], new RegExp(`web-may-call Allow" -s ${ip('prod/web').replace(/\./g, '\\.')} -j MARK --set-xmark 0x10000/0x10000`));

@@ -224,6 +224,17 @@ export function namespaceLabelsOf(cluster: Cluster, ns: string): Record<string, 
   return { ...(cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns }), 'projectcalico.org/name': ns };
 }
 
+/**
+ * Traffic from the node a pod runs on into that pod, on Calico: Felix never polices it with the
+ * pod's ingress policy, whatever tier holds it (projectcalico/calico felix/rules/static.go,
+ * filterOutputChain: "We don't currently police host -> endpoint according to the endpoint's
+ * ingress policy" — a packet the host sends to a workload interface returns from OUTPUT before
+ * any endpoint chain). The other way, pod → its node, is policed by the pod's egress chain.
+ */
+export function hostToLocalWorkload(cluster: Cluster, direction: 'ingress' | 'egress', pod: PodInfo, peerIP: string): boolean {
+  return direction === 'ingress' && cluster.config.plugin === 'calico' && cluster.nodesByName.get(pod.node)?.ip === peerIP;
+}
+
 /** Does the policy apply to the pod in this direction? Host-networked pods have no workload endpoint. */
 export function calicoApplies(cluster: Cluster, p: CalicoPolicyInfo, direction: 'ingress' | 'egress', pod: PodInfo): boolean {
   if (pod.hostNetwork) return false;
