@@ -147,7 +147,7 @@ spec:
   assert.ok(text.includes('--comment "AdminNetworkPolicy/hostile ingress[0] x\\" -j ACCEPT\\\\n-A FORWARD -j ACCEPT Deny"'), text);
 });
 
-test('tiers: a Calico nets rule with notNets and a notSelector leaves holes for them; a policy that selects nothing writes no chain', () => {
+test('tiers: a Calico nets rule with notNets and a notSelector leaves holes for them, a hole around the whole range leaves nothing; a policy that selects nothing writes no chain', () => {
   const gnp = `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: {name: outbound}
@@ -158,6 +158,9 @@ spec:
     - action: Allow
       protocol: TCP
       destination: {nets: [10.244.0.0/16], notNets: [10.244.2.128/25], notSelector: "app == 'c'", ports: [80]}
+    - action: Allow
+      protocol: UDP
+      destination: {nets: [10.244.2.0/24], notNets: [10.244.0.0/16]}
 ---
 apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
@@ -176,6 +179,7 @@ spec:
     '-m comment --comment excepted -d 10.244.2.11 -j RETURN',
     '-j MARK --set-xmark 0x10000/0x10000',
   ]);
+  assert.ok(!text.includes('egress[1]'), 'a notNets around the whole of nets leaves the rule nothing to match');
   assert.ok(!text.includes('nobody'), 'nothing selects app == nobody');
   assert.deepEqual(a.cluster.pods.filter((p) => text.includes(`ingress of ${p.key}`)), []);
 });

@@ -1,6 +1,6 @@
 import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
 import { fnv1a } from '../common/hash';
-import { Cidr, cidrContains } from '../common/ip';
+import { Cidr, cidrContains, cidrContainsCidr, parseCidr } from '../common/ip';
 import { MatchTerm, Ruleset, Target, appendRule, ensureChain, renderRule } from '../dataplane/netfilter';
 import { AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts, hasAdminPolicies, rulesOf, selectingAdmin } from '../policy/anp';
 import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoApplies, calicoRulePorts, calicoRulesOf, entityMatches, hasCalicoPolicies, localSideMatches, remoteSide } from '../policy/calico';
@@ -100,9 +100,12 @@ class TieredWriter {
     let wrote = false;
     for (const m of matches) {
       if (m.conns.isEmpty() || !this.sameFamily(m.peer)) continue;
+      // Two blocks are nested or apart: a hole around the whole range leaves nothing, one beside it does not matter.
+      const holes = m.except.filter((e) => this.sameFamily(e));
+      if (m.peer && holes.some((e) => cidrContainsCidr(e, m.peer!))) continue;
+      const except = m.peer ? holes.filter((e) => cidrContainsCidr(m.peer!, e)) : holes;
       for (const ports of portTerms(m.conns)) {
         const peer = m.peer ? [this.peerTerm(direction, m.peer)] : [];
-        const except = m.except.filter((e) => this.sameFamily(e) && (!m.peer || cidrContains(m.peer, e.text.split('/')[0])));
         if (except.length === 0) {
           this.add(chain, [comment(label), ...peer, ...ports], setMark);
         } else {
@@ -295,7 +298,7 @@ function calicoRuleMatches(cluster: Cluster, p: CalicoPolicyInfo, rule: CalicoRu
   for (const range of ranges) {
     const inside = (ip: string) => !range || cidrContains(range, ip);
     // Pods in the range the entity still refuses (a notSelector, or notNets around them) are holes.
-    const holes = pods.filter((q) => inside(q.ip) && !entityMatches(cluster, p, e, q, q.ip)).map((q) => host(q.ip));
+    const holes = pods.filter((q) => inside(q.ip) && !entityMatches(cluster, p, e, q, q.ip)).flatMap((q) => addressBlock(q.ip));
     const except = [...(e.notNets ?? []), ...holes];
     out.push({ ...(range ? { peer: range } : {}), except, conns: calicoRulePorts(rule, destination(undefined)) });
     if (direction === 'egress' && named) {
@@ -322,4 +325,10 @@ function networkPolicyMember(w: TieredWriter, p: PolicyInfo, pod: PodInfo, direc
       }
     },
   };
+}
+
+/** A single address as a block whose bounds are known (for nesting checks against other blocks). */
+function addressBlock(ip: string): Cidr[] {
+  const c = parseCidr(`${ip}/${ip.includes(':') ? 128 : 32}`);
+  return c.ok ? [c.value] : [];
 }
