@@ -13,6 +13,7 @@ import { prepareLab } from '../../src/cli/lab/prepare';
 import { labProbe } from '../../src/cli/lab/probe';
 import { analyzeYaml, clusterDoc, podDoc } from '../support/analyze';
 import { LAB_CASES, analyzePaths } from './cases';
+import { renderPolicyRules } from '../../src/core/lab/policy-rules';
 
 // The kernel lab: each cluster is built in Linux network namespaces, every traced flow is
 // sent through the kernel, and the simulator must agree on all of them — verdict, backend,
@@ -392,6 +393,36 @@ test('kernel lab: the real nft loads every rule form kube-proxy\'s nftables mode
       const listed = run(['ip', 'netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy']);
       assert.equal(listed.stdout, text, `${dp.node.name}: nft lists the table back exactly as PodPath printed it`);
     }
+  } finally {
+    run(['ip', 'netns', 'delete', ns]);
+  }
+});
+
+test('kernel lab: the real iptables-restore loads the tiered policy chains, a hostile rule name staying inside its comment', { skip: notRunnable, timeout: 60_000 }, () => {
+  const anp = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: hostile}
+spec:
+  priority: 1
+  subject: {namespaces: {}}
+  ingress:
+    - name: "x\\" -j ACCEPT\\n-A FORWARD -j ACCEPT\\u2028#"
+      action: Deny
+      from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: other}}}]
+`;
+  const a = analyzeYaml(clusterDoc({ plugin: 'calico', backend: 'vxlan' }), podDoc('a', 'node-1'), podDoc('b', 'node-2', { ns: 'other' }), anp);
+  const text = renderPolicyRules(a.cluster, a.cluster.nodesByName.get('node-1')!, a.cluster.pods).restore;
+  assert.ok(text.includes('Start of tier kube-admin'), text);
+  const ns = `pl${runTag}v-tiers`;
+  prefixes.push(`pl${runTag}v`);
+  assert.equal(run(['ip', 'netns', 'add', ns]).code, 0);
+  try {
+    const loaded = run(['ip', 'netns', 'exec', ns, 'iptables-restore', '--noflush'], { stdin: text });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const listed = run(['ip', 'netns', 'exec', ns, 'iptables', '-S', 'FORWARD']);
+    assert.deepEqual(listed.stdout.trimEnd().split('\n'), ['-P FORWARD ACCEPT', '-A FORWARD -m comment --comment "Policy tiers (PodPath lab)" -j PODPATH-FORWARD'], 'the name added no rule of its own');
+    const all = run(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'filter']).stdout;
+    assert.equal(all.split('\n').filter((l) => l.includes('AdminNetworkPolicy/hostile')).length, 2, 'the Deny matches once in each subject pod\'s chain, each on one line');
   } finally {
     run(['ip', 'netns', 'delete', ns]);
   }
