@@ -144,7 +144,6 @@ export function renderTieredPolicyRules(cluster: Cluster, node: NodeInfo, localP
     const tiers = { ingress: tiersFor(w, pod, 'ingress'), egress: tiersFor(w, pod, 'egress') };
     if (!tiers.ingress.length && !tiers.egress.length) continue;
     isolated.push({ pod: pod.key, ingress: tiers.ingress.length > 0, egress: tiers.egress.length > 0 });
-    const host32: Cidr = host(pod.ip);
     if (tiers.egress.length) {
       const chain = `PODPATH-FW-${chainSuffix(pod)}`;
       ensureChain(w.rs, 'filter', chain);
@@ -154,7 +153,7 @@ export function renderTieredPolicyRules(cluster: Cluster, node: NodeInfo, localP
     if (tiers.ingress.length) {
       const chain = `PODPATH-TW-${chainSuffix(pod)}`;
       ensureChain(w.rs, 'filter', chain);
-      ingressJumps.push([[comment(`ingress of ${pod.key}`), { m: 'dst', cidr: host32.text.replace(/\/(32|128)$/, '') }], { t: 'jump', chain }]);
+      ingressJumps.push([[comment(`ingress of ${pod.key}`), { m: 'dst', cidr: pod.ip }], { t: 'jump', chain }]);
       writeEndpointChain(w, chain, pod, 'ingress', tiers.ingress);
     }
   }
