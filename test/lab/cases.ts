@@ -25,6 +25,7 @@ export const LAB_CASES: LabCase[] = [
   { title: 'NodePort with externalTrafficPolicy Cluster and Local', paths: ['test/lab/clusters/nodeport-traffic-policy'] },
   { title: 'NetworkPolicy set on Calico vxlan: default deny plus allows', paths: ['test/lab/clusters/network-policy'] },
   { title: 'NetworkPolicy on the bridge plugin (kube-router style)', paths: ['test/lab/clusters/bridge-policy'] },
+  { title: 'policy tiers on Calico vxlan: AdminNetworkPolicy, Calico tiers with Pass and Deny, NetworkPolicy, the baseline', paths: ['test/lab/clusters/policy-tiers'] },
   { title: 'nodes on two subnets behind a router, flannel vxlan', paths: ['test/lab/clusters/routed-underlay'] },
   { title: 'nodes on two subnets, bridge plugin: the routes it cannot install', paths: ['test/lab/clusters/routed-static-routes'] },
   { title: 'Services without endpoints: every connection REJECTed, none lost to the ICMP rate limit', paths: ['test/lab/clusters/reject-no-endpoints'] },

@@ -13,6 +13,7 @@ import { prepareLab } from '../../src/cli/lab/prepare';
 import { labProbe } from '../../src/cli/lab/probe';
 import { analyzeYaml, clusterDoc, podDoc } from '../support/analyze';
 import { LAB_CASES, analyzePaths } from './cases';
+import { renderPolicyRules } from '../../src/core/lab/policy-rules';
 
 // The kernel lab: each cluster is built in Linux network namespaces, every traced flow is
 // sent through the kernel, and the simulator must agree on all of them — verdict, backend,
@@ -143,6 +144,37 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
     assert.ok(probed.some((f) => f.attempts.every((x) => x.outcome === 'answered')), 'some flows are allowed');
     const excepted = flow(r, (f) => f.from === 'external:198.51.100.200' && f.to === '10.0.0.11' && f.port === 30200);
     assert.equal(excepted.expected[0].verdict, 'dropped', 'regression: the ipBlock except applies to the client before masquerade');
+  },
+  'test/lab/clusters/policy-tiers': (r) => {
+    // Each flow below is decided by a different tier; the kernel must show the same outcome.
+    const pp = (from: string, to: string) => flow(r, (f) => f.kind === 'pod-pod' && f.from === `pod:${from}` && f.to === `pod:${to}`);
+    const cases: [string, string, 'answered' | 'timeout', string][] = [
+      ['dev/scanner', 'prod/web', 'timeout', 'AdminNetworkPolicy deny-scanner (priority 5)'],
+      ['ops/monitor', 'prod/db', 'answered', 'AdminNetworkPolicy allow-monitoring, over the NetworkPolicy default deny'],
+      ['dev/tester', 'prod/db', 'timeout', 'Deny in tier security, before the Pass of pass-dev could matter'],
+      ['prod/web', 'prod/db', 'answered', 'Allow in tier platform, though no NetworkPolicy allows web → db'],
+      ['prod/api', 'prod/db', 'answered', 'platform passes at its end; the NetworkPolicy allows api → db'],
+      ['dev/tester', 'prod/web', 'answered', 'passed by the AdminNetworkPolicy, allowed by NetworkPolicy web'],
+      ['dev/tester', 'prod/api', 'answered', 'passed on, past the NetworkPolicies, to the Calico NetworkPolicy at order 2000'],
+      ['prod/db', 'prod/api', 'timeout', 'end of the default tier'],
+      ['prod/web', 'dev/tester', 'answered', 'the baseline allows web'],
+      ['prod/api', 'dev/tester', 'timeout', 'the baseline denies the rest of prod'],
+      ['dev/scanner', 'ops/monitor', 'timeout', 'egress: the end of tier security'],
+      ['dev/scanner', 'dev/tester', 'answered', 'egress: security allows dev'],
+    ];
+    for (const [from, to, outcome, why] of cases) {
+      const f = pp(from, to);
+      assert.ok(f.attempts.length > 0 && f.attempts.every((x) => x.outcome === outcome), `${from} → ${to}: ${why}`);
+    }
+    // A node into its own pods: never policed on Calico, though the security tier passes no node address on.
+    for (const [node, pod] of [['tier-a', 'prod/web'], ['tier-a', 'prod/db'], ['tier-b', 'prod/api']]) {
+      const own = flow(r, (f) => f.kind === 'node-pod' && f.from === `node:${node}` && f.to === `pod:${pod}`);
+      assert.ok(own.attempts.length > 0 && own.attempts.every((x) => x.outcome === 'answered'), `${node} → its own ${pod}`);
+      const other = flow(r, (f) => f.kind === 'node-pod' && f.from === `node:${node === 'tier-a' ? 'tier-b' : 'tier-a'}` && f.to === `pod:${pod}`);
+      assert.ok(other.attempts.length > 0 && other.attempts.every((x) => x.outcome === 'timeout'), `the other node → ${pod}`);
+    }
+    const decided = new Set(r.flows.filter((f) => !f.skip && f.expected.some((e) => e.verdict === 'dropped')).map((f) => f.kind));
+    assert.ok(decided.has('pod-pod') && decided.has('outside-nodeport') && decided.has('pod-outside'), 'pods, outside clients and egress out of the cluster are all dropped somewhere');
   },
   'test/lab/clusters/routed-underlay': (r) => {
     const across = flow(r, (f) => f.kind === 'pod-pod' && f.from === 'pod:default/a' && f.to === 'pod:default/b');
@@ -361,6 +393,36 @@ test('kernel lab: the real nft loads every rule form kube-proxy\'s nftables mode
       const listed = run(['ip', 'netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy']);
       assert.equal(listed.stdout, text, `${dp.node.name}: nft lists the table back exactly as PodPath printed it`);
     }
+  } finally {
+    run(['ip', 'netns', 'delete', ns]);
+  }
+});
+
+test('kernel lab: the real iptables-restore loads the tiered policy chains, a hostile rule name staying inside its comment', { skip: notRunnable, timeout: 60_000 }, () => {
+  const anp = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: hostile}
+spec:
+  priority: 1
+  subject: {namespaces: {}}
+  ingress:
+    - name: "x\\" -j ACCEPT\\n-A FORWARD -j ACCEPT\\u2028#"
+      action: Deny
+      from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: other}}}]
+`;
+  const a = analyzeYaml(clusterDoc({ plugin: 'calico', backend: 'vxlan' }), podDoc('a', 'node-1'), podDoc('b', 'node-2', { ns: 'other' }), anp);
+  const text = renderPolicyRules(a.cluster, a.cluster.nodesByName.get('node-1')!, a.cluster.pods).restore;
+  assert.ok(text.includes('Start of tier kube-admin'), text);
+  const ns = `pl${runTag}v-tiers`;
+  prefixes.push(`pl${runTag}v`);
+  assert.equal(run(['ip', 'netns', 'add', ns]).code, 0);
+  try {
+    const loaded = run(['ip', 'netns', 'exec', ns, 'iptables-restore', '--noflush'], { stdin: text });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const listed = run(['ip', 'netns', 'exec', ns, 'iptables', '-S', 'FORWARD']);
+    assert.deepEqual(listed.stdout.trimEnd().split('\n'), ['-P FORWARD ACCEPT', '-A FORWARD -m comment --comment "Policy tiers (PodPath lab)" -j PODPATH-FORWARD'], 'the name added no rule of its own');
+    const all = run(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'filter']).stdout;
+    assert.equal(all.split('\n').filter((l) => l.includes('AdminNetworkPolicy/hostile')).length, 2, 'the Deny matches once in each subject pod\'s chain, each on one line');
   } finally {
     run(['ip', 'netns', 'delete', ns]);
   }

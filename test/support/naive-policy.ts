@@ -193,6 +193,8 @@ function k8sAllows(cluster: Cluster, mine: NetworkPolicyManifest[], dir: 'Ingres
 /** Is a single (protocol, port) allowed in one direction between `pod` and the peer at `peerIP` (maybe a pod)? */
 function directionAllows(cluster: Cluster, dir: 'Ingress' | 'Egress', pod: PodInfo, peerIP: string, peerPod: PodInfo | undefined, protocol: Protocol, port: number): boolean {
   if (peerPod && peerPod.key === pod.key) return true;
+  // Calico's Felix never applies a pod's ingress policy to what its own node sends it (felix/rules/static.go, filterOutputChain).
+  if (dir === 'Ingress' && cluster.config.plugin === 'calico' && cluster.nodesByName.get(pod.node)?.ip === peerIP) return true;
   const admin = (cluster.adminPolicies ?? []).filter((p) => !p.invalid);
   const anps = admin.filter((p) => p.kind === 'AdminNetworkPolicy').sort((a, b) => a.priority! - b.priority! || (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));
   const calico = (cluster.calicoPolicies ?? []).filter((p) => !p.invalid);

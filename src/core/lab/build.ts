@@ -8,6 +8,7 @@ import { LabNames, defaultPrefix, deviceNameProblem } from './names';
 import { nodeDevicesSection, nodeIPv6Section, nodeRoutingSection, podIPv6Section, podSection } from './node';
 import { DEFAULT_LAB_LIMITS, KernelFeature, LIMIT_FLAGS, LabCommand, LabLimits, LabNamespace, LabPlan, LabSection, labMarker } from './plan';
 import { renderPolicyRules } from './policy-rules';
+import { usesTiers } from './tiered-policy-rules';
 import { commentText, isSafeToken, labSafeNftRuleset, labSafeRuleset, nftInputProblems, restoreInputProblems } from './safe-text';
 import { pickOutside, underlayIPv6Section, underlaySection } from './underlay';
 
@@ -124,7 +125,7 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
       const rules = renderPolicyRules(cluster, dp.node, localPods);
       if (rules.restore) {
         sections.push({
-          title: `node ${dp.node.name}: NetworkPolicy as filter rules (${rules.isolated.map((i) => i.pod).join(', ')})`,
+          title: `node ${dp.node.name}: ${policyWhat(cluster)} as filter rules (${rules.isolated.map((i) => i.pod).join(', ')})`,
           commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'iptables-restore', '--noflush'], stdin: rules.restore }],
         });
       }
@@ -149,7 +150,7 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
       });
       if (plane6!.cluster.config.policyEnforced) {
         const rules = renderPolicyRules(plane6!.cluster, dp6.node, plane6!.cluster.pods.filter((p) => p.node === dp6.node.name));
-        if (rules.restore) sections.push({ title: `node ${dp6.node.name}: NetworkPolicy as ip6tables filter rules`, commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'ip6tables-restore', '--noflush'], stdin: rules.restore }] });
+        if (rules.restore) sections.push({ title: `node ${dp6.node.name}: ${policyWhat(plane6!.cluster)} as ip6tables filter rules`, commands: [{ argv: ['ip', 'netns', 'exec', nodeNs, 'ip6tables-restore', '--noflush'], stdin: rules.restore }] });
       }
     }
   }
@@ -174,6 +175,11 @@ export function buildLabPlan(dataplane: Dataplane, options: LabOptions = {}): La
     podNamespaces,
     renamedDevices: names.renamedDevices(),
   };
+}
+
+/** What the policy section holds: NetworkPolicy alone, or every API in Calico's tiers. */
+function policyWhat(cluster: Cluster): string {
+  return usesTiers(cluster) ? 'policy tiers (AdminNetworkPolicy, Calico, NetworkPolicy, baseline)' : 'NetworkPolicy';
 }
 
 /** `ipset create` and `ipset add` inside the node's namespace (ipsets belong to a network namespace). */

@@ -6,7 +6,9 @@ import { PROTOCOLS } from '../manifest/types';
 import { ConnSet } from '../policy/connset';
 import { policiesOf } from '../policy/evaluate';
 import { PeerSpec, PolicyInfo, PortSpec, RuleSpec, peerMatches, portSpecConns, rulePorts, selectsPod } from '../policy/model';
+import { POLICY_ACCEPT_MARK } from './policy-marks';
 import { iptablesCommentText } from './safe-text';
+import { renderTieredPolicyRules, usesTiers } from './tiered-policy-rules';
 
 /**
  * NetworkPolicy as iptables filter rules for one node, in the style of Calico's iptables
@@ -26,8 +28,7 @@ import { iptablesCommentText } from './safe-text';
  */
 
 export const POLICY_DISPATCH_CHAIN = 'PODPATH-FORWARD';
-/** Calico's accept mark bit. */
-export const POLICY_ACCEPT_MARK = 0x10000;
+export { POLICY_ACCEPT_MARK } from './policy-marks';
 
 export interface PolicyRules {
   /** `iptables-restore --noflush` input for the filter table; empty when no local pod is isolated. */
@@ -37,6 +38,8 @@ export interface PolicyRules {
 }
 
 export function renderPolicyRules(cluster: Cluster, node: NodeInfo, localPods: PodInfo[]): PolicyRules {
+  // AdminNetworkPolicy, the baseline or Calico's own policies: Calico's tiered chains instead.
+  if (usesTiers(cluster)) return renderTieredPolicyRules(cluster, node, localPods);
   const rs: Ruleset = { tables: new Map(), ipsets: new Map() };
   const add = (chain: string, terms: MatchTerm[], target: Target) => appendRule(rs, 'filter' as TableName, chain, terms, target);
   const policies = policiesOf(cluster);
@@ -77,7 +80,7 @@ export function renderPolicyRules(cluster: Cluster, node: NodeInfo, localPods: P
  * The pod's host veth names its chains, as Calico's cali-tw-<iface> do (a hash of the pod's
  * key, never the name itself); anything else falls back to a hash of the key.
  */
-function chainSuffix(pod: PodInfo): string {
+export function chainSuffix(pod: PodInfo): string {
   return /^[a-z0-9]{1,15}$/.test(pod.hostVeth) ? pod.hostVeth : `p${fnv1a(pod.key).toString(16)}`;
 }
 
@@ -120,7 +123,7 @@ function writePodChain(cluster: Cluster, rs: Ruleset, chain: string, pod: PodInf
 }
 
 /** One allowed (peer, ports) combination: peer undefined means any address. */
-interface PeerPorts {
+export interface PeerPorts {
   peer?: Cidr;
   except: Cidr[];
   conns: ConnSet;
@@ -131,7 +134,7 @@ interface PeerPorts {
  * match. Named ports resolve against the destination pod: for ingress that is `pod` itself;
  * for egress it is each destination pod, so a named port in an egress rule expands per pod.
  */
-function ruleMatches(cluster: Cluster, policy: PolicyInfo, rule: RuleSpec, pod: PodInfo, direction: 'ingress' | 'egress'): PeerPorts[] {
+export function ruleMatches(cluster: Cluster, policy: PolicyInfo, rule: RuleSpec, pod: PodInfo, direction: 'ingress' | 'egress'): PeerPorts[] {
   const out: PeerPorts[] = [];
   const peers: PeerSpec[] | 'all' = rule.peers;
   const named = rule.ports !== 'all' && rule.ports.some((p) => typeof p.port === 'string');
@@ -167,12 +170,12 @@ function ruleMatches(cluster: Cluster, policy: PolicyInfo, rule: RuleSpec, pod: 
   return out;
 }
 
-function host(ip: string): Cidr {
+export function host(ip: string): Cidr {
   return ip.includes(':') ? { base: 0, prefix: 128, text: `${ip}/128`, family: 6 } : { base: 0, prefix: 32, text: `${ip}/32` };
 }
 
 /** A set of connections as alternative match lists: none for everything, else `-p proto [--dport a[:b]]`. */
-function portTerms(conns: ConnSet): MatchTerm[][] {
+export function portTerms(conns: ConnSet): MatchTerm[][] {
   if (conns.isAll()) return [[]];
   const out: MatchTerm[][] = [];
   for (const protocol of PROTOCOLS) {
@@ -190,6 +193,6 @@ function portTerms(conns: ConnSet): MatchTerm[][] {
 }
 
 /** Comments carry pod and policy names: written so that no name can end the line. */
-function comment(text: string): MatchTerm {
+export function comment(text: string): MatchTerm {
   return { m: 'comment', text: iptablesCommentText(text) };
 }

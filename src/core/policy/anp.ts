@@ -3,6 +3,7 @@ import { formatSelector, matchesSelector } from '../cluster/labels';
 import { Cidr, cidrContains, parseCidr } from '../common/ip';
 import { FieldPath, Locator, SourceRange } from '../common/source';
 import { AdminNetworkPolicyManifest, AdminPolicyAction, AdminPolicySubject, LabelSelector, Protocol } from '../manifest/types';
+import { hostToLocalWorkload } from './calico';
 import { ConnSet } from './connset';
 import { Peer } from './model';
 
@@ -225,7 +226,7 @@ export function describeAdminPeers(rule: AdminRuleSpec, direction: 'ingress' | '
  * A baseline rule decides only where no NetworkPolicy selects the pod (`npSelects`).
  */
 export function connsDecidedByRule(cluster: Cluster, p: AdminPolicyInfo, rule: AdminRuleSpec, direction: 'ingress' | 'egress', pod: PodInfo, peer: Peer, npSelects: boolean): ConnSet {
-  if (peer.pod?.key === pod.key || !subjectSelects(cluster, p, pod)) return ConnSet.NONE;
+  if (peer.pod?.key === pod.key || hostToLocalWorkload(cluster, direction, pod, peer.ip) || !subjectSelects(cluster, p, pod)) return ConnSet.NONE;
   if (!rule.peers.some((s) => adminPeerMatches(cluster, s, peer))) return ConnSet.NONE;
   const admin = adminPoliciesOf(cluster);
   let open: ConnSet;

@@ -22,14 +22,20 @@ import { Peer } from './model';
  * - AdminNetworkPolicies live in the `kube-admin` tier (formerly `adminnetworkpolicy`), order
  *   1,000, default action Pass; the BaselineAdminNetworkPolicy in `kube-baseline` (formerly
  *   `baselineadminnetworkpolicy`), order 10,000,000, Pass. The default tier's order is
- *   1,000,000 (Calico API v3 tier.go). So: ANP → tiers → default tier (with NetworkPolicy) → BANP.
+ *   1,000,000, default Deny. So: ANP → tiers → default tier (with NetworkPolicy) → BANP.
+ *   Source: projectcalico/calico api/pkg/apis/projectcalico/v3/tier.go (KubeAdminTierOrder,
+ *   DefaultTierOrder, KubeBaselineTierOrder, and the CRD's XValidation rules "default tier order
+ *   must be 1000000", "kube-admin tier order must be 1000", "kube-baseline tier order must be
+ *   10000000", with default actions Pass, Deny, Pass); before the ANP/BANP tiers were renamed the
+ *   same file held AdminNetworkPolicyTierOrder 1,000 and BaselineAdminNetworkPolicyTierOrder
+ *   10,000,000 (libcalico-go/lib/names/policy.go: "adminnetworkpolicy", "baselineadminnetworkpolicy").
  * The order across tiers lives in pipeline.ts; this file holds one Calico policy's semantics.
  */
 
 export const ADMIN_TIER_ORDER = 1_000;
 export const DEFAULT_TIER_ORDER = 1_000_000;
 export const BASELINE_TIER_ORDER = 10_000_000;
-/** Calico's order for the policies it makes from Kubernetes NetworkPolicies. */
+/** Calico's order for the policies it makes from Kubernetes NetworkPolicies (libcalico-go/lib/backend/k8s/conversion/conversion.go: "We insert all the NetworkPolicy Policies at order 1000.0"). */
 export const K8S_POLICY_ORDER = 1000;
 
 export interface CalicoEntity {
@@ -216,6 +222,17 @@ function labelsOf(pod: PodInfo): Record<string, string> {
 
 export function namespaceLabelsOf(cluster: Cluster, ns: string): Record<string, string> {
   return { ...(cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns }), 'projectcalico.org/name': ns };
+}
+
+/**
+ * Traffic from the node a pod runs on into that pod, on Calico: Felix never polices it with the
+ * pod's ingress policy, whatever tier holds it (projectcalico/calico felix/rules/static.go,
+ * filterOutputChain: "We don't currently police host -> endpoint according to the endpoint's
+ * ingress policy" — a packet the host sends to a workload interface returns from OUTPUT before
+ * any endpoint chain). The other way, pod → its node, is policed by the pod's egress chain.
+ */
+export function hostToLocalWorkload(cluster: Cluster, direction: 'ingress' | 'egress', pod: PodInfo, peerIP: string): boolean {
+  return direction === 'ingress' && cluster.config.plugin === 'calico' && cluster.nodesByName.get(pod.node)?.ip === peerIP;
 }
 
 /** Does the policy apply to the pod in this direction? Host-networked pods have no workload endpoint. */

@@ -6,7 +6,7 @@ import {
 } from './anp';
 import {
   ADMIN_TIER_ORDER, BASELINE_TIER_ORDER, CalicoPolicyInfo, CalicoTierInfo, K8S_POLICY_ORDER, calicoApplies, calicoPoliciesOf, calicoRuleConns, calicoRuleLabel,
-  calicoRuleSource, calicoRulesOf, describeCalicoRule,
+  calicoRuleSource, calicoRulesOf, describeCalicoRule, hostToLocalWorkload,
 } from './calico';
 import { ConnSet } from './connset';
 import { Direction, DirectionVerdict, allowedConns, evaluateDirection, isIsolated, ruleSource } from './evaluate';
@@ -137,6 +137,10 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
     const np = evaluateDirection(cluster, direction, pod, peer, protocol, port);
     return { ...base, allowed: true, decidedAt: 'exemption', networkPolicy: np, selected: np.isolated || anps.length > 0 || banp.length > 0 || calicoSelecting, summary: 'a pod cannot block access to itself' };
   }
+  if (hostToLocalWorkload(cluster, direction, pod, peer.ip)) {
+    const np = evaluateDirection(cluster, direction, pod, peer, protocol, port);
+    return { ...base, allowed: true, decidedAt: 'exemption', networkPolicy: np, selected: np.isolated || anps.length > 0 || banp.length > 0 || calicoSelecting, summary: `traffic from the pod's own node (${pod.node}) into it is never policed on Calico` };
+  }
   const stages = pipelineStages(cluster);
   let np: DirectionVerdict | undefined;
   let passedFrom: string | undefined;
@@ -234,7 +238,7 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
  * stages before it passed or left undecided; what reaches the end is allowed.
  */
 export function pipelineConns(cluster: Cluster, direction: Direction, pod: PodInfo, peer: Peer): ConnSet {
-  if (isSelf(pod, peer)) return ConnSet.ALL;
+  if (isSelf(pod, peer) || hostToLocalWorkload(cluster, direction, pod, peer.ip)) return ConnSet.ALL;
   const admin = adminPoliciesOf(cluster);
   let allow = ConnSet.NONE;
   let open = ConnSet.ALL;
@@ -287,7 +291,7 @@ export function pipelineConns(cluster: Cluster, direction: Direction, pod: PodIn
  * (not decided by the stages before) and no earlier rule of the tier took, that it matches.
  */
 export function connsDecidedByCalicoRule(cluster: Cluster, target: CalicoPolicyInfo, targetRule: CalicoPolicyInfo['ingress'][number], direction: Direction, pod: PodInfo, peer: Peer): ConnSet {
-  if (isSelf(pod, peer) || !calicoApplies(cluster, target, direction, pod)) return ConnSet.NONE;
+  if (isSelf(pod, peer) || hostToLocalWorkload(cluster, direction, pod, peer.ip) || !calicoApplies(cluster, target, direction, pod)) return ConnSet.NONE;
   const admin = adminPoliciesOf(cluster);
   let open = ConnSet.ALL;
   for (const stage of pipelineStages(cluster)) {

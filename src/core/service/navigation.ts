@@ -5,6 +5,7 @@ import { LabelSelector } from '../manifest/types';
 import { policiesOf } from '../policy/evaluate';
 import { selectsPod } from '../policy/model';
 import { ObjectAt, podRange, podsOfWorkload, within } from './objects';
+import { adminSelectorTargets, calicoSelectorTargets, policySelectorsMatching } from './policy-navigation';
 
 /** Go to Definition on a selector: the pods (and namespaces) it matches. */
 export function selectorTargets(cluster: Cluster, o: ObjectAt, p: SourcePosition): SourceRange[] | undefined {
@@ -14,6 +15,10 @@ export function selectorTargets(cluster: Cluster, o: ObjectAt, p: SourcePosition
   }
   if (o.kind === 'workload' && o.manifest.selector && within(o.locator, ['spec', 'selector'], p)) {
     return dedupe(pods(o.manifest.meta.namespace, (l) => matchesSelector(l, o.manifest.selector!)));
+  }
+  if (o.kind === 'adminPolicy' || o.kind === 'calicoPolicy') {
+    const ranges = o.kind === 'adminPolicy' ? adminSelectorTargets(cluster, o, p) : calicoSelectorTargets(cluster, o, p);
+    return ranges && dedupe(ranges);
   }
   if (o.kind !== 'policy') return undefined;
   const pol = policiesOf(cluster).find((x) => x.key === o.key);
@@ -57,6 +62,7 @@ export function selectorsMatching(cluster: Cluster, o: ObjectAt): SourceRange[] 
       }
     }
   }
+  out.push(...policySelectorsMatching(cluster, pod));
   return dedupe(out);
 }
 
