@@ -1,4 +1,4 @@
-import { Cluster, PodInfo } from '../cluster/model';
+import { Cluster, NamespaceInfo, PodInfo } from '../cluster/model';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
 import { cidrContains, cidrsOverlap } from '../common/ip';
@@ -13,11 +13,13 @@ import { resolveTargetPort } from '../cluster/services';
  * Lint rules over the built cluster: configurations that are valid YAML and valid API objects
  * but do not do what their author most likely meant. Each finding points at the field to fix.
  */
-export function lintCluster(cluster: Cluster): Finding[] {
+export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
   const out: Finding[] = [];
-  const byNamespace = podsByNamespace(cluster);
-  lintServices(cluster, byNamespace, out);
-  lintPolicies(cluster, byNamespace, out);
+  const deps = memo ? memo.begin(cluster) : undefined;
+  const byNamespace = deps ? deps.byNamespace : podsByNamespace(cluster);
+  lintServices(cluster, byNamespace, out, deps);
+  lintPolicies(cluster, byNamespace, out, deps);
+  memo?.end();
   out.push(...adminPolicyFindings(cluster));
   out.push(...calicoPolicyFindings(cluster));
   lintUnderlay(cluster, out);
@@ -43,8 +45,12 @@ function noClusterMessage(cluster: Cluster, policies: number): string {
 
 /** Pods per namespace: selectors only ever look inside one namespace, so rules scan only it. */
 function podsByNamespace(cluster: Cluster): Map<string, PodInfo[]> {
+  return podsByNamespaceOf(cluster.pods);
+}
+
+function podsByNamespaceOf(pods: readonly PodInfo[]): Map<string, PodInfo[]> {
   const m = new Map<string, PodInfo[]>();
-  for (const p of cluster.pods) {
+  for (const p of pods) {
     const list = m.get(p.namespace);
     if (list) list.push(p);
     else m.set(p.namespace, [p]);
@@ -52,25 +58,32 @@ function podsByNamespace(cluster: Cluster): Map<string, PodInfo[]> {
   return m;
 }
 
-function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
+function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
   for (const s of cluster.services) {
     if (!s.selector || s.explicitEndpoints || s.type === 'ExternalName') continue;
-    const pods = (byNamespace.get(s.namespace) ?? []).filter((p) => matchesMap(p.labels, s.selector!));
-    if (pods.length === 0) {
-      out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(s.selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
-      continue;
-    }
-    for (const p of s.ports) {
-      if (typeof p.targetPort !== 'string') continue;
-      const missing = pods.filter((pod) => resolveTargetPort(pod, p.targetPort, p.protocol) === undefined);
-      if (missing.length) {
-        out.push(finding('target-port-unresolved', missing.length === pods.length ? 'error' : 'warning', `Service ${s.key}: targetPort "${p.targetPort}" is not a ${p.protocol} container port of ${missing.length === pods.length ? 'any selected pod' : `${missing.length} of ${pods.length} selected pods (${missing.slice(0, 3).map((x) => x.key).join(', ')})`}`, s.locator.at(['spec', 'ports', p.index, 'targetPort'])));
-      }
+    // A Service's findings read the Service and the pods of its namespace, nothing else.
+    if (deps) out.push(...deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${deps.podsToken(s.namespace)}`, (o) => lintService(s, byNamespace, o)));
+    else lintService(s, byNamespace, out);
+  }
+}
+
+function lintService(s: Cluster['services'][number], byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
+  const selector = s.selector ?? {};
+  const pods = (byNamespace.get(s.namespace) ?? []).filter((p) => matchesMap(p.labels, selector));
+  if (pods.length === 0) {
+    out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
+    return;
+  }
+  for (const p of s.ports) {
+    if (typeof p.targetPort !== 'string') continue;
+    const missing = pods.filter((pod) => resolveTargetPort(pod, p.targetPort, p.protocol) === undefined);
+    if (missing.length) {
+      out.push(finding('target-port-unresolved', missing.length === pods.length ? 'error' : 'warning', `Service ${s.key}: targetPort "${p.targetPort}" is not a ${p.protocol} container port of ${missing.length === pods.length ? 'any selected pod' : `${missing.length} of ${pods.length} selected pods (${missing.slice(0, 3).map((x) => x.key).join(', ')})`}`, s.locator.at(['spec', 'ports', p.index, 'targetPort'])));
     }
   }
 }
 
-function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
+function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
   for (const p of cluster.policies.filter((x) => x.invalid)) {
     out.push(finding('policy-rejected', 'warning', `NetworkPolicy ${p.meta.namespace}/${p.meta.name} has errors the API server rejects, so it would not exist: PodPath leaves it out of the analysis`, p.locator.at(['metadata', 'name'])));
   }
@@ -84,27 +97,163 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
       out.push(finding('no-cluster-document', 'warning', noClusterMessage(cluster, policies.length), policies[0].locator.at(['metadata', 'name'])));
     }
   }
-  const namespacesWithPods = new Set(byNamespace.keys());
+  const byPolicyNamespace = new Map<string, PolicyInfo[]>();
   for (const p of policies) {
-    if (!namespacesWithPods.has(p.namespace)) {
-      out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
-      continue;
-    }
-    const selected = (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
-    if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
-    lintPeers(cluster, byNamespace, p, out);
-    lintNamedPorts(cluster, p, selected, out);
-    lintDns(cluster, p, selected, out);
+    const list = byPolicyNamespace.get(p.namespace);
+    if (list) list.push(p); else byPolicyNamespace.set(p.namespace, [p]);
   }
-  // A pod whose ingress is isolated and no rule admits anyone.
+  for (const p of policies) {
+    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byPolicyNamespace, deps), (o) => lintPolicy(cluster, byNamespace, p, o)));
+    else lintPolicy(cluster, byNamespace, p, out);
+  }
+  // A pod whose ingress is isolated and no rule admits anyone: per namespace, its pods and its ingress policies.
   const ingressPolicies = new Map<string, PolicyInfo[]>();
   for (const p of policies) if (p.affectsIngress) ingressPolicies.set(p.namespace, [...(ingressPolicies.get(p.namespace) ?? []), p]);
-  for (const pod of cluster.pods) {
-    const selecting = (ingressPolicies.get(pod.namespace) ?? []).filter((p) => selectsPod(p, pod));
+  for (const [namespace, pods] of byNamespace) {
+    const selecting = ingressPolicies.get(namespace) ?? [];
+    if (selecting.length === 0) continue;
+    if (deps) out.push(...deps.unit(`isolated ${namespace}`, `${deps.podsToken(namespace)}|${selecting.map((p) => deps.id(p.manifest)).join(',')}`, (o) => lintIsolatedPods(pods, selecting, o)));
+    else lintIsolatedPods(pods, selecting, out);
+  }
+}
+
+function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly PolicyInfo[], out: Finding[]): void {
+  for (const pod of pods) {
+    const selecting = ingressPolicies.filter((p) => selectsPod(p, pod));
     if (selecting.length > 0 && selecting.every((p) => p.ingress.length === 0)) {
       out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${selecting.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
     }
   }
+}
+
+/** One policy's own findings: what it selects, its peers, its named ports, DNS. */
+function lintPolicy(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
+  if (!byNamespace.has(p.namespace)) {
+    out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
+    return;
+  }
+  const selected = (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
+  if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
+  lintPeers(cluster, byNamespace, p, out);
+  lintNamedPorts(cluster, p, selected, out);
+  lintDns(cluster, p, selected, out);
+}
+
+/**
+ * Everything `lintPolicy` reads for one policy, as a key: the policy itself, the pods of its
+ * namespace, the namespaces' labels and the pods of every namespace a peer's namespaceSelector
+ * picks, every pod's port names when an egress rule names a port, and the other policies of
+ * its namespace when it isolates egress (the DNS rule looks at them).
+ */
+function policyInputs(cluster: Cluster, p: PolicyInfo, byPolicyNamespace: Map<string, PolicyInfo[]>, deps: LintDependencies): string {
+  const parts = [String(deps.id(p.manifest)), deps.podsToken(p.namespace)];
+  let namespaces: NamespaceInfo[] | undefined;
+  for (const rule of [...p.ingress, ...p.egress]) {
+    if (rule.peers === 'all') continue;
+    for (const peer of rule.peers) {
+      if (peer.kind !== 'pods' || !peer.namespaceSelector) continue;
+      namespaces ??= [...cluster.namespaces.values()];
+      parts.push(`ns:${deps.namespacesToken()}`);
+      for (const n of namespaces) if (matchesSelector(n.labels, peer.namespaceSelector)) parts.push(`${n.name}=${deps.podsToken(n.name)}`);
+    }
+  }
+  if (p.egress.some((r) => r.ports !== 'all' && r.ports.some((x) => typeof x.port === 'string'))) parts.push(`ports:${deps.portNamesToken()}`);
+  if (p.affectsEgress) parts.push(`others:${(byPolicyNamespace.get(p.namespace) ?? []).map((o) => deps.id(o.manifest)).join(',')}`);
+  return parts.join('|');
+}
+
+/**
+ * Lint findings of the last run per unit (a Service, a policy, a namespace's isolated pods),
+ * with the key of what the unit read: a later run recomputes only the units whose key changed.
+ * Pods are compared by what the rules read of them (labels, ports, key, location), per
+ * namespace, so a rebuild that gives the same pods keeps every unit.
+ */
+export class LintMemo {
+  private units = new Map<string, { key: string; findings: Finding[] }>();
+  private next = new Map<string, { key: string; findings: Finding[] }>();
+  private readonly ids = new WeakMap<object, number>();
+  private lastId = 0;
+  private pods?: readonly PodInfo[];
+  private byNamespace = new Map<string, PodInfo[]>();
+  private signatures = new Map<string, string>();
+  private tokens = new Map<string, number>();
+  private portNames = '';
+  private namespaces = '';
+  private lastToken = 0;
+  /** Units taken over and units computed in the last run (for tests and timings). */
+  kept = 0;
+  computed = 0;
+
+  begin(cluster: Cluster): LintDependencies {
+    this.kept = 0;
+    this.computed = 0;
+    this.next = new Map();
+    if (cluster.pods !== this.pods) this.comparePods(cluster.pods);
+    this.namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).join('\n');
+    return {
+      byNamespace: this.byNamespace,
+      id: (o) => this.id(o),
+      podsToken: (ns) => `${this.tokens.get(ns) ?? 0}`,
+      namespacesToken: () => this.namespaces,
+      portNamesToken: () => this.portNames,
+      unit: (name, key, compute) => {
+        const last = this.units.get(name);
+        if (last && last.key === key) {
+          this.kept++;
+          this.next.set(name, last);
+          return last.findings;
+        }
+        const findings: Finding[] = [];
+        compute(findings);
+        this.computed++;
+        this.next.set(name, { key, findings });
+        return findings;
+      },
+    };
+  }
+
+  /** Units not met in this run are forgotten (their objects are gone). */
+  end(): void {
+    this.units = this.next;
+  }
+
+  private id(o: object): number {
+    let n = this.ids.get(o);
+    if (n === undefined) this.ids.set(o, (n = ++this.lastId));
+    return n;
+  }
+
+  /** New pods: a namespace keeps its token when its pods read the same as before. */
+  private comparePods(pods: readonly PodInfo[]): void {
+    this.pods = pods;
+    this.byNamespace = podsByNamespaceOf(pods);
+    const signatures = new Map<string, string>();
+    const tokens = new Map<string, number>();
+    for (const [ns, list] of this.byNamespace) {
+      const sig = list.map((p) => podSignature(p, this.id(p.locator))).join('\n');
+      signatures.set(ns, sig);
+      const token = this.signatures.get(ns) === sig ? this.tokens.get(ns) : undefined;
+      tokens.set(ns, token ?? ++this.lastToken);
+    }
+    this.signatures = signatures;
+    this.tokens = tokens;
+    this.portNames = [...new Set(pods.flatMap((pod) => pod.ports.map((cp) => `${cp.name}/${cp.protocol}`)))].sort().join(',');
+  }
+}
+
+/** What lint rules read of a pod. */
+function podSignature(p: PodInfo, locator: number): string {
+  return `${p.key}\t${locator}\t${p.templatePath.join('.')}\t${p.hostNetwork}\t${JSON.stringify(p.labels)}\t${p.ports.map((cp) => `${cp.name}/${cp.containerPort}/${cp.protocol}`).join(',')}`;
+}
+
+/** What a memoised lint run offers the rules: stable ids, per-namespace pod tokens, units. */
+interface LintDependencies {
+  byNamespace: Map<string, PodInfo[]>;
+  id(o: object): number;
+  podsToken(namespace: string): string;
+  namespacesToken(): string;
+  portNamesToken(): string;
+  unit(name: string, key: string, compute: (out: Finding[]) => void): Finding[];
 }
 
 function lintPeers(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
