@@ -2,9 +2,9 @@ import { Finding, finding } from '../common/finding';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
-import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, podKey } from './model';
+import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexServices, podKey } from './model';
 import { buildPods } from './pods';
-import { buildServices } from './services';
+import { ServicesReuse, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
 
 /**
@@ -18,6 +18,11 @@ export class BuildMemo {
   /** Stages taken over and stages computed, by name (for tests and timings). */
   readonly kept: Record<string, number> = {};
   readonly computed: Record<string, number> = {};
+
+  /** The value a stage had last (whatever its inputs were). */
+  last<T>(name: string): T | undefined {
+    return this.stages.get(name)?.value as T | undefined;
+  }
 
   take<T>(name: string, inputs: readonly unknown[], compute: () => T): T {
     const last = this.stages.get(name);
@@ -89,11 +94,14 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     findings.push(...podStage.findings);
     const serviceStage = stage(memo, 'services', [config, nodes, pods, ...m.services, '|', ...m.endpoints], () => {
       const f: Finding[] = [];
-      return { services: buildServices(m, config!, nodes, pods, f), findings: f };
+      // A Service whose own object and allocations are unchanged keeps its endpoints (see buildServices).
+      const earlier = memo?.last<ServicesReuse>('services');
+      return { services: buildServices(m, config!, nodes, pods, f, earlier), findings: f, config: config!, nodes, pods };
     });
     services = serviceStage.services;
     findings.push(...serviceStage.findings);
-    index = stage(memo, 'index', [nodes, pods, services, workloads], () => indexClusterObjects(nodes, pods, services, workloads));
+    const placed = stage(memo, 'index', [nodes, pods, workloads], () => indexPlacedObjects(nodes, pods, workloads));
+    index = { ...placed, ...indexServices(services) };
   } catch (e) {
     findings.push(finding('internal-error', 'error', `PodPath could not build the cluster completely: ${(e as Error)?.message ?? String(e)}`));
     if (!config) ({ config, nodes } = resolveConfig({ ...m, clusters: [], nodes: [], pods: [] }, []));

@@ -102,9 +102,41 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     const list = byPolicyNamespace.get(p.namespace);
     if (list) list.push(p); else byPolicyNamespace.set(p.namespace, [p]);
   }
+  // The pods each policy selects: its namespace's pods matched once, kept while both are unchanged.
+  const selectedBy = (p: PolicyInfo): PodInfo[] => {
+    const compute = () => (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
+    return deps ? deps.value(`selected ${p.key}`, `${deps.id(p.manifest)}|${deps.podsToken(p.namespace)}`, compute) : compute();
+  };
+  // Per namespace: the egress policies selecting each pod (by pod key), made when first asked.
+  const sharingByNamespace = new Map<string, Map<string, PolicyInfo[]>>();
+  const egressSharing = (namespace: string): Map<string, PolicyInfo[]> => {
+    let m = sharingByNamespace.get(namespace);
+    if (m) return m;
+    sharingByNamespace.set(namespace, (m = new Map()));
+    for (const o of byPolicyNamespace.get(namespace) ?? []) {
+      if (!o.affectsEgress) continue;
+      for (const pod of selectedBy(o)) {
+        const list = m.get(pod.key);
+        if (list) list.push(o); else m.set(pod.key, [o]);
+      }
+    }
+    return m;
+  };
   for (const p of policies) {
-    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byPolicyNamespace, deps), (o) => lintPolicy(cluster, byNamespace, p, o)));
-    else lintPolicy(cluster, byNamespace, p, out);
+    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, o)));
+    else lintPolicy(cluster, byNamespace, p, selectedBy, out);
+    if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
+    // The DNS rule also reads the namespace's other egress policies, so it is a unit of its own.
+    const dns = (o: Finding[]) => lintDns(cluster, p, selectedBy(p), o);
+    if (deps) {
+      // It reads the egress policies that select one of the same pods (lintDns: `others`).
+      const sharing = egressSharing(p.namespace);
+      const others = new Set<PolicyInfo>();
+      for (const pod of selectedBy(p)) for (const o of sharing.get(pod.key) ?? []) if (o !== p) others.add(o);
+      out.push(...deps.unit(`dns ${p.key}`, `${deps.id(p.manifest)}|${deps.podsToken(p.namespace)}|${[...others].map((o) => deps.id(o.manifest)).join(',')}`, dns));
+    } else {
+      dns(out);
+    }
   }
   // A pod whose ingress is isolated and no rule admits anyone: per namespace, its pods and its ingress policies.
   const ingressPolicies = new Map<string, PolicyInfo[]>();
@@ -112,40 +144,47 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
   for (const [namespace, pods] of byNamespace) {
     const selecting = ingressPolicies.get(namespace) ?? [];
     if (selecting.length === 0) continue;
-    if (deps) out.push(...deps.unit(`isolated ${namespace}`, `${deps.podsToken(namespace)}|${selecting.map((p) => deps.id(p.manifest)).join(',')}`, (o) => lintIsolatedPods(pods, selecting, o)));
-    else lintIsolatedPods(pods, selecting, out);
+    if (deps) out.push(...deps.unit(`isolated ${namespace}`, `${deps.podsToken(namespace)}|${selecting.map((p) => deps.id(p.manifest)).join(',')}`, (o) => lintIsolatedPods(pods, selecting, selectedBy, o)));
+    else lintIsolatedPods(pods, selecting, selectedBy, out);
   }
 }
 
-function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly PolicyInfo[], out: Finding[]): void {
+function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly PolicyInfo[], selectedBy: (p: PolicyInfo) => PodInfo[], out: Finding[]): void {
+  // Which policies select each pod, from each policy's selection (policy order kept). By key: a
+  // kept selection may hold the pods of an earlier build that read the same.
+  const selecting = new Map<string, PolicyInfo[]>();
+  for (const p of ingressPolicies) {
+    for (const pod of selectedBy(p)) {
+      const list = selecting.get(pod.key);
+      if (list) list.push(p); else selecting.set(pod.key, [p]);
+    }
+  }
   for (const pod of pods) {
-    const selecting = ingressPolicies.filter((p) => selectsPod(p, pod));
-    if (selecting.length > 0 && selecting.every((p) => p.ingress.length === 0)) {
-      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${selecting.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
+    const by = selecting.get(pod.key);
+    if (by && by.every((p) => p.ingress.length === 0)) {
+      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${by.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
     }
   }
 }
 
-/** One policy's own findings: what it selects, its peers, its named ports, DNS. */
-function lintPolicy(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
+/** One policy's own findings: what it selects, its peers, its named ports (DNS is a unit of its own). */
+function lintPolicy(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, selectedBy: (p: PolicyInfo) => PodInfo[], out: Finding[]): void {
   if (!byNamespace.has(p.namespace)) {
     out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
     return;
   }
-  const selected = (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
+  const selected = selectedBy(p);
   if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
   lintPeers(cluster, byNamespace, p, out);
   lintNamedPorts(cluster, p, selected, out);
-  lintDns(cluster, p, selected, out);
 }
 
 /**
  * Everything `lintPolicy` reads for one policy, as a key: the policy itself, the pods of its
  * namespace, the namespaces' labels and the pods of every namespace a peer's namespaceSelector
- * picks, every pod's port names when an egress rule names a port, and the other policies of
- * its namespace when it isolates egress (the DNS rule looks at them).
+ * picks, and every pod's port names when an egress rule names a port.
  */
-function policyInputs(cluster: Cluster, p: PolicyInfo, byPolicyNamespace: Map<string, PolicyInfo[]>, deps: LintDependencies): string {
+function policyInputs(cluster: Cluster, p: PolicyInfo, deps: LintDependencies): string {
   const parts = [String(deps.id(p.manifest)), deps.podsToken(p.namespace)];
   let namespaces: NamespaceInfo[] | undefined;
   for (const rule of [...p.ingress, ...p.egress]) {
@@ -158,7 +197,6 @@ function policyInputs(cluster: Cluster, p: PolicyInfo, byPolicyNamespace: Map<st
     }
   }
   if (p.egress.some((r) => r.ports !== 'all' && r.ports.some((x) => typeof x.port === 'string'))) parts.push(`ports:${deps.portNamesToken()}`);
-  if (p.affectsEgress) parts.push(`others:${(byPolicyNamespace.get(p.namespace) ?? []).map((o) => deps.id(o.manifest)).join(',')}`);
   return parts.join('|');
 }
 
@@ -169,8 +207,8 @@ function policyInputs(cluster: Cluster, p: PolicyInfo, byPolicyNamespace: Map<st
  * namespace, so a rebuild that gives the same pods keeps every unit.
  */
 export class LintMemo {
-  private units = new Map<string, { key: string; findings: Finding[] }>();
-  private next = new Map<string, { key: string; findings: Finding[] }>();
+  private units = new Map<string, { key: string; value: unknown }>();
+  private next = new Map<string, { key: string; value: unknown }>();
   private readonly ids = new WeakMap<object, number>();
   private lastId = 0;
   private pods?: readonly PodInfo[];
@@ -196,20 +234,26 @@ export class LintMemo {
       podsToken: (ns) => `${this.tokens.get(ns) ?? 0}`,
       namespacesToken: () => this.namespaces,
       portNamesToken: () => this.portNames,
-      unit: (name, key, compute) => {
-        const last = this.units.get(name);
-        if (last && last.key === key) {
-          this.kept++;
-          this.next.set(name, last);
-          return last.findings;
-        }
+      unit: (name, key, compute) => this.value(name, key, () => {
         const findings: Finding[] = [];
         compute(findings);
-        this.computed++;
-        this.next.set(name, { key, findings });
         return findings;
-      },
+      }),
+      value: (name, key, compute) => this.value(name, key, compute),
     };
+  }
+
+  private value<T>(name: string, key: string, compute: () => T): T {
+    const known = this.next.get(name) ?? this.units.get(name);
+    if (known && known.key === key) {
+      if (!this.next.has(name)) this.kept++;
+      this.next.set(name, known);
+      return known.value as T;
+    }
+    const value = compute();
+    this.computed++;
+    this.next.set(name, { key, value });
+    return value;
   }
 
   /** Units not met in this run are forgotten (their objects are gone). */
@@ -254,6 +298,8 @@ interface LintDependencies {
   namespacesToken(): string;
   portNamesToken(): string;
   unit(name: string, key: string, compute: (out: Finding[]) => void): Finding[];
+  /** Any value derived for one unit (a policy's selected pods), kept like findings. */
+  value<T>(name: string, key: string, compute: () => T): T;
 }
 
 function lintPeers(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
