@@ -1,6 +1,6 @@
 import { Finding, finding } from '../common/finding';
 import { fnv1a } from '../common/hash';
-import { Cidr, IpFamily, cidrContains, cidrSize, familyOf, ip6ToBig, nthAddress } from '../common/ip';
+import { Cidr, IpFamily, cidrContains, cidrSize, familyOf, ip6ToBig, ipToInt, nthAddress } from '../common/ip';
 import { settleServiceFamilies } from './ip-families';
 import { EndpointsManifest, ManifestSet, ServiceManifest } from '../manifest/types';
 import { NODE_PORT_MAX, NODE_PORT_MIN } from './defaults';
@@ -169,7 +169,12 @@ function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[]
     const ready = publishNotReady || pod.ready !== false;
     out.push({ ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath });
   }
-  return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+  if (out.length < 2) return out;
+  if (out[0].ip.includes(':')) return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+  // IPv4: each address turned into its number once, not once per comparison.
+  const keyed = out.map((e) => ({ n: ipToInt(e.ip), e }));
+  keyed.sort((a, b) => a.n - b.n || a.e.port - b.e.port);
+  return keyed.map((k) => k.e);
 }
 
 /** The IPv6 slice of selector endpoints: the same pods, by their IPv6 address (pods without one are left out). */
@@ -241,7 +246,12 @@ function endpointsFromObjects(
       }
     }
   }
-  return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+  if (out.length < 2) return out;
+  if (out[0].ip.includes(':')) return out.sort((a, b) => cmpIP(a.ip, b.ip) || a.port - b.port);
+  // IPv4: each address turned into its number once, not once per comparison.
+  const keyed = out.map((e) => ({ n: ipToInt(e.ip), e }));
+  keyed.sort((a, b) => a.n - b.n || a.e.port - b.e.port);
+  return keyed.map((k) => k.e);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Cluster, NamespaceInfo, PodInfo } from '../cluster/model';
+import { Cluster, PodInfo } from '../cluster/model';
+import { LabelSelector } from '../manifest/types';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
 import { cidrContains, cidrsOverlap } from '../common/ip';
@@ -8,6 +9,9 @@ import { adminPolicyFindings } from '../policy/admin-findings';
 import { calicoPolicyFindings } from '../policy/calico-findings';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { resolveTargetPort } from '../cluster/services';
+import { LintDependencies, LintMemo } from './lint-memo';
+
+export { LintMemo } from './lint-memo';
 
 /**
  * Lint rules over the built cluster: configurations that are valid YAML and valid API objects
@@ -62,14 +66,20 @@ function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
   for (const s of cluster.services) {
     if (!s.selector || s.explicitEndpoints || s.type === 'ExternalName') continue;
     // A Service's findings read the Service and the pods of its namespace, nothing else.
-    if (deps) out.push(...deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${deps.podsToken(s.namespace)}`, (o) => lintService(s, byNamespace, o)));
-    else lintService(s, byNamespace, out);
+    const selector = s.selector;
+    const picks = (p: PodInfo) => matchesMap(p.labels, selector);
+    if (deps) {
+      const selected = deps.selection(`service ${deps.id(s.manifest)}`, s.namespace, picks);
+      out.push(...deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${selected.version}`, (o) => lintService(s, selected.pods, o)));
+    } else {
+      lintService(s, (byNamespace.get(s.namespace) ?? []).filter(picks), out);
+    }
   }
 }
 
-function lintService(s: Cluster['services'][number], byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
+/** One Service's findings, from the pods its selector picks in its namespace. */
+function lintService(s: Cluster['services'][number], pods: readonly PodInfo[], out: Finding[]): void {
   const selector = s.selector ?? {};
-  const pods = (byNamespace.get(s.namespace) ?? []).filter((p) => matchesMap(p.labels, selector));
   if (pods.length === 0) {
     out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
     return;
@@ -104,8 +114,14 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
   }
   // The pods each policy selects: its namespace's pods matched once, kept while both are unchanged.
   const selectedBy = (p: PolicyInfo): PodInfo[] => {
-    const compute = () => (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
-    return deps ? deps.value(`selected ${p.key}`, `${deps.id(p.manifest)}|${deps.podsToken(p.namespace)}`, compute) : compute();
+    const picks = (pod: PodInfo) => selectsPod(p, pod);
+    return deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, picks).pods as PodInfo[] : (byNamespace.get(p.namespace) ?? []).filter(picks);
+  };
+  const selectionVersion = (p: PolicyInfo) => (deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, (pod) => selectsPod(p, pod)).version : 0);
+  // Whether any pod (not hostNetwork) of a namespace matches a peer's podSelector.
+  const peerPicks = (namespace: string, podSelector: PeerPodSelector): boolean => {
+    const picks = (pod: PodInfo) => !pod.hostNetwork && (!podSelector || matchesSelector(pod.labels, podSelector));
+    return deps ? deps.selection(`peer ${namespace}\u0000${JSON.stringify(podSelector ?? null)}`, namespace, picks).pods.length > 0 : (byNamespace.get(namespace) ?? []).some(picks);
   };
   // Per namespace: the egress policies selecting each pod (by pod key), made when first asked.
   const sharingByNamespace = new Map<string, Map<string, PolicyInfo[]>>();
@@ -123,8 +139,8 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     return m;
   };
   for (const p of policies) {
-    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, o)));
-    else lintPolicy(cluster, byNamespace, p, selectedBy, out);
+    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byNamespace, selectionVersion(p), peerPicks, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, o)));
+    else lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, out);
     if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
     // The DNS rule also reads the namespace's other egress policies, so it is a unit of its own.
     const dns = (o: Finding[]) => lintDns(cluster, p, selectedBy(p), o);
@@ -133,7 +149,7 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
       const sharing = egressSharing(p.namespace);
       const others = new Set<PolicyInfo>();
       for (const pod of selectedBy(p)) for (const o of sharing.get(pod.key) ?? []) if (o !== p) others.add(o);
-      out.push(...deps.unit(`dns ${p.key}`, `${deps.id(p.manifest)}|${deps.podsToken(p.namespace)}|${[...others].map((o) => deps.id(o.manifest)).join(',')}`, dns));
+      out.push(...deps.unit(`dns ${p.key}`, `${deps.id(p.manifest)}|${selectionVersion(p)}|${[...others].map((o) => deps.id(o.manifest)).join(',')}`, dns));
     } else {
       dns(out);
     }
@@ -168,14 +184,16 @@ function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly Po
 }
 
 /** One policy's own findings: what it selects, its peers, its named ports (DNS is a unit of its own). */
-function lintPolicy(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, selectedBy: (p: PolicyInfo) => PodInfo[], out: Finding[]): void {
+function lintPolicy(
+  cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, selectedBy: (p: PolicyInfo) => PodInfo[], peerPicks: (namespace: string, podSelector: PeerPodSelector) => boolean, out: Finding[],
+): void {
   if (!byNamespace.has(p.namespace)) {
     out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
     return;
   }
   const selected = selectedBy(p);
   if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
-  lintPeers(cluster, byNamespace, p, out);
+  lintPeers(cluster, p, peerPicks, out);
   lintNamedPorts(cluster, p, selected, out);
 }
 
@@ -184,136 +202,42 @@ function lintPolicy(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: Po
  * namespace, the namespaces' labels and the pods of every namespace a peer's namespaceSelector
  * picks, and every pod's port names when an egress rule names a port.
  */
-function policyInputs(cluster: Cluster, p: PolicyInfo, deps: LintDependencies): string {
-  const parts = [String(deps.id(p.manifest)), deps.podsToken(p.namespace)];
-  let namespaces: NamespaceInfo[] | undefined;
+function policyInputs(
+  cluster: Cluster, p: PolicyInfo, byNamespace: Map<string, PodInfo[]>, selection: number, peerPicks: (namespace: string, podSelector: PeerPodSelector) => boolean, deps: LintDependencies,
+): string {
+  const parts = [String(deps.id(p.manifest)), byNamespace.has(p.namespace) ? `selected:${selection}` : 'empty'];
   for (const rule of [...p.ingress, ...p.egress]) {
     if (rule.peers === 'all') continue;
     for (const peer of rule.peers) {
-      if (peer.kind !== 'pods' || !peer.namespaceSelector) continue;
-      namespaces ??= [...cluster.namespaces.values()];
-      parts.push(`ns:${deps.namespacesToken()}`);
-      for (const n of namespaces) if (matchesSelector(n.labels, peer.namespaceSelector)) parts.push(`${n.name}=${deps.podsToken(n.name)}`);
+      if (peer.kind !== 'pods') continue;
+      const nss = peerNamespaces(cluster, p, peer.namespaceSelector);
+      parts.push(`${nss.length}:${nss.filter((ns) => peerPicks(ns, peer.podSelector)).join(',')}`);
     }
   }
   if (p.egress.some((r) => r.ports !== 'all' && r.ports.some((x) => typeof x.port === 'string'))) parts.push(`ports:${deps.portNamesToken()}`);
   return parts.join('|');
 }
 
-/**
- * Lint findings of the last run per unit (a Service, a policy, a namespace's isolated pods),
- * with the key of what the unit read: a later run recomputes only the units whose key changed.
- * Pods are compared by what the rules read of them (labels, ports, key, location), per
- * namespace, so a rebuild that gives the same pods keeps every unit.
- */
-export class LintMemo {
-  private units = new Map<string, { key: string; value: unknown }>();
-  private next = new Map<string, { key: string; value: unknown }>();
-  private readonly ids = new WeakMap<object, number>();
-  private lastId = 0;
-  private pods?: readonly PodInfo[];
-  private byNamespace = new Map<string, PodInfo[]>();
-  private signatures = new Map<string, string>();
-  private tokens = new Map<string, number>();
-  private portNames = '';
-  private namespaces = '';
-  private lastToken = 0;
-  /** Units taken over and units computed in the last run (for tests and timings). */
-  kept = 0;
-  computed = 0;
+/** A pod peer's podSelector; none picks every pod of the namespaces it looks in. */
+type PeerPodSelector = LabelSelector | undefined;
 
-  begin(cluster: Cluster): LintDependencies {
-    this.kept = 0;
-    this.computed = 0;
-    this.next = new Map();
-    if (cluster.pods !== this.pods) this.comparePods(cluster.pods);
-    this.namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).join('\n');
-    return {
-      byNamespace: this.byNamespace,
-      id: (o) => this.id(o),
-      podsToken: (ns) => `${this.tokens.get(ns) ?? 0}`,
-      namespacesToken: () => this.namespaces,
-      portNamesToken: () => this.portNames,
-      unit: (name, key, compute) => this.value(name, key, () => {
-        const findings: Finding[] = [];
-        compute(findings);
-        return findings;
-      }),
-      value: (name, key, compute) => this.value(name, key, compute),
-    };
-  }
-
-  private value<T>(name: string, key: string, compute: () => T): T {
-    const known = this.next.get(name) ?? this.units.get(name);
-    if (known && known.key === key) {
-      if (!this.next.has(name)) this.kept++;
-      this.next.set(name, known);
-      return known.value as T;
-    }
-    const value = compute();
-    this.computed++;
-    this.next.set(name, { key, value });
-    return value;
-  }
-
-  /** Units not met in this run are forgotten (their objects are gone). */
-  end(): void {
-    this.units = this.next;
-  }
-
-  private id(o: object): number {
-    let n = this.ids.get(o);
-    if (n === undefined) this.ids.set(o, (n = ++this.lastId));
-    return n;
-  }
-
-  /** New pods: a namespace keeps its token when its pods read the same as before. */
-  private comparePods(pods: readonly PodInfo[]): void {
-    this.pods = pods;
-    this.byNamespace = podsByNamespaceOf(pods);
-    const signatures = new Map<string, string>();
-    const tokens = new Map<string, number>();
-    for (const [ns, list] of this.byNamespace) {
-      const sig = list.map((p) => podSignature(p, this.id(p.locator))).join('\n');
-      signatures.set(ns, sig);
-      const token = this.signatures.get(ns) === sig ? this.tokens.get(ns) : undefined;
-      tokens.set(ns, token ?? ++this.lastToken);
-    }
-    this.signatures = signatures;
-    this.tokens = tokens;
-    this.portNames = [...new Set(pods.flatMap((pod) => pod.ports.map((cp) => `${cp.name}/${cp.protocol}`)))].sort().join(',');
-  }
+/** The namespaces a pod peer looks in: those its namespaceSelector picks, else the policy's own. */
+function peerNamespaces(cluster: Cluster, p: PolicyInfo, namespaceSelector: LabelSelector | undefined): string[] {
+  if (!namespaceSelector) return [p.namespace];
+  return [...cluster.namespaces.values()].filter((n) => matchesSelector(n.labels, namespaceSelector)).map((n) => n.name);
 }
 
-/** What lint rules read of a pod. */
-function podSignature(p: PodInfo, locator: number): string {
-  return `${p.key}\t${locator}\t${p.templatePath.join('.')}\t${p.hostNetwork}\t${JSON.stringify(p.labels)}\t${p.ports.map((cp) => `${cp.name}/${cp.containerPort}/${cp.protocol}`).join(',')}`;
-}
-
-/** What a memoised lint run offers the rules: stable ids, per-namespace pod tokens, units. */
-interface LintDependencies {
-  byNamespace: Map<string, PodInfo[]>;
-  id(o: object): number;
-  podsToken(namespace: string): string;
-  namespacesToken(): string;
-  portNamesToken(): string;
-  unit(name: string, key: string, compute: (out: Finding[]) => void): Finding[];
-  /** Any value derived for one unit (a policy's selected pods), kept like findings. */
-  value<T>(name: string, key: string, compute: () => T): T;
-}
-
-function lintPeers(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
-  const namespaces = [...cluster.namespaces.values()];
+function lintPeers(cluster: Cluster, p: PolicyInfo, peerPicks: (namespace: string, podSelector: PeerPodSelector) => boolean, out: Finding[]): void {
   for (const rule of [...p.ingress, ...p.egress]) {
     if (rule.peers === 'all') continue;
     for (const peer of rule.peers) {
       if (peer.kind !== 'pods') continue;
-      const nss = peer.namespaceSelector ? namespaces.filter((n) => matchesSelector(n.labels, peer.namespaceSelector!)).map((n) => n.name) : [p.namespace];
+      const nss = peerNamespaces(cluster, p, peer.namespaceSelector);
       if (peer.namespaceSelector && nss.length === 0) {
         out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this namespaceSelector matches no namespace (namespaces carry kubernetes.io/metadata.name=<name>)`, p.locator.at([...peer.path, 'namespaceSelector'])));
         continue;
       }
-      const matched = nss.some((ns) => (byNamespace.get(ns) ?? []).some((pod) => !pod.hostNetwork && (!peer.podSelector || matchesSelector(pod.labels, peer.podSelector))));
+      const matched = nss.some((ns) => peerPicks(ns, peer.podSelector));
       if (!matched) out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this peer matches no pod${peer.namespaceSelector ? '' : ` in namespace ${p.namespace} (a podSelector alone only looks in the policy's namespace)`}`, p.locator.at(peer.path)));
     }
   }
