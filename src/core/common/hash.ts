@@ -32,8 +32,11 @@ export function sha256Hex(text: string): string {
 const sha1Seen = new Map<string, string>();
 const sha256Seen = new Map<string, string>();
 const REMEMBERED_MAX = 250000;
+const REMEMBERED_LENGTH = 200;
 
 function remembered(seen: Map<string, string>, text: string, compute: () => string): string {
+  // Long inputs (a whole pod template) cost as much to look up as to digest.
+  if (text.length > REMEMBERED_LENGTH) return compute();
   let v = seen.get(text);
   if (v === undefined) {
     if (seen.size >= REMEMBERED_MAX) seen.clear();
