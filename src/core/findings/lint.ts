@@ -113,9 +113,13 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     if (list) list.push(p); else byPolicyNamespace.set(p.namespace, [p]);
   }
   // The pods each policy selects: its namespace's pods matched once, kept while both are unchanged.
+  const selections = new Map<PolicyInfo, PodInfo[]>();
   const selectedBy = (p: PolicyInfo): PodInfo[] => {
     const picks = (pod: PodInfo) => selectsPod(p, pod);
-    return deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, picks).pods as PodInfo[] : (byNamespace.get(p.namespace) ?? []).filter(picks);
+    if (deps) return deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, picks).pods as PodInfo[];
+    let selected = selections.get(p);
+    if (!selected) selections.set(p, (selected = (byNamespace.get(p.namespace) ?? []).filter(picks)));
+    return selected;
   };
   const selectionVersion = (p: PolicyInfo) => (deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, (pod) => selectsPod(p, pod)).version : 0);
   // Whether any pod (not hostNetwork) of a namespace matches a peer's podSelector.
