@@ -56,10 +56,13 @@ function main(): void {
   const t0 = performance.now();
   const first = service.update(list(), settings);
   console.log(`${ws.pods} pods in ${files.size} files: first analysis ${Math.round(performance.now() - t0)} ms (${JSON.stringify(first.summary.timings)}); load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const rows: string[][] = [['edit', 'median ms', 'max ms', 'parse', 'build', 'lint', 'diagnostics']];
+  // Stage columns are means over the rounds; `rest` (diagnostics, quick fixes, summary) is the
+  // median of each round's total minus its stages.
+  const rows: string[][] = [['edit', 'median ms', 'max ms', 'parse', 'build', 'lint', 'rest']];
   for (const kind of kinds) {
     const original = files.get(kind.file)!;
     const totals: number[] = [];
+    const rests: number[] = [];
     let stages = { parse: 0, build: 0, lint: 0 };
     for (let n = 1; n <= rounds; n++) {
       files.set(kind.file, kind.apply(original, n));
@@ -67,6 +70,7 @@ function main(): void {
       const r = service.update(list(), settings);
       totals.push(performance.now() - s);
       const t = r.summary.timings!;
+      rests.push(totals[totals.length - 1] - t.parse - t.build - t.lint);
       stages = { parse: stages.parse + t.parse, build: stages.build + t.build, lint: stages.lint + t.lint };
     }
     files.set(kind.file, original);
@@ -74,7 +78,8 @@ function main(): void {
     totals.sort((a, b) => a - b);
     const avg = (x: number) => (x / rounds).toFixed(1);
     const median = totals[Math.floor(totals.length / 2)];
-    const diag = median - (stages.parse + stages.build + stages.lint) / rounds;
+    rests.sort((a, b) => a - b);
+    const diag = rests[Math.floor(rests.length / 2)];
     rows.push([kind.name, median.toFixed(1), totals[totals.length - 1].toFixed(1), avg(stages.parse), avg(stages.build), avg(stages.lint), diag.toFixed(1)]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
