@@ -88,6 +88,19 @@ const EDIT_KINDS: Edit[] = [
   // it renames the pods, whose names carry a hash of the template.
   { kind: 'image', apply: (t, pick) => replaceOne(t, /image: [\w/:.-]+/, pick, () => `image: example/app:v${pick(3)}`) },
   { kind: 'syntax', apply: (t, pick) => replaceOne(t, /metadata: \{name: /, pick, () => ['metadata: {name: ', 'metadata: {name: [', 'metadata:\n  name: '][pick(3)]) },
+  // Edits that move unchanged documents: to other lines (a comment line added or removed above
+  // them, a flow mapping written out as a block), or to other offsets on the same lines (two
+  // documents swapped), so documents are kept, moved or read again.
+  { kind: 'comment', apply: (t, pick) => (pick(2) === 0 && t.includes('# note\n') ? replaceOne(t, /# note\n/, pick, () => '') : replaceOne(t, /^---$/m, pick, () => '# note\n---')) },
+  { kind: 'block', apply: (t, pick) => replaceOne(t, /^metadata: \{name: ([\w-]+), namespace: ([\w-]+)\}$/m, pick, (m) => `metadata:\n  name: ${m[1]}\n  namespace: ${m[2]}`) },
+  { kind: 'swap', apply: (t, pick) => {
+    if (!t.endsWith('\n')) return undefined;
+    const parts = t.split(/^(?=---\n)/m);
+    if (parts.length < 2) return undefined;
+    const i = pick(parts.length - 1);
+    [parts[i], parts[i + 1]] = [parts[i + 1], parts[i]];
+    return parts.join('');
+  } },
 ];
 
 function withoutTimings(r: UpdateResult): unknown {

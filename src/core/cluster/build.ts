@@ -2,10 +2,60 @@ import { Finding, finding } from '../common/finding';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
-import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, podKey } from './model';
+import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexServices, podKey } from './model';
 import { buildPods } from './pods';
-import { buildServices } from './services';
+import { ServicesReuse, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
+
+/**
+ * What the last build of one workspace computed per stage, with the inputs it read: the next
+ * build takes a stage over when its inputs are the very same objects (a document whose text
+ * did not change keeps its manifest objects, see load.ts `decoded`). So editing a Service or a
+ * policy leaves nodes, pods and their addresses as they were, without placing them again.
+ */
+export class BuildMemo {
+  private readonly stages = new Map<string, { inputs: readonly unknown[]; value: unknown }>();
+  /** Stages taken over and stages computed, by name (for tests and timings). */
+  readonly kept: Record<string, number> = {};
+  readonly computed: Record<string, number> = {};
+
+  /** The value a stage had last (whatever its inputs were). */
+  last<T>(name: string): T | undefined {
+    return this.stages.get(name)?.value as T | undefined;
+  }
+
+  take<T>(name: string, inputs: readonly unknown[], compute: () => T): T {
+    const last = this.stages.get(name);
+    if (last && sameItems(last.inputs, inputs)) {
+      this.kept[name] = (this.kept[name] ?? 0) + 1;
+      return last.value as T;
+    }
+    const value = compute();
+    this.stages.set(name, { inputs, value });
+    this.computed[name] = (this.computed[name] ?? 0) + 1;
+    return value;
+  }
+}
+
+function stage<T>(memo: BuildMemo | undefined, name: string, inputs: readonly unknown[], compute: () => T): T {
+  return memo ? memo.take(name, inputs, compute) : compute();
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * What resolveConfig reads: the Cluster documents and Node objects and, only when the manifests
+ * are a dump (Node objects, or pods with a status), the pods and the Services' clusterIPs
+ * (config.ts: impliedNodes and adoptDumpRanges read them only then).
+ */
+function configInputs(m: ManifestSet): unknown[] {
+  const fromDump = m.nodes.length > 0 || m.pods.some((p) => p.status.podIP || p.status.hostIP);
+  return [...m.clusters, '|', ...m.nodes, '|', ...(fromDump ? [...m.pods, '|', ...m.services] : [])];
+}
 
 /**
  * Manifests → Cluster: settle the configuration and nodes, place and address every pod,
@@ -17,18 +67,41 @@ export interface BuildOptions {
   maxPods?: number;
 }
 
-export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluster {
+export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: BuildMemo): Cluster {
   const findings: Finding[] = [];
   let config: ClusterConfig | undefined;
   let nodes: NodeInfo[] = [];
   let pods: PodInfo[] = [];
   let workloads: WorkloadInfo[] = [];
   let services: ServiceInfo[] = [];
+  let index: ReturnType<typeof indexClusterObjects> | undefined;
   try {
-    ({ config, nodes } = resolveConfig(m, findings));
-    ({ pods, workloads } = buildPods(m, config, nodes, findings, options.maxPods));
-    findings.push(...daemonSetTaintFindings(m.workloads, nodes));
-    services = buildServices(m, config, nodes, pods, findings);
+    // Each stage is taken over from the memo when everything it reads is the same objects as
+    // last time (see BuildMemo); its findings come along with it.
+    const configStage = stage(memo, 'config', configInputs(m), () => {
+      const f: Finding[] = [];
+      return { ...resolveConfig(m, f), findings: f };
+    });
+    ({ config, nodes } = configStage);
+    findings.push(...configStage.findings);
+    const podStage = stage(memo, 'pods', [config, nodes, options.maxPods, ...m.pods, '|', ...m.workloads], () => {
+      const f: Finding[] = [];
+      const built = buildPods(m, config!, nodes, f, options.maxPods);
+      f.push(...daemonSetTaintFindings(m.workloads, nodes));
+      return { ...built, findings: f };
+    });
+    ({ pods, workloads } = podStage);
+    findings.push(...podStage.findings);
+    const serviceStage = stage(memo, 'services', [config, nodes, pods, ...m.services, '|', ...m.endpoints], () => {
+      const f: Finding[] = [];
+      // A Service whose own object and allocations are unchanged keeps its endpoints (see buildServices).
+      const earlier = memo?.last<ServicesReuse>('services');
+      return { services: buildServices(m, config!, nodes, pods, f, earlier), findings: f, config: config!, nodes, pods };
+    });
+    services = serviceStage.services;
+    findings.push(...serviceStage.findings);
+    const placed = stage(memo, 'index', [nodes, pods, workloads], () => indexPlacedObjects(nodes, pods, workloads));
+    index = { ...placed, ...indexServices(services) };
   } catch (e) {
     findings.push(finding('internal-error', 'error', `PodPath could not build the cluster completely: ${(e as Error)?.message ?? String(e)}`));
     if (!config) ({ config, nodes } = resolveConfig({ ...m, clusters: [], nodes: [], pods: [] }, []));
@@ -76,7 +149,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}): Cluste
   }
   return {
     config: config!,
-    ...indexClusterObjects(nodes, pods, services, workloads),
+    ...(index ?? indexClusterObjects(nodes, pods, services, workloads)),
     namespaces,
     policies,
     adminPolicies,

@@ -230,22 +230,29 @@ export type ClusterObjects = Pick<Cluster, 'nodes' | 'nodesByName' | 'pods' | 'p
 
 /** Lists → lists with their maps (the first object wins where two share an address). */
 export function indexClusterObjects(nodes: NodeInfo[], pods: PodInfo[], services: ServiceInfo[], workloads: WorkloadInfo[]): ClusterObjects {
+  return { ...indexPlacedObjects(nodes, pods, workloads), ...indexServices(services) };
+}
+
+/** The lookup maps of nodes, pods and workloads (kept across builds that leave them unchanged). */
+export function indexPlacedObjects(nodes: NodeInfo[], pods: PodInfo[], workloads: WorkloadInfo[]): Omit<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'> {
   const podsByIP = new Map<string, PodInfo>();
   for (const p of pods) if (!p.hostNetwork && !podsByIP.has(p.ip)) podsByIP.set(p.ip, p);
-  const servicesByIP = new Map<string, ServiceInfo>();
-  for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
   return {
     nodes,
     nodesByName: new Map(nodes.map((n) => [n.name, n])),
     pods,
     podsByKey: new Map(pods.map((p) => [p.key, p])),
     podsByIP,
-    services,
-    servicesByKey: new Map(services.map((s) => [s.key, s])),
-    servicesByIP,
     workloads,
     workloadsByKey: new Map(workloads.map((w) => [w.key, w])),
   };
+}
+
+/** The lookup maps of Services. */
+export function indexServices(services: ServiceInfo[]): Pick<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'> {
+  const servicesByIP = new Map<string, ServiceInfo>();
+  for (const s of services) if (s.clusterIP && !servicesByIP.has(s.clusterIP)) servicesByIP.set(s.clusterIP, s);
+  return { services, servicesByKey: new Map(services.map((s) => [s.key, s])), servicesByIP };
 }
 
 export function podKey(namespace: string, name: string): string {

@@ -151,8 +151,13 @@ function checkWorkloadSelector(w: WorkloadManifest, findings: Finding[]): void {
 
 /** The pod-template-hash a Deployment's ReplicaSet would carry (10 characters). */
 function templateHash(w: WorkloadManifest): string {
-  return nameSuffix(`${w.meta.namespace}/${w.meta.name}/template/${JSON.stringify(w.template)}`, 10);
+  let hash = templateHashes.get(w);
+  if (hash === undefined) templateHashes.set(w, (hash = nameSuffix(`${w.meta.namespace}/${w.meta.name}/template/${JSON.stringify(w.template)}`, 10)));
+  return hash;
 }
+
+/** Per workload object: an unchanged document keeps its object across edits (manifest/load.ts). */
+const templateHashes = new WeakMap<WorkloadManifest, string>();
 
 /**
  * Pod names as the controllers make them: StatefulSet `<name>-<ordinal>` (from

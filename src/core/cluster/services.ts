@@ -13,8 +13,19 @@ import { ClusterConfig, EndpointInfo, NodeInfo, PodInfo, ServiceInfo, ServicePor
  * when the manifests carry them, otherwise from the pods the selector matches, as the
  * endpoints controller would compute them.
  */
+/** An earlier build's Services, with the configuration, nodes and pods they were built from. */
+export interface ServicesReuse {
+  config: ClusterConfig;
+  nodes: NodeInfo[];
+  pods: PodInfo[];
+  services: ServiceInfo[];
+}
+
+/** What a ServiceInfo's allocations were (cluster IPs, node ports, families), to tell whether they moved. */
+const allocations = new WeakMap<ServiceInfo, string>();
+
 export function buildServices(
-  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[],
+  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[], earlier?: ServicesReuse,
 ): ServiceInfo[] {
   const sorted = [...m.services].sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
   const seen = new Map<string, ServiceManifest>();
@@ -34,23 +45,31 @@ export function buildServices(
   const clusterIPs6 = config.serviceCIDR6 ? assignClusterIPs(unique, config.serviceCIDR6, 6, families, findings) : new Map<string, string>();
   const nodePorts = assignNodePorts(unique, findings);
   const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
-  const index = new LabelIndex(pods);
-  const podsByIP = new Map<string, PodInfo>();
-  for (const p of pods) {
-    if (p.hostNetwork) continue;
-    podsByIP.set(p.ip, p);
-    if (p.ip6) podsByIP.set(p.ip6, p);
-  }
-  const podsByKey = config.clusterCIDR6 ? new Map(pods.map((p) => [p.key, p])) : new Map<string, PodInfo>();
-  const nodeByIP = new Map<string, string>();
-  for (const n of nodes) {
-    nodeByIP.set(n.ip, n.name);
-    if (n.ip6) nodeByIP.set(n.ip6, n.name);
-  }
+  // Built when first needed: a build that keeps every Service never looks at the pods.
+  let lookups: { index: LabelIndex; podsByIP: Map<string, PodInfo>; podsByKey: Map<string, PodInfo>; nodeByIP: Map<string, string> } | undefined;
+  const podLookups = () => (lookups ??= serviceLookups(config, nodes, pods));
+  // Same configuration, nodes and pods: a Service built from the same object with the same
+  // allocations gets the same endpoints, so the earlier ServiceInfo is kept as it is.
+  const kept = earlier && earlier.config === config && earlier.nodes === nodes && earlier.pods === pods
+    ? new Map(earlier.services.map((si) => [si.manifest, si]))
+    : undefined;
 
   return unique.map((s) => {
     const key = podKey(s.meta.namespace, s.meta.name);
     const explicit = endpointObjects.get(key);
+    const allocation = JSON.stringify([clusterIPs.get(key), clusterIPs6.get(key), s.ports.map((p) => nodePorts.get(`${key}#${p.index}`)), families.get(key)]);
+    const before = explicit ? undefined : kept?.get(s);
+    if (before && !before.explicitEndpoints && allocations.get(before) === allocation) {
+      allocations.set(before, allocation);
+      return before;
+    }
+    const info = serviceInfo(s, key, explicit);
+    allocations.set(info, allocation);
+    return info;
+  });
+
+  function serviceInfo(s: ServiceManifest, key: string, explicit: EndpointsManifest[] | undefined): ServiceInfo {
+    const { index, podsByIP, podsByKey, nodeByIP } = podLookups();
     const headless = s.clusterIP === 'None';
     const fam = families.get(key)!;
     const selector = s.selector && Object.keys(s.selector).length > 0 ? s.selector : undefined;
@@ -102,7 +121,35 @@ export function buildServices(
       manifest: s,
       locator: s.locator,
     };
-  });
+  }
+}
+
+/** The lookups of the last pods list (an edit of one Service builds it again with the same pods). */
+const lookupsOf = new WeakMap<PodInfo[], { config: ClusterConfig; nodes: NodeInfo[]; lookups: ReturnType<typeof makeLookups> }>();
+
+function serviceLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[]): ReturnType<typeof makeLookups> {
+  const last = lookupsOf.get(pods);
+  if (last && last.config === config && last.nodes === nodes) return last.lookups;
+  const lookups = makeLookups(config, nodes, pods);
+  lookupsOf.set(pods, { config, nodes, lookups });
+  return lookups;
+}
+
+function makeLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[]) {
+  const index = new LabelIndex(pods);
+  const podsByIP = new Map<string, PodInfo>();
+  for (const p of pods) {
+    if (p.hostNetwork) continue;
+    podsByIP.set(p.ip, p);
+    if (p.ip6) podsByIP.set(p.ip6, p);
+  }
+  const podsByKey = config.clusterCIDR6 ? new Map(pods.map((p) => [p.key, p])) : new Map<string, PodInfo>();
+  const nodeByIP = new Map<string, string>();
+  for (const n of nodes) {
+    nodeByIP.set(n.ip, n.name);
+    if (n.ip6) nodeByIP.set(n.ip6, n.name);
+  }
+  return { index, podsByIP, podsByKey, nodeByIP };
 }
 
 /**

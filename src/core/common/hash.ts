@@ -17,11 +17,32 @@ export function fnv1a(text: string): number {
 }
 
 export function sha1Hex(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return remembered(sha1Seen, text, () => createHash('sha1').update(text).digest('hex'));
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return remembered(sha256Seen, text, () => createHash('sha256').update(text).digest('hex'));
+}
+
+/**
+ * Digests of recent inputs. A rebuild after an edit derives the same pod names, veth names and
+ * MACs again (tens of thousands of digests at 10,000 pods); each is computed once. Bounded: the
+ * table starts over when full, which costs only time.
+ */
+const sha1Seen = new Map<string, string>();
+const sha256Seen = new Map<string, string>();
+const REMEMBERED_MAX = 250000;
+const REMEMBERED_LENGTH = 200;
+
+function remembered(seen: Map<string, string>, text: string, compute: () => string): string {
+  // Long inputs (a whole pod template) cost as much to look up as to digest.
+  if (text.length > REMEMBERED_LENGTH) return compute();
+  let v = seen.get(text);
+  if (v === undefined) {
+    if (seen.size >= REMEMBERED_MAX) seen.clear();
+    seen.set(text, (v = compute()));
+  }
+  return v;
 }
 
 /** The alphabet Kubernetes uses for generated name suffixes (no vowels, no look-alikes). */

@@ -1,4 +1,5 @@
 import { Cluster, PodInfo } from '../cluster/model';
+import { LabelSelector } from '../manifest/types';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
 import { cidrContains, cidrsOverlap } from '../common/ip';
@@ -8,16 +9,21 @@ import { adminPolicyFindings } from '../policy/admin-findings';
 import { calicoPolicyFindings } from '../policy/calico-findings';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { resolveTargetPort } from '../cluster/services';
+import { LintDependencies, LintMemo } from './lint-memo';
+
+export { LintMemo } from './lint-memo';
 
 /**
  * Lint rules over the built cluster: configurations that are valid YAML and valid API objects
  * but do not do what their author most likely meant. Each finding points at the field to fix.
  */
-export function lintCluster(cluster: Cluster): Finding[] {
+export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
   const out: Finding[] = [];
-  const byNamespace = podsByNamespace(cluster);
-  lintServices(cluster, byNamespace, out);
-  lintPolicies(cluster, byNamespace, out);
+  const deps = memo ? memo.begin(cluster) : undefined;
+  const byNamespace = deps ? deps.byNamespace : podsByNamespace(cluster);
+  lintServices(cluster, byNamespace, out, deps);
+  lintPolicies(cluster, byNamespace, out, deps);
+  memo?.end();
   out.push(...adminPolicyFindings(cluster));
   out.push(...calicoPolicyFindings(cluster));
   lintUnderlay(cluster, out);
@@ -43,8 +49,12 @@ function noClusterMessage(cluster: Cluster, policies: number): string {
 
 /** Pods per namespace: selectors only ever look inside one namespace, so rules scan only it. */
 function podsByNamespace(cluster: Cluster): Map<string, PodInfo[]> {
+  return podsByNamespaceOf(cluster.pods);
+}
+
+function podsByNamespaceOf(pods: readonly PodInfo[]): Map<string, PodInfo[]> {
   const m = new Map<string, PodInfo[]>();
-  for (const p of cluster.pods) {
+  for (const p of pods) {
     const list = m.get(p.namespace);
     if (list) list.push(p);
     else m.set(p.namespace, [p]);
@@ -52,25 +62,38 @@ function podsByNamespace(cluster: Cluster): Map<string, PodInfo[]> {
   return m;
 }
 
-function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
+function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
   for (const s of cluster.services) {
     if (!s.selector || s.explicitEndpoints || s.type === 'ExternalName') continue;
-    const pods = (byNamespace.get(s.namespace) ?? []).filter((p) => matchesMap(p.labels, s.selector!));
-    if (pods.length === 0) {
-      out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(s.selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
-      continue;
-    }
-    for (const p of s.ports) {
-      if (typeof p.targetPort !== 'string') continue;
-      const missing = pods.filter((pod) => resolveTargetPort(pod, p.targetPort, p.protocol) === undefined);
-      if (missing.length) {
-        out.push(finding('target-port-unresolved', missing.length === pods.length ? 'error' : 'warning', `Service ${s.key}: targetPort "${p.targetPort}" is not a ${p.protocol} container port of ${missing.length === pods.length ? 'any selected pod' : `${missing.length} of ${pods.length} selected pods (${missing.slice(0, 3).map((x) => x.key).join(', ')})`}`, s.locator.at(['spec', 'ports', p.index, 'targetPort'])));
-      }
+    // A Service's findings read the Service and the pods of its namespace, nothing else.
+    const selector = s.selector;
+    const picks = (p: PodInfo) => matchesMap(p.labels, selector);
+    if (deps) {
+      const selected = deps.selection(`service ${deps.id(s.manifest)}`, s.namespace, picks);
+      out.push(...deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${selected.version}`, (o) => lintService(s, selected.pods, o)));
+    } else {
+      lintService(s, (byNamespace.get(s.namespace) ?? []).filter(picks), out);
     }
   }
 }
 
-function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[]): void {
+/** One Service's findings, from the pods its selector picks in its namespace. */
+function lintService(s: Cluster['services'][number], pods: readonly PodInfo[], out: Finding[]): void {
+  const selector = s.selector ?? {};
+  if (pods.length === 0) {
+    out.push(finding('service-selects-nothing', 'warning', `Service ${s.key}: the selector ${fmt(selector)} matches no pod in namespace ${s.namespace}, so it has no endpoints and connections are rejected`, s.locator.at(['spec', 'selector'])));
+    return;
+  }
+  for (const p of s.ports) {
+    if (typeof p.targetPort !== 'string') continue;
+    const missing = pods.filter((pod) => resolveTargetPort(pod, p.targetPort, p.protocol) === undefined);
+    if (missing.length) {
+      out.push(finding('target-port-unresolved', missing.length === pods.length ? 'error' : 'warning', `Service ${s.key}: targetPort "${p.targetPort}" is not a ${p.protocol} container port of ${missing.length === pods.length ? 'any selected pod' : `${missing.length} of ${pods.length} selected pods (${missing.slice(0, 3).map((x) => x.key).join(', ')})`}`, s.locator.at(['spec', 'ports', p.index, 'targetPort'])));
+    }
+  }
+}
+
+function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
   for (const p of cluster.policies.filter((x) => x.invalid)) {
     out.push(finding('policy-rejected', 'warning', `NetworkPolicy ${p.meta.namespace}/${p.meta.name} has errors the API server rejects, so it would not exist: PodPath leaves it out of the analysis`, p.locator.at(['metadata', 'name'])));
   }
@@ -84,41 +107,141 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
       out.push(finding('no-cluster-document', 'warning', noClusterMessage(cluster, policies.length), policies[0].locator.at(['metadata', 'name'])));
     }
   }
-  const namespacesWithPods = new Set(byNamespace.keys());
+  const byPolicyNamespace = new Map<string, PolicyInfo[]>();
   for (const p of policies) {
-    if (!namespacesWithPods.has(p.namespace)) {
-      out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
-      continue;
-    }
-    const selected = (byNamespace.get(p.namespace) ?? []).filter((pod) => selectsPod(p, pod));
-    if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
-    lintPeers(cluster, byNamespace, p, out);
-    lintNamedPorts(cluster, p, selected, out);
-    lintDns(cluster, p, selected, out);
+    const list = byPolicyNamespace.get(p.namespace);
+    if (list) list.push(p); else byPolicyNamespace.set(p.namespace, [p]);
   }
-  // A pod whose ingress is isolated and no rule admits anyone.
+  // The pods each policy selects: its namespace's pods matched once, kept while both are unchanged.
+  const selections = new Map<PolicyInfo, PodInfo[]>();
+  const selectedBy = (p: PolicyInfo): PodInfo[] => {
+    const picks = (pod: PodInfo) => selectsPod(p, pod);
+    if (deps) return deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, picks).pods as PodInfo[];
+    let selected = selections.get(p);
+    if (!selected) selections.set(p, (selected = (byNamespace.get(p.namespace) ?? []).filter(picks)));
+    return selected;
+  };
+  const selectionVersion = (p: PolicyInfo) => (deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, (pod) => selectsPod(p, pod)).version : 0);
+  // Whether any pod (not hostNetwork) of a namespace matches a peer's podSelector.
+  const peerPicks = (namespace: string, podSelector: PeerPodSelector): boolean => {
+    const picks = (pod: PodInfo) => !pod.hostNetwork && (!podSelector || matchesSelector(pod.labels, podSelector));
+    return deps ? deps.selection(`peer ${namespace}\u0000${JSON.stringify(podSelector ?? null)}`, namespace, picks).pods.length > 0 : (byNamespace.get(namespace) ?? []).some(picks);
+  };
+  // Per namespace: the egress policies selecting each pod (by pod key), made when first asked.
+  const sharingByNamespace = new Map<string, Map<string, PolicyInfo[]>>();
+  const egressSharing = (namespace: string): Map<string, PolicyInfo[]> => {
+    let m = sharingByNamespace.get(namespace);
+    if (m) return m;
+    sharingByNamespace.set(namespace, (m = new Map()));
+    for (const o of byPolicyNamespace.get(namespace) ?? []) {
+      if (!o.affectsEgress) continue;
+      for (const pod of selectedBy(o)) {
+        const list = m.get(pod.key);
+        if (list) list.push(o); else m.set(pod.key, [o]);
+      }
+    }
+    return m;
+  };
+  for (const p of policies) {
+    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byNamespace, selectionVersion(p), peerPicks, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, o)));
+    else lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, out);
+    if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
+    // The DNS rule also reads the namespace's other egress policies, so it is a unit of its own.
+    const dns = (o: Finding[]) => lintDns(cluster, p, selectedBy(p), o);
+    if (deps) {
+      // It reads the egress policies that select one of the same pods (lintDns: `others`).
+      const sharing = egressSharing(p.namespace);
+      const others = new Set<PolicyInfo>();
+      for (const pod of selectedBy(p)) for (const o of sharing.get(pod.key) ?? []) if (o !== p) others.add(o);
+      out.push(...deps.unit(`dns ${p.key}`, `${deps.id(p.manifest)}|${selectionVersion(p)}|${[...others].map((o) => deps.id(o.manifest)).join(',')}`, dns));
+    } else {
+      dns(out);
+    }
+  }
+  // A pod whose ingress is isolated and no rule admits anyone: per namespace, its pods and its ingress policies.
   const ingressPolicies = new Map<string, PolicyInfo[]>();
   for (const p of policies) if (p.affectsIngress) ingressPolicies.set(p.namespace, [...(ingressPolicies.get(p.namespace) ?? []), p]);
-  for (const pod of cluster.pods) {
-    const selecting = (ingressPolicies.get(pod.namespace) ?? []).filter((p) => selectsPod(p, pod));
-    if (selecting.length > 0 && selecting.every((p) => p.ingress.length === 0)) {
-      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${selecting.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
+  for (const [namespace, pods] of byNamespace) {
+    const selecting = ingressPolicies.get(namespace) ?? [];
+    if (selecting.length === 0) continue;
+    if (deps) out.push(...deps.unit(`isolated ${namespace}`, `${deps.podsToken(namespace)}|${selecting.map((p) => deps.id(p.manifest)).join(',')}`, (o) => lintIsolatedPods(pods, selecting, selectedBy, o)));
+    else lintIsolatedPods(pods, selecting, selectedBy, out);
+  }
+}
+
+function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly PolicyInfo[], selectedBy: (p: PolicyInfo) => PodInfo[], out: Finding[]): void {
+  // Which policies select each pod, from each policy's selection (policy order kept). By key: a
+  // kept selection may hold the pods of an earlier build that read the same.
+  const selecting = new Map<string, PolicyInfo[]>();
+  for (const p of ingressPolicies) {
+    for (const pod of selectedBy(p)) {
+      const list = selecting.get(pod.key);
+      if (list) list.push(p); else selecting.set(pod.key, [p]);
+    }
+  }
+  for (const pod of pods) {
+    const by = selecting.get(pod.key);
+    if (by && by.every((p) => p.ingress.length === 0)) {
+      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${by.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
     }
   }
 }
 
-function lintPeers(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, out: Finding[]): void {
-  const namespaces = [...cluster.namespaces.values()];
+/** One policy's own findings: what it selects, its peers, its named ports (DNS is a unit of its own). */
+function lintPolicy(
+  cluster: Cluster, byNamespace: Map<string, PodInfo[]>, p: PolicyInfo, selectedBy: (p: PolicyInfo) => PodInfo[], peerPicks: (namespace: string, podSelector: PeerPodSelector) => boolean, out: Finding[],
+): void {
+  if (!byNamespace.has(p.namespace)) {
+    out.push(finding('policy-namespace-empty', 'warning', `NetworkPolicy ${p.key} is in namespace ${p.namespace}, which has no pods; a policy only acts in its own namespace`, p.locator.at(['metadata', 'namespace'])));
+    return;
+  }
+  const selected = selectedBy(p);
+  if (selected.length === 0) out.push(finding('policy-selects-nothing', 'warning', `NetworkPolicy ${p.key}: spec.podSelector matches no pod in namespace ${p.namespace}`, p.locator.at(['spec', 'podSelector'])));
+  lintPeers(cluster, p, peerPicks, out);
+  lintNamedPorts(cluster, p, selected, out);
+}
+
+/**
+ * Everything `lintPolicy` reads for one policy, as a key: the policy itself, the pods of its
+ * namespace, the namespaces' labels and the pods of every namespace a peer's namespaceSelector
+ * picks, and every pod's port names when an egress rule names a port.
+ */
+function policyInputs(
+  cluster: Cluster, p: PolicyInfo, byNamespace: Map<string, PodInfo[]>, selection: number, peerPicks: (namespace: string, podSelector: PeerPodSelector) => boolean, deps: LintDependencies,
+): string {
+  const parts = [String(deps.id(p.manifest)), byNamespace.has(p.namespace) ? `selected:${selection}` : 'empty'];
   for (const rule of [...p.ingress, ...p.egress]) {
     if (rule.peers === 'all') continue;
     for (const peer of rule.peers) {
       if (peer.kind !== 'pods') continue;
-      const nss = peer.namespaceSelector ? namespaces.filter((n) => matchesSelector(n.labels, peer.namespaceSelector!)).map((n) => n.name) : [p.namespace];
+      const nss = peerNamespaces(cluster, p, peer.namespaceSelector);
+      parts.push(`${nss.length}:${nss.filter((ns) => peerPicks(ns, peer.podSelector)).join(',')}`);
+    }
+  }
+  if (p.egress.some((r) => r.ports !== 'all' && r.ports.some((x) => typeof x.port === 'string'))) parts.push(`ports:${deps.portNamesToken()}`);
+  return parts.join('|');
+}
+
+/** A pod peer's podSelector; none picks every pod of the namespaces it looks in. */
+type PeerPodSelector = LabelSelector | undefined;
+
+/** The namespaces a pod peer looks in: those its namespaceSelector picks, else the policy's own. */
+function peerNamespaces(cluster: Cluster, p: PolicyInfo, namespaceSelector: LabelSelector | undefined): string[] {
+  if (!namespaceSelector) return [p.namespace];
+  return [...cluster.namespaces.values()].filter((n) => matchesSelector(n.labels, namespaceSelector)).map((n) => n.name);
+}
+
+function lintPeers(cluster: Cluster, p: PolicyInfo, peerPicks: (namespace: string, podSelector: PeerPodSelector) => boolean, out: Finding[]): void {
+  for (const rule of [...p.ingress, ...p.egress]) {
+    if (rule.peers === 'all') continue;
+    for (const peer of rule.peers) {
+      if (peer.kind !== 'pods') continue;
+      const nss = peerNamespaces(cluster, p, peer.namespaceSelector);
       if (peer.namespaceSelector && nss.length === 0) {
         out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this namespaceSelector matches no namespace (namespaces carry kubernetes.io/metadata.name=<name>)`, p.locator.at([...peer.path, 'namespaceSelector'])));
         continue;
       }
-      const matched = nss.some((ns) => (byNamespace.get(ns) ?? []).some((pod) => !pod.hostNetwork && (!peer.podSelector || matchesSelector(pod.labels, peer.podSelector))));
+      const matched = nss.some((ns) => peerPicks(ns, peer.podSelector));
       if (!matched) out.push(finding('peer-matches-nothing', 'warning', `NetworkPolicy ${p.key}: this peer matches no pod${peer.namespaceSelector ? '' : ` in namespace ${p.namespace} (a podSelector alone only looks in the policy's namespace)`}`, p.locator.at(peer.path)));
     }
   }

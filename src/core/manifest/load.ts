@@ -35,7 +35,24 @@ export interface LoadOptions {
    * (default: `default`). An invalid name is reported and `default` is used.
    */
   defaultNamespace?: string;
+  /**
+   * Objects decoded before, by the RawObject they came from: an unchanged document of a file
+   * (parse.ts keeps its RawObject across edits) is not decoded again, and its manifest is the
+   * same object as before, which lets the cluster build recognise what did not change.
+   */
+  decoded?: DecodeCache;
 }
+
+/** What decoding one RawObject added: its manifest (if any), findings and counts. */
+export interface DecodedObject {
+  namespace: string;
+  items: [keyof ManifestSet, unknown][];
+  findings: Finding[];
+  ignoredDocuments: number;
+  kubernetesObjects: number;
+}
+
+export type DecodeCache = WeakMap<RawObject, DecodedObject>;
 
 export function emptyManifestSet(): ManifestSet {
   return { files: [], pods: [], workloads: [], services: [], endpoints: [], nodes: [], namespaces: [], policies: [], adminPolicies: [], calicoPolicies: [], calicoTiers: [], clusters: [] };
@@ -75,14 +92,39 @@ export function addParsedFile(result: LoadResult, parsed: ParsedFile, options: L
   const reportedLists = new Set<string>();
   const decodedFrom = result.findings.length;
   for (const obj of parsed.objects) {
-    try {
-      decodeObject(obj, result, ns, reportedLists);
-    } catch (e) {
-      // A decoder bug must not take the other objects down with it.
-      result.findings.push(finding('internal-error', 'error', `PodPath could not read this object: ${(e as Error).message}`, obj.locator.range));
+    // Items of a typed list share one finding per list, so they are decoded in their file's company.
+    const cache = obj.fromList ? undefined : options.decoded;
+    if (cache) {
+      let d = cache.get(obj);
+      if (!d || d.namespace !== ns) cache.set(obj, (d = decodeAlone(obj, ns)));
+      const m = result.manifests as unknown as Record<string, unknown[]>;
+      for (const [list, item] of d.items) (m[list] ??= []).push(item);
+      for (const f of d.findings) result.findings.push(f);
+      result.ignoredDocuments += d.ignoredDocuments;
+      result.kubernetesObjects = (result.kubernetesObjects ?? 0) + d.kubernetesObjects;
+      continue;
     }
+    decodeGuarded(obj, result, ns, reportedLists);
   }
   dropTypeErrorsAtSyntaxErrors(result.findings, decodedFrom, parsed.findings);
+}
+
+function decodeGuarded(obj: RawObject, result: LoadResult, ns: string, reportedLists: Set<string>): void {
+  try {
+    decodeObject(obj, result, ns, reportedLists);
+  } catch (e) {
+    // A decoder bug must not take the other objects down with it.
+    result.findings.push(finding('internal-error', 'error', `PodPath could not read this object: ${(e as Error).message}`, obj.locator.range));
+  }
+}
+
+/** One object decoded on its own, as `decodeObject` would add it to a result. */
+function decodeAlone(obj: RawObject, ns: string): DecodedObject {
+  const scratch: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0, kubernetesObjects: 0 };
+  decodeGuarded(obj, scratch, ns, new Set());
+  const items: [keyof ManifestSet, unknown][] = [];
+  for (const [list, values] of Object.entries(scratch.manifests) as [keyof ManifestSet, unknown[]][]) for (const v of values) items.push([list, v]);
+  return { namespace: ns, items, findings: scratch.findings, ignoredDocuments: scratch.ignoredDocuments, kubernetesObjects: scratch.kubernetesObjects ?? 0 };
 }
 
 /**

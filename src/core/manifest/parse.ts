@@ -5,7 +5,7 @@ import { FieldPath, Locator, SourceRange } from '../common/source';
 import { LineIndex, compactLocator, compactRootRange } from './compact-locator';
 import { DocumentScan, scanDocument } from './document-scan';
 import { isKnownKind } from './kinds';
-import { PlainScalars, readPlainYaml } from './plain-yaml';
+import { PlainDocument, PlainScalars, readPlainYaml } from './plain-yaml';
 
 /** One Kubernetes object as written: plain JS data plus a locator into its YAML. */
 export interface RawObject {
@@ -32,6 +32,24 @@ export interface ParsedFile {
    * patches, relative to its folder) or a strategic-merge patch (`$patch`). Neither is a manifest.
    */
   kustomize?: { role: 'kustomization'; patches: string[] } | { role: 'patch' };
+  /**
+   * The documents of a file read by the plain reader, with the objects each gave: a later text
+   * of the same file reads only the documents whose text changed (see `parseManifestText`).
+   */
+  plainDocuments?: PlainDocumentObjects[];
+}
+
+/** One document of the plain reader and the objects it became, with the line it starts on. */
+export interface PlainDocumentObjects {
+  document: PlainDocument;
+  line: number;
+  objects: RawObject[];
+}
+
+/** The text a file had before, and what it was read as: lets an edit re-read only what changed. */
+export interface EarlierParse {
+  text: string;
+  parsed: ParsedFile;
 }
 
 /** Where a RawObject's kind and apiVersion came from, when a `*List` gave them to its items. */
@@ -100,9 +118,9 @@ function withoutStackTraces<T>(parse: () => T): T {
  * keeping a locator for every object. Never throws: syntax errors become findings and the
  * documents that parse are still returned.
  */
-export function parseManifestText(file: string, text: string, options: { plainReader?: boolean } = {}): ParsedFile {
+export function parseManifestText(file: string, text: string, options: { plainReader?: boolean; previous?: EarlierParse } = {}): ParsedFile {
   try {
-    return parseUnsafe(file, text, options.plainReader ?? true);
+    return parseUnsafe(file, text, options.plainReader ?? true, options.previous);
   } catch (e) {
     // Whatever went wrong (a parser bug, an exhausted stack), the other files still count.
     const whole: SourceRange = { file, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
@@ -110,7 +128,7 @@ export function parseManifestText(file: string, text: string, options: { plainRe
   }
 }
 
-function parseUnsafe(file: string, text: string, plainReader: boolean): ParsedFile {
+function parseUnsafe(file: string, text: string, plainReader: boolean, previous?: EarlierParse): ParsedFile {
   const out: ParsedFile = { file, objects: [], findings: [], template: false };
   const whole: SourceRange = { file, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
   if (typeof text !== 'string') {
@@ -133,7 +151,7 @@ function parseUnsafe(file: string, text: string, plainReader: boolean): ParsedFi
   }
   // Most manifests are plain YAML, read directly; JSON files and templates take the full parser.
   if (plainReader && !isJsonFile(file) && !text.includes('{{')) {
-    const plain = parsePlain(file, text);
+    const plain = parsePlain(file, text, previous?.parsed.file === file ? previous : undefined);
     if (plain) return plain;
   }
   const { parts, tooDeep: deepChunks } = parseDocuments(text);
@@ -237,19 +255,36 @@ interface RootLocations {
  * A file in the plain subset of YAML (plain-yaml.ts): read directly, with a compact table of
  * offsets per document instead of a syntax tree. Undefined when the file is not in the subset.
  */
-function parsePlain(file: string, text: string): ParsedFile | undefined {
-  const docs = readPlainYaml(text, PLAIN_SCALARS);
+function parsePlain(file: string, text: string, previous?: EarlierParse): ParsedFile | undefined {
+  const earlier = previous?.parsed.plainDocuments;
+  const docs = readPlainYaml(text, PLAIN_SCALARS, earlier ? { text: previous!.text, documents: earlier.map((d) => d.document) } : undefined);
   if (!docs) return undefined;
   const reading: Reading = { file, text, mayHavePatch: text.includes('$patch'), out: { file, objects: [], findings: [], template: false }, strays: [], kubernetesLike: false };
+  const kept = new Map(earlier?.map((d) => [d.document, d]));
+  const documents: PlainDocumentObjects[] = [];
   let lines: LineIndex | undefined;
   for (const d of docs) {
     if (!d.data || !d.locations) continue;
     const loc = d.locations;
     lines ??= new LineIndex(text);
     const li = lines;
+    const from = reading.out.objects.length;
     addDocument(reading, d.data, { range: () => compactRootRange(file, li, loc), locator: (base) => compactLocator(file, li, loc, base) });
+    const line = li.linePos(d.start).line;
+    const before = d.reusedFrom && kept.get(d.reusedFrom);
+    d.reusedFrom = undefined;
+    const made = reading.out.objects.length - from;
+    // The same text starting on the same line (its offset may differ: an edit above it on the
+    // same line count): every field is at the same line and column, so the earlier objects and
+    // their locators still hold, and whatever was derived from them (decoded manifests, pods,
+    // findings) can be recognised and kept.
+    if (before && before.line === line && before.objects.length === made) reading.out.objects.splice(from, made, ...before.objects);
+    documents.push({ document: d, line, objects: reading.out.objects.slice(from) });
   }
-  return finish(reading, docs.length);
+  const out = finish(reading, docs.length);
+  // Bookkeeping, not content: left out of comparisons and serialisations of the parse.
+  if (out.objects.length > 0) Object.defineProperty(out, 'plainDocuments', { value: documents, enumerable: false });
+  return out;
 }
 
 /** The scalar rules of the yaml parser as PodPath configures it, for the plain reader. */

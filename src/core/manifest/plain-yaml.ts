@@ -28,6 +28,11 @@ export interface PlainDocument {
   /** Offsets of the document's text in the file: from its first line to the start of the next. */
   start: number;
   end: number;
+  /**
+   * Set when the document was not read again: the earlier document with the very same text
+   * (see `readPlainYaml`'s `previous`), whose data this one shares. The caller clears it.
+   */
+  reusedFrom?: PlainDocument;
 }
 
 /**
@@ -125,16 +130,59 @@ export class PlainScalars {
  * Reads every document of `text`, or answers `undefined` when the text is not entirely in the
  * plain subset (the caller then uses the `yaml` package for the whole file).
  */
-export function readPlainYaml(text: string, scalars: PlainScalars): PlainDocument[] | undefined {
+export function readPlainYaml(text: string, scalars: PlainScalars, previous?: EarlierText): PlainDocument[] | undefined {
   // Characters whose handling differs in ways not worth repeating here.
   if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff || text.includes('\\')) return undefined;
   try {
-    return new PlainReader(text, scalars).documents();
+    return new PlainReader(text, scalars, previous && earlierDocuments(previous)).documents();
   } catch (e) {
     if (e === NOT_PLAIN) return undefined;
     if (e instanceof RangeError) return undefined; // too deep for this reader: let `yaml` report it
     throw e;
   }
+}
+
+/** An earlier text of the same file and the documents read from it. */
+export interface EarlierText {
+  text: string;
+  documents: readonly PlainDocument[];
+}
+
+/** The earlier documents by their text (from the `---` line to the next one). */
+function earlierDocuments(previous: EarlierText): Map<string, PlainDocument> {
+  const byText = new Map<string, PlainDocument>();
+  for (const d of previous.documents) if (d.data !== null) byText.set(previous.text.slice(d.start, d.end), d);
+  return byText;
+}
+
+/**
+ * A document read earlier, now `delta` characters later (or earlier) in the file: the same data,
+ * its offsets moved. A document's text alone decides what it holds (the subset has no anchors,
+ * tags or directives reaching across `---`), so an unchanged document is not read again.
+ */
+function movedDocument(d: PlainDocument, start: number, end: number): PlainDocument {
+  const delta = start - d.start;
+  if (delta === 0 || !d.locations) return { data: d.data, ...(d.locations ? { locations: d.locations } : {}), start, end, reusedFrom: d };
+  const t = Int32Array.from(d.locations.table);
+  // The table is a run of records (see CompactLocations): shift every offset in each.
+  for (let i = 0; i < t.length;) {
+    const type = t[i];
+    t[i + 1] += delta;
+    t[i + 2] += delta;
+    if (type === MAP) {
+      const n = t[i + 3];
+      for (let k = 0; k < n; k++) {
+        t[i + 4 + k * 4] += delta;
+        t[i + 5 + k * 4] += delta;
+      }
+      i += 4 + n * 4;
+    } else if (type === SEQ) {
+      i += 4 + t[i + 3];
+    } else {
+      i += 3;
+    }
+  }
+  return { data: d.data, locations: { table: t, keys: d.locations.keys, root: d.locations.root }, start, end, reusedFrom: d };
 }
 
 class PlainReader {
@@ -148,7 +196,7 @@ class PlainReader {
   /** Lines of the document being read: [first, last). */
   private last = 0;
 
-  constructor(private readonly text: string, private readonly scalars: PlainScalars) {
+  constructor(private readonly text: string, private readonly scalars: PlainScalars, private readonly earlier?: Map<string, PlainDocument>) {
     const t = text;
     let s = 0;
     while (s < t.length) {
@@ -187,7 +235,8 @@ class PlainReader {
       if (!boundary) continue;
       if (li > first || li === n) {
         const end = li < n ? this.starts[li] : t.length;
-        const doc = this.document(first, li, docStart, end);
+        const before = this.earlier?.get(t.slice(docStart, end));
+        const doc = before ? movedDocument(before, docStart, end) : this.document(first, li, docStart, end);
         // Documents without content are left out: they hold no object, and no finding either.
         if (doc.data !== null) docs.push(doc);
       }

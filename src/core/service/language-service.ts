@@ -1,14 +1,14 @@
-import { buildCluster } from '../cluster/build';
+import { BuildMemo, buildCluster } from '../cluster/build';
 import { Cluster } from '../cluster/model';
 import { Finding, Severity, sortFindings } from '../common/finding';
 import { SourcePosition, SourceRange } from '../common/source';
 import { Dataplane } from '../dataplane/dataplane';
-import { lintCluster } from '../findings/lint';
+import { LintMemo, lintCluster } from '../findings/lint';
 import { ALL_SECTIONS, DataplaneSections, formatDataplaneText } from '../format/dataplane-text';
 import { formatReplyText, formatTraceText } from '../format/trace-text';
 import { replyOf } from '../forward/reply';
 import { tracePacket } from '../forward/engine';
-import { LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
+import { DecodeCache, LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
 import { ParsedFile, parseManifestText } from '../manifest/parse';
 import { ConnLine, ConnlistFormat, computeConnlist, connlistInputs, formatConnlist } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
@@ -57,6 +57,14 @@ type Reusable = Pick<State, 'cluster' | 'reach' | 'reachInputs' | 'connlist' | '
  */
 export class LanguageService implements LanguageServiceApi {
   private readonly parsed = new Map<string, { text: string; parsed: ParsedFile }>();
+  /** Manifests decoded from the RawObjects of unchanged documents, kept as the same objects. */
+  private readonly decoded: DecodeCache = new WeakMap();
+  /** The settings' default Cluster document, parsed once per text. */
+  private settingsParse?: { text: string; parsed: ParsedFile };
+  /** The stages of the last cluster build, taken over when their inputs are unchanged. */
+  readonly buildMemo = new BuildMemo();
+  /** Lint findings per object, recomputed only for objects whose inputs changed. */
+  readonly lintMemo = new LintMemo();
   private state: State = this.build([], {});
   /** Counts complete analyses (each `update`, or the last step of `updateStages`). */
   generation = 0;
@@ -93,7 +101,8 @@ export class LanguageService implements LanguageServiceApi {
       const cached = this.parsed.get(f.file);
       if (cached && cached.text === f.text) continue;
       // The parse cache is keyed by text, so filling it early is safe even if this update is dropped.
-      this.parsed.set(f.file, { text: f.text, parsed: parseManifestText(f.file, f.text) });
+      // The earlier text of the file lets the parser read only the documents that changed.
+      this.parsed.set(f.file, { text: f.text, parsed: parseManifestText(f.file, f.text, cached ? { previous: cached } : {}) });
       reparsed.push(f.file);
     }
     const t1 = performance.now();
@@ -105,7 +114,7 @@ export class LanguageService implements LanguageServiceApi {
     const built = state.cluster;
     this.onProgress?.({ stage: 'built', files: order.length, pods: built.pods.length, nodes: built.nodes.length, services: built.services.length });
     yield 'built';
-    const lint = lintCluster(state.cluster);
+    const lint = lintCluster(state.cluster, this.lintMemo);
     const t3 = performance.now();
     const findings = applySeverities(sortFindings([...state.load.findings, ...state.cluster.findings, ...lint]), settings.severities ?? {});
     const diagnostics: Record<string, Diagnostic[]> = {};
@@ -147,11 +156,13 @@ export class LanguageService implements LanguageServiceApi {
   private build(files: ParsedFile[], settings: ServiceSettings): State {
     const load: LoadResult = { manifests: emptyManifestSet(), findings: [], ignoredDocuments: 0 };
     // All files at once: a kustomization's patch files are then known as patches, not objects.
-    addParsedFiles(load, files);
+    addParsedFiles(load, files, { decoded: this.decoded });
     if (load.manifests.clusters.length === 0 && settings.defaultCluster && Object.keys(settings.defaultCluster).length) {
-      addParsedFile(load, parseManifestText(SETTINGS_FILE, defaultClusterDocument(settings.defaultCluster)));
+      const text = defaultClusterDocument(settings.defaultCluster);
+      if (this.settingsParse?.text !== text) this.settingsParse = { text, parsed: parseManifestText(SETTINGS_FILE, text) };
+      addParsedFile(load, this.settingsParse.parsed, { decoded: this.decoded });
     }
-    const cluster = buildCluster(load.manifests);
+    const cluster = buildCluster(load.manifests, {}, this.buildMemo);
     return { load, cluster, dataplane: new Dataplane(cluster) };
   }
 

@@ -1,0 +1,212 @@
+import { Cluster, PodInfo } from '../cluster/model';
+import { Finding } from '../common/finding';
+
+/**
+ * What lint keeps between runs over successive builds of one workspace, so that an edit costs
+ * what it touches:
+ *
+ * - Units: a unit (a Service, a policy, a policy's DNS rule, a namespace's isolated pods) is
+ *   computed with a key naming everything it read; a later run with the same key takes its
+ *   findings over instead of computing them again.
+ * - Selections: the pods a selector picks in a namespace. When the pods change, each kept
+ *   selection is tested again only against the pods that changed (added, removed, or read
+ *   differently: labels, ports, location), and its version moves only if its answer did.
+ *   A pod-label edit so re-tests a few pods against each selector instead of every pod.
+ *
+ * Pods are compared by what the rules read of them (podSignature), not by identity: a rebuild
+ * that gives the same pods keeps everything.
+ */
+export class LintMemo {
+  private units = new Map<string, { key: string; value: unknown }>();
+  private nextUnits = new Map<string, { key: string; value: unknown }>();
+  private selections = new Map<string, Selection>();
+  private nextSelections = new Map<string, Selection>();
+  private readonly ids = new WeakMap<object, number>();
+  private lastId = 0;
+  private pods?: readonly PodInfo[];
+  private byNamespace = new Map<string, PodInfo[]>();
+  private podByKey = new Map<string, PodInfo>();
+  private signatures = new Map<string, string>();
+  /** Per namespace, the pod keys that changed with the last new pods list. */
+  private changed = new Map<string, Set<string>>();
+  /** Per namespace, a version that moves whenever one of its pods changes. */
+  private namespaceVersions = new Map<string, number>();
+  /** Counts new pods lists; a selection made for an older one is brought up to date. */
+  private generation = 0;
+  private lastVersion = 0;
+  private portNames = '';
+  private namespaces = '';
+  /** Units and selections taken over, and computed, in the last run (for tests and timings). */
+  kept = 0;
+  computed = 0;
+  selectionsUpdated = 0;
+  selectionsComputed = 0;
+
+  begin(cluster: Cluster): LintDependencies {
+    this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = 0;
+    this.nextUnits = new Map();
+    this.nextSelections = new Map();
+    if (cluster.pods !== this.pods) this.comparePods(cluster.pods);
+    this.namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).join('\n');
+    return {
+      byNamespace: this.byNamespace,
+      id: (o) => this.id(o),
+      podsToken: (ns) => `${this.namespaceVersions.get(ns) ?? 0}`,
+      namespacesToken: () => this.namespaces,
+      portNamesToken: () => this.portNames,
+      unit: (name, key, compute) => this.value(name, key, () => {
+        const findings: Finding[] = [];
+        compute(findings);
+        return findings;
+      }),
+      value: (name, key, compute) => this.value(name, key, compute),
+      selection: (name, namespace, match) => this.selection(name, namespace, match),
+    };
+  }
+
+  /** Units and selections not met in this run are forgotten (their objects are gone). */
+  end(): void {
+    this.units = this.nextUnits;
+    this.selections = this.nextSelections;
+  }
+
+  private id(o: object): number {
+    let n = this.ids.get(o);
+    if (n === undefined) this.ids.set(o, (n = ++this.lastId));
+    return n;
+  }
+
+  private value<T>(name: string, key: string, compute: () => T): T {
+    const known = this.nextUnits.get(name) ?? this.units.get(name);
+    if (known && known.key === key) {
+      if (!this.nextUnits.has(name)) this.kept++;
+      this.nextUnits.set(name, known);
+      return known.value as T;
+    }
+    const value = compute();
+    this.computed++;
+    this.nextUnits.set(name, { key, value });
+    return value;
+  }
+
+  private selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView {
+    let s = this.nextSelections.get(name);
+    if (s) return s;
+    s = this.selections.get(name);
+    if (s && s.namespace === namespace && s.generation === this.generation - 1) {
+      this.refresh(s, match);
+      this.selectionsUpdated++;
+    } else if (!s || s.namespace !== namespace || s.generation !== this.generation) {
+      s = { namespace, pods: (this.byNamespace.get(namespace) ?? []).filter(match), version: ++this.lastVersion, generation: this.generation };
+      this.selectionsComputed++;
+    }
+    this.nextSelections.set(name, s);
+    return s;
+  }
+
+  /** Brings a selection made for the previous pods list up to date by re-testing the changed pods. */
+  private refresh(s: Selection, match: (pod: PodInfo) => boolean): void {
+    s.generation = this.generation;
+    const changed = this.changed.get(s.namespace);
+    if (!changed || changed.size === 0) return;
+    let moved = false;
+    const kept = s.pods.filter((p) => {
+      if (!changed.has(p.key)) return true;
+      moved = true;
+      return false;
+    });
+    for (const key of changed) {
+      const pod = this.podByKey.get(key);
+      if (pod && pod.namespace === s.namespace && match(pod)) {
+        kept.push(pod);
+        moved = true;
+      }
+    }
+    if (!moved) return;
+    // The order of a fresh filter: the pods list's, by name within the namespace.
+    kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    s.pods = kept;
+    s.version = ++this.lastVersion;
+  }
+
+  /** A new pods list: which pods changed, per namespace. */
+  private comparePods(pods: readonly PodInfo[]): void {
+    this.pods = pods;
+    this.generation++;
+    const byNamespace = new Map<string, PodInfo[]>();
+    const podByKey = new Map<string, PodInfo>();
+    const signatures = new Map<string, string>();
+    const changed = new Map<string, Set<string>>();
+    const mark = (ns: string, key: string) => {
+      const set = changed.get(ns);
+      if (set) set.add(key); else changed.set(ns, new Set([key]));
+    };
+    for (const p of pods) {
+      const list = byNamespace.get(p.namespace);
+      if (list) list.push(p); else byNamespace.set(p.namespace, [p]);
+      podByKey.set(p.key, p);
+      const sig = podSignature(p, this.id(p.locator));
+      signatures.set(p.key, sig);
+      if (this.signatures.get(p.key) !== sig) mark(p.namespace, p.key);
+    }
+    for (const [key] of this.signatures) {
+      if (!podByKey.has(key)) mark(this.podByKey.get(key)?.namespace ?? '', key);
+    }
+    for (const ns of new Set([...byNamespace.keys(), ...this.namespaceVersions.keys()])) {
+      if (changed.has(ns) || !this.namespaceVersions.has(ns)) this.namespaceVersions.set(ns, ++this.lastVersion);
+    }
+    this.byNamespace = byNamespace;
+    this.podByKey = podByKey;
+    this.signatures = signatures;
+    this.changed = changed;
+    this.portNames = [...new Set(pods.flatMap((pod) => pod.ports.map((cp) => `${cp.name}/${cp.protocol}`)))].sort().join(',');
+  }
+}
+
+interface Selection {
+  namespace: string;
+  pods: PodInfo[];
+  version: number;
+  generation: number;
+}
+
+/** The pods a selector picks, and a version that moves whenever that answer changes. */
+export interface SelectionView {
+  readonly pods: readonly PodInfo[];
+  readonly version: number;
+}
+
+/** What lint rules read of a pod: its key, where it is written, labels, hostNetwork, ports. */
+function podSignature(p: PodInfo, locator: number): string {
+  return `${p.key}\t${locator}\t${p.templatePath.join('.')}\t${p.hostNetwork}\t${JSON.stringify(p.labels)}\t${portsText(p)}`;
+}
+
+/** A pod's ports as text, once per containers list (the replicas of a workload share theirs). */
+const portsTexts = new WeakMap<object, string>();
+
+function portsText(p: PodInfo): string {
+  let t = portsTexts.get(p.containers);
+  if (t === undefined) {
+    t = p.ports.map((cp) => `${cp.name}/${cp.containerPort}/${cp.protocol}/${cp.container}`).join(',');
+    portsTexts.set(p.containers, t);
+  }
+  return t;
+}
+
+/** What a memoised lint run offers the rules: stable ids, versions, units and selections. */
+export interface LintDependencies {
+  byNamespace: Map<string, PodInfo[]>;
+  id(o: object): number;
+  /** Moves whenever a pod of the namespace changes (or it gains or loses pods). */
+  podsToken(namespace: string): string;
+  namespacesToken(): string;
+  portNamesToken(): string;
+  unit(name: string, key: string, compute: (out: Finding[]) => void): Finding[];
+  /** Any value derived for one unit, kept like findings. */
+  value<T>(name: string, key: string, compute: () => T): T;
+  /**
+   * The pods of `namespace` that `match` picks; `name` must identify the selector (the same name
+   * always means the same match).
+   */
+  selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView;
+}

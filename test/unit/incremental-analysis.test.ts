@@ -1,0 +1,168 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseManifestText } from '../../src/core/manifest/parse';
+import { LanguageService } from '../../src/core/service/language-service';
+import { lintCluster } from '../../src/core/findings/lint';
+import { sortFindings } from '../../src/core/common/finding';
+import { generateCluster } from '../bench/generate';
+
+/**
+ * What an edit recomputes: the documents re-read, the build stages taken over, the lint units
+ * and selections recomputed. Each test makes one edit of a kind and checks both that the kept
+ * parts were kept (by identity or by the memos' counts) and that the answer equals a fresh one.
+ */
+
+const DOCS = ['a', 'b', 'c'].map((n) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${n}, namespace: default}\nspec:\n  selector: {app: ${n}}\n  ports: [{port: 80}]\n`).join('');
+
+test('a re-read file keeps the objects of documents whose text and first line are unchanged', () => {
+  const first = parseManifestText('s.yaml', DOCS);
+  // Change b's selector: same line count, so a and c keep their line (c moves by two characters).
+  const edited = DOCS.replace('app: b}', 'app: bbb}');
+  const second = parseManifestText('s.yaml', edited, { previous: { text: DOCS, parsed: first } });
+  assert.equal(second.objects.length, 3);
+  assert.equal(second.objects[0], first.objects[0], 'a is kept');
+  assert.notEqual(second.objects[1], first.objects[1], 'b is read again');
+  assert.equal(second.objects[2], first.objects[2], 'c is kept although its offset moved');
+  // Whatever is kept locates as a fresh read of the new text does.
+  const fresh = parseManifestText('s.yaml', edited);
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(second.objects[i].data, fresh.objects[i].data);
+    for (const path of [[], ['spec', 'selector', 'app'], ['spec', 'ports', 0, 'port'], ['metadata', 'name']]) {
+      assert.deepEqual(second.objects[i].locator.at(path), fresh.objects[i].locator.at(path), `object ${i} at ${path.join('.')}`);
+      assert.deepEqual(second.objects[i].locator.keyAt(path), fresh.objects[i].locator.keyAt(path));
+    }
+  }
+});
+
+test('documents moved to other lines get new objects located at their new lines, without being read again', () => {
+  const first = parseManifestText('s.yaml', DOCS);
+  const edited = `# a comment line\n${DOCS}`;
+  const second = parseManifestText('s.yaml', edited, { previous: { text: DOCS, parsed: first } });
+  const fresh = parseManifestText('s.yaml', edited);
+  for (let i = 0; i < 3; i++) {
+    assert.notEqual(second.objects[i], first.objects[i], 'a moved document is a new object');
+    assert.equal(second.objects[i].data, first.objects[i].data, 'its data was not read again');
+    assert.deepEqual(second.objects[i].locator.at(['spec', 'ports', 0, 'port']), fresh.objects[i].locator.at(['spec', 'ports', 0, 'port']));
+    assert.equal(second.objects[i].locator.range.start.line, first.objects[i].locator.range.start.line + 1);
+  }
+  // Swapped documents: the same texts at other offsets and lines.
+  const parts = DOCS.split(/^(?=---\n)/m);
+  const swapped = [parts[1], parts[0], parts[2]].join('');
+  const third = parseManifestText('s.yaml', swapped, { previous: { text: DOCS, parsed: first } });
+  const freshSwapped = parseManifestText('s.yaml', swapped);
+  assert.deepEqual(third.objects.map((o) => o.locator.at(['spec', 'selector'])), freshSwapped.objects.map((o) => o.locator.at(['spec', 'selector'])));
+  assert.equal(third.objects[2], first.objects[2], 'c stays where it was');
+});
+
+/** A 400-pod workspace with policies, its Deployments and Services in files of four documents. */
+function workspace(): Map<string, string> {
+  const g = generateCluster(400, { policies: 20, namespaces: 2, plugin: 'calico', podsPerNode: 40 });
+  const files = new Map<string, string>();
+  for (const f of g.files) {
+    if (f.file !== 'apps.yaml') { files.set(f.file, f.text); continue; }
+    const docs = f.text.split(/^---\n/m).filter((d) => d.trim());
+    for (let i = 0; i < docs.length; i += 4) files.set(`apps/app-${i / 4}.yaml`, docs.slice(i, i + 4).map((d) => `---\n${d}`).join(''));
+  }
+  return files;
+}
+
+function update(service: LanguageService, files: Map<string, string>) {
+  return service.update([...files].map(([file, text]) => ({ file, text })), {});
+}
+
+function fresh(files: Map<string, string>) {
+  return update(new LanguageService(), files).diagnostics;
+}
+
+test('a Service edit keeps nodes, pods and their addresses, and the other Services, as the same objects', () => {
+  const files = workspace();
+  const service = new LanguageService();
+  update(service, files);
+  const before = service.current().cluster;
+  const text = files.get('apps/app-1.yaml')!;
+  files.set('apps/app-1.yaml', text.replace(/ports: \[\{name: http, port: 80, targetPort: http\}\]/, 'ports: [{name: http, port: 81, targetPort: http}]'));
+  const kept = { ...service.buildMemo.kept };
+  const r = update(service, files);
+  const after = service.current().cluster;
+  assert.equal(after.pods, before.pods, 'the pods list is the one built before');
+  assert.equal(after.nodes, before.nodes);
+  assert.equal(service.buildMemo.kept.pods, (kept.pods ?? 0) + 1, 'the pods stage was taken over');
+  const changed = after.services.filter((s, i) => s !== before.services[i]);
+  assert.equal(changed.length, 1, 'only the edited Service is built again');
+  assert.equal(changed[0].ports[0].port, 81);
+  assert.deepEqual(r.diagnostics, fresh(files));
+});
+
+test('a replicas edit places pods again; the others keep their addresses unless a new pod won their slot', () => {
+  const files = workspace();
+  const service = new LanguageService();
+  update(service, files);
+  const before = new Map(service.current().cluster.pods.map((p) => [p.key, p.ip]));
+  const text = files.get('apps/app-2.yaml')!;
+  files.set('apps/app-2.yaml', text.replace(/replicas: 10/, 'replicas: 12'));
+  const computed = service.buildMemo.computed.pods ?? 0;
+  const r = update(service, files);
+  assert.equal(service.buildMemo.computed.pods, computed + 1, 'the pods stage was computed');
+  const after = service.current().cluster.pods;
+  assert.equal(after.length, before.size + 2);
+  // A new pod moves an existing one only by winning its exact slot (cluster/pods.ts
+  // assignAddresses); the loser takes a free address, displacing nobody. So at most one pod per
+  // new pod moves, and only on the nodes the new pods landed on.
+  const added = after.filter((p) => !before.has(p.key));
+  const moved = after.filter((p) => before.has(p.key) && before.get(p.key) !== p.ip);
+  assert.ok(moved.length <= added.length, `${moved.length} pods moved for ${added.length} new ones`);
+  for (const p of moved) assert.ok(added.some((a) => a.node === p.node), `${p.key} moved on a node no new pod went to`);
+  assert.deepEqual(r.diagnostics, fresh(files));
+});
+
+test('lint recomputes only the units an edit reaches, and re-tests selections only against changed pods', () => {
+  const files = workspace();
+  const service = new LanguageService();
+  update(service, files);
+  const memo = service.lintMemo;
+  const units = memo.kept + memo.computed;
+  assert.ok(units > 30, `the workspace has lint units (${units})`);
+
+  // A Service selector that matches nothing: that Service's unit and selection, nothing else.
+  const app = files.get('apps/app-3.yaml')!;
+  files.set('apps/app-3.yaml', app.replace(/^( {2}selector: \{app: )([\w-]+)\}$/m, '$1$2-gone}'));
+  let r = update(service, files);
+  assert.equal(memo.computed, 1, 'the Service unit');
+  assert.equal(memo.selectionsComputed, 1, 'and its selection');
+  assert.ok(r.diagnostics['apps/app-3.yaml'].some((d) => d.code === 'service-selects-nothing'));
+  assert.deepEqual(r.diagnostics, fresh(files));
+
+  // A policy rule: that policy's units only (its findings, and its DNS rule if it isolates egress).
+  const policies = files.get('policies.yaml')!;
+  files.set('policies.yaml', policies.replace(/ports: \[\{protocol: TCP, port: 8080\}\]/, 'ports: [{protocol: TCP, port: 8081}]'));
+  r = update(service, files);
+  assert.ok(memo.computed >= 1 && memo.computed <= 3, `a policy edit recomputed ${memo.computed} units`);
+  assert.deepEqual(r.diagnostics, fresh(files));
+
+  // A pod label: the pods are built again, the selections are brought up to date from the
+  // changed pods instead of being computed again.
+  files.set('apps/app-3.yaml', files.get('apps/app-3.yaml')!.replace(/version: v\d/, 'version: v9'));
+  r = update(service, files);
+  assert.equal(memo.selectionsComputed, 0, 'no selection computed from scratch');
+  assert.ok(memo.selectionsUpdated > 0, 'selections were brought up to date');
+  assert.ok(memo.computed < units / 2, `a pod label edit recomputed ${memo.computed} of ${units} units`);
+  assert.deepEqual(r.diagnostics, fresh(files));
+});
+
+test('a memoised lint run gives the findings a plain run gives, edit after edit', () => {
+  const files = workspace();
+  const service = new LanguageService();
+  const edits: [string, RegExp, string][] = [
+    ['apps/app-0.yaml', /tier: \w+/, 'tier: db'],
+    ['apps/app-0.yaml', /containerPort: 8080/, 'containerPort: 8081'],
+    ['policies.yaml', /podSelector: \{matchLabels: \{app: app-\d+\}\}/, 'podSelector: {matchLabels: {app: app-7}}'],
+    ['policies.yaml', /policyTypes: \[Ingress, Egress\]/, 'policyTypes: [Egress]'],
+    ['apps/app-1.yaml', /targetPort: http/, 'targetPort: nosuch'],
+  ];
+  for (const [file, re, to] of [[undefined, /$^/, ''] as const, ...edits]) {
+    if (file) files.set(file, files.get(file)!.replace(re, to));
+    update(service, files);
+    const cluster = service.current().cluster;
+    assert.deepEqual(sortFindings(lintCluster(cluster, service.lintMemo)), sortFindings(lintCluster(cluster)), `after editing ${file ?? 'nothing'}`);
+  }
+});
