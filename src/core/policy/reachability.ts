@@ -453,7 +453,8 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
   const memberOf = (pod: PodInfo): boolean[] => {
     let m = membership.get(pod);
     if (!m) {
-      m = blocks.map((b) => blockHas(b, pod.ip));
+      const address = pod.ip.includes(':') ? pod.ip : ipToInt(pod.ip);
+      m = blocks.map((b) => blockHas(b, address));
       membership.set(pod, m);
     }
     return m;
