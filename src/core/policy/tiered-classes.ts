@@ -279,6 +279,28 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     return v;
   };
   const tierMemberLists = stages.map((s) => (s.kind === 'tier' ? tierMembers(s.tier) : []));
+  /** Per tier stage and direction, for each class, the positions of the tier's members that apply to it, in order. */
+  const applyingMembers = stages.map((s, si) => {
+    if (s.kind !== 'tier') return undefined;
+    const lists: Record<Dir, number[][]> = { ingress: classes.map(() => []), egress: classes.map(() => []) };
+    tierMemberLists[si].forEach((m, j) => {
+      if (m === 'k8s') {
+        for (const c of regular) {
+          if (c.ingressPolicies.length) lists.ingress[c.id].push(j);
+          if (c.egressPolicies.length) lists.egress[c.id].push(j);
+        }
+        return;
+      }
+      if (!m.affectsIngress && !m.affectsEgress) return;
+      const subject = calicoSubject(m);
+      for (const c of regular) {
+        if (subject[c.id] !== 1) continue;
+        if (m.affectsIngress) lists.ingress[c.id].push(j);
+        if (m.affectsEgress) lists.egress[c.id].push(j);
+      }
+    });
+    return lists;
+  });
 
   /**
    * The stages that apply to a class in one direction: for each, a key that is equal exactly
@@ -312,15 +334,15 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const parts: string[] = [];
       const members: (CalicoRules | 'k8s')[] = [];
       let named = false;
-      for (const m of tierMemberLists[si]) {
+      const memberList = tierMemberLists[si];
+      for (const j of applyingMembers[si]![dir][x.id]) {
+        const m = memberList[j];
         if (m === 'k8s') {
-          if (!nps.length) continue;
           members.push(m);
           parts.push(`k${nps.map(npId).join(',')}`);
           named ||= nps.some((p) => npIsNamed(p, dir));
           continue;
         }
-        if (!(dir === 'ingress' ? m.affectsIngress : m.affectsEgress) || calicoSubject(m)[x.id] !== 1) continue;
         const cr = calicoRulesOf(m, dir);
         members.push(cr);
         named ||= cr.named;
