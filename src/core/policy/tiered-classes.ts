@@ -153,8 +153,11 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   const namedKindPod: PodInfo[] = [];
   {
     const kinds = new Map<string, number>();
+    // Pods that share their containers (replicas of one workload) share their ports.
+    const byContainers = new Map<unknown, string>();
     for (const c of classes) {
-      const k = c.representative.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',');
+      let k = byContainers.get(c.representative.containers);
+      if (k === undefined) byContainers.set(c.representative.containers, (k = c.representative.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',')));
       let id = kinds.get(k);
       if (id === undefined) {
         kinds.set(k, (id = kinds.size));
@@ -392,11 +395,6 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     const touched: number[] = [];
     // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
     let untouched = flows.stageStart;
-    const touch = (y: number) => {
-      scratchStamp[y] = mark;
-      scratchState[y] = untouched;
-      touched.push(y);
-    };
     for (const r of rules) {
       // Egress named ports resolve on each peer (the destination); otherwise one key serves every peer.
       const perPeer = r.key < 0 && dir === 'egress';
@@ -409,7 +407,11 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       for (const list of r.peers) {
         for (let i = 0; i < list.length; i++) {
           const y = list[i].id;
-          if (scratchStamp[y] !== mark) touch(y);
+          if (scratchStamp[y] !== mark) {
+            scratchStamp[y] = mark;
+            scratchState[y] = untouched;
+            touched.push(y);
+          }
           scratchState[y] = flows.applyRule(scratchState[y], perPeer ? keyFor(r, namedKind[y]) : key);
         }
       }
