@@ -597,6 +597,7 @@ function calicoRuleNamed(rule: CalicoRuleSpec): boolean {
  * one class may differ towards them: count their pairs pod by pod.
  */
 export function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo, d: PodInfo) => ConnSet, reachedBy: Float64Array, reaches: Float64Array): void {
+  if (!classes.some((c) => c.hostNetwork)) return;
   const classOfPod = new Map<PodInfo, PeerClass>();
   for (const c of classes) for (const p of c.pods) classOfPod.set(p, c);
   for (const h of classes.filter((c) => c.hostNetwork)) {
