@@ -133,6 +133,7 @@ function policyTarget(r: PolicyBenchResult): string {
   } else if (r.pods === 100000) {
     goals.push({ text: 'warm < 1000 ms', met: r.warmMatrixMs < 1000 }, { text: 'peak < 1024 MB', met: r.peakRssMB < 1024 });
   }
+  if (r.agrees === false) goals.push({ text: 'agrees with naive', met: false });
   if (!goals.length) return '-';
   return `${goals.map((g) => g.text).join(', ')}: ${goals.every((g) => g.met) ? 'met' : `MISSED (${goals.filter((g) => !g.met).map((g) => g.text).join(', ')})`}`;
 }
