@@ -237,8 +237,13 @@ export function hostToLocalWorkload(cluster: Cluster, direction: 'ingress' | 'eg
 
 /** Does the policy apply to the pod in this direction? Host-networked pods have no workload endpoint. */
 export function calicoApplies(cluster: Cluster, p: CalicoPolicyInfo, direction: 'ingress' | 'egress', pod: PodInfo): boolean {
-  if (pod.hostNetwork) return false;
   if (direction === 'ingress' ? !p.affectsIngress : !p.affectsEgress) return false;
+  return calicoSelects(cluster, p, pod);
+}
+
+/** Does the policy's selector (and namespace) take in the pod, whatever the direction? */
+export function calicoSelects(cluster: Cluster, p: CalicoPolicyInfo, pod: PodInfo): boolean {
+  if (pod.hostNetwork) return false;
   if (p.namespace !== undefined && pod.namespace !== p.namespace) return false;
   if (p.namespaceSelector && !calicoMatches(p.namespaceSelector, namespaceLabelsOf(cluster, pod.namespace))) return false;
   return calicoMatches(p.selector, labelsOf(pod));
@@ -249,8 +254,9 @@ export function calicoApplies(cluster: Cluster, p: CalicoPolicyInfo, direction: 
  * namespaceSelector matches workload endpoints only; in a namespaced policy a selector without
  * namespaceSelector looks in the policy's own namespace (the reference: "If namespaceSelector
  * is not specified, selectors match endpoints in the policy's namespace"); nets match any address.
+ * `ip` may be an IPv4 address already as a number (as cidrContains takes it).
  */
-export function entityMatches(cluster: Cluster, p: CalicoPolicyInfo, e: CalicoEntity, pod: PodInfo | undefined, ip: string): boolean {
+export function entityMatches(cluster: Cluster, p: CalicoPolicyInfo, e: CalicoEntity, pod: PodInfo | undefined, ip: string | number): boolean {
   if (e.nets && !e.nets.some((c) => cidrContains(c, ip))) return false;
   if (e.notNets && e.notNets.some((c) => cidrContains(c, ip))) return false;
   const endpoint = pod && !pod.hostNetwork ? pod : undefined;

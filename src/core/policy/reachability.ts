@@ -453,16 +453,50 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
   const memberOf = (pod: PodInfo): boolean[] => {
     let m = membership.get(pod);
     if (!m) {
-      m = blocks.map((b) => blockHas(b, pod.ip));
+      const address = pod.ip.includes(':') ? pod.ip : ipToInt(pod.ip);
+      m = blocks.map((b) => blockHas(b, address));
       membership.set(pod, m);
     }
     return m;
   };
+  // An IPv4 address's membership in every block depends only on which stretch between block
+  // boundaries it falls in: one binary search per pod, the bits computed once per stretch.
+  const cuts = [0];
+  for (const b of blocks) {
+    for (const c of [b.cidr, ...b.except]) {
+      if (c.family === 6) continue;
+      cuts.push(c.base, c.base + 2 ** (32 - c.prefix));
+    }
+  }
+  const starts = Float64Array.from(new Set(cuts)).sort();
+  const bitsOfStretch = new Map<number, string>();
   const bitsOf = (pod: PodInfo): string => {
-    const n = ipToInt(pod.ip);
+    const address = pod.ip.includes(':') ? pod.ip : ipToInt(pod.ip);
+    let lo = 0;
+    if (typeof address === 'number') {
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= address) lo = mid;
+        else hi = mid - 1;
+      }
+      const known = bitsOfStretch.get(lo);
+      if (known !== undefined) return known;
+    }
     let bits = '';
-    for (const b of blocks) bits += blockHas(b, n) ? '1' : '0';
+    for (const b of blocks) bits += blockHas(b, address) ? '1' : '0';
+    if (typeof address === 'number') bitsOfStretch.set(lo, bits);
     return bits;
+  };
+  // Pods of one workload share their containers, so their named-port part of the key is made once.
+  const portsKeys = new Map<unknown, string>();
+  const portsKeyOf = (pod: PodInfo): string => {
+    let k = portsKeys.get(pod.containers);
+    if (k === undefined) {
+      k = pod.ports.filter((p) => namedPorts.has(`${p.name}/${p.protocol}`)).map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',');
+      portsKeys.set(pod.containers, k);
+    }
+    return k;
   };
   const classes: PeerClass[] = [];
   const byKey = new Map<string, PeerClass>();
@@ -473,7 +507,7 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     else {
       let labels = '';
       for (const k of keys) labels += k in pod.labels ? `${k}=${pod.labels[k]}\u0001` : '\u0001';
-      const ports = namedPorts.size ? pod.ports.filter((p) => namedPorts.has(`${p.name}/${p.protocol}`)).map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',') : '';
+      const ports = namedPorts.size ? portsKeyOf(pod) : '';
       const ips = blocks.length ? bitsOf(pod) : '';
       key = `${pod.namespace}\u0000${labels}\u0000${ports}\u0000${ips}`;
     }

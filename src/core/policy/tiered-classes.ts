@@ -3,9 +3,11 @@ import { isEmptySelector, matchesSelector } from '../cluster/labels';
 import { LabelSelector } from '../manifest/types';
 import { AdminPeerSpec, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts } from './anp';
 import { cidrContains, ipToInt } from '../common/ip';
-import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoApplies, calicoRulePorts, entityMatches, localSideMatches, remoteSide } from './calico';
+import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, entityMatches, localSideMatches, remoteSide } from './calico';
 import { requiredPairs } from './calico-selector';
+import { ConnIds } from './conn-ids';
 import { ConnSet } from './connset';
+import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
 import { pipelineStages, tierMembers } from './pipeline';
 import type { PeerClass } from './reachability';
@@ -17,24 +19,28 @@ import type { PeerClass } from './reachability';
  * with what happens at its end (Pass on, or Deny). NetworkPolicy fits as the default tier: its
  * rules Allow, and a pod it selects is denied at the tier's end.
  *
- * For one class and direction, the peer classes that match exactly the same of its rules get the
- * same answer, so peers are grouped by the sequence of rules they match (a trie keyed by rule
- * position, built rule by rule over the classes each rule matches) and each group is evaluated
- * once. Answers are interned ConnSets, so the all-pairs count is integer work per pair.
+ * Everything is integers: connection sets are ConnIds, and what the stages decided so far about
+ * a peer is a FlowStates id, so stepping a peer through a rule, ending a stage or composing two
+ * stages is one table lookup. For one class and direction, each stage that applies is evaluated
+ * for every peer at once (each rule steps only the peers it matches) and the result is shared by
+ * every class facing the same rules (all classes of a namespace under the same
+ * AdminNetworkPolicies, say); a class's row is the composition of its stages, shared too when
+ * the stages are the same. The all-pairs count then meets one egress and one ingress id per pair.
  */
 
-type Action = 'Allow' | 'Deny' | 'Pass';
-
 interface CompiledRule {
-  action: Action;
-  /** Peer classes it matches; undefined: every class. */
-  classes?: Int32Array;
-  fixed?: ConnSet;
-  /** Ports that resolve on the destination (named ports). */
+  action: StageAction;
+  /** The peer classes it matches, as the (memoized) lists the selectors gave (a class may appear twice: applying a rule again changes nothing). */
+  peers: PeerLists;
+  /** FlowStates.ruleKey of its action and ports; -1 when named ports make them depend on the destination. */
+  key: number;
+  /** Ports resolved on a destination, for rules with named ports. */
   portsFor?: (destination: PodInfo) => ConnSet;
+  /** ruleKey by destination named-port kind (-1: not resolved yet). */
+  byNamedKind?: Int32Array;
 }
 
-interface Stage {
+interface StagePlan {
   rules: CompiledRule[];
   end: 'Deny' | 'Pass';
 }
@@ -52,28 +58,18 @@ export interface TieredEngine {
   counts(allowedPods: (s: PodInfo, d: PodInfo) => ConnSet): { reachedBy: Float64Array; reaches: Float64Array };
 }
 
+type Dir = 'ingress' | 'egress';
+type PeerLists = readonly (readonly PeerClass[])[];
+
 export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHelpers): TieredEngine {
   const n = classes.length;
   const regular = classes.filter((c) => !c.hostNetwork);
+  const regularIds = Int32Array.from(regular, (c) => c.id);
   const admin = adminPoliciesOf(cluster);
   const stages = pipelineStages(cluster);
-
-  // Interned connection sets: id → set, emptiness per id.
-  const conns: ConnSet[] = [];
-  const empty: boolean[] = [];
-  const ids = new Map<string, number>();
-  const intern = (c: ConnSet): number => {
-    const key = c.toString();
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = conns.length;
-      conns.push(c);
-      empty.push(c.isEmpty());
-      ids.set(key, id);
-    }
-    return id;
-  };
-  const ALL = intern(ConnSet.ALL);
+  const conns = new ConnIds();
+  const flows = new FlowStates(conns);
+  const ALL = ConnIds.ALL;
 
   // Label pair → classes, across namespaces, to narrow Calico selector candidates.
   const byPair = new Map<string, PeerClass[]>();
@@ -83,82 +79,63 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     if (l) l.push(c);
     else byPair.set(key, [c]);
   }
-  const seen = new Uint8Array(n);
-  const listOf = (cs: readonly PeerClass[]): Int32Array => {
-    const ids: number[] = [];
-    for (const c of cs) if (!seen[c.id]) { seen[c.id] = 1; ids.push(c.id); }
-    for (const id of ids) seen[id] = 0;
-    return Int32Array.from(ids).sort();
-  };
-  const regularIds = Int32Array.from(regular.map((c) => c.id));
+  const everyPeer: PeerLists = [regular];
+  const namespaceNames = [...h.byNamespace.keys()];
 
-  const matchMemo = new Map<string, Int32Array | undefined>();
-  const memoMatch = (key: string, compute: () => Int32Array | undefined) => {
-    if (matchMemo.has(key)) return matchMemo.get(key);
-    const v = compute();
-    matchMemo.set(key, v);
+  const matchMemo = new Map<string, PeerLists>();
+  const memoMatch = (key: string, compute: () => PeerLists) => {
+    let v = matchMemo.get(key);
+    if (!v) matchMemo.set(key, (v = compute()));
     return v;
   };
-  const everyClass = (list: Int32Array) => (list.length === regular.length ? undefined : list);
 
   const nsLabels = new Map<string, Record<string, string>>();
   for (const ns of h.byNamespace.keys()) nsLabels.set(ns, cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns });
-  const classIp = new Float64Array(n);
-  for (const c of regular) classIp[c.id] = ipToInt(c.representative.ip);
+  // Addresses parsed once per class: IPv4 as a number, IPv6 as text (cidrContains takes both).
+  const classAddr: (number | string)[] = classes.map((c) => addressOf(c.representative.ip));
   /** The classes an admin peer matches, namespace by namespace through the label index (as adminPeerMatches decides). */
-  const adminPeerClasses = (spec: AdminPeerSpec): PeerClass[] => {
+  const adminPeerClasses = (spec: AdminPeerSpec): readonly PeerClass[][] => {
     switch (spec.kind) {
       case 'namespaces':
-        return [...h.byNamespace.keys()].filter((ns) => matchesSelector(nsLabels.get(ns)!, spec.namespaces)).flatMap((ns) => h.byNamespace.get(ns)!);
+        return namespaceNames.filter((ns) => matchesSelector(nsLabels.get(ns)!, spec.namespaces)).map((ns) => h.byNamespace.get(ns)!);
       case 'pods':
-        return [...h.byNamespace.keys()].filter((ns) => matchesSelector(nsLabels.get(ns)!, spec.namespaceSelector)).flatMap((ns) => (isEmptySelector(spec.podSelector) ? h.byNamespace.get(ns)! : h.classesMatching(ns, spec.podSelector)));
+        return namespaceNames.filter((ns) => matchesSelector(nsLabels.get(ns)!, spec.namespaceSelector)).map((ns) => (isEmptySelector(spec.podSelector) ? h.byNamespace.get(ns)! : h.classesMatching(ns, spec.podSelector)));
       case 'networks':
-        return regular.filter((c) => spec.cidrs.some((b) => cidrContains(b, classIp[c.id])));
+        return [regular.filter((c) => spec.cidrs.some((b) => cidrContains(b, classAddr[c.id])))];
       case 'nodes':
-        return regular.filter((c) => adminPeerMatches(cluster, spec, { ip: c.representative.ip, pod: c.representative }));
+        return [regular.filter((c) => adminPeerMatches(cluster, spec, { ip: c.representative.ip, pod: c.representative }))];
     }
   };
-  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => everyClass(listOf(rule.peers.flatMap(adminPeerClasses))));
-  /** Which classes each admin policy's subject selects (host-networked pods never). */
-  const subjectMemo = new Map<AdminPolicyInfo, Uint8Array>();
-  const subjectOf = (p: AdminPolicyInfo): Uint8Array => {
-    let m = subjectMemo.get(p);
-    if (!m) {
-      m = new Uint8Array(n);
-      const s = p.subject;
-      const list = s.namespaces
-        ? adminPeerClasses({ kind: 'namespaces', namespaces: s.namespaces, path: [] })
-        : s.pods ? adminPeerClasses({ kind: 'pods', namespaceSelector: s.pods.namespaceSelector, podSelector: s.pods.podSelector, path: [] }) : [];
-      for (const c of list) m[c.id] = 1;
-      subjectMemo.set(p, m);
-    }
-    return m;
-  };
-  const selecting = (list: readonly AdminPolicyInfo[], dir: 'ingress' | 'egress', x: PeerClass) => list.filter((p) => (dir === 'ingress' ? p.ingress : p.egress).length > 0 && subjectOf(p)[x.id] === 1);
+  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => rule.peers.flatMap(adminPeerClasses).filter((l) => l.length > 0));
 
   const blockMemo = new Map<number, PeerClass[]>();
-  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec): readonly PeerClass[] => {
+  /** Adds the class lists an NetworkPolicy peer matches to `out`. */
+  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec, out: (readonly PeerClass[])[]): void => {
     if (peer.kind === 'ipBlock') {
       const b = h.blockIds.get(`${peer.cidr.text}-${peer.except.map((e) => e.text).sort().join(',')}`);
-      if (b === undefined) return [];
+      if (b === undefined) return;
       let l = blockMemo.get(b);
       if (!l) blockMemo.set(b, (l = regular.filter((c) => h.inBlock(c.representative, b))));
-      return l;
+      if (l.length) out.push(l);
+      return;
     }
     const nss = peer.namespaceSelector ? h.namespacesMatching(peer.namespaceSelector) : [policy.namespace];
-    const names = nss === 'all' ? [...h.byNamespace.keys()] : nss;
+    const names = nss === 'all' ? namespaceNames : nss;
     const whole = !peer.podSelector || isEmptySelector(peer.podSelector);
-    if (names.length === 1) return whole ? h.byNamespace.get(names[0]) ?? [] : h.classesMatching(names[0], peer.podSelector!);
-    return names.flatMap((ns) => (whole ? h.byNamespace.get(ns) ?? [] : h.classesMatching(ns, peer.podSelector!)));
+    for (const ns of names) {
+      const l = whole ? h.byNamespace.get(ns) : h.classesMatching(ns, peer.podSelector!);
+      if (l && l.length) out.push(l);
+    }
   };
-  const npMatch = (policy: PolicyInfo, rule: RuleSpec) => {
-    if (rule.peers === 'all') return undefined;
-    const peers = rule.peers;
-    return everyClass(listOf(peers.length === 1 ? npPeerClasses(policy, peers[0]) : peers.flatMap((p) => npPeerClasses(policy, p))));
+  const npMatch = (policy: PolicyInfo, rule: RuleSpec): PeerLists => {
+    if (rule.peers === 'all') return everyPeer;
+    const out: (readonly PeerClass[])[] = [];
+    for (const p of rule.peers) npPeerClasses(policy, p, out);
+    return out;
   };
 
-  const calicoMatch = (p: CalicoPolicyInfo, e: CalicoEntity) => {
-    if (e.anyPeer && !e.notNets && !e.notSelector) return undefined;
+  const calicoMatch = (p: CalicoPolicyInfo, e: CalicoEntity): PeerLists => {
+    if (e.anyPeer && !e.notNets && !e.notSelector) return everyPeer;
     return memoMatch(`c${p.namespace ?? ''}\u0000${keyText(e)}`, () => {
       let candidates: PeerClass[] = regular;
       if (e.selector) {
@@ -167,44 +144,92 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
           if (l.length < candidates.length) candidates = l;
         }
       }
-      return everyClass(listOf(candidates.filter((c) => entityMatches(cluster, p, e, c.representative, c.representative.ip))));
+      return [candidates.filter((c) => entityMatches(cluster, p, e, c.representative, classAddr[c.id]))];
     });
   };
 
-  const compiledAdmin = new WeakMap<AdminRuleSpec, CompiledRule>();
+  // Named ports that any rule resolves, per class: peers with different ones may get different ports.
+  const namedKind = new Int32Array(n);
+  const namedKindPod: PodInfo[] = [];
+  {
+    const kinds = new Map<string, number>();
+    // Pods that share their containers (replicas of one workload) share their ports.
+    const byContainers = new Map<unknown, string>();
+    for (const c of classes) {
+      let k = byContainers.get(c.representative.containers);
+      if (k === undefined) byContainers.set(c.representative.containers, (k = c.representative.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',')));
+      let id = kinds.get(k);
+      if (id === undefined) {
+        kinds.set(k, (id = kinds.size));
+        namedKindPod.push(c.representative);
+      }
+      namedKind[c.id] = id;
+    }
+  }
+  const compile = (action: StageAction, peers: PeerLists, named: boolean, ports: (d: PodInfo | undefined) => ConnSet): CompiledRule =>
+    named
+      ? { action, peers, key: -1, portsFor: ports, byNamedKind: new Int32Array(namedKindPod.length).fill(-1) }
+      : { action, peers, key: flows.ruleKey(action, conns.id(ports(undefined))) };
+  /** A rule's key towards destinations of one named-port kind. */
+  const keyFor = (r: CompiledRule, kind: number): number => {
+    if (r.key >= 0) return r.key;
+    let k = r.byNamedKind![kind];
+    if (k < 0) k = r.byNamedKind![kind] = flows.ruleKey(r.action, conns.id(r.portsFor!(namedKindPod[kind])));
+    return k;
+  };
+
+  const compiledAdmin = new Map<AdminRuleSpec, CompiledRule>();
   const fromAdmin = (rule: AdminRuleSpec): CompiledRule => {
     let c = compiledAdmin.get(rule);
-    if (!c) {
-      const named = rule.ports !== 'all' && rule.ports.some((x) => x.namedPort !== undefined);
-      const classesOf = adminMatch(rule);
-      c = { action: rule.action, ...(classesOf ? { classes: classesOf } : {}), ...(named ? { portsFor: (d: PodInfo) => adminRulePorts(rule, d) } : { fixed: adminRulePorts(rule, undefined) }) };
-      compiledAdmin.set(rule, c);
-    }
+    if (!c) compiledAdmin.set(rule, (c = compile(rule.action, adminMatch(rule), adminRuleNamed(rule), (d) => adminRulePorts(rule, d))));
     return c;
   };
-  const compiledNp = new WeakMap<RuleSpec, CompiledRule>();
+  const compiledNp = new Map<RuleSpec, CompiledRule>();
   const fromNp = (policy: PolicyInfo, rule: RuleSpec): CompiledRule => {
     let c = compiledNp.get(rule);
-    if (!c) {
-      const named = rule.ports !== 'all' && rule.ports.some((x) => typeof x.port === 'string');
-      const classesOf = npMatch(policy, rule);
-      c = { action: 'Allow', ...(classesOf ? { classes: classesOf } : {}), ...(named ? { portsFor: (d: PodInfo) => rulePorts(rule, d) } : { fixed: rulePorts(rule, undefined) }) };
-      compiledNp.set(rule, c);
-    }
+    if (!c) compiledNp.set(rule, (c = compile('Allow', npMatch(policy, rule), npRuleNamed(rule), (d) => rulePorts(rule, d))));
     return c;
   };
-  const compiledCalico = new Map<CalicoRuleSpec, Map<'ingress' | 'egress', CompiledRule>>();
-  const fromCalico = (p: CalicoPolicyInfo, rule: CalicoRuleSpec, dir: 'ingress' | 'egress'): CompiledRule => {
-    let byDir = compiledCalico.get(rule);
-    if (!byDir) compiledCalico.set(rule, (byDir = new Map()));
-    let c = byDir.get(dir);
-    if (!c) {
-      const named = [...(rule.destination.ports ?? []), ...(rule.destination.notPorts ?? [])].some((x) => x.name !== undefined);
-      const classesOf = calicoMatch(p, remoteSide(rule, dir));
-      c = { action: rule.action as Action, ...(classesOf ? { classes: classesOf } : {}), ...(named ? { portsFor: (d: PodInfo) => calicoRulePorts(rule, d) } : { fixed: calicoRulePorts(rule, undefined) }) };
-      byDir.set(dir, c);
-    }
+  const compiledCalico: Record<Dir, Map<CalicoRuleSpec, CompiledRule>> = { ingress: new Map(), egress: new Map() };
+  const fromCalico = (p: CalicoPolicyInfo, rule: CalicoRuleSpec, dir: Dir): CompiledRule => {
+    let c = compiledCalico[dir].get(rule);
+    if (!c) compiledCalico[dir].set(rule, (c = compile(rule.action as StageAction, calicoMatch(p, remoteSide(rule, dir)), calicoRuleNamed(rule), (d) => calicoRulePorts(rule, d))));
     return c;
+  };
+
+  /**
+   * Who each admin policy applies to, inverted once into per-class lists: which
+   * AdminNetworkPolicies (by position in priority order) select a class in each direction, and
+   * whether the baseline does. Host-networked pods are never subjects (and are in no list here).
+   */
+  const subjectClasses = (p: AdminPolicyInfo): readonly PeerClass[][] => {
+    const s = p.subject;
+    if (s.namespaces) return adminPeerClasses({ kind: 'namespaces', namespaces: s.namespaces, path: [] });
+    if (s.pods) return adminPeerClasses({ kind: 'pods', namespaceSelector: s.pods.namespaceSelector, podSelector: s.pods.podSelector, path: [] });
+    return [];
+  };
+  const anpsOf: Record<Dir, number[][]> = { ingress: classes.map(() => []), egress: classes.map(() => []) };
+  const banpSelects: Record<Dir, Uint8Array> = { ingress: new Uint8Array(n), egress: new Uint8Array(n) };
+  {
+    const stamp = new Int32Array(n).fill(-1);
+    admin.anps.forEach((p, i) => {
+      for (const list of subjectClasses(p)) for (const c of list) {
+        // A class listed twice (overlapping selectors) is selected once.
+        if (stamp[c.id] === i) continue;
+        stamp[c.id] = i;
+        if (p.ingress.length) anpsOf.ingress[c.id].push(i);
+        if (p.egress.length) anpsOf.egress[c.id].push(i);
+      }
+    });
+    const banp = admin.banp;
+    if (banp) for (const list of subjectClasses(banp)) for (const c of list) {
+      if (banp.ingress.length) banpSelects.ingress[c.id] = 1;
+      if (banp.egress.length) banpSelects.egress[c.id] = 1;
+    }
+  }
+  const anpNamed: Record<Dir, boolean[]> = {
+    ingress: admin.anps.map((p) => p.ingress.some(adminRuleNamed)),
+    egress: admin.anps.map((p) => p.egress.some(adminRuleNamed)),
   };
 
   /** Which classes each Calico policy applies to (selector and namespace; the direction is checked by its types). */
@@ -218,240 +243,336 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         const l = byPair.get(`${k}\u0000${v}`) ?? [];
         if (l.length < candidates.length) candidates = l;
       }
-      for (const c of candidates) {
-        if (calicoApplies(cluster, p, 'ingress', c.representative) || calicoApplies(cluster, p, 'egress', c.representative)) m[c.id] = 1;
-      }
+      for (const c of candidates) if (calicoSelects(cluster, p, c.representative)) m[c.id] = 1;
       calicoSubjects.set(p, m);
     }
     return m;
   };
-  const calicoFor = (p: CalicoPolicyInfo, dir: 'ingress' | 'egress', x: PeerClass) => (dir === 'ingress' ? p.affectsIngress : p.affectsEgress) && calicoSubject(p)[x.id] === 1;
+  /**
+   * A Calico policy's rules in one direction, each with the classes its local side holds for
+   * (undefined: the local side names nothing, so every class); Log rules only record and drop out.
+   */
+  interface CalicoRules { policy: CalicoPolicyInfo; rules: CalicoRuleSpec[]; local: (Uint8Array | undefined)[]; named: boolean }
+  const calicoRulesMemo: Record<Dir, Map<CalicoPolicyInfo, CalicoRules>> = { ingress: new Map(), egress: new Map() };
+  const calicoRulesOf = (p: CalicoPolicyInfo, dir: Dir): CalicoRules => {
+    let r = calicoRulesMemo[dir].get(p);
+    if (!r) {
+      const rules = (dir === 'ingress' ? p.ingress : p.egress).filter((x) => x.action !== 'Log');
+      const local = rules.map((x) => {
+        const e = dir === 'ingress' ? x.destination : x.source;
+        if (!e.selector && !e.notSelector && !e.namespaceSelector && !e.nets && !e.notNets) return undefined;
+        const m = new Uint8Array(n);
+        for (const c of regular) if (localSideMatches(cluster, p, x, dir, c.representative)) m[c.id] = 1;
+        return m;
+      });
+      calicoRulesMemo[dir].set(p, (r = { policy: p, rules, local, named: rules.some(calicoRuleNamed) }));
+    }
+    return r;
+  };
+  const npIds = new Map<PolicyInfo, number>();
+  const npId = (p: PolicyInfo): number => {
+    let i = npIds.get(p);
+    if (i === undefined) npIds.set(p, (i = npIds.size));
+    return i;
+  };
+  const npNamed: Record<Dir, Map<PolicyInfo, boolean>> = { ingress: new Map(), egress: new Map() };
+  const npIsNamed = (p: PolicyInfo, dir: Dir): boolean => {
+    let v = npNamed[dir].get(p);
+    if (v === undefined) npNamed[dir].set(p, (v = (dir === 'ingress' ? p.ingress : p.egress).some(npRuleNamed)));
+    return v;
+  };
+  const tierMemberLists = stages.map((s) => (s.kind === 'tier' ? tierMembers(s.tier) : []));
+  /** Per tier stage and direction, for each class, the positions of the tier's members that apply to it, in order. */
+  const applyingMembers = stages.map((s, si) => {
+    if (s.kind !== 'tier') return undefined;
+    const lists: Record<Dir, number[][]> = { ingress: classes.map(() => []), egress: classes.map(() => []) };
+    tierMemberLists[si].forEach((m, j) => {
+      if (m === 'k8s') {
+        for (const c of regular) {
+          if (c.ingressPolicies.length) lists.ingress[c.id].push(j);
+          if (c.egressPolicies.length) lists.egress[c.id].push(j);
+        }
+        return;
+      }
+      if (!m.affectsIngress && !m.affectsEgress) return;
+      const subject = calicoSubject(m);
+      for (const c of regular) {
+        if (subject[c.id] !== 1) continue;
+        if (m.affectsIngress) lists.ingress[c.id].push(j);
+        if (m.affectsEgress) lists.egress[c.id].push(j);
+      }
+    });
+    return lists;
+  });
 
-  /** The stages that apply to a class in one direction, as compiled rules. */
-  const stagesOf = (x: PeerClass, dir: 'ingress' | 'egress'): Stage[] => {
-    const rep = x.representative;
-    const out: Stage[] = [];
-    for (const stage of stages) {
-      if (stage.kind === 'admin' || stage.kind === 'baseline') {
-        const list = stage.kind === 'admin' ? admin.anps : admin.banp ? [admin.banp] : [];
-        const sel: AdminPolicyInfo[] = list.length ? selecting(list, dir, x) : [];
-        if (sel.length) out.push({ rules: sel.flatMap((p) => (dir === 'ingress' ? p.ingress : p.egress).map(fromAdmin)), end: 'Pass' });
+  /**
+   * The stages that apply to a class in one direction: for each, a key that is equal exactly
+   * when two classes face the same rules (so the stage is evaluated once for all of them), and
+   * how to list its rules when that key is new. Ingress ports resolve on the class itself, so
+   * with named ports in the stage its named-port kind is part of the key.
+   */
+  const stagesOf = (x: PeerClass, dir: Dir): { key: string; plan: () => StagePlan }[] => {
+    const out: { key: string; plan: () => StagePlan }[] = [];
+    const nk = dir === 'ingress' ? `@${namedKind[x.id]}` : '';
+    for (let si = 0; si < stages.length; si++) {
+      const stage = stages[si];
+      if (stage.kind === 'admin') {
+        const sel = anpsOf[dir][x.id];
+        if (!sel.length) continue;
+        const named = sel.some((i) => anpNamed[dir][i]);
+        out.push({
+          key: `${dir}${si}|${sel.join(',')}${named ? nk : ''}`,
+          plan: () => ({ rules: sel.flatMap((i) => (dir === 'ingress' ? admin.anps[i].ingress : admin.anps[i].egress).map(fromAdmin)), end: 'Pass' }),
+        });
+        continue;
+      }
+      if (stage.kind === 'baseline') {
+        const banp = admin.banp;
+        if (!banp || !banpSelects[dir][x.id]) continue;
+        const rules = dir === 'ingress' ? banp.ingress : banp.egress;
+        out.push({ key: `${dir}${si}${rules.some(adminRuleNamed) ? nk : ''}`, plan: () => ({ rules: rules.map(fromAdmin), end: 'Pass' }) });
         continue;
       }
       const nps = dir === 'ingress' ? x.ingressPolicies : x.egressPolicies;
-      const members = tierMembers(stage.tier).filter((m) => (m === 'k8s' ? nps.length > 0 : calicoFor(m, dir, x)));
-      if (!members.length) continue;
-      const rules: CompiledRule[] = [];
-      for (const m of members) {
+      const parts: string[] = [];
+      const members: (CalicoRules | 'k8s')[] = [];
+      let named = false;
+      const memberList = tierMemberLists[si];
+      for (const j of applyingMembers[si]![dir][x.id]) {
+        const m = memberList[j];
         if (m === 'k8s') {
-          for (const p of nps) for (const r of dir === 'ingress' ? p.ingress : p.egress) rules.push(fromNp(p, r));
+          members.push(m);
+          parts.push(`k${nps.map(npId).join(',')}`);
+          named ||= nps.some((p) => npIsNamed(p, dir));
           continue;
         }
-        for (const r of dir === 'ingress' ? m.ingress : m.egress) {
-          // Log only records; a rule whose local side excludes this class never matches here.
-          if (r.action === 'Log' || !localSideMatches(cluster, m, r, dir, rep)) continue;
-          rules.push(fromCalico(m, r, dir));
-        }
+        const cr = calicoRulesOf(m, dir);
+        members.push(cr);
+        named ||= cr.named;
+        // Rules whose local side excludes this class never match here: which ones do is part of the key.
+        let mask = '';
+        for (const l of cr.local) if (l) mask += l[x.id] === 1 ? '1' : '0';
+        parts.push(`c${m.key}/${mask}`);
       }
-      out.push({ rules, end: stage.tier.defaultAction });
+      if (!members.length) continue;
+      out.push({
+        key: `${dir}${si}|${parts.join('\u0000')}${named ? nk : ''}`,
+        plan: () => {
+          const rules: CompiledRule[] = [];
+          for (const m of members) {
+            if (m === 'k8s') {
+              for (const p of nps) for (const r of dir === 'ingress' ? p.ingress : p.egress) rules.push(fromNp(p, r));
+              continue;
+            }
+            m.rules.forEach((r, i) => {
+              const l = m.local[i];
+              if (!l || l[x.id] === 1) rules.push(fromCalico(m.policy, r, dir));
+            });
+          }
+          return { rules, end: stage.tier.defaultAction };
+        },
+      });
     }
     return out;
   };
 
-  // Named ports that any rule resolves, per class: peers with different ones cannot share a group.
-  const namedKey = new Int32Array(n);
-  {
-    const keys = new Map<string, number>();
-    for (const c of classes) {
-      const k = c.representative.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',');
-      let id = keys.get(k);
-      if (id === undefined) keys.set(k, (id = keys.size));
-      namedKey[c.id] = id;
-    }
-  }
-
-  // Each compiled rule gets a number, so a stage's rule list has a cheap key.
-  const ruleIds = new Map<CompiledRule, number>();
-  const ruleId = (r: CompiledRule) => {
-    let id = ruleIds.get(r);
-    if (id === undefined) ruleIds.set(r, (id = ruleIds.size));
-    return id;
-  };
-
   /**
-   * One stage for one class: the peers grouped by the rules of the stage they match, and per
-   * group what the stage allows (A) and lets continue (O) out of every connection. First match
-   * commutes with narrowing the input, so a later composition only intersects. Stages with the
-   * same rules (every class of a namespace under the same AdminNetworkPolicies) share the work.
+   * One stage for one class, for every peer at once. Most peers match none of the stage's rules
+   * and share one verdict (`base`); only the peers some rule names are stepped, rule by rule in
+   * order, from "everything undecided", and listed with their own verdict. Stages with the same
+   * key share the result.
    */
-  interface StagePartition { group: Int32Array; allow: number[]; open: number[] }
-  const stageMemo = new Map<string, StagePartition>();
-  const partition = (stage: Stage, dir: 'ingress' | 'egress', x: PeerClass): StagePartition => {
-    const named = stage.rules.some((r) => r.portsFor);
-    const key = `${dir}${stage.end}${named && dir === 'ingress' ? `@${namedKey[x.id]}` : ''}|${stage.rules.map(ruleId).join(',')}`;
-    let sp = stageMemo.get(key);
-    if (sp) return sp;
-    const rules = stage.rules;
-    const parent: number[] = [0];
-    const pos: number[] = [-1];
-    const children = new Map<number, number>();
-    const width = rules.length + 1;
-    const child = (node: number, p: number): number => {
-      const k = node * width + p + 1;
-      let c = children.get(k);
-      if (c === undefined) {
-        c = parent.length;
-        parent.push(node);
-        pos.push(p);
-        children.set(k, c);
-      }
-      return c;
-    };
-    const node = new Int32Array(n);
-    // Egress named ports resolve on the peer: peers with different ones never share a group.
-    if (named && dir === 'egress') for (const c of regular) node[c.id] = child(0, -2 - namedKey[c.id]);
-    for (let p = 0; p < rules.length; p++) {
-      const cl = rules[p].classes;
-      if (!cl) for (const c of regular) node[c.id] = child(node[c.id], p);
-      else for (let i = 0; i < cl.length; i++) node[cl[i]] = child(node[cl[i]], p);
-    }
-    const group = new Int32Array(n);
-    const allow: number[] = [];
-    const open: number[] = [];
-    const local = new Int32Array(parent.length).fill(-1);
-    for (const y of regular) {
-      const g = node[y.id];
-      let id = local[g];
-      if (id < 0) {
-        const matched: number[] = [];
-        for (let m = g; m !== 0; m = parent[m]) if (pos[m] >= 0) matched.push(pos[m]);
-        matched.reverse();
-        const r = firstMatch(rules, matched, stage.end, dir === 'ingress' ? x.representative : y.representative);
-        id = allow.length;
-        allow.push(intern(r.allow));
-        open.push(intern(r.open));
-        local[g] = id;
-      }
-      group[y.id] = id;
-    }
-    sp = { group, allow, open };
-    stageMemo.set(key, sp);
-    return sp;
-  };
-
-  /**
-   * One row: the interned answer for every peer class, for class x in one direction, written
-   * at out[y * stride + x * step]. Stages compose per pair of groups through a small table.
-   */
-  const row = (x: PeerClass, dir: 'ingress' | 'egress', out: Int32Array, base: number, stride: number): void => {
-    const st = stagesOf(x, dir);
-    if (!st.length) {
-      for (let i = 0; i < regularIds.length; i++) out[base + regularIds[i] * stride] = ALL;
-      return;
-    }
-    const parts = st.map((s) => partition(s, dir, x));
-    // Combined groups: allow-so-far and open-so-far ids.
-    let cur = parts[0].group;
-    let allowOf = parts[0].allow;
-    let openOf = parts[0].open;
-    for (let si = 1; si < parts.length; si++) {
-      const p = parts[si];
-      const width = p.allow.length;
-      if (width === 1) {
-        // Every peer alike in this stage: the groups so far carry over one to one.
-        const a1 = conns[p.allow[0]];
-        const o1 = conns[p.open[0]];
-        const prevOpen = openOf;
-        allowOf = allowOf.map((a, i) => intern(conns[a].union(conns[prevOpen[i]].intersect(a1))));
-        openOf = prevOpen.map((o) => intern(conns[o].intersect(o1)));
+  interface Sparse { base: number; peers: Int32Array; values: Int32Array }
+  const stageVerdicts = new Map<string, { id: number; verdicts: Sparse }>();
+  const scratchState = new Int32Array(n);
+  const scratchStamp = new Int32Array(n);
+  let stamp = 0;
+  const stageVerdict = (key: string, plan: () => StagePlan, dir: Dir, x: PeerClass) => {
+    let sv = stageVerdicts.get(key);
+    if (sv) return sv;
+    const { rules, end } = plan();
+    const mark = ++stamp;
+    const touched: number[] = [];
+    // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
+    let untouched = flows.stageStart;
+    for (const r of rules) {
+      // Egress named ports resolve on each peer (the destination); otherwise one key serves every peer.
+      const perPeer = r.key < 0 && dir === 'egress';
+      const key = perPeer ? -1 : keyFor(r, namedKind[x.id]);
+      if (r.peers === everyPeer && !perPeer) {
+        untouched = flows.applyRule(untouched, key);
+        for (let i = 0; i < touched.length; i++) scratchState[touched[i]] = flows.applyRule(scratchState[touched[i]], key);
         continue;
       }
-      // A dense table while small; pairs of many groups go through a map.
-      const dense = allowOf.length * width <= 1 << 16;
-      const table = dense ? new Int32Array(allowOf.length * width).fill(-1) : undefined;
-      const sparse = dense ? undefined : new Map<number, number>();
-      const nextAllow: number[] = [];
-      const nextOpen: number[] = [];
-      const next = new Int32Array(n);
-      const pg = p.group;
+      for (const list of r.peers) {
+        for (let i = 0; i < list.length; i++) {
+          const y = list[i].id;
+          if (scratchStamp[y] !== mark) {
+            scratchStamp[y] = mark;
+            scratchState[y] = untouched;
+            touched.push(y);
+          }
+          scratchState[y] = flows.applyRule(scratchState[y], perPeer ? keyFor(r, namedKind[y]) : key);
+        }
+      }
+    }
+    for (let i = 0; i < touched.length; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
+    sv = { id: stageVerdicts.size, verdicts: sparseOf(touched, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
+    stageVerdicts.set(key, sv);
+    return sv;
+  };
+  /**
+   * Named peers with their values (in `value`, by peer) and the value of all the others, as a
+   * Sparse whose base is the most common value, so only the peers that differ from it are listed
+   * (the others too, when their common value is not the most common one). `named` peers carry
+   * `mark` in `marks`.
+   */
+  const counter: number[] = [];
+  const sparseOf = (named: readonly number[], value: Int32Array, others: number, marks: Int32Array, mark: number): Sparse => {
+    counter.length = 0;
+    const unnamed = regularIds.length - named.length;
+    let base = others;
+    let best = unnamed;
+    for (let i = 0; i < named.length; i++) {
+      const v = value[named[i]];
+      const c = (counter[v] = (counter[v] ?? (v === others ? unnamed : 0)) + 1);
+      if (c > best || (c === best && v < base)) {
+        best = c;
+        base = v;
+      }
+    }
+    const peers: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < named.length; i++) {
+      const v = value[named[i]];
+      if (v === base) continue;
+      peers.push(named[i]);
+      values.push(v);
+    }
+    if (base !== others && unnamed > 0) {
       for (let i = 0; i < regularIds.length; i++) {
         const y = regularIds[i];
-        const a = cur[y];
-        const b = pg[y];
-        const k = a * width + b;
-        let g = table ? table[k] : sparse!.get(k) ?? -1;
-        if (g < 0) {
-          const openSoFar = conns[openOf[a]];
-          g = nextAllow.length;
-          if (table) table[k] = g;
-          else sparse!.set(k, g);
-          nextAllow.push(intern(conns[allowOf[a]].union(openSoFar.intersect(conns[p.allow[b]]))));
-          nextOpen.push(intern(openSoFar.intersect(conns[p.open[b]])));
-        }
-        next[y] = g;
+        if (marks[y] === mark) continue;
+        peers.push(y);
+        values.push(others);
       }
-      cur = next;
-      allowOf = nextAllow;
-      openOf = nextOpen;
     }
-    const final = allowOf.map((a, i) => intern(conns[a].union(conns[openOf[i]])));
-    for (let i = 0; i < regularIds.length; i++) {
-      const y = regularIds[i];
-      out[base + y * stride] = final[cur[y]];
-    }
+    return { base, peers: Int32Array.from(peers), values: Int32Array.from(values) };
   };
 
-  let egress: Int32Array | undefined;
-  /** Transposed: ingressT[s * n + d] is what d's ingress admits from s. */
-  let ingressT: Int32Array | undefined;
-  const ensure = () => {
-    if (egress && ingressT) return;
-    egress = new Int32Array(n * n);
-    ingressT = new Int32Array(n * n);
-    for (const x of regular) {
-      const xo = x.id * n;
-      row(x, 'egress', egress, xo, 1);
-      row(x, 'ingress', ingressT, x.id, n);
+  /**
+   * Every peer's answer (a ConnIds id) for one class in one direction, in the same sparse form:
+   * the stages composed for the peers no rule names, and for each peer some stage names. Classes
+   * facing the same stages share one row.
+   */
+  const allRow: Sparse = { base: ALL, peers: new Int32Array(0), values: new Int32Array(0) };
+  const rows = new Map<string, Sparse>();
+  const current = new Int32Array(n);
+  const inRow = new Int32Array(n);
+  const stageValue = new Int32Array(n);
+  const inStage = new Int32Array(n);
+  const row = (x: PeerClass, dir: Dir): Sparse => {
+    const st = stagesOf(x, dir);
+    if (!st.length) return allRow;
+    const svs = st.map((s) => stageVerdict(s.key, s.plan, dir, x));
+    const key = svs.map((s) => s.id).join(',');
+    let out = rows.get(key);
+    if (out) return out;
+    const rowMark = ++stamp;
+    const named: number[] = [];
+    let base = flows.open;
+    for (const { verdicts: sv } of svs) {
+      const stageMark = ++stamp;
+      for (let i = 0; i < sv.peers.length; i++) {
+        stageValue[sv.peers[i]] = sv.values[i];
+        inStage[sv.peers[i]] = stageMark;
+      }
+      // Peers named before: their own verdict meets this stage's, theirs or the common one.
+      for (let i = 0; i < named.length; i++) {
+        const y = named[i];
+        current[y] = flows.compose(current[y], inStage[y] === stageMark ? stageValue[y] : sv.base);
+      }
+      // Peers this stage names first: until now they had the common verdict.
+      for (let i = 0; i < sv.peers.length; i++) {
+        const y = sv.peers[i];
+        if (inRow[y] === rowMark) continue;
+        inRow[y] = rowMark;
+        named.push(y);
+        current[y] = flows.compose(base, sv.values[i]);
+      }
+      base = flows.compose(base, sv.base);
     }
+    for (let i = 0; i < named.length; i++) current[named[i]] = flows.final(current[named[i]]);
+    out = sparseOf(named, current, flows.final(base), inRow, rowMark);
+    rows.set(key, out);
+    return out;
   };
-  // Is egress id e ∩ ingress id i non-empty? 0 unknown, 1 no, 2 yes, in a table grown as ids appear.
-  let meet = new Uint8Array(0);
-  let meetWidth = 0;
-  const opens = (e: number, i: number): boolean => {
-    if (e === ALL) return !empty[i];
-    if (i === ALL) return !empty[e];
-    if (empty[e] || empty[i]) return false;
-    if (meetWidth < conns.length) {
-      meetWidth = conns.length;
-      meet = new Uint8Array(meetWidth * meetWidth);
+
+  /** egress[s]: what s's egress lets out towards each peer; ingress[d]: what d's ingress admits from each peer. */
+  let egress: Sparse[] | undefined;
+  let ingress: Sparse[] | undefined;
+  const ensure = () => {
+    if (egress && ingress) return;
+    egress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'egress')));
+    ingress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'ingress')));
+  };
+  /** Rows as dense arrays, made when single pairs are asked for. */
+  const denseRows = new Map<Sparse, Int32Array>();
+  const dense = (r: Sparse): Int32Array => {
+    let d = denseRows.get(r);
+    if (!d) {
+      d = new Int32Array(n).fill(r.base);
+      for (let i = 0; i < r.peers.length; i++) d[r.peers[i]] = r.values[i];
+      denseRows.set(r, d);
     }
-    const k = e * meetWidth + i;
-    let v = meet[k];
-    if (v === 0) v = meet[k] = conns[e].intersect(conns[i]).isEmpty() ? 1 : 2;
-    return v === 2;
+    return d;
   };
 
   return {
     allowedBetween(s, d) {
       ensure();
-      const e = conns[egress![s.id * n + d.id]];
-      return e.isEmpty() ? e : e.intersect(conns[ingressT![s.id * n + d.id]]);
+      return conns.set(conns.intersect(dense(egress![s.id])[d.id], dense(ingress![d.id])[s.id]));
     },
     counts(allowedPods) {
       ensure();
       const reachedBy = new Float64Array(n);
       const reaches = new Float64Array(n);
-      const E = egress!;
-      const I = ingressT!;
-      for (const s of regular) {
-        const sp = s.pods.length;
-        const so = s.id * n;
-        for (const d of regular) {
-          const k = s === d ? d.pods.length - 1 : d.pods.length;
-          if (k <= 0 || !opens(E[so + d.id], I[so + d.id])) continue;
-          reachedBy[d.id] += s === d ? k : sp;
-          reaches[s.id] += k;
+      const podCount = new Float64Array(n);
+      for (const c of regular) podCount[c.id] = c.pods.length;
+      // What each destination admits from most sources, and, per source, the destinations whose
+      // ingress names it (so no pair has to look up a destination's row).
+      const admitsMost = new Int32Array(n);
+      const namedBy: number[][] = classes.map(() => []);
+      for (let b = 0; b < regularIds.length; b++) {
+        const d = regularIds[b];
+        const r = ingress![d];
+        admitsMost[d] = r.base;
+        for (let i = 0; i < r.peers.length; i++) namedBy[r.peers[i]].push(d, r.values[i]);
+      }
+      const toward = new Int32Array(n);
+      const admits = new Int32Array(n);
+      for (let a = 0; a < regularIds.length; a++) {
+        const s = regularIds[a];
+        const e = egress![s];
+        toward.fill(e.base);
+        for (let i = 0; i < e.peers.length; i++) toward[e.peers[i]] = e.values[i];
+        admits.set(admitsMost);
+        const own = namedBy[s];
+        for (let i = 0; i < own.length; i += 2) admits[own[i]] = own[i + 1];
+        const sp = podCount[s];
+        let reached = 0;
+        for (let b = 0; b < regularIds.length; b++) {
+          const d = regularIds[b];
+          const out = toward[d];
+          if (out === ConnIds.NONE) continue;
+          const k = d === s ? sp - 1 : podCount[d];
+          if (k <= 0) continue;
+          const inn = admits[d];
+          if (inn === ConnIds.NONE || (out !== ALL && inn !== ALL && conns.isEmpty(conns.intersect(out, inn)))) continue;
+          reachedBy[d] += d === s ? k : sp;
+          reached += k;
         }
+        reaches[s] += reached;
       }
       countHostNetwork(classes, allowedPods, reachedBy, reaches);
       return { reachedBy, reaches };
@@ -459,22 +580,16 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   };
 }
 
-/** First match over one stage for one group of peers (the rules they match, in order): what it allows, and what goes on. */
-function firstMatch(rules: CompiledRule[], matched: number[], end: 'Deny' | 'Pass', destination: PodInfo): { allow: ConnSet; open: ConnSet } {
-  let allow = ConnSet.NONE;
-  let passed = ConnSet.NONE;
-  let rest = ConnSet.ALL;
-  for (const m of matched) {
-    if (rest.isEmpty()) break;
-    const r = rules[m];
-    const ports = r.fixed ?? r.portsFor!(destination);
-    const hit = rest.isAll() ? ports : ports.intersect(rest);
-    if (hit.isEmpty()) continue;
-    if (r.action === 'Allow') allow = allow.union(hit);
-    else if (r.action === 'Pass') passed = passed.union(hit);
-    rest = hit.isAll() ? ConnSet.NONE : rest.intersect(hit.complement());
-  }
-  return { allow, open: end === 'Pass' ? passed.union(rest) : passed };
+function adminRuleNamed(rule: AdminRuleSpec): boolean {
+  return rule.ports !== 'all' && rule.ports.some((x) => x.namedPort !== undefined);
+}
+
+function npRuleNamed(rule: RuleSpec): boolean {
+  return rule.ports !== 'all' && rule.ports.some((x) => typeof x.port === 'string');
+}
+
+function calicoRuleNamed(rule: CalicoRuleSpec): boolean {
+  return [...(rule.destination.ports ?? []), ...(rule.destination.notPorts ?? [])].some((x) => x.name !== undefined);
 }
 
 /**
@@ -482,6 +597,7 @@ function firstMatch(rules: CompiledRule[], matched: number[], end: 'Deny' | 'Pas
  * one class may differ towards them: count their pairs pod by pod.
  */
 export function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo, d: PodInfo) => ConnSet, reachedBy: Float64Array, reaches: Float64Array): void {
+  if (!classes.some((c) => c.hostNetwork)) return;
   const classOfPod = new Map<PodInfo, PeerClass>();
   for (const c of classes) for (const p of c.pods) classOfPod.set(p, c);
   for (const h of classes.filter((c) => c.hostNetwork)) {
@@ -505,3 +621,8 @@ export function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo,
 function keyText(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
+
+function addressOf(ip: string): number | string {
+  return ip.includes(':') ? ip : ipToInt(ip);
+}
+

@@ -1,0 +1,80 @@
+import { ConnSet } from './connset';
+import { PairTable } from './pair-table';
+
+/**
+ * Connection sets as small integers: each distinct set gets one id, and union, intersection
+ * and difference of two ids are computed once and then looked up. A cluster's policies name
+ * few distinct port sets, so the all-pairs matrix combines ids in tables instead of building
+ * sets pair by pair.
+ */
+export class ConnIds {
+  static readonly NONE = 0;
+  static readonly ALL = 1;
+
+  private readonly sets: ConnSet[] = [];
+  private readonly empty: boolean[] = [];
+  private readonly byText = new Map<string, number>();
+  private readonly unions = new PairTable();
+  private readonly intersections = new PairTable();
+  private readonly differences = new PairTable();
+
+  constructor() {
+    this.id(ConnSet.NONE);
+    this.id(ConnSet.ALL);
+  }
+
+  /** The id of a set (the same id for equal sets). */
+  id(c: ConnSet): number {
+    const text = c.toString();
+    let id = this.byText.get(text);
+    if (id === undefined) {
+      id = this.sets.length;
+      this.sets.push(c);
+      this.empty.push(c.isEmpty());
+      this.byText.set(text, id);
+    }
+    return id;
+  }
+
+  set(id: number): ConnSet {
+    return this.sets[id];
+  }
+
+  isEmpty(id: number): boolean {
+    return this.empty[id];
+  }
+
+  get size(): number {
+    return this.sets.length;
+  }
+
+  union(a: number, b: number): number {
+    if (a === b || b === ConnIds.NONE || a === ConnIds.ALL) return a;
+    if (a === ConnIds.NONE || b === ConnIds.ALL) return b;
+    // Symmetric: one entry serves both orders.
+    const lo = a < b ? a : b;
+    const hi = a < b ? b : a;
+    let r = this.unions.get(lo, hi);
+    if (r < 0) this.unions.set(lo, hi, (r = this.id(this.sets[lo].union(this.sets[hi]))));
+    return r;
+  }
+
+  intersect(a: number, b: number): number {
+    if (a === b || b === ConnIds.ALL || a === ConnIds.NONE) return a;
+    if (a === ConnIds.ALL || b === ConnIds.NONE) return b;
+    const lo = a < b ? a : b;
+    const hi = a < b ? b : a;
+    let r = this.intersections.get(lo, hi);
+    if (r < 0) this.intersections.set(lo, hi, (r = this.id(this.sets[lo].intersect(this.sets[hi]))));
+    return r;
+  }
+
+  /** a without b. */
+  minus(a: number, b: number): number {
+    if (a === ConnIds.NONE || b === ConnIds.NONE) return a;
+    if (a === b || b === ConnIds.ALL) return ConnIds.NONE;
+    let r = this.differences.get(a, b);
+    if (r < 0) this.differences.set(a, b, (r = this.id(this.sets[a].intersect(this.sets[b].complement()))));
+    return r;
+  }
+}
