@@ -107,7 +107,7 @@ test('diff: moving the security tier after the default tier lets the default-tie
   }
 });
 
-test('connlist of the kernel lab\'s policy-tiers cluster agrees with the pipeline pair by pair', { todo: 'the class-based engine narrows Calico selector candidates by the pods\' own labels (tiered-classes.ts requiredPairs over byPair), so a selector on projectcalico.org/namespace selects no class: tester → api keeps TCP 5432, which the security tier denies' }, () => {
+test('connlist of the kernel lab\'s policy-tiers cluster agrees with the pipeline pair by pair', () => {
   const dir = 'test/lab/clusters/policy-tiers';
   const r = run('connlist', dir);
   assert.equal(r.code, 0, r.stderr);

@@ -118,6 +118,8 @@ function randomCalicoPolicies(r: () => number, pick: <T>(xs: readonly T[]) => T)
     if (x < 0.8) return `has(${k})`;
     if (x < 0.88) return `!has(${k})`;
     if (x < 0.94) return `${k} starts with '${pick(LABEL_VALUES)}'`;
+    // A label Calico adds to every workload endpoint, not written on the pod.
+    if (x < 0.97) return `projectcalico.org/namespace == '${pick(NAMESPACES)}'`;
     return 'all()';
   };
   const expr = (): string => {

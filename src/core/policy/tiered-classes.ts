@@ -3,7 +3,7 @@ import { isEmptySelector, matchesSelector } from '../cluster/labels';
 import { LabelSelector } from '../manifest/types';
 import { AdminPeerSpec, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts } from './anp';
 import { cidrContains, ipToInt } from '../common/ip';
-import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, entityMatches, localSideMatches, remoteSide } from './calico';
+import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, endpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
 import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
 import { ConnSet } from './connset';
@@ -71,13 +71,18 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   const flows = new FlowStates(conns);
   const ALL = ConnIds.ALL;
 
-  // Label pair → classes, across namespaces, to narrow Calico selector candidates.
+  // Label pair → classes, across namespaces, to narrow Calico selector candidates. The labels
+  // are those Calico selectors see: the pod's own plus the ones Calico adds to every workload
+  // endpoint (projectcalico.org/namespace, /orchestrator), or a selector on those matched nothing.
   const byPair = new Map<string, PeerClass[]>();
-  for (const c of regular) for (const k in c.representative.labels) {
-    const key = `${k}\u0000${c.representative.labels[k]}`;
-    const l = byPair.get(key);
-    if (l) l.push(c);
-    else byPair.set(key, [c]);
+  for (const c of regular) {
+    const labels = endpointLabels(c.representative);
+    for (const k in labels) {
+      const key = `${k}\u0000${labels[k]}`;
+      const l = byPair.get(key);
+      if (l) l.push(c);
+      else byPair.set(key, [c]);
+    }
   }
   const everyPeer: PeerLists = [regular];
   const namespaceNames = [...h.byNamespace.keys()];
