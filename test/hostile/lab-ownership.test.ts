@@ -137,14 +137,18 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
     assert.ok(podNamespaces.length >= 4);
     const pidsInLab = () => podNamespaces.flatMap((n) => run(['ip', 'netns', 'pids', n]).stdout.split(/\s+/).filter(Boolean).map(Number));
     // Its own process group, so the signal reaches the probe alone (as `kill <pid>` would).
-    const probe = spawn(process.execPath, ['-e', `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1))`, 'lab', 'probe', 'examples/seed-000', '--prefix', p, '--timeout', '20000'], { cwd: REPO_ROOT, detached: true, stdio: 'ignore' });
-    const exited = new Promise((r) => probe.once('exit', r));
+    const probe = spawn(process.execPath, ['-e', `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1))`, 'lab', 'probe', 'examples/seed-000', '--prefix', p, '--timeout', '20000'], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    // What the probe says on stderr, and whether it ended early: the reason when no responder shows up.
+    let stderr = '';
+    probe.stderr!.on('data', (d) => (stderr += String(d)));
+    let ended: string | undefined;
+    const exited = new Promise((r) => probe.once('exit', (code, sig) => r((ended = `exit ${code ?? sig}`))));
     try {
       // Wait until every pod namespace runs its responder.
       const started = Date.now();
-      while (pidsInLab().length < podNamespaces.length && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+      while (pidsInLab().length < podNamespaces.length && Date.now() - started < 30_000 && !ended) await new Promise((r) => setTimeout(r, 50));
       const agents = pidsInLab();
-      assert.ok(agents.length >= podNamespaces.length, `responders running (${agents.length})`);
+      assert.ok(agents.length >= podNamespaces.length, `responders running (${agents.length}) after ${Date.now() - started} ms; probe ${ended ?? 'still running'}; stderr: ${stderr.slice(-2000) || '(none)'}`);
       process.kill(probe.pid!, signal);
       await exited;
       const gone = Date.now();
