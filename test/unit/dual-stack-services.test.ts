@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LanguageService } from '../../src/core/service/language-service';
+import { ip6ToBig } from '../../src/core/common/ip';
 import { analyzeYaml, podDoc } from '../support/analyze';
 
 // Services on a dual-stack cluster: ipFamilies / ipFamilyPolicy as the API server settles
@@ -121,6 +122,40 @@ endpoints: [{addresses: ["fd00:10:244:1::50"]}]
   const p = a.cluster.servicesByKey.get('default/db')!.ports[0];
   assert.deepEqual(p.endpoints.map((e) => e.ip), ['10.244.1.50']);
   assert.deepEqual(p.endpoints6.map((e) => e.ip), ['fd00:10:244:1::50']);
+});
+
+test('IPv6 endpoints are in IPv6 order whether or not the nodes\' IPv6 blocks sort as their IPv4 blocks, and with IPv6 addresses from a status', () => {
+  const cluster = (blocks6: string[]) => `apiVersion: podpath.dev/v1alpha1
+kind: Cluster
+metadata: {name: ds}
+spec:
+  clusterCIDR: [10.244.0.0/16, "fd00:10:244::/56"]
+  serviceCIDR: [10.96.0.0/12, "fd00:10:96::/112"]
+  cni: {plugin: flannel, backend: vxlan}
+  nodes:
+${blocks6.map((b, i) => `    - {name: node-${i + 1}, ip: 192.168.1.${10 + i}, ip6: "fd00:192:168:1::${10 + i}", podCIDR: [10.244.${i + 1}.0/24, "${b}"]}`).join('\n')}
+`;
+  const pods = Array.from({ length: 12 }, (_, i) => podDoc(`web-${i}`, `node-${(i % 3) + 1}`, { labels: { app: 'web' } }));
+  // One pod states its IPv6 address (status.podIPs), low in the range: it sorts first.
+  const stated = `apiVersion: v1
+kind: Pod
+metadata: {name: stated, namespace: default, labels: {app: web}}
+spec: {nodeName: node-3, containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
+status: {podIP: 10.244.3.200, podIPs: [{ip: 10.244.3.200}, {ip: "fd00:10:244::5"}]}
+`;
+  const order = (eps: { ip: string; port: number }[]) => eps.map((e) => e.ip);
+  const sorted = (ips: string[]) => [...ips].sort((a, b) => (ip6ToBig(a) < ip6ToBig(b) ? -1 : ip6ToBig(a) > ip6ToBig(b) ? 1 : 0));
+  for (const [what, blocks, extra] of [
+    ['blocks in step', ['fd00:10:244:1::/64', 'fd00:10:244:2::/64', 'fd00:10:244:3::/64'], []],
+    ['blocks in reverse', ['fd00:10:244:30::/64', 'fd00:10:244:20::/64', 'fd00:10:244:10::/64'], []],
+    ['an address from a status', ['fd00:10:244:1::/64', 'fd00:10:244:2::/64', 'fd00:10:244:3::/64'], [stated]],
+  ] as const) {
+    const a = analyzeYaml(cluster([...blocks]), ...pods, ...extra, svc('web', '  ipFamilyPolicy: PreferDualStack\n'));
+    const port = a.cluster.servicesByKey.get('default/web')!.ports[0];
+    assert.equal(port.endpoints6.length, 12 + extra.length, what);
+    assert.deepEqual(order(port.endpoints6), sorted(order(port.endpoints6)), `${what}: IPv6 endpoints in address order`);
+    assert.deepEqual(new Set(port.endpoints6.map((e) => e.pod)), new Set(port.endpoints.map((e) => e.pod)), `${what}: the same pods in both slices`);
+  }
 });
 
 /** A hover's Markdown with the backslash escapes of manifest text resolved. */

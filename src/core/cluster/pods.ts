@@ -465,7 +465,8 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     if (!ip) continue;
     const hostNetwork = d.spec.hostNetwork;
     const ip6 = config.clusterCIDR6 ? ipv6OfPod(d, node, ip, hostNetwork) : undefined;
-    pods.push({
+    const derived6 = !!ip6 && !hostNetwork && !d.statusIP6;
+    const pod: PodInfo = {
       key, name: d.name, namespace: d.namespace, node: node.name, ip, ...(ip6 ? { ip6 } : {}), hostNetwork,
       labels: d.labels,
       containers: d.spec.containers,
@@ -479,10 +480,19 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
       ...(d.ready !== undefined ? { ready: d.ready } : {}),
       locator: d.locator,
       templatePath: d.templatePath,
-    });
+    };
+    if (derived6) derivedIPv6.add(pod);
+    pods.push(pod);
   }
   return pods;
 }
+
+/**
+ * Pods whose IPv6 address sits at the offset of their IPv4 address in their node's blocks: listed
+ * in IPv4 order they are in IPv6 order too when the nodes' blocks are (services.ts uses this to
+ * skip sorting every IPv6 endpoint slice).
+ */
+export const derivedIPv6 = new WeakSet<PodInfo>();
 
 /**
  * A dual-stack pod's IPv6 address: the one its status carries, the node's for hostNetwork,

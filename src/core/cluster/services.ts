@@ -6,6 +6,7 @@ import { EndpointsManifest, ManifestSet, ServiceManifest } from '../manifest/typ
 import { NODE_PORT_MAX, NODE_PORT_MIN } from './defaults';
 import { matchesMap } from './labels';
 import { ClusterConfig, EndpointInfo, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, podKey } from './model';
+import { derivedIPv6 } from './pods';
 
 /**
  * Services as kube-proxy sees them: a ClusterIP (given, or allocated stably from the
@@ -46,7 +47,7 @@ export function buildServices(
   const nodePorts = assignNodePorts(unique, findings);
   const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
   // Built when first needed: a build that keeps every Service never looks at the pods.
-  let lookups: { index: LabelIndex; podsByIP: Map<string, PodInfo>; podsByKey: Map<string, PodInfo>; nodeByIP: Map<string, string> } | undefined;
+  let lookups: ReturnType<typeof makeLookups> | undefined;
   const podLookups = () => (lookups ??= serviceLookups(config, nodes, pods));
   // Same configuration, nodes and pods: a Service built from the same object with the same
   // allocations gets the same endpoints, so the earlier ServiceInfo is kept as it is.
@@ -69,7 +70,7 @@ export function buildServices(
   });
 
   function serviceInfo(s: ServiceManifest, key: string, explicit: EndpointsManifest[] | undefined): ServiceInfo {
-    const { index, podsByIP, podsByKey, nodeByIP } = podLookups();
+    const { index, podsByIP, nodeByIP, blocksInStep } = podLookups();
     const headless = s.clusterIP === 'None';
     const fam = families.get(key)!;
     const selector = s.selector && Object.keys(s.selector).length > 0 ? s.selector : undefined;
@@ -89,8 +90,8 @@ export function buildServices(
       } else if (selector) {
         // The selector is matched once; each family's slice lists the same pods by that family's address.
         const v4 = endpointsFromSelector(selector, index.candidates(s.meta.namespace, selector), info, !!s.publishNotReadyAddresses);
-        if (fam.ipFamilies.includes(4)) info.endpoints = v4;
-        if (fam.ipFamilies.includes(6)) info.endpoints6 = ipv6Endpoints(v4, podsByKey);
+        if (fam.ipFamilies.includes(4)) info.endpoints = v4.endpoints;
+        if (fam.ipFamilies.includes(6)) info.endpoints6 = ipv6Endpoints(v4.endpoints, v4.pods, blocksInStep);
       }
       return info;
     });
@@ -143,13 +144,25 @@ function makeLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[]) 
     podsByIP.set(p.ip, p);
     if (p.ip6) podsByIP.set(p.ip6, p);
   }
-  const podsByKey = config.clusterCIDR6 ? new Map(pods.map((p) => [p.key, p])) : new Map<string, PodInfo>();
   const nodeByIP = new Map<string, string>();
   for (const n of nodes) {
     nodeByIP.set(n.ip, n.name);
     if (n.ip6) nodeByIP.set(n.ip6, n.name);
   }
-  return { index, podsByIP, podsByKey, nodeByIP };
+  return { index, podsByIP, nodeByIP, blocksInStep: config.clusterCIDR6 ? ipv6BlocksInStep(nodes) : false };
+}
+
+/**
+ * Whether the nodes' IPv6 pod blocks sort as their IPv4 blocks do (they do when both were
+ * handed out in node order, as PodPath and the node IPAM controller do). Then pods whose IPv6
+ * address mirrors their IPv4 one (`derivedIPv6`) listed in IPv4 order are in IPv6 order too.
+ */
+function ipv6BlocksInStep(nodes: NodeInfo[]): boolean {
+  const dual = nodes.filter((n) => n.podCIDR6?.base6 !== undefined).sort((a, b) => a.podCIDR.base - b.podCIDR.base);
+  for (let i = 1; i < dual.length; i++) {
+    if (dual[i - 1].podCIDR.base === dual[i].podCIDR.base || dual[i - 1].podCIDR6!.base6! >= dual[i].podCIDR6!.base6!) return false;
+  }
+  return true;
 }
 
 /**
@@ -158,8 +171,8 @@ function makeLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[]) 
  * False is a not-ready endpoint unless the Service publishes not-ready addresses
  * (pkg/controller/endpointslice: podutil.ShouldPodBeInEndpoints, IsPodReady).
  */
-function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo, publishNotReady: boolean): EndpointInfo[] {
-  const out: EndpointInfo[] = [];
+function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[], port: ServicePortInfo, publishNotReady: boolean): { endpoints: EndpointInfo[]; pods: PodInfo[] } {
+  const out: { key: number; e: EndpointInfo; pod: PodInfo }[] = [];
   for (const pod of pods) {
     const ip = pod.ip;
     if (!matchesMap(pod.labels, selector)) continue;
@@ -167,20 +180,29 @@ function endpointsFromSelector(selector: Record<string, string>, pods: PodInfo[]
     const target = resolveTargetPort(pod, port.targetPort, port.protocol);
     if (target === undefined) continue;
     const ready = publishNotReady || pod.ready !== false;
-    out.push({ ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath });
+    out.push({ key: ipToInt(ip), e: { ip, port: target, node: pod.node, pod: pod.key, ready, locator: pod.locator, path: pod.templatePath }, pod });
   }
-  return inAddressOrder(out);
+  // By address, then port; the pods come along in the same order (the IPv6 slice is read from them).
+  if (out.length > 1) out.sort((a, b) => a.key - b.key || a.e.port - b.e.port);
+  return { endpoints: out.map((x) => x.e), pods: out.map((x) => x.pod) };
 }
 
-/** The IPv6 slice of selector endpoints: the same pods, by their IPv6 address (pods without one are left out). */
-function ipv6Endpoints(v4: EndpointInfo[], podsByKey: Map<string, PodInfo>): EndpointInfo[] {
+/**
+ * The IPv6 slice of selector endpoints: the same pods (`backing[i]` backs `v4[i]`), by their IPv6
+ * address; pods without one are left out. Already in IPv6 order when every address mirrors its
+ * IPv4 one in blocks that are in step, else sorted.
+ */
+function ipv6Endpoints(v4: EndpointInfo[], backing: PodInfo[], blocksInStep: boolean): EndpointInfo[] {
   const out: EndpointInfo[] = [];
-  for (const e of v4) {
-    const ip6 = e.pod ? podsByKey.get(e.pod)?.ip6 : undefined;
+  let ordered = blocksInStep;
+  for (let i = 0; i < v4.length; i++) {
+    const ip6 = backing[i].ip6;
+    if (!ip6) continue;
+    if (!derivedIPv6.has(backing[i])) ordered = false;
     // The same entry by the other address (the spread keeps the fields in their order).
-    if (ip6) out.push({ ...e, ip: ip6 });
+    out.push({ ...v4[i], ip: ip6 });
   }
-  return inAddressOrder(out);
+  return ordered ? out : inAddressOrder(out);
 }
 
 /**

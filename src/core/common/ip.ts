@@ -182,11 +182,12 @@ function longestZeroRun(groups: number[]): [number, number] {
  * block: for each of the four ways those two groups can be zero or not, the fixed text before
  * them and which of them are still written. Every dual-stack pod's address is written this way.
  */
-interface BlockText { pre: string[]; tail: ('both' | 'last' | 'none')[] }
+interface BlockText { pre: string[]; tail: ('both' | 'last' | 'none')[]; low: [number, number] }
 
 function blockText(base6: bigint): BlockText {
-  const head = groupsOf(base6).slice(0, 6);
-  const text: BlockText = { pre: [], tail: [] };
+  const groups = groupsOf(base6);
+  const head = groups.slice(0, 6);
+  const text: BlockText = { pre: [], tail: [], low: [groups[6], groups[7]] };
   for (let pattern = 0; pattern < 4; pattern++) {
     const groups = [...head, pattern & 2 ? 0 : 1, pattern & 1 ? 0 : 1];
     const [start, len] = longestZeroRun(groups);
@@ -348,12 +349,14 @@ export function coveringCidr(items: readonly (Cidr | number)[], maxPrefix = 32):
 /** The n-th address of a CIDR (0 = network address). */
 export function nthAddress(c: Cidr, n: number): string {
   if (c.family === 6) {
-    // The common case (a block of /96 or wider, an offset below 2^32) in plain numbers: the
-    // offset fills the last two groups, which the block leaves zero. Pod addresses take this path.
-    if (c.prefix <= 96 && n >= 0 && n < 2 ** 32) {
+    // The common case (a block of /112 or wider, an offset within its last two groups) in plain
+    // numbers. Pod addresses (/64 blocks) and ClusterIPs (a /112 range) take this path.
+    if (c.prefix <= 112 && n >= 0 && n < 2 ** Math.min(32, 128 - c.prefix)) {
       let text = blockTexts.get(c);
       if (!text) blockTexts.set(c, (text = blockText(c.base6!)));
-      const g6 = Math.floor(n / 65536), g7 = n % 65536;
+      // The block's own bits in the last two groups (a /112 has one of them) plus the offset:
+      // no carry, since the offset stays within the block's host bits.
+      const g6 = text.low[0] + Math.floor(n / 65536), g7 = text.low[1] + (n % 65536);
       const pattern = (g6 === 0 ? 2 : 0) | (g7 === 0 ? 1 : 0);
       const tail = text.tail[pattern];
       const pre = text.pre[pattern];
