@@ -96,8 +96,3 @@ function covered(s: Rect, boxes: readonly Rect[]): number {
 export function contains(outer: Rect, inner: Rect): boolean {
   return outer.x <= inner.x && outer.y <= inner.y && outer.x + outer.w >= inner.x + inner.w && outer.y + outer.h >= inner.y + inner.h;
 }
-
-/** Whether two boxes share any area. */
-export function overlaps(a: Rect, b: Rect): boolean {
-  return Math.min(a.x + a.w, b.x + b.w) > Math.max(a.x, b.x) && Math.min(a.y + a.h, b.y + b.h) > Math.max(a.y, b.y);
-}

@@ -1,7 +1,7 @@
 import type { OverlayHop, TraceOverlay } from '../core/topology/overlay';
-import { contains, overlaps, placeBadgeRow, square } from './badge-placement';
+import { contains, placeBadgeRow, square } from './badge-placement';
 import { clear, round, svg } from './dom';
-import { Layout, Point, Rect, center, segmentRoute } from './layout';
+import { Layout, Point, Rect, center, intersects, segmentRoute } from './layout';
 import { tunnelPoints } from './render';
 
 /**
@@ -63,7 +63,7 @@ export function drawMarkers(layer: SVGGElement, layout: Layout, path: OverlayHop
 function nearbyObstacles(layout: Layout, marked: Rect[], labels: Rect[], r: number): { boxes: Rect[]; labels: Rect[] } {
   const reach = r * 14;
   const windows = marked.map((b) => ({ x: b.x - reach, y: b.y - reach, w: b.w + 2 * reach, h: b.h + 2 * reach }));
-  const inReach = (b: Rect) => windows.some((w) => overlaps(w, b));
+  const inReach = (b: Rect) => windows.some((w) => intersects(w, b));
   const boxes: Rect[] = [];
   const seen = new Set<Rect>();
   for (const b of layout.rects.values()) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BadgeObstacles, overlaps, placeBadgeRow, square } from '../../src/webview/badge-placement';
+import { BadgeObstacles, placeBadgeRow, square } from '../../src/webview/badge-placement';
+import { intersects } from '../../src/webview/layout';
 
 // Hop badges of the diagram: a row beside the element, in space no label, badge or box uses.
 
@@ -33,7 +34,7 @@ test('boxes at both sides and a label above leave the space below; the label abo
   assert.equal(row.overlap, 0);
   for (const c of row.centres) {
     assert.ok(c.y - r > eth0.y + eth0.h, 'below the box');
-    assert.ok(!overlaps(square(c, r), containerRow));
+    assert.ok(!intersects(square(c, r), containerRow));
   }
 });
 
@@ -42,7 +43,7 @@ test('badges already placed are obstacles too', () => {
   const taken = first.centres.map((c) => square(c, r));
   const second = placeBadgeRow(eth0, 2, r, only({ badges: taken }));
   assert.equal(second.overlap, 0);
-  for (const c of second.centres) for (const t of taken) assert.ok(!overlaps(square(c, r), t));
+  for (const c of second.centres) for (const t of taken) assert.ok(!intersects(square(c, r), t));
 });
 
 test('boxed in on every side: the place covering least is taken, and the overlap is reported', () => {

@@ -189,8 +189,9 @@ function blockText(base6: bigint): BlockText {
   const head = groups.slice(0, 6);
   const text: BlockText = { pre: [], tail: [], low: [groups[6], groups[7]] };
   for (let pattern = 0; pattern < 4; pattern++) {
-    const groups = [...head, pattern & 2 ? 0 : 1, pattern & 1 ? 0 : 1];
-    const [start, len] = longestZeroRun(groups);
+    // Any non-zero value stands for a written group: only zero or not decides the runs.
+    const sample = [...head, pattern & 2 ? 0 : 1, pattern & 1 ? 0 : 1];
+    const [start, len] = longestZeroRun(sample);
     const hex = (from: number, to: number) => head.slice(from, Math.min(to, 6)).map((g) => g.toString(16)).join(':');
     if (start < 0) {
       text.pre.push(`${hex(0, 6)}:`);
