@@ -84,6 +84,11 @@ const EDGES = [
   'a: {b: 1, }\n', 'a: [1, 2, ]\n', 'a: {b: }\n', 'a: [b: c]\n', 'a: {b:c}\n', 'a:\n  b:\n    c:\n      d: e\n  f: g\n', 'apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n- 3\n',
   'a: "x\\ty"\n', 'a:\t1\n', 'a: 1\r\nb: 2\r\n', 'a:\n  # c\n  b: 1\n', '# head\n\napiVersion: v1\n\n', 'a: -1\nb: -x\nc: ?x\nd: :x\n', 'a: [-1, -x]\n', 'a: @x\n', 'a: `x`\n',
   'a:\n- b\n-\n', 'a:\n- - b\n', '-x: 1\n', 'a: 1\n# end', 'a: 1\nb:\n  - c\n\n\n# t\n', 'k: v\n  # indented comment\n', 'a: 1\n#c\n---\nb: 2\n',
+  // Words at and past the five letters a null or boolean can have; numbers and names by first character.
+  'a: false\nb: FALSE\nc: falsey\nd: Falsch\ne: nulls\nf: NULL\ng: Off\nh: offset\ni: y\nj: N\nk: onion\nl: True\nm: trues\n',
+  'a: +1\nb: .5\nc: -.inf\nd: 09\ne: 0b101\nf: 1_0.5\ng: é\nh: ñame\ni: Ω1\n',
+  'a: {yes: 1}\n', 'a: {off: x}\n', 'a: {nope: false, t: true, truex: y}\n', 'a: [yes, no, maybe, ~, .nan, -0x1]\n', 'a: {b: -x, c: ?y, d: :z}\n', 'a: [-, ?]\n', 'a: {-: 1}\n',
+  'a: [x, -]\n', 'a: {b: [c, {d: e}], f: {g: [h]}}\n', 'a: {"b": 1, \'c\': 2}\n', 'a: {b: 1, b: 2}\n', 'a: [{b: c}, {d: e}]\n',
 ];
 
 test('the plain reader agrees with the yaml parser at the edges of the subset', () => {

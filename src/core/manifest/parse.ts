@@ -547,15 +547,8 @@ function templateMarker(text: string, parts: DocPart[]): number {
 
 /** UTF-8 length of `text` in bytes, without encoding it. */
 function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++; } // 4 bytes for 2 units
-    else bytes += 2;
-  }
-  return bytes;
+  // Node's count equals the UTF-8 encoding's length (a lone surrogate counts as U+FFFD, 3 bytes).
+  return Buffer.byteLength(text, 'utf8');
 }
 
 function lineCounterFor(text: string): LineCounter {

@@ -74,6 +74,15 @@ const KNOWN_PATTERNS = new Set([
   '/^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$/',
 ]);
 
+/** Per first character (below 128) of a plain scalar: can a pattern above match it? */
+const NEVER = 0, WORD = 1, NUMBER = 2;
+const MAY_RESOLVE = (() => {
+  const table = new Uint8Array(65536);
+  for (const c of 'nNyYtTfFoO') table[c.charCodeAt(0)] = WORD;
+  for (const c of '-+.0123456789~') table[c.charCodeAt(0)] = NUMBER;
+  return table;
+})();
+
 /** Thrown inside the reader when the text leaves the subset; never escapes `readPlainYaml`. */
 class NotPlain {}
 const NOT_PLAIN = new NotPlain();
@@ -107,7 +116,11 @@ export class PlainScalars {
   private readonly unfiltered: boolean;
 
   resolve(s: string): unknown {
-    if (!this.unfiltered && !/^[-+.0-9~nNyYtTfFoO]/.test(s)) return s;
+    if (!this.unfiltered) {
+      const first = s.length ? MAY_RESOLVE[s.charCodeAt(0)] : NEVER;
+      // The words (null, booleans) are five letters at most; numbers start with a sign, dot or digit.
+      if (first === NEVER || (first === WORD && s.length > 5)) return s;
+    }
     const known = this.cache.get(s);
     if (known !== undefined || this.cache.has(s)) return known;
     let value: unknown = s;
@@ -187,10 +200,10 @@ function movedDocument(d: PlainDocument, start: number, end: number): PlainDocum
 
 class PlainReader {
   /** Per line of the whole text: start offset, end offset (at '\n' or text end), indent, kind. */
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  private readonly indents: number[] = [];
-  private readonly kinds: number[] = [];
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly indents: Int32Array;
+  private readonly kinds: Uint8Array;
   private table: number[] = [];
   private keys: string[] = [];
   /** Lines of the document being read: [first, last). */
@@ -198,16 +211,27 @@ class PlainReader {
 
   constructor(private readonly text: string, private readonly scalars: PlainScalars, private readonly earlier?: Map<string, PlainDocument>) {
     const t = text;
+    // Typed arrays sized by a first count of the lines: filling growing arrays was a tenth of
+    // the reading time on large files.
+    let lines = 0;
+    for (let s = 0; s < t.length; lines++) {
+      const e = t.indexOf('\n', s);
+      s = e < 0 ? t.length : e + 1;
+    }
+    this.starts = new Int32Array(lines);
+    this.ends = new Int32Array(lines);
+    this.indents = new Int32Array(lines);
+    this.kinds = new Uint8Array(lines);
     let s = 0;
-    while (s < t.length) {
+    for (let li = 0; li < lines; li++) {
       let e = t.indexOf('\n', s);
       if (e < 0) e = t.length;
       let i = s;
       while (i < e && t.charCodeAt(i) === 32) i++;
-      this.starts.push(s);
-      this.ends.push(e);
-      this.indents.push(i - s);
-      this.kinds.push(i === e ? BLANK : t.charCodeAt(i) === 35 /* # */ ? COMMENT : CONTENT);
+      this.starts[li] = s;
+      this.ends[li] = e;
+      this.indents[li] = i - s;
+      this.kinds[li] = i === e ? BLANK : t.charCodeAt(i) === 35 /* # */ ? COMMENT : CONTENT;
       s = e + 1;
     }
   }
@@ -262,7 +286,7 @@ class PlainReader {
     const root = this.blockMap(li, 0, p);
     // After the root mapping only blank lines and comments at the margin may follow.
     for (let k = root.nextLine; k < last; k++) if (this.kinds[k] === CONTENT || (this.kinds[k] === COMMENT && this.indents[k] !== 0)) bail();
-    const locations: CompactLocations = { table: Int32Array.from(this.table), keys: this.keys, root: root.node };
+    const locations: CompactLocations = { table: new Int32Array(this.table), keys: this.keys, root: root.node };
     return { data: root.value as Record<string, unknown>, locations, start, end };
   }
 
@@ -482,9 +506,9 @@ class PlainReader {
     return { value: parsed.value, node: parsed.node, end2, nextLine: li + 1 };
   }
 
-  private scalar(start: number, end: number, value: unknown): Item {
+  private scalar(start: number, end: number, value: unknown, asNode = true): Item {
     const node = this.table.length;
-    this.table.push(SCALAR, start, end);
+    if (asNode) this.table.push(SCALAR, start, end);
     return { value, node, start, end };
   }
 
@@ -502,10 +526,10 @@ class PlainReader {
         for (;;) {
           const kc = t.charCodeAt(p);
           if (kc === 123 || kc === 91) bail();
-          const k = this.flowItem(p, lineEnd);
+          // A key is kept as offsets in its pair, not as a node.
+          const k = this.flowItem(p, lineEnd, false);
           const keyText = k.value;
           if (typeof keyText !== 'string' || keyText === '<<' || keyText === '__proto__' || Object.prototype.hasOwnProperty.call(obj, keyText)) bail();
-          this.table.length = k.node; // a key is kept as offsets in its pair, not as a node
           p = k.end;
           if (t.charCodeAt(p) !== 58 || t.charCodeAt(p + 1) !== 32) bail();
           p += 2;
@@ -561,15 +585,18 @@ class PlainReader {
     return { value: list, node, start, end };
   }
 
-  /** One entry of a flow collection: a nested collection, a quoted or a plain scalar. */
-  private flowItem(p: number, lineEnd: number): Item {
+  /**
+   * One entry of a flow collection: a nested collection, a quoted or a plain scalar. A mapping
+   * key (`asNode` false) is a scalar with no record of its own (a collection there bails earlier).
+   */
+  private flowItem(p: number, lineEnd: number, asNode = true): Item {
     const t = this.text;
     const c = t.charCodeAt(p);
     if (c === 123 || c === 91) return this.flow(p, lineEnd);
     if (c === 34 || c === 39) {
       const close = this.quoteEnd(p, lineEnd);
       if (close < 0) bail();
-      return this.scalar(p, close, quotedValue(t, p, close));
+      return this.scalar(p, close, quotedValue(t, p, close), asNode);
     }
     if (!plainStart(t, p, lineEnd, true)) bail();
     let e = p;
@@ -585,7 +612,7 @@ class PlainReader {
     let s = e;
     while (s > p && t.charCodeAt(s - 1) === 32) s--;
     if (s === p) bail();
-    return this.scalar(p, s, this.scalars.resolve(t.slice(p, s)));
+    return this.scalar(p, s, this.scalars.resolve(t.slice(p, s)), asNode);
   }
 }
 
@@ -609,13 +636,26 @@ interface Parsed {
 /** Can a plain scalar start at `p`? (YAML 1.2 §7.3.3 ns-plain-first, kept conservative.) */
 function plainStart(t: string, p: number, lineEnd: number, flow: boolean): boolean {
   if (p >= lineEnd) return false;
-  const c = t[p];
-  if ('-?:'.includes(c)) {
-    const next = p + 1 < lineEnd ? t[p + 1] : ' ';
-    return next !== ' ' && !(flow && ',[]{}'.includes(next));
+  const c = t.charCodeAt(p);
+  if (c >= 128) return true;
+  const kind = PLAIN_FIRST[c];
+  if (kind === INDICATOR_IF_SPACED) {
+    if (p + 1 >= lineEnd) return false;
+    const next = t.charCodeAt(p + 1);
+    return next !== 32 && !(flow && next < 128 && PLAIN_FIRST[next] === FLOW_INDICATOR);
   }
-  return !',[]{}#&*!|>\'"%@`'.includes(c);
+  return kind === 0;
 }
+
+/** First characters of plain scalars: never (indicators), or only when not followed by a space. */
+const INDICATOR = 1, FLOW_INDICATOR = 2, INDICATOR_IF_SPACED = 3;
+const PLAIN_FIRST = (() => {
+  const table = new Uint8Array(128);
+  for (const c of '#&*!|>\'"%@`') table[c.charCodeAt(0)] = INDICATOR;
+  for (const c of ',[]{}') table[c.charCodeAt(0)] = FLOW_INDICATOR;
+  for (const c of '-?:') table[c.charCodeAt(0)] = INDICATOR_IF_SPACED;
+  return table;
+})();
 
 /** The value of a quoted scalar spanning [p, close) on one line (double quotes hold no escapes here). */
 function quotedValue(t: string, p: number, close: number): string {
