@@ -16,8 +16,8 @@ spec:
   cni: {plugin: calico, backend: vxlan}
   kubeProxy: {mode: iptables}
   nodes:
-    - {name: node-1, ip: 192.168.1.10, podCIDR: 10.244.1.0/24}
-    - {name: node-2, ip: 192.168.1.11, podCIDR: 10.244.2.0/24}
+    - {name: node-1, ip: 192.168.1.10, podCIDR: 10.244.1.0/24, labels: {zone: a}}
+    - {name: node-2, ip: 192.168.1.11, podCIDR: 10.244.2.0/24, labels: {zone: b}}
 `;
 
 const NAMESPACES = `apiVersion: v1
@@ -83,6 +83,24 @@ spec:
       action: Deny
       from:
         - namespaces: {matchLabels: {env: staging}}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: egress-out
+spec:
+  priority: 20
+  subject:
+    namespaces: {matchLabels: {env: ops}}
+  egress:
+    - name: to-second-node
+      action: Allow
+      to:
+        - nodes: {matchLabels: {zone: b}}
+    - name: to-node-2-pods-and-node-1
+      action: Deny
+      to:
+        - networks: [10.244.2.0/24, 192.168.1.10/32]
 ---
 apiVersion: policy.networking.k8s.io/v1alpha1
 kind: BaselineAdminNetworkPolicy
@@ -202,6 +220,20 @@ test('AdminNetworkPolicy peers: a pods peer leads to its pods, a namespaces peer
   assert.deepEqual(s.definition('admin.yaml', at('admin.yaml', 'namespaces: {matchLabels: {env: staging}}', 'staging')), [], 'a peer that selects nothing leads nowhere');
 });
 
+test('AdminNetworkPolicy egress peers: nodes lead to the nodes they select, networks to the pods and nodes inside', () => {
+  const s = service();
+  const where = (ranges: SourceRange[]) => ranges.map((r) => {
+    const line = text(r.file).split('\n')[r.start.line - 1];
+    return r.file === 'cluster.yaml' ? `node:${/name: ([\w-]+)/.exec(line)?.[1]}` : `${r.file}:${r.start.line}`;
+  });
+  assert.deepEqual(where(s.definition('admin.yaml', at('admin.yaml', 'nodes: {matchLabels: {zone: b}}', 'zone'))), ['node:node-2']);
+  const inside = s.definition('admin.yaml', at('admin.yaml', 'networks: [10.244.2.0/24', '10.244'));
+  // node-2's pods (api, db, grafana) by their documents, then node-1 by its address.
+  assert.deepEqual(names(inside.filter((r) => r.file === 'pods.yaml')), ['pod:api', 'pod:db', 'pod:grafana']);
+  assert.deepEqual(where(inside.filter((r) => r.file === 'cluster.yaml')), ['node:node-1']);
+  assert.equal(inside.length, 4);
+});
+
 test('BaselineAdminNetworkPolicy: its namespaces subject leads to every pod there; an empty peer selector to every pod', () => {
   const s = service();
   assert.deepEqual(names(s.definition('admin.yaml', at('admin.yaml', 'namespaces: {matchLabels: {env: prod}}', 'env'))), ['pod:api', 'pod:db', 'pod:web']);
@@ -243,17 +275,21 @@ test('Find References on a pod: the admin subjects and peers and the Calico sele
   const s = service();
   const refs = (podName: string) => s.references('pods.yaml', at('pods.yaml', `name: ${podName}`, podName)).map((r) => `${r.file}:${r.start.line}`);
   const lineOf = (file: string, needle: string, nth = 0) => `${file}:${text(file).split('\n').map((l, i) => (l.includes(needle) ? i + 1 : 0)).filter(Boolean)[nth]}`;
-  // db: the ANP subject, the BANP subject and its all-namespaces peer, the Calico NetworkPolicy's source.
+  // db: the ANP subject, the second ANP's networks peer (db is on node-2), the BANP subject and
+  // its all-namespaces peer, the Calico NetworkPolicy's source.
   assert.deepEqual(refs('db').sort(), [
     // A field's range is its value's: the line after a key whose value is a block.
     lineOf('admin.yaml', '    pods:', 0),
+    lineOf('admin.yaml', '- networks: [10.244.2.0/24'),
     lineOf('admin.yaml', '    namespaces: {matchLabels: {env: prod}}'),
     lineOf('admin.yaml', '- namespaces: {}'),
     lineOf('calico.yaml', "selector: has(tier) && tier != 'back'"),
   ].sort());
-  // prometheus: the ANP's deny-monitoring peer, the BANP's peer, the GNP's source.
+  // prometheus: the ANP's deny-monitoring peer, the second ANP's subject (not its networks peer:
+  // prometheus is on node-1), the BANP's peer, the GNP's source.
   assert.deepEqual(refs('prometheus').sort(), [
     lineOf('admin.yaml', '- namespaces: {matchLabels: {env: ops}}'),
+    lineOf('admin.yaml', '    namespaces: {matchLabels: {env: ops}}'),
     lineOf('admin.yaml', '- namespaces: {}'),
     lineOf('calico.yaml', "namespaceSelector: env == 'ops'"),
   ].sort());

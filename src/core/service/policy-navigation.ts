@@ -1,4 +1,5 @@
-import { Cluster, PodInfo } from '../cluster/model';
+import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
+import { cidrContains } from '../common/ip';
 import { matchesSelector } from '../cluster/labels';
 import { FieldPath, SourcePosition, SourceRange } from '../common/source';
 import { AdminPeerSpec, AdminPolicyInfo, adminPeerMatches, adminPoliciesOf, subjectSelects } from '../policy/anp';
@@ -11,13 +12,19 @@ import { ObjectAt, fieldRange, podRange, within } from './objects';
  * BaselineAdminNetworkPolicy and Calico's NetworkPolicy / GlobalNetworkPolicy, with each API's
  * own matching rules (anp.ts, calico.ts): a selector leads to the pods it selects, a
  * namespace selector inside a pods selector to the Namespace objects it matches (as a
- * NetworkPolicy peer's does). A policy the API server would refuse (a selector with a syntax
+ * NetworkPolicy peer's does), an egress `nodes` peer to the nodes it selects and a `networks`
+ * peer to the pods and nodes whose addresses its CIDRs hold. A policy the API server would refuse (a selector with a syntax
  * error, say) is not in the cluster: its selectors lead nowhere.
  */
 
 /** Pods as the admin APIs and Calico see them: host-networked pods are never subjects or peers. */
 function podRanges(pods: PodInfo[]): SourceRange[] {
   return pods.filter((p) => !p.hostNetwork).map(podRange);
+}
+
+/** A node's entry: its item in a Cluster document's node list, or its Node object. */
+function nodeRanges(nodes: NodeInfo[]): SourceRange[] {
+  return nodes.map((n) => (n.path.length ? fieldRange(n.locator, n.path) ?? n.locator.range : n.locator.range));
 }
 
 function namespaceRanges(cluster: Cluster, matches: (labels: Record<string, string>, name: string) => boolean): SourceRange[] {
@@ -52,7 +59,12 @@ export function adminSelectorTargets(cluster: Cluster, o: ObjectAt, p: SourcePos
       if (peer.kind === 'pods' && within(pol.locator, [...peer.path, 'pods', 'namespaceSelector'], p)) {
         return namespaceRanges(cluster, (labels) => matchesSelector(labels, peer.namespaceSelector));
       }
-      if (peer.kind !== 'namespaces' && peer.kind !== 'pods') return undefined;
+      if (peer.kind === 'nodes') return nodeRanges(cluster.nodes.filter((n) => matchesSelector(n.labels, peer.nodes)));
+      if (peer.kind === 'networks') {
+        // Addresses, not objects: whatever the CIDRs hold that the manifests name — pods, then nodes.
+        const inside = (ip: string) => peer.cidrs.some((c) => cidrContains(c, ip));
+        return [...podRanges(cluster.pods.filter((x) => inside(x.ip))), ...nodeRanges(cluster.nodes.filter((n) => inside(n.ip)))];
+      }
       return podRanges(cluster.pods.filter((x) => adminPeerMatches(cluster, peer, { ip: x.ip, pod: x })));
     }
   }
@@ -106,7 +118,7 @@ export function policySelectorsMatching(cluster: Cluster, pod: PodInfo): SourceR
     if (subjectSelects(cluster, pol, pod)) out.push(at(pol, pol.subject.path));
     for (const rule of [...pol.ingress, ...pol.egress]) {
       for (const peer of rule.peers as AdminPeerSpec[]) {
-        if ((peer.kind === 'namespaces' || peer.kind === 'pods') && adminPeerMatches(cluster, peer, { ip: pod.ip, pod })) out.push(at(pol, peer.path));
+        if (peer.kind !== 'nodes' && adminPeerMatches(cluster, peer, { ip: pod.ip, pod })) out.push(at(pol, peer.path));
       }
     }
   }
