@@ -117,3 +117,29 @@ test('the plain reader agrees with the yaml parser on randomly mutated manifests
   }
   assert.ok(plain > 20, `only ${plain} of 150 mutants were read by the plain reader`);
 });
+
+test('documents the plain reader leaves (block scalar, anchors, escapes, tabs) are read by yaml alone; the rest of the file stays plain', () => {
+  const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf, namespace: shop}\ndata:\n  nginx.conf: |\n    server {\n      listen 80;\n    }\n';
+  const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: main, image: nginx}]\n';
+  const anchored = 'apiVersion: v1\nkind: Service\nmetadata: &m {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n';
+  const escaped = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\nstringData: {key: "a\\nb"}\n';
+  const tabbed = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t, namespace: shop}\ndata: {a: "x\ty"}\n';
+  const plainPod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: solo, namespace: shop}\nspec:\n  containers: [{name: c, image: busybox}]\n';
+  const text = [configMap, deployment, anchored, escaped, tabbed, plainPod].map((d) => `---\n${d}`).join('');
+  assert.ok(agree('mixed.yaml', text), 'the file is read by the plain reader');
+  const docs = readPlainYaml(text, new PlainScalars((t) => t))!;
+  assert.deepEqual(docs.map((d) => (d.unread ? 'yaml' : 'plain')), ['yaml', 'plain', 'yaml', 'yaml', 'yaml', 'plain']);
+  const parsed = parseManifestText('mixed.yaml', text);
+  assert.deepEqual(parsed.objects.map((o) => o.kind), ['ConfigMap', 'Deployment', 'Service', 'Secret', 'ConfigMap', 'Pod']);
+  assert.equal(parsed.plainDocuments?.length, 2, 'the two plain documents are kept for the next edit');
+  // An edit of the Deployment re-reads it; the Pod below, on the same line, keeps its object.
+  const edited = text.replace('replicas: 2', 'replicas: 3');
+  const again = parseManifestText('mixed.yaml', edited, { previous: { text, parsed } });
+  assert.equal(again.objects[5], parsed.objects[5]);
+  assert.notEqual(again.objects[1], parsed.objects[1]);
+  agree('mixed-edited.yaml', edited);
+  // A syntax error in a document left to yaml sends the whole file there, as before.
+  const broken = text.replace('nginx.conf: |', 'nginx.conf: "|');
+  assert.equal(agree('mixed-broken.yaml', broken), true);
+  assert.deepEqual(parseManifestText('mixed-broken.yaml', broken).plainDocuments, undefined);
+});

@@ -166,71 +166,79 @@ function parseUnsafe(file: string, text: string, plainReader: boolean, previous?
   }
 
   const reading: Reading = { file, text, mayHavePatch: text.includes('$patch'), out, strays: [], kubernetesLike: false };
-  let expansionLeft = MAX_EXPANSION_STEPS;
-  for (const { doc, lines: lineCounter } of parts) {
-    let tooDeep = false;
-    /** Warnings wait until the document shows it is Kubernetes YAML (see below). */
-    const warnings: Finding[] = [];
-    for (const err of doc.errors) {
-      if (/Maximum call stack size exceeded/.test(err.message)) {
-        // The yaml composer recurses per nesting level and reports the overflow as an error;
-        // the document is truncated there, so say so once and leave the document out.
-        if (!tooDeep) out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read (the YAML parser ran out of stack); it is skipped', rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
-        tooDeep = true;
-      } else {
-        out.findings.push(finding('yaml-syntax', 'error', firstLine(err.message), rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
-      }
-    }
-    if (tooDeep) continue;
-    let scan: DocumentScan | undefined;
-    try {
-      scan = doc.contents ? scanDocument(doc, MAX_EXPANSION_STEPS + 1) : undefined;
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      // The scan uses fewer stack frames per level than the conversion: what it cannot walk,
-      // the conversion could not read either, and an unpriced document is not converted.
-      out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
-      continue;
-    }
-    for (const d of scan?.duplicates ?? []) {
-      warnings.push(finding('duplicate-key', 'warning', `key ${JSON.stringify(d.key)} appears twice in this mapping; the last value is used, as kubectl's YAML-to-JSON conversion does`, rangeOf(file, lineCounter, d.offset, d.offset + 1)));
-    }
-    for (const warn of doc.warnings) {
-      warnings.push(finding('yaml-warning', 'warning', firstLine(warn.message), rangeOf(file, lineCounter, warn.pos[0], warn.pos[1])));
-    }
-    // Warnings (duplicate keys, unknown tags such as CloudFormation's !Ref) matter only in
-    // Kubernetes documents; other YAML in the workspace is none of PodPath's business.
-    const flush = (relevant: boolean) => { if (relevant) for (const w of warnings) out.findings.push(w); };
-    if (!doc.contents) { flush(true); continue; } // empty document between `---` lines
-    if (scan && scan.extra > expansionLeft) {
-      flush(true);
-      const extra = scan.extra > MAX_EXPANSION_STEPS ? `more than ${MAX_EXPANSION_STEPS}` : `${scan.extra}`;
-      out.findings.push(finding('yaml-alias-bomb', 'error', `this document's << merge keys would build ${extra} values beyond the ${scan.written} it writes (PodPath allows ${MAX_EXPANSION_STEPS} per file, ${expansionLeft} were left), the shape of an expansion bomb; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
-      continue;
-    }
-    if (scan) expansionLeft -= scan.extra;
-    let data: unknown;
-    try {
-      // maxAliasCount guards against alias expansion bombs ("billion laughs").
-      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      flush(true);
-      const message = (e as Error)?.message ?? String(e);
-      if (/resource exhaustion|alias count/i.test(message)) {
-        out.findings.push(finding('yaml-alias-bomb', 'error', `this document expands aliases (*name) more than ${MAX_ALIAS_COUNT} times, the shape of a "billion laughs" attack; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
-      } else if (e instanceof RangeError) {
-        out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
-      } else {
-        out.findings.push(finding('yaml-syntax', 'error', `YAML could not be read: ${firstLine(message)}`, nodeRange(file, lineCounter, doc.contents)));
-      }
-      continue;
-    }
-    if (data === null || data === undefined) { flush(true); continue; }
-    const root = doc.contents as YamlNode;
-    flush(looksLikeObject(data) || (Array.isArray(data) && data.some(looksLikeObject)));
-    addDocument(reading, data, { range: () => nodeRange(file, lineCounter, root), locator: (base) => makeLocator(file, lineCounter, root, base) });
-  }
+  const budget = { expansionLeft: MAX_EXPANSION_STEPS };
+  for (const part of parts) readYamlDocument(reading, part, budget);
   return finish(reading, parts.length);
+}
+
+/**
+ * One document as the yaml parser read it: its errors and warnings become findings, and its
+ * content an object (or a stray, a kustomization …). `budget` is what alias and merge-key
+ * expansion may still spend in this file.
+ */
+function readYamlDocument(reading: Reading, { doc, lines: lineCounter }: DocPart, budget: { expansionLeft: number }): void {
+  const { file, out } = reading;
+  let tooDeep = false;
+  /** Warnings wait until the document shows it is Kubernetes YAML (see below). */
+  const warnings: Finding[] = [];
+  for (const err of doc.errors) {
+    if (/Maximum call stack size exceeded/.test(err.message)) {
+      // The yaml composer recurses per nesting level and reports the overflow as an error;
+      // the document is truncated there, so say so once and leave the document out.
+      if (!tooDeep) out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read (the YAML parser ran out of stack); it is skipped', rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
+      tooDeep = true;
+    } else {
+      out.findings.push(finding('yaml-syntax', 'error', firstLine(err.message), rangeOf(file, lineCounter, err.pos[0], err.pos[1])));
+    }
+  }
+  if (tooDeep) return;
+  let scan: DocumentScan | undefined;
+  try {
+    scan = doc.contents ? scanDocument(doc, MAX_EXPANSION_STEPS + 1) : undefined;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // The scan uses fewer stack frames per level than the conversion: what it cannot walk,
+    // the conversion could not read either, and an unpriced document is not converted.
+    out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
+    return;
+  }
+  for (const d of scan?.duplicates ?? []) {
+    warnings.push(finding('duplicate-key', 'warning', `key ${JSON.stringify(d.key)} appears twice in this mapping; the last value is used, as kubectl's YAML-to-JSON conversion does`, rangeOf(file, lineCounter, d.offset, d.offset + 1)));
+  }
+  for (const warn of doc.warnings) {
+    warnings.push(finding('yaml-warning', 'warning', firstLine(warn.message), rangeOf(file, lineCounter, warn.pos[0], warn.pos[1])));
+  }
+  // Warnings (duplicate keys, unknown tags such as CloudFormation's !Ref) matter only in
+  // Kubernetes documents; other YAML in the workspace is none of PodPath's business.
+  const flush = (relevant: boolean) => { if (relevant) for (const w of warnings) out.findings.push(w); };
+  if (!doc.contents) { flush(true); return; } // empty document between `---` lines
+  if (scan && scan.extra > budget.expansionLeft) {
+    flush(true);
+    const extra = scan.extra > MAX_EXPANSION_STEPS ? `more than ${MAX_EXPANSION_STEPS}` : `${scan.extra}`;
+    out.findings.push(finding('yaml-alias-bomb', 'error', `this document's << merge keys would build ${extra} values beyond the ${scan.written} it writes (PodPath allows ${MAX_EXPANSION_STEPS} per file, ${budget.expansionLeft} were left), the shape of an expansion bomb; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
+    return;
+  }
+  if (scan) budget.expansionLeft -= scan.extra;
+  let data: unknown;
+  try {
+    // maxAliasCount guards against alias expansion bombs ("billion laughs").
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    flush(true);
+    const message = (e as Error)?.message ?? String(e);
+    if (/resource exhaustion|alias count/i.test(message)) {
+      out.findings.push(finding('yaml-alias-bomb', 'error', `this document expands aliases (*name) more than ${MAX_ALIAS_COUNT} times, the shape of a "billion laughs" attack; it is skipped`, nodeRange(file, lineCounter, doc.contents)));
+    } else if (e instanceof RangeError) {
+      out.findings.push(finding('yaml-too-deep', 'error', 'this document nests too deeply to be read; it is skipped', nodeRange(file, lineCounter, doc.contents)));
+    } else {
+      out.findings.push(finding('yaml-syntax', 'error', `YAML could not be read: ${firstLine(message)}`, nodeRange(file, lineCounter, doc.contents)));
+    }
+    return;
+  }
+  if (data === null || data === undefined) { flush(true); return; }
+  const root = doc.contents as YamlNode;
+  flush(looksLikeObject(data) || (Array.isArray(data) && data.some(looksLikeObject)));
+  addDocument(reading, data, { range: () => nodeRange(file, lineCounter, root), locator: (base) => makeLocator(file, lineCounter, root, base) });
 }
 
 /** What reading a file's documents collects before the file's findings are final. */
@@ -263,11 +271,17 @@ function parsePlain(file: string, text: string, previous?: EarlierParse): Parsed
   const kept = new Map(earlier?.map((d) => [d.document, d]));
   const documents: PlainDocumentObjects[] = [];
   let lines: LineIndex | undefined;
+  const budget = { expansionLeft: MAX_EXPANSION_STEPS };
   for (const d of docs) {
-    if (!d.data || !d.locations) continue;
-    const loc = d.locations;
     lines ??= new LineIndex(text);
     const li = lines;
+    if (d.unread) {
+      // Read by the yaml parser alone: found too deep, the whole file is (as without this reader).
+      if (!readUnreadDocument(reading, li, d, budget)) return undefined;
+      continue;
+    }
+    if (!d.data || !d.locations) continue;
+    const loc = d.locations;
     const from = reading.out.objects.length;
     addDocument(reading, d.data, { range: () => compactRootRange(file, li, loc), locator: (base) => compactLocator(file, li, loc, base) });
     const line = li.linePos(d.start).line;
@@ -285,6 +299,59 @@ function parsePlain(file: string, text: string, previous?: EarlierParse): Parsed
   // Bookkeeping, not content: left out of comparisons and serialisations of the parse.
   if (out.objects.length > 0) Object.defineProperty(out, 'plainDocuments', { value: documents, enumerable: false });
   return out;
+}
+
+/**
+ * A document the plain reader left to the yaml parser, parsed from its own text: every
+ * document starts at a `---` line (or the file's start) and nothing reaches across one, so its
+ * data, ranges and findings are those a parse of the whole file gives. False when the parser
+ * finds an error in it or it nests too deeply: the whole-file path reports those its own way.
+ */
+function readUnreadDocument(reading: Reading, lines: LineIndex, d: PlainDocument, budget: { expansionLeft: number }): boolean {
+  const chunk = reading.text.slice(d.start, d.end);
+  if (mayNestDeeply(chunk)) return false;
+  const chunkLines = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    docs = withoutStackTraces(() => parseAllDocuments(chunk, { ...PARSE_OPTIONS, lineCounter: chunkLines })) as unknown as Document.Parsed[];
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
+  docs = Array.from(docs);
+  // With an error inside, the document's end is in doubt (a quoted scalar left open runs past the
+  // next `---` in the yaml parser): the whole-file path reads it as the parser would.
+  if (docs.some((doc) => doc.errors.length > 0)) return false;
+  // The chunk starts at the start of a line: columns stay, lines move by the lines before it.
+  const shift = lines.linePos(d.start).line - 1;
+  const shifted: Lines = { linePos: (o) => { const p = chunkLines.linePos(o); return { line: p.line + shift, col: p.col }; } };
+  for (const doc of docs) readYamlDocument(reading, { doc, lines: shifted, offset: d.start }, budget);
+  return true;
+}
+
+/**
+ * Whether a document might nest deeper than any manifest does: flow brackets opened 100 deep,
+ * or a line starting with 100 sequence dashes or more. Such a document is left to the whole-file
+ * path, which is built to survive the parser's stack running out; a parse begun from deeper in
+ * the stack (as here) can hit the limit while V8 compiles a regular expression, and V8 ends the
+ * process then instead of throwing.
+ */
+function mayNestDeeply(text: string): boolean {
+  const LIMIT = 100;
+  let depth = 0;
+  let dashes = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) { if (++depth >= LIMIT) return true; }
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+    if (c === 10) { lineStart = true; dashes = 0; continue; }
+    if (lineStart) {
+      if (c === 45 /* - */) { if (++dashes >= LIMIT) return true; }
+      else if (c !== 32) lineStart = false;
+    }
+  }
+  return false;
 }
 
 /** The scalar rules of the yaml parser as PodPath configures it, for the plain reader. */

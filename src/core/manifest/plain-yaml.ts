@@ -12,17 +12,25 @@ import type { Tags } from 'yaml';
  * takes. This reader goes from text to plain data in one pass and keeps, per document, only a
  * compact table of offsets from which any field's range is computed when asked.
  *
- * It reads a file only when it is sure to give exactly what the `yaml` package gives (the same
- * data and the same ranges): anything else (anchors, aliases, tags, merge keys, block scalars,
- * multi-line scalars or flow collections, escapes, tabs, directives, comments it cannot place,
- * repeated keys, non-string keys) makes it answer `undefined`, and the caller reads the whole
- * file with the `yaml` package. A differential test holds the two readers to the same answers.
+ * It reads a document only when it is sure to give exactly what the `yaml` package gives (the
+ * same data and the same ranges): anything else (anchors, aliases, tags, merge keys, block
+ * scalars, multi-line scalars or flow collections, escapes, tabs, comments it cannot place,
+ * repeated keys, non-string keys) leaves that document `unread`, for the caller to read with the
+ * `yaml` package — a ConfigMap's block scalar does not send its neighbours there too. What
+ * reaches across documents (directives, `...` markers, a byte-order mark, CR line ends) or nests
+ * too deeply makes it answer `undefined`, and the caller reads the whole file with `yaml`. A
+ * differential test holds the two readers to the same answers.
  */
 
 /** One document of a file read by this reader. */
 export interface PlainDocument {
-  /** The document's content as plain data; `null` for a document with no content. */
+  /** The document's content as plain data; `null` for a document with no content or one left unread. */
   data: Record<string, unknown> | null;
+  /**
+   * Set when this document leaves the subset (a block scalar, an anchor, a tab …) while the rest
+   * of the file does not: the caller reads its text, [start, end), with the `yaml` package.
+   */
+  unread?: true;
   /** Where each node is; absent when `data` is null. */
   locations?: CompactLocations;
   /** Offsets of the document's text in the file: from its first line to the start of the next. */
@@ -145,7 +153,7 @@ export class PlainScalars {
  */
 export function readPlainYaml(text: string, scalars: PlainScalars, previous?: EarlierText): PlainDocument[] | undefined {
   // Characters whose handling differs in ways not worth repeating here.
-  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff || text.includes('\\')) return undefined;
+  if (text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
   try {
     return new PlainReader(text, scalars, previous && earlierDocuments(previous)).documents();
   } catch (e) {
@@ -208,9 +216,14 @@ class PlainReader {
   private keys: string[] = [];
   /** Lines of the document being read: [first, last). */
   private last = 0;
+  /** Offsets of the next `\` and tab not before the document being read (-1: none left). */
+  private nextBackslash: number;
+  private nextTab: number;
 
   constructor(private readonly text: string, private readonly scalars: PlainScalars, private readonly earlier?: Map<string, PlainDocument>) {
     const t = text;
+    this.nextBackslash = t.indexOf('\\');
+    this.nextTab = t.indexOf('\t');
     // Typed arrays sized by a first count of the lines: filling growing arrays was a tenth of
     // the reading time on large files.
     let lines = 0;
@@ -260,14 +273,29 @@ class PlainReader {
       if (li > first || li === n) {
         const end = li < n ? this.starts[li] : t.length;
         const before = this.earlier?.get(t.slice(docStart, end));
-        const doc = before ? movedDocument(before, docStart, end) : this.document(first, li, docStart, end);
+        const doc = before ? movedDocument(before, docStart, end) : this.documentOrUnread(first, li, docStart, end);
         // Documents without content are left out: they hold no object, and no finding either.
-        if (doc.data !== null) docs.push(doc);
+        if (doc.data !== null || doc.unread) docs.push(doc);
       }
       first = li + 1;
       docStart = li < n ? this.starts[li] : t.length;
     }
     return docs;
+  }
+
+  /** The document, or where it is when it leaves the subset (escapes and tabs are left to `yaml`). */
+  private documentOrUnread(first: number, last: number, start: number, end: number): PlainDocument {
+    // The next backslash and tab at or after the document's start, each looked up once per pass.
+    if (this.nextBackslash >= 0 && this.nextBackslash < start) this.nextBackslash = this.text.indexOf('\\', start);
+    if (this.nextTab >= 0 && this.nextTab < start) this.nextTab = this.text.indexOf('\t', start);
+    const inside = (i: number) => i >= 0 && i < end;
+    if (inside(this.nextBackslash) || inside(this.nextTab)) return { data: null, unread: true, start, end };
+    try {
+      return this.document(first, last, start, end);
+    } catch (e) {
+      if (e === NOT_PLAIN) return { data: null, unread: true, start, end };
+      throw e;
+    }
   }
 
   private document(first: number, last: number, start: number, end: number): PlainDocument {
