@@ -71,27 +71,47 @@ export function computeConnlist(reach: Reachability): ConnLine[] {
       if (!conns.isEmpty()) lines.push({ src: src.name, dst: dst.name, conns });
     }
   }
-  // External ranges: every address in one atom is treated alike; adjacent atoms that are
-  // treated alike towards a workload are merged into one range.
-  const atoms = reach.externalAtoms();
-  for (const w of ws) {
-    const inbound = atoms.map(([first]) => reach.fromAddress(intToIp(first), w.pod));
-    const outbound = atoms.map(([first]) => reach.toAddress(w.pod, intToIp(first)));
-    for (const [first, last, conns] of mergeRanges(atoms, inbound)) lines.push({ src: rangeName(first, last), dst: w.name, conns });
-    for (const [first, last, conns] of mergeRanges(atoms, outbound)) lines.push({ src: w.name, dst: rangeName(first, last), conns });
-  }
-  // A dual-stack cluster has a second outside: the IPv6 space, split by the IPv6 ipBlocks.
-  if (reach.cluster.config.ipFamilies.includes(6)) {
-    const atoms6 = reach.externalAtoms6();
-    for (const w of ws) {
-      if (!w.pod.ip6) continue;
-      const inbound = atoms6.map(([first]) => reach.fromAddress(bigToIp6(first), w.pod));
-      const outbound = atoms6.map(([first]) => reach.toAddress(w.pod, bigToIp6(first)));
-      for (const [first, last, conns] of mergeRanges(atoms6, inbound)) lines.push({ src: rangeName6(first, last), dst: w.name, conns });
-      for (const [first, last, conns] of mergeRanges(atoms6, outbound)) lines.push({ src: w.name, dst: rangeName6(first, last), conns });
-    }
-  }
+  for (const w of ws) externalLines(reach, w, lines);
   return lines.sort(compareLines);
+}
+
+/**
+ * The lines of the connectivity list that start or end at one workload (by its printed name),
+ * in the list's order: what a hover on it shows, without the list of every other pair.
+ */
+export function connlistAround(reach: Reachability, name: string): ConnLine[] {
+  const ws = workloads(reach);
+  const self = ws.find((w) => w.name === name);
+  if (!self) return [];
+  const lines: ConnLine[] = [];
+  for (const other of ws) {
+    if (other.name === name) continue;
+    const into = reach.allowed(other.pod, self.pod);
+    if (!into.isEmpty()) lines.push({ src: other.name, dst: name, conns: into });
+    const out = reach.allowed(self.pod, other.pod);
+    if (!out.isEmpty()) lines.push({ src: name, dst: other.name, conns: out });
+  }
+  externalLines(reach, self, lines);
+  return lines.sort(compareLines);
+}
+
+/** A workload's lines to and from addresses outside the cluster. */
+function externalLines(reach: Reachability, w: Workload, lines: ConnLine[]): void {
+  // Every address in one atom is treated alike; adjacent atoms that are treated alike towards
+  // a workload are merged into one range.
+  const atoms = reach.externalAtoms();
+  const inbound = atoms.map(([first]) => reach.fromAddress(intToIp(first), w.pod));
+  const outbound = atoms.map(([first]) => reach.toAddress(w.pod, intToIp(first)));
+  for (const [first, last, conns] of mergeRanges(atoms, inbound)) lines.push({ src: rangeName(first, last), dst: w.name, conns });
+  for (const [first, last, conns] of mergeRanges(atoms, outbound)) lines.push({ src: w.name, dst: rangeName(first, last), conns });
+  // A dual-stack cluster has a second outside: the IPv6 space, split by the IPv6 ipBlocks.
+  if (reach.cluster.config.ipFamilies.includes(6) && w.pod.ip6) {
+    const atoms6 = reach.externalAtoms6();
+    const inbound6 = atoms6.map(([first]) => reach.fromAddress(bigToIp6(first), w.pod));
+    const outbound6 = atoms6.map(([first]) => reach.toAddress(w.pod, bigToIp6(first)));
+    for (const [first, last, conns] of mergeRanges(atoms6, inbound6)) lines.push({ src: rangeName6(first, last), dst: w.name, conns });
+    for (const [first, last, conns] of mergeRanges(atoms6, outbound6)) lines.push({ src: w.name, dst: rangeName6(first, last), conns });
+  }
 }
 
 function mergeRanges<N extends number | bigint>(atoms: [N, N][], conns: ConnSet[]): [N, N, ConnSet][] {

@@ -30,7 +30,8 @@ export interface HoverContext {
   cluster: Cluster;
   dataplane: Dataplane;
   reach: () => Reachability;
-  connlist: () => ConnLine[];
+  /** The connectivity list's lines from or to one workload (by its printed name). */
+  connlistAround: (name: string) => ConnLine[];
 }
 
 const MAX_LIST = 8;
@@ -104,7 +105,7 @@ function reachLines(ctx: HoverContext, pod: PodInfo): string[] {
     if (peers.length > MAX_LIST) lines.push(`- … and ${peers.length - MAX_LIST} more`);
     if (peers.length === 0) lines.push('- none');
   };
-  const all = ctx.connlist();
+  const all = ctx.connlistAround(name);
   section('Reached by', counts.reachedBy, all.filter((l) => l.dst === name && l.src !== name).map((l) => ({ peer: l.src, conns: l.conns.toString() })));
   section('Reaches', counts.reaches, all.filter((l) => l.src === name && l.dst !== name).map((l) => ({ peer: l.dst, conns: l.conns.toString() })));
   const enforced = ctx.cluster.config.policyEnforced ? '' : ` (${text(ctx.cluster.config.plugin)} does not enforce it: the counts assume it is enforced)`;

@@ -10,7 +10,7 @@ import { replyOf } from '../forward/reply';
 import { tracePacket } from '../forward/engine';
 import { DecodeCache, LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
 import { ParsedFile, parseManifestText } from '../manifest/parse';
-import { ConnLine, ConnlistFormat, computeConnlist, connlistInputs, formatConnlist } from '../policy/connlist';
+import { ConnLine, ConnlistFormat, computeConnlist, connlistAround, connlistInputs, formatConnlist } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
 import { Reachability, computeReachability, reachabilityReusedFor } from '../policy/reachability';
 import { reachabilityInputs } from '../policy/reachability-inputs';
@@ -200,10 +200,16 @@ export class LanguageService implements LanguageServiceApi {
     return (this.state.connlist ??= computeConnlist(reach));
   }
 
+  /** One workload's lines: read from the whole list when it is at hand, else computed for it alone. */
+  private connlistAround(name: string): ConnLine[] {
+    const reach = this.reach();
+    return this.state.connlist ? this.state.connlist.filter((l) => l.src === name || l.dst === name) : connlistAround(reach, name);
+  }
+
   hover(file: string, position: SourcePosition): Hover | undefined {
     const o = objectAt(this.state.load.manifests, file, position);
     if (!o) return undefined;
-    return hoverFor({ cluster: this.state.cluster, dataplane: this.state.dataplane, reach: () => this.reach(), connlist: () => this.connlistLines() }, o, position);
+    return hoverFor({ cluster: this.state.cluster, dataplane: this.state.dataplane, reach: () => this.reach(), connlistAround: (name) => this.connlistAround(name) }, o, position);
   }
 
   codeLenses(file: string): Lens[] {

@@ -5,6 +5,7 @@ import { LabelSelector } from '../manifest/types';
 import { policiesOf } from '../policy/evaluate';
 import { selectsPod } from '../policy/model';
 import { ObjectAt, podRange, podsOfWorkload, within } from './objects';
+import { policyByKey, podsSelectedBy } from './policy-index';
 import { adminSelectorTargets, calicoSelectorTargets, policySelectorsMatching } from './policy-navigation';
 
 /** Go to Definition on a selector: the pods (and namespaces) it matches. */
@@ -21,9 +22,9 @@ export function selectorTargets(cluster: Cluster, o: ObjectAt, p: SourcePosition
     return ranges && dedupe(ranges);
   }
   if (o.kind !== 'policy') return undefined;
-  const pol = policiesOf(cluster).find((x) => x.key === o.key);
+  const pol = policyByKey(cluster, o.key);
   if (!pol) return undefined;
-  if (within(o.locator, ['spec', 'podSelector'], p)) return dedupe(cluster.pods.filter((x) => selectsPod(pol, x)).map(podRange));
+  if (within(o.locator, ['spec', 'podSelector'], p)) return dedupe(podsSelectedBy(cluster, pol).map(podRange));
   for (const rule of [...pol.ingress, ...pol.egress]) {
     if (rule.peers === 'all') continue;
     for (const peer of rule.peers) {

@@ -75,5 +75,13 @@ export function serviceOf(cluster: Cluster, key: string): ServiceInfo | undefine
 
 /** Where a pod is written: the Pod object, or its workload's pod template. */
 export function podRange(pod: PodInfo): SourceRange {
-  return pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range;
+  if (!pod.templatePath.length) return pod.locator.range;
+  // A workload's pods share its locator and template: its range is found once, not per replica.
+  const known = templateRanges.get(pod.locator);
+  if (known && known.path === pod.templatePath.join('\0')) return known.range;
+  const range = pod.locator.at(pod.templatePath);
+  templateRanges.set(pod.locator, { path: pod.templatePath.join('\0'), range });
+  return range;
 }
+
+const templateRanges = new WeakMap<object, { path: string; range: SourceRange }>();
