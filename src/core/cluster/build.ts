@@ -3,6 +3,7 @@ import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
 import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexServices, podKey } from './model';
+import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
 import { ServicesReuse, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
@@ -18,6 +19,8 @@ export class BuildMemo {
   /** Stages taken over and stages computed, by name (for tests and timings). */
   readonly kept: Record<string, number> = {};
   readonly computed: Record<string, number> = {};
+  /** What the pods stage hands from one computation to the next (drafts, nodes, addresses, pods). */
+  readonly pods = new PodReuse();
 
   /** The value a stage had last (whatever its inputs were). */
   last<T>(name: string): T | undefined {
@@ -86,17 +89,19 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     findings.push(...configStage.findings);
     const podStage = stage(memo, 'pods', [config, nodes, options.maxPods, ...m.pods, '|', ...m.workloads], () => {
       const f: Finding[] = [];
-      const built = buildPods(m, config!, nodes, f, options.maxPods);
+      const built = buildPods(m, config!, nodes, f, options.maxPods, memo?.pods);
       f.push(...daemonSetTaintFindings(m.workloads, nodes));
       return { ...built, findings: f };
     });
     ({ pods, workloads } = podStage);
     findings.push(...podStage.findings);
+    const changes: PodChanges | undefined = podStage.changes;
     const serviceStage = stage(memo, 'services', [config, nodes, pods, ...m.services, '|', ...m.endpoints], () => {
       const f: Finding[] = [];
-      // A Service whose own object and allocations are unchanged keeps its endpoints (see buildServices).
+      // A Service whose own object and allocations are unchanged, and whose selector picks none of
+      // the pods that changed, keeps its endpoints (see buildServices).
       const earlier = memo?.last<ServicesReuse>('services');
-      return { services: buildServices(m, config!, nodes, pods, f, earlier), findings: f, config: config!, nodes, pods };
+      return { services: buildServices(m, config!, nodes, pods, f, earlier, changes), findings: f, config: config!, nodes, pods };
     });
     services = serviceStage.services;
     findings.push(...serviceStage.findings);

@@ -6,6 +6,7 @@ import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from
 import { matchesMap, matchesSelector } from './labels';
 import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntainted, taintRelated, taintReasons, taintText, untoleratedTaints } from './taints';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
+import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
 interface PodDraft {
@@ -42,7 +43,10 @@ export const MAX_PODS = 200000;
  * addresses are deterministic and stable: a pod keeps its node and IP when unrelated objects
  * are added, because both are derived from its own name rather than from list order.
  */
-export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS): { pods: PodInfo[]; workloads: WorkloadInfo[] } {
+export function buildPods(
+  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS, reuse?: PodReuse,
+): { pods: PodInfo[]; workloads: WorkloadInfo[]; changes?: PodChanges } {
+  reuse?.begin(nodes);
   const drafts: PodDraft[] = [];
   const workloads: WorkloadInfo[] = [];
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
@@ -59,7 +63,7 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
     usedNames.add(podKey(p.meta.namespace, p.meta.name));
     const owner = p.meta.ownerReferences[0];
     const ownerKind = owner ? owners.resolve(owner, p.meta, 'Pod').kind : undefined;
-    drafts.push({
+    const made = (): PodDraft => ({
       name: p.meta.name, namespace: p.meta.namespace, labels: p.meta.labels, spec: p.spec,
       owner: owner
         ? { kind: ownerKind as WorkloadRef['kind'], name: owner.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, owner.name) }
@@ -71,6 +75,17 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       ...(p.status.ready !== undefined ? { ready: p.status.ready } : {}),
       locator: p.locator, templatePath: [], spreadSeed: fnv1a(podKey(p.meta.namespace, p.meta.name)), replica: 0,
     });
+    if (!reuse) { drafts.push(made()); continue; }
+    // The draft reads the Pod object and the kind of its owner only.
+    const ownerId = owner ? `${ownerKind}|${owner.name}` : '';
+    const last = reuse.podDrafts.get(p);
+    if (last && last.owner === ownerId) {
+      drafts.push(last.draft as PodDraft);
+    } else {
+      const draft = made();
+      reuse.podDrafts.set(p, { owner: ownerId, draft });
+      drafts.push(draft);
+    }
   }
   const seenWorkloads = new Map<string, WorkloadManifest>();
   // The cluster-wide pod budget: pods written out count first, then workloads in file order.
@@ -101,9 +116,19 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       findings.push(finding('invalid-name', 'error', `StatefulSet ${ref.key}: pod names such as ${w.meta.name.slice(0, 20)}…-${(w.ordinalStart ?? 0) + count - 1} are longer than the 63 characters a label value (statefulset.kubernetes.io/pod-name) allows, so the controller creates no pods`, w.locator.at(['metadata', 'name'])));
       count = 0;
     }
-    const names = replicaNames(w, nodes, count, usedNames);
+    const last = reuse?.workloadDrafts.get(w);
+    if (last && last.nodes === nodes && last.count === count && (w.kind === 'StatefulSet' || (last.clean && last.keys.every((k) => !usedNames.has(k))))) {
+      // The same names as last time: each was the first one derived and none is taken now
+      // (a StatefulSet's names are fixed whatever is taken).
+      for (const k of last.keys) usedNames.add(k);
+      budget -= last.drafts.length;
+      for (const d of last.drafts) drafts.push(d as PodDraft);
+      if (reuse) reuse.counts.draftsKept += last.drafts.length;
+      continue;
+    }
+    const { names, clean } = replicaNames(w, nodes, count, usedNames);
     budget -= names.length;
-    names.forEach(({ name, node, ordinal }, i) => {
+    const made: PodDraft[] = names.map(({ name, node, ordinal }, i) => {
       const labels = { ...w.template.labels };
       if (w.kind === 'Deployment') labels['pod-template-hash'] = hash;
       if (w.kind === 'StatefulSet') {
@@ -111,11 +136,16 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
         labels['statefulset.kubernetes.io/pod-name'] = name;
         labels['apps.kubernetes.io/pod-index'] = String(ordinal);
       }
-      drafts.push({
+      return {
         name, namespace: w.meta.namespace, labels, spec: w.template.spec, owner: ref, locator: w.locator,
         templatePath: w.templatePath, spreadSeed: fnv1a(ref.key), replica: i, ...(node ? { boundNode: node } : {}), workload: id,
-      });
+      };
     });
+    drafts.push(...made);
+    if (reuse) {
+      reuse.workloadDrafts.set(w, { nodes, count, keys: names.map((n) => podKey(w.meta.namespace, n.name)), clean, drafts: made });
+      reuse.counts.draftsMade += made.length;
+    }
   }
   if (firstCut) {
     const path = firstCut.kind === 'Job' || firstCut.kind === 'CronJob' ? firstCut.templatePath.slice(0, -1) : firstCut.kind === 'DaemonSet' ? ['spec'] : ['spec', 'replicas'];
@@ -123,7 +153,7 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       `the manifests ask for ${asked} pods; PodPath models at most ${maxPods} per cluster, so ${asked - (maxPods - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
       firstCut.locator.at(path)));
   }
-  const pods = placeAndAddress(drafts, config, nodes, findings);
+  const pods = placeAndAddress(drafts, config, nodes, findings, reuse);
   const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
   for (const p of pods) byOwner.get(p.owner.kind + '|' + p.owner.key)?.pods.push(p.key);
   // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
@@ -138,7 +168,8 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
     }
   }
   for (const w of workloads) w.pods.sort();
-  return { pods, workloads };
+  const changes = reuse?.end(pods);
+  return { pods, workloads, ...(changes ? { changes } : {}) };
 }
 
 function checkWorkloadSelector(w: WorkloadManifest, findings: Finding[]): void {
@@ -168,7 +199,14 @@ const templateHashes = new WeakMap<WorkloadManifest, string>();
  * is a valid pod name. Where a derived suffix repeats a name already taken in the namespace
  * (the API server would retry with new random characters), the next derivation is used.
  */
-function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>): { name: string; node?: string; ordinal?: number }[] {
+function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>): { names: { name: string; node?: string; ordinal?: number }[]; clean: boolean } {
+  let clean = true;
+  const out = replicaNamesOf(w, nodes, count, used, () => { clean = false; });
+  return { names: out, clean };
+}
+
+/** replicaNames; `retried` is told when a derived name was taken and another was derived. */
+function replicaNamesOf(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>, retried: () => void): { name: string; node?: string; ordinal?: number }[] {
   const base = w.meta.name;
   const seed = `${w.meta.namespace}/${base}`;
   const out: { name: string; node?: string; ordinal?: number }[] = [];
@@ -183,6 +221,7 @@ function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, use
     for (let attempt = 0; ; attempt++) {
       const name = cut + nameSuffix(attempt === 0 ? `${seed}/${salt}` : `${seed}/${salt}/${attempt}`, 5);
       if (take(name)) return name;
+      retried();
     }
   };
   switch (w.kind) {
@@ -281,7 +320,7 @@ function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
     && fitsTaints(node, [...(spec.tolerations ?? []), ...daemonSetTolerations(spec.hostNetwork)]);
 }
 
-function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[]): PodInfo[] {
+function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const nodesByName = new Map(nodes.map((n) => [n.name, n]));
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
   const seen = new Map<string, PodDraft>();
@@ -306,10 +345,17 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
       continue;
     }
     seen.set(key, d);
-    const node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, findings, reported);
+    // Scheduling reads only the draft and the nodes; a pod that was placed keeps its node
+    // (one that was not is scheduled again, for its findings).
+    let node = reuse?.placed(d);
+    if (!node) {
+      node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, findings, reported);
+      if (node && reuse) reuse.place(d, node);
+      if (reuse) reuse.counts.scheduled++;
+    }
     if (node) placed.push({ d, node });
   }
-  return assignAddresses(placed, config, findings);
+  return assignAddresses(placed, config, nodes, findings, reuse);
 }
 
 function schedule(
@@ -379,7 +425,7 @@ function schedule(
  * forward. A new pod can only move an existing one by winning that pod's exact slot, so
  * adding unrelated objects almost never renumbers existing pods.
  */
-function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: ClusterConfig, findings: Finding[]): PodInfo[] {
+function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const taken = new Map<string, string>(); // IP → pod key
   const takenLoc = new Map<string, Locator>();
   const ips = new Map<string, string>();
@@ -417,42 +463,33 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     if (list) list.push({ d, key }); else byNode.set(node, [{ d, key }]);
   }
   const exhausted = new Map<string, { node: NodeInfo; keys: string[]; locator: Locator; owner: WorkloadRef; workload: boolean }>();
+  // A node's allocation reads its pods' keys, its block, the addresses taken in pass 1 and the
+  // reserved count; other nodes' allocations only when blocks overlap (then nothing is reused).
+  const conditions = reuse && !podBlocksOverlap(nodes) ? `${reserved}|${[...taken.keys()].join(',')}` : undefined;
   for (const [node, pending] of byNode) {
-    const usable = cidrSize(node.podCIDR) - reserved - 1; // minus broadcast
-    const slotIP = (slot: number) => intToIp((node.podCIDR.base + reserved + slot) >>> 0);
-    const losers: { d: PodDraft; key: string; start: number }[] = [];
-    for (const p of pending) {
-      if (usable <= 0) { losers.push({ ...p, start: 0 }); continue; }
-      // The preferred address is counted from .2 whatever the plugin, so changing only the CNI
-      // (Calico also hands out .1) does not move a pod that still fits its node's block.
-      const span = cidrSize(node.podCIDR) - 3;
-      const start = Math.min(usable - 1, (span > 0 ? fnv1a(p.key) % span : 0) + 2 - reserved);
-      const ip = slotIP(start);
-      if (taken.has(ip)) { losers.push({ ...p, start }); continue; }
-      taken.set(ip, p.key);
-      ips.set(p.key, ip);
-      sources.set(p.key, 'allocated');
-    }
-    // Slots are only ever filled: once a probe finds none free, the block stays full.
-    let full = false;
-    for (const p of losers) {
-      let ip: string | undefined;
-      for (let i = 1; i <= usable && !full; i++) {
-        const candidate = slotIP((p.start + i) % usable);
-        if (!taken.has(candidate)) { ip = candidate; break; }
+    const keys = pending.map((p) => p.key);
+    let got = conditions !== undefined ? reuse!.allocation(node, conditions, keys) : undefined;
+    if (got) {
+      reuse!.counts.nodesKept++;
+    } else {
+      got = allocateOnNode(node, keys, reserved, taken);
+      if (conditions !== undefined) {
+        reuse!.allocated(node, conditions, keys, got);
+        reuse!.counts.nodesAllocated++;
       }
-      if (!ip) full = true;
-      if (!ip) {
-        const group = p.d.workload ?? p.key;
-        const e = exhausted.get(`${node.name}|${group}`);
-        if (e) e.keys.push(p.key);
-        else exhausted.set(`${node.name}|${group}`, { node, keys: [p.key], locator: p.d.locator, owner: p.d.owner, workload: !!p.d.workload });
-        continue;
-      }
-      taken.set(ip, p.key);
-      ips.set(p.key, ip);
-      sources.set(p.key, 'allocated');
     }
+    pending.forEach((p, i) => {
+      const ip = got![i];
+      if (ip) {
+        ips.set(p.key, ip);
+        sources.set(p.key, 'allocated');
+        return;
+      }
+      const group = p.d.workload ?? p.key;
+      const e = exhausted.get(`${node.name}|${group}`);
+      if (e) e.keys.push(p.key);
+      else exhausted.set(`${node.name}|${group}`, { node, keys: [p.key], locator: p.d.locator, owner: p.d.owner, workload: !!p.d.workload });
+    });
   }
   for (const e of exhausted.values()) {
     const what = e.keys.length === 1 ? `pod ${e.keys[0]}` : `${e.keys.length} pods of ${e.owner.kind} ${e.owner.key}`;
@@ -463,28 +500,82 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     const key = podKey(d.namespace, d.name);
     const ip = ips.get(key);
     if (!ip) continue;
-    const hostNetwork = d.spec.hostNetwork;
-    const ip6 = config.clusterCIDR6 ? ipv6OfPod(d, node, ip, hostNetwork) : undefined;
-    const derived6 = !!ip6 && !hostNetwork && !d.statusIP6;
-    const pod: PodInfo = {
-      key, name: d.name, namespace: d.namespace, node: node.name, ip, ...(ip6 ? { ip6 } : {}), hostNetwork,
-      labels: d.labels,
-      containers: d.spec.containers,
-      ports: d.spec.containers.flatMap((c) => c.ports.map((p) => ({ ...p, container: c.name }))),
-      owner: d.owner,
-      hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
-      mac: macFor(`pod/${key}`),
-      ipSource: sources.get(key)!,
-      ipAssigned: sources.get(key) === 'allocated',
-      ...(d.phase ? { phase: d.phase } : {}),
-      ...(d.ready !== undefined ? { ready: d.ready } : {}),
-      locator: d.locator,
-      templatePath: d.templatePath,
-    };
-    if (derived6) derivedIPv6.add(pod);
+    const source = sources.get(key)!;
+    const inputs = reuse ? { draft: d, node, ip, source, config } : undefined;
+    const before = inputs && reuse!.pod(key, inputs);
+    if (before) {
+      reuse!.made(before, inputs!);
+      reuse!.counts.podsKept++;
+      pods.push(before);
+      continue;
+    }
+    const pod = podInfo(d, key, node, ip, source, config);
+    if (inputs) {
+      reuse!.made(pod, inputs);
+      reuse!.counts.podsMade++;
+    }
     pods.push(pod);
   }
   return pods;
+}
+
+/**
+ * A node's pods (by key, in key order) that need an address from its block, and what each gets:
+ * first every pod whose preferred slot is free takes it, then the others probe forward. Marks
+ * what it hands out in `taken`.
+ */
+function allocateOnNode(node: NodeInfo, keys: readonly string[], reserved: number, taken: Map<string, string>): (string | undefined)[] {
+  const got: (string | undefined)[] = new Array(keys.length).fill(undefined);
+  const usable = cidrSize(node.podCIDR) - reserved - 1; // minus broadcast
+  const slotIP = (slot: number) => intToIp((node.podCIDR.base + reserved + slot) >>> 0);
+  const losers: { i: number; start: number }[] = [];
+  keys.forEach((key, i) => {
+    if (usable <= 0) { losers.push({ i, start: 0 }); return; }
+    // The preferred address is counted from .2 whatever the plugin, so changing only the CNI
+    // (Calico also hands out .1) does not move a pod that still fits its node's block.
+    const span = cidrSize(node.podCIDR) - 3;
+    const start = Math.min(usable - 1, (span > 0 ? fnv1a(key) % span : 0) + 2 - reserved);
+    const ip = slotIP(start);
+    if (taken.has(ip)) { losers.push({ i, start }); return; }
+    taken.set(ip, key);
+    got[i] = ip;
+  });
+  // Slots are only ever filled: once a probe finds none free, the block stays full.
+  let full = false;
+  for (const p of losers) {
+    let ip: string | undefined;
+    for (let j = 1; j <= usable && !full; j++) {
+      const candidate = slotIP((p.start + j) % usable);
+      if (!taken.has(candidate)) { ip = candidate; break; }
+    }
+    if (!ip) { full = true; continue; }
+    taken.set(ip, keys[p.i]);
+    got[p.i] = ip;
+  }
+  return got;
+}
+
+function podInfo(d: PodDraft, key: string, node: NodeInfo, ip: string, source: PodInfo['ipSource'], config: ClusterConfig): PodInfo {
+  const hostNetwork = d.spec.hostNetwork;
+  const ip6 = config.clusterCIDR6 ? ipv6OfPod(d, node, ip, hostNetwork) : undefined;
+  const derived6 = !!ip6 && !hostNetwork && !d.statusIP6;
+  const pod: PodInfo = {
+    key, name: d.name, namespace: d.namespace, node: node.name, ip, ...(ip6 ? { ip6 } : {}), hostNetwork,
+    labels: d.labels,
+    containers: d.spec.containers,
+    ports: d.spec.containers.flatMap((c) => c.ports.map((p) => ({ ...p, container: c.name }))),
+    owner: d.owner,
+    hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
+    mac: macFor(`pod/${key}`),
+    ipSource: source,
+    ipAssigned: source === 'allocated',
+    ...(d.phase ? { phase: d.phase } : {}),
+    ...(d.ready !== undefined ? { ready: d.ready } : {}),
+    locator: d.locator,
+    templatePath: d.templatePath,
+  };
+  if (derived6) derivedIPv6.add(pod);
+  return pod;
 }
 
 /**

@@ -1,0 +1,149 @@
+import { ClusterConfig, NodeInfo, PodInfo } from './model';
+
+/**
+ * What one build of the pods hands to the next of the same workspace, so that an edit of one
+ * workload costs its own pods, not the cluster's. Every piece is a pure function of inputs that
+ * are checked to be the very same objects (or equal lists of keys) before it is taken over, so
+ * the pods come out as a build from scratch would make them, only without recomputing:
+ *
+ * - a workload's pod drafts (names, labels), while the workload object, its replica count and
+ *   the nodes are the same and none of its names is taken by a pod earlier in the build;
+ * - a Pod object's draft, while the object and the kind of its owner are the same;
+ * - a draft's node (scheduling reads only the draft and the nodes);
+ * - a node's allocated addresses, while the same pods (by key, in order) ask for one there and
+ *   the addresses a dump carries are the same (allocation reads nothing else; see `overlapping`);
+ * - a PodInfo, while it comes from the same draft, node, address and configuration.
+ */
+export class PodReuse {
+  /** Per workload object: its drafts as last expanded. */
+  readonly workloadDrafts = new WeakMap<object, { nodes: NodeInfo[]; count: number; keys: string[]; clean: boolean; drafts: unknown[] }>();
+  /** Per Pod object: its draft and the owner it was made with. */
+  readonly podDrafts = new WeakMap<object, { owner: string; draft: unknown }>();
+  /** Per draft: the node scheduling chose, for `placementsFor`. */
+  private placements = new WeakMap<object, NodeInfo>();
+  private placementsFor?: NodeInfo[];
+  /** Per node name: the pods that asked for an address there and what each got. */
+  private allocations = new Map<string, Allocation>();
+  private nextAllocations = new Map<string, Allocation>();
+  /** The last build's pods by key, with what each was made from. */
+  private pods = new Map<string, { pod: PodInfo; inputs: PodInputs }>();
+  private nextPods = new Map<string, { pod: PodInfo; inputs: PodInputs }>();
+  /** The last build's pods list. */
+  private list?: PodInfo[];
+  /** What the last build did, for tests and timings: pods taken over and made. */
+  readonly counts = { podsKept: 0, podsMade: 0, nodesAllocated: 0, nodesKept: 0, draftsKept: 0, draftsMade: 0, scheduled: 0 };
+
+  begin(nodes: NodeInfo[]): void {
+    for (const k of Object.keys(this.counts) as (keyof PodReuse['counts'])[]) this.counts[k] = 0;
+    if (this.placementsFor !== nodes) {
+      this.placements = new WeakMap();
+      this.placementsFor = nodes;
+    }
+    this.nextAllocations = new Map();
+    this.nextPods = new Map();
+  }
+
+  placed(draft: object): NodeInfo | undefined {
+    return this.placements.get(draft);
+  }
+
+  place(draft: object, node: NodeInfo): void {
+    this.placements.set(draft, node);
+  }
+
+  /** The addresses a node's pods got last time, if the same pods ask under the same conditions. */
+  allocation(node: NodeInfo, conditions: string, keys: readonly string[]): (string | undefined)[] | undefined {
+    const last = this.allocations.get(node.name);
+    if (!last || last.node !== node || last.conditions !== conditions || last.keys.length !== keys.length) return undefined;
+    for (let i = 0; i < keys.length; i++) if (last.keys[i] !== keys[i]) return undefined;
+    this.nextAllocations.set(node.name, last);
+    return last.ips;
+  }
+
+  allocated(node: NodeInfo, conditions: string, keys: string[], ips: (string | undefined)[]): void {
+    this.nextAllocations.set(node.name, { node, conditions, keys, ips });
+  }
+
+  /** The PodInfo made last time from the same inputs, if any. */
+  pod(key: string, inputs: PodInputs): PodInfo | undefined {
+    const last = this.pods.get(key);
+    if (!last || !sameInputs(last.inputs, inputs)) return undefined;
+    return last.pod;
+  }
+
+  made(pod: PodInfo, inputs: PodInputs): void {
+    this.nextPods.set(pod.key, { pod, inputs });
+  }
+
+  /**
+   * Ends a build: its pods become the ones the next build compares with. Returns what changed
+   * since the last build's list (undefined for the first build).
+   */
+  end(pods: PodInfo[]): PodChanges | undefined {
+    const before = this.list;
+    const previous = this.pods;
+    this.list = pods;
+    this.pods = this.nextPods;
+    this.allocations = this.nextAllocations;
+    if (!before) return undefined;
+    const removed: PodInfo[] = [];
+    const added: PodInfo[] = [];
+    for (const [key, { pod }] of this.pods) {
+      const old = previous.get(key)?.pod;
+      if (old === pod) continue;
+      added.push(pod);
+      if (old) removed.push(old);
+    }
+    for (const [key, { pod }] of previous) if (!this.pods.has(key)) removed.push(pod);
+    return { from: before, removed, added };
+  }
+}
+
+interface Allocation {
+  node: NodeInfo;
+  conditions: string;
+  keys: string[];
+  ips: (string | undefined)[];
+}
+
+/** What a PodInfo is made from (its draft carries the manifest's fields). */
+export interface PodInputs {
+  draft: object;
+  node: NodeInfo;
+  ip: string;
+  source: PodInfo['ipSource'];
+  config: ClusterConfig;
+}
+
+function sameInputs(a: PodInputs, b: PodInputs): boolean {
+  return a.draft === b.draft && a.node === b.node && a.ip === b.ip && a.source === b.source && a.config === b.config;
+}
+
+/**
+ * How one pods list differs from the one built before it: the pods no longer in it (or replaced
+ * by another object of the same key) and the pods new in it. Every other pod is the very same
+ * object in both lists.
+ */
+export interface PodChanges {
+  from: PodInfo[];
+  removed: PodInfo[];
+  added: PodInfo[];
+}
+
+/**
+ * Whether two nodes' IPv4 pod blocks overlap (a hand-written or damaged dump): then one node's
+ * allocations can take another's addresses, and no node's allocation is taken over alone.
+ */
+const overlapOf = new WeakMap<NodeInfo[], boolean>();
+
+export function podBlocksOverlap(nodes: NodeInfo[]): boolean {
+  let known = overlapOf.get(nodes);
+  if (known === undefined) {
+    if (nodes.some((n) => n.podCIDR.family === 6)) return true;
+    const blocks = nodes.map((n) => ({ start: n.podCIDR.base >>> 0, end: (n.podCIDR.base >>> 0) + 2 ** (32 - n.podCIDR.prefix) - 1 })).sort((a, b) => a.start - b.start);
+    known = false;
+    for (let i = 1; i < blocks.length; i++) if (blocks[i].start <= blocks[i - 1].end) known = true;
+    overlapOf.set(nodes, known);
+  }
+  return known;
+}
