@@ -2,7 +2,7 @@ import { Finding, finding } from '../common/finding';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
-import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexServices, podKey } from './model';
+import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexPlacedObjectsFrom, indexServices, podKey } from './model';
 import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
 import { ServicesReuse, buildServices } from './services';
@@ -105,7 +105,11 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     });
     services = serviceStage.services;
     findings.push(...serviceStage.findings);
-    const placed = stage(memo, 'index', [nodes, pods, workloads], () => indexPlacedObjects(nodes, pods, workloads));
+    // After an edit of a few pods the lookup maps are the last ones with those pods written.
+    const earlierIndex = memo?.last<ReturnType<typeof indexPlacedObjects>>('index');
+    const placed = stage(memo, 'index', [nodes, pods, workloads], () => (earlierIndex && changes
+      ? indexPlacedObjectsFrom(earlierIndex, changes, nodes, pods, workloads)
+      : indexPlacedObjects(nodes, pods, workloads)));
     index = { ...placed, ...indexServices(services) };
   } catch (e) {
     findings.push(finding('internal-error', 'error', `PodPath could not build the cluster completely: ${(e as Error)?.message ?? String(e)}`));

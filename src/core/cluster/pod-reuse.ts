@@ -16,19 +16,18 @@ import { ClusterConfig, NodeInfo, PodInfo } from './model';
  */
 export class PodReuse {
   /** Per workload object: its drafts as last expanded. */
-  readonly workloadDrafts = new WeakMap<object, { nodes: NodeInfo[]; count: number; keys: string[]; clean: boolean; drafts: unknown[] }>();
-  /** Per Pod object: its draft and the owner it was made with. */
-  readonly podDrafts = new WeakMap<object, { owner: string; draft: unknown }>();
+  readonly workloadDrafts = new WeakMap<object, { nodes: NodeInfo[]; count: number; keys: string[]; clean: boolean; unit: unknown }>();
+  /** Per Pod object: its draft (as a unit of one) and the owner it was made with. */
+  readonly podDrafts = new WeakMap<object, { owner: string; unit: unknown }>();
   /** Per draft: the node scheduling chose, for `placementsFor`. */
   private placements = new WeakMap<object, NodeInfo>();
   private placementsFor?: NodeInfo[];
   /** Per node name: the pods that asked for an address there and what each got. */
   private allocations = new Map<string, Allocation>();
   private nextAllocations = new Map<string, Allocation>();
-  /** The last build's pods by key, with what each was made from. */
-  private pods = new Map<string, { pod: PodInfo; inputs: PodInputs }>();
-  private nextPods = new Map<string, { pod: PodInfo; inputs: PodInputs }>();
-  /** The last build's pods list. */
+  /** Per draft: the PodInfo made from it last, with the rest of what it was made from. */
+  private pods = new WeakMap<object, { pod: PodInfo; node: NodeInfo; ip: string; source: PodInfo['ipSource']; config: ClusterConfig }>();
+  /** The last build's pods list (in key order). */
   private list?: PodInfo[];
   /** What the last build did, for tests and timings: pods taken over and made. */
   readonly counts = { podsKept: 0, podsMade: 0, nodesAllocated: 0, nodesKept: 0, draftsKept: 0, draftsMade: 0, scheduled: 0 };
@@ -40,7 +39,6 @@ export class PodReuse {
       this.placementsFor = nodes;
     }
     this.nextAllocations = new Map();
-    this.nextPods = new Map();
   }
 
   placed(draft: object): NodeInfo | undefined {
@@ -64,39 +62,44 @@ export class PodReuse {
     this.nextAllocations.set(node.name, { node, conditions, keys, ips });
   }
 
-  /** The PodInfo made last time from the same inputs, if any. */
-  pod(key: string, inputs: PodInputs): PodInfo | undefined {
-    const last = this.pods.get(key);
-    if (!last || !sameInputs(last.inputs, inputs)) return undefined;
-    return last.pod;
+  /** The PodInfo made last from the same draft, node, address and configuration, if any. */
+  pod(draft: object, node: NodeInfo, ip: string, source: PodInfo['ipSource'], config: ClusterConfig): PodInfo | undefined {
+    const last = this.pods.get(draft);
+    return last && last.node === node && last.ip === ip && last.source === source && last.config === config ? last.pod : undefined;
   }
 
-  made(pod: PodInfo, inputs: PodInputs): void {
-    this.nextPods.set(pod.key, { pod, inputs });
+  made(draft: object, pod: PodInfo, node: NodeInfo, ip: string, source: PodInfo['ipSource'], config: ClusterConfig): void {
+    this.pods.set(draft, { pod, node, ip, source, config });
   }
 
   /**
    * Ends a build: its pods become the ones the next build compares with. Returns what changed
-   * since the last build's list (undefined for the first build).
+   * since the last build's list (undefined for the first build). Both lists are in key order
+   * with each key once, so they are compared in one walk; pods taken over are the same objects.
    */
   end(pods: PodInfo[]): PodChanges | undefined {
     const before = this.list;
-    const previous = this.pods;
     this.list = pods;
-    this.pods = this.nextPods;
     this.allocations = this.nextAllocations;
     if (!before) return undefined;
     const removed: PodInfo[] = [];
     const added: PodInfo[] = [];
-    for (const [key, { pod }] of this.pods) {
-      const old = previous.get(key)?.pod;
-      if (old === pod) continue;
-      added.push(pod);
-      if (old) removed.push(old);
+    let i = 0;
+    let j = 0;
+    while (i < before.length || j < pods.length) {
+      const a = before[i];
+      const b = pods[j];
+      if (a === b) { i++; j++; continue; }
+      const order = !a ? 1 : !b ? -1 : a.namespace === b.namespace ? compare(a.name, b.name) : compare(a.namespace, b.namespace);
+      if (order <= 0) { removed.push(a); i++; }
+      if (order >= 0) { added.push(b); j++; }
     }
-    for (const [key, { pod }] of previous) if (!this.pods.has(key)) removed.push(pod);
     return { from: before, removed, added };
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Allocation {
@@ -104,19 +107,6 @@ interface Allocation {
   conditions: string;
   keys: string[];
   ips: (string | undefined)[];
-}
-
-/** What a PodInfo is made from (its draft carries the manifest's fields). */
-export interface PodInputs {
-  draft: object;
-  node: NodeInfo;
-  ip: string;
-  source: PodInfo['ipSource'];
-  config: ClusterConfig;
-}
-
-function sameInputs(a: PodInputs, b: PodInputs): boolean {
-  return a.draft === b.draft && a.node === b.node && a.ip === b.ip && a.source === b.source && a.config === b.config;
 }
 
 /**

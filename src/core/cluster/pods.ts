@@ -12,6 +12,8 @@ import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 interface PodDraft {
   name: string;
   namespace: string;
+  /** `namespace/name`. */
+  key: string;
   labels: Record<string, string>;
   spec: PodSpec;
   owner: WorkloadRef;
@@ -32,6 +34,15 @@ interface PodDraft {
 }
 
 /**
+ * The drafts of one Pod object or one workload, in the order they are made, and the same
+ * drafts in key order (made when first needed: a unit kept from an earlier build has them).
+ */
+interface DraftUnit {
+  drafts: PodDraft[];
+  sorted?: PodDraft[];
+}
+
+/**
  * Pods PodPath models in one cluster, written and expanded together. Far beyond any cluster
  * an analysis is useful for (Kubernetes' own scalability target is 150,000 pods), and small
  * enough that building, tracing and the editor stay within seconds and a few hundred MiB.
@@ -47,7 +58,7 @@ export function buildPods(
   m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS, reuse?: PodReuse,
 ): { pods: PodInfo[]; workloads: WorkloadInfo[]; changes?: PodChanges } {
   reuse?.begin(nodes);
-  const drafts: PodDraft[] = [];
+  const units: DraftUnit[] = [];
   const workloads: WorkloadInfo[] = [];
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
   // Job → Pod. A workload whose pods (or child workloads) are in the manifests already ran:
@@ -64,7 +75,7 @@ export function buildPods(
     const owner = p.meta.ownerReferences[0];
     const ownerKind = owner ? owners.resolve(owner, p.meta, 'Pod').kind : undefined;
     const made = (): PodDraft => ({
-      name: p.meta.name, namespace: p.meta.namespace, labels: p.meta.labels, spec: p.spec,
+      name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name), labels: p.meta.labels, spec: p.spec,
       owner: owner
         ? { kind: ownerKind as WorkloadRef['kind'], name: owner.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, owner.name) }
         : { kind: 'Pod', name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name) },
@@ -75,16 +86,16 @@ export function buildPods(
       ...(p.status.ready !== undefined ? { ready: p.status.ready } : {}),
       locator: p.locator, templatePath: [], spreadSeed: fnv1a(podKey(p.meta.namespace, p.meta.name)), replica: 0,
     });
-    if (!reuse) { drafts.push(made()); continue; }
+    if (!reuse) { units.push({ drafts: [made()] }); continue; }
     // The draft reads the Pod object and the kind of its owner only.
     const ownerId = owner ? `${ownerKind}|${owner.name}` : '';
     const last = reuse.podDrafts.get(p);
     if (last && last.owner === ownerId) {
-      drafts.push(last.draft as PodDraft);
+      units.push(last.unit as DraftUnit);
     } else {
-      const draft = made();
-      reuse.podDrafts.set(p, { owner: ownerId, draft });
-      drafts.push(draft);
+      const unit: DraftUnit = { drafts: [made()] };
+      reuse.podDrafts.set(p, { owner: ownerId, unit });
+      units.push(unit);
     }
   }
   const seenWorkloads = new Map<string, WorkloadManifest>();
@@ -121,9 +132,10 @@ export function buildPods(
       // The same names as last time: each was the first one derived and none is taken now
       // (a StatefulSet's names are fixed whatever is taken).
       for (const k of last.keys) usedNames.add(k);
-      budget -= last.drafts.length;
-      for (const d of last.drafts) drafts.push(d as PodDraft);
-      if (reuse) reuse.counts.draftsKept += last.drafts.length;
+      const unit = last.unit as DraftUnit;
+      budget -= unit.drafts.length;
+      units.push(unit);
+      if (reuse) reuse.counts.draftsKept += unit.drafts.length;
       continue;
     }
     const { names, clean } = replicaNames(w, nodes, count, usedNames);
@@ -137,13 +149,14 @@ export function buildPods(
         labels['apps.kubernetes.io/pod-index'] = String(ordinal);
       }
       return {
-        name, namespace: w.meta.namespace, labels, spec: w.template.spec, owner: ref, locator: w.locator,
+        name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, name), labels, spec: w.template.spec, owner: ref, locator: w.locator,
         templatePath: w.templatePath, spreadSeed: fnv1a(ref.key), replica: i, ...(node ? { boundNode: node } : {}), workload: id,
       };
     });
-    drafts.push(...made);
+    const unit: DraftUnit = { drafts: made };
+    units.push(unit);
     if (reuse) {
-      reuse.workloadDrafts.set(w, { nodes, count, keys: names.map((n) => podKey(w.meta.namespace, n.name)), clean, drafts: made });
+      reuse.workloadDrafts.set(w, { nodes, count, keys: made.map((d) => d.key), clean, unit });
       reuse.counts.draftsMade += made.length;
     }
   }
@@ -153,9 +166,18 @@ export function buildPods(
       `the manifests ask for ${asked} pods; PodPath models at most ${maxPods} per cluster, so ${asked - (maxPods - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
       firstCut.locator.at(path)));
   }
-  const pods = placeAndAddress(drafts, config, nodes, findings, reuse);
+  const pods = placeAndAddress(units, config, nodes, findings, reuse);
   const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
-  for (const p of pods) byOwner.get(p.owner.kind + '|' + p.owner.key)?.pods.push(p.key);
+  // A workload's pods share one owner object and mostly follow each other: looked up once per run.
+  let runOwner: WorkloadRef | undefined;
+  let runWorkload: WorkloadInfo | undefined;
+  for (const p of pods) {
+    if (p.owner !== runOwner) {
+      runOwner = p.owner;
+      runWorkload = byOwner.get(p.owner.kind + '|' + p.owner.key);
+    }
+    runWorkload?.pods.push(p.key);
+  }
   // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
   for (const w of m.workloads) {
     for (const o of w.meta.ownerReferences) {
@@ -320,11 +342,11 @@ function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
     && fitsTaints(node, [...(spec.tolerations ?? []), ...daemonSetTolerations(spec.hostNetwork)]);
 }
 
-function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
+function placeAndAddress(units: DraftUnit[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const nodesByName = new Map(nodes.map((n) => [n.name, n]));
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
-  const seen = new Map<string, PodDraft>();
-  const placed: { d: PodDraft; node: NodeInfo }[] = [];
+  const placedDrafts: PodDraft[] = [];
+  const placedNodes: NodeInfo[] = [];
   const reported = new Set<string>();
   // Eligible nodes depend only on the nodeSelector and tolerations: computed once per distinct pair.
   const eligibleCache = new Map<string, NodeInfo[]>();
@@ -335,16 +357,15 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
     if (!list) eligibleCache.set(id, (list = preferUntainted(nodes.filter((n) => eligible(n, spec)), tolerations)));
     return list;
   };
-  // Stable order: by key, whatever the file order.
-  drafts.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
-  for (const d of drafts) {
-    const key = podKey(d.namespace, d.name);
-    const twin = seen.get(key);
-    if (twin) {
-      findings.push(finding('duplicate-object', 'error', `pod ${key} is defined twice`, d.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
+  // Stable order: by key, whatever the file order. Pods of one key are next to each other; the
+  // first (in file order) is the pod, the others are duplicates.
+  let first: PodDraft | undefined;
+  for (const d of inKeyOrder(units)) {
+    if (first && first.namespace === d.namespace && first.name === d.name) {
+      findings.push(finding('duplicate-object', 'error', `pod ${d.key} is defined twice`, d.locator.range, [{ message: 'first definition', range: first.locator.range }]));
       continue;
     }
-    seen.set(key, d);
+    first = d;
     // Scheduling reads only the draft and the nodes; a pod that was placed keeps its node
     // (one that was not is scheduled again, for its findings).
     let node = reuse?.placed(d);
@@ -353,9 +374,37 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
       if (node && reuse) reuse.place(d, node);
       if (reuse) reuse.counts.scheduled++;
     }
-    if (node) placed.push({ d, node });
+    if (node) {
+      placedDrafts.push(d);
+      placedNodes.push(node);
+    }
   }
-  return assignAddresses(placed, config, nodes, findings, reuse);
+  return assignAddresses(placedDrafts, placedNodes, config, nodes, findings, reuse);
+}
+
+function compareDrafts(a: PodDraft, b: PodDraft): number {
+  return a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace);
+}
+
+/**
+ * Every draft, in key order, drafts of one key in the order they were made (pods written out
+ * first, then workloads in file order). Units whose keys do not interleave (the usual case:
+ * a workload's pods share its name as prefix) are ordered as units, each sorted once; else
+ * every draft is sorted.
+ */
+function inKeyOrder(units: DraftUnit[]): PodDraft[] {
+  const filled = units.filter((u) => u.drafts.length > 0);
+  for (const u of filled) u.sorted ??= u.drafts.length === 1 ? u.drafts : [...u.drafts].sort(compareDrafts);
+  const ordered = [...filled].sort((a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
+  let apart = true;
+  for (let i = 0; i < ordered.length && apart; i++) {
+    const sorted = ordered[i].sorted!;
+    // Strictly increasing within the unit and after the unit before it (so no key is repeated).
+    if (i > 0 && compareDrafts(ordered[i - 1].sorted![ordered[i - 1].sorted!.length - 1], sorted[0]) >= 0) apart = false;
+    for (let j = 1; j < sorted.length && apart; j++) if (compareDrafts(sorted[j - 1], sorted[j]) >= 0) apart = false;
+  }
+  if (apart) return ordered.flatMap((u) => u.sorted!);
+  return units.flatMap((u) => u.drafts).sort(compareDrafts);
 }
 
 function schedule(
@@ -425,20 +474,22 @@ function schedule(
  * forward. A new pod can only move an existing one by winning that pod's exact slot, so
  * adding unrelated objects almost never renumbers existing pods.
  */
-function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
+function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const taken = new Map<string, string>(); // IP → pod key
   const takenLoc = new Map<string, Locator>();
-  const ips = new Map<string, string>();
-  const sources = new Map<string, PodInfo['ipSource']>();
+  // Per placed pod (same index): its address and where it came from.
+  const ips: (string | undefined)[] = new Array(placed.length).fill(undefined);
+  const sources: PodInfo['ipSource'][] = new Array(placed.length).fill('allocated');
   // Pass 1: addresses a dump already carries, and hostNetwork pods (the node's IP).
-  for (const { d, node } of placed) {
-    const key = podKey(d.namespace, d.name);
+  placed.forEach((d, i) => {
+    const node = placedNodes[i];
+    const key = d.key;
     if (d.spec.hostNetwork) {
-      ips.set(key, node.ip);
-      sources.set(key, 'node');
-      continue;
+      ips[i] = node.ip;
+      sources[i] = 'node';
+      return;
     }
-    if (!d.statusIP) continue;
+    if (!d.statusIP) return;
     const ipPath = [...d.templatePath, 'status', 'podIP'];
     const owner = taken.get(d.statusIP);
     if (owner) {
@@ -450,24 +501,23 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     if (!cidrContains(node.podCIDR, d.statusIP)) {
       findings.push(finding('ip-outside-pod-cidr', 'warning', `pod ${key} has IP ${d.statusIP}, outside the pod CIDR ${node.podCIDR.text} of its node ${node.name}`, d.locator.at(ipPath)));
     }
-    ips.set(key, d.statusIP);
-    sources.set(key, 'status');
-  }
+    ips[i] = d.statusIP;
+    sources[i] = 'status';
+  });
   // Pass 2: allocate from the node's block.
   const reserved = config.plugin === 'calico' ? 1 : 2; // network address (+ .1 bridge gateway)
-  const byNode = new Map<NodeInfo, { d: PodDraft; key: string }[]>();
-  for (const { d, node } of placed) {
-    const key = podKey(d.namespace, d.name);
-    if (ips.has(key)) continue;
-    const list = byNode.get(node);
-    if (list) list.push({ d, key }); else byNode.set(node, [{ d, key }]);
+  const byNode = new Map<NodeInfo, number[]>();
+  for (let i = 0; i < placed.length; i++) {
+    if (ips[i] !== undefined) continue;
+    const list = byNode.get(placedNodes[i]);
+    if (list) list.push(i); else byNode.set(placedNodes[i], [i]);
   }
   const exhausted = new Map<string, { node: NodeInfo; keys: string[]; locator: Locator; owner: WorkloadRef; workload: boolean }>();
   // A node's allocation reads its pods' keys, its block, the addresses taken in pass 1 and the
   // reserved count; other nodes' allocations only when blocks overlap (then nothing is reused).
   const conditions = reuse && !podBlocksOverlap(nodes) ? `${reserved}|${[...taken.keys()].join(',')}` : undefined;
   for (const [node, pending] of byNode) {
-    const keys = pending.map((p) => p.key);
+    const keys = pending.map((i) => placed[i].key);
     let got = conditions !== undefined ? reuse!.allocation(node, conditions, keys) : undefined;
     if (got) {
       reuse!.counts.nodesKept++;
@@ -478,17 +528,17 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
         reuse!.counts.nodesAllocated++;
       }
     }
-    pending.forEach((p, i) => {
-      const ip = got![i];
+    pending.forEach((i, k) => {
+      const ip = got![k];
       if (ip) {
-        ips.set(p.key, ip);
-        sources.set(p.key, 'allocated');
+        ips[i] = ip;
         return;
       }
-      const group = p.d.workload ?? p.key;
+      const d = placed[i];
+      const group = d.workload ?? d.key;
       const e = exhausted.get(`${node.name}|${group}`);
-      if (e) e.keys.push(p.key);
-      else exhausted.set(`${node.name}|${group}`, { node, keys: [p.key], locator: p.d.locator, owner: p.d.owner, workload: !!p.d.workload });
+      if (e) e.keys.push(d.key);
+      else exhausted.set(`${node.name}|${group}`, { node, keys: [d.key], locator: d.locator, owner: d.owner, workload: !!d.workload });
     });
   }
   for (const e of exhausted.values()) {
@@ -496,23 +546,21 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     findings.push(finding('pod-cidr-exhausted', 'error', `node ${e.node.name} has no free address left in ${e.node.podCIDR.text} for ${what}; ${e.keys.length === 1 ? 'it is' : 'they are'} left out`, e.locator.range));
   }
   const pods: PodInfo[] = [];
-  for (const { d, node } of placed) {
-    const key = podKey(d.namespace, d.name);
-    const ip = ips.get(key);
+  for (let i = 0; i < placed.length; i++) {
+    const ip = ips[i];
     if (!ip) continue;
-    const source = sources.get(key)!;
-    const inputs = reuse ? { draft: d, node, ip, source, config } : undefined;
-    const before = inputs && reuse!.pod(key, inputs);
+    const d = placed[i];
+    const node = placedNodes[i];
+    const before = reuse?.pod(d, node, ip, sources[i], config);
     if (before) {
-      reuse!.made(before, inputs!);
       reuse!.counts.podsKept++;
       pods.push(before);
       continue;
     }
-    const pod = podInfo(d, key, node, ip, source, config);
-    if (inputs) {
-      reuse!.made(pod, inputs);
-      reuse!.counts.podsMade++;
+    const pod = podInfo(d, d.key, node, ip, sources[i], config);
+    if (reuse) {
+      reuse.made(d, pod, node, ip, sources[i], config);
+      reuse.counts.podsMade++;
     }
     pods.push(pod);
   }
