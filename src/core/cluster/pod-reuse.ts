@@ -1,4 +1,4 @@
-import { ClusterConfig, NodeInfo, PodInfo } from './model';
+import { NodeInfo, PodInfo } from './model';
 
 /**
  * What one build of the pods hands to the next of the same workspace, so that an edit of one
@@ -7,46 +7,31 @@ import { ClusterConfig, NodeInfo, PodInfo } from './model';
  * the pods come out as a build from scratch would make them, only without recomputing:
  *
  * - a workload's pod drafts (names, labels), while the workload object, its replica count and
- *   the nodes are the same and none of its names is taken by a pod earlier in the build;
+ *   the nodes are the same and its names were each the first derived and are taken by no other
+ *   pod (pods.ts buildPods checks that no key repeats);
  * - a Pod object's draft, while the object and the kind of its owner are the same;
- * - a draft's node (scheduling reads only the draft and the nodes);
+ * - a draft's node (scheduling reads only the draft and the nodes), kept on the draft;
  * - a node's allocated addresses, while the same pods (by key, in order) ask for one there and
- *   the addresses a dump carries are the same (allocation reads nothing else; see `overlapping`);
- * - a PodInfo, while it comes from the same draft, node, address and configuration.
+ *   the addresses a dump carries are the same (allocation reads nothing else; see `podBlocksOverlap`);
+ * - a PodInfo, while it comes from the same draft, node, address and configuration (kept on
+ *   the draft too).
  */
 export class PodReuse {
   /** Per workload object: its drafts as last expanded. */
   readonly workloadDrafts = new WeakMap<object, { nodes: NodeInfo[]; count: number; keys: string[]; clean: boolean; unit: unknown }>();
   /** Per Pod object: its draft (as a unit of one) and the owner it was made with. */
   readonly podDrafts = new WeakMap<object, { owner: string; unit: unknown }>();
-  /** Per draft: the node scheduling chose, for `placementsFor`. */
-  private placements = new WeakMap<object, NodeInfo>();
-  private placementsFor?: NodeInfo[];
   /** Per node name: the pods that asked for an address there and what each got. */
   private allocations = new Map<string, Allocation>();
   private nextAllocations = new Map<string, Allocation>();
-  /** Per draft: the PodInfo made from it last, with the rest of what it was made from. */
-  private pods = new WeakMap<object, { pod: PodInfo; node: NodeInfo; ip: string; source: PodInfo['ipSource']; config: ClusterConfig }>();
   /** The last build's pods list (in key order). */
   private list?: PodInfo[];
   /** What the last build did, for tests and timings: pods taken over and made. */
   readonly counts = { podsKept: 0, podsMade: 0, nodesAllocated: 0, nodesKept: 0, draftsKept: 0, draftsMade: 0, scheduled: 0 };
 
-  begin(nodes: NodeInfo[]): void {
+  begin(): void {
     for (const k of Object.keys(this.counts) as (keyof PodReuse['counts'])[]) this.counts[k] = 0;
-    if (this.placementsFor !== nodes) {
-      this.placements = new WeakMap();
-      this.placementsFor = nodes;
-    }
     this.nextAllocations = new Map();
-  }
-
-  placed(draft: object): NodeInfo | undefined {
-    return this.placements.get(draft);
-  }
-
-  place(draft: object, node: NodeInfo): void {
-    this.placements.set(draft, node);
   }
 
   /** The addresses a node's pods got last time, if the same pods ask under the same conditions. */
@@ -60,16 +45,6 @@ export class PodReuse {
 
   allocated(node: NodeInfo, conditions: string, keys: string[], ips: (string | undefined)[]): void {
     this.nextAllocations.set(node.name, { node, conditions, keys, ips });
-  }
-
-  /** The PodInfo made last from the same draft, node, address and configuration, if any. */
-  pod(draft: object, node: NodeInfo, ip: string, source: PodInfo['ipSource'], config: ClusterConfig): PodInfo | undefined {
-    const last = this.pods.get(draft);
-    return last && last.node === node && last.ip === ip && last.source === source && last.config === config ? last.pod : undefined;
-  }
-
-  made(draft: object, pod: PodInfo, node: NodeInfo, ip: string, source: PodInfo['ipSource'], config: ClusterConfig): void {
-    this.pods.set(draft, { pod, node, ip, source, config });
   }
 
   /**

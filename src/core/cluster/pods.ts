@@ -31,6 +31,12 @@ interface PodDraft {
   replica: number;
   /** Set for pods expanded from a workload: findings about the template are made once per workload. */
   workload?: string;
+  /**
+   * With an earlier build at hand (drafts are kept across builds, see PodReuse): the node this
+   * draft was placed on for a nodes list, and the PodInfo it was made into with what else that read.
+   */
+  placedOn?: { nodes: NodeInfo[]; node: NodeInfo };
+  made?: { pod: PodInfo; node: NodeInfo; ip: string; source: PodInfo['ipSource']; config: ClusterConfig };
 }
 
 /**
@@ -57,9 +63,7 @@ export const MAX_PODS = 200000;
 export function buildPods(
   m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS, reuse?: PodReuse,
 ): { pods: PodInfo[]; workloads: WorkloadInfo[]; changes?: PodChanges } {
-  reuse?.begin(nodes);
-  const units: DraftUnit[] = [];
-  const workloads: WorkloadInfo[] = [];
+  reuse?.begin();
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
   // Job → Pod. A workload whose pods (or child workloads) are in the manifests already ran:
   // expanding its template again would count its pods twice or three times.
@@ -68,10 +72,62 @@ export function buildPods(
   for (const p of m.pods) for (const o of p.meta.ownerReferences) owned.add(owners.resolve(o, p.meta, 'Pod').id);
   for (const w of m.workloads) for (const o of w.meta.ownerReferences) owned.add(owners.resolve(o, w.meta, w.kind).id);
 
+  // With an earlier build at hand, names are first derived as if none were taken (kept workloads
+  // keep theirs without looking): that is what a build from scratch gives whenever no derived
+  // name was retried and no key repeats, which is checked. Otherwise every name is derived again
+  // against the names taken before it, as always.
+  let expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, reuse ? undefined : new Set());
+  let ordered = !reuse ? inKeyOrder(expanded.units, false) : expanded.clean ? inKeyOrder(expanded.units, true) : undefined;
+  if (!ordered) {
+    expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, new Set());
+    ordered = inKeyOrder(expanded.units, false)!;
+  }
+  const { workloads } = expanded;
+  findings.push(...expanded.findings);
+  const pods = placeAndAddress(ordered, config, nodes, findings, reuse);
+  const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
+  // A workload's pods share one owner object and mostly follow each other: looked up once per run.
+  let runOwner: WorkloadRef | undefined;
+  let runWorkload: WorkloadInfo | undefined;
+  for (const p of pods) {
+    if (p.owner !== runOwner) {
+      runOwner = p.owner;
+      runWorkload = byOwner.get(p.owner.kind + '|' + p.owner.key);
+    }
+    runWorkload?.pods.push(p.key);
+  }
+  // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
+  for (const w of m.workloads) {
+    for (const o of w.meta.ownerReferences) {
+      const parent = byOwner.get(owners.resolve(o, w.meta, w.kind).id);
+      const child = byOwner.get(`${w.kind}|${podKey(w.meta.namespace, w.meta.name)}`);
+      if (parent && child && parent !== child) {
+        const have = new Set(parent.pods);
+        for (const k of child.pods) if (!have.has(k)) parent.pods.push(k);
+      }
+    }
+  }
+  for (const w of workloads) w.pods.sort();
+  const changes = reuse?.end(pods);
+  return { pods, workloads, ...(changes ? { changes } : {}) };
+}
+
+/**
+ * The drafts of every Pod object and workload, as units (see DraftUnit), with the workloads and
+ * the findings about them. `used` holds the pod keys taken so far: each derived name must avoid
+ * them. Without it names are derived as if none were taken, and `clean` says whether every one
+ * was the first derived (whether that equals a build with `used` is the caller's to check).
+ */
+function expandDrafts(
+  m: ManifestSet, nodes: NodeInfo[], owners: OwnerIndex, owned: Set<string>, maxPods: number, reuse: PodReuse | undefined, used: Set<string> | undefined,
+): { units: DraftUnit[]; workloads: WorkloadInfo[]; findings: Finding[]; clean: boolean } {
+  const units: DraftUnit[] = [];
+  const workloads: WorkloadInfo[] = [];
+  const findings: Finding[] = [];
+  let allClean = true;
   // Generated names must not collide with each other nor with the pods written out.
-  const usedNames = new Set<string>();
   for (const p of m.pods) {
-    usedNames.add(podKey(p.meta.namespace, p.meta.name));
+    used?.add(podKey(p.meta.namespace, p.meta.name));
     const owner = p.meta.ownerReferences[0];
     const ownerKind = owner ? owners.resolve(owner, p.meta, 'Pod').kind : undefined;
     const made = (): PodDraft => ({
@@ -128,17 +184,18 @@ export function buildPods(
       count = 0;
     }
     const last = reuse?.workloadDrafts.get(w);
-    if (last && last.nodes === nodes && last.count === count && (w.kind === 'StatefulSet' || (last.clean && last.keys.every((k) => !usedNames.has(k))))) {
+    if (last && last.nodes === nodes && last.count === count && (w.kind === 'StatefulSet' || (last.clean && (!used || last.keys.every((k) => !used.has(k)))))) {
       // The same names as last time: each was the first one derived and none is taken now
       // (a StatefulSet's names are fixed whatever is taken).
-      for (const k of last.keys) usedNames.add(k);
+      if (used) for (const k of last.keys) used.add(k);
       const unit = last.unit as DraftUnit;
       budget -= unit.drafts.length;
       units.push(unit);
       if (reuse) reuse.counts.draftsKept += unit.drafts.length;
       continue;
     }
-    const { names, clean } = replicaNames(w, nodes, count, usedNames);
+    const { names, clean } = replicaNames(w, nodes, count, used ?? new Set());
+    if (!clean) allClean = false;
     budget -= names.length;
     const made: PodDraft[] = names.map(({ name, node, ordinal }, i) => {
       const labels = { ...w.template.labels };
@@ -166,32 +223,7 @@ export function buildPods(
       `the manifests ask for ${asked} pods; PodPath models at most ${maxPods} per cluster, so ${asked - (maxPods - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
       firstCut.locator.at(path)));
   }
-  const pods = placeAndAddress(units, config, nodes, findings, reuse);
-  const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
-  // A workload's pods share one owner object and mostly follow each other: looked up once per run.
-  let runOwner: WorkloadRef | undefined;
-  let runWorkload: WorkloadInfo | undefined;
-  for (const p of pods) {
-    if (p.owner !== runOwner) {
-      runOwner = p.owner;
-      runWorkload = byOwner.get(p.owner.kind + '|' + p.owner.key);
-    }
-    runWorkload?.pods.push(p.key);
-  }
-  // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
-  for (const w of m.workloads) {
-    for (const o of w.meta.ownerReferences) {
-      const parent = byOwner.get(owners.resolve(o, w.meta, w.kind).id);
-      const child = byOwner.get(`${w.kind}|${podKey(w.meta.namespace, w.meta.name)}`);
-      if (parent && child && parent !== child) {
-        const have = new Set(parent.pods);
-        for (const k of child.pods) if (!have.has(k)) parent.pods.push(k);
-      }
-    }
-  }
-  for (const w of workloads) w.pods.sort();
-  const changes = reuse?.end(pods);
-  return { pods, workloads, ...(changes ? { changes } : {}) };
+  return { units, workloads, findings, clean: allClean };
 }
 
 function checkWorkloadSelector(w: WorkloadManifest, findings: Finding[]): void {
@@ -342,7 +374,7 @@ function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
     && fitsTaints(node, [...(spec.tolerations ?? []), ...daemonSetTolerations(spec.hostNetwork)]);
 }
 
-function placeAndAddress(units: DraftUnit[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
+function placeAndAddress(ordered: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const nodesByName = new Map(nodes.map((n) => [n.name, n]));
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
   const placedDrafts: PodDraft[] = [];
@@ -360,7 +392,7 @@ function placeAndAddress(units: DraftUnit[], config: ClusterConfig, nodes: NodeI
   // Stable order: by key, whatever the file order. Pods of one key are next to each other; the
   // first (in file order) is the pod, the others are duplicates.
   let first: PodDraft | undefined;
-  for (const d of inKeyOrder(units)) {
+  for (const d of ordered) {
     if (first && first.namespace === d.namespace && first.name === d.name) {
       findings.push(finding('duplicate-object', 'error', `pod ${d.key} is defined twice`, d.locator.range, [{ message: 'first definition', range: first.locator.range }]));
       continue;
@@ -368,10 +400,10 @@ function placeAndAddress(units: DraftUnit[], config: ClusterConfig, nodes: NodeI
     first = d;
     // Scheduling reads only the draft and the nodes; a pod that was placed keeps its node
     // (one that was not is scheduled again, for its findings).
-    let node = reuse?.placed(d);
+    let node = reuse && d.placedOn?.nodes === nodes ? d.placedOn.node : undefined;
     if (!node) {
       node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, findings, reported);
-      if (node && reuse) reuse.place(d, node);
+      if (node && reuse) d.placedOn = { nodes, node };
       if (reuse) reuse.counts.scheduled++;
     }
     if (node) {
@@ -392,7 +424,7 @@ function compareDrafts(a: PodDraft, b: PodDraft): number {
  * a workload's pods share its name as prefix) are ordered as units, each sorted once; else
  * every draft is sorted.
  */
-function inKeyOrder(units: DraftUnit[]): PodDraft[] {
+function inKeyOrder(units: DraftUnit[], distinct: boolean): PodDraft[] | undefined {
   const filled = units.filter((u) => u.drafts.length > 0);
   for (const u of filled) u.sorted ??= u.drafts.length === 1 ? u.drafts : [...u.drafts].sort(compareDrafts);
   const ordered = [...filled].sort((a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
@@ -404,7 +436,10 @@ function inKeyOrder(units: DraftUnit[]): PodDraft[] {
     for (let j = 1; j < sorted.length && apart; j++) if (compareDrafts(sorted[j - 1], sorted[j]) >= 0) apart = false;
   }
   if (apart) return ordered.flatMap((u) => u.sorted!);
-  return units.flatMap((u) => u.drafts).sort(compareDrafts);
+  const all = units.flatMap((u) => u.drafts).sort(compareDrafts);
+  // Asked for distinct keys: undefined when one repeats.
+  if (distinct) for (let i = 1; i < all.length; i++) if (compareDrafts(all[i - 1], all[i]) === 0) return undefined;
+  return all;
 }
 
 function schedule(
@@ -551,15 +586,16 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     if (!ip) continue;
     const d = placed[i];
     const node = placedNodes[i];
-    const before = reuse?.pod(d, node, ip, sources[i], config);
-    if (before) {
+    const source = sources[i];
+    const before = reuse ? d.made : undefined;
+    if (before && before.node === node && before.ip === ip && before.source === source && before.config === config) {
       reuse!.counts.podsKept++;
-      pods.push(before);
+      pods.push(before.pod);
       continue;
     }
-    const pod = podInfo(d, d.key, node, ip, sources[i], config);
+    const pod = podInfo(d, d.key, node, ip, source, config);
     if (reuse) {
-      reuse.made(d, pod, node, ip, sources[i], config);
+      d.made = { pod, node, ip, source, config };
       reuse.counts.podsMade++;
     }
     pods.push(pod);
