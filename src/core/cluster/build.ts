@@ -5,7 +5,7 @@ import { resolveConfig } from './config';
 import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexPlacedObjectsFrom, indexServices, podKey } from './model';
 import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
-import { ServicesReuse, buildServices } from './services';
+import { ServicesReuse, allocateServices, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
 
 /**
@@ -96,12 +96,14 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     ({ pods, workloads } = podStage);
     findings.push(...podStage.findings);
     const changes: PodChanges | undefined = podStage.changes;
+    // ClusterIPs and node ports read only the Service objects and the configuration.
+    const allocated = stage(memo, 'service-allocations', [config, ...m.services], () => allocateServices(m.services, config!));
     const serviceStage = stage(memo, 'services', [config, nodes, pods, ...m.services, '|', ...m.endpoints], () => {
       const f: Finding[] = [];
       // A Service whose own object and allocations are unchanged, and whose selector picks none of
       // the pods that changed, keeps its endpoints (see buildServices).
       const earlier = memo?.last<ServicesReuse>('services');
-      return { services: buildServices(m, config!, nodes, pods, f, earlier, changes), findings: f, config: config!, nodes, pods };
+      return { services: buildServices(m, config!, nodes, pods, f, earlier, changes, allocated), findings: f, config: config!, nodes, pods };
     });
     services = serviceStage.services;
     findings.push(...serviceStage.findings);

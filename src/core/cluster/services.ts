@@ -30,20 +30,29 @@ const allocations = new WeakMap<ServiceInfo, string>();
 export const serviceCounts = { endpointsComputed: 0, kept: 0 };
 
 /**
- * Builds the Services. `earlier` is the last build's; `changes` says how `pods` differs from
- * the pods list `earlier` was built from, if it does: a Service is then built again only when
- * its own object or allocations moved, or its selector picks a pod that changed (before or
- * after the change).
+ * What the API server settles for each Service from the Service objects and the configuration
+ * alone: which object of a key counts, its IP families, ClusterIPs and node ports. An edit of
+ * pods leaves it as it was (build.ts keeps it while the Service objects are the same).
  */
-export function buildServices(
-  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[], earlier?: ServicesReuse, changes?: PodChanges,
-): ServiceInfo[] {
-  serviceCounts.endpointsComputed = serviceCounts.kept = 0;
-  const sorted = [...m.services].sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
+export interface ServiceAllocations {
+  unique: ServiceManifest[];
+  keys: string[];
+  families: Map<string, ReturnType<typeof settleServiceFamilies>>;
+  clusterIPs: Map<string, string>;
+  clusterIPs6: Map<string, string>;
+  nodePorts: Map<string, number>;
+  /** Per Service key, its allocations as text (to tell whether an earlier ServiceInfo still holds). */
+  allocation: Map<string, string>;
+  findings: Finding[];
+}
+
+export function allocateServices(services: readonly ServiceManifest[], config: ClusterConfig): ServiceAllocations {
+  const findings: Finding[] = [];
+  const keyed = services.map((s) => ({ s, key: podKey(s.meta.namespace, s.meta.name) })).sort((a, b) => cmp(a.key, b.key));
   const seen = new Map<string, ServiceManifest>();
   const unique: ServiceManifest[] = [];
-  for (const s of sorted) {
-    const key = podKey(s.meta.namespace, s.meta.name);
+  const keys: string[] = [];
+  for (const { s, key } of keyed) {
     const twin = seen.get(key);
     if (twin) {
       findings.push(finding('duplicate-object', 'error', `Service ${key} is defined twice`, s.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
@@ -51,11 +60,32 @@ export function buildServices(
     }
     seen.set(key, s);
     unique.push(s);
+    keys.push(key);
   }
-  const families = new Map(unique.map((s) => [podKey(s.meta.namespace, s.meta.name), settleServiceFamilies(s, config, findings)]));
+  const families = new Map(unique.map((s, i) => [keys[i], settleServiceFamilies(s, config, findings)]));
   const clusterIPs = assignClusterIPs(unique, config.serviceCIDR, 4, families, findings);
   const clusterIPs6 = config.serviceCIDR6 ? assignClusterIPs(unique, config.serviceCIDR6, 6, families, findings) : new Map<string, string>();
   const nodePorts = assignNodePorts(unique, findings);
+  const allocation = new Map(unique.map((s, i) => {
+    const key = keys[i];
+    return [key, JSON.stringify([clusterIPs.get(key), clusterIPs6.get(key), s.ports.map((p) => nodePorts.get(`${key}#${p.index}`)), families.get(key)])];
+  }));
+  return { unique, keys, families, clusterIPs, clusterIPs6, nodePorts, allocation, findings };
+}
+
+/**
+ * Builds the Services. `earlier` is the last build's; `changes` says how `pods` differs from
+ * the pods list `earlier` was built from, if it does: a Service is then built again only when
+ * its own object or allocations moved, or its selector picks a pod that changed (before or
+ * after the change). `allocated` is allocateServices of the same Services and configuration.
+ */
+export function buildServices(
+  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[], earlier?: ServicesReuse, changes?: PodChanges,
+  allocated: ServiceAllocations = allocateServices(m.services, config),
+): ServiceInfo[] {
+  serviceCounts.endpointsComputed = serviceCounts.kept = 0;
+  findings.push(...allocated.findings);
+  const { unique, keys, families, clusterIPs, clusterIPs6, nodePorts } = allocated;
   const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
   // Built when first needed: a build that keeps every Service never looks at the pods.
   const podChanges = changes && earlier && changes.from === earlier.pods && changes.from !== pods ? changes : undefined;
@@ -71,10 +101,10 @@ export function buildServices(
   const changed = podChanges && earlier!.pods !== pods ? LabelIndex.of([...podChanges.removed, ...podChanges.added]) : undefined;
   const picksChanged = (si: ServiceInfo) => !!si.selector && changed!.candidates(si.namespace, si.selector).some((p) => matchesMap(p.labels, si.selector!));
 
-  const result = unique.map((s) => {
-    const key = podKey(s.meta.namespace, s.meta.name);
+  const result = unique.map((s, i) => {
+    const key = keys[i];
     const explicit = endpointObjects.get(key);
-    const allocation = JSON.stringify([clusterIPs.get(key), clusterIPs6.get(key), s.ports.map((p) => nodePorts.get(`${key}#${p.index}`)), families.get(key)]);
+    const allocation = allocated.allocation.get(key)!;
     const before = explicit ? undefined : kept?.get(s);
     if (before && !before.explicitEndpoints && allocations.get(before) === allocation && (!changed || s.type === 'ExternalName' || !picksChanged(before))) {
       allocations.set(before, allocation);
