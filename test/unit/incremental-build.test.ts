@@ -7,6 +7,7 @@ import { Cluster } from '../../src/core/cluster/model';
 import { addParsedFiles, emptyManifestSet, LoadResult } from '../../src/core/manifest/load';
 import { parseManifestText } from '../../src/core/manifest/parse';
 import { generateCluster } from '../bench/generate';
+import type { ServiceSettings } from '../../src/core/service/types';
 
 /**
  * The build after an edit of one workload: pods, addresses, endpoints and lookup maps are
@@ -176,4 +177,28 @@ test('a build memo used across unrelated manifests still builds each as from scr
     addParsedFiles(load, [...files.keys()].sort().map((f) => parseManifestText(f, files.get(f)!)));
     assert.deepEqual(facts(buildCluster(load.manifests, {}, memo)), facts(fresh(files)));
   }
+});
+
+test('diagnostics of files an edit did not reach are taken over, and equal a fresh analysis, also when severities change', () => {
+  const files = workspace();
+  const service = new LanguageService();
+  const first = update(service, files);
+  const policyFile = Object.keys(first.diagnostics).find((f) => first.diagnostics[f].length > 0 && f !== 'apps/app-1.yaml')!;
+  assert.ok(policyFile, 'the workspace has a file with diagnostics');
+  files.set('apps/app-1.yaml', files.get('apps/app-1.yaml')!.replace(/port: 80, targetPort/, 'port: 81, targetPort'));
+  let r = update(service, files);
+  const freshOf = (settings: ServiceSettings) => new LanguageService().update([...files].map(([file, text]) => ({ file, text })), settings).diagnostics;
+  assert.equal(r.diagnostics[policyFile][0], first.diagnostics[policyFile][0], 'the same diagnostic objects');
+  assert.deepEqual(r.diagnostics, freshOf({}));
+  // Other severities: every file's diagnostics are made again under them.
+  const code = first.diagnostics[policyFile][0].code;
+  const settings: ServiceSettings = { severities: { [code]: 'error' } };
+  r = service.update([...files].map(([file, text]) => ({ file, text })), settings);
+  assert.equal(r.diagnostics[policyFile][0].severity, 'error');
+  assert.deepEqual(r.diagnostics, freshOf(settings));
+  assert.equal(r.summary.errors, Object.values(r.diagnostics).flat().filter((d) => d.severity === 'error').length);
+  const off: ServiceSettings = { severities: { [code]: 'off' } };
+  r = service.update([...files].map(([file, text]) => ({ file, text })), off);
+  assert.ok(!Object.values(r.diagnostics).flat().some((d) => d.code === code));
+  assert.deepEqual(r.diagnostics, freshOf(off));
 });
