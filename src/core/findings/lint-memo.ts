@@ -106,11 +106,37 @@ export class LintMemo {
     return s;
   }
 
-  /** Brings a selection made for the previous pods list up to date by re-testing the changed pods. */
+  /**
+   * Brings a selection made for the previous pods list up to date by re-testing the changed pods.
+   * A selection is in name order (its namespace's pods are, in a pods list in key order), so each
+   * changed pod is looked for and put in its place by halving, not by reading the whole selection.
+   */
   private refresh(s: Selection, match: (pod: PodInfo) => boolean): void {
     s.generation = this.generation;
     const changed = this.changed.get(s.namespace);
     if (!changed || changed.size === 0) return;
+    if (!inKeyOrder(this.pods ?? [])) return this.refreshByFilter(s, match, changed);
+    let pods: PodInfo[] | undefined;
+    const cut = s.namespace.length + 1;
+    for (const key of changed) {
+      const name = key.slice(cut);
+      const list = pods ?? s.pods;
+      const at = nameIndex(list, name);
+      const present = at < list.length && list[at].name === name;
+      const pod = this.podByKey.get(key);
+      const wanted = !!pod && pod.namespace === s.namespace && match(pod);
+      if (!present && !wanted) continue;
+      pods ??= [...s.pods];
+      if (present) pods.splice(at, 1);
+      if (wanted) pods.splice(nameIndex(pods, name), 0, pod!);
+    }
+    if (!pods) return;
+    s.pods = pods;
+    s.version = ++this.lastVersion;
+  }
+
+  /** refresh for a pods list not in key order: the selection is read whole and sorted again. */
+  private refreshByFilter(s: Selection, match: (pod: PodInfo) => boolean, changed: Set<string>): void {
     let moved = false;
     const kept = s.pods.filter((p) => {
       if (!changed.has(p.key)) return true;
@@ -202,6 +228,17 @@ export class LintMemo {
 function compareKeys(a: PodInfo, b: PodInfo): number {
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The first position in a list in name order whose pod's name is not before `name`. */
+function nameIndex(list: readonly PodInfo[], name: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].name < name) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 /** Whether a pods list is in key order with each key once, as a built cluster's is. */

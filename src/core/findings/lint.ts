@@ -181,10 +181,23 @@ function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly Po
   }
   for (const pod of pods) {
     const by = selecting.get(pod.key);
-    if (by && by.every((p) => p.ingress.length === 0)) {
-      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${by.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
-    }
+    if (by && by.every((p) => p.ingress.length === 0)) out.push(isolatedFinding(pod, by.map((p) => p.key).join(', ')));
   }
+}
+
+/**
+ * The finding is made from the pod and the policies' names only: a pod kept across builds keeps
+ * its finding object while the same policies isolate it (so the editor's diagnostics of its file
+ * are taken over too, see LanguageService).
+ */
+const isolatedFindings = new WeakMap<PodInfo, { policies: string; finding: Finding }>();
+
+function isolatedFinding(pod: PodInfo, policies: string): Finding {
+  const last = isolatedFindings.get(pod);
+  if (last && last.policies === policies) return last.finding;
+  const f = finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${policies} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range);
+  isolatedFindings.set(pod, { policies, finding: f });
+  return f;
 }
 
 /** One policy's own findings: what it selects, its peers, its named ports (DNS is a unit of its own). */
