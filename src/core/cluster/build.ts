@@ -13,6 +13,9 @@ import { daemonSetTaintFindings } from './taints';
  * build takes a stage over when its inputs are the very same objects (a document whose text
  * did not change keeps its manifest objects, see load.ts `decoded`). So editing a Service or a
  * policy leaves nodes, pods and their addresses as they were, without placing them again.
+ * Within a stage computed again, the parts an edit did not reach are taken over too: the pods
+ * of unchanged workloads and their addresses (PodReuse), the endpoints of Services selecting
+ * none of the changed pods, the lookup maps with only the changed pods written.
  */
 export class BuildMemo {
   private readonly stages = new Map<string, { inputs: readonly unknown[]; value: unknown }>();
@@ -48,6 +51,15 @@ function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The namespaces of a pods list, each once, in the order first met (kept per list: a build that keeps the pods reads them once). */
+const podNamespaces = new WeakMap<PodInfo[], string[]>();
+
+function namespacesOf(pods: PodInfo[]): string[] {
+  let names = podNamespaces.get(pods);
+  if (!names) podNamespaces.set(pods, (names = [...new Set(pods.map((p) => p.namespace))]));
+  return names;
 }
 
 /**
@@ -131,7 +143,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
   }
   // Namespaces that objects live in exist even when no Namespace object was written
   // (`default`, or a dump without namespaces); they carry the API server's name label.
-  const implied = [...pods.map((p) => p.namespace), ...services.map((s) => s.namespace), ...m.policies.map((p) => p.meta.namespace), 'default', 'kube-system'];
+  const implied = [...namespacesOf(pods), ...services.map((s) => s.namespace), ...m.policies.map((p) => p.meta.namespace), 'default', 'kube-system'];
   for (const name of implied) {
     if (!namespaces.has(name)) namespaces.set(name, { name, labels: { 'kubernetes.io/metadata.name': name } });
   }

@@ -311,10 +311,8 @@ function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out
  * which pods the block matches is then decided by invented addresses, not by the cluster's.
  */
 function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
-  const assumed = cluster.pods.filter((p) => p.ipSource === 'allocated');
+  const { assumed, ranges } = assumedAddresses(cluster);
   if (assumed.length === 0) return;
-  const nodeNames = new Set(assumed.map((p) => p.node));
-  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).map((n) => n.podCIDR);
   for (const p of policiesOf(cluster)) {
     for (const rule of [...p.ingress, ...p.egress]) {
       if (rule.peers === 'all') continue;
@@ -329,6 +327,20 @@ function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
       }
     }
   }
+}
+
+/** Per pods list (with the nodes it was read with): the pods with assigned addresses and their nodes' pod ranges. */
+const assumedOf = new WeakMap<readonly PodInfo[], { nodes: Cluster['nodes']; assumed: PodInfo[]; ranges: Cluster['nodes'][number]['podCIDR'][] }>();
+
+function assumedAddresses(cluster: Cluster): { assumed: PodInfo[]; ranges: Cluster['nodes'][number]['podCIDR'][] } {
+  const known = assumedOf.get(cluster.pods);
+  if (known && known.nodes === cluster.nodes) return known;
+  const assumed = cluster.pods.filter((p) => p.ipSource === 'allocated');
+  const nodeNames = new Set(assumed.map((p) => p.node));
+  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).map((n) => n.podCIDR);
+  const value = { nodes: cluster.nodes, assumed, ranges };
+  assumedOf.set(cluster.pods, value);
+  return value;
 }
 
 /** host-gw, plain BGP and the static-route lab all need every node on one L2 segment. */
