@@ -18,6 +18,10 @@ export { LintMemo } from './lint-memo';
  * but do not do what their author most likely meant. Each finding points at the field to fix.
  */
 export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
+  // A cluster whose parts the rules read are all the objects of the last run gets its findings.
+  const inputs = memo ? lintInputs(cluster) : undefined;
+  const same = memo?.sameRun(inputs!);
+  if (same) return [...same];
   const out: Finding[] = [];
   const deps = memo ? memo.begin(cluster) : undefined;
   const byNamespace = deps ? deps.byNamespace : podsByNamespace(cluster);
@@ -28,7 +32,21 @@ export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
   out.push(...calicoPolicyFindings(cluster));
   lintUnderlay(cluster, out);
   lintIpBlocksOnAssumedPodIPs(cluster, out);
+  memo?.ran(inputs!, out);
   return out;
+}
+
+/**
+ * Everything the rules (these and the policy findings they call) read of a cluster: the lookup
+ * maps follow the pods and nodes, policiesOf the policy lists and the configuration.
+ */
+function lintInputs(cluster: Cluster): unknown[] {
+  const namespaces: unknown[] = [];
+  for (const n of cluster.namespaces.values()) namespaces.push(n.name, JSON.stringify(n.labels), n.locator);
+  return [
+    cluster.config, cluster.nodes, cluster.pods, cluster.services, '|', ...cluster.policies, '|', ...(cluster.adminPolicies ?? []), '|',
+    ...(cluster.calicoPolicies ?? []), '|', ...(cluster.calicoTiers ?? []), '|', ...namespaces,
+  ];
 }
 
 /**
