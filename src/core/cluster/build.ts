@@ -2,9 +2,10 @@ import { Finding, finding } from '../common/finding';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
-import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexServices, podKey } from './model';
+import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexPlacedObjectsFrom, indexServices, podKey } from './model';
+import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
-import { ServicesReuse, buildServices } from './services';
+import { ServicesReuse, allocateServices, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
 
 /**
@@ -12,12 +13,17 @@ import { daemonSetTaintFindings } from './taints';
  * build takes a stage over when its inputs are the very same objects (a document whose text
  * did not change keeps its manifest objects, see load.ts `decoded`). So editing a Service or a
  * policy leaves nodes, pods and their addresses as they were, without placing them again.
+ * Within a stage computed again, the parts an edit did not reach are taken over too: the pods
+ * of unchanged workloads and their addresses (PodReuse), the endpoints of Services selecting
+ * none of the changed pods, the lookup maps with only the changed pods written.
  */
 export class BuildMemo {
   private readonly stages = new Map<string, { inputs: readonly unknown[]; value: unknown }>();
   /** Stages taken over and stages computed, by name (for tests and timings). */
   readonly kept: Record<string, number> = {};
   readonly computed: Record<string, number> = {};
+  /** What the pods stage hands from one computation to the next (drafts, nodes, addresses, pods). */
+  readonly pods = new PodReuse();
 
   /** The value a stage had last (whatever its inputs were). */
   last<T>(name: string): T | undefined {
@@ -45,6 +51,15 @@ function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The namespaces of a pods list, each once, in the order first met (kept per list: a build that keeps the pods reads them once). */
+const podNamespaces = new WeakMap<PodInfo[], string[]>();
+
+function namespacesOf(pods: PodInfo[]): string[] {
+  let names = podNamespaces.get(pods);
+  if (!names) podNamespaces.set(pods, (names = [...new Set(pods.map((p) => p.namespace))]));
+  return names;
 }
 
 /**
@@ -86,21 +101,29 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     findings.push(...configStage.findings);
     const podStage = stage(memo, 'pods', [config, nodes, options.maxPods, ...m.pods, '|', ...m.workloads], () => {
       const f: Finding[] = [];
-      const built = buildPods(m, config!, nodes, f, options.maxPods);
+      const built = buildPods(m, config!, nodes, f, options.maxPods, memo?.pods);
       f.push(...daemonSetTaintFindings(m.workloads, nodes));
       return { ...built, findings: f };
     });
     ({ pods, workloads } = podStage);
     findings.push(...podStage.findings);
+    const changes: PodChanges | undefined = podStage.changes;
+    // ClusterIPs and node ports read only the Service objects and the configuration.
+    const allocated = stage(memo, 'service-allocations', [config, ...m.services], () => allocateServices(m.services, config!));
     const serviceStage = stage(memo, 'services', [config, nodes, pods, ...m.services, '|', ...m.endpoints], () => {
       const f: Finding[] = [];
-      // A Service whose own object and allocations are unchanged keeps its endpoints (see buildServices).
+      // A Service whose own object and allocations are unchanged, and whose selector picks none of
+      // the pods that changed, keeps its endpoints (see buildServices).
       const earlier = memo?.last<ServicesReuse>('services');
-      return { services: buildServices(m, config!, nodes, pods, f, earlier), findings: f, config: config!, nodes, pods };
+      return { services: buildServices(m, config!, nodes, pods, f, earlier, changes, allocated), findings: f, config: config!, nodes, pods };
     });
     services = serviceStage.services;
     findings.push(...serviceStage.findings);
-    const placed = stage(memo, 'index', [nodes, pods, workloads], () => indexPlacedObjects(nodes, pods, workloads));
+    // After an edit of a few pods the lookup maps are the last ones with those pods written.
+    const earlierIndex = memo?.last<ReturnType<typeof indexPlacedObjects>>('index');
+    const placed = stage(memo, 'index', [nodes, pods, workloads], () => (earlierIndex && changes
+      ? indexPlacedObjectsFrom(earlierIndex, changes, nodes, pods, workloads)
+      : indexPlacedObjects(nodes, pods, workloads)));
     index = { ...placed, ...indexServices(services) };
   } catch (e) {
     findings.push(finding('internal-error', 'error', `PodPath could not build the cluster completely: ${(e as Error)?.message ?? String(e)}`));
@@ -120,7 +143,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
   }
   // Namespaces that objects live in exist even when no Namespace object was written
   // (`default`, or a dump without namespaces); they carry the API server's name label.
-  const implied = [...pods.map((p) => p.namespace), ...services.map((s) => s.namespace), ...m.policies.map((p) => p.meta.namespace), 'default', 'kube-system'];
+  const implied = [...namespacesOf(pods), ...services.map((s) => s.namespace), ...m.policies.map((p) => p.meta.namespace), 'default', 'kube-system'];
   for (const name of implied) {
     if (!namespaces.has(name)) namespaces.set(name, { name, labels: { 'kubernetes.io/metadata.name': name } });
   }

@@ -236,7 +236,11 @@ export function indexClusterObjects(nodes: NodeInfo[], pods: PodInfo[], services
 /** The lookup maps of nodes, pods and workloads (kept across builds that leave them unchanged). */
 export function indexPlacedObjects(nodes: NodeInfo[], pods: PodInfo[], workloads: WorkloadInfo[]): Omit<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'> {
   const podsByIP = new Map<string, PodInfo>();
-  for (const p of pods) if (!p.hostNetwork && !podsByIP.has(p.ip)) podsByIP.set(p.ip, p);
+  for (const p of pods) {
+    if (p.hostNetwork) continue;
+    if (podsByIP.has(p.ip)) sharedAddresses.add(podsByIP);
+    else podsByIP.set(p.ip, p);
+  }
   return {
     nodes,
     nodesByName: new Map(nodes.map((n) => [n.name, n])),
@@ -245,6 +249,44 @@ export function indexPlacedObjects(nodes: NodeInfo[], pods: PodInfo[], workloads
     podsByIP,
     workloads,
     workloadsByKey: new Map(workloads.map((w) => [w.key, w])),
+  };
+}
+
+/** Pods lists whose podsByIP left a pod out because an earlier one has its address. */
+const sharedAddresses = new WeakSet<Map<string, PodInfo>>();
+
+/**
+ * The lookup maps of `pods`, from those of the pods list it was made from by `changes`
+ * (cluster/pod-reuse.ts): the maps are copied and only the changed pods are written, instead of
+ * every pod. Where two pods share an address (which one the map holds depends on their order)
+ * the maps are made afresh. The maps hold the same entries as fresh ones; only the order they
+ * were written in differs, and nothing iterates them.
+ */
+export function indexPlacedObjectsFrom(
+  earlier: Omit<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'>, changes: { from: PodInfo[]; removed: PodInfo[]; added: PodInfo[] },
+  nodes: NodeInfo[], pods: PodInfo[], workloads: WorkloadInfo[],
+): Omit<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'> {
+  if (earlier.pods !== changes.from || earlier.nodes !== nodes || sharedAddresses.has(earlier.podsByIP)) return indexPlacedObjects(nodes, pods, workloads);
+  const podsByKey = new Map(earlier.podsByKey);
+  const podsByIP = new Map(earlier.podsByIP);
+  for (const p of changes.removed) {
+    if (podsByKey.get(p.key) === p) podsByKey.delete(p.key);
+    if (!p.hostNetwork && podsByIP.get(p.ip) === p) podsByIP.delete(p.ip);
+  }
+  for (const p of changes.added) {
+    podsByKey.set(p.key, p);
+    if (p.hostNetwork) continue;
+    if (podsByIP.has(p.ip)) return indexPlacedObjects(nodes, pods, workloads);
+    podsByIP.set(p.ip, p);
+  }
+  return {
+    nodes,
+    nodesByName: earlier.nodesByName,
+    pods,
+    podsByKey,
+    podsByIP,
+    workloads,
+    workloadsByKey: earlier.workloads === workloads ? earlier.workloadsByKey : new Map(workloads.map((w) => [w.key, w])),
   };
 }
 

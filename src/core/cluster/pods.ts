@@ -6,11 +6,14 @@ import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from
 import { matchesMap, matchesSelector } from './labels';
 import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntainted, taintRelated, taintReasons, taintText, untoleratedTaints } from './taints';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
+import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
 interface PodDraft {
   name: string;
   namespace: string;
+  /** `namespace/name`. */
+  key: string;
   labels: Record<string, string>;
   spec: PodSpec;
   owner: WorkloadRef;
@@ -28,6 +31,21 @@ interface PodDraft {
   replica: number;
   /** Set for pods expanded from a workload: findings about the template are made once per workload. */
   workload?: string;
+  /**
+   * With an earlier build at hand (drafts are kept across builds, see PodReuse): the node this
+   * draft was placed on for a nodes list, and the PodInfo it was made into with what else that read.
+   */
+  placedOn?: { nodes: NodeInfo[]; node: NodeInfo };
+  made?: { pod: PodInfo; node: NodeInfo; ip: string; source: PodInfo['ipSource']; config: ClusterConfig };
+}
+
+/**
+ * The drafts of one Pod object or one workload, in the order they are made, and the same
+ * drafts in key order (made when first needed: a unit kept from an earlier build has them).
+ */
+interface DraftUnit {
+  drafts: PodDraft[];
+  sorted?: PodDraft[];
 }
 
 /**
@@ -42,9 +60,10 @@ export const MAX_PODS = 200000;
  * addresses are deterministic and stable: a pod keeps its node and IP when unrelated objects
  * are added, because both are derived from its own name rather than from list order.
  */
-export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS): { pods: PodInfo[]; workloads: WorkloadInfo[] } {
-  const drafts: PodDraft[] = [];
-  const workloads: WorkloadInfo[] = [];
+export function buildPods(
+  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS, reuse?: PodReuse,
+): { pods: PodInfo[]; workloads: WorkloadInfo[]; changes?: PodChanges } {
+  reuse?.begin();
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
   // Job → Pod. A workload whose pods (or child workloads) are in the manifests already ran:
   // expanding its template again would count its pods twice or three times.
@@ -53,14 +72,66 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
   for (const p of m.pods) for (const o of p.meta.ownerReferences) owned.add(owners.resolve(o, p.meta, 'Pod').id);
   for (const w of m.workloads) for (const o of w.meta.ownerReferences) owned.add(owners.resolve(o, w.meta, w.kind).id);
 
+  // With an earlier build at hand, names are first derived as if none were taken (kept workloads
+  // keep theirs without looking): that is what a build from scratch gives whenever no derived
+  // name was retried and no key repeats, which is checked. Otherwise every name is derived again
+  // against the names taken before it, as always.
+  let expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, reuse ? undefined : new Set());
+  let ordered = !reuse ? inKeyOrder(expanded.units, false) : expanded.clean ? inKeyOrder(expanded.units, true) : undefined;
+  if (!ordered) {
+    expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, new Set());
+    ordered = inKeyOrder(expanded.units, false)!;
+  }
+  const { workloads } = expanded;
+  findings.push(...expanded.findings);
+  const pods = placeAndAddress(ordered, config, nodes, findings, reuse);
+  const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
+  // A workload's pods share one owner object and mostly follow each other: looked up once per run.
+  let runOwner: WorkloadRef | undefined;
+  let runWorkload: WorkloadInfo | undefined;
+  for (const p of pods) {
+    if (p.owner !== runOwner) {
+      runOwner = p.owner;
+      runWorkload = byOwner.get(p.owner.kind + '|' + p.owner.key);
+    }
+    runWorkload?.pods.push(p.key);
+  }
+  // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
+  for (const w of m.workloads) {
+    for (const o of w.meta.ownerReferences) {
+      const parent = byOwner.get(owners.resolve(o, w.meta, w.kind).id);
+      const child = byOwner.get(`${w.kind}|${podKey(w.meta.namespace, w.meta.name)}`);
+      if (parent && child && parent !== child) {
+        const have = new Set(parent.pods);
+        for (const k of child.pods) if (!have.has(k)) parent.pods.push(k);
+      }
+    }
+  }
+  for (const w of workloads) w.pods.sort();
+  const changes = reuse?.end(pods);
+  return { pods, workloads, ...(changes ? { changes } : {}) };
+}
+
+/**
+ * The drafts of every Pod object and workload, as units (see DraftUnit), with the workloads and
+ * the findings about them. `used` holds the pod keys taken so far: each derived name must avoid
+ * them. Without it names are derived as if none were taken, and `clean` says whether every one
+ * was the first derived (whether that equals a build with `used` is the caller's to check).
+ */
+function expandDrafts(
+  m: ManifestSet, nodes: NodeInfo[], owners: OwnerIndex, owned: Set<string>, maxPods: number, reuse: PodReuse | undefined, used: Set<string> | undefined,
+): { units: DraftUnit[]; workloads: WorkloadInfo[]; findings: Finding[]; clean: boolean } {
+  const units: DraftUnit[] = [];
+  const workloads: WorkloadInfo[] = [];
+  const findings: Finding[] = [];
+  let allClean = true;
   // Generated names must not collide with each other nor with the pods written out.
-  const usedNames = new Set<string>();
   for (const p of m.pods) {
-    usedNames.add(podKey(p.meta.namespace, p.meta.name));
+    used?.add(podKey(p.meta.namespace, p.meta.name));
     const owner = p.meta.ownerReferences[0];
     const ownerKind = owner ? owners.resolve(owner, p.meta, 'Pod').kind : undefined;
-    drafts.push({
-      name: p.meta.name, namespace: p.meta.namespace, labels: p.meta.labels, spec: p.spec,
+    const made = (): PodDraft => ({
+      name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name), labels: p.meta.labels, spec: p.spec,
       owner: owner
         ? { kind: ownerKind as WorkloadRef['kind'], name: owner.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, owner.name) }
         : { kind: 'Pod', name: p.meta.name, namespace: p.meta.namespace, key: podKey(p.meta.namespace, p.meta.name) },
@@ -71,6 +142,17 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       ...(p.status.ready !== undefined ? { ready: p.status.ready } : {}),
       locator: p.locator, templatePath: [], spreadSeed: fnv1a(podKey(p.meta.namespace, p.meta.name)), replica: 0,
     });
+    if (!reuse) { units.push({ drafts: [made()] }); continue; }
+    // The draft reads the Pod object and the kind of its owner only.
+    const ownerId = owner ? `${ownerKind}|${owner.name}` : '';
+    const last = reuse.podDrafts.get(p);
+    if (last && last.owner === ownerId) {
+      units.push(last.unit as DraftUnit);
+    } else {
+      const unit: DraftUnit = { drafts: [made()] };
+      reuse.podDrafts.set(p, { owner: ownerId, unit });
+      units.push(unit);
+    }
   }
   const seenWorkloads = new Map<string, WorkloadManifest>();
   // The cluster-wide pod budget: pods written out count first, then workloads in file order.
@@ -101,9 +183,21 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       findings.push(finding('invalid-name', 'error', `StatefulSet ${ref.key}: pod names such as ${w.meta.name.slice(0, 20)}…-${(w.ordinalStart ?? 0) + count - 1} are longer than the 63 characters a label value (statefulset.kubernetes.io/pod-name) allows, so the controller creates no pods`, w.locator.at(['metadata', 'name'])));
       count = 0;
     }
-    const names = replicaNames(w, nodes, count, usedNames);
+    const last = reuse?.workloadDrafts.get(w);
+    if (last && last.nodes === nodes && last.count === count && (w.kind === 'StatefulSet' || (last.clean && (!used || last.keys.every((k) => !used.has(k)))))) {
+      // The same names as last time: each was the first one derived and none is taken now
+      // (a StatefulSet's names are fixed whatever is taken).
+      if (used) for (const k of last.keys) used.add(k);
+      const unit = last.unit as DraftUnit;
+      budget -= unit.drafts.length;
+      units.push(unit);
+      if (reuse) reuse.counts.draftsKept += unit.drafts.length;
+      continue;
+    }
+    const { names, clean } = replicaNames(w, nodes, count, used ?? new Set());
+    if (!clean) allClean = false;
     budget -= names.length;
-    names.forEach(({ name, node, ordinal }, i) => {
+    const made: PodDraft[] = names.map(({ name, node, ordinal }, i) => {
       const labels = { ...w.template.labels };
       if (w.kind === 'Deployment') labels['pod-template-hash'] = hash;
       if (w.kind === 'StatefulSet') {
@@ -111,11 +205,17 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
         labels['statefulset.kubernetes.io/pod-name'] = name;
         labels['apps.kubernetes.io/pod-index'] = String(ordinal);
       }
-      drafts.push({
-        name, namespace: w.meta.namespace, labels, spec: w.template.spec, owner: ref, locator: w.locator,
+      return {
+        name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, name), labels, spec: w.template.spec, owner: ref, locator: w.locator,
         templatePath: w.templatePath, spreadSeed: fnv1a(ref.key), replica: i, ...(node ? { boundNode: node } : {}), workload: id,
-      });
+      };
     });
+    const unit: DraftUnit = { drafts: made };
+    units.push(unit);
+    if (reuse) {
+      reuse.workloadDrafts.set(w, { nodes, count, keys: made.map((d) => d.key), clean, unit });
+      reuse.counts.draftsMade += made.length;
+    }
   }
   if (firstCut) {
     const path = firstCut.kind === 'Job' || firstCut.kind === 'CronJob' ? firstCut.templatePath.slice(0, -1) : firstCut.kind === 'DaemonSet' ? ['spec'] : ['spec', 'replicas'];
@@ -123,22 +223,7 @@ export function buildPods(m: ManifestSet, config: ClusterConfig, nodes: NodeInfo
       `the manifests ask for ${asked} pods; PodPath models at most ${maxPods} per cluster, so ${asked - (maxPods - budget)} pods are left out, from ${firstCut.kind} ${podKey(firstCut.meta.namespace, firstCut.meta.name)} on (in file order)`,
       firstCut.locator.at(path)));
   }
-  const pods = placeAndAddress(drafts, config, nodes, findings);
-  const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
-  for (const p of pods) byOwner.get(p.owner.kind + '|' + p.owner.key)?.pods.push(p.key);
-  // A Deployment's pods are its ReplicaSets' pods (a CronJob's, its Jobs').
-  for (const w of m.workloads) {
-    for (const o of w.meta.ownerReferences) {
-      const parent = byOwner.get(owners.resolve(o, w.meta, w.kind).id);
-      const child = byOwner.get(`${w.kind}|${podKey(w.meta.namespace, w.meta.name)}`);
-      if (parent && child && parent !== child) {
-        const have = new Set(parent.pods);
-        for (const k of child.pods) if (!have.has(k)) parent.pods.push(k);
-      }
-    }
-  }
-  for (const w of workloads) w.pods.sort();
-  return { pods, workloads };
+  return { units, workloads, findings, clean: allClean };
 }
 
 function checkWorkloadSelector(w: WorkloadManifest, findings: Finding[]): void {
@@ -168,7 +253,14 @@ const templateHashes = new WeakMap<WorkloadManifest, string>();
  * is a valid pod name. Where a derived suffix repeats a name already taken in the namespace
  * (the API server would retry with new random characters), the next derivation is used.
  */
-function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>): { name: string; node?: string; ordinal?: number }[] {
+function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>): { names: { name: string; node?: string; ordinal?: number }[]; clean: boolean } {
+  let clean = true;
+  const out = replicaNamesOf(w, nodes, count, used, () => { clean = false; });
+  return { names: out, clean };
+}
+
+/** replicaNames; `retried` is told when a derived name was taken and another was derived. */
+function replicaNamesOf(w: WorkloadManifest, nodes: NodeInfo[], count: number, used: Set<string>, retried: () => void): { name: string; node?: string; ordinal?: number }[] {
   const base = w.meta.name;
   const seed = `${w.meta.namespace}/${base}`;
   const out: { name: string; node?: string; ordinal?: number }[] = [];
@@ -183,6 +275,7 @@ function replicaNames(w: WorkloadManifest, nodes: NodeInfo[], count: number, use
     for (let attempt = 0; ; attempt++) {
       const name = cut + nameSuffix(attempt === 0 ? `${seed}/${salt}` : `${seed}/${salt}/${attempt}`, 5);
       if (take(name)) return name;
+      retried();
     }
   };
   switch (w.kind) {
@@ -281,11 +374,11 @@ function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
     && fitsTaints(node, [...(spec.tolerations ?? []), ...daemonSetTolerations(spec.hostNetwork)]);
 }
 
-function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[]): PodInfo[] {
+function placeAndAddress(ordered: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const nodesByName = new Map(nodes.map((n) => [n.name, n]));
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
-  const seen = new Map<string, PodDraft>();
-  const placed: { d: PodDraft; node: NodeInfo }[] = [];
+  const placedDrafts: PodDraft[] = [];
+  const placedNodes: NodeInfo[] = [];
   const reported = new Set<string>();
   // Eligible nodes depend only on the nodeSelector and tolerations: computed once per distinct pair.
   const eligibleCache = new Map<string, NodeInfo[]>();
@@ -296,20 +389,57 @@ function placeAndAddress(drafts: PodDraft[], config: ClusterConfig, nodes: NodeI
     if (!list) eligibleCache.set(id, (list = preferUntainted(nodes.filter((n) => eligible(n, spec)), tolerations)));
     return list;
   };
-  // Stable order: by key, whatever the file order.
-  drafts.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
-  for (const d of drafts) {
-    const key = podKey(d.namespace, d.name);
-    const twin = seen.get(key);
-    if (twin) {
-      findings.push(finding('duplicate-object', 'error', `pod ${key} is defined twice`, d.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
+  // Stable order: by key, whatever the file order. Pods of one key are next to each other; the
+  // first (in file order) is the pod, the others are duplicates.
+  let first: PodDraft | undefined;
+  for (const d of ordered) {
+    if (first && first.namespace === d.namespace && first.name === d.name) {
+      findings.push(finding('duplicate-object', 'error', `pod ${d.key} is defined twice`, d.locator.range, [{ message: 'first definition', range: first.locator.range }]));
       continue;
     }
-    seen.set(key, d);
-    const node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, findings, reported);
-    if (node) placed.push({ d, node });
+    first = d;
+    // Scheduling reads only the draft and the nodes; a pod that was placed keeps its node
+    // (one that was not is scheduled again, for its findings).
+    let node = reuse && d.placedOn?.nodes === nodes ? d.placedOn.node : undefined;
+    if (!node) {
+      node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, findings, reported);
+      if (node && reuse) d.placedOn = { nodes, node };
+      if (reuse) reuse.counts.scheduled++;
+    }
+    if (node) {
+      placedDrafts.push(d);
+      placedNodes.push(node);
+    }
   }
-  return assignAddresses(placed, config, findings);
+  return assignAddresses(placedDrafts, placedNodes, config, nodes, findings, reuse);
+}
+
+function compareDrafts(a: PodDraft, b: PodDraft): number {
+  return a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace);
+}
+
+/**
+ * Every draft, in key order, drafts of one key in the order they were made (pods written out
+ * first, then workloads in file order). Units whose keys do not interleave (the usual case:
+ * a workload's pods share its name as prefix) are ordered as units, each sorted once; else
+ * every draft is sorted.
+ */
+function inKeyOrder(units: DraftUnit[], distinct: boolean): PodDraft[] | undefined {
+  const filled = units.filter((u) => u.drafts.length > 0);
+  for (const u of filled) u.sorted ??= u.drafts.length === 1 ? u.drafts : [...u.drafts].sort(compareDrafts);
+  const ordered = [...filled].sort((a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
+  let apart = true;
+  for (let i = 0; i < ordered.length && apart; i++) {
+    const sorted = ordered[i].sorted!;
+    // Strictly increasing within the unit and after the unit before it (so no key is repeated).
+    if (i > 0 && compareDrafts(ordered[i - 1].sorted![ordered[i - 1].sorted!.length - 1], sorted[0]) >= 0) apart = false;
+    for (let j = 1; j < sorted.length && apart; j++) if (compareDrafts(sorted[j - 1], sorted[j]) >= 0) apart = false;
+  }
+  if (apart) return ordered.flatMap((u) => u.sorted!);
+  const all = units.flatMap((u) => u.drafts).sort(compareDrafts);
+  // Asked for distinct keys: undefined when one repeats.
+  if (distinct) for (let i = 1; i < all.length; i++) if (compareDrafts(all[i - 1], all[i]) === 0) return undefined;
+  return all;
 }
 
 function schedule(
@@ -379,20 +509,22 @@ function schedule(
  * forward. A new pod can only move an existing one by winning that pod's exact slot, so
  * adding unrelated objects almost never renumbers existing pods.
  */
-function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: ClusterConfig, findings: Finding[]): PodInfo[] {
+function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const taken = new Map<string, string>(); // IP → pod key
   const takenLoc = new Map<string, Locator>();
-  const ips = new Map<string, string>();
-  const sources = new Map<string, PodInfo['ipSource']>();
+  // Per placed pod (same index): its address and where it came from.
+  const ips: (string | undefined)[] = new Array(placed.length).fill(undefined);
+  const sources: PodInfo['ipSource'][] = new Array(placed.length).fill('allocated');
   // Pass 1: addresses a dump already carries, and hostNetwork pods (the node's IP).
-  for (const { d, node } of placed) {
-    const key = podKey(d.namespace, d.name);
+  placed.forEach((d, i) => {
+    const node = placedNodes[i];
+    const key = d.key;
     if (d.spec.hostNetwork) {
-      ips.set(key, node.ip);
-      sources.set(key, 'node');
-      continue;
+      ips[i] = node.ip;
+      sources[i] = 'node';
+      return;
     }
-    if (!d.statusIP) continue;
+    if (!d.statusIP) return;
     const ipPath = [...d.templatePath, 'status', 'podIP'];
     const owner = taken.get(d.statusIP);
     if (owner) {
@@ -404,87 +536,130 @@ function assignAddresses(placed: { d: PodDraft; node: NodeInfo }[], config: Clus
     if (!cidrContains(node.podCIDR, d.statusIP)) {
       findings.push(finding('ip-outside-pod-cidr', 'warning', `pod ${key} has IP ${d.statusIP}, outside the pod CIDR ${node.podCIDR.text} of its node ${node.name}`, d.locator.at(ipPath)));
     }
-    ips.set(key, d.statusIP);
-    sources.set(key, 'status');
-  }
+    ips[i] = d.statusIP;
+    sources[i] = 'status';
+  });
   // Pass 2: allocate from the node's block.
   const reserved = config.plugin === 'calico' ? 1 : 2; // network address (+ .1 bridge gateway)
-  const byNode = new Map<NodeInfo, { d: PodDraft; key: string }[]>();
-  for (const { d, node } of placed) {
-    const key = podKey(d.namespace, d.name);
-    if (ips.has(key)) continue;
-    const list = byNode.get(node);
-    if (list) list.push({ d, key }); else byNode.set(node, [{ d, key }]);
+  const byNode = new Map<NodeInfo, number[]>();
+  for (let i = 0; i < placed.length; i++) {
+    if (ips[i] !== undefined) continue;
+    const list = byNode.get(placedNodes[i]);
+    if (list) list.push(i); else byNode.set(placedNodes[i], [i]);
   }
   const exhausted = new Map<string, { node: NodeInfo; keys: string[]; locator: Locator; owner: WorkloadRef; workload: boolean }>();
+  // A node's allocation reads its pods' keys, its block, the addresses taken in pass 1 and the
+  // reserved count; other nodes' allocations only when blocks overlap (then nothing is reused).
+  const conditions = reuse && !podBlocksOverlap(nodes) ? `${reserved}|${[...taken.keys()].join(',')}` : undefined;
   for (const [node, pending] of byNode) {
-    const usable = cidrSize(node.podCIDR) - reserved - 1; // minus broadcast
-    const slotIP = (slot: number) => intToIp((node.podCIDR.base + reserved + slot) >>> 0);
-    const losers: { d: PodDraft; key: string; start: number }[] = [];
-    for (const p of pending) {
-      if (usable <= 0) { losers.push({ ...p, start: 0 }); continue; }
-      // The preferred address is counted from .2 whatever the plugin, so changing only the CNI
-      // (Calico also hands out .1) does not move a pod that still fits its node's block.
-      const span = cidrSize(node.podCIDR) - 3;
-      const start = Math.min(usable - 1, (span > 0 ? fnv1a(p.key) % span : 0) + 2 - reserved);
-      const ip = slotIP(start);
-      if (taken.has(ip)) { losers.push({ ...p, start }); continue; }
-      taken.set(ip, p.key);
-      ips.set(p.key, ip);
-      sources.set(p.key, 'allocated');
-    }
-    // Slots are only ever filled: once a probe finds none free, the block stays full.
-    let full = false;
-    for (const p of losers) {
-      let ip: string | undefined;
-      for (let i = 1; i <= usable && !full; i++) {
-        const candidate = slotIP((p.start + i) % usable);
-        if (!taken.has(candidate)) { ip = candidate; break; }
+    const keys = pending.map((i) => placed[i].key);
+    let got = conditions !== undefined ? reuse!.allocation(node, conditions, keys) : undefined;
+    if (got) {
+      reuse!.counts.nodesKept++;
+    } else {
+      got = allocateOnNode(node, keys, reserved, taken);
+      if (conditions !== undefined) {
+        reuse!.allocated(node, conditions, keys, got);
+        reuse!.counts.nodesAllocated++;
       }
-      if (!ip) full = true;
-      if (!ip) {
-        const group = p.d.workload ?? p.key;
-        const e = exhausted.get(`${node.name}|${group}`);
-        if (e) e.keys.push(p.key);
-        else exhausted.set(`${node.name}|${group}`, { node, keys: [p.key], locator: p.d.locator, owner: p.d.owner, workload: !!p.d.workload });
-        continue;
-      }
-      taken.set(ip, p.key);
-      ips.set(p.key, ip);
-      sources.set(p.key, 'allocated');
     }
+    pending.forEach((i, k) => {
+      const ip = got![k];
+      if (ip) {
+        ips[i] = ip;
+        return;
+      }
+      const d = placed[i];
+      const group = d.workload ?? d.key;
+      const e = exhausted.get(`${node.name}|${group}`);
+      if (e) e.keys.push(d.key);
+      else exhausted.set(`${node.name}|${group}`, { node, keys: [d.key], locator: d.locator, owner: d.owner, workload: !!d.workload });
+    });
   }
   for (const e of exhausted.values()) {
     const what = e.keys.length === 1 ? `pod ${e.keys[0]}` : `${e.keys.length} pods of ${e.owner.kind} ${e.owner.key}`;
     findings.push(finding('pod-cidr-exhausted', 'error', `node ${e.node.name} has no free address left in ${e.node.podCIDR.text} for ${what}; ${e.keys.length === 1 ? 'it is' : 'they are'} left out`, e.locator.range));
   }
   const pods: PodInfo[] = [];
-  for (const { d, node } of placed) {
-    const key = podKey(d.namespace, d.name);
-    const ip = ips.get(key);
+  for (let i = 0; i < placed.length; i++) {
+    const ip = ips[i];
     if (!ip) continue;
-    const hostNetwork = d.spec.hostNetwork;
-    const ip6 = config.clusterCIDR6 ? ipv6OfPod(d, node, ip, hostNetwork) : undefined;
-    const derived6 = !!ip6 && !hostNetwork && !d.statusIP6;
-    const pod: PodInfo = {
-      key, name: d.name, namespace: d.namespace, node: node.name, ip, ...(ip6 ? { ip6 } : {}), hostNetwork,
-      labels: d.labels,
-      containers: d.spec.containers,
-      ports: d.spec.containers.flatMap((c) => c.ports.map((p) => ({ ...p, container: c.name }))),
-      owner: d.owner,
-      hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
-      mac: macFor(`pod/${key}`),
-      ipSource: sources.get(key)!,
-      ipAssigned: sources.get(key) === 'allocated',
-      ...(d.phase ? { phase: d.phase } : {}),
-      ...(d.ready !== undefined ? { ready: d.ready } : {}),
-      locator: d.locator,
-      templatePath: d.templatePath,
-    };
-    if (derived6) derivedIPv6.add(pod);
+    const d = placed[i];
+    const node = placedNodes[i];
+    const source = sources[i];
+    const before = reuse ? d.made : undefined;
+    if (before && before.node === node && before.ip === ip && before.source === source && before.config === config) {
+      reuse!.counts.podsKept++;
+      pods.push(before.pod);
+      continue;
+    }
+    const pod = podInfo(d, d.key, node, ip, source, config);
+    if (reuse) {
+      d.made = { pod, node, ip, source, config };
+      reuse.counts.podsMade++;
+    }
     pods.push(pod);
   }
   return pods;
+}
+
+/**
+ * A node's pods (by key, in key order) that need an address from its block, and what each gets:
+ * first every pod whose preferred slot is free takes it, then the others probe forward. Marks
+ * what it hands out in `taken`.
+ */
+function allocateOnNode(node: NodeInfo, keys: readonly string[], reserved: number, taken: Map<string, string>): (string | undefined)[] {
+  const got: (string | undefined)[] = new Array(keys.length).fill(undefined);
+  const usable = cidrSize(node.podCIDR) - reserved - 1; // minus broadcast
+  const slotIP = (slot: number) => intToIp((node.podCIDR.base + reserved + slot) >>> 0);
+  const losers: { i: number; start: number }[] = [];
+  keys.forEach((key, i) => {
+    if (usable <= 0) { losers.push({ i, start: 0 }); return; }
+    // The preferred address is counted from .2 whatever the plugin, so changing only the CNI
+    // (Calico also hands out .1) does not move a pod that still fits its node's block.
+    const span = cidrSize(node.podCIDR) - 3;
+    const start = Math.min(usable - 1, (span > 0 ? fnv1a(key) % span : 0) + 2 - reserved);
+    const ip = slotIP(start);
+    if (taken.has(ip)) { losers.push({ i, start }); return; }
+    taken.set(ip, key);
+    got[i] = ip;
+  });
+  // Slots are only ever filled: once a probe finds none free, the block stays full.
+  let full = false;
+  for (const p of losers) {
+    let ip: string | undefined;
+    for (let j = 1; j <= usable && !full; j++) {
+      const candidate = slotIP((p.start + j) % usable);
+      if (!taken.has(candidate)) { ip = candidate; break; }
+    }
+    if (!ip) { full = true; continue; }
+    taken.set(ip, keys[p.i]);
+    got[p.i] = ip;
+  }
+  return got;
+}
+
+function podInfo(d: PodDraft, key: string, node: NodeInfo, ip: string, source: PodInfo['ipSource'], config: ClusterConfig): PodInfo {
+  const hostNetwork = d.spec.hostNetwork;
+  const ip6 = config.clusterCIDR6 ? ipv6OfPod(d, node, ip, hostNetwork) : undefined;
+  const derived6 = !!ip6 && !hostNetwork && !d.statusIP6;
+  const pod: PodInfo = {
+    key, name: d.name, namespace: d.namespace, node: node.name, ip, ...(ip6 ? { ip6 } : {}), hostNetwork,
+    labels: d.labels,
+    containers: d.spec.containers,
+    ports: d.spec.containers.flatMap((c) => c.ports.map((p) => ({ ...p, container: c.name }))),
+    owner: d.owner,
+    hostVeth: hostNetwork ? '' : hostVethName(config, d.namespace, d.name),
+    mac: macFor(`pod/${key}`),
+    ipSource: source,
+    ipAssigned: source === 'allocated',
+    ...(d.phase ? { phase: d.phase } : {}),
+    ...(d.ready !== undefined ? { ready: d.ready } : {}),
+    locator: d.locator,
+    templatePath: d.templatePath,
+  };
+  if (derived6) derivedIPv6.add(pod);
+  return pod;
 }
 
 /**

@@ -7,6 +7,7 @@ import { NODE_PORT_MAX, NODE_PORT_MIN } from './defaults';
 import { matchesMap } from './labels';
 import { ClusterConfig, EndpointInfo, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, podKey } from './model';
 import { derivedIPv6 } from './pods';
+import { PodChanges } from './pod-reuse';
 
 /**
  * Services as kube-proxy sees them: a ClusterIP (given, or allocated stably from the
@@ -25,14 +26,33 @@ export interface ServicesReuse {
 /** What a ServiceInfo's allocations were (cluster IPs, node ports, families), to tell whether they moved. */
 const allocations = new WeakMap<ServiceInfo, string>();
 
-export function buildServices(
-  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[], earlier?: ServicesReuse,
-): ServiceInfo[] {
-  const sorted = [...m.services].sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
+/** Services whose endpoints were computed (not taken over) by the last buildServices, for tests. */
+export const serviceCounts = { endpointsComputed: 0, kept: 0 };
+
+/**
+ * What the API server settles for each Service from the Service objects and the configuration
+ * alone: which object of a key counts, its IP families, ClusterIPs and node ports. An edit of
+ * pods leaves it as it was (build.ts keeps it while the Service objects are the same).
+ */
+export interface ServiceAllocations {
+  unique: ServiceManifest[];
+  keys: string[];
+  families: Map<string, ReturnType<typeof settleServiceFamilies>>;
+  clusterIPs: Map<string, string>;
+  clusterIPs6: Map<string, string>;
+  nodePorts: Map<string, number>;
+  /** Per Service key, its allocations as text (to tell whether an earlier ServiceInfo still holds). */
+  allocation: Map<string, string>;
+  findings: Finding[];
+}
+
+export function allocateServices(services: readonly ServiceManifest[], config: ClusterConfig): ServiceAllocations {
+  const findings: Finding[] = [];
+  const keyed = services.map((s) => ({ s, key: podKey(s.meta.namespace, s.meta.name) })).sort((a, b) => cmp(a.key, b.key));
   const seen = new Map<string, ServiceManifest>();
   const unique: ServiceManifest[] = [];
-  for (const s of sorted) {
-    const key = podKey(s.meta.namespace, s.meta.name);
+  const keys: string[] = [];
+  for (const { s, key } of keyed) {
     const twin = seen.get(key);
     if (twin) {
       findings.push(finding('duplicate-object', 'error', `Service ${key} is defined twice`, s.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
@@ -40,37 +60,69 @@ export function buildServices(
     }
     seen.set(key, s);
     unique.push(s);
+    keys.push(key);
   }
-  const families = new Map(unique.map((s) => [podKey(s.meta.namespace, s.meta.name), settleServiceFamilies(s, config, findings)]));
+  const families = new Map(unique.map((s, i) => [keys[i], settleServiceFamilies(s, config, findings)]));
   const clusterIPs = assignClusterIPs(unique, config.serviceCIDR, 4, families, findings);
   const clusterIPs6 = config.serviceCIDR6 ? assignClusterIPs(unique, config.serviceCIDR6, 6, families, findings) : new Map<string, string>();
   const nodePorts = assignNodePorts(unique, findings);
+  const allocation = new Map(unique.map((s, i) => {
+    const key = keys[i];
+    return [key, JSON.stringify([clusterIPs.get(key), clusterIPs6.get(key), s.ports.map((p) => nodePorts.get(`${key}#${p.index}`)), families.get(key)])];
+  }));
+  return { unique, keys, families, clusterIPs, clusterIPs6, nodePorts, allocation, findings };
+}
+
+/**
+ * Builds the Services. `earlier` is the last build's; `changes` says how `pods` differs from
+ * the pods list `earlier` was built from, if it does: a Service is then built again only when
+ * its own object or allocations moved, or its selector picks a pod that changed (before or
+ * after the change). `allocated` is allocateServices of the same Services and configuration.
+ */
+export function buildServices(
+  m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], findings: Finding[], earlier?: ServicesReuse, changes?: PodChanges,
+  allocated: ServiceAllocations = allocateServices(m.services, config),
+): ServiceInfo[] {
+  serviceCounts.endpointsComputed = serviceCounts.kept = 0;
+  findings.push(...allocated.findings);
+  const { unique, keys, families, clusterIPs, clusterIPs6, nodePorts } = allocated;
   const endpointObjects = explicitEndpointObjects(m.endpoints, findings);
   // Built when first needed: a build that keeps every Service never looks at the pods.
-  let lookups: ReturnType<typeof makeLookups> | undefined;
-  const podLookups = () => (lookups ??= serviceLookups(config, nodes, pods));
-  // Same configuration, nodes and pods: a Service built from the same object with the same
-  // allocations gets the same endpoints, so the earlier ServiceInfo is kept as it is.
-  const kept = earlier && earlier.config === config && earlier.nodes === nodes && earlier.pods === pods
+  const podChanges = changes && earlier && changes.from === earlier.pods && changes.from !== pods ? changes : undefined;
+  let lookups: Lookups | undefined;
+  const podLookups = () => (lookups ??= serviceLookups(config, nodes, pods, podChanges));
+  // Same configuration and nodes, and the same pods or pods whose changes are known: a Service
+  // built from the same object with the same allocations, whose selector picks none of the
+  // changed pods, gets the same endpoints, so the earlier ServiceInfo is kept as it is.
+  const kept = earlier && earlier.config === config && earlier.nodes === nodes && (earlier.pods === pods || podChanges)
     ? new Map(earlier.services.map((si) => [si.manifest, si]))
     : undefined;
+  // The changed pods (both versions of a replaced one), by label pair.
+  const changed = podChanges && earlier!.pods !== pods ? LabelIndex.of([...podChanges.removed, ...podChanges.added]) : undefined;
+  const picksChanged = (si: ServiceInfo) => !!si.selector && changed!.candidates(si.namespace, si.selector).some((p) => matchesMap(p.labels, si.selector!));
 
-  return unique.map((s) => {
-    const key = podKey(s.meta.namespace, s.meta.name);
+  const result = unique.map((s, i) => {
+    const key = keys[i];
     const explicit = endpointObjects.get(key);
-    const allocation = JSON.stringify([clusterIPs.get(key), clusterIPs6.get(key), s.ports.map((p) => nodePorts.get(`${key}#${p.index}`)), families.get(key)]);
+    const allocation = allocated.allocation.get(key)!;
     const before = explicit ? undefined : kept?.get(s);
-    if (before && !before.explicitEndpoints && allocations.get(before) === allocation) {
+    if (before && !before.explicitEndpoints && allocations.get(before) === allocation && (!changed || s.type === 'ExternalName' || !picksChanged(before))) {
       allocations.set(before, allocation);
+      serviceCounts.kept++;
       return before;
     }
     const info = serviceInfo(s, key, explicit);
     allocations.set(info, allocation);
     return info;
   });
+  // The pods' lookups are derived from the last ones (cheap) even when no Service needed them,
+  // so the next edit can derive its own from these.
+  if (podChanges && lookupsOf.has(podChanges.from)) podLookups();
+  return result;
 
   function serviceInfo(s: ServiceManifest, key: string, explicit: EndpointsManifest[] | undefined): ServiceInfo {
-    const { index, podsByIP, nodeByIP, blocksInStep } = podLookups();
+    serviceCounts.endpointsComputed++;
+    const { index, nodeByIP, blocksInStep } = podLookups();
     const headless = s.clusterIP === 'None';
     const fam = families.get(key)!;
     const selector = s.selector && Object.keys(s.selector).length > 0 ? s.selector : undefined;
@@ -84,7 +136,7 @@ export function buildServices(
       // The EndpointSlice controller writes one slice per family of the Service (ipFamilies).
       if (explicit) {
         for (const f of fam.ipFamilies) {
-          const list = endpointsFromObjects(explicit, info, podsByIP, nodeByIP, s.meta.namespace, f);
+          const list = endpointsFromObjects(explicit, info, podLookups().podsByIP(), nodeByIP, s.meta.namespace, f);
           if (f === 4) info.endpoints = list; else info.endpoints6 = list;
         }
       } else if (selector) {
@@ -125,31 +177,49 @@ export function buildServices(
   }
 }
 
-/** The lookups of the last pods list (an edit of one Service builds it again with the same pods). */
-const lookupsOf = new WeakMap<PodInfo[], { config: ClusterConfig; nodes: NodeInfo[]; lookups: ReturnType<typeof makeLookups> }>();
+/** What endpoints are computed from: pods by label pair and by address, nodes by address. */
+interface Lookups {
+  index: LabelIndex;
+  /** Pods by address (IPv4 and IPv6), made when first asked: only Endpoints objects read it. */
+  podsByIP(): Map<string, PodInfo>;
+  nodeByIP: Map<string, string>;
+  blocksInStep: boolean;
+}
 
-function serviceLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[]): ReturnType<typeof makeLookups> {
+/** The lookups of recent pods lists (an edit of one Service builds it again with the same pods). */
+const lookupsOf = new WeakMap<PodInfo[], { config: ClusterConfig; nodes: NodeInfo[]; lookups: Lookups }>();
+
+/** The lookups of `pods`: kept, derived from those of the list `changes` was made from, or made. */
+function serviceLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], changes?: PodChanges): Lookups {
   const last = lookupsOf.get(pods);
   if (last && last.config === config && last.nodes === nodes) return last.lookups;
-  const lookups = makeLookups(config, nodes, pods);
+  const before = changes && lookupsOf.get(changes.from);
+  const lookups = before && before.config === config && before.nodes === nodes
+    ? { ...makeLookups(config, nodes, pods, before.lookups), index: before.lookups.index.updated(changes!) }
+    : makeLookups(config, nodes, pods);
   lookupsOf.set(pods, { config, nodes, lookups });
   return lookups;
 }
 
-function makeLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[]) {
-  const index = new LabelIndex(pods);
-  const podsByIP = new Map<string, PodInfo>();
-  for (const p of pods) {
-    if (p.hostNetwork) continue;
-    podsByIP.set(p.ip, p);
-    if (p.ip6) podsByIP.set(p.ip6, p);
-  }
+function makeLookups(config: ClusterConfig, nodes: NodeInfo[], pods: PodInfo[], sameNodes?: Lookups): Lookups {
+  let podsByIP: Map<string, PodInfo> | undefined;
+  const byIP = () => {
+    if (podsByIP) return podsByIP;
+    podsByIP = new Map<string, PodInfo>();
+    for (const p of pods) {
+      if (p.hostNetwork) continue;
+      podsByIP.set(p.ip, p);
+      if (p.ip6) podsByIP.set(p.ip6, p);
+    }
+    return podsByIP;
+  };
+  if (sameNodes) return { index: sameNodes.index, podsByIP: byIP, nodeByIP: sameNodes.nodeByIP, blocksInStep: sameNodes.blocksInStep };
   const nodeByIP = new Map<string, string>();
   for (const n of nodes) {
     nodeByIP.set(n.ip, n.name);
     if (n.ip6) nodeByIP.set(n.ip6, n.name);
   }
-  return { index, podsByIP, nodeByIP, blocksInStep: config.clusterCIDR6 ? ipv6BlocksInStep(nodes) : false };
+  return { index: LabelIndex.of(pods), podsByIP: byIP, nodeByIP, blocksInStep: config.clusterCIDR6 ? ipv6BlocksInStep(nodes) : false };
 }
 
 /**
@@ -403,28 +473,80 @@ function assignNodePorts(services: ServiceManifest[], findings: Finding[]): Map<
  * pair instead of every pod in the namespace.
  */
 class LabelIndex {
-  private readonly byPair = new Map<string, PodInfo[]>();
+  private constructor(private readonly byPair: Map<string, PodInfo[]>) {}
 
-  constructor(pods: PodInfo[]) {
+  /** The index of a pods list (each pair's pods in the list's order). */
+  static of(pods: readonly PodInfo[]): LabelIndex {
+    const byPair = new Map<string, PodInfo[]>();
     for (const p of pods) {
       for (const k in p.labels) {
-        const slot = `${p.namespace}\u0000${k}\u0000${p.labels[k]}`;
-        const list = this.byPair.get(slot);
-        if (list) list.push(p); else this.byPair.set(slot, [p]);
+        const slot = pairSlot(p.namespace, k, p.labels[k]);
+        const list = byPair.get(slot);
+        if (list) list.push(p); else byPair.set(slot, [p]);
       }
     }
+    return new LabelIndex(byPair);
+  }
+
+  /**
+   * The index of the pods list `changes` leads to, from this one (of `changes.from`), touching
+   * only the pairs of changed pods. The lists stay in the order `of` gives: a pods list is in
+   * key order, so one pair's pods (of one namespace) are in name order.
+   */
+  updated(changes: PodChanges): LabelIndex {
+    const byPair = new Map(this.byPair);
+    const copied = new Set<string>();
+    const listOf = (slot: string): PodInfo[] => {
+      let list = byPair.get(slot);
+      if (!copied.has(slot)) {
+        list = list ? [...list] : [];
+        byPair.set(slot, list);
+        copied.add(slot);
+      }
+      return list!;
+    };
+    for (const p of changes.removed) {
+      for (const k in p.labels) {
+        const list = listOf(pairSlot(p.namespace, k, p.labels[k]));
+        const at = nameIndex(list, p.name);
+        if (list[at] === p) list.splice(at, 1);
+      }
+    }
+    for (const p of changes.added) {
+      for (const k in p.labels) {
+        const list = listOf(pairSlot(p.namespace, k, p.labels[k]));
+        list.splice(nameIndex(list, p.name), 0, p);
+      }
+    }
+    for (const slot of copied) if (byPair.get(slot)!.length === 0) byPair.delete(slot);
+    return new LabelIndex(byPair);
   }
 
   /** Pods that may match a non-empty map selector (callers still check the whole selector). */
   candidates(namespace: string, selector: Record<string, string>): PodInfo[] {
     let best: PodInfo[] | undefined;
     for (const k in selector) {
-      const list = this.byPair.get(`${namespace}\u0000${k}\u0000${selector[k]}`);
+      const list = this.byPair.get(pairSlot(namespace, k, selector[k]));
       if (!list) return [];
       if (!best || list.length < best.length) best = list;
     }
     return best ?? [];
   }
+}
+
+/** The first position in a list in name order whose pod's name is not before `name`. */
+function nameIndex(list: readonly PodInfo[], name: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].name < name) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+function pairSlot(namespace: string, key: string, value: string): string {
+  return `${namespace}\u0000${key}\u0000${value}`;
 }
 
 function cmp(a: string, b: string): number {

@@ -25,8 +25,10 @@ export class LintMemo {
   private lastId = 0;
   private pods?: readonly PodInfo[];
   private byNamespace = new Map<string, PodInfo[]>();
+  /** The pods of the last pods list that changed (new or read differently), by key. */
   private podByKey = new Map<string, PodInfo>();
-  private signatures = new Map<string, string>();
+  /** What the rules read of each pod (podSignature), made when first compared. */
+  private readonly signatures = new WeakMap<PodInfo, string>();
   /** Per namespace, the pod keys that changed with the last new pods list. */
   private changed = new Map<string, Set<string>>();
   /** Per namespace, a version that moves whenever one of its pods changes. */
@@ -36,11 +38,29 @@ export class LintMemo {
   private lastVersion = 0;
   private portNames = '';
   private namespaces = '';
+  private lastRun?: { inputs: readonly unknown[]; findings: readonly Finding[] };
+  /** Runs whose findings were the last run's, all taken over at once (for tests). */
+  runsKept = 0;
   /** Units and selections taken over, and computed, in the last run (for tests and timings). */
   kept = 0;
   computed = 0;
   selectionsUpdated = 0;
   selectionsComputed = 0;
+
+  /** The findings of the last run when it read the very same `inputs` (lint.ts lintInputs). */
+  sameRun(inputs: readonly unknown[]): readonly Finding[] | undefined {
+    const last = this.lastRun;
+    if (!last || last.inputs.length !== inputs.length) return undefined;
+    for (let i = 0; i < inputs.length; i++) if (last.inputs[i] !== inputs[i]) return undefined;
+    this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = 0;
+    this.runsKept++;
+    return last.findings;
+  }
+
+  /** Remembers a run's inputs and findings for `sameRun`. */
+  ran(inputs: readonly unknown[], findings: readonly Finding[]): void {
+    this.lastRun = { inputs, findings: [...findings] };
+  }
 
   begin(cluster: Cluster): LintDependencies {
     this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = 0;
@@ -104,11 +124,37 @@ export class LintMemo {
     return s;
   }
 
-  /** Brings a selection made for the previous pods list up to date by re-testing the changed pods. */
+  /**
+   * Brings a selection made for the previous pods list up to date by re-testing the changed pods.
+   * A selection is in name order (its namespace's pods are, in a pods list in key order), so each
+   * changed pod is looked for and put in its place by halving, not by reading the whole selection.
+   */
   private refresh(s: Selection, match: (pod: PodInfo) => boolean): void {
     s.generation = this.generation;
     const changed = this.changed.get(s.namespace);
     if (!changed || changed.size === 0) return;
+    if (!inKeyOrder(this.pods ?? [])) return this.refreshByFilter(s, match, changed);
+    let pods: PodInfo[] | undefined;
+    const cut = s.namespace.length + 1;
+    for (const key of changed) {
+      const name = key.slice(cut);
+      const list = pods ?? s.pods;
+      const at = nameIndex(list, name);
+      const present = at < list.length && list[at].name === name;
+      const pod = this.podByKey.get(key);
+      const wanted = !!pod && pod.namespace === s.namespace && match(pod);
+      if (!present && !wanted) continue;
+      pods ??= [...s.pods];
+      if (present) pods.splice(at, 1);
+      if (wanted) pods.splice(nameIndex(pods, name), 0, pod!);
+    }
+    if (!pods) return;
+    s.pods = pods;
+    s.version = ++this.lastVersion;
+  }
+
+  /** refresh for a pods list not in key order: the selection is read whole and sorted again. */
+  private refreshByFilter(s: Selection, match: (pod: PodInfo) => boolean, changed: Set<string>): void {
     let moved = false;
     const kept = s.pods.filter((p) => {
       if (!changed.has(p.key)) return true;
@@ -129,14 +175,18 @@ export class LintMemo {
     s.version = ++this.lastVersion;
   }
 
-  /** A new pods list: which pods changed, per namespace. */
+  /**
+   * A new pods list: which pods changed, per namespace. A pod that is the same object as before
+   * is unchanged; another object of the same key is compared by what the rules read of it. When
+   * both lists are in key order (a built cluster's are) they are compared in one walk, else by key.
+   */
   private comparePods(pods: readonly PodInfo[]): void {
+    const before = this.pods ?? [];
     this.pods = pods;
     this.generation++;
     const byNamespace = new Map<string, PodInfo[]>();
-    const podByKey = new Map<string, PodInfo>();
-    const signatures = new Map<string, string>();
     const changed = new Map<string, Set<string>>();
+    const changedPods = new Map<string, PodInfo>();
     const mark = (ns: string, key: string) => {
       const set = changed.get(ns);
       if (set) set.add(key); else changed.set(ns, new Set([key]));
@@ -144,23 +194,82 @@ export class LintMemo {
     for (const p of pods) {
       const list = byNamespace.get(p.namespace);
       if (list) list.push(p); else byNamespace.set(p.namespace, [p]);
-      podByKey.set(p.key, p);
-      const sig = podSignature(p, this.id(p.locator));
-      signatures.set(p.key, sig);
-      if (this.signatures.get(p.key) !== sig) mark(p.namespace, p.key);
     }
-    for (const [key] of this.signatures) {
-      if (!podByKey.has(key)) mark(this.podByKey.get(key)?.namespace ?? '', key);
+    const differs = (old: PodInfo, now: PodInfo) => old !== now && this.signature(old) !== this.signature(now);
+    if (inKeyOrder(before) && inKeyOrder(pods)) {
+      let i = 0;
+      let j = 0;
+      while (i < before.length || j < pods.length) {
+        const a = before[i];
+        const b = pods[j];
+        if (a === b) { i++; j++; continue; }
+        const order = !a ? 1 : !b ? -1 : compareKeys(a, b);
+        if (order === 0 && !differs(a, b)) { i++; j++; continue; }
+        if (order <= 0) { mark(a.namespace, a.key); i++; }
+        if (order >= 0) { mark(b.namespace, b.key); changedPods.set(b.key, b); j++; }
+      }
+    } else {
+      const old = new Map(before.map((p) => [p.key, p]));
+      for (const p of pods) {
+        const o = old.get(p.key);
+        old.delete(p.key);
+        if (o && !differs(o, p)) continue;
+        mark(p.namespace, p.key);
+        changedPods.set(p.key, p);
+      }
+      for (const o of old.values()) mark(o.namespace, o.key);
     }
     for (const ns of new Set([...byNamespace.keys(), ...this.namespaceVersions.keys()])) {
       if (changed.has(ns) || !this.namespaceVersions.has(ns)) this.namespaceVersions.set(ns, ++this.lastVersion);
     }
     this.byNamespace = byNamespace;
-    this.podByKey = podByKey;
-    this.signatures = signatures;
+    this.podByKey = changedPods;
     this.changed = changed;
-    this.portNames = [...new Set(pods.flatMap((pod) => pod.ports.map((cp) => `${cp.name}/${cp.protocol}`)))].sort().join(',');
+    // Port names: once per containers list (a workload's replicas share theirs).
+    const names = new Set<string>();
+    let lastContainers: unknown;
+    for (const pod of pods) {
+      if (pod.containers === lastContainers) continue;
+      lastContainers = pod.containers;
+      for (const cp of pod.ports) names.add(`${cp.name}/${cp.protocol}`);
+    }
+    this.portNames = [...names].sort().join(',');
   }
+
+  private signature(p: PodInfo): string {
+    let sig = this.signatures.get(p);
+    if (sig === undefined) this.signatures.set(p, (sig = podSignature(p, this.id(p.locator))));
+    return sig;
+  }
+}
+
+function compareKeys(a: PodInfo, b: PodInfo): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The first position in a list in name order whose pod's name is not before `name`. */
+function nameIndex(list: readonly PodInfo[], name: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].name < name) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether a pods list is in key order with each key once, as a built cluster's is. */
+const ordered = new WeakMap<readonly PodInfo[], boolean>();
+
+function inKeyOrder(pods: readonly PodInfo[]): boolean {
+  let known = ordered.get(pods);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < pods.length && known; i++) if (compareKeys(pods[i - 1], pods[i]) >= 0) known = false;
+    ordered.set(pods, known);
+  }
+  return known;
 }
 
 interface Selection {

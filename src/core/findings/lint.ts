@@ -18,6 +18,10 @@ export { LintMemo } from './lint-memo';
  * but do not do what their author most likely meant. Each finding points at the field to fix.
  */
 export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
+  // A cluster whose parts the rules read are all the objects of the last run gets its findings.
+  const inputs = memo ? lintInputs(cluster) : undefined;
+  const same = memo?.sameRun(inputs!);
+  if (same) return [...same];
   const out: Finding[] = [];
   const deps = memo ? memo.begin(cluster) : undefined;
   const byNamespace = deps ? deps.byNamespace : podsByNamespace(cluster);
@@ -28,7 +32,21 @@ export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
   out.push(...calicoPolicyFindings(cluster));
   lintUnderlay(cluster, out);
   lintIpBlocksOnAssumedPodIPs(cluster, out);
+  memo?.ran(inputs!, out);
   return out;
+}
+
+/**
+ * Everything the rules (these and the policy findings they call) read of a cluster: the lookup
+ * maps follow the pods and nodes, policiesOf the policy lists and the configuration.
+ */
+function lintInputs(cluster: Cluster): unknown[] {
+  const namespaces: unknown[] = [];
+  for (const n of cluster.namespaces.values()) namespaces.push(n.name, JSON.stringify(n.labels), n.locator);
+  return [
+    cluster.config, cluster.nodes, cluster.pods, cluster.services, '|', ...cluster.policies, '|', ...(cluster.adminPolicies ?? []), '|',
+    ...(cluster.calicoPolicies ?? []), '|', ...(cluster.calicoTiers ?? []), '|', ...namespaces,
+  ];
 }
 
 /**
@@ -181,10 +199,23 @@ function lintIsolatedPods(pods: readonly PodInfo[], ingressPolicies: readonly Po
   }
   for (const pod of pods) {
     const by = selecting.get(pod.key);
-    if (by && by.every((p) => p.ingress.length === 0)) {
-      out.push(finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${by.map((p) => p.key).join(', ')} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
-    }
+    if (by && by.every((p) => p.ingress.length === 0)) out.push(isolatedFinding(pod, by.map((p) => p.key).join(', ')));
   }
+}
+
+/**
+ * The finding is made from the pod and the policies' names only: a pod kept across builds keeps
+ * its finding object while the same policies isolate it (so the editor's diagnostics of its file
+ * are taken over too, see LanguageService).
+ */
+const isolatedFindings = new WeakMap<PodInfo, { policies: string; finding: Finding }>();
+
+function isolatedFinding(pod: PodInfo, policies: string): Finding {
+  const last = isolatedFindings.get(pod);
+  if (last && last.policies === policies) return last.finding;
+  const f = finding('pod-ingress-isolated', 'info', `pod ${pod.key} accepts no ingress at all: it is selected by ${policies} and none has an ingress rule`, pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range);
+  isolatedFindings.set(pod, { policies, finding: f });
+  return f;
 }
 
 /** One policy's own findings: what it selects, its peers, its named ports (DNS is a unit of its own). */
@@ -298,10 +329,8 @@ function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out
  * which pods the block matches is then decided by invented addresses, not by the cluster's.
  */
 function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
-  const assumed = cluster.pods.filter((p) => p.ipSource === 'allocated');
+  const { assumed, ranges } = assumedAddresses(cluster);
   if (assumed.length === 0) return;
-  const nodeNames = new Set(assumed.map((p) => p.node));
-  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).map((n) => n.podCIDR);
   for (const p of policiesOf(cluster)) {
     for (const rule of [...p.ingress, ...p.egress]) {
       if (rule.peers === 'all') continue;
@@ -316,6 +345,20 @@ function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
       }
     }
   }
+}
+
+/** Per pods list (with the nodes it was read with): the pods with assigned addresses and their nodes' pod ranges. */
+const assumedOf = new WeakMap<readonly PodInfo[], { nodes: Cluster['nodes']; assumed: PodInfo[]; ranges: Cluster['nodes'][number]['podCIDR'][] }>();
+
+function assumedAddresses(cluster: Cluster): { assumed: PodInfo[]; ranges: Cluster['nodes'][number]['podCIDR'][] } {
+  const known = assumedOf.get(cluster.pods);
+  if (known && known.nodes === cluster.nodes) return known;
+  const assumed = cluster.pods.filter((p) => p.ipSource === 'allocated');
+  const nodeNames = new Set(assumed.map((p) => p.node));
+  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).map((n) => n.podCIDR);
+  const value = { nodes: cluster.nodes, assumed, ranges };
+  assumedOf.set(cluster.pods, value);
+  return value;
 }
 
 /** host-gw, plain BGP and the static-route lab all need every node on one L2 segment. */

@@ -65,6 +65,8 @@ export class LanguageService implements LanguageServiceApi {
   readonly buildMemo = new BuildMemo();
   /** Lint findings per object, recomputed only for objects whose inputs changed. */
   readonly lintMemo = new LintMemo();
+  /** Per file, the diagnostics the last update made and the findings they were made from. */
+  private diagnosticsMade = new Map<string, { findings: Finding[]; settings: string; diagnostics: Diagnostic[] }>();
   private state: State = this.build([], {});
   /** Counts complete analyses (each `update`, or the last step of `updateStages`). */
   generation = 0;
@@ -116,19 +118,22 @@ export class LanguageService implements LanguageServiceApi {
     yield 'built';
     const lint = lintCluster(state.cluster, this.lintMemo);
     const t3 = performance.now();
-    const findings = applySeverities(sortFindings([...state.load.findings, ...state.cluster.findings, ...lint]), settings.severities ?? {});
-    const diagnostics: Record<string, Diagnostic[]> = {};
-    for (const f of order) diagnostics[f] = [];
-    for (const f of findings) {
-      if (!f.range || !(f.range.file in diagnostics)) continue;
-      diagnostics[f.range.file].push({ ...f, range: f.range, fixes: fixesFor(f, state.load.manifests, texts) });
+    const overrides = settings.severities ?? {};
+    const all = [...state.load.findings, ...state.cluster.findings, ...lint];
+    const diagnostics = this.diagnosticsOf(all, order, overrides, state.load.manifests, texts);
+    let errors = 0;
+    let warnings = 0;
+    for (const f of all) {
+      const severity = severityOf(f, overrides);
+      if (severity === 'error') errors++;
+      else if (severity === 'warning') warnings++;
     }
     const c = state.cluster;
     const summary: Summary = {
       files: order.length, nodes: c.nodes.length, pods: c.pods.length, services: c.services.length, policies: c.policies.length,
       network: `${c.config.plugin}${c.config.backend !== 'none' ? ` ${c.config.backend}` : ''} · ${c.config.kubeProxyMode}`,
-      errors: findings.filter((f) => f.severity === 'error').length,
-      warnings: findings.filter((f) => f.severity === 'warning').length,
+      errors,
+      warnings,
       timings: { parse: round(t1 - t0), build: round(t2 - t1), lint: round(t3 - t2), total: round(performance.now() - t0) },
     };
     // Whether the earlier reachability still holds is decided when it is first asked for (or
@@ -141,6 +146,40 @@ export class LanguageService implements LanguageServiceApi {
     this.state = state;
     this.generation++;
     return { diagnostics, summary, reparsed };
+  }
+
+  /**
+   * Findings → each file's diagnostics, in order (sortFindings), severities as the settings
+   * override them, with quick fixes. A file whose findings are the very objects of the last
+   * update, in the same order (lint and build stages keep the findings of what an edit did not
+   * reach), under the same overrides, gets the diagnostics made then: most files after most
+   * edits. Quick fixes read other files, so a file with a finding that has fixes is made anew.
+   */
+  private diagnosticsOf(all: readonly Finding[], order: readonly string[], overrides: Record<string, string>, manifests: LoadResult['manifests'], texts: Map<string, string>): Record<string, Diagnostic[]> {
+    const byFile = new Map<string, Finding[]>(order.map((f) => [f, []]));
+    for (const f of all) if (f.range) byFile.get(f.range.file)?.push(f);
+    const settings = JSON.stringify(overrides);
+    const diagnostics: Record<string, Diagnostic[]> = {};
+    const made = new Map<string, { findings: Finding[]; settings: string; diagnostics: Diagnostic[] }>();
+    for (const [file, findings] of byFile) {
+      const last = this.diagnosticsMade.get(file);
+      if (last && last.settings === settings && sameItems(last.findings, findings)) {
+        made.set(file, last);
+        diagnostics[file] = [...last.diagnostics];
+        continue;
+      }
+      const list: Diagnostic[] = [];
+      let fixed = false;
+      for (const f of applySeverities(sortFindings(findings), overrides)) {
+        const fixes = fixesFor(f, manifests, texts);
+        if (FIXABLE.has(f.code)) fixed = true;
+        list.push({ ...f, range: f.range!, fixes });
+      }
+      if (!fixed) made.set(file, { findings, settings, diagnostics: list });
+      diagnostics[file] = [...list];
+    }
+    this.diagnosticsMade = made;
+    return diagnostics;
   }
 
   /**
@@ -288,6 +327,22 @@ function round(ms: number): number {
 }
 
 const SEVERITIES: Record<string, Severity> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint' };
+
+/** Codes fixesFor may answer with fixes (service/quickfix.ts); their fixes read other files. */
+const FIXABLE = new Set(['service-selects-nothing', 'egress-blocks-dns']);
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A finding's severity under the settings' overrides; undefined when it is turned off. */
+function severityOf(f: Finding, overrides: Record<string, string>): Severity | undefined {
+  const o = overrides[f.code];
+  if (o === 'off') return undefined;
+  return o && SEVERITIES[o] ? SEVERITIES[o] : f.severity;
+}
 
 function applySeverities(findings: Finding[], overrides: Record<string, string>): Finding[] {
   const out: Finding[] = [];

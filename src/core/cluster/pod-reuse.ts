@@ -1,0 +1,114 @@
+import { NodeInfo, PodInfo } from './model';
+
+/**
+ * What one build of the pods hands to the next of the same workspace, so that an edit of one
+ * workload costs its own pods, not the cluster's. Every piece is a pure function of inputs that
+ * are checked to be the very same objects (or equal lists of keys) before it is taken over, so
+ * the pods come out as a build from scratch would make them, only without recomputing:
+ *
+ * - a workload's pod drafts (names, labels), while the workload object, its replica count and
+ *   the nodes are the same and its names were each the first derived and are taken by no other
+ *   pod (pods.ts buildPods checks that no key repeats);
+ * - a Pod object's draft, while the object and the kind of its owner are the same;
+ * - a draft's node (scheduling reads only the draft and the nodes), kept on the draft;
+ * - a node's allocated addresses, while the same pods (by key, in order) ask for one there and
+ *   the addresses a dump carries are the same (allocation reads nothing else; see `podBlocksOverlap`);
+ * - a PodInfo, while it comes from the same draft, node, address and configuration (kept on
+ *   the draft too).
+ */
+export class PodReuse {
+  /** Per workload object: its drafts as last expanded. */
+  readonly workloadDrafts = new WeakMap<object, { nodes: NodeInfo[]; count: number; keys: string[]; clean: boolean; unit: unknown }>();
+  /** Per Pod object: its draft (as a unit of one) and the owner it was made with. */
+  readonly podDrafts = new WeakMap<object, { owner: string; unit: unknown }>();
+  /** Per node name: the pods that asked for an address there and what each got. */
+  private allocations = new Map<string, Allocation>();
+  private nextAllocations = new Map<string, Allocation>();
+  /** The last build's pods list (in key order). */
+  private list?: PodInfo[];
+  /** What the last build did, for tests and timings: pods taken over and made. */
+  readonly counts = { podsKept: 0, podsMade: 0, nodesAllocated: 0, nodesKept: 0, draftsKept: 0, draftsMade: 0, scheduled: 0 };
+
+  begin(): void {
+    for (const k of Object.keys(this.counts) as (keyof PodReuse['counts'])[]) this.counts[k] = 0;
+    this.nextAllocations = new Map();
+  }
+
+  /** The addresses a node's pods got last time, if the same pods ask under the same conditions. */
+  allocation(node: NodeInfo, conditions: string, keys: readonly string[]): (string | undefined)[] | undefined {
+    const last = this.allocations.get(node.name);
+    if (!last || last.node !== node || last.conditions !== conditions || last.keys.length !== keys.length) return undefined;
+    for (let i = 0; i < keys.length; i++) if (last.keys[i] !== keys[i]) return undefined;
+    this.nextAllocations.set(node.name, last);
+    return last.ips;
+  }
+
+  allocated(node: NodeInfo, conditions: string, keys: string[], ips: (string | undefined)[]): void {
+    this.nextAllocations.set(node.name, { node, conditions, keys, ips });
+  }
+
+  /**
+   * Ends a build: its pods become the ones the next build compares with. Returns what changed
+   * since the last build's list (undefined for the first build). Both lists are in key order
+   * with each key once, so they are compared in one walk; pods taken over are the same objects.
+   */
+  end(pods: PodInfo[]): PodChanges | undefined {
+    const before = this.list;
+    this.list = pods;
+    this.allocations = this.nextAllocations;
+    if (!before) return undefined;
+    const removed: PodInfo[] = [];
+    const added: PodInfo[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < before.length || j < pods.length) {
+      const a = before[i];
+      const b = pods[j];
+      if (a === b) { i++; j++; continue; }
+      const order = !a ? 1 : !b ? -1 : a.namespace === b.namespace ? compare(a.name, b.name) : compare(a.namespace, b.namespace);
+      if (order <= 0) { removed.push(a); i++; }
+      if (order >= 0) { added.push(b); j++; }
+    }
+    return { from: before, removed, added };
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface Allocation {
+  node: NodeInfo;
+  conditions: string;
+  keys: string[];
+  ips: (string | undefined)[];
+}
+
+/**
+ * How one pods list differs from the one built before it: the pods no longer in it (or replaced
+ * by another object of the same key) and the pods new in it. Every other pod is the very same
+ * object in both lists.
+ */
+export interface PodChanges {
+  from: PodInfo[];
+  removed: PodInfo[];
+  added: PodInfo[];
+}
+
+/**
+ * Whether two nodes' IPv4 pod blocks overlap (a hand-written or damaged dump): then one node's
+ * allocations can take another's addresses, and no node's allocation is taken over alone.
+ */
+const overlapOf = new WeakMap<NodeInfo[], boolean>();
+
+export function podBlocksOverlap(nodes: NodeInfo[]): boolean {
+  let known = overlapOf.get(nodes);
+  if (known === undefined) {
+    if (nodes.some((n) => n.podCIDR.family === 6)) return true;
+    const blocks = nodes.map((n) => ({ start: n.podCIDR.base >>> 0, end: (n.podCIDR.base >>> 0) + 2 ** (32 - n.podCIDR.prefix) - 1 })).sort((a, b) => a.start - b.start);
+    known = false;
+    for (let i = 1; i < blocks.length; i++) if (blocks[i].start <= blocks[i - 1].end) known = true;
+    overlapOf.set(nodes, known);
+  }
+  return known;
+}
