@@ -19,6 +19,12 @@ const BURST_MS = 5;
 
 type Query<M extends QueryMethod> = AnalysisApi[M];
 
+/** An analysis now shown: its generation, and when (performance.now()) its update was sent. */
+export interface PublishedAnalysis {
+  generation: number;
+  sentAt: number;
+}
+
 export class AnalysisScheduler implements vscode.Disposable {
   private generation = 0;
   /** The generation whose diagnostics are shown (0: none yet, -1: unknown after a worker crash). */
@@ -29,10 +35,13 @@ export class AnalysisScheduler implements vscode.Disposable {
   private idle: (() => void) | undefined;
   private applying: Promise<void> = Promise.resolve();
   private readonly analysed = new vscode.EventEmitter<UpdateReply>();
+  private readonly published = new vscode.EventEmitter<PublishedAnalysis>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   /** After every analysis the editor shows (views re-query on it). */
   readonly onDidAnalyse = this.analysed.event;
+  /** The same moment, told with when its update was sent (tests know by it that a save's analysis is shown). */
+  readonly onDidPublish = this.published.event;
 
   constructor(
     private readonly client: AnalysisClient,
@@ -60,6 +69,7 @@ export class AnalysisScheduler implements vscode.Disposable {
     };
     this.subscriptions.push(
       this.analysed,
+      this.published,
       files.onDidChange((reason) => this.changed(reason)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (['podpath.severity', 'podpath.defaultCluster'].some((s) => e.affectsConfiguration(s))) this.schedule(0);
@@ -143,6 +153,7 @@ export class AnalysisScheduler implements vscode.Disposable {
       this.shown = reply.generation;
       this.logReply(reply, Math.round(performance.now() - sent));
       this.analysed.fire(reply);
+      this.published.fire({ generation: reply.generation, sentAt: sent });
     });
     await this.applying;
   }
