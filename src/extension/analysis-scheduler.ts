@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AnalysisClient, CancelToken, isCancelled } from './analysis-client';
 import type { DiagnosticsView } from './diagnostics';
+import { Answer, ProviderAnswers } from './provider-answers';
 import type { ExtensionSettings } from './settings';
 import type { AnalysisApi, QueryMethod, UpdateReply } from './worker-protocol';
 import type { ChangeReason, WorkspaceFiles } from './workspace-files';
@@ -36,12 +37,17 @@ export class AnalysisScheduler implements vscode.Disposable {
   private applying: Promise<void> = Promise.resolve();
   private readonly analysed = new vscode.EventEmitter<UpdateReply>();
   private readonly published = new vscode.EventEmitter<PublishedAnalysis>();
+  private readonly refreshed = new vscode.EventEmitter<void>();
+  /** Provider answers kept from earlier analyses (see `answer`). */
+  private readonly answers = new ProviderAnswers(() => ({ epoch: this.generation, updating: this.running > 0 }), () => this.refreshed.fire());
   private readonly subscriptions: vscode.Disposable[] = [];
 
   /** After every analysis the editor shows (views re-query on it). */
   readonly onDidAnalyse = this.analysed.event;
   /** The same moment, told with when its update was sent (tests know by it that a save's analysis is shown). */
   readonly onDidPublish = this.published.event;
+  /** A provider was answered from an earlier analysis and the current answer has now arrived: ask again. */
+  readonly onDidRefreshAnswers = this.refreshed.event;
 
   constructor(
     private readonly client: AnalysisClient,
@@ -70,6 +76,7 @@ export class AnalysisScheduler implements vscode.Disposable {
     this.subscriptions.push(
       this.analysed,
       this.published,
+      this.refreshed,
       files.onDidChange((reason) => this.changed(reason)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (['podpath.severity', 'podpath.defaultCluster'].some((s) => e.affectsConfiguration(s))) this.schedule(0);
@@ -101,6 +108,18 @@ export class AnalysisScheduler implements vscode.Disposable {
     await this.start();
     if (this.timer) this.sendNow();
     return this.client.query(method, args, token);
+  }
+
+  /**
+   * A provider's question (CodeLens, inlay hints, hover), answered at once from an earlier
+   * analysis, marked stale, when the worker is busy with a newer one (provider-answers.ts).
+   * `key` names the question within `method`: the file, or the file and position. `token`:
+   * the question is the caller's alone and cancelled with it (a hover); else it is shared.
+   */
+  async answer<M extends QueryMethod>(method: M, key: string, args: Parameters<Query<M>>, token?: CancelToken): Promise<Answer<ReturnType<Query<M>>>> {
+    await this.start();
+    if (this.timer) this.sendNow();
+    return this.answers.get(`${method} ${key}`, () => this.client.query(method, args, token), !token);
   }
 
   private changed(reason: ChangeReason): void {

@@ -71,9 +71,10 @@ export class WorkerServer {
 
   /**
    * One unit of work per turn of the event loop, in this order: a newer update replaces the
-   * running one (whose file changes it already includes); a question is answered from the last
-   * complete analysis; the running update goes one stage further; when nothing else is left,
-   * the service precomputes what the next question would need.
+   * running one (whose file changes it already includes), and when none runs a queued update
+   * starts; a question is answered from the last complete analysis; the running update goes one
+   * stage further; when nothing else is left, the service precomputes what the next question
+   * would need.
    */
   private turn(): void {
     const newer = this.queue.findIndex((r) => r.method === 'update');
@@ -81,7 +82,10 @@ export class WorkerServer {
       this.send({ id: this.running.id, cancelled: true });
       this.running = undefined;
     }
-    const next = this.running ? this.queue.find((r) => r.method !== 'update') : this.queue[0];
+    // Idle: a queued update starts before the questions queued with it; they are answered
+    // between its stages from the last complete analysis (what they were asked about), so a
+    // slow question never holds up the diagnostics of a save.
+    const next = this.running ? this.queue.find((r) => r.method !== 'update') : this.queue.find((r) => r.method === 'update') ?? this.queue[0];
     if (next) {
       this.queue.splice(this.queue.indexOf(next), 1);
       if (next.method === 'update') this.runUpdates(next);

@@ -163,6 +163,28 @@ test('worker: questions between stages are answered at once from the last analys
   assert.equal(fresh.stale, undefined, 'no update running: a fresh answer');
 });
 
+test('worker: an update queued with questions starts first; the questions are answered between its stages, from the analysis they were asked about', () => {
+  const sent: Response[] = [];
+  const turns: (() => void)[] = [];
+  const server = new WorkerServer(new LanguageService() as unknown as AnalysisApi, (r) => sent.push(r), (run) => turns.push(run));
+  const files = example('seed-000');
+  server.receive({ id: 1, method: 'update', args: { generation: 1, reset: true, changed: files, removed: [], settings, shownGeneration: 0 } });
+  while (turns.length) turns.shift()!();
+  const nodesBefore = (sent.find((r) => r.id === 1 && 'result' in r) as { result: UpdateReply }).result.summary.nodes;
+  sent.length = 0;
+
+  // The question arrives first, then a save that removes every file.
+  server.receive({ id: 2, method: 'nodes', args: [] });
+  server.receive({ id: 3, method: 'update', args: { generation: 2, reset: false, changed: [], removed: files.map((f) => f.file), settings, shownGeneration: 1 } });
+  while (turns.length) turns.shift()!();
+  const order = sent.map((r) => `${r.id}:${Object.keys(r).filter((k) => k !== 'id' && k !== 'stale')[0]}`);
+  assert.deepEqual(order.slice(0, 2), ['3:progress', '2:result'], 'the update started before the question was answered');
+  const answer = sent.find((r) => r.id === 2) as { result: string[]; stale?: true };
+  assert.equal(answer.result.length, nodesBefore, 'answered from the analysis it was asked about');
+  assert.equal(answer.stale, true);
+  assert.equal((sent.find((r) => r.id === 3 && 'result' in r) as { result: UpdateReply }).result.summary.files, 0, 'then the update completes');
+});
+
 test('limits: settings are clamped; the too-large message gives the figures and what to do', () => {
   assert.deepEqual(limitsFrom(undefined, undefined), DEFAULT_LIMITS);
   assert.deepEqual(limitsFrom(512, 5), { maxMemoryMb: 512, timeBudgetMs: 5000 });

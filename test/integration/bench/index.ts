@@ -34,7 +34,7 @@ function fileUri(relative: string): vscode.Uri {
 }
 
 /** Resolves (with the time it happened) once `uri`'s diagnostics satisfy `ok`; rejects after `timeoutMs`. */
-function whenDiagnostics(uri: vscode.Uri, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<number> {
+function whenDiagnostics(uri: vscode.Uri, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 120_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (!ok(vscode.languages.getDiagnostics(uri))) return false;
@@ -65,7 +65,7 @@ function stats(xs: number[]): { median: number; p95: number; max: number; n: num
 }
 
 /** Resolves (with the time it happened) once an analysis whose update was sent after `since` is shown. */
-function whenPublished(api: PodPathTestApi, since: number, timeoutMs = 30_000): Promise<number> {
+function whenPublished(api: PodPathTestApi, since: number, timeoutMs = 120_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const sub = api.onDidPublish((p) => {
       if (p.sentAt < since) return;
