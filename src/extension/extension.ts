@@ -10,7 +10,7 @@ import { SelectorNavigation } from './definition';
 import { DiagnosticsView } from './diagnostics';
 import { PodPathHoverProvider } from './hover';
 import { ReachabilityHintsProvider } from './inlay-hints';
-import { readSettings } from './settings';
+import { ExtensionSettings, readSettings } from './settings';
 import { ClusterStatusBar } from './status-bar';
 import { TopologyBridge } from './topology';
 import { SourceLinkProvider, TRACE_LANGUAGE } from './trace-document';
@@ -33,13 +33,24 @@ export interface PodPathTestApi {
 
 export function activate(context: vscode.ExtensionContext): PodPathTestApi | undefined {
   const log = vscode.window.createOutputChannel('PodPath', { log: true });
-  const settings = () => {
+  // Read once and again only when a podpath setting changes: reading the configuration costs
+  // the extension host's main thread a lot, and edits, saves and inlay hints ask for it each time.
+  let current: ExtensionSettings | undefined;
+  const settings = (): ExtensionSettings => {
+    if (current) return current;
     const config = vscode.workspace.getConfiguration('podpath');
-    return readSettings(<T>(key: string) => config.get<T>(key), <T>(key: string) => {
+    return (current = readSettings(<T>(key: string) => config.get<T>(key), <T>(key: string) => {
       const set = config.inspect<T>(key);
       return set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
-    });
+    }));
   };
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('podpath')) current = undefined;
+    }),
+    // A folder's own settings come and go with it.
+    vscode.workspace.onDidChangeWorkspaceFolders(() => (current = undefined)),
+  );
 
   const files = new WorkspaceFiles();
   // Limits are read when a worker starts (memory) and per request (time): a changed setting applies from the next one.

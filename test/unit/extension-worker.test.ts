@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AnalysisClient, CancelledError, ClientLog, CancelToken } from '../../src/extension/analysis-client';
 import { WorkerServer } from '../../src/extension/worker-server';
+import { jsonEqual } from '../../src/extension/json-equal';
 import type { AnalysisApi, AnalysisProgress, Request, Response, UpdateArgs, UpdateReply } from '../../src/extension/worker-protocol';
 import { DEFAULT_LIMITS, limitsFrom, tooLargeMessage, tooLargeReply } from '../../src/extension/worker-limits';
 import { LanguageService } from '../../src/core/service/language-service';
@@ -183,6 +184,38 @@ test('worker: an update queued with questions starts first; the questions are an
   assert.equal(answer.result.length, nodesBefore, 'answered from the analysis it was asked about');
   assert.equal(answer.stale, true);
   assert.equal((sent.find((r) => r.id === 3 && 'result' in r) as { result: UpdateReply }).result.summary.files, 0, 'then the update completes');
+});
+
+test('worker: diagnostics lists are compared as the JSON they are sent as', () => {
+  const d = { code: 'x', severity: 'error', message: 'm', range: { file: 'a', start: { line: 1, column: 2 } }, fixes: [{ title: 't', edits: [] }] };
+  const cases: [unknown, unknown][] = [
+    [[d], [structuredClone(d)]],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+    [{ a: 1, gone: undefined }, { a: 1 }],
+    [[], []],
+    [null, null],
+    [NaN, Infinity],
+  ];
+  for (const [a, b] of cases) {
+    assert.deepEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)), 'the same data once sent');
+    assert.ok(jsonEqual(a, b) && jsonEqual(b, a), `${JSON.stringify(a)} equals ${JSON.stringify(b)} as JSON`);
+  }
+  const differ: [unknown, unknown][] = [
+    [[d], [{ ...d, message: 'n' }]],
+    [[d], [{ ...d, range: { ...d.range, start: { line: 1, column: 3 } } }]],
+    [[d], [{ ...d, fixes: [] }]],
+    [[d], [d, d]],
+    [{ a: 1 }, { a: 1, b: 2 }],
+    [{ a: 1, b: 2 }, { a: 1 }],
+    [[1], { 0: 1 }],
+    ['1', 1],
+    [null, {}],
+  ];
+  for (const [a, b] of differ) {
+    assert.notEqual(JSON.stringify(a), JSON.stringify(b));
+    assert.equal(jsonEqual(a, b), false, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    assert.equal(jsonEqual(b, a), false, `${JSON.stringify(b)} vs ${JSON.stringify(a)}`);
+  }
 });
 
 test('limits: settings are clamped; the too-large message gives the figures and what to do', () => {
