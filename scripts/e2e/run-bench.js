@@ -64,11 +64,13 @@ function table(results) {
 
 /** Per size and edit kind: save → diagnostics and the providers right after those saves. */
 function kindTable(results) {
-  const rows = [['pods', 'edit', 'saves', 'save→diag median', 'p95', 'max', 'after save: hover/CodeLens/hints p95', 'waits for']];
+  const rows = [['pods', 'edit', 'saves', 'save→diag median', 'p95', 'max', 'medians: to send / round trip / worker / apply', 'after save: hover/CodeLens/hints p95', 'waits for']];
   for (const r of results) {
     for (const [kind, k] of Object.entries(r.kinds ?? {})) {
       const providers = Math.max(k.afterSaveMs.hover.p95, k.afterSaveMs.codeLens.p95, k.afterSaveMs.inlayHints.p95);
-      rows.push([r.pods, kind, k.saveToDiagnosticsMs.n, k.saveToDiagnosticsMs.median, k.saveToDiagnosticsMs.p95, k.saveToDiagnosticsMs.max, providers, k.waitsFor].map(String));
+      const p = k.savePartsMs;
+      const parts = p ? [p.toSend, p.roundTrip, p.worker, p.apply].map((x) => Math.round(x.median)).join(' / ') : 'n/a';
+      rows.push([r.pods, kind, k.saveToDiagnosticsMs.n, k.saveToDiagnosticsMs.median, k.saveToDiagnosticsMs.p95, k.saveToDiagnosticsMs.max, parts, providers, k.waitsFor].map(String));
     }
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));

@@ -22,6 +22,7 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../expectations';
 import { codeOf } from '../helpers';
 import { say } from '../log';
+import type { PublishedAnalysis } from '../../../src/extension/analysis-scheduler';
 import type { PodPathTestApi } from '../../../src/extension/extension';
 import { LagSampler } from './lag';
 import type { BenchEdit, BenchWorkspace } from './workspace';
@@ -86,7 +87,7 @@ function whenPublished(api: PodPathTestApi, since: number, timeoutMs = 120_000):
  * shows, and right after it asks for a hover (on the nearest object's name line above the
  * edit), the file's CodeLens and its inlay hints, as the editor would for a user looking on.
  */
-async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: number[]; afterSave: { hover: number[]; codeLens: number[]; inlayHints: number[] } }> {
+async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: number[]; afterSave: { hover: number[]; codeLens: number[]; inlayHints: number[] }; parts: Record<'toSend' | 'roundTrip' | 'worker' | 'apply', number[]> }> {
   const uri = fileUri(e.file);
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc);
@@ -111,11 +112,24 @@ async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: nu
   };
   const finding = e.finding;
   const shows = finding ? hasFinding(finding.code, finding.line) : undefined;
+  // Where each save's time went: the last analysis shown for it, by stage.
+  const parts = { toSend: [] as number[], roundTrip: [] as number[], worker: [] as number[], apply: [] as number[] };
   const saveAndWait = async (expectFinding: boolean) => {
     const t0 = performance.now();
+    let last: PublishedAnalysis | undefined;
+    const sub = api.onDidPublish((p) => {
+      if (p.sentAt >= t0) last = p;
+    });
     const waiting = shows ? whenDiagnostics(uri, expectFinding ? shows : (ds) => !shows(ds)) : whenPublished(api, t0);
     await doc.save();
     saves.push((await waiting) - t0);
+    sub.dispose();
+    if (last) {
+      parts.toSend.push(last.sentAt - t0);
+      parts.roundTrip.push(last.receivedAt - last.sentAt);
+      parts.worker.push(last.workerMs);
+      parts.apply.push(last.shownAt - last.receivedAt);
+    }
     await askProviders();
   };
   for (let i = 0; i < ROUNDS; i++) {
@@ -124,7 +138,7 @@ async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: nu
     await replace(e.to, e.from);
     await saveAndWait(false);
   }
-  return { saves, afterSave };
+  return { saves, afterSave, parts };
 }
 
 async function timed<T>(f: () => Thenable<T> | Promise<T>): Promise<[T, number]> {
@@ -176,9 +190,11 @@ export async function run(): Promise<void> {
     kinds[e.kind] = {
       waitsFor: e.finding ? `${e.finding.code} on line ${e.finding.line}` : 'the analysis-published signal',
       saveToDiagnosticsMs: stats(r.saves),
+      // save → update sent (host), sent → answer received (queue, worker, message), the worker's own time, received → diagnostics shown.
+      savePartsMs: { toSend: stats(r.parts.toSend), roundTrip: stats(r.parts.roundTrip), worker: stats(r.parts.worker), apply: stats(r.parts.apply) },
       afterSaveMs: { hover: stats(r.afterSave.hover), codeLens: stats(r.afterSave.codeLens), inlayHints: stats(r.afterSave.inlayHints) },
     };
-    say(`bench ${edit.pods}: ${e.kind}: save → diagnostics ${JSON.stringify(stats(r.saves))}, providers after a save ${JSON.stringify(stats([...r.afterSave.hover, ...r.afterSave.codeLens, ...r.afterSave.inlayHints]))}`);
+    say(`bench ${edit.pods}: ${e.kind}: save → diagnostics ${JSON.stringify(stats(r.saves))} (medians: to send ${stats(r.parts.toSend).median}, round trip ${stats(r.parts.roundTrip).median}, worker ${stats(r.parts.worker).median}, apply ${stats(r.parts.apply).median}), providers after a save ${JSON.stringify(stats([...r.afterSave.hover, ...r.afterSave.codeLens, ...r.afterSave.inlayHints]))}`);
   }
   result.saveToDiagnosticsMs = { all: stats(saves) };
   result.afterSaveMs = { hover: stats(afterSave.hover), codeLens: stats(afterSave.codeLens), inlayHints: stats(afterSave.inlayHints), all: stats([...afterSave.hover, ...afterSave.codeLens, ...afterSave.inlayHints]) };
