@@ -43,7 +43,7 @@ async function benchOne(pods, tmp) {
       PODPATH_BENCH_PROFILE: PROFILE ? path.join(REPO, 'test-artifacts', `extension-bench-${pods}.cpuprofile`) : '',
     },
     logFile: path.join(REPO, 'test-artifacts', `extension-bench-${pods}.log`),
-    timeoutMs: 10 * 60 * 1000,
+    timeoutMs: 25 * 60 * 1000,
     onLine: (l) => console.log(`  ${l}`),
   });
   if (code !== 0 || !fs.existsSync(outFile)) throw new Error(`the benchmark for ${pods} pods failed (exit ${code}); see test-artifacts/extension-bench-${pods}.log`);
@@ -70,7 +70,7 @@ function kindTable(results) {
       const providers = Math.max(k.afterSaveMs.hover.p95, k.afterSaveMs.codeLens.p95, k.afterSaveMs.inlayHints.p95);
       const p = k.savePartsMs;
       const parts = p ? [p.toSend, p.roundTrip, p.worker, p.apply].map((x) => Math.round(x.median)).join(' / ') : 'n/a';
-      rows.push([r.pods, kind, k.saveToDiagnosticsMs.n, k.saveToDiagnosticsMs.median, k.saveToDiagnosticsMs.p95, k.saveToDiagnosticsMs.max, parts, providers, k.waitsFor].map(String));
+      rows.push([r.pods, kind, k.saveToDiagnosticsMs.n, k.saveToDiagnosticsMs.median, k.saveToDiagnosticsMs.p95, k.saveToDiagnosticsMs.max, parts, providers, `${k.waitsFor}${k.timedOut ? ` (stopped: ${k.timedOut})` : ''}`].map(String));
     }
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
@@ -97,6 +97,7 @@ async function main() {
   for (const r of results) {
     if (r.activationMs !== null && r.activationMs > TARGETS.activationMs) misses.push(`${r.pods} pods: activation ${r.activationMs} ms > ${TARGETS.activationMs} ms`);
     if (r.pods <= 1000 && r.saveToDiagnosticsMs.all.p95 > TARGETS.saveToDiagnosticsMs) misses.push(`${r.pods} pods: save → diagnostics p95 ${r.saveToDiagnosticsMs.all.p95} ms > ${TARGETS.saveToDiagnosticsMs} ms`);
+    for (const [kind, k] of Object.entries(r.kinds ?? {})) if (k.timedOut) misses.push(`${r.pods} pods: ${kind}: ${k.timedOut}`);
     if (r.mainThread.maxBlockMs > TARGETS.mainThreadBlockMs) misses.push(`${r.pods} pods: main thread blocked ${r.mainThread.maxBlockMs} ms > ${TARGETS.mainThreadBlockMs} ms (${r.mainThread.blocksOver50ms.map((b) => `${b.ms} ms in ${b.phase}`).join(', ')})`);
   }
   console.log(`\ntargets: activation < ${TARGETS.activationMs} ms; save → diagnostics < ${TARGETS.saveToDiagnosticsMs} ms at 1,000 pods (p95); main thread never blocked > ${TARGETS.mainThreadBlockMs} ms`);
