@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AnalysisClient, CancelToken, isCancelled } from './analysis-client';
 import type { DiagnosticsView } from './diagnostics';
+import { Answer, ProviderAnswers } from './provider-answers';
 import type { ExtensionSettings } from './settings';
 import type { AnalysisApi, QueryMethod, UpdateReply } from './worker-protocol';
 import type { ChangeReason, WorkspaceFiles } from './workspace-files';
@@ -19,6 +20,19 @@ const BURST_MS = 5;
 
 type Query<M extends QueryMethod> = AnalysisApi[M];
 
+/**
+ * An analysis now shown: its generation, and (performance.now() times) when its update was
+ * sent, when the worker's answer arrived and when its diagnostics were all shown; with the
+ * worker's own time for it. Where a save's time goes, for the benchmark.
+ */
+export interface PublishedAnalysis {
+  generation: number;
+  sentAt: number;
+  receivedAt: number;
+  shownAt: number;
+  workerMs: number;
+}
+
 export class AnalysisScheduler implements vscode.Disposable {
   private generation = 0;
   /** The generation whose diagnostics are shown (0: none yet, -1: unknown after a worker crash). */
@@ -29,10 +43,22 @@ export class AnalysisScheduler implements vscode.Disposable {
   private idle: (() => void) | undefined;
   private applying: Promise<void> = Promise.resolve();
   private readonly analysed = new vscode.EventEmitter<UpdateReply>();
+  private readonly published = new vscode.EventEmitter<PublishedAnalysis>();
+  private readonly refreshed = new vscode.EventEmitter<void>();
+  /** Provider answers kept from earlier analyses (see `answer`). */
+  private readonly answers = new ProviderAnswers(
+    () => ({ epoch: this.generation, updating: this.running > 0 }),
+    // CodeLens and inlay hints are asked for again; a hover has no such event (the next one is current).
+    (key) => (key.startsWith('hover ') ? undefined : this.refreshed.fire()),
+  );
   private readonly subscriptions: vscode.Disposable[] = [];
 
   /** After every analysis the editor shows (views re-query on it). */
   readonly onDidAnalyse = this.analysed.event;
+  /** The same moment, told with when its update was sent (tests know by it that a save's analysis is shown). */
+  readonly onDidPublish = this.published.event;
+  /** A provider was answered from an earlier analysis and the current answer has now arrived: ask again. */
+  readonly onDidRefreshAnswers = this.refreshed.event;
 
   constructor(
     private readonly client: AnalysisClient,
@@ -60,6 +86,8 @@ export class AnalysisScheduler implements vscode.Disposable {
     };
     this.subscriptions.push(
       this.analysed,
+      this.published,
+      this.refreshed,
       files.onDidChange((reason) => this.changed(reason)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (['podpath.severity', 'podpath.defaultCluster'].some((s) => e.affectsConfiguration(s))) this.schedule(0);
@@ -91,6 +119,18 @@ export class AnalysisScheduler implements vscode.Disposable {
     await this.start();
     if (this.timer) this.sendNow();
     return this.client.query(method, args, token);
+  }
+
+  /**
+   * A provider's question (CodeLens, inlay hints, hover), answered at once from an earlier
+   * analysis, marked stale, when the worker is busy with a newer one (provider-answers.ts).
+   * `key` names the question within `method`: the file, or the file and position. `token`:
+   * the question is the caller's alone and cancelled with it (a hover); else it is shared.
+   */
+  async answer<M extends QueryMethod>(method: M, key: string, args: Parameters<Query<M>>, token?: CancelToken): Promise<Answer<ReturnType<Query<M>>>> {
+    await this.start();
+    if (this.timer) this.sendNow();
+    return this.answers.get(`${method} ${key}`, () => this.client.query(method, args, token), !token);
   }
 
   private changed(reason: ChangeReason): void {
@@ -132,6 +172,7 @@ export class AnalysisScheduler implements vscode.Disposable {
     } finally {
       this.busy(-1);
     }
+    const receivedAt = performance.now();
     if (reply.generation < this.generation) {
       this.log.debug(`analysis #${reply.generation} dropped: #${this.generation} is newer`);
       return;
@@ -143,6 +184,7 @@ export class AnalysisScheduler implements vscode.Disposable {
       this.shown = reply.generation;
       this.logReply(reply, Math.round(performance.now() - sent));
       this.analysed.fire(reply);
+      this.published.fire({ generation: reply.generation, sentAt: sent, receivedAt, shownAt: performance.now(), workerMs: reply.workerMs });
     });
     await this.applying;
   }

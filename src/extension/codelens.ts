@@ -30,12 +30,15 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
 
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {
     analysis.onDidAnalyse(() => this.changed.fire());
+    analysis.onDidRefreshAnswers(() => this.changed.fire());
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
-    const lenses = await this.analysis.query('codeLenses', [file], token).catch(() => [] as Lens[]);
+    if (token.isCancellationRequested) return [];
+    // From the last complete analysis while a newer one runs; refreshed when it is done.
+    const lenses = await this.analysis.answer('codeLenses', file, [file]).then((a) => a.value, () => [] as Lens[]);
     return lenses.map((lens) => new vscode.CodeLens(toRange(lens.range), {
       title: localize(lens.title),
       command: lens.command,

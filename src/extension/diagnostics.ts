@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic, QuickFix, Severity } from '../core/service/types';
 import { toRange } from './convert';
+import { TimeSlices } from './time-slices';
 import type { UpdateReply } from './worker-protocol';
 import type { WorkspaceFiles } from './workspace-files';
 
@@ -38,16 +39,26 @@ export class DiagnosticsView implements vscode.Disposable {
     this.fixes.clear();
   }
 
-  /** Shows an update's diagnostics: every file when `full`, else only the files listed. */
+  /**
+   * Shows an update's diagnostics: every file when `full`, else only the files listed (the
+   * worker sends only files whose problems changed). The work is cut into slices of SLICE_MS,
+   * between files and between the diagnostics of one file, so no file, however many problems it
+   * has, holds the editor up; a file's list is shown whole, once it is converted.
+   */
   async apply(reply: UpdateReply): Promise<void> {
     if (reply.full) this.clear();
-    let slice = performance.now();
+    const slices = new TimeSlices(SLICE_MS);
     for (const [file, json] of Object.entries(reply.diagnostics)) {
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        slice = performance.now();
+      await slices.due();
+      const uri = this.files.uriOf(file);
+      if (!uri) continue;
+      const converted: { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[] = [];
+      for (const d of mostSevere(JSON.parse(json) as Diagnostic[])) {
+        const pause = slices.due();
+        if (pause) await pause;
+        converted.push({ diagnostic: this.convert(d), fixes: d.fixes });
       }
-      this.show(file, JSON.parse(json) as Diagnostic[]);
+      this.show(uri, converted);
     }
   }
 
@@ -70,10 +81,7 @@ export class DiagnosticsView implements vscode.Disposable {
     return found?.fixes ?? [];
   }
 
-  private show(file: string, list: Diagnostic[]): void {
-    const uri = this.files.uriOf(file);
-    if (!uri) return;
-    const converted = mostSevere(list).map((d) => ({ diagnostic: this.convert(d), fixes: d.fixes }));
+  private show(uri: vscode.Uri, converted: { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[]): void {
     this.collection.set(uri, converted.map((c) => c.diagnostic));
     const withFixes = converted.filter((c) => c.fixes.length > 0);
     if (withFixes.length) this.fixes.set(uri.toString(), withFixes);

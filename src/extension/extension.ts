@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AnalysisClient } from './analysis-client';
-import { AnalysisScheduler } from './analysis-scheduler';
+import { AnalysisScheduler, PublishedAnalysis } from './analysis-scheduler';
 import { QuickFixProvider } from './code-actions';
 import { PodPathCodeLensProvider } from './codelens';
 import { registerCommands } from './commands';
@@ -10,7 +10,7 @@ import { SelectorNavigation } from './definition';
 import { DiagnosticsView } from './diagnostics';
 import { PodPathHoverProvider } from './hover';
 import { ReachabilityHintsProvider } from './inlay-hints';
-import { readSettings } from './settings';
+import { ExtensionSettings, readSettings } from './settings';
 import { ClusterStatusBar } from './status-bar';
 import { TopologyBridge } from './topology';
 import { SourceLinkProvider, TRACE_LANGUAGE } from './trace-document';
@@ -23,15 +23,34 @@ import { WorkspaceFiles } from './workspace-files';
  * all analysis happens in the core, in a worker thread. Activation only registers things; the
  * first scan starts right after it, and the worker with the first request.
  */
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What activation hands to the extension's own tests (and nothing in normal use): when an
+ * analysis is shown, so a benchmark can time a save whose analysis changes no finding.
+ */
+export interface PodPathTestApi {
+  onDidPublish: vscode.Event<PublishedAnalysis>;
+}
+
+export function activate(context: vscode.ExtensionContext): PodPathTestApi | undefined {
   const log = vscode.window.createOutputChannel('PodPath', { log: true });
-  const settings = () => {
+  // Read once and again only when a podpath setting changes: reading the configuration costs
+  // the extension host's main thread a lot, and edits, saves and inlay hints ask for it each time.
+  let current: ExtensionSettings | undefined;
+  const settings = (): ExtensionSettings => {
+    if (current) return current;
     const config = vscode.workspace.getConfiguration('podpath');
-    return readSettings(<T>(key: string) => config.get<T>(key), <T>(key: string) => {
+    return (current = readSettings(<T>(key: string) => config.get<T>(key), <T>(key: string) => {
       const set = config.inspect<T>(key);
       return set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
-    });
+    }));
   };
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('podpath')) current = undefined;
+    }),
+    // A folder's own settings come and go with it.
+    vscode.workspace.onDidChangeWorkspaceFolders(() => (current = undefined)),
+  );
 
   const files = new WorkspaceFiles();
   // Limits are read when a worker starts (memory) and per request (time): a changed setting applies from the next one.
@@ -69,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // Off the activation path: the editor is usable before the workspace is read.
   setImmediate(() => void analysis.start());
+  return context.extensionMode === vscode.ExtensionMode.Test ? { onDidPublish: analysis.onDidPublish } : undefined;
 }
 
 export function deactivate(): void {

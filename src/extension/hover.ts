@@ -10,9 +10,14 @@ export class PodPathHoverProvider implements vscode.HoverProvider {
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return undefined;
-    const hover = await this.analysis.query('hover', [file, fromPosition(position)], token).catch(() => undefined);
+    // Kept per position and line text: an earlier answer stands in only where the line is unchanged.
+    const key = `${file}:${position.line}:${position.character}:${document.lineAt(position.line).text}`;
+    const answer = await this.analysis.answer('hover', key, [file, fromPosition(position)], token).catch(() => undefined);
+    const hover = answer?.value;
     if (!hover) return undefined;
-    return new vscode.Hover(untrustedMarkdown(hover.markdown), toRange(hover.range));
+    // An answer from the previous analysis (the worker is busy with a newer one) says so.
+    const markdown = answer.stale ? `${hover.markdown}\n\n---\n\n*${vscode.l10n.t('From the previous analysis: PodPath is still analysing your last change.')}*` : hover.markdown;
+    return new vscode.Hover(untrustedMarkdown(markdown), toRange(hover.range));
   }
 }
 

@@ -15,6 +15,7 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
 
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles, private readonly enabled: () => boolean) {
     analysis.onDidAnalyse(() => this.changed.fire());
+    analysis.onDidRefreshAnswers(() => this.changed.fire());
   }
 
   /** The setting changed: ask the editor for hints again. */
@@ -26,7 +27,9 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
     if (!this.enabled()) return [];
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
-    const hints = await this.analysis.query('inlayHints', [file], token).catch(() => [] as InlayHint[]);
+    if (token.isCancellationRequested) return [];
+    // From the last complete analysis while a newer one runs; refreshed when it is done.
+    const hints = await this.analysis.answer('inlayHints', file, [file]).then((a) => a.value, () => [] as InlayHint[]);
     const out: vscode.InlayHint[] = [];
     for (const h of hints) {
       const position = document.validatePosition(toPosition(h.position));

@@ -1,9 +1,11 @@
-import type { ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
+import type { Diagnostic, ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
+import { jsonEqual } from './json-equal';
 import { AnalysisApi, QUERY_METHODS, QueryMethod, Request, Response, UpdateArgs, UpdateReply } from './worker-protocol';
 
-/** Baselines kept at most (each is one JSON string per file). */
+/** Baselines kept at most (each is every file's diagnostics). */
 const MAX_BASELINES = 8;
 const EMPTY = '[]';
+const NONE: readonly Diagnostic[] = [];
 
 /**
  * The worker side of the protocol, free of `worker_threads` so it can be tested in-process:
@@ -23,8 +25,8 @@ export class WorkerServer {
   /** The whole file set; updates only carry what changed. */
   private readonly files = new Map<string, string>();
   private settings: ServiceSettings = {};
-  /** Per generation, each file's diagnostics as JSON: the baselines deltas are computed against. */
-  private readonly shown = new Map<number, Map<string, string>>();
+  /** Per generation, each file's diagnostics: the baselines deltas are computed against. */
+  private readonly shown = new Map<number, Map<string, readonly Diagnostic[]>>();
   /** The update being analysed, stage by stage. */
   private running: Running | undefined;
   /** Set after an update: when idle, the service may precompute (reachability) for the next question. */
@@ -71,9 +73,10 @@ export class WorkerServer {
 
   /**
    * One unit of work per turn of the event loop, in this order: a newer update replaces the
-   * running one (whose file changes it already includes); a question is answered from the last
-   * complete analysis; the running update goes one stage further; when nothing else is left,
-   * the service precomputes what the next question would need.
+   * running one (whose file changes it already includes), and when none runs a queued update
+   * starts; a question is answered from the last complete analysis; the running update goes one
+   * stage further; when nothing else is left, the service precomputes what the next question
+   * would need.
    */
   private turn(): void {
     const newer = this.queue.findIndex((r) => r.method === 'update');
@@ -81,7 +84,10 @@ export class WorkerServer {
       this.send({ id: this.running.id, cancelled: true });
       this.running = undefined;
     }
-    const next = this.running ? this.queue.find((r) => r.method !== 'update') : this.queue[0];
+    // Idle: a queued update starts before the questions queued with it; they are answered
+    // between its stages from the last complete analysis (what they were asked about), so a
+    // slow question never holds up the diagnostics of a save.
+    const next = this.running ? this.queue.find((r) => r.method !== 'update') : this.queue.find((r) => r.method === 'update') ?? this.queue[0];
     if (next) {
       this.queue.splice(this.queue.indexOf(next), 1);
       if (next.method === 'update') this.runUpdates(next);
@@ -146,17 +152,17 @@ export class WorkerServer {
 
   private reply(run: Running, result: UpdateResult): UpdateReply {
     const args = run.args;
-    const current = new Map<string, string>();
-    for (const [file, list] of Object.entries(result.diagnostics)) current.set(file, JSON.stringify(list));
+    const current = new Map<string, readonly Diagnostic[]>(Object.entries(result.diagnostics));
     // Without a baseline (the host does not know what it shows) the host replaces everything.
-    const baseline = args.shownGeneration === 0 ? new Map<string, string>() : this.shown.get(args.shownGeneration);
+    const baseline = args.shownGeneration === 0 ? new Map<string, readonly Diagnostic[]>() : this.shown.get(args.shownGeneration);
     const diagnostics: Record<string, string> = {};
     if (baseline) {
-      // A file the baseline does not list shows nothing, the same as an empty list.
-      for (const [file, json] of current) if ((baseline.get(file) ?? EMPTY) !== json) diagnostics[file] = json;
-      for (const [file, json] of baseline) if (!current.has(file) && json !== EMPTY) diagnostics[file] = EMPTY;
+      // A file the baseline does not list shows nothing, the same as an empty list. Lists are
+      // compared as data; only a file whose list differs is written out as JSON.
+      for (const [file, list] of current) if (!jsonEqual(baseline.get(file) ?? NONE, list)) diagnostics[file] = JSON.stringify(list);
+      for (const [file, list] of baseline) if (!current.has(file) && list.length > 0) diagnostics[file] = EMPTY;
     } else {
-      for (const [file, json] of current) diagnostics[file] = json;
+      for (const [file, list] of current) diagnostics[file] = JSON.stringify(list);
     }
 
     // Keep the baselines the host may still answer with: the one it shows and anything newer.

@@ -24,6 +24,8 @@ interface Entry {
   text: string | undefined;
   /** An open document whose text wins over `text` (fetched lazily: big files, many keystrokes). */
   document?: vscode.TextDocument;
+  /** The version of `document` whose text was last handed out by `takeChanges`. */
+  takenVersion?: number;
 }
 
 export interface FileChanges {
@@ -63,7 +65,11 @@ export class WorkspaceFiles implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.edited(e.document, 'change');
       }),
-      vscode.workspace.onDidSaveTextDocument((d) => this.edited(d, 'save')),
+      // A save is analysed from the moment it starts: the text is final then, and the editor
+      // writing the file and telling the extension it did takes a while. The save's end adds
+      // nothing unless the text changed after that (a formatter run on save).
+      vscode.workspace.onWillSaveTextDocument((e) => this.edited(e.document, 'save')),
+      vscode.workspace.onDidSaveTextDocument((d) => this.edited(d, 'save', true)),
       vscode.workspace.onDidCloseTextDocument((d) => this.closed(d)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scan()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -141,7 +147,10 @@ export class WorkspaceFiles implements vscode.Disposable {
     for (const file of names) {
       const e = this.entries.get(file);
       if (!e) continue;
-      if (e.document && !e.document.isClosed) e.text = e.document.getText();
+      if (e.document && !e.document.isClosed) {
+        e.text = e.document.getText();
+        e.takenVersion = e.document.version;
+      }
       if (e.text === undefined) continue;
       // A JSON file goes to the analysis only while it is a Kubernetes object; one that stops
       // being one (its kind deleted) is taken out, so its old findings go too.
@@ -212,10 +221,12 @@ export class WorkspaceFiles implements vscode.Disposable {
     }
   }
 
-  private edited(d: vscode.TextDocument, reason: 'change' | 'save'): void {
+  /** `saved`: the save finished; nothing to do if the text it saved was already taken. */
+  private edited(d: vscode.TextDocument, reason: 'change' | 'save', saved = false): void {
     const key = this.keyOf(d.uri);
     const e = this.entries.get(key);
     if (!e) return;
+    if (saved && e.document === d && e.takenVersion === d.version && !this.changed.has(key)) return;
     e.document = d;
     this.touch(key, reason);
   }

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AnalysisClient, CancelledError, ClientLog, CancelToken } from '../../src/extension/analysis-client';
 import { WorkerServer } from '../../src/extension/worker-server';
+import { jsonEqual } from '../../src/extension/json-equal';
 import type { AnalysisApi, AnalysisProgress, Request, Response, UpdateArgs, UpdateReply } from '../../src/extension/worker-protocol';
 import { DEFAULT_LIMITS, limitsFrom, tooLargeMessage, tooLargeReply } from '../../src/extension/worker-limits';
 import { LanguageService } from '../../src/core/service/language-service';
@@ -161,6 +162,60 @@ test('worker: questions between stages are answered at once from the last analys
   while (turns.length) turn();
   const fresh = sent.find((r) => r.id === 5) as { result: string[]; stale?: true };
   assert.equal(fresh.stale, undefined, 'no update running: a fresh answer');
+});
+
+test('worker: an update queued with questions starts first; the questions are answered between its stages, from the analysis they were asked about', () => {
+  const sent: Response[] = [];
+  const turns: (() => void)[] = [];
+  const server = new WorkerServer(new LanguageService() as unknown as AnalysisApi, (r) => sent.push(r), (run) => turns.push(run));
+  const files = example('seed-000');
+  server.receive({ id: 1, method: 'update', args: { generation: 1, reset: true, changed: files, removed: [], settings, shownGeneration: 0 } });
+  while (turns.length) turns.shift()!();
+  const nodesBefore = (sent.find((r) => r.id === 1 && 'result' in r) as { result: UpdateReply }).result.summary.nodes;
+  sent.length = 0;
+
+  // The question arrives first, then a save that removes every file.
+  server.receive({ id: 2, method: 'nodes', args: [] });
+  server.receive({ id: 3, method: 'update', args: { generation: 2, reset: false, changed: [], removed: files.map((f) => f.file), settings, shownGeneration: 1 } });
+  while (turns.length) turns.shift()!();
+  const order = sent.map((r) => `${r.id}:${Object.keys(r).filter((k) => k !== 'id' && k !== 'stale')[0]}`);
+  assert.deepEqual(order.slice(0, 2), ['3:progress', '2:result'], 'the update started before the question was answered');
+  const answer = sent.find((r) => r.id === 2) as { result: string[]; stale?: true };
+  assert.equal(answer.result.length, nodesBefore, 'answered from the analysis it was asked about');
+  assert.equal(answer.stale, true);
+  assert.equal((sent.find((r) => r.id === 3 && 'result' in r) as { result: UpdateReply }).result.summary.files, 0, 'then the update completes');
+});
+
+test('worker: diagnostics lists are compared as the JSON they are sent as', () => {
+  const d = { code: 'x', severity: 'error', message: 'm', range: { file: 'a', start: { line: 1, column: 2 } }, fixes: [{ title: 't', edits: [] }] };
+  const cases: [unknown, unknown][] = [
+    [[d], [structuredClone(d)]],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+    [{ a: 1, gone: undefined }, { a: 1 }],
+    [[], []],
+    [null, null],
+    [NaN, Infinity],
+  ];
+  for (const [a, b] of cases) {
+    assert.deepEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)), 'the same data once sent');
+    assert.ok(jsonEqual(a, b) && jsonEqual(b, a), `${JSON.stringify(a)} equals ${JSON.stringify(b)} as JSON`);
+  }
+  const differ: [unknown, unknown][] = [
+    [[d], [{ ...d, message: 'n' }]],
+    [[d], [{ ...d, range: { ...d.range, start: { line: 1, column: 3 } } }]],
+    [[d], [{ ...d, fixes: [] }]],
+    [[d], [d, d]],
+    [{ a: 1 }, { a: 1, b: 2 }],
+    [{ a: 1, b: 2 }, { a: 1 }],
+    [[1], { 0: 1 }],
+    ['1', 1],
+    [null, {}],
+  ];
+  for (const [a, b] of differ) {
+    assert.notEqual(JSON.stringify(a), JSON.stringify(b));
+    assert.equal(jsonEqual(a, b), false, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    assert.equal(jsonEqual(b, a), false, `${JSON.stringify(b)} vs ${JSON.stringify(a)}`);
+  }
 });
 
 test('limits: settings are clamped; the too-large message gives the figures and what to do', () => {

@@ -4,8 +4,12 @@
  * sets targets for:
  *
  *   - activation: `extension.activate()` — loading dist/extension.js and running activate();
- *   - save → diagnostics: a Service's selector is broken and saved, then fixed and saved; the
- *     time from `save()` until the Problems collection shows (or drops) the finding;
+ *   - save → diagnostics, per kind of single-file edit (workspace.ts: a Service's selector, a
+ *     Service's port, a pod template's label, replicas, a NetworkPolicy rule, a comment), each
+ *     saved, then undone and saved: the time from `save()` until the Problems collection shows
+ *     (or drops) the finding the edit brings, or, for an edit that changes no finding, until
+ *     the extension says (its test API, `onDidPublish`) that the analysis of that save is shown;
+ *   - hover, CodeLens and inlay hints asked right after each of those saves;
  *   - the main thread: a 10 ms timer notes every late tick while all of the above and a hover,
  *     CodeLens and a trace run (lag.ts).
  *
@@ -18,16 +22,20 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../expectations';
 import { codeOf } from '../helpers';
 import { say } from '../log';
+import type { PublishedAnalysis } from '../../../src/extension/analysis-scheduler';
+import type { PodPathTestApi } from '../../../src/extension/extension';
 import { LagSampler } from './lag';
+import type { BenchEdit, BenchWorkspace } from './workspace';
 
-const ROUNDS = Number(process.env.PODPATH_BENCH_ROUNDS ?? 10);
+/** Per edit kind: each round saves the edit and then its undoing. */
+const ROUNDS = Number(process.env.PODPATH_BENCH_ROUNDS ?? 5);
 
 function fileUri(relative: string): vscode.Uri {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, ...relative.split('/'));
 }
 
 /** Resolves (with the time it happened) once `uri`'s diagnostics satisfy `ok`; rejects after `timeoutMs`. */
-function whenDiagnostics(uri: vscode.Uri, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<number> {
+function whenDiagnostics(uri: vscode.Uri, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 120_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (!ok(vscode.languages.getDiagnostics(uri))) return false;
@@ -57,6 +65,92 @@ function stats(xs: number[]): { median: number; p95: number; max: number; n: num
   return { median: r(at(0.5)), p95: r(at(0.95)), max: r(s[s.length - 1]), n: s.length };
 }
 
+/** Resolves (with the time it happened) once an analysis whose update was sent after `since` is shown. */
+function whenPublished(api: PodPathTestApi, since: number, timeoutMs = 120_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sub = api.onDidPublish((p) => {
+      if (p.sentAt < since) return;
+      const t = performance.now();
+      sub.dispose();
+      clearTimeout(timer);
+      resolve(t);
+    });
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`no analysis was published within ${timeoutMs} ms of a save`));
+    }, timeoutMs);
+  });
+}
+
+/**
+ * Makes `e` and undoes it, ROUNDS times, saving after each; times each save until its analysis
+ * shows, and right after it asks for a hover (on the nearest object's name line above the
+ * edit), the file's CodeLens and its inlay hints, as the editor would for a user looking on.
+ */
+async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: number[]; afterSave: { hover: number[]; codeLens: number[]; inlayHints: number[] }; parts: Record<'toSend' | 'roundTrip' | 'worker' | 'apply', number[]>; timedOut?: string }> {
+  const uri = fileUri(e.file);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  await new Promise((r) => setTimeout(r, 500)); // let the open settle
+  const line = doc.lineAt(e.line - 1).text;
+  const col = line.indexOf(e.from);
+  if (col < 0) throw new Error(`line ${e.line} of ${e.file} is ${JSON.stringify(line)}, without ${JSON.stringify(e.from)}`);
+  const lines = doc.getText().split('\n');
+  let nameLine = e.line - 1;
+  while (nameLine > 0 && !lines[nameLine].startsWith('metadata: {name: ')) nameLine--;
+  const replace = async (from: string, to: string) => {
+    const we = new vscode.WorkspaceEdit();
+    we.replace(uri, new vscode.Range(e.line - 1, col, e.line - 1, col + from.length), to);
+    if (!(await vscode.workspace.applyEdit(we))) throw new Error('edit refused');
+  };
+  const saves: number[] = [];
+  const afterSave = { hover: [] as number[], codeLens: [] as number[], inlayHints: [] as number[] };
+  const askProviders = async () => {
+    afterSave.hover.push((await timed(() => vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(nameLine, 20))))[1]);
+    afterSave.codeLens.push((await timed(() => vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100)))[1]);
+    afterSave.inlayHints.push((await timed(() => vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0))))[1]);
+  };
+  const finding = e.finding;
+  const shows = finding ? hasFinding(finding.code, finding.line) : undefined;
+  // Where each save's time went: the last analysis shown for it, by stage.
+  const parts = { toSend: [] as number[], roundTrip: [] as number[], worker: [] as number[], apply: [] as number[] };
+  const saveAndWait = async (expectFinding: boolean) => {
+    const t0 = performance.now();
+    let last: PublishedAnalysis | undefined;
+    const sub = api.onDidPublish((p) => {
+      if (p.sentAt >= t0) last = p;
+    });
+    const waiting = shows ? whenDiagnostics(uri, expectFinding ? shows : (ds) => !shows(ds)) : whenPublished(api, t0);
+    await doc.save();
+    saves.push((await waiting) - t0);
+    sub.dispose();
+    if (last) {
+      parts.toSend.push(last.sentAt - t0);
+      parts.roundTrip.push(last.receivedAt - last.sentAt);
+      parts.worker.push(last.workerMs);
+      parts.apply.push(last.shownAt - last.receivedAt);
+    }
+    await askProviders();
+  };
+  // A save whose analysis does not show within the wait ends this kind (said in the figures),
+  // and the edit is undone and saved, so the kinds after it still run.
+  let timedOut: string | undefined;
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      await replace(e.from, e.to);
+      await saveAndWait(true);
+      await replace(e.to, e.from);
+      await saveAndWait(false);
+    }
+  } catch (err) {
+    timedOut = (err as Error).message;
+    say(`bench: ${e.kind}: ${timedOut}`);
+    if (doc.lineAt(e.line - 1).text.includes(e.to)) await replace(e.to, e.from);
+    await doc.save();
+  }
+  return { saves, afterSave, parts, ...(timedOut ? { timedOut } : {}) };
+}
+
 async function timed<T>(f: () => Thenable<T> | Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const v = await f();
@@ -65,7 +159,7 @@ async function timed<T>(f: () => Thenable<T> | Promise<T>): Promise<[T, number]>
 
 export async function run(): Promise<void> {
   const out = process.env.PODPATH_BENCH_OUT;
-  const edit = JSON.parse(process.env.PODPATH_BENCH_EDIT ?? '{}') as { editFile: string; editLine: number; editApp: string; pods: number };
+  const edit = JSON.parse(process.env.PODPATH_BENCH_EDIT ?? '{}') as BenchWorkspace;
   if (!out || !edit.editFile) throw new Error('PODPATH_BENCH_OUT and PODPATH_BENCH_EDIT must be set (run scripts/e2e/run-bench.js)');
   const result: Record<string, unknown> = { pods: edit.pods, rounds: ROUNDS };
   const lag = new LagSampler();
@@ -89,51 +183,33 @@ export async function run(): Promise<void> {
   result.firstDiagnosticsMs = Math.round(firstAt - tActivate);
   say(`bench ${edit.pods}: first diagnostics ${result.firstDiagnosticsMs} ms after activation started`);
 
-  // ---- save → diagnostics -----------------------------------------------------------------
-  lag.phase('save → diagnostics');
+  // ---- save → diagnostics, one edit kind after the other ----------------------------------
+  const api = ext.exports as PodPathTestApi | undefined;
+  if (!api?.onDidPublish) throw new Error('the extension gave no test API (is the host in test mode?)');
   const uri = fileUri(edit.editFile);
   const doc = await vscode.workspace.openTextDocument(uri);
-  await vscode.window.showTextDocument(doc);
-  await new Promise((r) => setTimeout(r, 500)); // let the open settle
-  const line = doc.lineAt(edit.editLine - 1).text;
-  const good = `{app: ${edit.editApp}}`;
-  const bad = `{app: ${edit.editApp}-gone}`;
-  const col = line.indexOf(good);
-  if (col < 0) throw new Error(`line ${edit.editLine} of ${edit.editFile} is ${JSON.stringify(line)}`);
-  const appear: number[] = [];
-  const clear: number[] = [];
-  const replace = async (from: string, to: string) => {
-    const we = new vscode.WorkspaceEdit();
-    we.replace(uri, new vscode.Range(edit.editLine - 1, col, edit.editLine - 1, col + from.length), to);
-    if (!(await vscode.workspace.applyEdit(we))) throw new Error('edit refused');
-  };
-  const broken = hasFinding('service-selects-nothing', edit.editLine);
-  // Right after each save's diagnostics arrive, the editor asks again for hover, CodeLens and
-  // inlay hints: their latency then is what a user moving the mouse would wait for.
   const deploymentLine = doc.getText().split('\n').findIndex((l) => l.startsWith('metadata: {name: app-'));
+  const saves: number[] = [];
   const afterSave = { hover: [] as number[], codeLens: [] as number[], inlayHints: [] as number[] };
-  const askProviders = async () => {
-    afterSave.hover.push((await timed(() => vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(deploymentLine, 20))))[1]);
-    afterSave.codeLens.push((await timed(() => vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100)))[1]);
-    afterSave.inlayHints.push((await timed(() => vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0))))[1]);
-  };
-  for (let i = 0; i < ROUNDS; i++) {
-    await replace(good, bad);
-    let t0 = performance.now();
-    let waiting = whenDiagnostics(uri, broken);
-    await doc.save();
-    appear.push((await waiting) - t0);
-    await askProviders();
-
-    await replace(bad, good);
-    t0 = performance.now();
-    waiting = whenDiagnostics(uri, (ds) => !broken(ds));
-    await doc.save();
-    clear.push((await waiting) - t0);
-    await askProviders();
+  const kinds: Record<string, unknown> = {};
+  for (const e of edit.edits) {
+    lag.phase(`save → diagnostics: ${e.kind}`);
+    const r = await benchEdit(e, api);
+    saves.push(...r.saves);
+    for (const k of ['hover', 'codeLens', 'inlayHints'] as const) afterSave[k].push(...r.afterSave[k]);
+    kinds[e.kind] = {
+      waitsFor: e.finding ? `${e.finding.code} on line ${e.finding.line}` : 'the analysis-published signal',
+      ...(r.timedOut ? { timedOut: r.timedOut } : {}),
+      saveToDiagnosticsMs: stats(r.saves),
+      // save → update sent (host), sent → answer received (queue, worker, message), the worker's own time, received → diagnostics shown.
+      savePartsMs: { toSend: stats(r.parts.toSend), roundTrip: stats(r.parts.roundTrip), worker: stats(r.parts.worker), apply: stats(r.parts.apply) },
+      afterSaveMs: { hover: stats(r.afterSave.hover), codeLens: stats(r.afterSave.codeLens), inlayHints: stats(r.afterSave.inlayHints) },
+    };
+    say(`bench ${edit.pods}: ${e.kind}: save → diagnostics ${JSON.stringify(stats(r.saves))} (medians: to send ${stats(r.parts.toSend).median}, round trip ${stats(r.parts.roundTrip).median}, worker ${stats(r.parts.worker).median}, apply ${stats(r.parts.apply).median}), providers after a save ${JSON.stringify(stats([...r.afterSave.hover, ...r.afterSave.codeLens, ...r.afterSave.inlayHints]))}`);
   }
-  result.saveToDiagnosticsMs = { findingAppears: stats(appear), findingClears: stats(clear), all: stats([...appear, ...clear]) };
+  result.saveToDiagnosticsMs = { all: stats(saves) };
   result.afterSaveMs = { hover: stats(afterSave.hover), codeLens: stats(afterSave.codeLens), inlayHints: stats(afterSave.inlayHints), all: stats([...afterSave.hover, ...afterSave.codeLens, ...afterSave.inlayHints]) };
+  result.kinds = kinds;
   say(`bench ${edit.pods}: save → diagnostics ${JSON.stringify(result.saveToDiagnosticsMs)}`);
   say(`bench ${edit.pods}: providers right after a save ${JSON.stringify(result.afterSaveMs)}`);
 
