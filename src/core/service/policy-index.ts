@@ -11,8 +11,14 @@ import { PolicyInfo, selectsPod } from '../policy/model';
 /** Per cluster: policies by key, each namespace's pods a policy there may select, and what each selects. */
 interface PolicyIndex {
   policies: Map<string, PolicyInfo>;
-  podsByNamespace: Map<string, PodInfo[]>;
+  podsByNamespace: Map<string, LabelGroup[]>;
   selected: Map<PolicyInfo, PodInfo[]>;
+}
+
+/** Pods of one namespace with the same labels: one speaks for all (by their places in `cluster.pods`). */
+interface LabelGroup {
+  pod: PodInfo;
+  members: number[];
 }
 
 const policyIndexes = new WeakMap<Cluster, PolicyIndex>();
@@ -20,12 +26,18 @@ const policyIndexes = new WeakMap<Cluster, PolicyIndex>();
 function policyIndex(cluster: Cluster): PolicyIndex {
   let index = policyIndexes.get(cluster);
   if (!index) {
-    const podsByNamespace = new Map<string, PodInfo[]>();
-    for (const p of cluster.pods) {
-      if (p.hostNetwork) continue; // never selected by a NetworkPolicy
-      const list = podsByNamespace.get(p.namespace);
-      if (list) list.push(p); else podsByNamespace.set(p.namespace, [p]);
-    }
+    // Pods grouped by namespace and label set (a workload's replicas are one group): a policy
+    // tests each group once.
+    const groups = new Map<string, Map<string, LabelGroup>>();
+    cluster.pods.forEach((p, order) => {
+      if (p.hostNetwork) return; // never selected by a NetworkPolicy
+      let byLabels = groups.get(p.namespace);
+      if (!byLabels) groups.set(p.namespace, (byLabels = new Map()));
+      const key = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join('\n');
+      const g = byLabels.get(key);
+      if (g) g.members.push(order); else byLabels.set(key, { pod: p, members: [order] });
+    });
+    const podsByNamespace = new Map([...groups].map(([ns, byLabels]) => [ns, [...byLabels.values()]]));
     const policies = new Map<string, PolicyInfo>();
     // The first of policies written twice under one key, as a search from the start finds it.
     for (const p of policiesOf(cluster)) if (!policies.has(p.key)) policies.set(p.key, p);
@@ -44,7 +56,9 @@ export function podsSelectedBy(cluster: Cluster, pol: PolicyInfo): PodInfo[] {
   const index = policyIndex(cluster);
   let pods = index.selected.get(pol);
   if (!pods) {
-    pods = (index.podsByNamespace.get(pol.namespace) ?? []).filter((p) => selectsPod(pol, p));
+    const order: number[] = [];
+    for (const g of index.podsByNamespace.get(pol.namespace) ?? []) if (selectsPod(pol, g.pod)) order.push(...g.members);
+    pods = order.sort((a, b) => a - b).map((i) => cluster.pods[i]);
     index.selected.set(pol, pods);
   }
   return pods;
