@@ -7,6 +7,8 @@ import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calico
 import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
 import { ConnSet } from './connset';
+import { IntArena } from './int-arena';
+import { SequenceMap } from './sequence-map';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
 import { pipelineStages, tierMembers } from './pipeline';
@@ -311,14 +313,16 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   });
 
   /**
-   * The stages that apply to a class in one direction: for each, a key that is equal exactly
-   * when two classes face the same rules (so the stage is evaluated once for all of them), and
-   * how to list its rules when that key is new. Ingress ports resolve on the class itself, so
-   * with named ports in the stage its named-port kind is part of the key.
+   * The stages that apply to a class in one direction: for each, a key (a sequence of numbers,
+   * see stageKeys) that is equal exactly when two classes face the same rules (so the stage is
+   * evaluated once for all of them), and how to list its rules when that key is new. Ingress
+   * ports resolve on the class itself, so with named ports in the stage its named-port kind is
+   * part of the key.
    */
-  const stagesOf = (x: PeerClass, dir: Dir): { key: string; plan: () => StagePlan }[] => {
-    const out: { key: string; plan: () => StagePlan }[] = [];
-    const nk = dir === 'ingress' ? `@${namedKind[x.id]}` : '';
+  const KEY = { admin: -1, baseline: -2, tier: -3, k8s: -4, calico: -5, end: -6 } as const;
+  const stagesOf = (x: PeerClass, dir: Dir): { key: number[]; plan: () => StagePlan }[] => {
+    const out: { key: number[]; plan: () => StagePlan }[] = [];
+    const nk = dir === 'ingress' ? namedKind[x.id] : -1;
     for (let si = 0; si < stages.length; si++) {
       const stage = stages[si];
       if (stage.kind === 'admin') {
@@ -326,7 +330,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         if (!sel.length) continue;
         const named = sel.some((i) => anpNamed[dir][i]);
         out.push({
-          key: `${dir}${si}|${sel.join(',')}${named ? nk : ''}`,
+          key: [si, KEY.admin, ...sel, KEY.end, named ? nk : -1],
           plan: () => ({ rules: sel.flatMap((i) => (dir === 'ingress' ? admin.anps[i].ingress : admin.anps[i].egress).map(fromAdmin)), end: 'Pass' }),
         });
         continue;
@@ -335,11 +339,11 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         const banp = admin.banp;
         if (!banp || !banpSelects[dir][x.id]) continue;
         const rules = dir === 'ingress' ? banp.ingress : banp.egress;
-        out.push({ key: `${dir}${si}${rules.some(adminRuleNamed) ? nk : ''}`, plan: () => ({ rules: rules.map(fromAdmin), end: 'Pass' }) });
+        out.push({ key: [si, KEY.baseline, rules.some(adminRuleNamed) ? nk : -1], plan: () => ({ rules: rules.map(fromAdmin), end: 'Pass' }) });
         continue;
       }
       const nps = dir === 'ingress' ? x.ingressPolicies : x.egressPolicies;
-      const parts: string[] = [];
+      const key: number[] = [si, KEY.tier];
       const members: (CalicoRules | 'k8s')[] = [];
       let named = false;
       const memberList = tierMemberLists[si];
@@ -347,21 +351,26 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         const m = memberList[j];
         if (m === 'k8s') {
           members.push(m);
-          parts.push(`k${nps.map(npId).join(',')}`);
-          named ||= nps.some((p) => npIsNamed(p, dir));
+          key.push(KEY.k8s);
+          for (const p of nps) {
+            key.push(npId(p));
+            named ||= npIsNamed(p, dir);
+          }
+          key.push(KEY.end);
           continue;
         }
         const cr = calicoRulesOf(m, dir);
         members.push(cr);
         named ||= cr.named;
         // Rules whose local side excludes this class never match here: which ones do is part of the key.
-        let mask = '';
-        for (const l of cr.local) if (l) mask += l[x.id] === 1 ? '1' : '0';
-        parts.push(`c${m.key}/${mask}`);
+        key.push(KEY.calico, j);
+        for (const l of cr.local) if (l) key.push(l[x.id]);
+        key.push(KEY.end);
       }
       if (!members.length) continue;
+      key.push(named ? nk : -1);
       out.push({
-        key: `${dir}${si}|${parts.join('\u0000')}${named ? nk : ''}`,
+        key,
         plan: () => {
           const rules: CompiledRule[] = [];
           for (const m of members) {
@@ -388,16 +397,19 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
    * key share the result.
    */
   interface Sparse { base: number; peers: Int32Array; values: Int32Array }
-  const stageVerdicts = new Map<string, { id: number; verdicts: Sparse }>();
+  const stageVerdicts: Record<Dir, SequenceMap<{ id: number; verdicts: Sparse }>> = { ingress: new SequenceMap(), egress: new SequenceMap() };
+  let stageCount = 0;
   const scratchState = new Int32Array(n);
   const scratchStamp = new Int32Array(n);
   let stamp = 0;
-  const stageVerdict = (key: string, plan: () => StagePlan, dir: Dir, x: PeerClass) => {
-    let sv = stageVerdicts.get(key);
+  /** Peers a stage's rules named so far, in order of first mention. */
+  const touched = new Int32Array(n);
+  const stageVerdict = (key: number[], plan: () => StagePlan, dir: Dir, x: PeerClass) => {
+    let sv = stageVerdicts[dir].get(key);
     if (sv) return sv;
     const { rules, end } = plan();
     const mark = ++stamp;
-    const touched: number[] = [];
+    let count = 0;
     // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
     let untouched = flows.stageStart;
     for (const r of rules) {
@@ -406,7 +418,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const key = perPeer ? -1 : keyFor(r, namedKind[x.id]);
       if (r.peers === everyPeer && !perPeer) {
         untouched = flows.applyRule(untouched, key);
-        for (let i = 0; i < touched.length; i++) scratchState[touched[i]] = flows.applyRule(scratchState[touched[i]], key);
+        for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.applyRule(scratchState[touched[i]], key);
         continue;
       }
       for (const list of r.peers) {
@@ -415,54 +427,69 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
           if (scratchStamp[y] !== mark) {
             scratchStamp[y] = mark;
             scratchState[y] = untouched;
-            touched.push(y);
+            touched[count++] = y;
           }
           scratchState[y] = flows.applyRule(scratchState[y], perPeer ? keyFor(r, namedKind[y]) : key);
         }
       }
     }
-    for (let i = 0; i < touched.length; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
-    sv = { id: stageVerdicts.size, verdicts: sparseOf(touched, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
-    stageVerdicts.set(key, sv);
+    for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
+    sv = { id: stageCount++, verdicts: sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
+    stageVerdicts[dir].set(key, sv);
     return sv;
   };
   /**
-   * Named peers with their values (in `value`, by peer) and the value of all the others, as a
-   * Sparse whose base is the most common value, so only the peers that differ from it are listed
-   * (the others too, when their common value is not the most common one). `named` peers carry
-   * `mark` in `marks`.
+   * Named peers (the first `count` of `named`) with their values (in `value`, by peer) and the
+   * value of all the others, as a Sparse whose base is the most common value, so only the peers
+   * that differ from it are listed (the others too, when their common value is not the most
+   * common one). `named` peers carry `mark` in `marks`.
    */
-  const counter: number[] = [];
-  const sparseOf = (named: readonly number[], value: Int32Array, others: number, marks: Int32Array, mark: number): Sparse => {
-    counter.length = 0;
-    const unnamed = regularIds.length - named.length;
+  const arena = new IntArena();
+  let tally = new Int32Array(64);
+  const distinct = new Int32Array(n + 1);
+  const outPeers = new Int32Array(n);
+  const outValues = new Int32Array(n);
+  const sparseOf = (named: Int32Array, count: number, value: Int32Array, others: number, marks: Int32Array, mark: number): Sparse => {
+    const unnamed = regularIds.length - count;
     let base = others;
     let best = unnamed;
-    for (let i = 0; i < named.length; i++) {
+    let kinds = 0;
+    for (let i = 0; i < count; i++) {
       const v = value[named[i]];
-      const c = (counter[v] = (counter[v] ?? (v === others ? unnamed : 0)) + 1);
+      if (v >= tally.length) {
+        const grown = new Int32Array(Math.max(v + 1, tally.length * 2));
+        grown.set(tally);
+        tally = grown;
+      }
+      // tally[v] is 0 until v is first seen, then at least 1.
+      let c = tally[v];
+      if (c === 0) {
+        distinct[kinds++] = v;
+        if (v === others) c = unnamed;
+      }
+      tally[v] = ++c;
       if (c > best || (c === best && v < base)) {
         best = c;
         base = v;
       }
     }
-    const peers: number[] = [];
-    const values: number[] = [];
-    for (let i = 0; i < named.length; i++) {
+    for (let i = 0; i < kinds; i++) tally[distinct[i]] = 0;
+    let len = 0;
+    for (let i = 0; i < count; i++) {
       const v = value[named[i]];
       if (v === base) continue;
-      peers.push(named[i]);
-      values.push(v);
+      outPeers[len] = named[i];
+      outValues[len++] = v;
     }
     if (base !== others && unnamed > 0) {
       for (let i = 0; i < regularIds.length; i++) {
         const y = regularIds[i];
         if (marks[y] === mark) continue;
-        peers.push(y);
-        values.push(others);
+        outPeers[len] = y;
+        outValues[len++] = others;
       }
     }
-    return { base, peers: Int32Array.from(peers), values: Int32Array.from(values) };
+    return { base, peers: arena.copy(outPeers, len), values: arena.copy(outValues, len) };
   };
 
   /**
@@ -471,45 +498,78 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
    * facing the same stages share one row.
    */
   const allRow: Sparse = { base: ALL, peers: new Int32Array(0), values: new Int32Array(0) };
-  const rows = new Map<string, Sparse>();
+  /** Rows by the ids of their stage verdicts, in order. */
+  const rows = new SequenceMap<Sparse>();
+  const stageIds: number[] = [];
   const current = new Int32Array(n);
   const inRow = new Int32Array(n);
   const stageValue = new Int32Array(n);
   const inStage = new Int32Array(n);
+  const named = new Int32Array(n);
+  const gathered = new Int32Array(n);
+  /** Compositions of a row's first stages (verdicts, not yet final), by their stage ids. */
+  const prefixes = new SequenceMap<{ base: number; named: Int32Array; values: Int32Array }>();
   const row = (x: PeerClass, dir: Dir): Sparse => {
     const st = stagesOf(x, dir);
     if (!st.length) return allRow;
     const svs = st.map((s) => stageVerdict(s.key, s.plan, dir, x));
-    const key = svs.map((s) => s.id).join(',');
-    let out = rows.get(key);
+    stageIds.length = 0;
+    for (const s of svs) stageIds.push(s.id);
+    let out = rows.get(stageIds);
     if (out) return out;
     const rowMark = ++stamp;
-    const named: number[] = [];
+    let count = 0;
     let base = flows.open;
-    for (const { verdicts: sv } of svs) {
+    // Classes that differ only in their last stages (a namespace's workloads under the same
+    // admin and platform policies, each with its own NetworkPolicy) start from the composition
+    // of the stages they share, kept the first time it is made.
+    let from = 0;
+    for (let j = svs.length - 1; j >= 1; j--) {
+      const p = prefixes.get(stageIds, j);
+      if (!p) continue;
+      for (let i = 0; i < p.named.length; i++) {
+        const y = p.named[i];
+        named[i] = y;
+        inRow[y] = rowMark;
+        current[y] = p.values[i];
+      }
+      count = p.named.length;
+      base = p.base;
+      from = j;
+      break;
+    }
+    for (let j = from; j < svs.length; j++) {
+      if (j > from) {
+        // Stages 0..j-1 are composed: keep them for the classes that share them.
+        for (let i = 0; i < count; i++) gathered[i] = current[named[i]];
+        prefixes.set(stageIds, { base, named: arena.copy(named, count), values: arena.copy(gathered, count) }, j);
+      }
+      const sv = svs[j].verdicts;
       const stageMark = ++stamp;
-      for (let i = 0; i < sv.peers.length; i++) {
-        stageValue[sv.peers[i]] = sv.values[i];
-        inStage[sv.peers[i]] = stageMark;
+      const peers = sv.peers;
+      const values = sv.values;
+      for (let i = 0; i < peers.length; i++) {
+        stageValue[peers[i]] = values[i];
+        inStage[peers[i]] = stageMark;
       }
       // Peers named before: their own verdict meets this stage's, theirs or the common one.
-      for (let i = 0; i < named.length; i++) {
+      for (let i = 0; i < count; i++) {
         const y = named[i];
         current[y] = flows.compose(current[y], inStage[y] === stageMark ? stageValue[y] : sv.base);
       }
       // Peers this stage names first: until now they had the common verdict.
-      for (let i = 0; i < sv.peers.length; i++) {
-        const y = sv.peers[i];
+      for (let i = 0; i < peers.length; i++) {
+        const y = peers[i];
         if (inRow[y] === rowMark) continue;
         inRow[y] = rowMark;
-        named.push(y);
-        current[y] = flows.compose(base, sv.values[i]);
+        named[count++] = y;
+        current[y] = flows.compose(base, values[i]);
       }
       base = flows.compose(base, sv.base);
     }
-    for (let i = 0; i < named.length; i++) current[named[i]] = flows.final(current[named[i]]);
-    out = sparseOf(named, current, flows.final(base), inRow, rowMark);
-    rows.set(key, out);
+    for (let i = 0; i < count; i++) current[named[i]] = flows.final(current[named[i]]);
+    out = sparseOf(named, count, current, flows.final(base), inRow, rowMark);
+    rows.set(stageIds, out);
     return out;
   };
 
@@ -556,6 +616,17 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       }
       const toward = new Int32Array(n);
       const admits = new Int32Array(n);
+      // Whether two answers share a connection, by ids (few distinct ones reach this point):
+      // 0 not known yet, 1 they do, 2 they do not.
+      const k = conns.size;
+      const meets = k <= 2048 ? new Uint8Array(k * k) : undefined;
+      const share = (out: number, inn: number): boolean => {
+        if (out === ALL || inn === ALL) return true;
+        if (!meets) return !conns.isEmpty(conns.intersect(out, inn));
+        let m = meets[out * k + inn];
+        if (m === 0) m = meets[out * k + inn] = conns.isEmpty(conns.intersect(out, inn)) ? 2 : 1;
+        return m === 1;
+      };
       for (let a = 0; a < regularIds.length; a++) {
         const s = regularIds[a];
         const e = egress![s];
@@ -573,7 +644,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
           const k = d === s ? sp - 1 : podCount[d];
           if (k <= 0) continue;
           const inn = admits[d];
-          if (inn === ConnIds.NONE || (out !== ALL && inn !== ALL && conns.isEmpty(conns.intersect(out, inn)))) continue;
+          if (inn === ConnIds.NONE || !share(out, inn)) continue;
           reachedBy[d] += d === s ? k : sp;
           reached += k;
         }
