@@ -605,48 +605,63 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const podCount = new Float64Array(n);
       for (const c of regular) podCount[c.id] = c.pods.length;
       // What each destination admits from most sources, and, per source, the destinations whose
-      // ingress names it (so no pair has to look up a destination's row).
+      // ingress names it (so no pair has to look up a destination's row): namedBy lists
+      // destination and answer pairs, those of source s at [namedStart[s], namedStart[s + 1]).
       const admitsMost = new Int32Array(n);
-      const namedBy: number[][] = classes.map(() => []);
+      const namedStart = new Int32Array(n + 1);
+      for (let b = 0; b < regularIds.length; b++) {
+        const r = ingress![regularIds[b]];
+        for (let i = 0; i < r.peers.length; i++) namedStart[r.peers[i] + 1] += 2;
+      }
+      for (let i = 0; i < n; i++) namedStart[i + 1] += namedStart[i];
+      const namedBy = new Int32Array(namedStart[n]);
+      const fill = namedStart.slice(0, n);
       for (let b = 0; b < regularIds.length; b++) {
         const d = regularIds[b];
         const r = ingress![d];
         admitsMost[d] = r.base;
-        for (let i = 0; i < r.peers.length; i++) namedBy[r.peers[i]].push(d, r.values[i]);
+        for (let i = 0; i < r.peers.length; i++) {
+          const at = fill[r.peers[i]];
+          namedBy[at] = d;
+          namedBy[at + 1] = r.values[i];
+          fill[r.peers[i]] = at + 2;
+        }
       }
       const toward = new Int32Array(n);
       const admits = new Int32Array(n);
       // Whether two answers share a connection, by ids (few distinct ones reach this point):
-      // 0 not known yet, 1 they do, 2 they do not.
+      // 0 not known yet, 1 they do, 2 they do not. Past 2,048 ids the table would be too large: ask ConnIds.
       const k = conns.size;
-      const meets = k <= 2048 ? new Uint8Array(k * k) : undefined;
-      const share = (out: number, inn: number): boolean => {
-        if (out === ALL || inn === ALL) return true;
-        if (!meets) return !conns.isEmpty(conns.intersect(out, inn));
-        let m = meets[out * k + inn];
-        if (m === 0) m = meets[out * k + inn] = conns.isEmpty(conns.intersect(out, inn)) ? 2 : 1;
-        return m === 1;
-      };
+      const meets = new Uint8Array(k <= 2048 ? k * k : 0);
+      const NONE = ConnIds.NONE;
       for (let a = 0; a < regularIds.length; a++) {
         const s = regularIds[a];
         const e = egress![s];
         toward.fill(e.base);
         for (let i = 0; i < e.peers.length; i++) toward[e.peers[i]] = e.values[i];
         admits.set(admitsMost);
-        const own = namedBy[s];
-        for (let i = 0; i < own.length; i += 2) admits[own[i]] = own[i + 1];
+        for (let i = namedStart[s]; i < namedStart[s + 1]; i += 2) admits[namedBy[i]] = namedBy[i + 1];
         const sp = podCount[s];
         let reached = 0;
         for (let b = 0; b < regularIds.length; b++) {
           const d = regularIds[b];
           const out = toward[d];
-          if (out === ConnIds.NONE) continue;
-          const k = d === s ? sp - 1 : podCount[d];
-          if (k <= 0) continue;
+          if (out === NONE) continue;
+          const pods = d === s ? sp - 1 : podCount[d];
+          if (pods <= 0) continue;
           const inn = admits[d];
-          if (inn === ConnIds.NONE || !share(out, inn)) continue;
-          reachedBy[d] += d === s ? k : sp;
-          reached += k;
+          if (inn === NONE) continue;
+          if (out !== ALL && inn !== ALL) {
+            if (meets.length === 0) {
+              if (conns.isEmpty(conns.intersect(out, inn))) continue;
+            } else {
+              let m = meets[out * k + inn];
+              if (m === 0) m = meets[out * k + inn] = conns.isEmpty(conns.intersect(out, inn)) ? 2 : 1;
+              if (m === 2) continue;
+            }
+          }
+          reachedBy[d] += d === s ? pods : sp;
+          reached += pods;
         }
         reaches[s] += reached;
       }
