@@ -493,13 +493,18 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   };
 
   /**
-   * Every peer's answer (a ConnIds id) for one class in one direction, in the same sparse form:
-   * the stages composed for the peers no rule names, and for each peer some stage names. Classes
-   * facing the same stages share one row.
+   * Every peer's answer (a ConnIds id) for one class in one direction: the composition of its
+   * stages. Classes of a namespace usually share their first stages (the same admin and platform
+   * policies) and differ in the last (their own NetworkPolicy), which names few peers. So a row
+   * is kept in two layers: `shared`, what the first stages and the last stage's common verdict
+   * give every peer (one Sparse for all classes with the same first stages and common verdict),
+   * and the peers the last stage names, with their own answers, which override it.
    */
-  const allRow: Sparse = { base: ALL, peers: new Int32Array(0), values: new Int32Array(0) };
+  interface Row { shared: Sparse; peers: Int32Array; values: Int32Array }
+  const none = new Int32Array(0);
+  const allRow: Row = { shared: { base: ALL, peers: none, values: none }, peers: none, values: none };
   /** Rows by the ids of their stage verdicts, in order. */
-  const rows = new SequenceMap<Sparse>();
+  const rows = new SequenceMap<Row>();
   const stageIds: number[] = [];
   const current = new Int32Array(n);
   const inRow = new Int32Array(n);
@@ -507,24 +512,24 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   const inStage = new Int32Array(n);
   const named = new Int32Array(n);
   const gathered = new Int32Array(n);
-  /** Compositions of a row's first stages (verdicts, not yet final), by their stage ids. */
-  const prefixes = new SequenceMap<{ base: number; named: Int32Array; values: Int32Array }>();
-  const row = (x: PeerClass, dir: Dir): Sparse => {
-    const st = stagesOf(x, dir);
-    if (!st.length) return allRow;
-    const svs = st.map((s) => stageVerdict(s.key, s.plan, dir, x));
-    stageIds.length = 0;
-    for (const s of svs) stageIds.push(s.id);
-    let out = rows.get(stageIds);
-    if (out) return out;
+  /**
+   * The composition of a row's first stages, as verdicts (not yet final): `base` for every peer
+   * but `named`, which have `values`. `shared` holds the finished shared layers, by the common
+   * verdict of the stage that follows.
+   */
+  interface Prefix { base: number; named: Int32Array; values: Int32Array; shared: Map<number, Sparse> }
+  const emptyPrefix: Prefix = { base: flows.open, named: none, values: none, shared: new Map() };
+  const prefixes = new SequenceMap<Prefix>();
+  /** The composition of the first `length` stages of `svs` (their ids in stageIds), continued from the longest one kept. */
+  const prefixOf = (svs: { verdicts: Sparse }[], length: number): Prefix => {
+    if (length === 0) return emptyPrefix;
+    const kept = prefixes.get(stageIds, length);
+    if (kept) return kept;
     const rowMark = ++stamp;
     let count = 0;
     let base = flows.open;
-    // Classes that differ only in their last stages (a namespace's workloads under the same
-    // admin and platform policies, each with its own NetworkPolicy) start from the composition
-    // of the stages they share, kept the first time it is made.
     let from = 0;
-    for (let j = svs.length - 1; j >= 1; j--) {
+    for (let j = length - 1; j >= 1; j--) {
       const p = prefixes.get(stageIds, j);
       if (!p) continue;
       for (let i = 0; i < p.named.length; i++) {
@@ -538,12 +543,8 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       from = j;
       break;
     }
-    for (let j = from; j < svs.length; j++) {
-      if (j > from) {
-        // Stages 0..j-1 are composed: keep them for the classes that share them.
-        for (let i = 0; i < count; i++) gathered[i] = current[named[i]];
-        prefixes.set(stageIds, { base, named: arena.copy(named, count), values: arena.copy(gathered, count) }, j);
-      }
+    let out = emptyPrefix;
+    for (let j = from; j < length; j++) {
       const sv = svs[j].verdicts;
       const stageMark = ++stamp;
       const peers = sv.peers;
@@ -566,28 +567,79 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         current[y] = flows.compose(base, values[i]);
       }
       base = flows.compose(base, sv.base);
+      // Stages 0..j are composed: keep them for the rows that share them.
+      for (let i = 0; i < count; i++) gathered[i] = current[named[i]];
+      out = { base, named: arena.copy(named, count), values: arena.copy(gathered, count), shared: new Map() };
+      prefixes.set(stageIds, out, j + 1);
     }
-    for (let i = 0; i < count; i++) current[named[i]] = flows.final(current[named[i]]);
-    out = sparseOf(named, count, current, flows.final(base), inRow, rowMark);
+    return out;
+  };
+  /** The prefix last spread out by peer: a peer's verdict is prefixValue[y] when prefixMark[y] === spreadMark, else the prefix's base. */
+  let spread: Prefix | undefined;
+  let spreadMark = 0;
+  const prefixValue = new Int32Array(n);
+  const prefixMark = new Int32Array(n);
+  const row = (x: PeerClass, dir: Dir): Row => {
+    const st = stagesOf(x, dir);
+    if (!st.length) return allRow;
+    const svs = st.map((s) => stageVerdict(s.key, s.plan, dir, x));
+    stageIds.length = 0;
+    for (const s of svs) stageIds.push(s.id);
+    let out = rows.get(stageIds);
+    if (out) return out;
+    const prefix = prefixOf(svs, svs.length - 1);
+    const last = svs[svs.length - 1].verdicts;
+    let shared = prefix.shared.get(last.base);
+    if (!shared) {
+      // Every peer the last stage does not name: the prefix's verdict, then the last stage's common one.
+      const mark = ++stamp;
+      for (let i = 0; i < prefix.named.length; i++) {
+        const y = prefix.named[i];
+        inRow[y] = mark;
+        current[y] = flows.final(flows.compose(prefix.values[i], last.base));
+      }
+      shared = sparseOf(prefix.named, prefix.named.length, current, flows.final(flows.compose(prefix.base, last.base)), inRow, mark);
+      prefix.shared.set(last.base, shared);
+    }
+    if (spread !== prefix) {
+      spread = prefix;
+      spreadMark = ++stamp;
+      for (let i = 0; i < prefix.named.length; i++) {
+        prefixValue[prefix.named[i]] = prefix.values[i];
+        prefixMark[prefix.named[i]] = spreadMark;
+      }
+    }
+    const peers = last.peers;
+    for (let i = 0; i < peers.length; i++) {
+      const y = peers[i];
+      gathered[i] = flows.final(flows.compose(prefixMark[y] === spreadMark ? prefixValue[y] : prefix.base, last.values[i]));
+    }
+    out = { shared, peers, values: arena.copy(gathered, peers.length) };
     rows.set(stageIds, out);
     return out;
   };
 
   /** egress[s]: what s's egress lets out towards each peer; ingress[d]: what d's ingress admits from each peer. */
-  let egress: Sparse[] | undefined;
-  let ingress: Sparse[] | undefined;
+  let egress: Row[] | undefined;
+  let ingress: Row[] | undefined;
   const ensure = () => {
     if (egress && ingress) return;
     egress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'egress')));
     ingress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'ingress')));
   };
+  /** Writes a row's answer for every peer into `to`. */
+  const spreadRow = (r: Row, to: Int32Array): void => {
+    to.fill(r.shared.base);
+    for (let i = 0; i < r.shared.peers.length; i++) to[r.shared.peers[i]] = r.shared.values[i];
+    for (let i = 0; i < r.peers.length; i++) to[r.peers[i]] = r.values[i];
+  };
   /** Rows as dense arrays, made when single pairs are asked for. */
-  const denseRows = new Map<Sparse, Int32Array>();
-  const dense = (r: Sparse): Int32Array => {
+  const denseRows = new Map<Row, Int32Array>();
+  const dense = (r: Row): Int32Array => {
     let d = denseRows.get(r);
     if (!d) {
-      d = new Int32Array(n).fill(r.base);
-      for (let i = 0; i < r.peers.length; i++) d[r.peers[i]] = r.values[i];
+      d = new Int32Array(n);
+      spreadRow(r, d);
       denseRows.set(r, d);
     }
     return d;
@@ -611,6 +663,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const namedStart = new Int32Array(n + 1);
       for (let b = 0; b < regularIds.length; b++) {
         const r = ingress![regularIds[b]];
+        for (let i = 0; i < r.shared.peers.length; i++) namedStart[r.shared.peers[i] + 1] += 2;
         for (let i = 0; i < r.peers.length; i++) namedStart[r.peers[i] + 1] += 2;
       }
       for (let i = 0; i < n; i++) namedStart[i + 1] += namedStart[i];
@@ -619,12 +672,15 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       for (let b = 0; b < regularIds.length; b++) {
         const d = regularIds[b];
         const r = ingress![d];
-        admitsMost[d] = r.base;
-        for (let i = 0; i < r.peers.length; i++) {
-          const at = fill[r.peers[i]];
-          namedBy[at] = d;
-          namedBy[at + 1] = r.values[i];
-          fill[r.peers[i]] = at + 2;
+        admitsMost[d] = r.shared.base;
+        // The shared layer first: the row's own peers override it.
+        for (const layer of [r.shared, r]) {
+          for (let i = 0; i < layer.peers.length; i++) {
+            const at = fill[layer.peers[i]];
+            namedBy[at] = d;
+            namedBy[at + 1] = layer.values[i];
+            fill[layer.peers[i]] = at + 2;
+          }
         }
       }
       const toward = new Int32Array(n);
@@ -636,9 +692,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const NONE = ConnIds.NONE;
       for (let a = 0; a < regularIds.length; a++) {
         const s = regularIds[a];
-        const e = egress![s];
-        toward.fill(e.base);
-        for (let i = 0; i < e.peers.length; i++) toward[e.peers[i]] = e.values[i];
+        spreadRow(egress![s], toward);
         admits.set(admitsMost);
         for (let i = namedStart[s]; i < namedStart[s + 1]; i += 2) admits[namedBy[i]] = namedBy[i + 1];
         const sp = podCount[s];
