@@ -541,6 +541,7 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
   };
   /** Per key: value → id + 1 (0: the pod lacks the key). */
   const valueIds = keys.map(() => new Map<string, number>());
+  const keyIndex = new Map(keys.map((k, i) => [k, i]));
   const classes: PeerClass[] = [];
   const byKey = new SequenceMap<PeerClass>();
   const hostClasses = new Map<string, PeerClass>();
@@ -551,13 +552,12 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     if (pod.hostNetwork) c = hostClasses.get(pod.key);
     else {
       key[0] = partId(pod.namespace);
+      key.fill(0, 1, keys.length + 1);
       const labels = pod.labels;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i];
-        if (!(k in labels)) {
-          key[i + 1] = 0;
-          continue;
-        }
+      // Walk the pod's own labels (a handful) and keep those some policy looks at.
+      for (const k in labels) {
+        const i = keyIndex.get(k);
+        if (i === undefined) continue;
         const ids = valueIds[i];
         const v = labels[k];
         let id = ids.get(v);

@@ -764,7 +764,12 @@ export function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo,
 
 /** A memo key for a rule's peers: JSON, with IPv6 blocks' bigint addresses written as text. */
 function keyText(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // Without a replacer JSON.stringify stays native; only a value holding a bigint (an IPv6 block) throws and takes the slow path.
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
 }
 
 function addressOf(ip: string): number | string {
