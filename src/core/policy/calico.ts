@@ -220,8 +220,14 @@ function labelsOf(pod: PodInfo): Record<string, string> {
   return l;
 }
 
-export function namespaceLabelsOf(cluster: Cluster, ns: string): Record<string, string> {
-  return { ...(cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns }), 'projectcalico.org/name': ns };
+const namespaceMemo = new WeakMap<Cluster, Map<string, Readonly<Record<string, string>>>>();
+/** A namespace's labels as Calico selectors see them (made once per cluster and namespace: rules test them class by class). */
+export function namespaceLabelsOf(cluster: Cluster, ns: string): Readonly<Record<string, string>> {
+  let byName = namespaceMemo.get(cluster);
+  if (!byName) namespaceMemo.set(cluster, (byName = new Map()));
+  let l = byName.get(ns);
+  if (!l) byName.set(ns, (l = { ...(cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns }), 'projectcalico.org/name': ns }));
+  return l;
 }
 
 /**

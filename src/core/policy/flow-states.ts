@@ -29,9 +29,11 @@ export class FlowStates {
   private readonly verdicts = new PairInterner();
   private readonly ruleSteps = new PairTable();
   private readonly composed = new PairTable();
-  private readonly endPass: number[] = [];
-  private readonly endDeny: number[] = [];
-  private readonly finals: number[] = [];
+  // Memos by state or verdict id, -1 when not known yet (typed: filled out of order, a plain
+  // array would turn into a slow dictionary).
+  private readonly endPass = new GrowingIds();
+  private readonly endDeny = new GrowingIds();
+  private readonly finals = new GrowingIds();
 
   constructor(readonly conns: ConnIds) {
     this.stageStart = this.inStage.id(this.allowPass.id(ConnIds.NONE, ConnIds.NONE), ConnIds.ALL);
@@ -68,12 +70,12 @@ export class FlowStates {
   /** The stage's verdict for a peer that ends the stage in this state. */
   endStage(state: number, end: 'Deny' | 'Pass'): number {
     const memo = end === 'Pass' ? this.endPass : this.endDeny;
-    let v = memo[state];
-    if (v === undefined) {
+    let v = memo.get(state);
+    if (v < 0) {
       const ap = this.inStage.first(state);
       const passed = this.allowPass.second(ap);
       const open = end === 'Pass' ? this.conns.union(passed, this.inStage.second(state)) : passed;
-      v = memo[state] = this.verdicts.id(this.allowPass.first(ap), open);
+      memo.set(state, (v = this.verdicts.id(this.allowPass.first(ap), open)));
     }
     return v;
   }
@@ -93,8 +95,8 @@ export class FlowStates {
 
   /** What a verdict allows once every stage is done (open means allowed by default). */
   final(verdict: number): number {
-    let r = this.finals[verdict];
-    if (r === undefined) r = this.finals[verdict] = this.conns.union(this.verdicts.first(verdict), this.verdicts.second(verdict));
+    let r = this.finals.get(verdict);
+    if (r < 0) this.finals.set(verdict, (r = this.conns.union(this.verdicts.first(verdict), this.verdicts.second(verdict))));
     return r;
   }
 
@@ -130,5 +132,23 @@ class PairInterner {
 
   second(id: number): number {
     return this.seconds[id];
+  }
+}
+
+/** A memo from small non-negative ids to ids (-1: not known), growing as ids appear. */
+class GrowingIds {
+  private values = new Int32Array(64).fill(-1);
+
+  get(id: number): number {
+    return id < this.values.length ? this.values[id] : -1;
+  }
+
+  set(id: number, value: number): void {
+    if (id >= this.values.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.values.length * 2)).fill(-1);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[id] = value;
   }
 }

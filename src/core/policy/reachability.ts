@@ -9,6 +9,7 @@ import { AdminPolicies, adminPoliciesOf } from './anp';
 import { pipelineConns } from './pipeline';
 import { calicoPoliciesOf } from './calico';
 import { selectorKeys } from './calico-selector';
+import { SequenceMap } from './sequence-map';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
 
 /**
@@ -92,6 +93,8 @@ export function computeReachability(cluster: Cluster): Reachability {
   const namespaces = [...cluster.namespaces.values()];
   const nsMemo = new Map<string, string[] | 'all'>();
   const namespacesMatching = (sel: LabelSelector): string[] | 'all' => {
+    // A few namespaces are tested faster than a memo key is written.
+    if (namespaces.length <= 16) return isEmptySelector(sel) ? 'all' : namespaces.filter((n) => matchesSelector(n.labels, sel)).map((n) => n.name);
     const key = JSON.stringify(sel);
     let r = nsMemo.get(key);
     if (!r) {
@@ -100,8 +103,11 @@ export function computeReachability(cluster: Cluster): Reachability {
     }
     return r;
   };
+  // Most selectors name a workload (a few candidate classes: testing them is cheaper than a
+  // memo key); those with many candidates (a tier, a whole namespace) recur, and are memoized.
   const classMemo = new Map<string, PeerClass[]>();
   const classesMatching = (ns: string, sel: LabelSelector): PeerClass[] => {
+    if (labelIndex.candidateCount(ns, sel, byNamespace) <= 16) return labelIndex.candidates(ns, sel, byNamespace).filter((c) => matchesSelector(c.representative.labels, sel));
     const key = `${ns}\u0000${JSON.stringify(sel)}`;
     let r = classMemo.get(key);
     if (!r) {
@@ -366,26 +372,53 @@ function adminRefinements(cluster: Cluster, admin: AdminPolicies): ClassRefineme
  * looks at the classes carrying its rarest pair instead of every class in the namespace.
  */
 class ClassLabelIndex {
-  private readonly byPair = new Map<string, PeerClass[]>();
+  /** namespace → label key → value → classes (nested maps: no joined text key per lookup). */
+  private readonly byPair = new Map<string, Map<string, Map<string, PeerClass[]>>>();
 
   constructor(classes: PeerClass[]) {
     for (const c of classes) {
       if (c.hostNetwork) continue;
+      let byKey = this.byPair.get(c.namespace);
+      if (!byKey) this.byPair.set(c.namespace, (byKey = new Map()));
       const labels = c.representative.labels;
-      for (const k in labels) push(this.byPair, `${c.namespace}\u0000${k}\u0000${labels[k]}`, c);
+      for (const k in labels) {
+        let byValue = byKey.get(k);
+        if (!byValue) byKey.set(k, (byValue = new Map()));
+        push(byValue, labels[k], c);
+      }
     }
+  }
+
+  private withPair(ns: string, k: string, v: string): PeerClass[] {
+    return this.byPair.get(ns)?.get(k)?.get(v) ?? [];
+  }
+
+  /** How many classes `candidates` would list (without listing them). */
+  candidateCount(ns: string, sel: LabelSelector, byNamespace: Map<string, PeerClass[]>): number {
+    let best = -1;
+    for (const k in sel.matchLabels) {
+      const n = this.withPair(ns, k, sel.matchLabels[k]).length;
+      if (best < 0 || n < best) best = n;
+    }
+    for (const e of sel.matchExpressions) {
+      if (e.operator !== 'In') continue;
+      let n = 0;
+      for (const v of e.values) n += this.withPair(ns, e.key, v).length;
+      if (best < 0 || n < best) best = n;
+    }
+    return best >= 0 ? best : byNamespace.get(ns)?.length ?? 0;
   }
 
   /** A superset of the classes of `ns` the selector matches (callers still test the selector). */
   candidates(ns: string, sel: LabelSelector, byNamespace: Map<string, PeerClass[]>): PeerClass[] {
     let best: PeerClass[] | undefined;
     for (const k in sel.matchLabels) {
-      const list = this.byPair.get(`${ns}\u0000${k}\u0000${sel.matchLabels[k]}`) ?? [];
+      const list = this.withPair(ns, k, sel.matchLabels[k]);
       if (!best || list.length < best.length) best = list;
     }
     for (const e of sel.matchExpressions) {
       if (e.operator !== 'In') continue;
-      const union = e.values.flatMap((v) => this.byPair.get(`${ns}\u0000${e.key}\u0000${v}`) ?? []);
+      const union = e.values.flatMap((v) => this.withPair(ns, e.key, v));
       if (!best || union.length < best.length) best = union;
     }
     return best ?? byNamespace.get(ns) ?? [];
@@ -498,24 +531,48 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     }
     return k;
   };
+  // A pod's class key as numbers (namespace, each key's value, named ports, address bits), each
+  // part interned once: no text key is built and hashed per pod.
+  const partIds = new Map<string, number>();
+  const partId = (text: string): number => {
+    let id = partIds.get(text);
+    if (id === undefined) partIds.set(text, (id = partIds.size));
+    return id;
+  };
+  /** Per key: value → id + 1 (0: the pod lacks the key). */
+  const valueIds = keys.map(() => new Map<string, number>());
+  const keyIndex = new Map(keys.map((k, i) => [k, i]));
   const classes: PeerClass[] = [];
-  const byKey = new Map<string, PeerClass>();
+  const byKey = new SequenceMap<PeerClass>();
+  const hostClasses = new Map<string, PeerClass>();
   const ofPod = new Map<string, PeerClass>();
+  const key = new Int32Array(keys.length + 3);
   for (const pod of cluster.pods) {
-    let key: string;
-    if (pod.hostNetwork) key = `host\u0000${pod.key}`;
+    let c: PeerClass | undefined;
+    if (pod.hostNetwork) c = hostClasses.get(pod.key);
     else {
-      let labels = '';
-      for (const k of keys) labels += k in pod.labels ? `${k}=${pod.labels[k]}\u0001` : '\u0001';
-      const ports = namedPorts.size ? portsKeyOf(pod) : '';
-      const ips = blocks.length ? bitsOf(pod) : '';
-      key = `${pod.namespace}\u0000${labels}\u0000${ports}\u0000${ips}`;
+      key[0] = partId(pod.namespace);
+      key.fill(0, 1, keys.length + 1);
+      const labels = pod.labels;
+      // Walk the pod's own labels (a handful) and keep those some policy looks at.
+      for (const k in labels) {
+        const i = keyIndex.get(k);
+        if (i === undefined) continue;
+        const ids = valueIds[i];
+        const v = labels[k];
+        let id = ids.get(v);
+        if (id === undefined) ids.set(v, (id = ids.size + 1));
+        key[i + 1] = id;
+      }
+      key[keys.length + 1] = namedPorts.size ? partId(portsKeyOf(pod)) : 0;
+      key[keys.length + 2] = blocks.length ? partId(bitsOf(pod)) : 0;
+      c = byKey.get(key);
     }
-    let c = byKey.get(key);
     if (!c) {
       c = { id: classes.length, namespace: pod.namespace, pods: [], representative: pod, hostNetwork: pod.hostNetwork, ingressPolicies: [], egressPolicies: [] };
       classes.push(c);
-      byKey.set(key, c);
+      if (pod.hostNetwork) hostClasses.set(pod.key, c);
+      else byKey.set(key, c);
     }
     c.pods.push(pod);
     ofPod.set(pod.key, c);

@@ -7,6 +7,8 @@ import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calico
 import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
 import { ConnSet } from './connset';
+import { IntArena } from './int-arena';
+import { SequenceMap } from './sequence-map';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
 import { pipelineStages, tierMembers } from './pipeline';
@@ -311,14 +313,16 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   });
 
   /**
-   * The stages that apply to a class in one direction: for each, a key that is equal exactly
-   * when two classes face the same rules (so the stage is evaluated once for all of them), and
-   * how to list its rules when that key is new. Ingress ports resolve on the class itself, so
-   * with named ports in the stage its named-port kind is part of the key.
+   * The stages that apply to a class in one direction: for each, a key (a sequence of numbers,
+   * see stageKeys) that is equal exactly when two classes face the same rules (so the stage is
+   * evaluated once for all of them), and how to list its rules when that key is new. Ingress
+   * ports resolve on the class itself, so with named ports in the stage its named-port kind is
+   * part of the key.
    */
-  const stagesOf = (x: PeerClass, dir: Dir): { key: string; plan: () => StagePlan }[] => {
-    const out: { key: string; plan: () => StagePlan }[] = [];
-    const nk = dir === 'ingress' ? `@${namedKind[x.id]}` : '';
+  const KEY = { admin: -1, baseline: -2, tier: -3, k8s: -4, calico: -5, end: -6 } as const;
+  const stagesOf = (x: PeerClass, dir: Dir): { key: number[]; plan: () => StagePlan }[] => {
+    const out: { key: number[]; plan: () => StagePlan }[] = [];
+    const nk = dir === 'ingress' ? namedKind[x.id] : -1;
     for (let si = 0; si < stages.length; si++) {
       const stage = stages[si];
       if (stage.kind === 'admin') {
@@ -326,7 +330,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         if (!sel.length) continue;
         const named = sel.some((i) => anpNamed[dir][i]);
         out.push({
-          key: `${dir}${si}|${sel.join(',')}${named ? nk : ''}`,
+          key: [si, KEY.admin, ...sel, KEY.end, named ? nk : -1],
           plan: () => ({ rules: sel.flatMap((i) => (dir === 'ingress' ? admin.anps[i].ingress : admin.anps[i].egress).map(fromAdmin)), end: 'Pass' }),
         });
         continue;
@@ -335,11 +339,11 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         const banp = admin.banp;
         if (!banp || !banpSelects[dir][x.id]) continue;
         const rules = dir === 'ingress' ? banp.ingress : banp.egress;
-        out.push({ key: `${dir}${si}${rules.some(adminRuleNamed) ? nk : ''}`, plan: () => ({ rules: rules.map(fromAdmin), end: 'Pass' }) });
+        out.push({ key: [si, KEY.baseline, rules.some(adminRuleNamed) ? nk : -1], plan: () => ({ rules: rules.map(fromAdmin), end: 'Pass' }) });
         continue;
       }
       const nps = dir === 'ingress' ? x.ingressPolicies : x.egressPolicies;
-      const parts: string[] = [];
+      const key: number[] = [si, KEY.tier];
       const members: (CalicoRules | 'k8s')[] = [];
       let named = false;
       const memberList = tierMemberLists[si];
@@ -347,21 +351,26 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         const m = memberList[j];
         if (m === 'k8s') {
           members.push(m);
-          parts.push(`k${nps.map(npId).join(',')}`);
-          named ||= nps.some((p) => npIsNamed(p, dir));
+          key.push(KEY.k8s);
+          for (const p of nps) {
+            key.push(npId(p));
+            named ||= npIsNamed(p, dir);
+          }
+          key.push(KEY.end);
           continue;
         }
         const cr = calicoRulesOf(m, dir);
         members.push(cr);
         named ||= cr.named;
         // Rules whose local side excludes this class never match here: which ones do is part of the key.
-        let mask = '';
-        for (const l of cr.local) if (l) mask += l[x.id] === 1 ? '1' : '0';
-        parts.push(`c${m.key}/${mask}`);
+        key.push(KEY.calico, j);
+        for (const l of cr.local) if (l) key.push(l[x.id]);
+        key.push(KEY.end);
       }
       if (!members.length) continue;
+      key.push(named ? nk : -1);
       out.push({
-        key: `${dir}${si}|${parts.join('\u0000')}${named ? nk : ''}`,
+        key,
         plan: () => {
           const rules: CompiledRule[] = [];
           for (const m of members) {
@@ -388,16 +397,19 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
    * key share the result.
    */
   interface Sparse { base: number; peers: Int32Array; values: Int32Array }
-  const stageVerdicts = new Map<string, { id: number; verdicts: Sparse }>();
+  const stageVerdicts: Record<Dir, SequenceMap<{ id: number; verdicts: Sparse }>> = { ingress: new SequenceMap(), egress: new SequenceMap() };
+  let stageCount = 0;
   const scratchState = new Int32Array(n);
   const scratchStamp = new Int32Array(n);
   let stamp = 0;
-  const stageVerdict = (key: string, plan: () => StagePlan, dir: Dir, x: PeerClass) => {
-    let sv = stageVerdicts.get(key);
+  /** Peers a stage's rules named so far, in order of first mention. */
+  const touched = new Int32Array(n);
+  const stageVerdict = (key: number[], plan: () => StagePlan, dir: Dir, x: PeerClass) => {
+    let sv = stageVerdicts[dir].get(key);
     if (sv) return sv;
     const { rules, end } = plan();
     const mark = ++stamp;
-    const touched: number[] = [];
+    let count = 0;
     // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
     let untouched = flows.stageStart;
     for (const r of rules) {
@@ -406,7 +418,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const key = perPeer ? -1 : keyFor(r, namedKind[x.id]);
       if (r.peers === everyPeer && !perPeer) {
         untouched = flows.applyRule(untouched, key);
-        for (let i = 0; i < touched.length; i++) scratchState[touched[i]] = flows.applyRule(scratchState[touched[i]], key);
+        for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.applyRule(scratchState[touched[i]], key);
         continue;
       }
       for (const list of r.peers) {
@@ -415,119 +427,219 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
           if (scratchStamp[y] !== mark) {
             scratchStamp[y] = mark;
             scratchState[y] = untouched;
-            touched.push(y);
+            touched[count++] = y;
           }
           scratchState[y] = flows.applyRule(scratchState[y], perPeer ? keyFor(r, namedKind[y]) : key);
         }
       }
     }
-    for (let i = 0; i < touched.length; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
-    sv = { id: stageVerdicts.size, verdicts: sparseOf(touched, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
-    stageVerdicts.set(key, sv);
+    for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
+    sv = { id: stageCount++, verdicts: sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
+    stageVerdicts[dir].set(key, sv);
     return sv;
   };
   /**
-   * Named peers with their values (in `value`, by peer) and the value of all the others, as a
-   * Sparse whose base is the most common value, so only the peers that differ from it are listed
-   * (the others too, when their common value is not the most common one). `named` peers carry
-   * `mark` in `marks`.
+   * Named peers (the first `count` of `named`) with their values (in `value`, by peer) and the
+   * value of all the others, as a Sparse whose base is the most common value, so only the peers
+   * that differ from it are listed (the others too, when their common value is not the most
+   * common one). `named` peers carry `mark` in `marks`.
    */
-  const counter: number[] = [];
-  const sparseOf = (named: readonly number[], value: Int32Array, others: number, marks: Int32Array, mark: number): Sparse => {
-    counter.length = 0;
-    const unnamed = regularIds.length - named.length;
+  const arena = new IntArena();
+  let tally = new Int32Array(64);
+  const distinct = new Int32Array(n + 1);
+  const outPeers = new Int32Array(n);
+  const outValues = new Int32Array(n);
+  const sparseOf = (named: Int32Array, count: number, value: Int32Array, others: number, marks: Int32Array, mark: number): Sparse => {
+    const unnamed = regularIds.length - count;
     let base = others;
     let best = unnamed;
-    for (let i = 0; i < named.length; i++) {
+    let kinds = 0;
+    for (let i = 0; i < count; i++) {
       const v = value[named[i]];
-      const c = (counter[v] = (counter[v] ?? (v === others ? unnamed : 0)) + 1);
+      if (v >= tally.length) {
+        const grown = new Int32Array(Math.max(v + 1, tally.length * 2));
+        grown.set(tally);
+        tally = grown;
+      }
+      // tally[v] is 0 until v is first seen, then at least 1.
+      let c = tally[v];
+      if (c === 0) {
+        distinct[kinds++] = v;
+        if (v === others) c = unnamed;
+      }
+      tally[v] = ++c;
       if (c > best || (c === best && v < base)) {
         best = c;
         base = v;
       }
     }
-    const peers: number[] = [];
-    const values: number[] = [];
-    for (let i = 0; i < named.length; i++) {
+    for (let i = 0; i < kinds; i++) tally[distinct[i]] = 0;
+    let len = 0;
+    for (let i = 0; i < count; i++) {
       const v = value[named[i]];
       if (v === base) continue;
-      peers.push(named[i]);
-      values.push(v);
+      outPeers[len] = named[i];
+      outValues[len++] = v;
     }
     if (base !== others && unnamed > 0) {
       for (let i = 0; i < regularIds.length; i++) {
         const y = regularIds[i];
         if (marks[y] === mark) continue;
-        peers.push(y);
-        values.push(others);
+        outPeers[len] = y;
+        outValues[len++] = others;
       }
     }
-    return { base, peers: Int32Array.from(peers), values: Int32Array.from(values) };
+    return { base, peers: arena.copy(outPeers, len), values: arena.copy(outValues, len) };
   };
 
   /**
-   * Every peer's answer (a ConnIds id) for one class in one direction, in the same sparse form:
-   * the stages composed for the peers no rule names, and for each peer some stage names. Classes
-   * facing the same stages share one row.
+   * Every peer's answer (a ConnIds id) for one class in one direction: the composition of its
+   * stages. Classes of a namespace usually share their first stages (the same admin and platform
+   * policies) and differ in the last (their own NetworkPolicy), which names few peers. So a row
+   * is kept in two layers: `shared`, what the first stages and the last stage's common verdict
+   * give every peer (one Sparse for all classes with the same first stages and common verdict),
+   * and the peers the last stage names, with their own answers, which override it.
    */
-  const allRow: Sparse = { base: ALL, peers: new Int32Array(0), values: new Int32Array(0) };
-  const rows = new Map<string, Sparse>();
+  interface Row { shared: Sparse; peers: Int32Array; values: Int32Array }
+  const none = new Int32Array(0);
+  const allRow: Row = { shared: { base: ALL, peers: none, values: none }, peers: none, values: none };
+  /** Rows by the ids of their stage verdicts, in order. */
+  const rows = new SequenceMap<Row>();
+  const stageIds: number[] = [];
   const current = new Int32Array(n);
   const inRow = new Int32Array(n);
   const stageValue = new Int32Array(n);
   const inStage = new Int32Array(n);
-  const row = (x: PeerClass, dir: Dir): Sparse => {
-    const st = stagesOf(x, dir);
-    if (!st.length) return allRow;
-    const svs = st.map((s) => stageVerdict(s.key, s.plan, dir, x));
-    const key = svs.map((s) => s.id).join(',');
-    let out = rows.get(key);
-    if (out) return out;
+  const named = new Int32Array(n);
+  const gathered = new Int32Array(n);
+  /**
+   * The composition of a row's first stages, as verdicts (not yet final): `base` for every peer
+   * but `named`, which have `values`. `shared` holds the finished shared layers, by the common
+   * verdict of the stage that follows.
+   */
+  interface Prefix { base: number; named: Int32Array; values: Int32Array; shared: Map<number, Sparse> }
+  const emptyPrefix: Prefix = { base: flows.open, named: none, values: none, shared: new Map() };
+  const prefixes = new SequenceMap<Prefix>();
+  /** The composition of the first `length` stages of `svs` (their ids in stageIds), continued from the longest one kept. */
+  const prefixOf = (svs: { verdicts: Sparse }[], length: number): Prefix => {
+    if (length === 0) return emptyPrefix;
+    const kept = prefixes.get(stageIds, length);
+    if (kept) return kept;
     const rowMark = ++stamp;
-    const named: number[] = [];
+    let count = 0;
     let base = flows.open;
-    for (const { verdicts: sv } of svs) {
+    let from = 0;
+    for (let j = length - 1; j >= 1; j--) {
+      const p = prefixes.get(stageIds, j);
+      if (!p) continue;
+      for (let i = 0; i < p.named.length; i++) {
+        const y = p.named[i];
+        named[i] = y;
+        inRow[y] = rowMark;
+        current[y] = p.values[i];
+      }
+      count = p.named.length;
+      base = p.base;
+      from = j;
+      break;
+    }
+    let out = emptyPrefix;
+    for (let j = from; j < length; j++) {
+      const sv = svs[j].verdicts;
       const stageMark = ++stamp;
-      for (let i = 0; i < sv.peers.length; i++) {
-        stageValue[sv.peers[i]] = sv.values[i];
-        inStage[sv.peers[i]] = stageMark;
+      const peers = sv.peers;
+      const values = sv.values;
+      for (let i = 0; i < peers.length; i++) {
+        stageValue[peers[i]] = values[i];
+        inStage[peers[i]] = stageMark;
       }
       // Peers named before: their own verdict meets this stage's, theirs or the common one.
-      for (let i = 0; i < named.length; i++) {
+      for (let i = 0; i < count; i++) {
         const y = named[i];
         current[y] = flows.compose(current[y], inStage[y] === stageMark ? stageValue[y] : sv.base);
       }
       // Peers this stage names first: until now they had the common verdict.
-      for (let i = 0; i < sv.peers.length; i++) {
-        const y = sv.peers[i];
+      for (let i = 0; i < peers.length; i++) {
+        const y = peers[i];
         if (inRow[y] === rowMark) continue;
         inRow[y] = rowMark;
-        named.push(y);
-        current[y] = flows.compose(base, sv.values[i]);
+        named[count++] = y;
+        current[y] = flows.compose(base, values[i]);
       }
       base = flows.compose(base, sv.base);
+      // Stages 0..j are composed: keep them for the rows that share them.
+      for (let i = 0; i < count; i++) gathered[i] = current[named[i]];
+      out = { base, named: arena.copy(named, count), values: arena.copy(gathered, count), shared: new Map() };
+      prefixes.set(stageIds, out, j + 1);
     }
-    for (let i = 0; i < named.length; i++) current[named[i]] = flows.final(current[named[i]]);
-    out = sparseOf(named, current, flows.final(base), inRow, rowMark);
-    rows.set(key, out);
+    return out;
+  };
+  /** The prefix last spread out by peer: a peer's verdict is prefixValue[y] when prefixMark[y] === spreadMark, else the prefix's base. */
+  let spread: Prefix | undefined;
+  let spreadMark = 0;
+  const prefixValue = new Int32Array(n);
+  const prefixMark = new Int32Array(n);
+  const row = (x: PeerClass, dir: Dir): Row => {
+    const st = stagesOf(x, dir);
+    if (!st.length) return allRow;
+    const svs = st.map((s) => stageVerdict(s.key, s.plan, dir, x));
+    stageIds.length = 0;
+    for (const s of svs) stageIds.push(s.id);
+    let out = rows.get(stageIds);
+    if (out) return out;
+    const prefix = prefixOf(svs, svs.length - 1);
+    const last = svs[svs.length - 1].verdicts;
+    let shared = prefix.shared.get(last.base);
+    if (!shared) {
+      // Every peer the last stage does not name: the prefix's verdict, then the last stage's common one.
+      const mark = ++stamp;
+      for (let i = 0; i < prefix.named.length; i++) {
+        const y = prefix.named[i];
+        inRow[y] = mark;
+        current[y] = flows.final(flows.compose(prefix.values[i], last.base));
+      }
+      shared = sparseOf(prefix.named, prefix.named.length, current, flows.final(flows.compose(prefix.base, last.base)), inRow, mark);
+      prefix.shared.set(last.base, shared);
+    }
+    if (spread !== prefix) {
+      spread = prefix;
+      spreadMark = ++stamp;
+      for (let i = 0; i < prefix.named.length; i++) {
+        prefixValue[prefix.named[i]] = prefix.values[i];
+        prefixMark[prefix.named[i]] = spreadMark;
+      }
+    }
+    const peers = last.peers;
+    for (let i = 0; i < peers.length; i++) {
+      const y = peers[i];
+      gathered[i] = flows.final(flows.compose(prefixMark[y] === spreadMark ? prefixValue[y] : prefix.base, last.values[i]));
+    }
+    out = { shared, peers, values: arena.copy(gathered, peers.length) };
+    rows.set(stageIds, out);
     return out;
   };
 
   /** egress[s]: what s's egress lets out towards each peer; ingress[d]: what d's ingress admits from each peer. */
-  let egress: Sparse[] | undefined;
-  let ingress: Sparse[] | undefined;
+  let egress: Row[] | undefined;
+  let ingress: Row[] | undefined;
   const ensure = () => {
     if (egress && ingress) return;
     egress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'egress')));
     ingress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'ingress')));
   };
+  /** Writes a row's answer for every peer into `to`. */
+  const spreadRow = (r: Row, to: Int32Array): void => {
+    to.fill(r.shared.base);
+    for (let i = 0; i < r.shared.peers.length; i++) to[r.shared.peers[i]] = r.shared.values[i];
+    for (let i = 0; i < r.peers.length; i++) to[r.peers[i]] = r.values[i];
+  };
   /** Rows as dense arrays, made when single pairs are asked for. */
-  const denseRows = new Map<Sparse, Int32Array>();
-  const dense = (r: Sparse): Int32Array => {
+  const denseRows = new Map<Row, Int32Array>();
+  const dense = (r: Row): Int32Array => {
     let d = denseRows.get(r);
     if (!d) {
-      d = new Int32Array(n).fill(r.base);
-      for (let i = 0; i < r.peers.length; i++) d[r.peers[i]] = r.values[i];
+      d = new Int32Array(n);
+      spreadRow(r, d);
       denseRows.set(r, d);
     }
     return d;
@@ -545,37 +657,65 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       const podCount = new Float64Array(n);
       for (const c of regular) podCount[c.id] = c.pods.length;
       // What each destination admits from most sources, and, per source, the destinations whose
-      // ingress names it (so no pair has to look up a destination's row).
+      // ingress names it (so no pair has to look up a destination's row): namedBy lists
+      // destination and answer pairs, those of source s at [namedStart[s], namedStart[s + 1]).
       const admitsMost = new Int32Array(n);
-      const namedBy: number[][] = classes.map(() => []);
+      const namedStart = new Int32Array(n + 1);
+      for (let b = 0; b < regularIds.length; b++) {
+        const r = ingress![regularIds[b]];
+        for (let i = 0; i < r.shared.peers.length; i++) namedStart[r.shared.peers[i] + 1] += 2;
+        for (let i = 0; i < r.peers.length; i++) namedStart[r.peers[i] + 1] += 2;
+      }
+      for (let i = 0; i < n; i++) namedStart[i + 1] += namedStart[i];
+      const namedBy = new Int32Array(namedStart[n]);
+      const fill = namedStart.slice(0, n);
       for (let b = 0; b < regularIds.length; b++) {
         const d = regularIds[b];
         const r = ingress![d];
-        admitsMost[d] = r.base;
-        for (let i = 0; i < r.peers.length; i++) namedBy[r.peers[i]].push(d, r.values[i]);
+        admitsMost[d] = r.shared.base;
+        // The shared layer first: the row's own peers override it.
+        for (const layer of [r.shared, r]) {
+          for (let i = 0; i < layer.peers.length; i++) {
+            const at = fill[layer.peers[i]];
+            namedBy[at] = d;
+            namedBy[at + 1] = layer.values[i];
+            fill[layer.peers[i]] = at + 2;
+          }
+        }
       }
       const toward = new Int32Array(n);
       const admits = new Int32Array(n);
+      // Whether two answers share a connection, by ids (few distinct ones reach this point):
+      // 0 not known yet, 1 they do, 2 they do not. Past 2,048 ids the table would be too large: ask ConnIds.
+      const k = conns.size;
+      const meets = new Uint8Array(k <= 2048 ? k * k : 0);
+      const NONE = ConnIds.NONE;
       for (let a = 0; a < regularIds.length; a++) {
         const s = regularIds[a];
-        const e = egress![s];
-        toward.fill(e.base);
-        for (let i = 0; i < e.peers.length; i++) toward[e.peers[i]] = e.values[i];
+        spreadRow(egress![s], toward);
         admits.set(admitsMost);
-        const own = namedBy[s];
-        for (let i = 0; i < own.length; i += 2) admits[own[i]] = own[i + 1];
+        for (let i = namedStart[s]; i < namedStart[s + 1]; i += 2) admits[namedBy[i]] = namedBy[i + 1];
         const sp = podCount[s];
         let reached = 0;
         for (let b = 0; b < regularIds.length; b++) {
           const d = regularIds[b];
           const out = toward[d];
-          if (out === ConnIds.NONE) continue;
-          const k = d === s ? sp - 1 : podCount[d];
-          if (k <= 0) continue;
+          if (out === NONE) continue;
+          const pods = d === s ? sp - 1 : podCount[d];
+          if (pods <= 0) continue;
           const inn = admits[d];
-          if (inn === ConnIds.NONE || (out !== ALL && inn !== ALL && conns.isEmpty(conns.intersect(out, inn)))) continue;
-          reachedBy[d] += d === s ? k : sp;
-          reached += k;
+          if (inn === NONE) continue;
+          if (out !== ALL && inn !== ALL) {
+            if (meets.length === 0) {
+              if (conns.isEmpty(conns.intersect(out, inn))) continue;
+            } else {
+              let m = meets[out * k + inn];
+              if (m === 0) m = meets[out * k + inn] = conns.isEmpty(conns.intersect(out, inn)) ? 2 : 1;
+              if (m === 2) continue;
+            }
+          }
+          reachedBy[d] += d === s ? pods : sp;
+          reached += pods;
         }
         reaches[s] += reached;
       }
@@ -624,7 +764,12 @@ export function countHostNetwork(classes: PeerClass[], allowedPods: (s: PodInfo,
 
 /** A memo key for a rule's peers: JSON, with IPv6 blocks' bigint addresses written as text. */
 function keyText(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // Without a replacer JSON.stringify stays native; only a value holding a bigint (an IPv6 block) throws and takes the slow path.
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
 }
 
 function addressOf(ip: string): number | string {

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SequenceMap } from '../../src/core/policy/sequence-map';
+import { IntArena } from '../../src/core/policy/int-arena';
+
+/**
+ * Small structures under the class-based policy engine, each against a plain reference: the
+ * sequence-keyed map against a Map keyed by the joined text, the arena against copies of its
+ * own.
+ */
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    s ^= s >>> 12;
+    return (s >>> 0) / 0x100000000;
+  };
+}
+
+test('SequenceMap answers as a Map keyed by the joined sequence does, prefixes included', () => {
+  const r = rng(7);
+  const map = new SequenceMap<number>();
+  const reference = new Map<string, number>();
+  const randomKey = (): number[] => Array.from({ length: Math.floor(r() * 5) }, () => Math.floor(r() * 6) - 1);
+  for (let i = 0; i < 4000; i++) {
+    const key = randomKey();
+    if (r() < 0.5) {
+      // Some writes file the value under a prefix of the key only.
+      const length = r() < 0.3 ? Math.floor(r() * (key.length + 1)) : key.length;
+      map.set(key, i, length);
+      reference.set(key.slice(0, length).join(','), i);
+    }
+    const probe = randomKey();
+    const length = Math.floor(r() * (probe.length + 1));
+    assert.equal(map.get(probe, length), reference.get(probe.slice(0, length).join(',')), `[${probe.slice(0, length)}] after ${i} steps`);
+    assert.equal(map.get(probe), reference.get(probe.join(',')));
+    assert.equal(map.size, reference.size);
+  }
+  // Sequences that share text when joined without a separator are still different keys.
+  const m = new SequenceMap<string>();
+  m.set([1, 2], 'a');
+  m.set([12], 'b');
+  m.set([], 'root');
+  assert.deepEqual([m.get([1, 2]), m.get([12]), m.get([1]), m.get([])], ['a', 'b', undefined, 'root']);
+  // Typed arrays are keys like plain arrays.
+  assert.equal(m.get(Int32Array.from([1, 2])), 'a');
+});
+
+test('IntArena hands out views that keep their values while later ones fill and overflow its buffers', () => {
+  const r = rng(11);
+  for (const chunk of [1, 8, 1024]) {
+    const arena = new IntArena(chunk);
+    const scratch = new Int32Array(300);
+    const kept: { view: Int32Array; want: number[] }[] = [];
+    for (let i = 0; i < 500; i++) {
+      const length = Math.floor(r() * (r() < 0.1 ? 300 : 20));
+      for (let j = 0; j < scratch.length; j++) scratch[j] = Math.floor(r() * 1e6) - 5e5;
+      const view = arena.copy(scratch, length);
+      kept.push({ view, want: Array.from(scratch.subarray(0, length)) });
+    }
+    for (const { view, want } of kept) assert.deepEqual(Array.from(view), want, `chunk ${chunk}`);
+  }
+});
