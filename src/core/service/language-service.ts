@@ -18,7 +18,7 @@ import { hoverFor } from './hover';
 import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
 import { objectAt, objectsIn } from './objects';
-import { fixesFor } from './quickfix';
+import { FIXABLE_CODES, fixesFor } from './quickfix';
 import { servicePorts, sourcesTo, targetsFrom } from './targets';
 import { traceLinks } from './trace-links';
 import {
@@ -172,7 +172,7 @@ export class LanguageService implements LanguageServiceApi {
       let fixed = false;
       for (const f of applySeverities(sortFindings(findings), overrides)) {
         const fixes = fixesFor(f, manifests, texts);
-        if (FIXABLE.has(f.code)) fixed = true;
+        if (FIXABLE_CODES.has(f.code)) fixed = true;
         list.push({ ...f, range: f.range!, fixes });
       }
       if (!fixed) made.set(file, { findings, settings, diagnostics: list });
@@ -327,9 +327,6 @@ function round(ms: number): number {
 }
 
 const SEVERITIES: Record<string, Severity> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint' };
-
-/** Codes fixesFor may answer with fixes (service/quickfix.ts); their fixes read other files. */
-const FIXABLE = new Set(['service-selects-nothing', 'egress-blocks-dns']);
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;

@@ -9,7 +9,11 @@ import { fieldRange } from './objects';
  * Quick fixes for findings whose fix is clear. Edits are computed on the text as written, keep
  * its style (flow `{…}` or block mappings), and never touch anything but the field they fix.
  */
+/** The codes `fixesFor` may answer with fixes; each fix reads other files than the finding's. */
+export const FIXABLE_CODES: ReadonlySet<string> = new Set(['service-selects-nothing', 'egress-blocks-dns']);
+
 export function fixesFor(f: Finding, manifests: ManifestSet, texts: Map<string, string>): QuickFix[] {
+  if (!FIXABLE_CODES.has(f.code)) return [];
   if (f.code === 'service-selects-nothing') return [...addMissingLabels(f, manifests, texts), ...followRenamedLabel(f, manifests)];
   if (f.code === 'egress-blocks-dns') return allowDns(f, manifests, texts);
   return [];
