@@ -1,3 +1,4 @@
+import { comparePodKeys } from './pod-order';
 import { NodeInfo, PodInfo } from './model';
 
 /**
@@ -65,16 +66,12 @@ export class PodReuse {
       const a = before[i];
       const b = pods[j];
       if (a === b) { i++; j++; continue; }
-      const order = !a ? 1 : !b ? -1 : a.namespace === b.namespace ? compare(a.name, b.name) : compare(a.namespace, b.namespace);
+      const order = !a ? 1 : !b ? -1 : comparePodKeys(a, b);
       if (order <= 0) { removed.push(a); i++; }
       if (order >= 0) { added.push(b); j++; }
     }
     return { from: before, removed, added };
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Allocation {

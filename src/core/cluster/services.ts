@@ -1,3 +1,4 @@
+import { nameIndex } from './pod-order';
 import { Finding, finding } from '../common/finding';
 import { fnv1a } from '../common/hash';
 import { Cidr, IpFamily, cidrContains, cidrSize, familyOf, ip6ToBig, ipToInt, nthAddress } from '../common/ip';
@@ -532,17 +533,6 @@ class LabelIndex {
     }
     return best ?? [];
   }
-}
-
-/** The first position in a list in name order whose pod's name is not before `name`. */
-function nameIndex(list: readonly PodInfo[], name: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].name < name) lo = mid + 1; else hi = mid;
-  }
-  return lo;
 }
 
 function pairSlot(namespace: string, key: string, value: string): string {

@@ -1,3 +1,4 @@
+import { comparePodKeys, nameIndex } from '../cluster/pod-order';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
 
@@ -203,7 +204,7 @@ export class LintMemo {
         const a = before[i];
         const b = pods[j];
         if (a === b) { i++; j++; continue; }
-        const order = !a ? 1 : !b ? -1 : compareKeys(a, b);
+        const order = !a ? 1 : !b ? -1 : comparePodKeys(a, b);
         if (order === 0 && !differs(a, b)) { i++; j++; continue; }
         if (order <= 0) { mark(a.namespace, a.key); i++; }
         if (order >= 0) { mark(b.namespace, b.key); changedPods.set(b.key, b); j++; }
@@ -243,22 +244,6 @@ export class LintMemo {
   }
 }
 
-function compareKeys(a: PodInfo, b: PodInfo): number {
-  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-/** The first position in a list in name order whose pod's name is not before `name`. */
-function nameIndex(list: readonly PodInfo[], name: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].name < name) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
 /** Whether a pods list is in key order with each key once, as a built cluster's is. */
 const ordered = new WeakMap<readonly PodInfo[], boolean>();
 
@@ -266,7 +251,7 @@ function inKeyOrder(pods: readonly PodInfo[]): boolean {
   let known = ordered.get(pods);
   if (known === undefined) {
     known = true;
-    for (let i = 1; i < pods.length && known; i++) if (compareKeys(pods[i - 1], pods[i]) >= 0) known = false;
+    for (let i = 1; i < pods.length && known; i++) if (comparePodKeys(pods[i - 1], pods[i]) >= 0) known = false;
     ordered.set(pods, known);
   }
   return known;
