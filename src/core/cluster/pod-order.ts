@@ -22,3 +22,26 @@ export function nameIndex(list: readonly PodInfo[], name: string): number {
   }
   return lo;
 }
+
+/**
+ * Walks two pod lists in key order (each key once) side by side, in one pass: `gone` gets each
+ * pod of `before` that is not in `after` or is replaced there, `came` each pod of `after` that is
+ * new or a replacement. A pod that is the same object in both is skipped, and so is a pair of the
+ * same key that `alike` calls alike.
+ */
+export function diffInKeyOrder(
+  before: readonly PodInfo[], after: readonly PodInfo[],
+  gone: (p: PodInfo) => void, came: (p: PodInfo) => void, alike?: (old: PodInfo, now: PodInfo) => boolean,
+): void {
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const a = before[i];
+    const b = after[j];
+    if (a === b) { i++; j++; continue; }
+    const order = !a ? 1 : !b ? -1 : comparePodKeys(a, b);
+    if (order === 0 && alike?.(a, b)) { i++; j++; continue; }
+    if (order <= 0) { gone(a); i++; }
+    if (order >= 0) { came(b); j++; }
+  }
+}

@@ -1,4 +1,4 @@
-import { comparePodKeys } from './pod-order';
+import { diffInKeyOrder } from './pod-order';
 import { NodeInfo, PodInfo } from './model';
 
 /**
@@ -60,16 +60,7 @@ export class PodReuse {
     if (!before) return undefined;
     const removed: PodInfo[] = [];
     const added: PodInfo[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < before.length || j < pods.length) {
-      const a = before[i];
-      const b = pods[j];
-      if (a === b) { i++; j++; continue; }
-      const order = !a ? 1 : !b ? -1 : comparePodKeys(a, b);
-      if (order <= 0) { removed.push(a); i++; }
-      if (order >= 0) { added.push(b); j++; }
-    }
+    diffInKeyOrder(before, pods, (p) => removed.push(p), (p) => added.push(p));
     return { from: before, removed, added };
   }
 }

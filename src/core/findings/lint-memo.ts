@@ -1,4 +1,4 @@
-import { comparePodKeys, nameIndex } from '../cluster/pod-order';
+import { comparePodKeys, diffInKeyOrder, nameIndex } from '../cluster/pod-order';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
 
@@ -198,17 +198,7 @@ export class LintMemo {
     }
     const differs = (old: PodInfo, now: PodInfo) => old !== now && this.signature(old) !== this.signature(now);
     if (inKeyOrder(before) && inKeyOrder(pods)) {
-      let i = 0;
-      let j = 0;
-      while (i < before.length || j < pods.length) {
-        const a = before[i];
-        const b = pods[j];
-        if (a === b) { i++; j++; continue; }
-        const order = !a ? 1 : !b ? -1 : comparePodKeys(a, b);
-        if (order === 0 && !differs(a, b)) { i++; j++; continue; }
-        if (order <= 0) { mark(a.namespace, a.key); i++; }
-        if (order >= 0) { mark(b.namespace, b.key); changedPods.set(b.key, b); j++; }
-      }
+      diffInKeyOrder(before, pods, (a) => mark(a.namespace, a.key), (b) => { mark(b.namespace, b.key); changedPods.set(b.key, b); }, (a, b) => !differs(a, b));
     } else {
       const old = new Map(before.map((p) => [p.key, p]));
       for (const p of pods) {
