@@ -4,7 +4,7 @@ import { parseManifestText } from '../../src/core/manifest/parse';
 import { LanguageService } from '../../src/core/service/language-service';
 import { lintCluster } from '../../src/core/findings/lint';
 import { sortFindings } from '../../src/core/common/finding';
-import { generateCluster } from '../bench/generate';
+import { incrementalWorkspace, updateWith } from '../support/incremental-workspace';
 
 /**
  * What an edit recomputes: the documents re-read, the build stages taken over, the lint units
@@ -54,35 +54,19 @@ test('documents moved to other lines get new objects located at their new lines,
   assert.equal(third.objects[2], first.objects[2], 'c stays where it was');
 });
 
-/** A 400-pod workspace with policies, its Deployments and Services in files of four documents. */
-function workspace(): Map<string, string> {
-  const g = generateCluster(400, { policies: 20, namespaces: 2, plugin: 'calico', podsPerNode: 40 });
-  const files = new Map<string, string>();
-  for (const f of g.files) {
-    if (f.file !== 'apps.yaml') { files.set(f.file, f.text); continue; }
-    const docs = f.text.split(/^---\n/m).filter((d) => d.trim());
-    for (let i = 0; i < docs.length; i += 4) files.set(`apps/app-${i / 4}.yaml`, docs.slice(i, i + 4).map((d) => `---\n${d}`).join(''));
-  }
-  return files;
-}
-
-function update(service: LanguageService, files: Map<string, string>) {
-  return service.update([...files].map(([file, text]) => ({ file, text })), {});
-}
-
 function fresh(files: Map<string, string>) {
-  return update(new LanguageService(), files).diagnostics;
+  return updateWith(new LanguageService(), files).diagnostics;
 }
 
 test('a Service edit keeps nodes, pods and their addresses, and the other Services, as the same objects', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const before = service.current().cluster;
   const text = files.get('apps/app-1.yaml')!;
   files.set('apps/app-1.yaml', text.replace(/ports: \[\{name: http, port: 80, targetPort: http\}\]/, 'ports: [{name: http, port: 81, targetPort: http}]'));
   const kept = { ...service.buildMemo.kept };
-  const r = update(service, files);
+  const r = updateWith(service, files);
   const after = service.current().cluster;
   assert.equal(after.pods, before.pods, 'the pods list is the one built before');
   assert.equal(after.nodes, before.nodes);
@@ -94,14 +78,14 @@ test('a Service edit keeps nodes, pods and their addresses, and the other Servic
 });
 
 test('a replicas edit places pods again; the others keep their addresses unless a new pod won their slot', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const before = new Map(service.current().cluster.pods.map((p) => [p.key, p.ip]));
   const text = files.get('apps/app-2.yaml')!;
   files.set('apps/app-2.yaml', text.replace(/replicas: 10/, 'replicas: 12'));
   const computed = service.buildMemo.computed.pods ?? 0;
-  const r = update(service, files);
+  const r = updateWith(service, files);
   assert.equal(service.buildMemo.computed.pods, computed + 1, 'the pods stage was computed');
   const after = service.current().cluster.pods;
   assert.equal(after.length, before.size + 2);
@@ -116,9 +100,9 @@ test('a replicas edit places pods again; the others keep their addresses unless 
 });
 
 test('lint recomputes only the units an edit reaches, and re-tests selections only against changed pods', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const memo = service.lintMemo;
   const units = memo.kept + memo.computed;
   assert.ok(units > 30, `the workspace has lint units (${units})`);
@@ -126,7 +110,7 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
   // A Service selector that matches nothing: that Service's unit and selection, nothing else.
   const app = files.get('apps/app-3.yaml')!;
   files.set('apps/app-3.yaml', app.replace(/^( {2}selector: \{app: )([\w-]+)\}$/m, '$1$2-gone}'));
-  let r = update(service, files);
+  let r = updateWith(service, files);
   assert.equal(memo.computed, 1, 'the Service unit');
   assert.equal(memo.selectionsComputed, 1, 'and its selection');
   assert.ok(r.diagnostics['apps/app-3.yaml'].some((d) => d.code === 'service-selects-nothing'));
@@ -135,14 +119,14 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
   // A policy rule: that policy's units only (its findings, and its DNS rule if it isolates egress).
   const policies = files.get('policies.yaml')!;
   files.set('policies.yaml', policies.replace(/ports: \[\{protocol: TCP, port: 8080\}\]/, 'ports: [{protocol: TCP, port: 8081}]'));
-  r = update(service, files);
+  r = updateWith(service, files);
   assert.ok(memo.computed >= 1 && memo.computed <= 3, `a policy edit recomputed ${memo.computed} units`);
   assert.deepEqual(r.diagnostics, fresh(files));
 
   // A pod label: the pods are built again, the selections are brought up to date from the
   // changed pods instead of being computed again.
   files.set('apps/app-3.yaml', files.get('apps/app-3.yaml')!.replace(/version: v\d/, 'version: v9'));
-  r = update(service, files);
+  r = updateWith(service, files);
   assert.equal(memo.selectionsComputed, 0, 'no selection computed from scratch');
   assert.ok(memo.selectionsUpdated > 0, 'selections were brought up to date');
   assert.ok(memo.computed < units / 2, `a pod label edit recomputed ${memo.computed} of ${units} units`);
@@ -150,7 +134,7 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
 });
 
 test('a memoised lint run gives the findings a plain run gives, edit after edit', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
   const edits: [string, RegExp, string][] = [
     ['apps/app-0.yaml', /tier: \w+/, 'tier: db'],
@@ -161,7 +145,7 @@ test('a memoised lint run gives the findings a plain run gives, edit after edit'
   ];
   for (const [file, re, to] of [[undefined, /$^/, ''] as const, ...edits]) {
     if (file) files.set(file, files.get(file)!.replace(re, to));
-    update(service, files);
+    updateWith(service, files);
     const cluster = service.current().cluster;
     assert.deepEqual(sortFindings(lintCluster(cluster, service.lintMemo)), sortFindings(lintCluster(cluster)), `after editing ${file ?? 'nothing'}`);
   }

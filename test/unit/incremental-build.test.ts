@@ -8,6 +8,7 @@ import { addParsedFiles, emptyManifestSet, LoadResult } from '../../src/core/man
 import { parseManifestText } from '../../src/core/manifest/parse';
 import { generateCluster } from '../bench/generate';
 import type { ServiceSettings } from '../../src/core/service/types';
+import { incrementalWorkspace, updateWith } from '../support/incremental-workspace';
 
 /**
  * The build after an edit of one workload: pods, addresses, endpoints and lookup maps are
@@ -15,22 +16,6 @@ import type { ServiceSettings } from '../../src/core/service/types';
  * scratch. Each test counts what was recomputed, so it fails if the reuse is bypassed, and
  * compares with a fresh build, so it fails if the reuse is wrong.
  */
-
-/** 400 pods on 10 nodes, Deployments of 10 replicas each behind a Service, in files of two apps. */
-function workspace(): Map<string, string> {
-  const g = generateCluster(400, { policies: 20, namespaces: 2, plugin: 'calico', podsPerNode: 40 });
-  const files = new Map<string, string>();
-  for (const f of g.files) {
-    if (f.file !== 'apps.yaml') { files.set(f.file, f.text); continue; }
-    const docs = f.text.split(/^---\n/m).filter((d) => d.trim());
-    for (let i = 0; i < docs.length; i += 4) files.set(`apps/app-${i / 4}.yaml`, docs.slice(i, i + 4).map((d) => `---\n${d}`).join(''));
-  }
-  return files;
-}
-
-function update(service: LanguageService, files: Map<string, string>) {
-  return service.update([...files].map(([file, text]) => ({ file, text })), {});
-}
 
 /** The cluster built from scratch from the same files. */
 function fresh(files: Map<string, string>): Cluster {
@@ -52,14 +37,14 @@ function facts(c: Cluster): unknown {
 }
 
 test('a replicas edit makes only the new pods, keeps every other pod and address, and recomputes only the Service selecting them', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const before = service.current().cluster;
   const file = 'apps/app-2.yaml';
   const app = /metadata: \{name: (app-\d+), namespace/.exec(files.get(file)!)![1];
   files.set(file, files.get(file)!.replace(/replicas: 10/, 'replicas: 12'));
-  update(service, files);
+  updateWith(service, files);
   const after = service.current().cluster;
   const counts = service.buildMemo.pods.counts;
 
@@ -94,20 +79,20 @@ test('a replicas edit makes only the new pods, keeps every other pod and address
 
   // And back: the two pods go, the others are kept again.
   files.set(file, files.get(file)!.replace(/replicas: 12/, 'replicas: 10'));
-  update(service, files);
+  updateWith(service, files);
   assert.equal(service.buildMemo.pods.counts.podsMade, 10 + moved.length, "only the Deployment's pods and those displaced before are made again");
   assert.deepEqual(facts(service.current().cluster), facts(fresh(files)));
   assert.deepEqual(facts(service.current().cluster), facts(before));
 });
 
 test('a pod-template label edit renames that workload\'s pods and rebuilds only its Service and the Services of pods it displaced', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const before = service.current().cluster;
   const file = 'apps/app-3.yaml';
   files.set(file, files.get(file)!.replace(/version: v\d/, 'version: v9'));
-  update(service, files);
+  updateWith(service, files);
   const after = service.current().cluster;
   const counts = service.buildMemo.pods.counts;
   const renamed = after.pods.filter((p) => !before.podsByKey.has(p.key));
@@ -127,13 +112,13 @@ test('a pod-template label edit renames that workload\'s pods and rebuilds only 
 });
 
 test('a comment line above workloads moves their pods\' locations but places and addresses nothing again', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const before = service.current().cluster;
   const file = 'apps/app-4.yaml';
   files.set(file, `# a comment\n${files.get(file)!}`);
-  update(service, files);
+  updateWith(service, files);
   const after = service.current().cluster;
   const counts = service.buildMemo.pods.counts;
   const inFile = after.pods.filter((p) => p.locator.file === file);
@@ -147,21 +132,21 @@ test('a comment line above workloads moves their pods\' locations but places and
 });
 
 test('a Pod written with the very name a Deployment derived makes the Deployment derive another, as from scratch', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  update(service, files);
+  updateWith(service, files);
   const taken = service.current().cluster.pods.find((p) => p.owner.name === 'app-5')!;
   // The Pod comes first in build order (Pod objects before workloads), so the Deployment's
   // first derivation of that name is taken and it derives the next one.
   files.set('solo.yaml', ['apiVersion: v1', 'kind: Pod', `metadata: {name: ${taken.name}, namespace: ${taken.namespace}, labels: {app: solo}}`, 'spec:', '  containers: [{name: main, image: example/solo}]', ''].join('\n'));
-  update(service, files);
+  updateWith(service, files);
   let after = service.current().cluster;
   assert.equal(after.podsByKey.get(taken.key)!.owner.kind, 'Pod');
   assert.equal(after.pods.filter((p) => p.owner.name === 'app-5').length, 10, 'the Deployment still has its 10 pods');
   assert.deepEqual(facts(after), facts(fresh(files)));
   // The Pod goes: the Deployment takes its first name back.
   files.delete('solo.yaml');
-  update(service, files);
+  updateWith(service, files);
   after = service.current().cluster;
   assert.equal(after.podsByKey.get(taken.key)!.owner.name, 'app-5');
   assert.deepEqual(facts(after), facts(fresh(files)));
@@ -180,13 +165,13 @@ test('a build memo used across unrelated manifests still builds each as from scr
 });
 
 test('diagnostics of files an edit did not reach are taken over, and equal a fresh analysis, also when severities change', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  const first = update(service, files);
+  const first = updateWith(service, files);
   const policyFile = Object.keys(first.diagnostics).find((f) => first.diagnostics[f].length > 0 && f !== 'apps/app-1.yaml')!;
   assert.ok(policyFile, 'the workspace has a file with diagnostics');
   files.set('apps/app-1.yaml', files.get('apps/app-1.yaml')!.replace(/port: 80, targetPort/, 'port: 81, targetPort'));
-  let r = update(service, files);
+  let r = updateWith(service, files);
   const freshOf = (settings: ServiceSettings) => new LanguageService().update([...files].map(([file, text]) => ({ file, text })), settings).diagnostics;
   assert.equal(r.diagnostics[policyFile][0], first.diagnostics[policyFile][0], 'the same diagnostic objects');
   assert.deepEqual(r.diagnostics, freshOf({}));
@@ -204,17 +189,17 @@ test('diagnostics of files an edit did not reach are taken over, and equal a fre
 });
 
 test('an edit that leaves every object as it was (a comment changed in place) builds and lints nothing again', () => {
-  const files = workspace();
+  const files = incrementalWorkspace();
   const service = new LanguageService();
-  const start = update(service, files);
+  const start = updateWith(service, files);
   const file = Object.keys(start.diagnostics).filter((f) => f.startsWith('apps/')).find((f) => start.diagnostics[f].length > 0)!;
   assert.ok(file, 'a workloads file has diagnostics');
   files.set(file, `# note 1\n${files.get(file)!}`);
-  const first = update(service, files);
+  const first = updateWith(service, files);
   const before = service.current().cluster;
   const runs = service.lintMemo.runsKept;
   files.set(file, files.get(file)!.replace('# note 1', '# note 2'));
-  const r = update(service, files);
+  const r = updateWith(service, files);
   const after = service.current().cluster;
   assert.equal(after.pods, before.pods);
   assert.equal(after.services, before.services);
@@ -223,7 +208,7 @@ test('an edit that leaves every object as it was (a comment changed in place) bu
   assert.deepEqual(r.diagnostics, new LanguageService().update([...files].map(([file, text]) => ({ file, text })), {}).diagnostics);
   // A pod edit after it is linted as usual.
   files.set(file, files.get(file)!.replace(/tier: \w+/, 'tier: db'));
-  const r2 = update(service, files);
+  const r2 = updateWith(service, files);
   assert.equal(service.lintMemo.runsKept, runs + 1);
   assert.deepEqual(r2.diagnostics, new LanguageService().update([...files].map(([file, text]) => ({ file, text })), {}).diagnostics);
 });

@@ -2,21 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SequenceMap } from '../../src/core/policy/sequence-map';
 import { IntArena } from '../../src/core/policy/int-arena';
+import { rng } from '../support/random';
 
 /**
  * Small structures under the class-based policy engine, each against a plain reference: the
  * sequence-keyed map against a Map keyed by the joined text, the arena against copies of its
  * own.
  */
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 test('SequenceMap answers as a Map keyed by the joined sequence does, prefixes included', () => {
   const r = rng(7);

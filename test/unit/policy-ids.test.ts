@@ -5,21 +5,13 @@ import { ConnIds } from '../../src/core/policy/conn-ids';
 import { ConnSet } from '../../src/core/policy/connset';
 import { FlowStates, StageAction } from '../../src/core/policy/flow-states';
 import { Protocol } from '../../src/core/manifest/types';
+import { rng } from '../support/random';
 
 /**
  * The integer structures under the class-based policy engine, each against a plain reference:
  * the pair memo against a Map, connection-set ids against ConnSet operations, and the flow
  * states against evaluating the stages one after another with ConnSets.
  */
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 test('PairTable answers as a Map does while it grows and past its dense limit', () => {
   for (const limit of [8, 64, 2048]) {

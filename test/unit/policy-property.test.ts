@@ -6,20 +6,12 @@ import { peerFor } from '../../src/core/policy/evaluate';
 import { Protocol } from '../../src/core/manifest/types';
 import { analyzeYaml } from '../support/analyze';
 import { naiveAllowed } from '../support/naive-policy';
+import { rng } from '../support/random';
 
 /**
  * Property test: thousands of random small clusters and policies; the class-based engine must
  * agree with the naive pair-by-pair reference on every pair and every probed port.
  */
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 const LABEL_KEYS = ['app', 'tier', 'env'];
 const LABEL_VALUES = ['a', 'b', 'c'];
