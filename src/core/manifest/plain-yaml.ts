@@ -206,19 +206,43 @@ function movedDocument(d: PlainDocument, start: number, end: number): PlainDocum
   return { data: d.data, locations: { table: t, keys: d.locations.keys, root: d.locations.root }, start, end, reusedFrom: d };
 }
 
+/**
+ * Reads documents line by line. Each reading method returns the node's value and leaves where
+ * the node is in fields (`node`, `end2`, `nextLine`, `itemStart`, `itemEnd`), read by the
+ * caller before it reads anything else: a small object per node for these was, with the
+ * arrays of children per collection, most of what the reader made the garbage collector do.
+ */
 class PlainReader {
   /** Per line of the whole text: start offset, end offset (at '\n' or text end), indent, kind. */
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
   private readonly indents: Int32Array;
   private readonly kinds: Uint8Array;
-  private table: number[] = [];
+  /** The document's records (see CompactLocations), `tableLength` of them used; reused across documents. */
+  private table = new Int32Array(1024);
+  private tableLength = 0;
+  /** Children of the collections being read, innermost last; reused across documents. */
+  private stack = new Int32Array(256);
+  private stackLength = 0;
   private keys: string[] = [];
   /** Lines of the document being read: [first, last). */
   private last = 0;
   /** Offsets of the next `\` and tab not before the document being read (-1: none left). */
   private nextBackslash: number;
   private nextTab: number;
+  /** The node just read: its record's index in `table`. */
+  private node = 0;
+  /** For a block node: where `yaml` says its text ends (trailing comment and line break included), and the line after it. */
+  private end2 = 0;
+  private nextLine = 0;
+  /** For a node read from one line: its offsets. */
+  private itemStart = 0;
+  private itemEnd = 0;
+  /** The key just read (see `key`): its text, offsets, and the offset after its colon. */
+  private keyText = '';
+  private keyStart = 0;
+  private keyEnd = 0;
+  private keyAfter = 0;
 
   constructor(private readonly text: string, private readonly scalars: PlainScalars, private readonly earlier?: Map<string, PlainDocument>) {
     const t = text;
@@ -307,15 +331,17 @@ class PlainReader {
     }
     if (li === last) return { data: null, start, end };
     if (this.indents[li] !== 0) bail();
-    this.table = [];
+    this.tableLength = 0;
+    this.stackLength = 0;
     this.keys = [];
     const p = this.starts[li];
     if (!this.startsKey(p, this.ends[li])) bail(); // a bare scalar or list: left to `yaml`
-    const root = this.blockMap(li, 0, p);
+    const data = this.blockMap(li, 0, p);
+    const root = this.node;
     // After the root mapping only blank lines and comments at the margin may follow.
-    for (let k = root.nextLine; k < last; k++) if (this.kinds[k] === CONTENT || (this.kinds[k] === COMMENT && this.indents[k] !== 0)) bail();
-    const locations: CompactLocations = { table: new Int32Array(this.table), keys: this.keys, root: root.node };
-    return { data: root.value as Record<string, unknown>, locations, start, end };
+    for (let k = this.nextLine; k < last; k++) if (this.kinds[k] === CONTENT || (this.kinds[k] === COMMENT && this.indents[k] !== 0)) bail();
+    const locations: CompactLocations = { table: this.table.slice(0, this.tableLength), keys: this.keys, root };
+    return { data, locations, start, end };
   }
 
   /** The next line at or after `li` that holds content; comment lines must sit at the margin. */
@@ -339,18 +365,19 @@ class PlainReader {
   }
 
   /** A block mapping whose first key starts at `p` on line `li`; its keys sit at column `col`. */
-  private blockMap(li: number, col: number, p: number): Parsed {
+  private blockMap(li: number, col: number, p: number): Record<string, unknown> {
     const t = this.text;
     const obj: Record<string, unknown> = {};
-    const pairs: number[] = [];
+    const base = this.stackLength;
     const start = p;
     let end = p;
     for (;;) {
       const lineEnd = this.ends[li];
-      const key = this.key(p, lineEnd);
-      if (key.text === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key.text)) bail();
-      let q = key.after;
-      let value: Parsed;
+      this.key(p, lineEnd);
+      const keyText = this.keyText, keyStart = this.keyStart, keyEnd = this.keyEnd;
+      if (keyText === '__proto__' || Object.prototype.hasOwnProperty.call(obj, keyText)) bail();
+      let q = this.keyAfter;
+      let value: unknown;
       if (q === lineEnd) {
         const nl = this.nextContentAfterEmpty(li + 1);
         if (nl >= 0 && this.indents[nl] > col) {
@@ -365,16 +392,17 @@ class PlainReader {
         while (t.charCodeAt(q) === 32) q++;
         if (q === lineEnd || t.charCodeAt(q) === 35) bail();
         value = this.inline(q, li);
-        const nl = this.nextContent(value.nextLine);
+        const nl = this.nextContent(this.nextLine);
         if (nl >= 0 && this.indents[nl] > col) bail(); // a continuation line of a multi-line scalar
       }
-      obj[key.text] = value.value;
-      this.keys.push(key.text);
-      pairs.push(key.start, key.end, value.node, this.keys.length - 1);
-      end = value.end2;
-      const nl = this.nextContent(value.nextLine);
+      obj[keyText] = value;
+      this.keys.push(keyText);
+      this.pushChildren4(keyStart, keyEnd, this.node, this.keys.length - 1);
+      end = this.end2;
+      const nl = this.nextContent(this.nextLine);
       if (nl < 0 || this.indents[nl] < col) {
-        return this.collection(MAP, start, end, pairs, obj, nl < 0 ? this.last : nl);
+        this.collection(MAP, start, end, base, nl < 0 ? this.last : nl);
+        return obj;
       }
       if (this.indents[nl] > col) bail();
       li = nl;
@@ -384,17 +412,17 @@ class PlainReader {
   }
 
   /** A block sequence whose dashes sit at column `col`, starting on line `li`. */
-  private blockSeq(li: number, col: number): Parsed {
+  private blockSeq(li: number, col: number): unknown[] {
     const t = this.text;
     const items: unknown[] = [];
-    const nodes: number[] = [];
+    const base = this.stackLength;
     const start = this.starts[li] + col;
     let end = start;
     for (;;) {
       const lineEnd = this.ends[li];
       const dash = this.starts[li] + col;
       let q = dash + 1;
-      let item: Parsed;
+      let item: unknown;
       if (q === lineEnd) {
         const nl = this.nextContentAfterEmpty(li + 1);
         item = nl >= 0 && this.indents[nl] > col ? this.blockNode(nl) : this.empty(q, li + 1);
@@ -407,25 +435,27 @@ class PlainReader {
           item = this.blockMap(li, q - this.starts[li], q);
         } else {
           item = this.inline(q, li);
-          const nl = this.nextContent(item.nextLine);
+          const nl = this.nextContent(this.nextLine);
           if (nl >= 0 && this.indents[nl] > col) bail();
         }
       }
-      items.push(item.value);
-      nodes.push(item.node);
-      end = item.end2;
-      const nl = this.nextContent(item.nextLine);
+      items.push(item);
+      this.pushChild(this.node);
+      end = this.end2;
+      const itemNextLine = this.nextLine;
+      const nl = this.nextContent(itemNextLine);
       if (nl < 0 || this.indents[nl] < col || (this.indents[nl] === col && !this.isSeqItem(this.starts[nl] + col, this.ends[nl]))) {
         // A comment line at the margin after a sequence at the margin: where `yaml` puts it was not worth learning.
-        if (col === 0) for (let k = item.nextLine; k < (nl < 0 ? this.last : nl); k++) if (this.kinds[k] === COMMENT) bail();
-        return this.collection(SEQ, start, end, nodes, items, nl < 0 ? this.last : nl);
+        if (col === 0) for (let k = itemNextLine; k < (nl < 0 ? this.last : nl); k++) if (this.kinds[k] === COMMENT) bail();
+        this.collection(SEQ, start, end, base, nl < 0 ? this.last : nl);
+        return items;
       }
       if (this.indents[nl] > col) bail();
       li = nl;
     }
   }
 
-  private blockNode(li: number): Parsed {
+  private blockNode(li: number): unknown {
     const col = this.indents[li];
     const p = this.starts[li] + col;
     if (this.isSeqItem(p, this.ends[li])) return this.blockSeq(li, col);
@@ -437,18 +467,74 @@ class PlainReader {
     return this.text.charCodeAt(p) === 45 /* - */ && (p + 1 === lineEnd || this.text.charCodeAt(p + 1) === 32);
   }
 
-  private empty(at: number, nextLine: number): Parsed {
-    const node = this.table.length;
-    this.table.push(EMPTY, at, at);
-    return { value: null, node, end2: at, nextLine };
+  private empty(at: number, nextLine: number): null {
+    this.node = this.record3(EMPTY, at, at);
+    this.end2 = at;
+    this.nextLine = nextLine;
+    return null;
   }
 
-  private collection(type: number, start: number, end: number, children: number[], value: unknown, nextLine: number): Parsed {
-    const node = this.table.length;
-    const n = type === MAP ? children.length / 4 : children.length;
-    this.table.push(type, start, end, n);
-    for (const c of children) this.table.push(c);
-    return { value, node, end2: end, nextLine };
+  /** Writes a record of three numbers and answers its index. */
+  private record3(a: number, b: number, c: number): number {
+    const i = this.tableLength;
+    if (i + 3 > this.table.length) this.growTable(3);
+    const table = this.table;
+    table[i] = a;
+    table[i + 1] = b;
+    table[i + 2] = c;
+    this.tableLength = i + 3;
+    return i;
+  }
+
+  private growTable(more: number): void {
+    const grown = new Int32Array(Math.max(this.table.length * 2, this.tableLength + more));
+    grown.set(this.table.subarray(0, this.tableLength));
+    this.table = grown;
+  }
+
+  private pushChild(c: number): void {
+    if (this.stackLength === this.stack.length) this.growStack();
+    this.stack[this.stackLength++] = c;
+  }
+
+  private pushChildren4(a: number, b: number, c: number, d: number): void {
+    if (this.stackLength + 4 > this.stack.length) this.growStack();
+    const s = this.stack, i = this.stackLength;
+    s[i] = a;
+    s[i + 1] = b;
+    s[i + 2] = c;
+    s[i + 3] = d;
+    this.stackLength = i + 4;
+  }
+
+  private growStack(): void {
+    const grown = new Int32Array(this.stack.length * 2);
+    grown.set(this.stack);
+    this.stack = grown;
+  }
+
+  /**
+   * Writes a collection's record, its children being the stack above `base` (which it pops),
+   * and leaves it as the node just read.
+   */
+  private collection(type: number, start: number, end: number, base: number, nextLine: number): void {
+    const count = this.stackLength - base;
+    const i = this.tableLength;
+    if (i + 4 + count > this.table.length) this.growTable(4 + count);
+    const table = this.table;
+    table[i] = type;
+    table[i + 1] = start;
+    table[i + 2] = end;
+    table[i + 3] = type === MAP ? count / 4 : count;
+    // A loop, not `set(subarray(…))`: most collections hold a few children, and a view per
+    // collection cost more than the copy.
+    const stack = this.stack;
+    for (let k = 0; k < count; k++) table[i + 4 + k] = stack[base + k];
+    this.tableLength = i + 4 + count;
+    this.stackLength = base;
+    this.node = i;
+    this.end2 = end;
+    this.nextLine = nextLine;
   }
 
   /** Does a mapping key (`key:` followed by a space or the line end) start at `p`? */
@@ -475,19 +561,25 @@ class PlainReader {
     return -1;
   }
 
-  private key(p: number, lineEnd: number): { text: string; start: number; end: number; after: number } {
+  /** Reads the block mapping key at `p` into `keyText`, `keyStart`, `keyEnd` and `keyAfter`. */
+  private key(p: number, lineEnd: number): void {
     const t = this.text;
     const c = t.charCodeAt(p);
     if (c === 34 || c === 39) {
       const close = this.quoteEnd(p, lineEnd);
       if (close < 0 || t.charCodeAt(close) !== 58) bail();
-      return { text: quotedValue(t, p, close), start: p, end: close, after: close + 1 };
+      this.keyText = quotedValue(t, p, close);
+      this.keyEnd = close;
+    } else {
+      const colon = this.keyColon(p, lineEnd);
+      if (colon < 0 || t.charCodeAt(colon - 1) === 32) bail();
+      const text = t.slice(p, colon);
+      if (typeof this.scalars.resolve(text) !== 'string' || text === '<<') bail();
+      this.keyText = text;
+      this.keyEnd = colon;
     }
-    const colon = this.keyColon(p, lineEnd);
-    if (colon < 0 || t.charCodeAt(colon - 1) === 32) bail();
-    const text = t.slice(p, colon);
-    if (typeof this.scalars.resolve(text) !== 'string' || text === '<<') bail();
-    return { text, start: p, end: colon, after: colon + 1 };
+    this.keyStart = p;
+    this.keyAfter = this.keyEnd + 1;
   }
 
   /** Offset just past the closing quote of a quoted scalar at `p` on this line, or -1. */
@@ -503,17 +595,17 @@ class PlainReader {
   }
 
   /** A value written on the rest of line `li` from `p`: quoted, flow collection or plain. */
-  private inline(p: number, li: number): Parsed {
+  private inline(p: number, li: number): unknown {
     const t = this.text;
     const lineEnd = this.ends[li];
     const c = t.charCodeAt(p);
-    let parsed: Item;
+    let value: unknown;
     if (c === 34 || c === 39) {
       const close = this.quoteEnd(p, lineEnd);
       if (close < 0) bail();
-      parsed = this.scalar(p, close, quotedValue(t, p, close));
+      value = this.scalar(p, close, quotedValue(t, p, close));
     } else if (c === 123 || c === 91) {
-      parsed = this.flow(p, lineEnd);
+      value = this.flow(p, lineEnd);
     } else {
       if (!plainStart(t, p, lineEnd, false)) bail();
       let e = lineEnd;
@@ -523,30 +615,33 @@ class PlainReader {
         if (ch === 58 && (i + 1 === lineEnd || t.charCodeAt(i + 1) === 32)) bail(); // `a: b: c`
       }
       while (e > p && t.charCodeAt(e - 1) === 32) e--;
-      const s = t.slice(p, e);
-      parsed = this.scalar(p, e, this.scalars.resolve(s));
+      value = this.scalar(p, e, this.scalars.resolve(t.slice(p, e)));
     }
     // Only spaces and a comment may follow the value on its line.
-    let i = parsed.end;
+    const valueEnd = this.itemEnd;
+    let i = valueEnd;
     while (i < lineEnd && t.charCodeAt(i) === 32) i++;
-    if (i < lineEnd && !(t.charCodeAt(i) === 35 && i > parsed.end)) bail();
-    const end2 = lineEnd < t.length ? lineEnd + 1 : lineEnd;
-    return { value: parsed.value, node: parsed.node, end2, nextLine: li + 1 };
+    if (i < lineEnd && !(t.charCodeAt(i) === 35 && i > valueEnd)) bail();
+    this.end2 = lineEnd < t.length ? lineEnd + 1 : lineEnd;
+    this.nextLine = li + 1;
+    return value;
   }
 
-  private scalar(start: number, end: number, value: unknown, asNode = true): Item {
-    const node = this.table.length;
-    if (asNode) this.table.push(SCALAR, start, end);
-    return { value, node, start, end };
+  /** A scalar on one line: written as a record unless `asNode` is false (a flow mapping's key). */
+  private scalar(start: number, end: number, value: unknown, asNode = true): unknown {
+    if (asNode) this.node = this.record3(SCALAR, start, end);
+    this.itemStart = start;
+    this.itemEnd = end;
+    return value;
   }
 
   /** A flow mapping or sequence that closes on the same line. */
-  private flow(p: number, lineEnd: number): Item {
+  private flow(p: number, lineEnd: number): unknown {
     const t = this.text;
     const open = t.charCodeAt(p);
     const start = p;
     p++;
-    const children: number[] = [];
+    const base = this.stackLength;
     while (p < lineEnd && t.charCodeAt(p) === 32) p++;
     if (open === 123) {
       const obj: Record<string, unknown> = {};
@@ -555,20 +650,19 @@ class PlainReader {
           const kc = t.charCodeAt(p);
           if (kc === 123 || kc === 91) bail();
           // A key is kept as offsets in its pair, not as a node.
-          const k = this.flowItem(p, lineEnd, false);
-          const keyText = k.value;
+          const keyText = this.flowItem(p, lineEnd, false);
+          const keyStart = this.itemStart, keyEnd = this.itemEnd;
           if (typeof keyText !== 'string' || keyText === '<<' || keyText === '__proto__' || Object.prototype.hasOwnProperty.call(obj, keyText)) bail();
-          p = k.end;
+          p = keyEnd;
           if (t.charCodeAt(p) !== 58 || t.charCodeAt(p + 1) !== 32) bail();
           p += 2;
           while (p < lineEnd && t.charCodeAt(p) === 32) p++;
           const c = t.charCodeAt(p);
           if (p >= lineEnd || c === 44 || c === 125 || c === 93) bail();
-          const v = this.flowItem(p, lineEnd);
-          obj[keyText] = v.value;
+          obj[keyText] = this.flowItem(p, lineEnd);
           this.keys.push(keyText);
-          children.push(k.start, k.end, v.node, this.keys.length - 1);
-          p = v.end;
+          this.pushChildren4(keyStart, keyEnd, this.node, this.keys.length - 1);
+          p = this.itemEnd;
           while (p < lineEnd && t.charCodeAt(p) === 32) p++;
           if (t.charCodeAt(p) === 44) {
             p++;
@@ -580,20 +674,16 @@ class PlainReader {
           bail();
         }
       }
-      const end = p + 1;
-      const node = this.table.length;
-      this.table.push(MAP, start, end, children.length / 4);
-      for (const c of children) this.table.push(c);
-      return { value: obj, node, start, end };
+      this.flowCollection(MAP, start, p + 1, base);
+      return obj;
     }
     const list: unknown[] = [];
     if (t.charCodeAt(p) !== 93) {
       for (;;) {
         if (p >= lineEnd) bail();
-        const v = this.flowItem(p, lineEnd);
-        list.push(v.value);
-        children.push(v.node);
-        p = v.end;
+        list.push(this.flowItem(p, lineEnd));
+        this.pushChild(this.node);
+        p = this.itemEnd;
         while (p < lineEnd && t.charCodeAt(p) === 32) p++;
         if (t.charCodeAt(p) === 58) bail(); // an implicit pair inside a sequence
         if (t.charCodeAt(p) === 44) {
@@ -606,18 +696,22 @@ class PlainReader {
         bail();
       }
     }
-    const end = p + 1;
-    const node = this.table.length;
-    this.table.push(SEQ, start, end, children.length);
-    for (const c of children) this.table.push(c);
-    return { value: list, node, start, end };
+    this.flowCollection(SEQ, start, p + 1, base);
+    return list;
+  }
+
+  /** A flow collection's record, [start, end) on one line (its line's fields are set by `inline`). */
+  private flowCollection(type: number, start: number, end: number, base: number): void {
+    this.collection(type, start, end, base, this.nextLine);
+    this.itemStart = start;
+    this.itemEnd = end;
   }
 
   /**
    * One entry of a flow collection: a nested collection, a quoted or a plain scalar. A mapping
    * key (`asNode` false) is a scalar with no record of its own (a collection there bails earlier).
    */
-  private flowItem(p: number, lineEnd: number, asNode = true): Item {
+  private flowItem(p: number, lineEnd: number, asNode = true): unknown {
     const t = this.text;
     const c = t.charCodeAt(p);
     if (c === 123 || c === 91) return this.flow(p, lineEnd);
@@ -642,23 +736,6 @@ class PlainReader {
     if (s === p) bail();
     return this.scalar(p, s, this.scalars.resolve(t.slice(p, s)), asNode);
   }
-}
-
-/** A node read from one line: its value, its record, and its offsets. */
-interface Item {
-  value: unknown;
-  node: number;
-  start: number;
-  end: number;
-}
-
-interface Parsed {
-  value: unknown;
-  node: number;
-  /** Where `yaml` says the node's text ends, trailing comment and line break included. */
-  end2: number;
-  /** The line after the node. */
-  nextLine: number;
 }
 
 /** Can a plain scalar start at `p`? (YAML 1.2 §7.3.3 ns-plain-first, kept conservative.) */
