@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { AnalysisClient, CancelToken, isCancelled } from './analysis-client';
+import { AnalysisClient, CancelToken, QueryTiming, isCancelled } from './analysis-client';
 import type { DiagnosticsView } from './diagnostics';
 import { Answer, ProviderAnswers } from './provider-answers';
+import type { AnswerSource, ProviderTiming } from './provider-timings';
 import type { ExtensionSettings } from './settings';
 import type { AnalysisApi, QueryMethod, UpdateReply } from './worker-protocol';
 import type { ChangeReason, WorkspaceFiles } from './workspace-files';
@@ -20,13 +21,23 @@ const BURST_MS = 5;
 
 type Query<M extends QueryMethod> = AnalysisApi[M];
 
+/** A provider's answer, with how it was found and, when the worker was asked for it, the worker's timing. */
+export interface ProviderAnswer<T> extends Answer<T> {
+  source: AnswerSource;
+  worker?: QueryTiming;
+}
+
 /**
- * An analysis now shown: its generation, and (performance.now() times) when its update was
- * sent, when the worker's answer arrived and when its diagnostics were all shown; with the
- * worker's own time for it. Where a save's time goes, for the benchmark.
+ * An analysis now shown: its generation, and (performance.now() times) when the first change it
+ * carries was noticed (an edit, a save starting), when its update was sent, when the worker's
+ * answer arrived and when its diagnostics were all shown; with the worker's own time for it.
+ * Where a save's time goes, for the benchmark.
  */
 export interface PublishedAnalysis {
   generation: number;
+  noticedAt: number;
+  /** Of noticed → sent: collecting the changed files' text. */
+  takeMs: number;
   sentAt: number;
   receivedAt: number;
   shownAt: number;
@@ -42,9 +53,12 @@ export class AnalysisScheduler implements vscode.Disposable {
   private running = 0;
   private idle: (() => void) | undefined;
   private applying: Promise<void> = Promise.resolve();
+  /** When the first change not yet sent was noticed (undefined: none waiting). */
+  private noticedAt: number | undefined;
   private readonly analysed = new vscode.EventEmitter<UpdateReply>();
   private readonly published = new vscode.EventEmitter<PublishedAnalysis>();
   private readonly refreshed = new vscode.EventEmitter<void>();
+  private readonly providerTimed = new vscode.EventEmitter<ProviderTiming>();
   /** Provider answers kept from earlier analyses (see `answer`). */
   private readonly answers = new ProviderAnswers(
     () => ({ epoch: this.generation, updating: this.running > 0 }),
@@ -59,6 +73,8 @@ export class AnalysisScheduler implements vscode.Disposable {
   readonly onDidPublish = this.published.event;
   /** A provider was answered from an earlier analysis and the current answer has now arrived: ask again. */
   readonly onDidRefreshAnswers = this.refreshed.event;
+  /** Where each provider call's time went (the benchmark reads it through the test API). */
+  readonly onDidTimeProvider = this.providerTimed.event;
 
   constructor(
     private readonly client: AnalysisClient,
@@ -88,6 +104,7 @@ export class AnalysisScheduler implements vscode.Disposable {
       this.analysed,
       this.published,
       this.refreshed,
+      this.providerTimed,
       files.onDidChange((reason) => this.changed(reason)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (['podpath.severity', 'podpath.defaultCluster'].some((s) => e.affectsConfiguration(s))) this.schedule(0);
@@ -127,10 +144,22 @@ export class AnalysisScheduler implements vscode.Disposable {
    * `key` names the question within `method`: the file, or the file and position. `token`:
    * the question is the caller's alone and cancelled with it (a hover); else it is shared.
    */
-  async answer<M extends QueryMethod>(method: M, key: string, args: Parameters<Query<M>>, token?: CancelToken): Promise<Answer<ReturnType<Query<M>>>> {
+  async answer<M extends QueryMethod>(method: M, key: string, args: Parameters<Query<M>>, token?: CancelToken): Promise<ProviderAnswer<ReturnType<Query<M>>>> {
     await this.start();
     if (this.timer) this.sendNow();
-    return this.answers.get(`${method} ${key}`, () => this.client.query(method, args, token), !token);
+    let worker: QueryTiming | undefined;
+    const ask = () => this.client.queryTimed(method, args, token).then((a) => {
+      worker = a.timing;
+      return a.value;
+    });
+    const answer = await this.answers.get(`${method} ${key}`, ask, !token);
+    // Not stale and no worker timing: the kept answer, or a request another caller made.
+    return { ...answer, source: answer.stale ? 'earlier' : worker ? 'worker' : 'kept', ...(worker && !answer.stale ? { worker } : {}) };
+  }
+
+  /** A provider call's timing, for whoever listens (the benchmark). */
+  reportProviderTiming(timing: ProviderTiming): void {
+    this.providerTimed.fire(timing);
   }
 
   private changed(reason: ChangeReason): void {
@@ -147,6 +176,7 @@ export class AnalysisScheduler implements vscode.Disposable {
   /** Sends an update after `ms` of quiet; a sooner request wins. */
   private schedule(ms: number): void {
     if (!this.started) return; // the first scan sends everything anyway
+    this.noticedAt ??= performance.now();
     if (ms === 0) return this.sendNow();
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.sendNow(), ms);
@@ -159,6 +189,9 @@ export class AnalysisScheduler implements vscode.Disposable {
   }
 
   private async send(): Promise<void> {
+    const taking = performance.now();
+    const noticedAt = this.noticedAt ?? taking;
+    this.noticedAt = undefined;
     const changes = this.files.takeChanges();
     const generation = ++this.generation;
     const sent = performance.now();
@@ -184,7 +217,7 @@ export class AnalysisScheduler implements vscode.Disposable {
       this.shown = reply.generation;
       this.logReply(reply, Math.round(performance.now() - sent));
       this.analysed.fire(reply);
-      this.published.fire({ generation: reply.generation, sentAt: sent, receivedAt, shownAt: performance.now(), workerMs: reply.workerMs });
+      this.published.fire({ generation: reply.generation, noticedAt, takeMs: sent - taking, sentAt: sent, receivedAt, shownAt: performance.now(), workerMs: reply.workerMs });
     });
     await this.applying;
   }

@@ -3,6 +3,7 @@ import type { Lens, SourceRange } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import { toRange } from './convert';
 import { localize } from './labels';
+import { ProviderStopwatch } from './provider-timings';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -34,16 +35,21 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const watch = new ProviderStopwatch('codeLens', (t) => this.analysis.reportProviderTiming(t));
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     if (token.isCancellationRequested) return [];
+    watch.fileFound();
     // From the last complete analysis while a newer one runs; refreshed when it is done.
-    const lenses = await this.analysis.answer('codeLenses', file, [file]).then((a) => a.value, () => [] as Lens[]);
-    return lenses.map((lens) => new vscode.CodeLens(toRange(lens.range), {
+    const answer = await this.analysis.answer('codeLenses', file, [file]).catch(() => undefined);
+    watch.answered();
+    const lenses = (answer?.value ?? []).map((lens) => new vscode.CodeLens(toRange(lens.range), {
       title: localize(lens.title),
       command: lens.command,
       arguments: lens.command === 'podpath.traceFrom' || lens.command === 'podpath.traceTo' ? lens.args : [matchArgs(file, lens)],
     }));
+    if (answer) watch.done(answer.source, answer.worker);
+    return lenses;
   }
 }
 

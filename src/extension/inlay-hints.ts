@@ -3,6 +3,7 @@ import type { InlayHint } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import { toPosition } from './convert';
 import { localize } from './labels';
+import { ProviderStopwatch } from './provider-timings';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -24,12 +25,16 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
   }
 
   async provideInlayHints(document: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): Promise<vscode.InlayHint[]> {
+    const watch = new ProviderStopwatch('inlayHints', (t) => this.analysis.reportProviderTiming(t));
     if (!this.enabled()) return [];
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     if (token.isCancellationRequested) return [];
+    watch.fileFound();
     // From the last complete analysis while a newer one runs; refreshed when it is done.
-    const hints = await this.analysis.answer('inlayHints', file, [file]).then((a) => a.value, () => [] as InlayHint[]);
+    const answer = await this.analysis.answer('inlayHints', file, [file]).catch(() => undefined);
+    watch.answered();
+    const hints: InlayHint[] = answer?.value ?? [];
     const out: vscode.InlayHint[] = [];
     for (const h of hints) {
       const position = document.validatePosition(toPosition(h.position));
@@ -39,6 +44,7 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
       if (h.tooltip) hint.tooltip = h.tooltip;
       out.push(hint);
     }
+    if (answer) watch.done(answer.source, answer.worker);
     return out;
   }
 }
