@@ -8,8 +8,8 @@ import type { WorkspaceFiles } from './workspace-files';
 
 /**
  * CodeLens from the service: "Trace from {name}…" above each pod and workload, "Trace to this
- * Service from…" and "N endpoints" on Services, "selects N pods" on policies. Refreshed after
- * every analysis.
+ * Service from…" and "N endpoints" on Services, "selects N pods" on policies. Asked for again
+ * after an analysis that changed them (analysis-scheduler.ts, renewOnScreen).
  */
 
 /** What the "N endpoints" / "selects N pods" lenses hand to their command (see commands.ts). */
@@ -30,8 +30,10 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {
-    analysis.onDidAnalyse(() => this.changed.fire());
-    analysis.onDidRefreshAnswers(() => this.changed.fire());
+    // Asked again only when an analysis changed this provider's answers for a file on screen.
+    analysis.onDidRefreshAnswers((method) => {
+      if (method === 'codeLenses') this.changed.fire();
+    });
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {

@@ -15,8 +15,10 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
   readonly onDidChangeInlayHints = this.changed.event;
 
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles, private readonly enabled: () => boolean) {
-    analysis.onDidAnalyse(() => this.changed.fire());
-    analysis.onDidRefreshAnswers(() => this.changed.fire());
+    // Asked again only when an analysis changed this provider's answers for a file on screen.
+    analysis.onDidRefreshAnswers((method) => {
+      if (method === 'inlayHints') this.changed.fire();
+    });
   }
 
   /** The setting changed: ask the editor for hints again. */
