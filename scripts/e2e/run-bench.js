@@ -95,11 +95,11 @@ function saveSplitTable(results) {
 
 /** Where a provider question's time went after a save (median / p95), the floor beside it. */
 function providerSplitTable(results) {
-  const rows = [['pods', 'provider', 'whole', 'floor (answers at once)', 'editor (whole − PodPath)', 'PodPath in host', 'file', 'answer', 'convert', 'worker queue', 'service', 'messaging', 'answers: kept / worker / earlier']];
+  const rows = [['pods', 'provider', 'whole', 'floor (answers at once)', 'editor (whole − PodPath)', 'PodPath in host', 'file', 'answer', 'convert', 'worker queue', 'service', 'messaging', 'host wait', 'answers: kept / worker / earlier']];
   const ms = (s) => `${s.median} / ${s.p95}`;
   for (const r of results) {
     for (const [name, x] of Object.entries(r.providerSplitMs ?? {})) {
-      rows.push([r.pods, name, ms(x.wall), ms(x.floor), ms(x.editor), ms(x.host), ms(x.file), ms(x.answer), ms(x.convert), ms(x.workerQueued), ms(x.workerService), ms(x.messaging), `${x.sources.kept ?? 0} / ${x.sources.worker ?? 0} / ${x.sources.earlier ?? 0}`].map(String));
+      rows.push([r.pods, name, ms(x.wall), ms(x.floor), ms(x.editor), ms(x.host), ms(x.file), ms(x.answer), ms(x.convert), ms(x.workerQueued), ms(x.workerService), ms(x.messaging), x.hostWait ? ms(x.hostWait) : 'n/a', `${x.sources.kept ?? 0} / ${x.sources.worker ?? 0} / ${x.sources.earlier ?? 0}`].map(String));
     }
   }
   return align(rows);

@@ -47,9 +47,10 @@ export class FloorProviders implements vscode.Disposable {
 }
 
 /**
- * The editor's own save: a plain-text file PodPath does not read, edited and saved like the
- * manifests. Times `doc.save()` until the extension host hears `onWillSaveTextDocument`, and until
- * the save resolves: what any save costs here before an extension can start on it.
+ * The editor's own save: a plain-text copy of the edited manifest (PodPath does not read it),
+ * on screen beside it, its first line edited and saved like the manifests. Times `doc.save()`
+ * until the extension host hears `onWillSaveTextDocument`, and until the save resolves: what any
+ * save of such a file costs here before an extension can start on it.
  */
 export class FloorSave implements vscode.Disposable {
   readonly willSave: number[] = [];
@@ -58,14 +59,16 @@ export class FloorSave implements vscode.Disposable {
 
   private constructor(private readonly document: vscode.TextDocument) {}
 
-  static async open(uri: vscode.Uri): Promise<FloorSave> {
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('save floor 0\n'));
-    return new FloorSave(await vscode.workspace.openTextDocument(uri));
+  static async open(uri: vscode.Uri, text: string): Promise<FloorSave> {
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+    return new FloorSave(document);
   }
 
   async measure(): Promise<void> {
     const we = new vscode.WorkspaceEdit();
-    we.replace(this.document.uri, new vscode.Range(0, 0, 0, this.document.lineAt(0).text.length), `save floor ${++this.count}`);
+    we.replace(this.document.uri, new vscode.Range(0, 0, 0, this.document.lineAt(0).text.length), `# save floor ${++this.count}`);
     if (!(await vscode.workspace.applyEdit(we))) throw new Error('edit refused');
     let willSaveAt = 0;
     const sub = vscode.workspace.onWillSaveTextDocument((e) => {

@@ -44,6 +44,8 @@ export interface ProviderSplit {
   workerQueued: Stats;
   workerService: Stats;
   messaging: Stats;
+  /** Of the answers the worker was asked for: the host's wait beyond the worker's round trip (the event loop, promise turns). */
+  hostWait: Stats;
   /** How the answers were found. */
   sources: Record<string, number>;
 }
@@ -64,6 +66,7 @@ export function splitOf(samples: ProviderSample[]): ProviderSplit {
     workerQueued: stats(asked.map((s) => s.timing!.worker!.queuedMs)),
     workerService: stats(asked.map((s) => s.timing!.worker!.serviceMs)),
     messaging: stats(asked.map((s) => s.timing!.worker!.roundTripMs - s.timing!.worker!.queuedMs - s.timing!.worker!.serviceMs)),
+    hostWait: stats(asked.map((s) => s.timing!.answerMs - s.timing!.worker!.roundTripMs)),
     sources,
   };
 }
