@@ -4,7 +4,8 @@
 // event loop, as near as samples tell). Its CPU time is its samples times the sampling
 // interval: a thread the kernel descheduled takes no samples (V8 samples by signalling the
 // thread), so this counts work, not waiting for a CPU; its wall time is also given.
-// A stretch is PodPath's when a frame of its samples comes from PodPath's bundle.
+// PodPath's share of a stretch: its samples with a frame from PodPath's bundle; the garbage
+// collector's share is given apart (a pause collects every part of the host's heap).
 //
 //   node scripts/e2e/profile-blocks.js test-artifacts/extension-bench-1000.cpuprofile [count]
 'use strict';
@@ -59,9 +60,10 @@ function busyStretches(profile, intervalUs, count = 5) {
     }
     const task = outermost(id);
     if (cur && cur.task !== task && !['(program)', '(garbage collector)'].includes(name)) close();
-    if (!cur) cur = { task, start: t, end: t, samples: 0, ours: 0, frames: new Map() };
+    if (!cur) cur = { task, start: t, end: t, samples: 0, ours: 0, gc: 0, frames: new Map() };
     cur.end = t;
     cur.samples++;
+    if (name === '(garbage collector)') cur.gc++;
     if (ours(id)) {
       cur.ours++;
       const f = ourFrame(id);
@@ -78,6 +80,7 @@ function busyStretches(profile, intervalUs, count = 5) {
       atS: Math.round((s.start - profile.startTime) / 1e4) / 100,
       task: byId.get(s.task).callFrame.functionName || '(anonymous)',
       podpathShare: Math.round((s.ours / s.samples) * 100) / 100,
+      gcShare: Math.round((s.gc / s.samples) * 100) / 100,
       podpathFrames: [...s.frames].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([f, n]) => `${f} ×${n}`),
     }));
 }

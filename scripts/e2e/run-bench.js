@@ -146,7 +146,7 @@ async function main() {
   for (const r of results) {
     const blocks = r.mainThread.blocksOver30ms ?? [];
     console.log(`\n${r.pods} pods, main thread: longest late tick ${r.mainThread.maxBlockMs} ms, most CPU in a late tick's interval ${r.mainThread.maxBlockCpuMs ?? 'n/a'} ms; late ticks over 30 ms (wall / on CPU / waiting for a CPU): ${blocks.map((b) => `${b.ms}/${b.cpuMs ?? '?'}/${b.waitMs ?? '?'} in ${b.phase}`).join(', ') || 'none'}`);
-    for (const b of r.mainThread.profileBusiest ?? []) console.log(`  profile: busy ${b.cpuMs} ms CPU (${b.wallMs} ms wall) at ${b.atS} s in ${b.task}; PodPath's share ${b.podpathShare}${b.podpathFrames.length ? ` (${b.podpathFrames.join(', ')})` : ''}`);
+    for (const b of r.mainThread.profileBusiest ?? []) console.log(`  profile: busy ${b.cpuMs} ms CPU (${b.wallMs} ms wall) at ${b.atS} s in ${b.task}; PodPath's share ${b.podpathShare}, garbage collector's ${b.gcShare}${b.podpathFrames.length ? ` (${b.podpathFrames.join(', ')})` : ''}`);
   }
   const misses = [];
   for (const r of results) {
