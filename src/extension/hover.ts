@@ -18,7 +18,10 @@ export class PodPathHoverProvider implements vscode.HoverProvider {
     const answer = await this.analysis.answer('hover', key, [file, fromPosition(position)], token).catch(() => undefined);
     watch.answered();
     const hover = answer?.value;
-    if (!hover) return undefined;
+    if (!hover) {
+      if (answer) watch.done(answer.source, answer.worker);
+      return undefined;
+    }
     // An answer from the previous analysis (the worker is busy with a newer one) says so.
     const markdown = answer.stale ? `${hover.markdown}\n\n---\n\n*${vscode.l10n.t('From the previous analysis: PodPath is still analysing your last change.')}*` : hover.markdown;
     const result = new vscode.Hover(untrustedMarkdown(markdown), toRange(hover.range));
