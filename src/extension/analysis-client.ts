@@ -1,5 +1,5 @@
 import { Worker } from 'worker_threads';
-import { AnalysisApi, AnalysisProgress, QueryMethod, Request, Response, UpdateArgs, UpdateReply } from './worker-protocol';
+import { AnalysisApi, AnalysisProgress, QueryMethod, Request, Response, UpdateArgs, UpdateReply, WorkerTiming } from './worker-protocol';
 import { DEFAULT_LIMITS, TooLarge, WorkerLimits, tooLargeMessage, tooLargeReply } from './worker-limits';
 
 /**
@@ -40,10 +40,21 @@ export function isCancelled(e: unknown): boolean {
 
 type Query<M extends QueryMethod> = AnalysisApi[M];
 
+/** Where a question's time went: the whole round trip from the host, and the worker's part of it. */
+export interface QueryTiming extends WorkerTiming {
+  roundTripMs: number;
+}
+
+/** An answer with its timing (`queryTimed`). */
+export interface TimedAnswer<T> {
+  value: T;
+  timing: QueryTiming;
+}
+
 interface Pending {
   method: string;
   started: number;
-  resolve(value: unknown): void;
+  resolve(value: unknown, timing?: QueryTiming): void;
   reject(error: Error): void;
   /** For an update: its generation, and how far the worker said it got. */
   generation?: number;
@@ -96,8 +107,13 @@ export class AnalysisClient {
   }
 
   query<M extends QueryMethod>(method: M, args: Parameters<Query<M>>, token?: CancelToken): Promise<ReturnType<Query<M>>> {
+    return this.queryTimed(method, args, token).then((a) => a.value);
+  }
+
+  /** `query`, with where the answer's time went (the providers report it to the benchmark). */
+  queryTimed<M extends QueryMethod>(method: M, args: Parameters<Query<M>>, token?: CancelToken): Promise<TimedAnswer<ReturnType<Query<M>>>> {
     if (token?.isCancellationRequested) return Promise.reject(new CancelledError(method));
-    const { id, promise } = this.post(method, args);
+    const { id, promise } = this.post(method, args, true);
     const sub = token?.onCancellationRequested(() => {
       const p = this.pending.get(id);
       if (!p) return;
@@ -105,7 +121,7 @@ export class AnalysisClient {
       this.worker?.postMessage({ id, method: 'cancel', args: [] } satisfies Request);
       p.reject(new CancelledError(method));
     });
-    return promise.finally(() => sub?.dispose()) as Promise<ReturnType<Query<M>>>;
+    return promise.finally(() => sub?.dispose()) as Promise<TimedAnswer<ReturnType<Query<M>>>>;
   }
 
   dispose(): void {
@@ -116,12 +132,16 @@ export class AnalysisClient {
     void w?.terminate();
   }
 
-  private post(method: Request['method'], args: unknown): { id: number; promise: Promise<unknown> } {
+  /** `timed`: the promise resolves to a TimedAnswer rather than the bare result. */
+  private post(method: Request['method'], args: unknown, timed = false): { id: number; promise: Promise<unknown> } {
     const id = this.nextId++;
     const promise = new Promise<unknown>((resolve, reject) => {
       if (this.disposed) return reject(new CancelledError(method));
       if (this.broken) return reject(new Error('the PodPath analysis worker crashed repeatedly; reload the window to try again'));
-      const p: Pending = { method, started: performance.now(), resolve, reject };
+      const answer = timed
+        ? (value: unknown, timing?: QueryTiming) => resolve({ value, timing: timing ?? { roundTripMs: 0, queuedMs: 0, serviceMs: 0 } })
+        : resolve;
+      const p: Pending = { method, started: performance.now(), resolve: answer, reject };
       this.pending.set(id, p);
       this.ensureWorker().postMessage({ id, method, args } as Request);
       // The budget counts from the moment the request is sent; a queue of slow requests shares it.
@@ -165,7 +185,8 @@ export class AnalysisClient {
     }
     this.pending.delete(m.id);
     clearTimeout(p.budget);
-    const ms = Math.round(performance.now() - p.started);
+    const elapsed = performance.now() - p.started;
+    const ms = Math.round(elapsed);
     if ('cancelled' in m) {
       this.log.debug(`${p.method} #${m.id} superseded after ${ms} ms`);
       p.reject(new CancelledError(p.method));
@@ -174,7 +195,7 @@ export class AnalysisClient {
       p.reject(new Error(m.error));
     } else {
       this.log.debug(`${p.method} #${m.id} answered in ${ms} ms`);
-      p.resolve(m.result);
+      p.resolve(m.result, { roundTripMs: Math.round(elapsed * 100) / 100, queuedMs: m.timing?.queuedMs ?? 0, serviceMs: m.timing?.serviceMs ?? 0 });
     }
   }
 

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import { AnalysisClient, CancelToken, isCancelled } from './analysis-client';
+import { AnalysisClient, CancelToken, QueryTiming, isCancelled } from './analysis-client';
 import type { DiagnosticsView } from './diagnostics';
+import { jsonEqual } from './json-equal';
 import { Answer, ProviderAnswers } from './provider-answers';
+import type { AnswerSource, ProviderTiming } from './provider-timings';
 import type { ExtensionSettings } from './settings';
 import type { AnalysisApi, QueryMethod, UpdateReply } from './worker-protocol';
 import type { ChangeReason, WorkspaceFiles } from './workspace-files';
@@ -15,18 +17,30 @@ import type { ChangeReason, WorkspaceFiles } from './workspace-files';
 
 /** How long an update may run before the window shows progress. */
 const PROGRESS_AFTER_MS = 300;
-/** Saves and opens come in bursts (Save All, a restored session): wait this long for the rest. */
-const BURST_MS = 5;
 
 type Query<M extends QueryMethod> = AnalysisApi[M];
 
+/** The provider questions asked again after each analysis for the files on screen. */
+const RENEWED = ['codeLenses', 'inlayHints'] as const;
+export type RenewedMethod = (typeof RENEWED)[number];
+
+/** A provider's answer, with how it was found and, when the worker was asked for it, the worker's timing. */
+export interface ProviderAnswer<T> extends Answer<T> {
+  source: AnswerSource;
+  worker?: QueryTiming;
+}
+
 /**
- * An analysis now shown: its generation, and (performance.now() times) when its update was
- * sent, when the worker's answer arrived and when its diagnostics were all shown; with the
- * worker's own time for it. Where a save's time goes, for the benchmark.
+ * An analysis now shown: its generation, and (performance.now() times) when the first change it
+ * carries was noticed (an edit, a save starting), when its update was sent, when the worker's
+ * answer arrived and when its diagnostics were all shown; with the worker's own time for it.
+ * Where a save's time goes, for the benchmark.
  */
 export interface PublishedAnalysis {
   generation: number;
+  noticedAt: number;
+  /** Of noticed → sent: collecting the changed files' text. */
+  takeMs: number;
   sentAt: number;
   receivedAt: number;
   shownAt: number;
@@ -38,18 +52,26 @@ export class AnalysisScheduler implements vscode.Disposable {
   /** The generation whose diagnostics are shown (0: none yet, -1: unknown after a worker crash). */
   private shown = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** An update to send once the events already received are handled (see `soon`). */
+  private immediate: NodeJS.Immediate | undefined;
   private started: Promise<void> | undefined;
   private running = 0;
   private idle: (() => void) | undefined;
   private applying: Promise<void> = Promise.resolve();
+  /** When the first change not yet sent was noticed (undefined: none waiting). */
+  private noticedAt: number | undefined;
   private readonly analysed = new vscode.EventEmitter<UpdateReply>();
   private readonly published = new vscode.EventEmitter<PublishedAnalysis>();
-  private readonly refreshed = new vscode.EventEmitter<void>();
+  private readonly refreshed = new vscode.EventEmitter<RenewedMethod>();
+  private readonly providerTimed = new vscode.EventEmitter<ProviderTiming>();
   /** Provider answers kept from earlier analyses (see `answer`). */
   private readonly answers = new ProviderAnswers(
     () => ({ epoch: this.generation, updating: this.running > 0 }),
     // CodeLens and inlay hints are asked for again; a hover has no such event (the next one is current).
-    (key) => (key.startsWith('hover ') ? undefined : this.refreshed.fire()),
+    (key) => {
+      const method = RENEWED.find((m) => key.startsWith(`${m} `));
+      if (method) this.refreshed.fire(method);
+    },
   );
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -57,8 +79,15 @@ export class AnalysisScheduler implements vscode.Disposable {
   readonly onDidAnalyse = this.analysed.event;
   /** The same moment, told with when its update was sent (tests know by it that a save's analysis is shown). */
   readonly onDidPublish = this.published.event;
-  /** A provider was answered from an earlier analysis and the current answer has now arrived: ask again. */
+  /**
+   * The answers of `method` (CodeLens or inlay hints) the editor shows are out of date: the
+   * provider tells the editor to ask again. Fired when a provider was answered from an earlier
+   * analysis and the current answer has arrived, and after an analysis for a file on screen
+   * whose answer it changed (not when it left the answer as it was).
+   */
   readonly onDidRefreshAnswers = this.refreshed.event;
+  /** Where each provider call's time went (the benchmark reads it through the test API). */
+  readonly onDidTimeProvider = this.providerTimed.event;
 
   constructor(
     private readonly client: AnalysisClient,
@@ -88,6 +117,7 @@ export class AnalysisScheduler implements vscode.Disposable {
       this.analysed,
       this.published,
       this.refreshed,
+      this.providerTimed,
       files.onDidChange((reason) => this.changed(reason)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (['podpath.severity', 'podpath.defaultCluster'].some((s) => e.affectsConfiguration(s))) this.schedule(0);
@@ -97,6 +127,7 @@ export class AnalysisScheduler implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     for (const d of this.subscriptions) d.dispose();
   }
 
@@ -117,7 +148,7 @@ export class AnalysisScheduler implements vscode.Disposable {
    */
   async query<M extends QueryMethod>(method: M, args: Parameters<Query<M>>, token?: CancelToken): Promise<ReturnType<Query<M>>> {
     await this.start();
-    if (this.timer) this.sendNow();
+    if (this.waiting) this.sendNow();
     return this.client.query(method, args, token);
   }
 
@@ -127,10 +158,22 @@ export class AnalysisScheduler implements vscode.Disposable {
    * `key` names the question within `method`: the file, or the file and position. `token`:
    * the question is the caller's alone and cancelled with it (a hover); else it is shared.
    */
-  async answer<M extends QueryMethod>(method: M, key: string, args: Parameters<Query<M>>, token?: CancelToken): Promise<Answer<ReturnType<Query<M>>>> {
+  async answer<M extends QueryMethod>(method: M, key: string, args: Parameters<Query<M>>, token?: CancelToken): Promise<ProviderAnswer<ReturnType<Query<M>>>> {
     await this.start();
-    if (this.timer) this.sendNow();
-    return this.answers.get(`${method} ${key}`, () => this.client.query(method, args, token), !token);
+    if (this.waiting) this.sendNow();
+    let worker: QueryTiming | undefined;
+    const ask = () => this.client.queryTimed(method, args, token).then((a) => {
+      worker = a.timing;
+      return a.value;
+    });
+    const answer = await this.answers.get(`${method} ${key}`, ask, !token);
+    // Not stale and no worker timing: the kept answer, or a request another caller made.
+    return { ...answer, source: answer.stale ? 'earlier' : worker ? 'worker' : 'kept', ...(worker && !answer.stale ? { worker } : {}) };
+  }
+
+  /** A provider call's timing, for whoever listens (the benchmark). */
+  reportProviderTiming(timing: ProviderTiming): void {
+    this.providerTimed.fire(timing);
   }
 
   private changed(reason: ChangeReason): void {
@@ -138,7 +181,7 @@ export class AnalysisScheduler implements vscode.Disposable {
     switch (reason) {
       case 'scan': return this.schedule(0);
       case 'open':
-      case 'save': return this.schedule(BURST_MS);
+      case 'save': return this.soon();
       case 'change': return s.analyzeOn === 'change' ? this.schedule(s.analyzeDelay) : undefined;
       case 'disk': return this.schedule(Math.max(s.analyzeDelay, 100));
     }
@@ -147,18 +190,43 @@ export class AnalysisScheduler implements vscode.Disposable {
   /** Sends an update after `ms` of quiet; a sooner request wins. */
   private schedule(ms: number): void {
     if (!this.started) return; // the first scan sends everything anyway
+    this.noticedAt ??= performance.now();
     if (ms === 0) return this.sendNow();
+    if (this.immediate) return; // going out sooner anyway
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.sendNow(), ms);
+  }
+
+  /**
+   * Sends an update once the events already received are handled: saves and opens come in
+   * bursts (Save All, a restored session) whose events arrive together and go out as one update,
+   * without a timer's delay for the single save. (Later ones are merged by the worker's queue.)
+   */
+  private soon(): void {
+    if (!this.started) return;
+    this.noticedAt ??= performance.now();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.immediate ??= setImmediate(() => this.sendNow());
+  }
+
+  /** An update is waiting to be sent. */
+  private get waiting(): boolean {
+    return this.timer !== undefined || this.immediate !== undefined;
   }
 
   private sendNow(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     void this.send();
   }
 
   private async send(): Promise<void> {
+    const taking = performance.now();
+    const noticedAt = this.noticedAt ?? taking;
+    this.noticedAt = undefined;
     const changes = this.files.takeChanges();
     const generation = ++this.generation;
     const sent = performance.now();
@@ -184,9 +252,33 @@ export class AnalysisScheduler implements vscode.Disposable {
       this.shown = reply.generation;
       this.logReply(reply, Math.round(performance.now() - sent));
       this.analysed.fire(reply);
-      this.published.fire({ generation: reply.generation, sentAt: sent, receivedAt, shownAt: performance.now(), workerMs: reply.workerMs });
+      this.renewOnScreen();
+      this.published.fire({ generation: reply.generation, noticedAt, takeMs: sent - taking, sentAt: sent, receivedAt, shownAt: performance.now(), workerMs: reply.workerMs });
     });
     await this.applying;
+  }
+
+  /**
+   * After an analysis is shown: the CodeLens and hints of the files on screen are asked again
+   * (what the editor would ask next), and the editor is told to ask only for those whose answer
+   * changed. A comment or a replica count leaves most lenses as they were: then the editor does
+   * not ask at all, and if it does, the answer is current and comes at once.
+   */
+  private renewOnScreen(): void {
+    const onScreen = new Set<string>();
+    for (const editor of vscode.window.visibleTextEditors) {
+      const file = this.files.fileOf(editor.document.uri);
+      if (file) onScreen.add(file);
+    }
+    const hints = this.settings().hintsEnabled;
+    for (const file of onScreen) {
+      for (const method of RENEWED) {
+        if (method === 'inlayHints' && !hints) continue;
+        void this.answers.renew(`${method} ${file}`, () => this.client.query(method, [file]), jsonEqual).then((changed) => {
+          if (changed) this.refreshed.fire(method);
+        });
+      }
+    }
   }
 
   private logReply(r: UpdateReply, roundTrip: number): void {

@@ -3,12 +3,13 @@ import type { Lens, SourceRange } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import { toRange } from './convert';
 import { localize } from './labels';
+import { ProviderStopwatch } from './provider-timings';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
  * CodeLens from the service: "Trace from {name}…" above each pod and workload, "Trace to this
- * Service from…" and "N endpoints" on Services, "selects N pods" on policies. Refreshed after
- * every analysis.
+ * Service from…" and "N endpoints" on Services, "selects N pods" on policies. Asked for again
+ * after an analysis that changed them (analysis-scheduler.ts, renewOnScreen).
  */
 
 /** What the "N endpoints" / "selects N pods" lenses hand to their command (see commands.ts). */
@@ -29,21 +30,28 @@ export class PodPathCodeLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles) {
-    analysis.onDidAnalyse(() => this.changed.fire());
-    analysis.onDidRefreshAnswers(() => this.changed.fire());
+    // Asked again only when an analysis changed this provider's answers for a file on screen.
+    analysis.onDidRefreshAnswers((method) => {
+      if (method === 'codeLenses') this.changed.fire();
+    });
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const watch = new ProviderStopwatch('codeLens', (t) => this.analysis.reportProviderTiming(t));
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     if (token.isCancellationRequested) return [];
+    watch.fileFound();
     // From the last complete analysis while a newer one runs; refreshed when it is done.
-    const lenses = await this.analysis.answer('codeLenses', file, [file]).then((a) => a.value, () => [] as Lens[]);
-    return lenses.map((lens) => new vscode.CodeLens(toRange(lens.range), {
+    const answer = await this.analysis.answer('codeLenses', file, [file]).catch(() => undefined);
+    watch.answered();
+    const lenses = (answer?.value ?? []).map((lens) => new vscode.CodeLens(toRange(lens.range), {
       title: localize(lens.title),
       command: lens.command,
       arguments: lens.command === 'podpath.traceFrom' || lens.command === 'podpath.traceTo' ? lens.args : [matchArgs(file, lens)],
     }));
+    if (answer) watch.done(answer.source, answer.worker);
+    return lenses;
   }
 }
 

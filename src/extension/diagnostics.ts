@@ -26,6 +26,14 @@ const MAX_PER_FILE = 1000;
 export class DiagnosticsView implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('podpath');
   private readonly fixes = new Map<string, { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[]>();
+  /** Each code's page, made once: a file can hold a thousand problems of one code. */
+  private readonly pages = new Map<string, vscode.Uri>();
+  /**
+   * The files shown with problems, in the order they were first shown (as the collection keeps
+   * them), each with its codes: `firstWithCode` asks after every analysis, and walking every
+   * problem of a large workspace to answer it would cost the editor's thread each time.
+   */
+  private readonly shown = new Map<string, { uri: vscode.Uri; codes: Set<string | number | undefined> }>();
 
   /** `docs`: where a problem's code links to (a `podpath:` finding page, findings-page.ts). */
   constructor(private readonly files: WorkspaceFiles, private readonly docs: (code: string) => vscode.Uri) {}
@@ -37,6 +45,7 @@ export class DiagnosticsView implements vscode.Disposable {
   clear(): void {
     this.collection.clear();
     this.fixes.clear();
+    this.shown.clear();
   }
 
   /**
@@ -64,25 +73,32 @@ export class DiagnosticsView implements vscode.Disposable {
 
   /** The first problem shown with this code, anywhere in the workspace (the status bar's notice). */
   firstWithCode(code: string): { uri: vscode.Uri; diagnostic: vscode.Diagnostic } | undefined {
-    let found: { uri: vscode.Uri; diagnostic: vscode.Diagnostic } | undefined;
-    this.collection.forEach((uri, list) => {
-      if (found) return;
-      const d = list.find((x) => (typeof x.code === 'object' ? x.code.value : x.code) === code);
-      if (d) found = { uri, diagnostic: d };
-    });
-    return found;
+    for (const { uri, codes } of this.shown.values()) {
+      if (!codes.has(code)) continue;
+      const diagnostic = this.collection.get(uri)?.find((x) => codeOf(x) === code);
+      if (diagnostic) return { uri, diagnostic };
+    }
+    return undefined;
   }
 
   /** The quick fixes of one diagnostic VS Code hands back (a copy: matched by code, range, message). */
   fixesFor(uri: vscode.Uri, d: vscode.Diagnostic): QuickFix[] {
-    const code = typeof d.code === 'object' ? d.code.value : d.code;
+    const code = codeOf(d);
     const found = this.fixes.get(uri.toString())?.find(({ diagnostic: o }) =>
-      o.message === d.message && o.range.isEqual(d.range) && (typeof o.code === 'object' ? o.code.value : o.code) === code);
+      o.message === d.message && o.range.isEqual(d.range) && codeOf(o) === code);
     return found?.fixes ?? [];
   }
 
   private show(uri: vscode.Uri, converted: { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[]): void {
     this.collection.set(uri, converted.map((c) => c.diagnostic));
+    const key = uri.toString();
+    if (converted.length === 0) this.shown.delete(key);
+    else {
+      const codes = new Set(converted.map((c) => codeOf(c.diagnostic)));
+      const known = this.shown.get(key);
+      if (known) known.codes = codes;
+      else this.shown.set(key, { uri, codes });
+    }
     const withFixes = converted.filter((c) => c.fixes.length > 0);
     if (withFixes.length) this.fixes.set(uri.toString(), withFixes);
     else this.fixes.delete(uri.toString());
@@ -91,7 +107,9 @@ export class DiagnosticsView implements vscode.Disposable {
   private convert(d: Diagnostic): vscode.Diagnostic {
     const out = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Warning);
     out.source = 'podpath';
-    out.code = { value: d.code, target: this.docs(d.code) };
+    let page = this.pages.get(d.code);
+    if (!page) this.pages.set(d.code, (page = this.docs(d.code)));
+    out.code = { value: d.code, target: page };
     if (d.code === 'wrong-api-version') out.tags = [vscode.DiagnosticTag.Deprecated];
     const related: vscode.DiagnosticRelatedInformation[] = [];
     for (const r of d.related ?? []) {
@@ -101,6 +119,10 @@ export class DiagnosticsView implements vscode.Disposable {
     if (related.length) out.relatedInformation = related;
     return out;
   }
+}
+
+function codeOf(d: vscode.Diagnostic): string | number | undefined {
+  return typeof d.code === 'object' ? d.code.value : d.code;
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };

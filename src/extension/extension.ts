@@ -10,6 +10,7 @@ import { SelectorNavigation } from './definition';
 import { DiagnosticsView } from './diagnostics';
 import { PodPathHoverProvider } from './hover';
 import { ReachabilityHintsProvider } from './inlay-hints';
+import type { ProviderTiming } from './provider-timings';
 import { ExtensionSettings, readSettings } from './settings';
 import { ClusterStatusBar } from './status-bar';
 import { TopologyBridge } from './topology';
@@ -29,6 +30,8 @@ import { WorkspaceFiles } from './workspace-files';
  */
 export interface PodPathTestApi {
   onDidPublish: vscode.Event<PublishedAnalysis>;
+  /** Where each hover, CodeLens and inlay-hints call spent its time in the extension host. */
+  onDidTimeProvider: vscode.Event<ProviderTiming>;
 }
 
 export function activate(context: vscode.ExtensionContext): PodPathTestApi | undefined {
@@ -88,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): PodPathTestApi | und
 
   // Off the activation path: the editor is usable before the workspace is read.
   setImmediate(() => void analysis.start());
-  return context.extensionMode === vscode.ExtensionMode.Test ? { onDidPublish: analysis.onDidPublish } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { onDidPublish: analysis.onDidPublish, onDidTimeProvider: analysis.onDidTimeProvider } : undefined;
 }
 
 export function deactivate(): void {

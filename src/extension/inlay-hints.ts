@@ -3,6 +3,7 @@ import type { InlayHint } from '../core/service/types';
 import type { AnalysisScheduler } from './analysis-scheduler';
 import { toPosition } from './convert';
 import { localize } from './labels';
+import { ProviderStopwatch } from './provider-timings';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -14,8 +15,10 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
   readonly onDidChangeInlayHints = this.changed.event;
 
   constructor(private readonly analysis: AnalysisScheduler, private readonly files: WorkspaceFiles, private readonly enabled: () => boolean) {
-    analysis.onDidAnalyse(() => this.changed.fire());
-    analysis.onDidRefreshAnswers(() => this.changed.fire());
+    // Asked again only when an analysis changed this provider's answers for a file on screen.
+    analysis.onDidRefreshAnswers((method) => {
+      if (method === 'inlayHints') this.changed.fire();
+    });
   }
 
   /** The setting changed: ask the editor for hints again. */
@@ -24,12 +27,16 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
   }
 
   async provideInlayHints(document: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): Promise<vscode.InlayHint[]> {
+    const watch = new ProviderStopwatch('inlayHints', (t) => this.analysis.reportProviderTiming(t));
     if (!this.enabled()) return [];
     const file = await this.files.fileOfSettled(document.uri);
     if (!file) return [];
     if (token.isCancellationRequested) return [];
+    watch.fileFound();
     // From the last complete analysis while a newer one runs; refreshed when it is done.
-    const hints = await this.analysis.answer('inlayHints', file, [file]).then((a) => a.value, () => [] as InlayHint[]);
+    const answer = await this.analysis.answer('inlayHints', file, [file]).catch(() => undefined);
+    watch.answered();
+    const hints: InlayHint[] = answer?.value ?? [];
     const out: vscode.InlayHint[] = [];
     for (const h of hints) {
       const position = document.validatePosition(toPosition(h.position));
@@ -39,6 +46,7 @@ export class ReachabilityHintsProvider implements vscode.InlayHintsProvider {
       if (h.tooltip) hint.tooltip = h.tooltip;
       out.push(hint);
     }
+    if (answer) watch.done(answer.source, answer.worker);
     return out;
   }
 }

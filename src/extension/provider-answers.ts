@@ -10,6 +10,10 @@
  * can ask again (CodeLens and inlay hints have a refresh event; a hover is simply current the
  * next time). The same question asked again while the worker is still on it shares that request.
  *
+ * After an analysis is shown, `renew` asks again the questions of what the editor shows (a
+ * visible file's CodeLens and hints) and reports whether each answer changed: the editor is
+ * told to ask again only then, and when it does, the answer is current and comes at once.
+ *
  * Free of `vscode` so it can be tested in plain Node; analysis-scheduler.ts owns one.
  */
 
@@ -63,25 +67,7 @@ export class ProviderAnswers {
     const kept = this.kept.get(key) as Kept<T> | undefined;
     if (kept && !updating && kept.epoch === epoch) return { value: kept.value, stale: false };
 
-    let flight = shared ? (this.flights.get(key) as Flight<T> | undefined) : undefined;
-    if (!flight || flight.epoch !== epoch) {
-      const seq = ++this.asked;
-      const asked: Flight<T> = {
-        epoch,
-        promise: ask().then((value) => {
-          this.keep(key, { value, epoch: updating ? -1 : epoch, seq });
-          return value;
-        }),
-      };
-      flight = asked;
-      if (shared) {
-        this.flights.set(key, asked);
-        const done = () => {
-          if (this.flights.get(key) === asked) this.flights.delete(key);
-        };
-        asked.promise.then(done, done);
-      }
-    }
+    const flight = this.flight(key, ask, epoch, updating, shared);
     if (!kept) return { value: await flight.promise, stale: false };
 
     // A worker that fails or is cancelled leaves the earlier answer standing.
@@ -96,9 +82,54 @@ export class ProviderAnswers {
     return earlier;
   }
 
+  /**
+   * Asks `key` again for the current analysis (sharing a request already under way) and keeps the
+   * answer. Resolves true when the editor must ask again: the answer differs from the one kept
+   * (by `same`), none was kept, or the worker failed (the kept one is no longer current).
+   * Resolves false when the kept answer is current already or the new one equals it.
+   */
+  async renew<T>(key: string, ask: () => Promise<T>, same: (a: T, b: T) => boolean): Promise<boolean> {
+    const { epoch, updating } = this.clock();
+    const kept = this.kept.get(key) as Kept<T> | undefined;
+    if (kept && !updating && kept.epoch === epoch) return false;
+    try {
+      const { value } = await this.fresh(key, ask, epoch, updating);
+      return !kept || !same(kept.value, value);
+    } catch {
+      return true;
+    }
+  }
+
   /** Forgets every answer (the worker restarted, or the settings changed what answers say). */
   clear(): void {
     this.kept.clear();
+  }
+
+  /** The answer of the current analysis: `renew`'s request, shared. */
+  private fresh<T>(key: string, ask: () => Promise<T>, epoch: number, updating: boolean): Promise<{ value: T }> {
+    return this.flight(key, ask, epoch, updating, true).promise.then((value) => ({ value }));
+  }
+
+  /** The worker's answer to `key` for `epoch`: a request under way for it (when `shared`), else a new one, kept when it comes. */
+  private flight<T>(key: string, ask: () => Promise<T>, epoch: number, updating: boolean, shared: boolean): Flight<T> {
+    const running = shared ? (this.flights.get(key) as Flight<T> | undefined) : undefined;
+    if (running && running.epoch === epoch) return running;
+    const seq = ++this.asked;
+    const asked: Flight<T> = {
+      epoch,
+      promise: ask().then((value) => {
+        this.keep(key, { value, epoch: updating ? -1 : epoch, seq });
+        return value;
+      }),
+    };
+    if (shared) {
+      this.flights.set(key, asked);
+      const done = () => {
+        if (this.flights.get(key) === asked) this.flights.delete(key);
+      };
+      asked.promise.then(done, done);
+    }
+    return asked;
   }
 
   private keep(key: string, answer: Kept<unknown>): void {

@@ -88,13 +88,26 @@ export type Request =
   | { id: number; method: 'cancel'; args: [] };
 
 export type Response =
-  /** `stale`: answered from the previous complete analysis while a newer one was running. */
-  | { id: number; result: unknown; stale?: true }
+  /**
+   * `stale`: answered from the previous complete analysis while a newer one was running.
+   * `timing` (queries only): where the question's time went in the worker.
+   */
+  | { id: number; result: unknown; stale?: true; timing?: WorkerTiming }
   | { id: number; error: string }
   /** The request was dropped unanswered: cancelled, or an update a newer one superseded. */
   | { id: number; cancelled: true }
   /** Not an answer yet: how far the update `id` got. */
   | { id: number; progress: AnalysisProgress };
+
+/**
+ * A question's time in the worker, measured there: how long it waited in the worker's queue
+ * (behind a running update's stage, a precomputation or other questions) and how long the
+ * language service took to answer it. The rest of its round trip is messaging.
+ */
+export interface WorkerTiming {
+  queuedMs: number;
+  serviceMs: number;
+}
 
 export const QUERY_METHODS: readonly QueryMethod[] = [
   'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'traceSources', 'servicePorts', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',

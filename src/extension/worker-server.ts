@@ -21,6 +21,8 @@ const NONE: readonly Diagnostic[] = [];
  */
 export class WorkerServer {
   private readonly queue: Request[] = [];
+  /** When each queued question arrived (its answer says how long it waited). */
+  private readonly arrived = new Map<number, number>();
   private scheduled = false;
   /** The whole file set; updates only carry what changed. */
   private readonly files = new Map<string, string>();
@@ -44,6 +46,7 @@ export class WorkerServer {
       return;
     }
     this.queue.push(request);
+    if (request.method !== 'update') this.arrived.set(request.id, performance.now());
     if (!this.scheduled) {
       this.scheduled = true;
       this.defer(() => this.step());
@@ -55,6 +58,7 @@ export class WorkerServer {
     // An update's file changes must still be applied, so only queries can be dropped.
     if (i >= 0 && this.queue[i].method !== 'update') {
       this.queue.splice(i, 1);
+      this.arrived.delete(id);
       this.send({ id, cancelled: true });
     }
   }
@@ -181,6 +185,9 @@ export class WorkerServer {
   }
 
   private runQuery(id: number, method: QueryMethod, args: unknown[], stale: boolean): void {
+    const started = performance.now();
+    const queuedMs = round(started - (this.arrived.get(id) ?? started));
+    this.arrived.delete(id);
     if (!QUERY_METHODS.includes(method)) {
       this.send({ id, error: `unknown method ${String(method)}` });
       return;
@@ -188,7 +195,8 @@ export class WorkerServer {
     try {
       const fn = this.service[method] as (...a: unknown[]) => unknown;
       const result = fn.apply(this.service, args);
-      this.send(stale ? { id, result, stale: true } : { id, result });
+      const timing = { queuedMs, serviceMs: round(performance.now() - started) };
+      this.send(stale ? { id, result, stale: true, timing } : { id, result, timing });
     } catch (e) {
       this.send({ id, error: errorText(e) });
     }
@@ -207,6 +215,10 @@ interface Running {
 /** A service without stages runs its whole update as one. */
 function* oneStage(run: () => UpdateResult): Generator<unknown, UpdateResult, void> {
   return run();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 function errorText(e: unknown): string {

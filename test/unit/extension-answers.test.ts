@@ -100,6 +100,48 @@ test('provider answers: an answer asked earlier but arriving later never replace
   assert.deepEqual(await h.answers.get('hover p', h.ask('3'), false), { value: 'P2', stale: false }, 'P1 came last but was asked first');
 });
 
+test('provider answers: renewed after an analysis, an unchanged answer needs no new question from the editor, and the next one comes at once', async () => {
+  const h = harness();
+  const same = (a: string, b: string) => a === b;
+  const first = h.answers.get('lens a', h.ask('1'));
+  h.worker.get('1')!.resolve('A');
+  await first;
+  assert.equal(await h.answers.renew('lens a', h.ask('never'), same), false, 'current already: nothing asked');
+  assert.deepEqual(h.asked, ['1']);
+
+  // A new analysis leaves the answer as it was: the editor is not told to ask again …
+  h.clock.epoch = 2;
+  const renewed = h.answers.renew('lens a', h.ask('2'), same);
+  h.worker.get('2')!.resolve('A');
+  assert.equal(await renewed, false);
+  // … and when it asks anyway, the kept answer is current: no question to the worker, not stale.
+  assert.deepEqual(await h.answers.get('lens a', h.ask('3')), { value: 'A', stale: false });
+  assert.deepEqual(h.asked, ['1', '2']);
+
+  // One that changes it: told, and the new answer is kept current.
+  h.clock.epoch = 3;
+  const changed = h.answers.renew('lens a', h.ask('4'), same);
+  h.worker.get('4')!.resolve('B');
+  assert.equal(await changed, true);
+  assert.deepEqual(await h.answers.get('lens a', h.ask('5')), { value: 'B', stale: false });
+  assert.deepEqual(h.asked, ['1', '2', '4']);
+});
+
+test('provider answers: renewing a question never answered says "ask", so does a failed worker; the editor asking meanwhile shares the request', async () => {
+  const h = harness();
+  const same = (a: string, b: string) => a === b;
+  const renewed = h.answers.renew('hints b', h.ask('1'), same);
+  const asked = h.answers.get('hints b', h.ask('2'));
+  h.worker.get('1')!.resolve('H');
+  assert.equal(await renewed, true, 'nothing was kept: the editor may show nothing yet');
+  assert.deepEqual(await asked, { value: 'H', stale: false });
+  assert.deepEqual(h.asked, ['1'], 'one request for both');
+  h.clock.epoch = 2;
+  const failed = h.answers.renew('hints b', h.ask('3'), same);
+  h.worker.get('3')!.reject(new Error('worker restarted'));
+  assert.equal(await failed, true, 'the kept answer is no longer current');
+});
+
 test('time slices: work gives way once a slice is used up, and only then', async () => {
   let now = 0;
   let gaveWay = 0;

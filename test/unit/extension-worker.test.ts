@@ -425,3 +425,52 @@ test('real worker: crashes restart it a bounded number of times, each one said i
     client.dispose();
   }
 });
+
+/** Keeps the thread busy for `ms` (a slow stage or question, measured by the worker's own clock). */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+test('worker: a question\'s answer says how long it waited in the worker\'s queue and how long the service took', () => {
+  const { service, sent, server, runAll } = harness();
+  const slowUpdate = service.update.bind(service);
+  service.update = (files) => {
+    busyFor(30);
+    return slowUpdate(files);
+  };
+  (service as unknown as { nodes(): string[] }).nodes = () => {
+    busyFor(15);
+    return ['node-1'];
+  };
+  server.receive(update(1, 1, [['a.yaml', 'ok']], { reset: true }));
+  server.receive({ id: 2, method: 'nodes', args: [] });
+  runAll();
+  const answer = sent.find((r) => r.id === 2) as { result: unknown; timing?: { queuedMs: number; serviceMs: number } };
+  assert.deepEqual(answer.result, ['node-1']);
+  assert.ok(answer.timing, 'a query answer carries its timing');
+  assert.ok(answer.timing.queuedMs >= 29, `waited behind the 30 ms update: ${answer.timing.queuedMs} ms`);
+  assert.ok(answer.timing.serviceMs >= 14 && answer.timing.serviceMs < answer.timing.queuedMs, `the service's own 15 ms: ${answer.timing.serviceMs} ms`);
+  assert.equal('timing' in (sent.find((r) => r.id === 1) as object), false, 'an update reply has its own figures (workerMs)');
+});
+
+test('real worker: queryTimed gives the answer with its round trip, which holds the worker\'s queue and service time', async (t) => {
+  if (!fs.existsSync(WORKER)) {
+    t.skip(`${WORKER} is not built (run npm run compile)`);
+    return;
+  }
+  const client = new AnalysisClient(WORKER, quiet);
+  try {
+    const files = example('flannel-vxlan');
+    await client.update({ generation: 1, reset: true, changed: files, removed: [], settings: {}, shownGeneration: 0 });
+    const { value, timing } = await client.queryTimed('nodes', []);
+    assert.deepEqual(value, ['node-1', 'node-2']);
+    assert.ok(timing.roundTripMs > 0, `round trip ${timing.roundTripMs} ms`);
+    assert.ok(timing.queuedMs >= 0 && timing.serviceMs >= 0);
+    assert.ok(timing.queuedMs + timing.serviceMs <= timing.roundTripMs, `worker ${timing.queuedMs} + ${timing.serviceMs} ms within the round trip of ${timing.roundTripMs} ms`);
+  } finally {
+    client.dispose();
+  }
+});

@@ -24,7 +24,10 @@ import { codeOf } from '../helpers';
 import { say } from '../log';
 import type { PublishedAnalysis } from '../../../src/extension/analysis-scheduler';
 import type { PodPathTestApi } from '../../../src/extension/extension';
+import type { ProviderTiming, TimedProvider } from '../../../src/extension/provider-timings';
+import { FloorProviders, FloorSave } from './floors';
 import { LagSampler } from './lag';
+import { ProviderSample, splitOf, stats } from './splits';
 import type { BenchEdit, BenchWorkspace } from './workspace';
 
 /** Per edit kind: each round saves the edit and then its undoing. */
@@ -58,13 +61,6 @@ function whenDiagnostics(uri: vscode.Uri, ok: (d: vscode.Diagnostic[]) => boolea
 
 const hasFinding = (code: string, line: number) => (ds: vscode.Diagnostic[]) => ds.some((d) => codeOf(d) === code && d.range.start.line + 1 === line);
 
-function stats(xs: number[]): { median: number; p95: number; max: number; n: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  const r = (x: number) => Math.round(x * 10) / 10;
-  return { median: r(at(0.5)), p95: r(at(0.95)), max: r(s[s.length - 1]), n: s.length };
-}
-
 /** Resolves (with the time it happened) once an analysis whose update was sent after `since` is shown. */
 function whenPublished(api: PodPathTestApi, since: number, timeoutMs = 120_000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,7 +83,10 @@ function whenPublished(api: PodPathTestApi, since: number, timeoutMs = 120_000):
  * shows, and right after it asks for a hover (on the nearest object's name line above the
  * edit), the file's CodeLens and its inlay hints, as the editor would for a user looking on.
  */
-async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: number[]; afterSave: { hover: number[]; codeLens: number[]; inlayHints: number[] }; parts: Record<'toSend' | 'roundTrip' | 'worker' | 'apply', number[]>; timedOut?: string }> {
+type SavePart = 'toSend' | 'editorToWillSave' | 'willSaveToSent' | 'take' | 'roundTrip' | 'worker' | 'apply' | 'editorSave';
+type AfterSave = Record<TimedProvider, ProviderSample[]>;
+
+async function benchEdit(e: BenchEdit, api: PodPathTestApi, floor: FloorProviders, floorSave: FloorSave): Promise<{ saves: number[]; afterSave: AfterSave; parts: Record<SavePart, number[]>; timedOut?: string }> {
   const uri = fileUri(e.file);
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc);
@@ -104,16 +103,36 @@ async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: nu
     if (!(await vscode.workspace.applyEdit(we))) throw new Error('edit refused');
   };
   const saves: number[] = [];
-  const afterSave = { hover: [] as number[], codeLens: [] as number[], inlayHints: [] as number[] };
+  const afterSave: AfterSave = { hover: [], codeLens: [], inlayHints: [] };
+  // Each question to PodPath, then the same to the floor providers (answering PodPath's answer at once).
+  // The first question after a save meets an editor still busy with it: PodPath and the floor
+  // take turns being first, so neither is always the one that pays for it.
+  let floorFirst = false;
+  const ask = async <T>(provider: TimedProvider, command: string, args: (target: vscode.Uri) => unknown[]): Promise<T> => {
+    const records: ProviderTiming[] = [];
+    const sub = api.onDidTimeProvider((t) => {
+      if (t.provider === provider) records.push(t);
+    });
+    const askFloor = () => timed(() => vscode.commands.executeCommand(command, floor.document.uri, ...args(floor.document.uri)));
+    const before = floorFirst ? await askFloor() : undefined;
+    const [answer, wallMs] = await timed(() => vscode.commands.executeCommand<T>(command, uri, ...args(uri)));
+    sub.dispose();
+    const [, floorMs] = before ?? await askFloor();
+    afterSave[provider].push({ wallMs, floorMs, ...(records.length ? { timing: records[records.length - 1] } : {}) });
+    return answer;
+  };
   const askProviders = async () => {
-    afterSave.hover.push((await timed(() => vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(nameLine, 20))))[1]);
-    afterSave.codeLens.push((await timed(() => vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100)))[1]);
-    afterSave.inlayHints.push((await timed(() => vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0))))[1]);
+    const hovers = await ask<vscode.Hover[]>('hover', 'vscode.executeHoverProvider', () => [new vscode.Position(nameLine, 20)]);
+    const lenses = await ask<vscode.CodeLens[]>('codeLens', 'vscode.executeCodeLensProvider', () => [100]);
+    const hints = await ask<vscode.InlayHint[]>('inlayHints', 'vscode.executeInlayHintProvider', () => [new vscode.Range(0, 0, doc.lineCount, 0)]);
+    // The next round's floor answers the same as PodPath did this round.
+    floor.answerLike(hovers, lenses, hints);
+    floorFirst = !floorFirst;
   };
   const finding = e.finding;
   const shows = finding ? hasFinding(finding.code, finding.line) : undefined;
   // Where each save's time went: the last analysis shown for it, by stage.
-  const parts = { toSend: [] as number[], roundTrip: [] as number[], worker: [] as number[], apply: [] as number[] };
+  const parts: Record<SavePart, number[]> = { toSend: [], editorToWillSave: [], willSaveToSent: [], take: [], roundTrip: [], worker: [], apply: [], editorSave: [] };
   const saveAndWait = async (expectFinding: boolean) => {
     const t0 = performance.now();
     let last: PublishedAnalysis | undefined;
@@ -122,15 +141,21 @@ async function benchEdit(e: BenchEdit, api: PodPathTestApi): Promise<{ saves: nu
     });
     const waiting = shows ? whenDiagnostics(uri, expectFinding ? shows : (ds) => !shows(ds)) : whenPublished(api, t0);
     await doc.save();
+    parts.editorSave.push(performance.now() - t0);
     saves.push((await waiting) - t0);
     sub.dispose();
     if (last) {
       parts.toSend.push(last.sentAt - t0);
+      // The save's start reaching the extension host (onWillSaveTextDocument: the editor's), then PodPath's part.
+      parts.editorToWillSave.push(last.noticedAt - t0);
+      parts.willSaveToSent.push(last.sentAt - last.noticedAt);
+      parts.take.push(last.takeMs);
       parts.roundTrip.push(last.receivedAt - last.sentAt);
       parts.worker.push(last.workerMs);
       parts.apply.push(last.shownAt - last.receivedAt);
     }
     await askProviders();
+    await floorSave.measure();
   };
   // A save whose analysis does not show within the wait ends this kind (said in the figures),
   // and the edit is undone and saved, so the kinds after it still run.
@@ -190,25 +215,37 @@ export async function run(): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
   const deploymentLine = doc.getText().split('\n').findIndex((l) => l.startsWith('metadata: {name: app-'));
   const saves: number[] = [];
-  const afterSave = { hover: [] as number[], codeLens: [] as number[], inlayHints: [] as number[] };
+  const afterSave: AfterSave = { hover: [], codeLens: [], inlayHints: [] };
+  const allParts: Record<string, number[]> = {};
   const kinds: Record<string, unknown> = {};
+  const wall = (xs: ProviderSample[]) => xs.map((x) => x.wallMs);
+  const floor = await FloorProviders.open(doc.getText());
+  const floorSave = await FloorSave.open(fileUri('save-floor.txt'), doc.getText());
   for (const e of edit.edits) {
     lag.phase(`save → diagnostics: ${e.kind}`);
-    const r = await benchEdit(e, api);
+    const r = await benchEdit(e, api, floor, floorSave);
     saves.push(...r.saves);
     for (const k of ['hover', 'codeLens', 'inlayHints'] as const) afterSave[k].push(...r.afterSave[k]);
+    for (const [k, xs] of Object.entries(r.parts)) (allParts[k] ??= []).push(...xs);
     kinds[e.kind] = {
       waitsFor: e.finding ? `${e.finding.code} on line ${e.finding.line}` : 'the analysis-published signal',
       ...(r.timedOut ? { timedOut: r.timedOut } : {}),
       saveToDiagnosticsMs: stats(r.saves),
-      // save → update sent (host), sent → answer received (queue, worker, message), the worker's own time, received → diagnostics shown.
-      savePartsMs: { toSend: stats(r.parts.toSend), roundTrip: stats(r.parts.roundTrip), worker: stats(r.parts.worker), apply: stats(r.parts.apply) },
-      afterSaveMs: { hover: stats(r.afterSave.hover), codeLens: stats(r.afterSave.codeLens), inlayHints: stats(r.afterSave.inlayHints) },
+      // save → update sent (host; of it: the editor until onWillSaveTextDocument, then PodPath, of
+      // which collecting the text), sent → answer received (queue, worker, message), the worker's
+      // own time, received → diagnostics shown; and the editor's whole save (doc.save() resolving).
+      savePartsMs: Object.fromEntries(Object.entries(r.parts).map(([k, xs]) => [k, stats(xs)])),
+      afterSaveMs: { hover: stats(wall(r.afterSave.hover)), codeLens: stats(wall(r.afterSave.codeLens)), inlayHints: stats(wall(r.afterSave.inlayHints)) },
+      providerSplitMs: { hover: splitOf(r.afterSave.hover), codeLens: splitOf(r.afterSave.codeLens), inlayHints: splitOf(r.afterSave.inlayHints) },
     };
-    say(`bench ${edit.pods}: ${e.kind}: save → diagnostics ${JSON.stringify(stats(r.saves))} (medians: to send ${stats(r.parts.toSend).median}, round trip ${stats(r.parts.roundTrip).median}, worker ${stats(r.parts.worker).median}, apply ${stats(r.parts.apply).median}), providers after a save ${JSON.stringify(stats([...r.afterSave.hover, ...r.afterSave.codeLens, ...r.afterSave.inlayHints]))}`);
+    say(`bench ${edit.pods}: ${e.kind}: save → diagnostics ${JSON.stringify(stats(r.saves))} (medians: save → will-save ${stats(r.parts.editorToWillSave).median}, will-save → sent ${stats(r.parts.willSaveToSent).median}, round trip ${stats(r.parts.roundTrip).median}, worker ${stats(r.parts.worker).median}, apply ${stats(r.parts.apply).median}), providers after a save ${JSON.stringify(stats(wall([...r.afterSave.hover, ...r.afterSave.codeLens, ...r.afterSave.inlayHints])))}`);
   }
+  floor.dispose();
+  result.floorSaveMs = { toWillSave: stats(floorSave.willSave), save: stats(floorSave.save) };
   result.saveToDiagnosticsMs = { all: stats(saves) };
-  result.afterSaveMs = { hover: stats(afterSave.hover), codeLens: stats(afterSave.codeLens), inlayHints: stats(afterSave.inlayHints), all: stats([...afterSave.hover, ...afterSave.codeLens, ...afterSave.inlayHints]) };
+  result.savePartsMs = Object.fromEntries(Object.entries(allParts).map(([k, xs]) => [k, stats(xs)]));
+  result.afterSaveMs = { hover: stats(wall(afterSave.hover)), codeLens: stats(wall(afterSave.codeLens)), inlayHints: stats(wall(afterSave.inlayHints)), all: stats(wall([...afterSave.hover, ...afterSave.codeLens, ...afterSave.inlayHints])) };
+  result.providerSplitMs = { hover: splitOf(afterSave.hover), codeLens: splitOf(afterSave.codeLens), inlayHints: splitOf(afterSave.inlayHints) };
   result.kinds = kinds;
   say(`bench ${edit.pods}: save → diagnostics ${JSON.stringify(result.saveToDiagnosticsMs)}`);
   say(`bench ${edit.pods}: providers right after a save ${JSON.stringify(result.afterSaveMs)}`);
