@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SequenceMap } from '../../src/core/policy/sequence-map';
 import { IntArena } from '../../src/core/policy/int-arena';
+import { ContentMap } from '../../src/core/policy/content-map';
 import { rng } from '../support/random';
 
 /**
  * Small structures under the class-based policy engine, each against a plain reference: the
- * sequence-keyed map against a Map keyed by the joined text, the arena against copies of its
- * own.
+ * sequence-keyed map and the content-keyed map against a Map keyed by the joined text, the
+ * arena against copies of its own.
  */
 
 test('SequenceMap answers as a Map keyed by the joined sequence does, prefixes included', () => {
@@ -53,4 +54,36 @@ test('IntArena hands out views that keep their values while later ones fill and 
     }
     for (const { view, want } of kept) assert.deepEqual(Array.from(view), want, `chunk ${chunk}`);
   }
+});
+
+test('ContentMap answers as a Map keyed by the joined sequence does, with long keys, a reused key buffer and prefixes', () => {
+  const r = rng(13);
+  const map = new ContentMap<number>();
+  const reference = new Map<string, number>();
+  const buffer = new Int32Array(400);
+  // Few distinct values and lengths, so keys recur and differ in one element or in length only.
+  const fill = (): number => {
+    const length = r() < 0.2 ? Math.floor(r() * 400) : Math.floor(r() * 4);
+    for (let i = 0; i < length; i++) buffer[i] = Math.floor(r() * 3) - 1;
+    return length;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const length = fill();
+    const text = Array.from(buffer.subarray(0, length)).join(',');
+    if (r() < 0.5) {
+      map.set(buffer, i, length);
+      reference.set(text, i);
+    }
+    assert.equal(map.get(buffer, length), reference.get(text), `[${text}] after ${i} steps`);
+    assert.equal(map.size, reference.size);
+  }
+  // The map copied its keys: writing over the caller's buffer changes no stored key.
+  const m = new ContentMap<string>();
+  const key = Int32Array.from([5, 6, 7]);
+  m.set(key, 'a');
+  key[0] = 9;
+  assert.deepEqual([m.get([5, 6, 7]), m.get(key), m.get([5, 6]), m.get([])], ['a', undefined, undefined, undefined]);
+  m.set([], 'empty');
+  m.set([5, 6, 7], 'b');
+  assert.deepEqual([m.get([]), m.get([5, 6, 7]), m.size], ['empty', 'b', 2]);
 });

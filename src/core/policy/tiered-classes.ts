@@ -6,6 +6,7 @@ import { cidrContains, ipToInt } from '../common/ip';
 import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, endpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
 import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
+import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
 import { IntArena } from './int-arena';
 import { SequenceMap } from './sequence-map';
@@ -31,8 +32,10 @@ import type { PeerClass } from './reachability';
  */
 
 interface CompiledRule {
+  /** Numbers the rules compiled in one engine. */
+  id: number;
   action: StageAction;
-  /** The peer classes it matches, as the (memoized) lists the selectors gave (a class may appear twice: applying a rule again changes nothing). */
+  /** The peer classes it matches, as the interned lists the selectors gave (a class may appear twice: applying a rule again changes nothing). */
   peers: PeerLists;
   /** FlowStates.ruleKey of its action and ports; -1 when named ports make them depend on the destination. */
   key: number;
@@ -61,7 +64,12 @@ export interface TieredEngine {
 }
 
 type Dir = 'ingress' | 'egress';
-type PeerLists = readonly (readonly PeerClass[])[];
+/**
+ * A list of peer classes as their ids, interned by content: equal lists are one object with one
+ * `id`, so two stages whose rules name the same lists are recognised as the same stage.
+ */
+interface PeerList { id: number; classes: Int32Array }
+type PeerLists = readonly PeerList[];
 
 export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHelpers): TieredEngine {
   const n = classes.length;
@@ -86,7 +94,20 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       else byPair.set(key, [c]);
     }
   }
-  const everyPeer: PeerLists = [regular];
+  /** Class lists by content, and by the array a selector lookup returned (most are memoized arrays met again). */
+  const listsByContent = new ContentMap<PeerList>();
+  const listsByArray = new Map<readonly PeerClass[], PeerList>();
+  const listIds = new Int32Array(n);
+  const listOf = (l: readonly PeerClass[]): PeerList => {
+    let p = listsByArray.get(l);
+    if (p) return p;
+    for (let i = 0; i < l.length; i++) listIds[i] = l[i].id;
+    p = listsByContent.get(listIds, l.length);
+    if (!p) listsByContent.set(listIds, (p = { id: listsByContent.size, classes: listIds.slice(0, l.length) }), l.length);
+    listsByArray.set(l, p);
+    return p;
+  };
+  const everyPeer: PeerLists = [listOf(regular)];
   const namespaceNames = [...h.byNamespace.keys()];
 
   const matchMemo = new Map<string, PeerLists>();
@@ -113,17 +134,17 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         return [regular.filter((c) => adminPeerMatches(cluster, spec, { ip: c.representative.ip, pod: c.representative }))];
     }
   };
-  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => rule.peers.flatMap(adminPeerClasses).filter((l) => l.length > 0));
+  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => rule.peers.flatMap(adminPeerClasses).filter((l) => l.length > 0).map(listOf));
 
   const blockMemo = new Map<number, PeerClass[]>();
   /** Adds the class lists an NetworkPolicy peer matches to `out`. */
-  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec, out: (readonly PeerClass[])[]): void => {
+  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec, out: PeerList[]): void => {
     if (peer.kind === 'ipBlock') {
       const b = h.blockIds.get(`${peer.cidr.text}-${peer.except.map((e) => e.text).sort().join(',')}`);
       if (b === undefined) return;
       let l = blockMemo.get(b);
       if (!l) blockMemo.set(b, (l = regular.filter((c) => h.inBlock(c.representative, b))));
-      if (l.length) out.push(l);
+      if (l.length) out.push(listOf(l));
       return;
     }
     const nss = peer.namespaceSelector ? h.namespacesMatching(peer.namespaceSelector) : [policy.namespace];
@@ -131,12 +152,12 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     const whole = !peer.podSelector || isEmptySelector(peer.podSelector);
     for (const ns of names) {
       const l = whole ? h.byNamespace.get(ns) : h.classesMatching(ns, peer.podSelector!);
-      if (l && l.length) out.push(l);
+      if (l && l.length) out.push(listOf(l));
     }
   };
   const npMatch = (policy: PolicyInfo, rule: RuleSpec): PeerLists => {
     if (rule.peers === 'all') return everyPeer;
-    const out: (readonly PeerClass[])[] = [];
+    const out: PeerList[] = [];
     for (const p of rule.peers) npPeerClasses(policy, p, out);
     return out;
   };
@@ -151,7 +172,8 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
           if (l.length < candidates.length) candidates = l;
         }
       }
-      return [candidates.filter((c) => entityMatches(cluster, p, e, c.representative, classAddr[c.id]))];
+      const matched = candidates.filter((c) => entityMatches(cluster, p, e, c.representative, classAddr[c.id]));
+      return matched.length ? [listOf(matched)] : [];
     });
   };
 
@@ -173,10 +195,11 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       namedKind[c.id] = id;
     }
   }
+  let compiledCount = 0;
   const compile = (action: StageAction, peers: PeerLists, named: boolean, ports: (d: PodInfo | undefined) => ConnSet): CompiledRule =>
     named
-      ? { action, peers, key: -1, portsFor: ports, byNamedKind: new Int32Array(namedKindPod.length).fill(-1) }
-      : { action, peers, key: flows.ruleKey(action, conns.id(ports(undefined))) };
+      ? { id: compiledCount++, action, peers, key: -1, portsFor: ports, byNamedKind: new Int32Array(namedKindPod.length).fill(-1) }
+      : { id: compiledCount++, action, peers, key: flows.ruleKey(action, conns.id(ports(undefined))) };
   /** A rule's key towards destinations of one named-port kind. */
   const keyFor = (r: CompiledRule, kind: number): number => {
     if (r.key >= 0) return r.key;
@@ -397,7 +420,29 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
    * key share the result.
    */
   interface Sparse { base: number; peers: Int32Array; values: Int32Array }
-  const stageVerdicts: Record<Dir, SequenceMap<{ id: number; verdicts: Sparse }>> = { ingress: new SequenceMap(), egress: new SequenceMap() };
+  interface StageVerdict { id: number; verdicts: Sparse }
+  const stageVerdicts: Record<Dir, SequenceMap<StageVerdict>> = { ingress: new SequenceMap(), egress: new SequenceMap() };
+  /**
+   * Different policies often come down to the same stage: each class's own NetworkPolicy names
+   * the same peers with the same ports as its neighbours' do, admin policies without a peer among
+   * the pods leave every peer alike. So stages are also known by what they step (their rules'
+   * keys and peer lists, `planKey`), and verdicts by their content: equal ones get one id, and
+   * the rows composed from them are shared in turn. Both serve either direction: a verdict is a
+   * function of its content alone.
+   */
+  const byPlan = new ContentMap<StageVerdict>();
+  const byContent = new ContentMap<StageVerdict>();
+  let planKey = new Int32Array(64);
+  let planLength = 0;
+  const planPush = (v: number): void => {
+    if (planLength === planKey.length) {
+      const grown = new Int32Array(planKey.length * 2);
+      grown.set(planKey);
+      planKey = grown;
+    }
+    planKey[planLength++] = v;
+  };
+  const contentKey = new Int32Array(2 * n + 1);
   let stageCount = 0;
   const scratchState = new Int32Array(n);
   const scratchStamp = new Int32Array(n);
@@ -408,6 +453,20 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     let sv = stageVerdicts[dir].get(key);
     if (sv) return sv;
     const { rules, end } = plan();
+    // What the stepping below reads: the end, and per rule its key (or, for ports resolved per
+    // peer, the rule itself) and its peer lists.
+    planLength = 0;
+    planPush(end === 'Pass' ? 0 : 1);
+    for (const r of rules) {
+      planPush(r.key < 0 && dir === 'egress' ? -1 - r.id : keyFor(r, namedKind[x.id]));
+      planPush(r.peers.length);
+      for (const l of r.peers) planPush(l.id);
+    }
+    sv = byPlan.get(planKey, planLength);
+    if (sv) {
+      stageVerdicts[dir].set(key, sv);
+      return sv;
+    }
     const mark = ++stamp;
     let count = 0;
     // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
@@ -422,8 +481,9 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         continue;
       }
       for (const list of r.peers) {
-        for (let i = 0; i < list.length; i++) {
-          const y = list[i].id;
+        const ids = list.classes;
+        for (let i = 0; i < ids.length; i++) {
+          const y = ids[i];
           if (scratchStamp[y] !== mark) {
             scratchStamp[y] = mark;
             scratchState[y] = untouched;
@@ -434,7 +494,14 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       }
     }
     for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
-    sv = { id: stageCount++, verdicts: sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
+    const verdicts = sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark);
+    const length = 2 * verdicts.peers.length + 1;
+    contentKey[0] = verdicts.base;
+    contentKey.set(verdicts.peers, 1);
+    contentKey.set(verdicts.values, 1 + verdicts.peers.length);
+    sv = byContent.get(contentKey, length);
+    if (!sv) byContent.set(contentKey, (sv = { id: stageCount++, verdicts }), length);
+    byPlan.set(planKey, sv, planLength);
     stageVerdicts[dir].set(key, sv);
     return sv;
   };
