@@ -58,24 +58,27 @@ test('IntArena hands out views that keep their values while later ones fill and 
 
 test('ContentMap answers as a Map keyed by the joined sequence does, with long keys, a reused key buffer and prefixes', () => {
   const r = rng(13);
-  const map = new ContentMap<number>();
-  const reference = new Map<string, number>();
-  const buffer = new Int32Array(400);
-  // Few distinct values and lengths, so keys recur and differ in one element or in length only.
-  const fill = (): number => {
-    const length = r() < 0.2 ? Math.floor(r() * 400) : Math.floor(r() * 4);
-    for (let i = 0; i < length; i++) buffer[i] = Math.floor(r() * 3) - 1;
-    return length;
-  };
-  for (let i = 0; i < 3000; i++) {
-    const length = fill();
-    const text = Array.from(buffer.subarray(0, length)).join(',');
-    if (r() < 0.5) {
-      map.set(buffer, i, length);
-      reference.set(text, i);
+  // All 32 bits of the hash, and none: there every key shares one bucket with all others.
+  for (const mask of [-1, 0]) {
+    const map = new ContentMap<number>(mask);
+    const reference = new Map<string, number>();
+    const buffer = new Int32Array(400);
+    // Few distinct values and lengths, so keys recur and differ in one element or in length only.
+    const fill = (): number => {
+      const length = r() < 0.2 ? Math.floor(r() * 400) : Math.floor(r() * 4);
+      for (let i = 0; i < length; i++) buffer[i] = Math.floor(r() * 3) - 1;
+      return length;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const length = fill();
+      const text = Array.from(buffer.subarray(0, length)).join(',');
+      if (r() < 0.5) {
+        map.set(buffer, i, length);
+        reference.set(text, i);
+      }
+      assert.equal(map.get(buffer, length), reference.get(text), `[${text}] after ${i} steps`);
+      assert.equal(map.size, reference.size);
     }
-    assert.equal(map.get(buffer, length), reference.get(text), `[${text}] after ${i} steps`);
-    assert.equal(map.size, reference.size);
   }
   // The map copied its keys: writing over the caller's buffer changes no stored key.
   const m = new ContentMap<string>();

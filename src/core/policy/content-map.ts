@@ -8,13 +8,16 @@ export class ContentMap<V> {
   private readonly buckets = new Map<number, { key: Int32Array; value: V }[]>();
   private count = 0;
 
+  /** `hashMask` keeps only some bits of the hash (tests make keys collide with it). */
+  constructor(private readonly hashMask = -1) {}
+
   get size(): number {
     return this.count;
   }
 
   /** The value under the first `length` elements of `key` (all of them by default). */
   get(key: ArrayLike<number>, length = key.length): V | undefined {
-    const bucket = this.buckets.get(hashOf(key, length));
+    const bucket = this.buckets.get(hashOf(key, length) & this.hashMask);
     if (!bucket) return undefined;
     for (const e of bucket) if (sameContent(e.key, key, length)) return e.value;
     return undefined;
@@ -22,7 +25,7 @@ export class ContentMap<V> {
 
   /** Files `value` under the first `length` elements of `key` (all of them by default). */
   set(key: ArrayLike<number>, value: V, length = key.length): void {
-    const h = hashOf(key, length);
+    const h = hashOf(key, length) & this.hashMask;
     let bucket = this.buckets.get(h);
     if (!bucket) this.buckets.set(h, (bucket = []));
     for (const e of bucket) {
