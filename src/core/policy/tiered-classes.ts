@@ -12,6 +12,7 @@ import { IntArena } from './int-arena';
 import { SequenceMap } from './sequence-map';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
+import { countPairs, spreadRow } from './pair-counts';
 import { pipelineStages, tierMembers } from './pipeline';
 import type { PeerClass } from './reachability';
 
@@ -694,12 +695,6 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     egress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'egress')));
     ingress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'ingress')));
   };
-  /** Writes a row's answer for every peer into `to`. */
-  const spreadRow = (r: Row, to: Int32Array): void => {
-    to.fill(r.shared.base);
-    for (let i = 0; i < r.shared.peers.length; i++) to[r.shared.peers[i]] = r.shared.values[i];
-    for (let i = 0; i < r.peers.length; i++) to[r.peers[i]] = r.values[i];
-  };
   /** Rows as dense arrays, made when single pairs are asked for. */
   const denseRows = new Map<Row, Int32Array>();
   const dense = (r: Row): Int32Array => {
@@ -721,71 +716,12 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       ensure();
       const reachedBy = new Float64Array(n);
       const reaches = new Float64Array(n);
-      const podCount = new Float64Array(n);
-      for (const c of regular) podCount[c.id] = c.pods.length;
-      // What each destination admits from most sources, and, per source, the destinations whose
-      // ingress names it (so no pair has to look up a destination's row): namedBy lists
-      // destination and answer pairs, those of source s at [namedStart[s], namedStart[s + 1]).
-      const admitsMost = new Int32Array(n);
-      const namedStart = new Int32Array(n + 1);
-      for (let b = 0; b < regularIds.length; b++) {
-        const r = ingress![regularIds[b]];
-        for (let i = 0; i < r.shared.peers.length; i++) namedStart[r.shared.peers[i] + 1] += 2;
-        for (let i = 0; i < r.peers.length; i++) namedStart[r.peers[i] + 1] += 2;
-      }
-      for (let i = 0; i < n; i++) namedStart[i + 1] += namedStart[i];
-      const namedBy = new Int32Array(namedStart[n]);
-      const fill = namedStart.slice(0, n);
-      for (let b = 0; b < regularIds.length; b++) {
-        const d = regularIds[b];
-        const r = ingress![d];
-        admitsMost[d] = r.shared.base;
-        // The shared layer first: the row's own peers override it.
-        for (const layer of [r.shared, r]) {
-          for (let i = 0; i < layer.peers.length; i++) {
-            const at = fill[layer.peers[i]];
-            namedBy[at] = d;
-            namedBy[at + 1] = layer.values[i];
-            fill[layer.peers[i]] = at + 2;
-          }
-        }
-      }
-      const toward = new Int32Array(n);
-      const admits = new Int32Array(n);
-      // Whether two answers share a connection, by ids (few distinct ones reach this point):
-      // 0 not known yet, 1 they do, 2 they do not. Past 2,048 ids the table would be too large: ask ConnIds.
-      const k = conns.size;
-      const meets = new Uint8Array(k <= 2048 ? k * k : 0);
+      const pods = new Float64Array(n);
+      for (const c of regular) pods[c.id] = c.pods.length;
       const NONE = ConnIds.NONE;
-      for (let a = 0; a < regularIds.length; a++) {
-        const s = regularIds[a];
-        spreadRow(egress![s], toward);
-        admits.set(admitsMost);
-        for (let i = namedStart[s]; i < namedStart[s + 1]; i += 2) admits[namedBy[i]] = namedBy[i + 1];
-        const sp = podCount[s];
-        let reached = 0;
-        for (let b = 0; b < regularIds.length; b++) {
-          const d = regularIds[b];
-          const out = toward[d];
-          if (out === NONE) continue;
-          const pods = d === s ? sp - 1 : podCount[d];
-          if (pods <= 0) continue;
-          const inn = admits[d];
-          if (inn === NONE) continue;
-          if (out !== ALL && inn !== ALL) {
-            if (meets.length === 0) {
-              if (conns.isEmpty(conns.intersect(out, inn))) continue;
-            } else {
-              let m = meets[out * k + inn];
-              if (m === 0) m = meets[out * k + inn] = conns.isEmpty(conns.intersect(out, inn)) ? 2 : 1;
-              if (m === 2) continue;
-            }
-          }
-          reachedBy[d] += d === s ? pods : sp;
-          reached += pods;
-        }
-        reaches[s] += reached;
-      }
+      const meets = (out: number, inn: number): boolean =>
+        out !== NONE && inn !== NONE && (out === ALL || inn === ALL || !conns.isEmpty(conns.intersect(out, inn)));
+      countPairs({ n, classes: regularIds, pods, egress: egress!, ingress: ingress!, answers: conns.size, meets }, reachedBy, reaches);
       countHostNetwork(classes, allowedPods, reachedBy, reaches);
       return { reachedBy, reaches };
     },
