@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { SequenceMap } from '../../src/core/policy/sequence-map';
 import { IntArena } from '../../src/core/policy/int-arena';
 import { ContentMap } from '../../src/core/policy/content-map';
+import { PeerCells } from '../../src/core/policy/peer-cells';
 import { rng } from '../support/random';
 
 /**
  * Small structures under the class-based policy engine, each against a plain reference: the
  * sequence-keyed map and the content-keyed map against a Map keyed by the joined text, the
- * arena against copies of its own.
+ * arena against copies of its own, the peer cells against each peer's lists.
  */
 
 test('SequenceMap answers as a Map keyed by the joined sequence does, prefixes included', () => {
@@ -89,4 +90,30 @@ test('ContentMap answers as a Map keyed by the joined sequence does, with long k
   m.set([], 'empty');
   m.set([5, 6, 7], 'b');
   assert.deepEqual([m.get([]), m.get([5, 6, 7]), m.size], ['empty', 'b', 2]);
+});
+
+test('PeerCells puts peers in one cell exactly when the same lists name them, and lists each list\'s cells', () => {
+  const r = rng(17);
+  const n = 60;
+  const cells = new PeerCells(n);
+  for (let round = 0; round < 500; round++) {
+    const lists = Array.from({ length: Math.floor(r() * 7) }, () => {
+      const density = r();
+      return Int32Array.from(Array.from({ length: n }, (_, i) => i).filter(() => r() < density * 0.5));
+    });
+    cells.split(lists);
+    const membership = (y: number) => lists.map((l, i) => (l.includes(y) ? i : -1)).filter((i) => i >= 0).join(',');
+    const named = Array.from({ length: n }, (_, y) => y).filter((y) => lists.some((l) => l.includes(y)));
+    assert.deepEqual(Array.from(cells.named.subarray(0, cells.namedCount)).sort((a, b) => a - b), named, `round ${round}`);
+    for (let y = 0; y < n; y++) assert.equal(cells.marks[y] === cells.mark, named.includes(y));
+    const cellOf = (y: number) => cells.cellOf[y];
+    for (const a of named) {
+      assert.ok(cellOf(a) >= 0 && cellOf(a) < cells.cellCount);
+      for (const b of named) assert.equal(cellOf(a) === cellOf(b), membership(a) === membership(b), `peers ${a} and ${b}, round ${round}`);
+    }
+    lists.forEach((l, i) => {
+      const listed = new Set(Array.from(cells.cells.subarray(cells.cellStart[i], cells.cellStart[i + 1])));
+      assert.deepEqual([...listed].sort(), [...new Set(Array.from(l, cellOf))].sort(), `cells of list ${i}, round ${round}`);
+    });
+  }
 });

@@ -34,8 +34,7 @@ export class ContentMap<V> {
         return;
       }
     }
-    const copy = new Int32Array(length);
-    for (let i = 0; i < length; i++) copy[i] = key[i];
+    const copy = key instanceof Int32Array ? key.slice(0, length) : Int32Array.from({ length }, (_, i) => key[i]);
     bucket.push({ key: copy, value });
     this.count++;
   }

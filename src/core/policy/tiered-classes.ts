@@ -9,6 +9,7 @@ import { ConnIds } from './conn-ids';
 import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
 import { IntArena } from './int-arena';
+import { PeerCells } from './peer-cells';
 import { SequenceMap } from './sequence-map';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
@@ -450,24 +451,8 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   let stamp = 0;
   /** Peers a stage's rules named so far, in order of first mention. */
   const touched = new Int32Array(n);
-  const stageVerdict = (key: number[], plan: () => StagePlan, dir: Dir, x: PeerClass) => {
-    let sv = stageVerdicts[dir].get(key);
-    if (sv) return sv;
-    const { rules, end } = plan();
-    // What the stepping below reads: the end, and per rule its key (or, for ports resolved per
-    // peer, the rule itself) and its peer lists.
-    planLength = 0;
-    planPush(end === 'Pass' ? 0 : 1);
-    for (const r of rules) {
-      planPush(r.key < 0 && dir === 'egress' ? -1 - r.id : keyFor(r, namedKind[x.id]));
-      planPush(r.peers.length);
-      for (const l of r.peers) planPush(l.id);
-    }
-    sv = byPlan.get(planKey, planLength);
-    if (sv) {
-      stageVerdicts[dir].set(key, sv);
-      return sv;
-    }
+  /** A stage stepped peer by peer (needed when a rule's ports resolve on each peer). */
+  const stepPeers = (rules: CompiledRule[], x: PeerClass, dir: Dir, end: 'Deny' | 'Pass'): Sparse => {
     const mark = ++stamp;
     let count = 0;
     // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
@@ -495,7 +480,75 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       }
     }
     for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
-    const verdicts = sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark);
+    return sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark);
+  };
+  /**
+   * A stage stepped cell by cell (peers its rules' lists name alike, see PeerCells): each rule
+   * steps the cells inside its lists, a rule for every peer all of them and the peers none names.
+   */
+  const cells = new PeerCells(n);
+  const localList = new Map<PeerList, number>();
+  const stageLists: Int32Array[] = [];
+  let cellState = new Int32Array(64);
+  const stepCells = (rules: CompiledRule[], x: PeerClass, end: 'Deny' | 'Pass'): Sparse => {
+    localList.clear();
+    stageLists.length = 0;
+    for (const r of rules) {
+      if (r.peers === everyPeer) continue;
+      for (const l of r.peers) {
+        if (localList.has(l)) continue;
+        localList.set(l, stageLists.length);
+        stageLists.push(l.classes);
+      }
+    }
+    cells.split(stageLists);
+    const cellCount = cells.cellCount;
+    if (cellState.length < cellCount) cellState = new Int32Array(cellCount * 2);
+    cellState.fill(flows.stageStart, 0, cellCount);
+    let untouched = flows.stageStart;
+    for (const r of rules) {
+      const key = keyFor(r, namedKind[x.id]);
+      if (r.peers === everyPeer) {
+        untouched = flows.applyRule(untouched, key);
+        for (let c = 0; c < cellCount; c++) cellState[c] = flows.applyRule(cellState[c], key);
+        continue;
+      }
+      for (const l of r.peers) {
+        const li = localList.get(l)!;
+        // A cell in two of the rule's lists is stepped twice: applying a rule again changes nothing.
+        for (let i = cells.cellStart[li]; i < cells.cellStart[li + 1]; i++) {
+          const c = cells.cells[i];
+          cellState[c] = flows.applyRule(cellState[c], key);
+        }
+      }
+    }
+    for (let c = 0; c < cellCount; c++) cellState[c] = flows.endStage(cellState[c], end);
+    for (let i = 0; i < cells.namedCount; i++) {
+      const y = cells.named[i];
+      scratchState[y] = cellState[cells.cellOf[y]];
+    }
+    return sparseOf(cells.named, cells.namedCount, scratchState, flows.endStage(untouched, end), cells.marks, cells.mark);
+  };
+  const stageVerdict = (key: number[], plan: () => StagePlan, dir: Dir, x: PeerClass) => {
+    let sv = stageVerdicts[dir].get(key);
+    if (sv) return sv;
+    const { rules, end } = plan();
+    // What the stepping below reads: the end, and per rule its key (or, for ports resolved per
+    // peer, the rule itself) and its peer lists.
+    planLength = 0;
+    planPush(end === 'Pass' ? 0 : 1);
+    for (const r of rules) {
+      planPush(r.key < 0 && dir === 'egress' ? -1 - r.id : keyFor(r, namedKind[x.id]));
+      planPush(r.peers.length);
+      for (const l of r.peers) planPush(l.id);
+    }
+    sv = byPlan.get(planKey, planLength);
+    if (sv) {
+      stageVerdicts[dir].set(key, sv);
+      return sv;
+    }
+    const perPeer = dir === 'egress' && rules.some((r) => r.key < 0);
+    const verdicts = perPeer ? stepPeers(rules, x, dir, end) : stepCells(rules, x, end);
     const length = 2 * verdicts.peers.length + 1;
     contentKey[0] = verdicts.base;
     contentKey.set(verdicts.peers, 1);
