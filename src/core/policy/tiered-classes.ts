@@ -3,7 +3,7 @@ import { isEmptySelector, matchesSelector } from '../cluster/labels';
 import { LabelSelector } from '../manifest/types';
 import { AdminPeerSpec, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts } from './anp';
 import { cidrContains, ipToInt } from '../common/ip';
-import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, endpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
+import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, addedEndpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
 import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
 import { ContentMap } from './content-map';
@@ -86,15 +86,22 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   // Label pair → classes, across namespaces, to narrow Calico selector candidates. The labels
   // are those Calico selectors see: the pod's own plus the ones Calico adds to every workload
   // endpoint (projectcalico.org/namespace, /orchestrator), or a selector on those matched nothing.
-  const byPair = new Map<string, PeerClass[]>();
+  // Nested by key, then value: no joined text per label.
+  const byPair = new Map<string, Map<string, PeerClass[]>>();
+  const filePair = (k: string, v: string, c: PeerClass): void => {
+    let byValue = byPair.get(k);
+    if (!byValue) byPair.set(k, (byValue = new Map()));
+    const l = byValue.get(v);
+    if (l) l.push(c);
+    else byValue.set(v, [c]);
+  };
+  const withPair = (k: string, v: string): PeerClass[] => byPair.get(k)?.get(v) ?? [];
   for (const c of regular) {
-    const labels = endpointLabels(c.representative);
-    for (const k in labels) {
-      const key = `${k}\u0000${labels[k]}`;
-      const l = byPair.get(key);
-      if (l) l.push(c);
-      else byPair.set(key, [c]);
-    }
+    // endpointLabels, without making the merged object.
+    const added = addedEndpointLabels(c.representative);
+    const labels = c.representative.labels;
+    for (const k in labels) if (!(k in added)) filePair(k, labels[k], c);
+    for (const k in added) filePair(k, added[k], c);
   }
   /** Class lists by content, and by the array a selector lookup returned (most are memoized arrays met again). */
   const listsByContent = new ContentMap<PeerList>();
@@ -170,7 +177,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       let candidates: PeerClass[] = regular;
       if (e.selector) {
         for (const [k, v] of requiredPairs(e.selector)) {
-          const l = byPair.get(`${k}\u0000${v}`) ?? [];
+          const l = withPair(k, v);
           if (l.length < candidates.length) candidates = l;
         }
       }
@@ -264,18 +271,17 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     egress: admin.anps.map((p) => p.egress.some(adminRuleNamed)),
   };
 
-  /** Which classes each Calico policy applies to (selector and namespace; the direction is checked by its types). */
-  const calicoSubjects = new Map<CalicoPolicyInfo, Uint8Array>();
-  const calicoSubject = (p: CalicoPolicyInfo): Uint8Array => {
+  /** Which classes each Calico policy applies to (selector and namespace; the direction is checked by its types), by class id order of finding. */
+  const calicoSubjects = new Map<CalicoPolicyInfo, PeerClass[]>();
+  const calicoSubject = (p: CalicoPolicyInfo): PeerClass[] => {
     let m = calicoSubjects.get(p);
     if (!m) {
-      m = new Uint8Array(n);
       let candidates: PeerClass[] = p.namespace !== undefined ? h.byNamespace.get(p.namespace) ?? [] : regular;
       for (const [k, v] of requiredPairs(p.selector)) {
-        const l = byPair.get(`${k}\u0000${v}`) ?? [];
+        const l = withPair(k, v);
         if (l.length < candidates.length) candidates = l;
       }
-      for (const c of candidates) if (calicoSelects(cluster, p, c.representative)) m[c.id] = 1;
+      m = candidates.filter((c) => calicoSelects(cluster, p, c.representative));
       calicoSubjects.set(p, m);
     }
     return m;
@@ -327,9 +333,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         return;
       }
       if (!m.affectsIngress && !m.affectsEgress) return;
-      const subject = calicoSubject(m);
-      for (const c of regular) {
-        if (subject[c.id] !== 1) continue;
+      for (const c of calicoSubject(m)) {
         if (m.affectsIngress) lists.ingress[c.id].push(j);
         if (m.affectsEgress) lists.egress[c.id].push(j);
       }
