@@ -27,10 +27,11 @@ import type { PeerClass } from './reachability';
  * Everything is integers: connection sets are ConnIds, and what the stages decided so far about
  * a peer is a FlowStates id, so stepping a peer through a rule, ending a stage or composing two
  * stages is one table lookup. For one class and direction, each stage that applies is evaluated
- * for every peer at once (each rule steps only the peers it matches) and the result is shared by
- * every class facing the same rules (all classes of a namespace under the same
- * AdminNetworkPolicies, say); a class's row is the composition of its stages, shared too when
- * the stages are the same. The all-pairs count then meets one egress and one ingress id per pair.
+ * for every peer at once (each rule steps only the cells of peers it matches, see PeerCells) and
+ * the result is shared by every class facing the same rules (all classes of a namespace under
+ * the same AdminNetworkPolicies, say) or coming to the same verdicts; a class's row is the
+ * composition of its stages, shared too when the stages are the same. The all-pairs count
+ * (pair-counts.ts) then meets egress and ingress answers, row by row where rows are shared.
  */
 
 interface CompiledRule {
@@ -271,7 +272,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     egress: admin.anps.map((p) => p.egress.some(adminRuleNamed)),
   };
 
-  /** Which classes each Calico policy applies to (selector and namespace; the direction is checked by its types), by class id order of finding. */
+  /** The classes each Calico policy applies to (selector and namespace; the direction is checked by its types). */
   const calicoSubjects = new Map<CalicoPolicyInfo, PeerClass[]>();
   const calicoSubject = (p: CalicoPolicyInfo): PeerClass[] => {
     let m = calicoSubjects.get(p);
