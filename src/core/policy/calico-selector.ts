@@ -170,8 +170,13 @@ export function calicoMatches(s: CalicoSelector, labels: Readonly<Record<string,
     case 'starts': return has(labels, s.key) && labels[s.key].startsWith(s.value);
     case 'ends': return has(labels, s.key) && labels[s.key].endsWith(s.value);
     case 'not': return !calicoMatches(s.arg, labels);
-    case 'and': return s.args.every((a) => calicoMatches(a, labels));
-    case 'or': return s.args.some((a) => calicoMatches(a, labels));
+    // Loops, not every/some: the reachability engine asks this for every class, no closure per call.
+    case 'and':
+      for (const a of s.args) if (!calicoMatches(a, labels)) return false;
+      return true;
+    case 'or':
+      for (const a of s.args) if (calicoMatches(a, labels)) return true;
+      return false;
   }
 }
 

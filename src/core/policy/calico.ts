@@ -207,7 +207,12 @@ function normalizePolicy(p: CalicoPolicyManifest): CalicoPolicyInfo | undefined 
  * conversion); a namespace gains `projectcalico.org/name`.
  */
 export function endpointLabels(pod: PodInfo): Record<string, string> {
-  return { ...pod.labels, 'projectcalico.org/namespace': pod.namespace, 'projectcalico.org/orchestrator': 'k8s' };
+  return { ...pod.labels, ...addedEndpointLabels(pod) };
+}
+
+/** The labels Calico adds to a pod's own for its workload endpoint (they win over the pod's). */
+export function addedEndpointLabels(pod: PodInfo): Record<string, string> {
+  return { 'projectcalico.org/namespace': pod.namespace, 'projectcalico.org/orchestrator': 'k8s' };
 }
 
 const endpointMemo = new WeakMap<PodInfo, Record<string, string>>();

@@ -545,7 +545,8 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
   const classes: PeerClass[] = [];
   const byKey = new SequenceMap<PeerClass>();
   const hostClasses = new Map<string, PeerClass>();
-  const ofPod = new Map<string, PeerClass>();
+  /** Each pod's class, in the cluster's pod order. */
+  const classByPosition: PeerClass[] = [];
   const key = new Int32Array(keys.length + 3);
   for (const pod of cluster.pods) {
     let c: PeerClass | undefined;
@@ -575,11 +576,20 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
       else byKey.set(key, c);
     }
     c.pods.push(pod);
-    ofPod.set(pod.key, c);
+    classByPosition.push(c);
   }
+  let ofPod: Map<string, PeerClass> | undefined;
   return {
     classes,
-    classOf: (pod: PodInfo) => ofPod.get(pod.key)!,
+    // By key (a later cluster's pods are asked about too); the map is made on the first question,
+    // as the all-pairs counts never ask one.
+    classOf: (pod: PodInfo) => {
+      if (!ofPod) {
+        ofPod = new Map();
+        cluster.pods.forEach((p, i) => ofPod!.set(p.key, classByPosition[i]));
+      }
+      return ofPod.get(pod.key)!;
+    },
     blocks,
     inBlock: (pod: PodInfo, block: number) => memberOf(pod)[block],
   };

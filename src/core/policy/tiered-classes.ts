@@ -3,14 +3,17 @@ import { isEmptySelector, matchesSelector } from '../cluster/labels';
 import { LabelSelector } from '../manifest/types';
 import { AdminPeerSpec, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts } from './anp';
 import { cidrContains, ipToInt } from '../common/ip';
-import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, endpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
+import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, addedEndpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
 import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
+import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
 import { IntArena } from './int-arena';
+import { PeerCells } from './peer-cells';
 import { SequenceMap } from './sequence-map';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
+import { countPairs, spreadRow } from './pair-counts';
 import { pipelineStages, tierMembers } from './pipeline';
 import type { PeerClass } from './reachability';
 
@@ -24,15 +27,18 @@ import type { PeerClass } from './reachability';
  * Everything is integers: connection sets are ConnIds, and what the stages decided so far about
  * a peer is a FlowStates id, so stepping a peer through a rule, ending a stage or composing two
  * stages is one table lookup. For one class and direction, each stage that applies is evaluated
- * for every peer at once (each rule steps only the peers it matches) and the result is shared by
- * every class facing the same rules (all classes of a namespace under the same
- * AdminNetworkPolicies, say); a class's row is the composition of its stages, shared too when
- * the stages are the same. The all-pairs count then meets one egress and one ingress id per pair.
+ * for every peer at once (each rule steps only the cells of peers it matches, see PeerCells) and
+ * the result is shared by every class facing the same rules (all classes of a namespace under
+ * the same AdminNetworkPolicies, say) or coming to the same verdicts; a class's row is the
+ * composition of its stages, shared too when the stages are the same. The all-pairs count
+ * (pair-counts.ts) then meets egress and ingress answers, row by row where rows are shared.
  */
 
 interface CompiledRule {
+  /** Numbers the rules compiled in one engine. */
+  id: number;
   action: StageAction;
-  /** The peer classes it matches, as the (memoized) lists the selectors gave (a class may appear twice: applying a rule again changes nothing). */
+  /** The peer classes it matches, as the interned lists the selectors gave (a class may appear twice: applying a rule again changes nothing). */
   peers: PeerLists;
   /** FlowStates.ruleKey of its action and ports; -1 when named ports make them depend on the destination. */
   key: number;
@@ -61,7 +67,12 @@ export interface TieredEngine {
 }
 
 type Dir = 'ingress' | 'egress';
-type PeerLists = readonly (readonly PeerClass[])[];
+/**
+ * A list of peer classes as their ids, interned by content: equal lists are one object with one
+ * `id`, so two stages whose rules name the same lists are recognised as the same stage.
+ */
+interface PeerList { id: number; classes: Int32Array }
+type PeerLists = readonly PeerList[];
 
 export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHelpers): TieredEngine {
   const n = classes.length;
@@ -76,17 +87,37 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
   // Label pair → classes, across namespaces, to narrow Calico selector candidates. The labels
   // are those Calico selectors see: the pod's own plus the ones Calico adds to every workload
   // endpoint (projectcalico.org/namespace, /orchestrator), or a selector on those matched nothing.
-  const byPair = new Map<string, PeerClass[]>();
+  // Nested by key, then value: no joined text per label.
+  const byPair = new Map<string, Map<string, PeerClass[]>>();
+  const filePair = (k: string, v: string, c: PeerClass): void => {
+    let byValue = byPair.get(k);
+    if (!byValue) byPair.set(k, (byValue = new Map()));
+    const l = byValue.get(v);
+    if (l) l.push(c);
+    else byValue.set(v, [c]);
+  };
+  const withPair = (k: string, v: string): PeerClass[] => byPair.get(k)?.get(v) ?? [];
   for (const c of regular) {
-    const labels = endpointLabels(c.representative);
-    for (const k in labels) {
-      const key = `${k}\u0000${labels[k]}`;
-      const l = byPair.get(key);
-      if (l) l.push(c);
-      else byPair.set(key, [c]);
-    }
+    // endpointLabels, without making the merged object.
+    const added = addedEndpointLabels(c.representative);
+    const labels = c.representative.labels;
+    for (const k in labels) if (!(k in added)) filePair(k, labels[k], c);
+    for (const k in added) filePair(k, added[k], c);
   }
-  const everyPeer: PeerLists = [regular];
+  /** Class lists by content, and by the array a selector lookup returned (most are memoized arrays met again). */
+  const listsByContent = new ContentMap<PeerList>();
+  const listsByArray = new Map<readonly PeerClass[], PeerList>();
+  const listIds = new Int32Array(n);
+  const listOf = (l: readonly PeerClass[]): PeerList => {
+    let p = listsByArray.get(l);
+    if (p) return p;
+    for (let i = 0; i < l.length; i++) listIds[i] = l[i].id;
+    p = listsByContent.get(listIds, l.length);
+    if (!p) listsByContent.set(listIds, (p = { id: listsByContent.size, classes: listIds.slice(0, l.length) }), l.length);
+    listsByArray.set(l, p);
+    return p;
+  };
+  const everyPeer: PeerLists = [listOf(regular)];
   const namespaceNames = [...h.byNamespace.keys()];
 
   const matchMemo = new Map<string, PeerLists>();
@@ -113,17 +144,17 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         return [regular.filter((c) => adminPeerMatches(cluster, spec, { ip: c.representative.ip, pod: c.representative }))];
     }
   };
-  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => rule.peers.flatMap(adminPeerClasses).filter((l) => l.length > 0));
+  const adminMatch = (rule: AdminRuleSpec) => memoMatch(`a${keyText(rule.peers.map((p) => ({ ...p, path: undefined })))}`, () => rule.peers.flatMap(adminPeerClasses).filter((l) => l.length > 0).map(listOf));
 
   const blockMemo = new Map<number, PeerClass[]>();
   /** Adds the class lists an NetworkPolicy peer matches to `out`. */
-  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec, out: (readonly PeerClass[])[]): void => {
+  const npPeerClasses = (policy: PolicyInfo, peer: PeerSpec, out: PeerList[]): void => {
     if (peer.kind === 'ipBlock') {
       const b = h.blockIds.get(`${peer.cidr.text}-${peer.except.map((e) => e.text).sort().join(',')}`);
       if (b === undefined) return;
       let l = blockMemo.get(b);
       if (!l) blockMemo.set(b, (l = regular.filter((c) => h.inBlock(c.representative, b))));
-      if (l.length) out.push(l);
+      if (l.length) out.push(listOf(l));
       return;
     }
     const nss = peer.namespaceSelector ? h.namespacesMatching(peer.namespaceSelector) : [policy.namespace];
@@ -131,12 +162,12 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     const whole = !peer.podSelector || isEmptySelector(peer.podSelector);
     for (const ns of names) {
       const l = whole ? h.byNamespace.get(ns) : h.classesMatching(ns, peer.podSelector!);
-      if (l && l.length) out.push(l);
+      if (l && l.length) out.push(listOf(l));
     }
   };
   const npMatch = (policy: PolicyInfo, rule: RuleSpec): PeerLists => {
     if (rule.peers === 'all') return everyPeer;
-    const out: (readonly PeerClass[])[] = [];
+    const out: PeerList[] = [];
     for (const p of rule.peers) npPeerClasses(policy, p, out);
     return out;
   };
@@ -147,11 +178,12 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       let candidates: PeerClass[] = regular;
       if (e.selector) {
         for (const [k, v] of requiredPairs(e.selector)) {
-          const l = byPair.get(`${k}\u0000${v}`) ?? [];
+          const l = withPair(k, v);
           if (l.length < candidates.length) candidates = l;
         }
       }
-      return [candidates.filter((c) => entityMatches(cluster, p, e, c.representative, classAddr[c.id]))];
+      const matched = candidates.filter((c) => entityMatches(cluster, p, e, c.representative, classAddr[c.id]));
+      return matched.length ? [listOf(matched)] : [];
     });
   };
 
@@ -173,10 +205,11 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       namedKind[c.id] = id;
     }
   }
+  let compiledCount = 0;
   const compile = (action: StageAction, peers: PeerLists, named: boolean, ports: (d: PodInfo | undefined) => ConnSet): CompiledRule =>
     named
-      ? { action, peers, key: -1, portsFor: ports, byNamedKind: new Int32Array(namedKindPod.length).fill(-1) }
-      : { action, peers, key: flows.ruleKey(action, conns.id(ports(undefined))) };
+      ? { id: compiledCount++, action, peers, key: -1, portsFor: ports, byNamedKind: new Int32Array(namedKindPod.length).fill(-1) }
+      : { id: compiledCount++, action, peers, key: flows.ruleKey(action, conns.id(ports(undefined))) };
   /** A rule's key towards destinations of one named-port kind. */
   const keyFor = (r: CompiledRule, kind: number): number => {
     if (r.key >= 0) return r.key;
@@ -239,18 +272,17 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     egress: admin.anps.map((p) => p.egress.some(adminRuleNamed)),
   };
 
-  /** Which classes each Calico policy applies to (selector and namespace; the direction is checked by its types). */
-  const calicoSubjects = new Map<CalicoPolicyInfo, Uint8Array>();
-  const calicoSubject = (p: CalicoPolicyInfo): Uint8Array => {
+  /** The classes each Calico policy applies to (selector and namespace; the direction is checked by its types). */
+  const calicoSubjects = new Map<CalicoPolicyInfo, PeerClass[]>();
+  const calicoSubject = (p: CalicoPolicyInfo): PeerClass[] => {
     let m = calicoSubjects.get(p);
     if (!m) {
-      m = new Uint8Array(n);
       let candidates: PeerClass[] = p.namespace !== undefined ? h.byNamespace.get(p.namespace) ?? [] : regular;
       for (const [k, v] of requiredPairs(p.selector)) {
-        const l = byPair.get(`${k}\u0000${v}`) ?? [];
+        const l = withPair(k, v);
         if (l.length < candidates.length) candidates = l;
       }
-      for (const c of candidates) if (calicoSelects(cluster, p, c.representative)) m[c.id] = 1;
+      m = candidates.filter((c) => calicoSelects(cluster, p, c.representative));
       calicoSubjects.set(p, m);
     }
     return m;
@@ -302,9 +334,7 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         return;
       }
       if (!m.affectsIngress && !m.affectsEgress) return;
-      const subject = calicoSubject(m);
-      for (const c of regular) {
-        if (subject[c.id] !== 1) continue;
+      for (const c of calicoSubject(m)) {
         if (m.affectsIngress) lists.ingress[c.id].push(j);
         if (m.affectsEgress) lists.egress[c.id].push(j);
       }
@@ -397,17 +427,37 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
    * key share the result.
    */
   interface Sparse { base: number; peers: Int32Array; values: Int32Array }
-  const stageVerdicts: Record<Dir, SequenceMap<{ id: number; verdicts: Sparse }>> = { ingress: new SequenceMap(), egress: new SequenceMap() };
+  interface StageVerdict { id: number; verdicts: Sparse }
+  const stageVerdicts: Record<Dir, SequenceMap<StageVerdict>> = { ingress: new SequenceMap(), egress: new SequenceMap() };
+  /**
+   * Different policies often come down to the same stage: each class's own NetworkPolicy names
+   * the same peers with the same ports as its neighbours' do, admin policies without a peer among
+   * the pods leave every peer alike. So stages are also known by what they step (their rules'
+   * keys and peer lists, `planKey`), and verdicts by their content: equal ones get one id, and
+   * the rows composed from them are shared in turn. Both serve either direction: a verdict is a
+   * function of its content alone.
+   */
+  const byPlan = new ContentMap<StageVerdict>();
+  const byContent = new ContentMap<StageVerdict>();
+  let planKey = new Int32Array(64);
+  let planLength = 0;
+  const planPush = (v: number): void => {
+    if (planLength === planKey.length) {
+      const grown = new Int32Array(planKey.length * 2);
+      grown.set(planKey);
+      planKey = grown;
+    }
+    planKey[planLength++] = v;
+  };
+  const contentKey = new Int32Array(2 * n + 1);
   let stageCount = 0;
   const scratchState = new Int32Array(n);
   const scratchStamp = new Int32Array(n);
   let stamp = 0;
   /** Peers a stage's rules named so far, in order of first mention. */
   const touched = new Int32Array(n);
-  const stageVerdict = (key: number[], plan: () => StagePlan, dir: Dir, x: PeerClass) => {
-    let sv = stageVerdicts[dir].get(key);
-    if (sv) return sv;
-    const { rules, end } = plan();
+  /** A stage stepped peer by peer (needed when a rule's ports resolve on each peer). */
+  const stepPeers = (rules: CompiledRule[], x: PeerClass, dir: Dir, end: 'Deny' | 'Pass'): Sparse => {
     const mark = ++stamp;
     let count = 0;
     // The state of every peer no rule has named yet; a rule for every peer steps it and each named one.
@@ -422,8 +472,9 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
         continue;
       }
       for (const list of r.peers) {
-        for (let i = 0; i < list.length; i++) {
-          const y = list[i].id;
+        const ids = list.classes;
+        for (let i = 0; i < ids.length; i++) {
+          const y = ids[i];
           if (scratchStamp[y] !== mark) {
             scratchStamp[y] = mark;
             scratchState[y] = untouched;
@@ -434,7 +485,82 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       }
     }
     for (let i = 0; i < count; i++) scratchState[touched[i]] = flows.endStage(scratchState[touched[i]], end);
-    sv = { id: stageCount++, verdicts: sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark) };
+    return sparseOf(touched, count, scratchState, flows.endStage(untouched, end), scratchStamp, mark);
+  };
+  /**
+   * A stage stepped cell by cell (peers its rules' lists name alike, see PeerCells): each rule
+   * steps the cells inside its lists, a rule for every peer all of them and the peers none names.
+   */
+  const cells = new PeerCells(n);
+  const localList = new Map<PeerList, number>();
+  const stageLists: Int32Array[] = [];
+  let cellState = new Int32Array(64);
+  const stepCells = (rules: CompiledRule[], x: PeerClass, end: 'Deny' | 'Pass'): Sparse => {
+    localList.clear();
+    stageLists.length = 0;
+    for (const r of rules) {
+      if (r.peers === everyPeer) continue;
+      for (const l of r.peers) {
+        if (localList.has(l)) continue;
+        localList.set(l, stageLists.length);
+        stageLists.push(l.classes);
+      }
+    }
+    cells.split(stageLists);
+    const cellCount = cells.cellCount;
+    if (cellState.length < cellCount) cellState = new Int32Array(cellCount * 2);
+    cellState.fill(flows.stageStart, 0, cellCount);
+    let untouched = flows.stageStart;
+    for (const r of rules) {
+      const key = keyFor(r, namedKind[x.id]);
+      if (r.peers === everyPeer) {
+        untouched = flows.applyRule(untouched, key);
+        for (let c = 0; c < cellCount; c++) cellState[c] = flows.applyRule(cellState[c], key);
+        continue;
+      }
+      for (const l of r.peers) {
+        const li = localList.get(l)!;
+        // A cell in two of the rule's lists is stepped twice: applying a rule again changes nothing.
+        for (let i = cells.cellStart[li]; i < cells.cellStart[li + 1]; i++) {
+          const c = cells.cells[i];
+          cellState[c] = flows.applyRule(cellState[c], key);
+        }
+      }
+    }
+    for (let c = 0; c < cellCount; c++) cellState[c] = flows.endStage(cellState[c], end);
+    for (let i = 0; i < cells.namedCount; i++) {
+      const y = cells.named[i];
+      scratchState[y] = cellState[cells.cellOf[y]];
+    }
+    return sparseOf(cells.named, cells.namedCount, scratchState, flows.endStage(untouched, end), cells.marks, cells.mark);
+  };
+  const stageVerdict = (key: number[], plan: () => StagePlan, dir: Dir, x: PeerClass) => {
+    let sv = stageVerdicts[dir].get(key);
+    if (sv) return sv;
+    const { rules, end } = plan();
+    // What the stepping below reads: the end, and per rule its key (or, for ports resolved per
+    // peer, the rule itself) and its peer lists.
+    planLength = 0;
+    planPush(end === 'Pass' ? 0 : 1);
+    for (const r of rules) {
+      planPush(r.key < 0 && dir === 'egress' ? -1 - r.id : keyFor(r, namedKind[x.id]));
+      planPush(r.peers.length);
+      for (const l of r.peers) planPush(l.id);
+    }
+    sv = byPlan.get(planKey, planLength);
+    if (sv) {
+      stageVerdicts[dir].set(key, sv);
+      return sv;
+    }
+    const perPeer = dir === 'egress' && rules.some((r) => r.key < 0);
+    const verdicts = perPeer ? stepPeers(rules, x, dir, end) : stepCells(rules, x, end);
+    const length = 2 * verdicts.peers.length + 1;
+    contentKey[0] = verdicts.base;
+    contentKey.set(verdicts.peers, 1);
+    contentKey.set(verdicts.values, 1 + verdicts.peers.length);
+    sv = byContent.get(contentKey, length);
+    if (!sv) byContent.set(contentKey, (sv = { id: stageCount++, verdicts }), length);
+    byPlan.set(planKey, sv, planLength);
     stageVerdicts[dir].set(key, sv);
     return sv;
   };
@@ -627,12 +753,6 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
     egress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'egress')));
     ingress = classes.map((x) => (x.hostNetwork ? allRow : row(x, 'ingress')));
   };
-  /** Writes a row's answer for every peer into `to`. */
-  const spreadRow = (r: Row, to: Int32Array): void => {
-    to.fill(r.shared.base);
-    for (let i = 0; i < r.shared.peers.length; i++) to[r.shared.peers[i]] = r.shared.values[i];
-    for (let i = 0; i < r.peers.length; i++) to[r.peers[i]] = r.values[i];
-  };
   /** Rows as dense arrays, made when single pairs are asked for. */
   const denseRows = new Map<Row, Int32Array>();
   const dense = (r: Row): Int32Array => {
@@ -654,71 +774,12 @@ export function tieredEngine(cluster: Cluster, classes: PeerClass[], h: ClassHel
       ensure();
       const reachedBy = new Float64Array(n);
       const reaches = new Float64Array(n);
-      const podCount = new Float64Array(n);
-      for (const c of regular) podCount[c.id] = c.pods.length;
-      // What each destination admits from most sources, and, per source, the destinations whose
-      // ingress names it (so no pair has to look up a destination's row): namedBy lists
-      // destination and answer pairs, those of source s at [namedStart[s], namedStart[s + 1]).
-      const admitsMost = new Int32Array(n);
-      const namedStart = new Int32Array(n + 1);
-      for (let b = 0; b < regularIds.length; b++) {
-        const r = ingress![regularIds[b]];
-        for (let i = 0; i < r.shared.peers.length; i++) namedStart[r.shared.peers[i] + 1] += 2;
-        for (let i = 0; i < r.peers.length; i++) namedStart[r.peers[i] + 1] += 2;
-      }
-      for (let i = 0; i < n; i++) namedStart[i + 1] += namedStart[i];
-      const namedBy = new Int32Array(namedStart[n]);
-      const fill = namedStart.slice(0, n);
-      for (let b = 0; b < regularIds.length; b++) {
-        const d = regularIds[b];
-        const r = ingress![d];
-        admitsMost[d] = r.shared.base;
-        // The shared layer first: the row's own peers override it.
-        for (const layer of [r.shared, r]) {
-          for (let i = 0; i < layer.peers.length; i++) {
-            const at = fill[layer.peers[i]];
-            namedBy[at] = d;
-            namedBy[at + 1] = layer.values[i];
-            fill[layer.peers[i]] = at + 2;
-          }
-        }
-      }
-      const toward = new Int32Array(n);
-      const admits = new Int32Array(n);
-      // Whether two answers share a connection, by ids (few distinct ones reach this point):
-      // 0 not known yet, 1 they do, 2 they do not. Past 2,048 ids the table would be too large: ask ConnIds.
-      const k = conns.size;
-      const meets = new Uint8Array(k <= 2048 ? k * k : 0);
+      const pods = new Float64Array(n);
+      for (const c of regular) pods[c.id] = c.pods.length;
       const NONE = ConnIds.NONE;
-      for (let a = 0; a < regularIds.length; a++) {
-        const s = regularIds[a];
-        spreadRow(egress![s], toward);
-        admits.set(admitsMost);
-        for (let i = namedStart[s]; i < namedStart[s + 1]; i += 2) admits[namedBy[i]] = namedBy[i + 1];
-        const sp = podCount[s];
-        let reached = 0;
-        for (let b = 0; b < regularIds.length; b++) {
-          const d = regularIds[b];
-          const out = toward[d];
-          if (out === NONE) continue;
-          const pods = d === s ? sp - 1 : podCount[d];
-          if (pods <= 0) continue;
-          const inn = admits[d];
-          if (inn === NONE) continue;
-          if (out !== ALL && inn !== ALL) {
-            if (meets.length === 0) {
-              if (conns.isEmpty(conns.intersect(out, inn))) continue;
-            } else {
-              let m = meets[out * k + inn];
-              if (m === 0) m = meets[out * k + inn] = conns.isEmpty(conns.intersect(out, inn)) ? 2 : 1;
-              if (m === 2) continue;
-            }
-          }
-          reachedBy[d] += d === s ? pods : sp;
-          reached += pods;
-        }
-        reaches[s] += reached;
-      }
+      const meets = (out: number, inn: number): boolean =>
+        out !== NONE && inn !== NONE && (out === ALL || inn === ALL || !conns.isEmpty(conns.intersect(out, inn)));
+      countPairs({ n, classes: regularIds, pods, egress: egress!, ingress: ingress!, answers: conns.size, meets }, reachedBy, reaches);
       countHostNetwork(classes, allowedPods, reachedBy, reaches);
       return { reachedBy, reaches };
     },
