@@ -3,6 +3,10 @@
  * benchmark's, see test/integration/bench/workspace.ts) is analysed once, then single-file edits
  * of each kind are applied one after another and each `update` (parse, build, lint, diagnostics)
  * is timed, with its stage timings (means over the rounds) and the load average of the machine.
+ * Right after each update the editor's questions about the edited file are timed as the
+ * extension benchmark asks them (test/integration/bench/index.ts): a hover on the nearest
+ * object's `metadata: {name: …}` line above the edit (column 20), then the file's CodeLens and
+ * its inlay hints — each the median over the rounds.
  *
  *   node out/test/bench/edit-bench.js [pods] [rounds]     (default 10000 pods, 5 rounds per kind)
  */
@@ -24,6 +28,27 @@ function replaceOnce(text: string, from: RegExp, to: (m: RegExpExecArray) => str
   const m = from.exec(text);
   if (!m) throw new Error(`no match for ${from}`);
   return text.slice(0, m.index) + to(m) + text.slice(m.index + m[0].length);
+}
+
+function timed(f: () => unknown): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+/**
+ * The 1-based line the benchmark hovers after an edit: the nearest line at or above the first
+ * edited line that starts `metadata: {name: ` (the first line when there is none), as the
+ * extension benchmark picks it.
+ */
+function hoverLine(before: string, after: string): number {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let edited = 0;
+  while (edited < b.length - 1 && a[edited] === b[edited]) edited++;
+  let line = edited;
+  while (line > 0 && !b[line].startsWith('metadata: {name: ')) line--;
+  return line + 1;
 }
 
 function main(): void {
@@ -59,20 +84,26 @@ function main(): void {
   // Stage columns are means over the rounds; `rest` (diagnostics, quick fixes, summary) is the
   // median of each round's total minus its stages.
   // `min ms` is the fastest round: on a machine shared with other work it is the steadiest figure.
-  const rows: string[][] = [['edit', 'median ms', 'min ms', 'max ms', 'parse', 'build', 'lint', 'rest']];
+  const rows: string[][] = [['edit', 'median ms', 'min ms', 'max ms', 'parse', 'build', 'lint', 'rest', 'hover', 'lenses', 'hints']];
   for (const kind of kinds) {
     const original = files.get(kind.file)!;
     const totals: number[] = [];
     const rests: number[] = [];
+    const asked = { hover: [] as number[], lenses: [] as number[], hints: [] as number[] };
     let stages = { parse: 0, build: 0, lint: 0 };
     for (let n = 1; n <= rounds; n++) {
-      files.set(kind.file, kind.apply(original, n));
+      const text = kind.apply(original, n);
+      files.set(kind.file, text);
       const s = performance.now();
       const r = service.update(list(), settings);
       totals.push(performance.now() - s);
       const t = r.summary.timings!;
       rests.push(totals[totals.length - 1] - t.parse - t.build - t.lint);
       stages = { parse: stages.parse + t.parse, build: stages.build + t.build, lint: stages.lint + t.lint };
+      const line = hoverLine(original, text);
+      asked.hover.push(timed(() => service.hover(kind.file, { line, column: 21 })));
+      asked.lenses.push(timed(() => service.codeLenses(kind.file)));
+      asked.hints.push(timed(() => service.inlayHints(kind.file)));
     }
     files.set(kind.file, original);
     service.update(list(), settings);
@@ -81,7 +112,8 @@ function main(): void {
     const median = totals[Math.floor(totals.length / 2)];
     rests.sort((a, b) => a - b);
     const diag = rests[Math.floor(rests.length / 2)];
-    rows.push([kind.name, median.toFixed(1), totals[0].toFixed(1), totals[totals.length - 1].toFixed(1), avg(stages.parse), avg(stages.build), avg(stages.lint), diag.toFixed(1)]);
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(1);
+    rows.push([kind.name, median.toFixed(1), totals[0].toFixed(1), totals[totals.length - 1].toFixed(1), avg(stages.parse), avg(stages.build), avg(stages.lint), diag.toFixed(1), mid(asked.hover), mid(asked.lenses), mid(asked.hints)]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   console.log(rows.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ')).join('\n'));

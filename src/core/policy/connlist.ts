@@ -53,6 +53,29 @@ export function connlistInputs(cluster: Cluster): string {
   return [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1)).map((pod) => `${pod.key}\t${workloadName(pod, cluster)}`).join('\n');
 }
 
+/**
+ * Whether two clusters have the same `connlistInputs`, without writing either out. Pods lists
+ * already in key order (a build keeps them so) are compared pod by pod, a pod that is the very
+ * same object in both taking the shortcut unless its workload's name is looked up in the
+ * cluster (an owner written without a kind); other lists are compared as the strings.
+ */
+export function sameConnlistInputs(a: Cluster, b: Cluster): boolean {
+  if (a.pods.length !== b.pods.length) return false;
+  if (!inKeyOrder(a.pods) || !inKeyOrder(b.pods)) return connlistInputs(a) === connlistInputs(b);
+  for (let i = 0; i < a.pods.length; i++) {
+    const p = a.pods[i];
+    const q = b.pods[i];
+    if (p === q && p.owner.kind) continue;
+    if (p.key !== q.key || workloadName(p, a) !== workloadName(q, b)) return false;
+  }
+  return true;
+}
+
+function inKeyOrder(pods: readonly PodInfo[]): boolean {
+  for (let i = 1; i < pods.length; i++) if (!(pods[i - 1].key < pods[i].key)) return false;
+  return true;
+}
+
 export function rangeName(first: number, last: number): string {
   return `${intToIp(first)}-${intToIp(last)}[External]`;
 }
