@@ -211,8 +211,11 @@ test(`incremental analysis equals a fresh analysis after each of ${EDITS} random
   }
   const seconds = (performance.now() - started) / 1000;
   const reused = incremental.reachabilityReuses;
-  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; reachability kept over ${reused} edits; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
+  const rebased = incremental.reachabilityRebases;
+  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; reachability kept over ${reused} edits, carried to moved pods over ${rebased}; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
   assert.ok((counts['no-op'] ?? 0) < EDITS / 4, 'most edits changed something');
   // Both paths were taken: reachability kept across an edit, and recomputed after one.
   assert.ok(reused > 0 && reused < EDITS, `reachability kept over ${reused} of ${EDITS} edits`);
+  // And carried over to pods that moved between its classes (replicas, labels no policy reads).
+  assert.ok(rebased > 0 && rebased + reused < EDITS, `reachability carried over ${rebased} of ${EDITS} edits`);
 });

@@ -35,10 +35,21 @@ export function workloadName(pod: PodInfo, cluster?: Cluster): string {
   return `${owner.namespace}/${owner.name}[${kind}]`;
 }
 
+/** Per cluster: its workloads (a hover asks once per object; the list and the hints once more). */
+const workloadsOf = new WeakMap<Cluster, Workload[]>();
+
 function workloads(reach: Reachability): Workload[] {
+  let list = workloadsOf.get(reach.cluster);
+  if (!list) workloadsOf.set(reach.cluster, (list = workloadsIn(reach.cluster)));
+  return list;
+}
+
+function workloadsIn(cluster: Cluster): Workload[] {
   const byName = new Map<string, Workload>();
-  for (const pod of [...reach.cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    const name = workloadName(pod, reach.cluster);
+  // A built cluster keeps its pods in key order already: sorted only when they are not.
+  const pods = inKeyOrder(cluster.pods) ? cluster.pods : [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
+  for (const pod of pods) {
+    const name = workloadName(pod, cluster);
     if (!byName.has(name)) byName.set(name, { name, pod });
   }
   return [...byName.values()];

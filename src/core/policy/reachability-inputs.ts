@@ -54,13 +54,17 @@ function withoutSource(key: string, value: unknown): unknown {
  */
 export function sameReachabilityInputs(a: Cluster, b: Cluster): boolean {
   if (a === b) return true;
+  const podText = (p: Cluster['pods'][number]) => JSON.stringify(['pod', p.key, p.namespace, p.node, p.ip, p.ip6, p.hostNetwork, p.labels, p.ports.map((q) => [q.name, q.protocol, q.containerPort])]);
+  return sameList(a.pods, b.pods, podText) && sameInputsButPods(a, b);
+}
+
+/** Whether two clusters have the same `reachabilityInputs` but for their pods (compared as `sameReachabilityInputs` does). */
+export function sameInputsButPods(a: Cluster, b: Cluster): boolean {
   const ca = a.config, cb = b.config;
   if (ca.policyMode !== cb.policyMode || ca.policyEnforced !== cb.policyEnforced || ca.plugin !== cb.plugin || JSON.stringify(ca.ipFamilies) !== JSON.stringify(cb.ipFamilies)) return false;
   if (!sameList(a.nodes, b.nodes, (n) => JSON.stringify(['node', n.name, n.ip, n.ip6, n.labels]))) return false;
   const nsText = (ns: { name: string; labels: Record<string, string> }) => JSON.stringify(['ns', ns.name, ns.labels]);
   if (!sameList([...a.namespaces.values()], [...b.namespaces.values()], nsText, false)) return false;
-  const podText = (p: Cluster['pods'][number]) => JSON.stringify(['pod', p.key, p.namespace, p.node, p.ip, p.ip6, p.hostNetwork, p.labels, p.ports.map((q) => [q.name, q.protocol, q.containerPort])]);
-  if (!sameList(a.pods, b.pods, podText)) return false;
   const policyText = (p: unknown) => JSON.stringify(p, withoutSource);
   return sameList(a.policies, b.policies, policyText)
     && sameList(a.adminPolicies ?? [], b.adminPolicies ?? [], policyText)

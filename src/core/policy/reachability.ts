@@ -11,6 +11,7 @@ import { calicoPoliciesOf } from './calico';
 import { selectorKeys } from './calico-selector';
 import { SequenceMap } from './sequence-map';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
+import { comparePodKeys, diffInKeyOrder } from '../cluster/pod-order';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -76,7 +77,7 @@ export function computeReachability(cluster: Cluster): Reachability {
   const calico = calicoPoliciesOf(cluster);
   // Any policy API besides NetworkPolicy: Deny and Pass rules and tiers need the ordered engine.
   const hasAdmin = admin.anps.length > 0 || !!admin.banp || calico.all.length > 0;
-  const { classes, classOf, blocks, inBlock } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
+  const { classes, classOf, blocks, inBlock, existingClassFor } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
   const byNamespace = new Map<string, PeerClass[]>();
   for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
   const labelIndex = new ClassLabelIndex(classes);
@@ -210,55 +211,168 @@ export function computeReachability(cluster: Cluster): Reachability {
   };
   const tiered = hasAdmin ? tieredEngine(cluster, classes, { inBlock, blockIds, namespacesMatching, classesMatching, byNamespace }) : undefined;
   const allowedBetween = tiered ? tiered.allowedBetween : npBetween;
-  let counted: { reachedBy: Float64Array; reaches: Float64Array } | undefined;
+  const hasHostNetwork = classes.some((c) => c.hostNetwork);
+  type Counts = { reachedBy: Float64Array; reaches: Float64Array };
 
-  return {
-    cluster,
-    classes,
-    classOf,
-    allowedBetween,
-    allowed(src, dst) {
-      if (src.key === dst.key) return ConnSet.ALL;
-      if (src.hostNetwork || dst.hostNetwork) {
-        // Seen as node addresses, with the own-node exemption: evaluate this pair directly.
-        const direct = hasAdmin ? pipelineConns : allowedConns;
-        const e = src.hostNetwork ? ConnSet.ALL : direct(cluster, 'egress', src, peerFor(cluster, dst.ip));
-        return e.intersect(dst.hostNetwork ? ConnSet.ALL : direct(cluster, 'ingress', dst, peerFor(cluster, src.ip)));
-      }
-      return allowedBetween(classOf(src), classOf(dst));
-    },
-    fromAddress(ip, dst) {
-      if (dst.hostNetwork) return ConnSet.ALL;
-      if (hasAdmin) return pipelineConns(cluster, 'ingress', dst, { ip });
-      const node = cluster.nodesByName.get(dst.node);
-      if (node?.ip === ip) return ConnSet.ALL;
-      return ingressFrom(classOf(dst), undefined, ip);
-    },
-    toAddress(src, ip) {
-      if (src.hostNetwork) return ConnSet.ALL;
-      if (hasAdmin) return pipelineConns(cluster, 'egress', src, { ip });
-      const node = cluster.nodesByName.get(src.node);
-      if (node?.ip === ip) return ConnSet.ALL;
-      return egressTo(classOf(src), undefined, ip);
-    },
-    externalAtoms() {
-      return atoms(blocks);
-    },
-    externalAtoms6() {
-      return atoms6(blocks);
-    },
-    counts() {
-      // All-pairs work: done once per result (a result kept across edits keeps its counts too).
-      if (!counted) {
-        if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
-        else {
-          const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
-          counted = countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+  /**
+   * The answers for `at` (this cluster, or a later one rebased onto these classes): the classes
+   * are those given, a pod's class is the one `moved` names for it (pods added since this
+   * computation) or else the one it was built in; everything else is this computation's engine.
+   * `earlier` holds the counts of the result rebased from, when it had them, and its class sizes
+   * (values only: a rebased result keeps no earlier cluster alive).
+   */
+  function answering(at: Cluster, atClasses: PeerClass[], moved: Map<string, number>, earlier?: { counts: Counts; sizes: Int32Array }): Reachability & Rebasable {
+    let counted: Counts | undefined;
+    const atClassOf = moved.size === 0 ? classOf : (pod: PodInfo): PeerClass => atClasses[moved.get(pod.key) ?? classOf(pod).id];
+    const result: Reachability & Rebasable = {
+      cluster: at,
+      classes: atClasses,
+      classOf: atClassOf,
+      allowedBetween,
+      allowed(src, dst) {
+        if (src.key === dst.key) return ConnSet.ALL;
+        if (src.hostNetwork || dst.hostNetwork) {
+          // Seen as node addresses, with the own-node exemption: evaluate this pair directly.
+          const direct = hasAdmin ? pipelineConns : allowedConns;
+          const e = src.hostNetwork ? ConnSet.ALL : direct(at, 'egress', src, peerFor(at, dst.ip));
+          return e.intersect(dst.hostNetwork ? ConnSet.ALL : direct(at, 'ingress', dst, peerFor(at, src.ip)));
         }
-      }
-      return counted;
-    },
-  };
+        return allowedBetween(atClassOf(src), atClassOf(dst));
+      },
+      fromAddress(ip, dst) {
+        if (dst.hostNetwork) return ConnSet.ALL;
+        if (hasAdmin) return pipelineConns(at, 'ingress', dst, { ip });
+        const node = at.nodesByName.get(dst.node);
+        if (node?.ip === ip) return ConnSet.ALL;
+        return ingressFrom(atClassOf(dst), undefined, ip);
+      },
+      toAddress(src, ip) {
+        if (src.hostNetwork) return ConnSet.ALL;
+        if (hasAdmin) return pipelineConns(at, 'egress', src, { ip });
+        const node = at.nodesByName.get(src.node);
+        if (node?.ip === ip) return ConnSet.ALL;
+        return egressTo(atClassOf(src), undefined, ip);
+      },
+      externalAtoms() {
+        return atoms(blocks);
+      },
+      externalAtoms6() {
+        return atoms6(blocks);
+      },
+      counts() {
+        // All-pairs work: done once per result (a result kept across edits keeps its counts too).
+        if (!counted) {
+          if (earlier) counted = countsAfterResize(earlier.counts, earlier.sizes, atClasses, allowedBetween);
+          else if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
+          else {
+            const inBlockClasses = blocks.map((_, b) => atClasses.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
+            counted = countReach(atClasses, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+          }
+        }
+        return counted;
+      },
+      rebase(next) {
+        // The ordered engine and hostNetwork pods read more of a cluster than its classes: those
+        // are computed afresh.
+        if (hasAdmin || hasHostNetwork) return undefined;
+        const diff = podsMoved(at.pods, next.pods);
+        if (!diff) return undefined;
+        // Each class's members after the edit: removed pods leave, added pods join the class
+        // their key names, which must be one of these (a new class needs the rules filed anew).
+        const members = new Map<number, PodInfo[]>();
+        const membersOf = (c: PeerClass) => {
+          let list = members.get(c.id);
+          if (!list) members.set(c.id, (list = [...c.pods]));
+          return list;
+        };
+        const nextMoved = new Map(moved);
+        for (const p of diff.removed) nextMoved.delete(p.key);
+        for (const p of diff.removed) {
+          const list = membersOf(atClassOf(p));
+          list.splice(list.indexOf(p), 1);
+        }
+        for (const p of diff.added) {
+          const c = existingClassFor(p);
+          if (!c) return undefined;
+          membersOf(c).push(p);
+          nextMoved.set(p.key, c.id);
+        }
+        // Members in cluster order (key order, checked above), as a fresh computation lists them.
+        const nextClasses = atClasses.map((c) => {
+          const list = members.get(c.id);
+          return list ? { ...c, pods: list.sort(comparePodKeys) } : c;
+        });
+        const sizes = Int32Array.from(atClasses, (c) => c.pods.length);
+        return answering(next, nextClasses, nextMoved, counted ? { counts: counted, sizes } : undefined);
+      },
+    };
+    return result;
+  }
+
+  return answering(cluster, classes, new Map());
+}
+
+/** What a result offers for an edit that moved pods only (see `rebaseReachability`). */
+interface Rebasable {
+  /** This result for `next`, when only its pods differ and every pod new in it falls in a class this result has. */
+  rebase(next: Cluster): (Reachability & Rebasable) | undefined;
+}
+
+/**
+ * A result computed for an earlier cluster, carried over to `cluster` when the two differ only in
+ * their pods (every other input of reachability the same: see `sameReachabilityInputs`) and every
+ * pod new in `cluster` falls in a class the earlier result has: the classes keep their rules and
+ * peers, only their members change, and the counts follow by the change in each class's size.
+ * Undefined when that does not hold (a new class, hostNetwork pods, admin or Calico policies):
+ * then reachability is computed afresh.
+ */
+export function rebaseReachability(previous: Reachability, cluster: Cluster): Reachability | undefined {
+  const r = previous as Partial<Rebasable>;
+  return r.rebase?.(cluster);
+}
+
+/**
+ * The pods `after` has that `before` has not, and the reverse, when both lists are in key order
+ * (the order a build keeps); undefined when one is not.
+ */
+function podsMoved(before: readonly PodInfo[], after: readonly PodInfo[]): { removed: PodInfo[]; added: PodInfo[] } | undefined {
+  if (!inPodKeyOrder(before) || !inPodKeyOrder(after)) return undefined;
+  const removed: PodInfo[] = [];
+  const added: PodInfo[] = [];
+  diffInKeyOrder(before, after, (p) => removed.push(p), (p) => added.push(p));
+  return { removed, added };
+}
+
+function inPodKeyOrder(pods: readonly PodInfo[]): boolean {
+  for (let i = 1; i < pods.length; i++) if (comparePodKeys(pods[i - 1], pods[i]) >= 0) return false;
+  return true;
+}
+
+/**
+ * Counts after classes changed size only (same classes, same rules): a class's `reachedBy` is
+ * the sum of the sizes of the classes that reach it (less one for itself when it reaches
+ * itself), `reaches` the same the other way, so a class grown or shrunk by δ adds δ to the
+ * counts of every class it reaches and every class reaching it — two rows of class pairs per
+ * class that changed, not the all-pairs walk.
+ */
+function countsAfterResize(
+  before: { reachedBy: Float64Array; reaches: Float64Array },
+  was: Int32Array, now: PeerClass[],
+  allowedBetween: (s: PeerClass, d: PeerClass) => ConnSet,
+): { reachedBy: Float64Array; reaches: Float64Array } {
+  const resized: [PeerClass, number][] = [];
+  for (let i = 0; i < now.length; i++) if (now[i].pods.length !== was[i]) resized.push([now[i], now[i].pods.length - was[i]]);
+  if (resized.length === 0) return before;
+  const reachedBy = Float64Array.from(before.reachedBy);
+  const reaches = Float64Array.from(before.reaches);
+  for (const [c, delta] of resized) {
+    for (const d of now) {
+      if (d.hostNetwork) continue;
+      if (!allowedBetween(c, d).isEmpty()) reachedBy[d.id] += delta;
+      if (!allowedBetween(d, c).isEmpty()) reaches[d.id] += delta;
+    }
+  }
+  return { reachedBy, reaches };
 }
 
 /**
@@ -547,6 +661,26 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
   const hostClasses = new Map<string, PeerClass>();
   const ofPod = new Map<string, PeerClass>();
   const key = new Int32Array(keys.length + 3);
+  /** Fills `key` with the pod's class key; false when a part of it was never seen (no class has it). */
+  const keyOfKnown = (pod: PodInfo): boolean => {
+    const ns = partIds.get(pod.namespace);
+    if (ns === undefined) return false;
+    key[0] = ns;
+    key.fill(0, 1, keys.length + 1);
+    for (const k in pod.labels) {
+      const i = keyIndex.get(k);
+      if (i === undefined) continue;
+      const id = valueIds[i].get(pod.labels[k]);
+      if (id === undefined) return false;
+      key[i + 1] = id;
+    }
+    const ports = namedPorts.size ? partIds.get(portsKeyOf(pod)) : 0;
+    const bits = blocks.length ? partIds.get(bitsOf(pod)) : 0;
+    if (ports === undefined || bits === undefined) return false;
+    key[keys.length + 1] = ports;
+    key[keys.length + 2] = bits;
+    return true;
+  };
   for (const pod of cluster.pods) {
     let c: PeerClass | undefined;
     if (pod.hostNetwork) c = hostClasses.get(pod.key);
@@ -582,6 +716,8 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     classOf: (pod: PodInfo) => ofPod.get(pod.key)!,
     blocks,
     inBlock: (pod: PodInfo, block: number) => memberOf(pod)[block],
+    /** The class (of those built here) a pod not among them would join; undefined if it would make a new one. */
+    existingClassFor: (pod: PodInfo): PeerClass | undefined => (!pod.hostNetwork && keyOfKnown(pod) ? byKey.get(key) : undefined),
   };
 }
 

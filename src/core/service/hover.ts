@@ -16,6 +16,7 @@ import { adminPolicyHover } from './admin-policy-hover';
 import { calicoPolicyHover } from './calico-policy-hover';
 import { reachCounts } from './lenses';
 import { plural } from '../format/plural';
+import { serviceIptables } from '../kubeproxy/iptables';
 
 /** Said beside an address or port the manifests do not carry (no dump status, no spec value). */
 const ASSIGNED_BY_PODPATH = 'assigned by PodPath';
@@ -173,7 +174,9 @@ function dnatPath(ctx: HoverContext, svc: ServiceInfo, portIndex: number): strin
   const port = svc.ports.find((x) => x.index === portIndex)!;
   const node = ctx.cluster.nodes[0];
   if (!node || !svc.clusterIP || ctx.cluster.config.kubeProxyMode !== 'iptables') return [];
-  const nat = ctx.dataplane.node(node.name)!.netfilter.tables.get('nat');
+  // This Service's rules alone, as kube-proxy writes them on the node: programming the node whole
+  // (every Service's chains) would cost a hover on one Service a cluster's worth of rules.
+  const nat = serviceIptables(ctx.cluster, node, svc).tables.get('nat');
   const entry = nat?.chains.get('KUBE-SERVICES')?.rules.find((r) => r.target.t === 'jump' && r.terms.some((t) => t.m === 'dst' && (t.cidr === svc.clusterIP || t.cidr === `${svc.clusterIP}/32`)) && r.terms.some((t) => t.m === 'dport' && t.port === port.port));
   if (!entry || entry.target.t !== 'jump') return [];
   const svcChain = entry.target.chain;

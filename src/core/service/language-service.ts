@@ -12,8 +12,8 @@ import { DecodeCache, LoadResult, addParsedFile, addParsedFiles, emptyManifestSe
 import { ParsedFile, parseManifestText } from '../manifest/parse';
 import { ConnLine, ConnlistFormat, computeConnlist, connlistAround, formatConnlist, sameConnlistInputs } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
-import { Reachability, computeReachability, reachabilityReusedFor } from '../policy/reachability';
-import { sameReachabilityInputs } from '../policy/reachability-inputs';
+import { Reachability, computeReachability, rebaseReachability, reachabilityReusedFor } from '../policy/reachability';
+import { sameInputsButPods, sameReachabilityInputs } from '../policy/reachability-inputs';
 import { hoverFor } from './hover';
 import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
@@ -68,6 +68,8 @@ export class LanguageService implements LanguageServiceApi {
   generation = 0;
   /** How many analyses took over an earlier one's reachability instead of computing it. */
   reachabilityReuses = 0;
+  /** How many analyses carried an earlier reachability over to pods that moved between its classes. */
+  reachabilityRebases = 0;
   /**
    * Told after each stage of `update` how big the workspace turned out to be (the editor's
    * worker forwards it, so a workspace too large to finish can still be described).
@@ -211,7 +213,15 @@ export class LanguageService implements LanguageServiceApi {
     const previous = next.reuseFrom;
     next.reuseFrom = undefined;
     if (!previous?.reach) return;
-    if (!sameReachabilityInputs(previous.cluster, next.cluster)) return;
+    if (!sameReachabilityInputs(previous.cluster, next.cluster)) {
+      // Only pods moved (a label, replicas): the classes may still hold, with other members.
+      const rebased = sameInputsButPods(previous.cluster, next.cluster) ? rebaseReachability(previous.reach, next.cluster) : undefined;
+      if (rebased) {
+        next.reach = rebased;
+        this.reachabilityRebases++;
+      }
+      return;
+    }
     next.reach = reachabilityReusedFor(previous.reach, next.cluster);
     this.reachabilityReuses++;
     // The connectivity list (a pod's hover lists who reaches it) also needs the same workloads.
