@@ -77,7 +77,7 @@ export function computeReachability(cluster: Cluster): Reachability {
   const calico = calicoPoliciesOf(cluster);
   // Any policy API besides NetworkPolicy: Deny and Pass rules and tiers need the ordered engine.
   const hasAdmin = admin.anps.length > 0 || !!admin.banp || calico.all.length > 0;
-  const { classes, classOf, blocks, inBlock, existingClassFor } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
+  const { classes, classOf, blocks, inBlock, existingClassFor, classKeyText } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
   const byNamespace = new Map<string, PeerClass[]>();
   for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
   const labelIndex = new ClassLabelIndex(classes);
@@ -119,16 +119,19 @@ export function computeReachability(cluster: Cluster): Reachability {
   };
   const blockIds = new Map<string, number>(blocks.map((b, i) => [blockKey(b), i]));
 
-  /** Files what one rule allows under the peers it names. */
-  function index<T>(target: PeerIndex<T>, policy: PolicyInfo, rule: RuleSpec, value: T): void {
+  /**
+   * Files what one rule allows under the peers it names. `later` are classes a rebase added
+   * after this computation (not in its label index), matched one by one.
+   */
+  function index<T>(target: PeerIndex<T>, policy: PolicyInfo, rule: RuleSpec, value: T, later: PeerClass[] = []): void {
     if (rule.peers === 'all') {
       target.any.push(value);
       return;
     }
-    for (const peer of rule.peers) addPeer(target, policy, peer, value);
+    for (const peer of rule.peers) addPeer(target, policy, peer, value, later);
   }
 
-  function addPeer<T>(target: PeerIndex<T>, policy: PolicyInfo, peer: PeerSpec, value: T): void {
+  function addPeer<T>(target: PeerIndex<T>, policy: PolicyInfo, peer: PeerSpec, value: T, later: PeerClass[]): void {
     if (peer.kind === 'ipBlock') {
       target.ipBlocks.push({ block: blockIds.get(blockKey(peer))!, value });
       return;
@@ -143,22 +146,31 @@ export function computeReachability(cluster: Cluster): Reachability {
     for (const ns of nss === 'all' ? [...byNamespace.keys()] : nss) {
       for (const c of classesMatching(ns, peer.podSelector!)) push(target.byClass, c.id, value);
     }
+    for (const c of later) if (peerNames(policy, peer, c)) push(target.byClass, c.id, value);
+  }
+
+  /** Whether a pods peer of `policy` names class `c` by its podSelector (a whole-namespace peer is filed by namespace). */
+  function peerNames(policy: PolicyInfo, peer: PeerSpec, c: PeerClass): boolean {
+    if (peer.kind !== 'pods' || !peer.podSelector || isEmptySelector(peer.podSelector)) return false;
+    const nss = peer.namespaceSelector ? namespacesMatching(peer.namespaceSelector) : [policy.namespace];
+    return (nss === 'all' || nss.includes(c.namespace)) && matchesSelector(c.representative.labels, peer.podSelector);
   }
 
   // With the ordered engine these indexes serve nothing: built only for NetworkPolicy alone.
-  const ingress: (PeerIndex<ConnSet> | undefined)[] = classes.map((c) => {
+  const ingressIndex = (c: PeerClass, later?: PeerClass[]): PeerIndex<ConnSet> | undefined => {
     if (c.ingressPolicies.length === 0 || hasAdmin) return undefined;
     const idx = emptyIndex<ConnSet>();
     // Ingress ports resolve against the destination: this class.
-    for (const p of c.ingressPolicies) for (const r of p.ingress) index(idx, p, r, rulePorts(r, c.representative));
+    for (const p of c.ingressPolicies) for (const r of p.ingress) index(idx, p, r, rulePorts(r, c.representative), later);
     return idx;
-  });
-  const egress: (PeerIndex<RuleSpec> | undefined)[] = classes.map((c) => {
+  };
+  const egressIndex = (c: PeerClass, later?: PeerClass[]): PeerIndex<RuleSpec> | undefined => {
     if (c.egressPolicies.length === 0 || hasAdmin) return undefined;
     const idx = emptyIndex<RuleSpec>();
-    for (const p of c.egressPolicies) for (const r of p.egress) index(idx, p, r, r);
+    for (const p of c.egressPolicies) for (const r of p.egress) index(idx, p, r, r, later);
     return idx;
-  });
+  };
+  const baseRules: ClassRules = { ingress: classes.map((c) => ingressIndex(c)), egress: classes.map((c) => egressIndex(c)) };
 
   const fixedPorts = new WeakMap<RuleSpec, ConnSet>();
   /** Egress rule ports towards a destination pod; rules without named ports are resolved once. */
@@ -192,38 +204,46 @@ export function computeReachability(cluster: Cluster): Reachability {
 
   const identity = (c: ConnSet) => c;
 
-  function ingressFrom(dst: PeerClass, src: PeerClass | undefined, ip: string): ConnSet {
-    const idx = ingress[dst.id];
-    return idx ? admitted(idx, src, ip, identity) : ConnSet.ALL;
+  /** The NetworkPolicy answers between classes filed in `rules` (this computation's, or a rebase's with classes added). */
+  function answersOf(rules: ClassRules) {
+    const ingressFrom = (dst: PeerClass, src: PeerClass | undefined, ip: string): ConnSet => {
+      const idx = rules.ingress[dst.id];
+      return idx ? admitted(idx, src, ip, identity) : ConnSet.ALL;
+    };
+    const egressTo = (src: PeerClass, dst: PeerClass | undefined, ip: string): ConnSet => {
+      const idx = rules.egress[src.id];
+      if (!idx) return ConnSet.ALL;
+      const destination = dst?.representative;
+      return admitted(idx, dst, ip, (r) => egressPorts(r, destination));
+    };
+    const npBetween = (s: PeerClass, d: PeerClass): ConnSet => {
+      const e = egressTo(s, d, d.representative.ip);
+      if (e.isEmpty()) return e;
+      return e.intersect(ingressFrom(d, s, s.representative.ip));
+    };
+    return { ingressFrom, egressTo, npBetween };
   }
-
-  function egressTo(src: PeerClass, dst: PeerClass | undefined, ip: string): ConnSet {
-    const idx = egress[src.id];
-    if (!idx) return ConnSet.ALL;
-    const destination = dst?.representative;
-    return admitted(idx, dst, ip, (r) => egressPorts(r, destination));
-  }
-
-  const npBetween = (s: PeerClass, d: PeerClass): ConnSet => {
-    const e = egressTo(s, d, d.representative.ip);
-    if (e.isEmpty()) return e;
-    return e.intersect(ingressFrom(d, s, s.representative.ip));
-  };
+  const baseAnswers = answersOf(baseRules);
   const tiered = hasAdmin ? tieredEngine(cluster, classes, { inBlock, blockIds, namespacesMatching, classesMatching, byNamespace }) : undefined;
-  const allowedBetween = tiered ? tiered.allowedBetween : npBetween;
   const hasHostNetwork = classes.some((c) => c.hostNetwork);
   type Counts = { reachedBy: Float64Array; reaches: Float64Array };
 
   /**
-   * The answers for `at` (this cluster, or a later one rebased onto these classes): the classes
-   * are those given, a pod's class is the one `moved` names for it (pods added since this
-   * computation) or else the one it was built in; everything else is this computation's engine.
+   * The answers for `at` (this cluster, or a later one rebased onto these classes). `atClasses`
+   * are this computation's classes, with other members after a rebase, then any classes
+   * rebases added (filed in `rules`, keyed in `addedKeys`); a pod's class is the one `moved`
+   * names for it (pods added since this computation), else the one it was built in.
    * `earlier` holds the counts of the result rebased from, when it had them, and its class sizes
    * (values only: a rebased result keeps no earlier cluster alive).
    */
-  function answering(at: Cluster, atClasses: PeerClass[], moved: Map<string, number>, earlier?: { counts: Counts; sizes: Int32Array }): Reachability & Rebasable {
+  function answering(
+    at: Cluster, atClasses: PeerClass[], moved: Map<string, number>, rules: ClassRules, addedKeys: Map<string, number>,
+    earlier?: { counts: Counts; sizes: Int32Array },
+  ): Reachability & Rebasable {
     let counted: Counts | undefined;
     const atClassOf = moved.size === 0 ? classOf : (pod: PodInfo): PeerClass => atClasses[moved.get(pod.key) ?? classOf(pod).id];
+    const answers = rules === baseRules ? baseAnswers : answersOf(rules);
+    const allowedBetween = tiered ? tiered.allowedBetween : answers.npBetween;
     const result: Reachability & Rebasable = {
       cluster: at,
       classes: atClasses,
@@ -244,14 +264,14 @@ export function computeReachability(cluster: Cluster): Reachability {
         if (hasAdmin) return pipelineConns(at, 'ingress', dst, { ip });
         const node = at.nodesByName.get(dst.node);
         if (node?.ip === ip) return ConnSet.ALL;
-        return ingressFrom(atClassOf(dst), undefined, ip);
+        return answers.ingressFrom(atClassOf(dst), undefined, ip);
       },
       toAddress(src, ip) {
         if (src.hostNetwork) return ConnSet.ALL;
         if (hasAdmin) return pipelineConns(at, 'egress', src, { ip });
         const node = at.nodesByName.get(src.node);
         if (node?.ip === ip) return ConnSet.ALL;
-        return egressTo(atClassOf(src), undefined, ip);
+        return answers.egressTo(atClassOf(src), undefined, ip);
       },
       externalAtoms() {
         return atoms(blocks);
@@ -262,11 +282,11 @@ export function computeReachability(cluster: Cluster): Reachability {
       counts() {
         // All-pairs work: done once per result (a result kept across edits keeps its counts too).
         if (!counted) {
-          if (earlier) counted = countsAfterResize(earlier.counts, earlier.sizes, atClasses, allowedBetween);
+          if (earlier) counted = countsAfterRebase(earlier.counts, earlier.sizes, atClasses, allowedBetween);
           else if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
           else {
             const inBlockClasses = blocks.map((_, b) => atClasses.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
-            counted = countReach(atClasses, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+            counted = countReach(atClasses, rules.ingress, rules.egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
           }
         }
         return counted;
@@ -276,9 +296,9 @@ export function computeReachability(cluster: Cluster): Reachability {
         // are computed afresh.
         if (hasAdmin || hasHostNetwork) return undefined;
         const diff = podsMoved(at.pods, next.pods);
-        if (!diff) return undefined;
+        if (!diff || diff.added.some((p) => p.hostNetwork)) return undefined;
         // Each class's members after the edit: removed pods leave, added pods join the class
-        // their key names, which must be one of these (a new class needs the rules filed anew).
+        // their key names, made anew when no class has that key yet.
         const members = new Map<number, PodInfo[]>();
         const membersOf = (c: PeerClass) => {
           let list = members.get(c.id);
@@ -291,25 +311,91 @@ export function computeReachability(cluster: Cluster): Reachability {
           const list = membersOf(atClassOf(p));
           list.splice(list.indexOf(p), 1);
         }
+        const nextKeys = new Map(addedKeys);
+        const made: PeerClass[] = [];
         for (const p of diff.added) {
-          const c = existingClassFor(p);
-          if (!c) return undefined;
+          let c = existingClassFor(p);
+          if (!c) {
+            const key = classKeyText(p);
+            const id = nextKeys.get(key);
+            c = id !== undefined ? atClasses[id] : undefined;
+            if (!c) {
+              const namespace = p.namespace;
+              const selecting = policies.filter((x) => x.namespace === namespace && matchesSelector(p.labels, x.podSelector));
+              c = {
+                id: atClasses.length + made.length, namespace, pods: [], representative: p, hostNetwork: false,
+                ingressPolicies: selecting.filter((x) => x.affectsIngress), egressPolicies: selecting.filter((x) => x.affectsEgress),
+              };
+              made.push(c);
+              nextKeys.set(key, c.id);
+              members.set(c.id, c.pods);
+            }
+          }
           membersOf(c).push(p);
           nextMoved.set(p.key, c.id);
         }
         // Members in cluster order (key order, checked above), as a fresh computation lists them.
-        const nextClasses = atClasses.map((c) => {
+        const nextClasses = [...atClasses, ...made].map((c) => {
           const list = members.get(c.id);
           return list ? { ...c, pods: list.sort(comparePodKeys) } : c;
         });
         const sizes = Int32Array.from(atClasses, (c) => c.pods.length);
-        return answering(next, nextClasses, nextMoved, counted ? { counts: counted, sizes } : undefined);
+        return answering(next, nextClasses, nextMoved, made.length ? rulesWith(rules, atClasses, nextClasses.slice(atClasses.length)) : rules, nextKeys, counted ? { counts: counted, sizes } : undefined);
       },
     };
     return result;
   }
 
-  return answering(cluster, classes, new Map());
+  /**
+   * `rules` with classes added: each new class's own rules filed (its peers among all classes,
+   * itself and the other new ones included), and each earlier class's rules that name a new
+   * class by podSelector filed under it too — in copies, the earlier result's rules untouched.
+   */
+  function rulesWith(rules: ClassRules, before: PeerClass[], added: PeerClass[]): ClassRules {
+    const later = [...before.slice(classes.length), ...added];
+    const ingress = [...rules.ingress];
+    const egress = [...rules.egress];
+    for (const c of before) {
+      // What a rule allows, as the class's index files it (ingress ports resolved against the class).
+      fileUnderAdded(ingress, c, c.ingressPolicies, (p) => p.ingress, (r) => rulePorts(r, c.representative), added);
+      fileUnderAdded(egress, c, c.egressPolicies, (p) => p.egress, (r) => r, added);
+    }
+    for (const c of added) {
+      ingress[c.id] = ingressIndex(c, later);
+      egress[c.id] = egressIndex(c, later);
+    }
+    return { ingress, egress };
+  }
+
+  /** Files each rule of class `c` that names an added class under that class, in a copy of `c`'s index. */
+  function fileUnderAdded<T>(
+    list: (PeerIndex<T> | undefined)[], c: PeerClass, selecting: PolicyInfo[], rulesOf: (p: PolicyInfo) => RuleSpec[], valueOf: (r: RuleSpec) => T, added: PeerClass[],
+  ): void {
+    const idx = list[c.id];
+    if (!idx) return;
+    let copy: PeerIndex<T> | undefined;
+    for (const p of selecting) {
+      for (const r of rulesOf(p)) {
+        if (r.peers === 'all') continue;
+        for (const peer of r.peers) {
+          for (const n of added) {
+            if (!peerNames(p, peer, n)) continue;
+            copy ??= { ...idx, byClass: new Map(idx.byClass) };
+            copy.byClass.set(n.id, [...(copy.byClass.get(n.id) ?? []), valueOf(r)]);
+          }
+        }
+      }
+    }
+    if (copy) list[c.id] = copy;
+  }
+
+  return answering(cluster, classes, new Map(), baseRules, new Map());
+}
+
+/** Per class id, what its ingress and egress rules admit and from where. */
+interface ClassRules {
+  ingress: (PeerIndex<ConnSet> | undefined)[];
+  egress: (PeerIndex<RuleSpec> | undefined)[];
 }
 
 /** What a result offers for an edit that moved pods only (see `rebaseReachability`). */
@@ -349,27 +435,55 @@ function inPodKeyOrder(pods: readonly PodInfo[]): boolean {
 }
 
 /**
- * Counts after classes changed size only (same classes, same rules): a class's `reachedBy` is
- * the sum of the sizes of the classes that reach it (less one for itself when it reaches
- * itself), `reaches` the same the other way, so a class grown or shrunk by δ adds δ to the
- * counts of every class it reaches and every class reaching it — two rows of class pairs per
- * class that changed, not the all-pairs walk.
+ * Counts after a rebase: the same rules between the classes there were, some of them resized,
+ * and maybe classes added. A class's `reachedBy` is the sum of the sizes of the classes that
+ * reach it (less one for itself when it reaches itself), `reaches` the same the other way; so a
+ * class grown or shrunk by δ adds δ to the counts of every class it reaches and every class
+ * reaching it, and an added class is counted in full, then adds its size to the classes it
+ * reaches and is reached by — rows of class pairs per class changed, not the all-pairs walk.
  */
-function countsAfterResize(
+function countsAfterRebase(
   before: { reachedBy: Float64Array; reaches: Float64Array },
   was: Int32Array, now: PeerClass[],
   allowedBetween: (s: PeerClass, d: PeerClass) => ConnSet,
 ): { reachedBy: Float64Array; reaches: Float64Array } {
+  const old = now.slice(0, was.length);
+  const added = now.slice(was.length);
   const resized: [PeerClass, number][] = [];
-  for (let i = 0; i < now.length; i++) if (now[i].pods.length !== was[i]) resized.push([now[i], now[i].pods.length - was[i]]);
-  if (resized.length === 0) return before;
-  const reachedBy = Float64Array.from(before.reachedBy);
-  const reaches = Float64Array.from(before.reaches);
+  for (let i = 0; i < old.length; i++) if (old[i].pods.length !== was[i]) resized.push([old[i], old[i].pods.length - was[i]]);
+  if (resized.length === 0 && added.length === 0) return before;
+  const reachedBy = new Float64Array(now.length);
+  const reaches = new Float64Array(now.length);
+  reachedBy.set(before.reachedBy);
+  reaches.set(before.reaches);
+  const regular = (c: PeerClass) => !c.hostNetwork;
   for (const [c, delta] of resized) {
-    for (const d of now) {
-      if (d.hostNetwork) continue;
+    for (const d of old) {
+      if (!regular(d)) continue;
       if (!allowedBetween(c, d).isEmpty()) reachedBy[d.id] += delta;
       if (!allowedBetween(d, c).isEmpty()) reaches[d.id] += delta;
+    }
+  }
+  for (const n of added) {
+    const size = n.pods.length;
+    for (const d of now) {
+      if (!regular(d)) continue;
+      const into = !allowedBetween(d, n).isEmpty();
+      const out = !allowedBetween(n, d).isEmpty();
+      if (d === n) {
+        if (into) {
+          reachedBy[n.id] += size - 1;
+          reaches[n.id] += size - 1;
+        }
+        continue;
+      }
+      if (into) reachedBy[n.id] += d.pods.length;
+      if (out) reaches[n.id] += d.pods.length;
+      // An earlier class gains the added class as a peer; two added classes count each other above.
+      if (d.id < was.length) {
+        if (out) reachedBy[d.id] += size;
+        if (into) reaches[d.id] += size;
+      }
     }
   }
   return { reachedBy, reaches };
@@ -716,6 +830,8 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     classOf: (pod: PodInfo) => ofPod.get(pod.key)!,
     blocks,
     inBlock: (pod: PodInfo, block: number) => memberOf(pod)[block],
+    /** A pod's class key as text (for classes a rebase adds, which the numeric key map does not hold). */
+    classKeyText: (pod: PodInfo): string => JSON.stringify([pod.namespace, keys.map((k) => pod.labels[k] ?? null), namedPorts.size ? portsKeyOf(pod) : '', blocks.length ? bitsOf(pod) : '']),
     /** The class (of those built here) a pod not among them would join; undefined if it would make a new one. */
     existingClassFor: (pod: PodInfo): PeerClass | undefined => (!pod.hostNetwork && keyOfKnown(pod) ? byKey.get(key) : undefined),
   };
