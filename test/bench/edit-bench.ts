@@ -72,6 +72,9 @@ function main(): void {
     { name: 'service selector', file: edit, apply: (t, n) => replaceOnce(t, /^( {2}selector: \{app: )([\w-]+?)(-x\d+)?\}$/m, (m) => `${m[1]}${m[2]}${n % 2 ? `-x${n}` : ''}}`) },
     { name: 'service port', file: edit, apply: (t, n) => replaceOnce(t, /ports: \[\{name: http, port: (\d+), targetPort: http\}\]/, () => `ports: [{name: http, port: ${80 + n}, targetPort: http}]`) },
     { name: 'pod label', file: edit, apply: (t, n) => replaceOnce(t, /(labels: \{app: [\w-]+, tier: \w+, team: [\w-]+, version: )v\w+\}/, (m) => `${m[1]}v${10 + n}}`) },
+    // The extension benchmark's pod label edit: the `app` label, which policies and the
+    // Deployment's own selector read (the pods leave their class for one of their own).
+    { name: 'pod app label', file: edit, apply: (t, n) => replaceOnce(t, /(labels: \{app: )([\w-]+?)(-canary)?,/, (m) => `${m[1]}${m[2]}${n % 2 ? '-canary' : ''},`) },
     { name: 'replicas', file: edit, apply: (t, n) => replaceOnce(t, /replicas: \d+/, () => `replicas: ${n % 2 ? 11 : 10}`) },
     { name: 'policy rule', file: 'policies.yaml', apply: (t, n) => replaceOnce(t, /ports: \[\{protocol: TCP, port: \d+\}\]/, () => `ports: [{protocol: TCP, port: ${8080 + n}}]`) },
   ];

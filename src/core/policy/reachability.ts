@@ -152,8 +152,11 @@ export function computeReachability(cluster: Cluster): Reachability {
   /** Whether a pods peer of `policy` names class `c` by its podSelector (a whole-namespace peer is filed by namespace). */
   function peerNames(policy: PolicyInfo, peer: PeerSpec, c: PeerClass): boolean {
     if (peer.kind !== 'pods' || !peer.podSelector || isEmptySelector(peer.podSelector)) return false;
-    const nss = peer.namespaceSelector ? namespacesMatching(peer.namespaceSelector) : [policy.namespace];
-    return (nss === 'all' || nss.includes(c.namespace)) && matchesSelector(c.representative.labels, peer.podSelector);
+    // The labels first: most peers name other workloads, and that test is the cheaper one.
+    if (!matchesSelector(c.representative.labels, peer.podSelector)) return false;
+    if (!peer.namespaceSelector) return c.namespace === policy.namespace;
+    const nss = namespacesMatching(peer.namespaceSelector);
+    return nss === 'all' || nss.includes(c.namespace);
   }
 
   // With the ordered engine these indexes serve nothing: built only for NetworkPolicy alone.
