@@ -316,12 +316,15 @@ export function computeReachability(cluster: Cluster): Reachability {
         }
         const nextKeys = new Map(addedKeys);
         const made: PeerClass[] = [];
+        // A class by id as this result has it (the computation's own objects hold its first members).
+        const classById = (id: number): PeerClass => (id < atClasses.length ? atClasses[id] : made[id - atClasses.length]);
         for (const p of diff.added) {
-          let c = existingClassFor(p);
+          const known = existingClassFor(p);
+          let c = known ? classById(known.id) : undefined;
           if (!c) {
             const key = classKeyText(p);
             const id = nextKeys.get(key);
-            c = id !== undefined ? atClasses[id] : undefined;
+            c = id !== undefined ? classById(id) : undefined;
             if (!c) {
               const namespace = p.namespace;
               const selecting = policies.filter((x) => x.namespace === namespace && matchesSelector(p.labels, x.podSelector));
