@@ -312,7 +312,10 @@ export function computeReachability(cluster: Cluster): Reachability {
         for (const p of diff.removed) nextMoved.delete(p.key);
         for (const p of diff.removed) {
           const list = membersOf(atClassOf(p));
-          list.splice(list.indexOf(p), 1);
+          const place = list.indexOf(p);
+          // Every pod of the cluster answered for is a member of its class; were one not, start afresh.
+          if (place < 0) return undefined;
+          list.splice(place, 1);
         }
         const nextKeys = new Map(addedKeys);
         const made: PeerClass[] = [];
