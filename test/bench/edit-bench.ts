@@ -94,6 +94,8 @@ function main(): void {
     const rests: number[] = [];
     const asked = { hover: [] as number[], lenses: [] as number[], hints: [] as number[] };
     let stages = { parse: 0, build: 0, lint: 0 };
+    // The text before each round's edit: an edit that undoes the last one is found by comparing with it.
+    let before = original;
     for (let n = 1; n <= rounds; n++) {
       const text = kind.apply(original, n);
       files.set(kind.file, text);
@@ -103,7 +105,8 @@ function main(): void {
       const t = r.summary.timings!;
       rests.push(totals[totals.length - 1] - t.parse - t.build - t.lint);
       stages = { parse: stages.parse + t.parse, build: stages.build + t.build, lint: stages.lint + t.lint };
-      const line = hoverLine(original, text);
+      const line = hoverLine(before, text);
+      before = text;
       asked.hover.push(timed(() => service.hover(kind.file, { line, column: 21 })));
       asked.lenses.push(timed(() => service.codeLenses(kind.file)));
       asked.hints.push(timed(() => service.inlayHints(kind.file)));
