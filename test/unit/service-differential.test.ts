@@ -8,7 +8,8 @@ import { generateCluster } from '../bench/generate';
  * The language service keeps state between updates (parsed files, the last complete analysis,
  * updates dropped half-way). After every edit of a randomized edit script, its answers must
  * equal those of a fresh service given the same files: diagnostics, summary counts,
- * reachability (the connectivity list) and traces.
+ * reachability (the connectivity list), traces, and what the editor asks after a save: every
+ * file's CodeLens and inlay hints, and hovers on each object's name, selectors, ports and rules.
  *
  * The script has a fixed seed. PODPATH_DIFF_EDITS=<n> runs a longer script (and
  * PODPATH_DIFF_SEED=<n> another seed); the test prints its figures.
@@ -108,8 +109,25 @@ function withoutTimings(r: UpdateResult): unknown {
   return { diagnostics: r.diagnostics, summary };
 }
 
-/** What is compared: diagnostics and counts, reachability (the connectivity list, the inlay hints' counts), and a few traces. */
-function observe(s: LanguageService, r: UpdateResult): unknown {
+/** Lines a hover is asked on: an object's name, a selector, ports, a policy rule's peers (1-based lines, a column on the value). */
+const HOVERED = /^(metadata: \{name: |metadata:$| {2}name: | {2}selector: | {2}ports: | {4}metadata: \{labels| {6}containers: | {2}podSelector: | {2}- from: | {2}- to: | {4}- from: )/;
+
+function hovers(s: LanguageService, file: string, text: string): unknown[] {
+  const out: unknown[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = HOVERED.exec(line);
+    if (!m) return;
+    const column = Math.min(line.length, m[0].length + 2);
+    out.push([i + 1, column, s.hover(file, { line: i + 1, column }) ?? null]);
+  });
+  return out;
+}
+
+/**
+ * What is compared: diagnostics and counts, reachability (the connectivity list, the inlay
+ * hints' counts), a few traces, and each file's CodeLens and hovers.
+ */
+function observe(s: LanguageService, r: UpdateResult, files: Map<string, string>): unknown {
   const { cluster } = s.current();
   const pods = [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
   const services = [...cluster.services].sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -121,8 +139,11 @@ function observe(s: LanguageService, r: UpdateResult): unknown {
       traces.push(t.ok ? { from, to, document: t.document } : { from, to, error: t.error });
     }
   }
+  // Hovers and lenses first, as the editor asks them right after a save: a hover is then the
+  // first question to need reachability (the connectivity list below would compute it anyway).
+  const asked = [...files].map(([file, text]) => ({ file, hovers: hovers(s, file, text), lenses: s.codeLenses(file) }));
   const hints = Object.keys(r.diagnostics).map((file) => s.inlayHints(file));
-  return { result: withoutTimings(r), connlist: s.connlist('txt'), hints, traces };
+  return { asked, result: withoutTimings(r), connlist: s.connlist('txt'), hints, traces };
 }
 
 function filesOf(m: Map<string, string>): ServiceFile[] {
@@ -186,12 +207,15 @@ test(`incremental analysis equals a fresh analysis after each of ${EDITS} random
     const r1 = incremental.update(filesOf(files), {});
     const fresh = new LanguageService();
     const r2 = fresh.update(filesOf(files), {});
-    assert.deepEqual(observe(incremental, r1), observe(fresh, r2), `step ${step} (${kind}) differs`);
+    assert.deepEqual(observe(incremental, r1, files), observe(fresh, r2, files), `step ${step} (${kind}) differs`);
   }
   const seconds = (performance.now() - started) / 1000;
   const reused = incremental.reachabilityReuses;
-  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; reachability kept over ${reused} edits; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
+  const rebased = incremental.reachabilityRebases;
+  console.log(`# ${EDITS} edits (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}), ${dropped} updates dropped half-way, ${files.size} files at the end; reachability kept over ${reused} edits, carried to moved pods over ${rebased}; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
   assert.ok((counts['no-op'] ?? 0) < EDITS / 4, 'most edits changed something');
   // Both paths were taken: reachability kept across an edit, and recomputed after one.
   assert.ok(reused > 0 && reused < EDITS, `reachability kept over ${reused} of ${EDITS} edits`);
+  // And carried over to pods that moved between its classes (replicas, labels no policy reads).
+  assert.ok(rebased > 0 && rebased + reused < EDITS, `reachability carried over ${rebased} of ${EDITS} edits`);
 });

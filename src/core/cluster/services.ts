@@ -6,7 +6,7 @@ import { settleServiceFamilies } from './ip-families';
 import { EndpointsManifest, ManifestSet, ServiceManifest } from '../manifest/types';
 import { NODE_PORT_MAX, NODE_PORT_MIN } from './defaults';
 import { matchesMap } from './labels';
-import { ClusterConfig, EndpointInfo, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, podKey } from './model';
+import { Cluster, ClusterConfig, EndpointInfo, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, podKey } from './model';
 import { derivedIPv6 } from './pods';
 import { PodChanges } from './pod-reuse';
 
@@ -176,6 +176,19 @@ export function buildServices(
       locator: s.locator,
     };
   }
+}
+
+/**
+ * The pods of `namespace` whose labels carry every pair of a map selector (a Service's), in the
+ * cluster's order: read from the label index the build made for this very pods list, so the
+ * editor's questions about one Service look at the pods of its rarest pair, not every pod.
+ */
+export function podsMatchingMap(cluster: Cluster, namespace: string, selector: Record<string, string>): PodInfo[] {
+  // An empty map matches the whole namespace: the index has no pair to start from.
+  for (const _ in selector) {
+    return serviceLookups(cluster.config, cluster.nodes, cluster.pods).index.candidates(namespace, selector).filter((p) => matchesMap(p.labels, selector));
+  }
+  return cluster.pods.filter((p) => p.namespace === namespace);
 }
 
 /** What endpoints are computed from: pods by label pair and by address, nodes by address. */

@@ -111,6 +111,19 @@ function lintService(s: Cluster['services'][number], pods: readonly PodInfo[], o
   }
 }
 
+/**
+ * A peer's podSelector as text, for the name of its selection: written once per selector object
+ * (a policy kept across analyses keeps its selectors, see policy/model.ts normalizePolicies).
+ */
+const selectorTexts = new WeakMap<LabelSelector, string>();
+
+function selectorText(podSelector: LabelSelector | undefined): string {
+  if (!podSelector) return 'null';
+  let text = selectorTexts.get(podSelector);
+  if (text === undefined) selectorTexts.set(podSelector, (text = JSON.stringify(podSelector)));
+  return text;
+}
+
 function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
   for (const p of cluster.policies.filter((x) => x.invalid)) {
     out.push(finding('policy-rejected', 'warning', `NetworkPolicy ${p.meta.namespace}/${p.meta.name} has errors the API server rejects, so it would not exist: PodPath leaves it out of the analysis`, p.locator.at(['metadata', 'name'])));
@@ -143,7 +156,7 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
   // Whether any pod (not hostNetwork) of a namespace matches a peer's podSelector.
   const peerPicks = (namespace: string, podSelector: PeerPodSelector): boolean => {
     const picks = (pod: PodInfo) => !pod.hostNetwork && (!podSelector || matchesSelector(pod.labels, podSelector));
-    return deps ? deps.selection(`peer ${namespace}\u0000${JSON.stringify(podSelector ?? null)}`, namespace, picks).pods.length > 0 : (byNamespace.get(namespace) ?? []).some(picks);
+    return deps ? deps.selection(`peer ${namespace}\u0000${selectorText(podSelector)}`, namespace, picks).pods.length > 0 : (byNamespace.get(namespace) ?? []).some(picks);
   };
   // Per namespace: the egress policies selecting each pod (by pod key), made when first asked.
   const sharingByNamespace = new Map<string, Map<string, PolicyInfo[]>>();

@@ -1,4 +1,4 @@
-import { Cluster, NodeInfo, ServicePortInfo } from '../cluster/model';
+import { Cluster, NodeInfo, ServiceInfo, ServicePortInfo } from '../cluster/model';
 import { Cause } from '../dataplane/model';
 import { MatchTerm, Ruleset, TableName, Target, appendRule, emptyRuleset, ensureChain } from '../dataplane/netfilter';
 import {
@@ -97,6 +97,27 @@ export function programIptables(cluster: Cluster, node: NodeInfo): Ruleset {
   add('filter', KUBE_FORWARD, [ctstate('INVALID')], { t: 'DROP' });
   add('filter', KUBE_FORWARD, [comment('kubernetes forwarding rules'), masqMark], { t: 'ACCEPT' });
   add('filter', KUBE_FORWARD, [comment('kubernetes forwarding conntrack rule'), ctstate('RELATED', 'ESTABLISHED')], { t: 'ACCEPT' });
+  return rs;
+}
+
+/**
+ * The rules `programIptables` writes for one Service's ports on `node`, alone: the same rules in
+ * the same chains (a port's rules read only the port, its endpoints, the node and whether the
+ * cluster as a whole is large), for a view that follows one Service without programming every
+ * other one.
+ */
+export function serviceIptables(cluster: Cluster, node: NodeInfo, svc: ServiceInfo): Ruleset {
+  const rs = emptyRuleset();
+  const base: Cause = { text: 'kube-proxy (iptables mode)', locator: cluster.config.locator, path: ['spec', 'kubeProxy', 'mode'] };
+  const add = (table: TableName, chain: string, terms: MatchTerm[], target: Target, cause: Cause = base) =>
+    appendRule(rs, table, chain, terms, target, cause);
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES]) ensureChain(rs, 'filter', c);
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS]) ensureChain(rs, 'nat', c);
+  const ports = proxiedPorts(cluster);
+  let totalEndpoints = 0;
+  for (const p of ports) totalEndpoints += p.port.endpoints.length;
+  const largeCluster = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
+  for (const p of ports) if (p.svc === svc) writeServicePort(p, namesFor(p), node, cluster.config.clusterCIDR.text, largeCluster, rs, add);
   return rs;
 }
 

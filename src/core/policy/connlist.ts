@@ -35,10 +35,21 @@ export function workloadName(pod: PodInfo, cluster?: Cluster): string {
   return `${owner.namespace}/${owner.name}[${kind}]`;
 }
 
+/** Per cluster: its workloads (a hover asks once per object; the list and the hints once more). */
+const workloadsOf = new WeakMap<Cluster, Workload[]>();
+
 function workloads(reach: Reachability): Workload[] {
+  let list = workloadsOf.get(reach.cluster);
+  if (!list) workloadsOf.set(reach.cluster, (list = workloadsIn(reach.cluster)));
+  return list;
+}
+
+function workloadsIn(cluster: Cluster): Workload[] {
   const byName = new Map<string, Workload>();
-  for (const pod of [...reach.cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    const name = workloadName(pod, reach.cluster);
+  // A built cluster keeps its pods in key order already: sorted only when they are not.
+  const pods = inKeyOrder(cluster.pods) ? cluster.pods : [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
+  for (const pod of pods) {
+    const name = workloadName(pod, cluster);
     if (!byName.has(name)) byName.set(name, { name, pod });
   }
   return [...byName.values()];
@@ -51,6 +62,29 @@ function workloads(reach: Reachability): Workload[] {
  */
 export function connlistInputs(cluster: Cluster): string {
   return [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1)).map((pod) => `${pod.key}\t${workloadName(pod, cluster)}`).join('\n');
+}
+
+/**
+ * Whether two clusters have the same `connlistInputs`, without writing either out. Pods lists
+ * already in key order (a build keeps them so) are compared pod by pod, a pod that is the very
+ * same object in both taking the shortcut unless its workload's name is looked up in the
+ * cluster (an owner written without a kind); other lists are compared as the strings.
+ */
+export function sameConnlistInputs(a: Cluster, b: Cluster): boolean {
+  if (a.pods.length !== b.pods.length) return false;
+  if (!inKeyOrder(a.pods) || !inKeyOrder(b.pods)) return connlistInputs(a) === connlistInputs(b);
+  for (let i = 0; i < a.pods.length; i++) {
+    const p = a.pods[i];
+    const q = b.pods[i];
+    if (p === q && p.owner.kind) continue;
+    if (p.key !== q.key || workloadName(p, a) !== workloadName(q, b)) return false;
+  }
+  return true;
+}
+
+function inKeyOrder(pods: readonly PodInfo[]): boolean {
+  for (let i = 1; i < pods.length; i++) if (!(pods[i - 1].key < pods[i].key)) return false;
+  return true;
 }
 
 export function rangeName(first: number, last: number): string {

@@ -52,7 +52,20 @@ export interface PolicyInfo {
  * could widen a rule to everyone.
  */
 export function normalizePolicies(cluster: Cluster): PolicyInfo[] {
-  return cluster.policies.filter((p) => !p.invalid).map(normalizePolicy);
+  return cluster.policies.filter((p) => !p.invalid).map(normalizedOnce);
+}
+
+/**
+ * Per policy object, its normalised form: a document whose text did not change keeps its
+ * manifest object across analyses (load.ts), so after an edit only the edited policies are
+ * normalised again. The form is a function of the object alone and is never changed.
+ */
+const normalizedPolicies = new WeakMap<NetworkPolicyManifest, PolicyInfo>();
+
+function normalizedOnce(p: NetworkPolicyManifest): PolicyInfo {
+  let info = normalizedPolicies.get(p);
+  if (!info) normalizedPolicies.set(p, (info = normalizePolicy(p)));
+  return info;
 }
 
 /**

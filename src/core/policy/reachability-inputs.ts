@@ -43,3 +43,41 @@ function withoutSource(key: string, value: unknown): unknown {
   if (key === 'locator') return undefined;
   return typeof value === 'bigint' ? value.toString() : value;
 }
+
+/**
+ * Whether two clusters have the same `reachabilityInputs`, without writing either out: lists
+ * item by item, an item that is the very same object in both (a build keeps the pods, nodes and
+ * policy objects an edit did not reach) taken as equal, any other pair compared by the text
+ * `reachabilityInputs` writes for it. Stricter than comparing the two strings only where a list
+ * changes length (the strings could then still meet by chance): it may say "different" for
+ * equal inputs, never "same" for different ones.
+ */
+export function sameReachabilityInputs(a: Cluster, b: Cluster): boolean {
+  if (a === b) return true;
+  const podText = (p: Cluster['pods'][number]) => JSON.stringify(['pod', p.key, p.namespace, p.node, p.ip, p.ip6, p.hostNetwork, p.labels, p.ports.map((q) => [q.name, q.protocol, q.containerPort])]);
+  return sameList(a.pods, b.pods, podText) && sameInputsButPods(a, b);
+}
+
+/** Whether two clusters have the same `reachabilityInputs` but for their pods (compared as `sameReachabilityInputs` does). */
+export function sameInputsButPods(a: Cluster, b: Cluster): boolean {
+  const ca = a.config, cb = b.config;
+  if (ca.policyMode !== cb.policyMode || ca.policyEnforced !== cb.policyEnforced || ca.plugin !== cb.plugin || JSON.stringify(ca.ipFamilies) !== JSON.stringify(cb.ipFamilies)) return false;
+  if (!sameList(a.nodes, b.nodes, (n) => JSON.stringify(['node', n.name, n.ip, n.ip6, n.labels]))) return false;
+  const nsText = (ns: { name: string; labels: Record<string, string> }) => JSON.stringify(['ns', ns.name, ns.labels]);
+  if (!sameList([...a.namespaces.values()], [...b.namespaces.values()], nsText, false)) return false;
+  const policyText = (p: unknown) => JSON.stringify(p, withoutSource);
+  return sameList(a.policies, b.policies, policyText)
+    && sameList(a.adminPolicies ?? [], b.adminPolicies ?? [], policyText)
+    && sameList(a.calicoPolicies ?? [], b.calicoPolicies ?? [], policyText)
+    && sameList(a.calicoTiers ?? [], b.calicoTiers ?? [], policyText);
+}
+
+/** Same length, and each pair the same object (when `byIdentity`) or written alike. */
+function sameList<T>(a: readonly T[], b: readonly T[], text: (item: T) => string, byIdentity = true): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (byIdentity && a[i] === b[i]) continue;
+    if (text(a[i]) !== text(b[i])) return false;
+  }
+  return true;
+}

@@ -11,6 +11,7 @@ import { calicoPoliciesOf } from './calico';
 import { selectorKeys } from './calico-selector';
 import { SequenceMap } from './sequence-map';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
+import { comparePodKeys, diffInKeyOrder } from '../cluster/pod-order';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -76,7 +77,7 @@ export function computeReachability(cluster: Cluster): Reachability {
   const calico = calicoPoliciesOf(cluster);
   // Any policy API besides NetworkPolicy: Deny and Pass rules and tiers need the ordered engine.
   const hasAdmin = admin.anps.length > 0 || !!admin.banp || calico.all.length > 0;
-  const { classes, classOf, blocks, inBlock } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
+  const { classes, classOf, blocks, inBlock, existingClassFor, classKeyText } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
   const byNamespace = new Map<string, PeerClass[]>();
   for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
   const labelIndex = new ClassLabelIndex(classes);
@@ -118,16 +119,19 @@ export function computeReachability(cluster: Cluster): Reachability {
   };
   const blockIds = new Map<string, number>(blocks.map((b, i) => [blockKey(b), i]));
 
-  /** Files what one rule allows under the peers it names. */
-  function index<T>(target: PeerIndex<T>, policy: PolicyInfo, rule: RuleSpec, value: T): void {
+  /**
+   * Files what one rule allows under the peers it names. `later` are classes a rebase added
+   * after this computation (not in its label index), matched one by one.
+   */
+  function index<T>(target: PeerIndex<T>, policy: PolicyInfo, rule: RuleSpec, value: T, later: PeerClass[] = []): void {
     if (rule.peers === 'all') {
       target.any.push(value);
       return;
     }
-    for (const peer of rule.peers) addPeer(target, policy, peer, value);
+    for (const peer of rule.peers) addPeer(target, policy, peer, value, later);
   }
 
-  function addPeer<T>(target: PeerIndex<T>, policy: PolicyInfo, peer: PeerSpec, value: T): void {
+  function addPeer<T>(target: PeerIndex<T>, policy: PolicyInfo, peer: PeerSpec, value: T, later: PeerClass[]): void {
     if (peer.kind === 'ipBlock') {
       target.ipBlocks.push({ block: blockIds.get(blockKey(peer))!, value });
       return;
@@ -142,22 +146,34 @@ export function computeReachability(cluster: Cluster): Reachability {
     for (const ns of nss === 'all' ? [...byNamespace.keys()] : nss) {
       for (const c of classesMatching(ns, peer.podSelector!)) push(target.byClass, c.id, value);
     }
+    for (const c of later) if (peerNames(policy, peer, c)) push(target.byClass, c.id, value);
+  }
+
+  /** Whether a pods peer of `policy` names class `c` by its podSelector (a whole-namespace peer is filed by namespace). */
+  function peerNames(policy: PolicyInfo, peer: PeerSpec, c: PeerClass): boolean {
+    if (peer.kind !== 'pods' || !peer.podSelector || isEmptySelector(peer.podSelector)) return false;
+    // The labels first: most peers name other workloads, and that test is the cheaper one.
+    if (!matchesSelector(c.representative.labels, peer.podSelector)) return false;
+    if (!peer.namespaceSelector) return c.namespace === policy.namespace;
+    const nss = namespacesMatching(peer.namespaceSelector);
+    return nss === 'all' || nss.includes(c.namespace);
   }
 
   // With the ordered engine these indexes serve nothing: built only for NetworkPolicy alone.
-  const ingress: (PeerIndex<ConnSet> | undefined)[] = classes.map((c) => {
+  const ingressIndex = (c: PeerClass, later?: PeerClass[]): PeerIndex<ConnSet> | undefined => {
     if (c.ingressPolicies.length === 0 || hasAdmin) return undefined;
     const idx = emptyIndex<ConnSet>();
     // Ingress ports resolve against the destination: this class.
-    for (const p of c.ingressPolicies) for (const r of p.ingress) index(idx, p, r, rulePorts(r, c.representative));
+    for (const p of c.ingressPolicies) for (const r of p.ingress) index(idx, p, r, rulePorts(r, c.representative), later);
     return idx;
-  });
-  const egress: (PeerIndex<RuleSpec> | undefined)[] = classes.map((c) => {
+  };
+  const egressIndex = (c: PeerClass, later?: PeerClass[]): PeerIndex<RuleSpec> | undefined => {
     if (c.egressPolicies.length === 0 || hasAdmin) return undefined;
     const idx = emptyIndex<RuleSpec>();
-    for (const p of c.egressPolicies) for (const r of p.egress) index(idx, p, r, r);
+    for (const p of c.egressPolicies) for (const r of p.egress) index(idx, p, r, r, later);
     return idx;
-  });
+  };
+  const baseRules: ClassRules = { ingress: classes.map((c) => ingressIndex(c)), egress: classes.map((c) => egressIndex(c)) };
 
   const fixedPorts = new WeakMap<RuleSpec, ConnSet>();
   /** Egress rule ports towards a destination pod; rules without named ports are resolved once. */
@@ -191,74 +207,295 @@ export function computeReachability(cluster: Cluster): Reachability {
 
   const identity = (c: ConnSet) => c;
 
-  function ingressFrom(dst: PeerClass, src: PeerClass | undefined, ip: string): ConnSet {
-    const idx = ingress[dst.id];
-    return idx ? admitted(idx, src, ip, identity) : ConnSet.ALL;
+  /** The NetworkPolicy answers between classes filed in `rules` (this computation's, or a rebase's with classes added). */
+  function answersOf(rules: ClassRules) {
+    const ingressFrom = (dst: PeerClass, src: PeerClass | undefined, ip: string): ConnSet => {
+      const idx = rules.ingress[dst.id];
+      return idx ? admitted(idx, src, ip, identity) : ConnSet.ALL;
+    };
+    const egressTo = (src: PeerClass, dst: PeerClass | undefined, ip: string): ConnSet => {
+      const idx = rules.egress[src.id];
+      if (!idx) return ConnSet.ALL;
+      const destination = dst?.representative;
+      return admitted(idx, dst, ip, (r) => egressPorts(r, destination));
+    };
+    const npBetween = (s: PeerClass, d: PeerClass): ConnSet => {
+      const e = egressTo(s, d, d.representative.ip);
+      if (e.isEmpty()) return e;
+      return e.intersect(ingressFrom(d, s, s.representative.ip));
+    };
+    return { ingressFrom, egressTo, npBetween };
   }
-
-  function egressTo(src: PeerClass, dst: PeerClass | undefined, ip: string): ConnSet {
-    const idx = egress[src.id];
-    if (!idx) return ConnSet.ALL;
-    const destination = dst?.representative;
-    return admitted(idx, dst, ip, (r) => egressPorts(r, destination));
-  }
-
-  const npBetween = (s: PeerClass, d: PeerClass): ConnSet => {
-    const e = egressTo(s, d, d.representative.ip);
-    if (e.isEmpty()) return e;
-    return e.intersect(ingressFrom(d, s, s.representative.ip));
-  };
+  const baseAnswers = answersOf(baseRules);
   const tiered = hasAdmin ? tieredEngine(cluster, classes, { inBlock, blockIds, namespacesMatching, classesMatching, byNamespace }) : undefined;
-  const allowedBetween = tiered ? tiered.allowedBetween : npBetween;
-  let counted: { reachedBy: Float64Array; reaches: Float64Array } | undefined;
+  const hasHostNetwork = classes.some((c) => c.hostNetwork);
+  type Counts = { reachedBy: Float64Array; reaches: Float64Array };
 
-  return {
-    cluster,
-    classes,
-    classOf,
-    allowedBetween,
-    allowed(src, dst) {
-      if (src.key === dst.key) return ConnSet.ALL;
-      if (src.hostNetwork || dst.hostNetwork) {
-        // Seen as node addresses, with the own-node exemption: evaluate this pair directly.
-        const direct = hasAdmin ? pipelineConns : allowedConns;
-        const e = src.hostNetwork ? ConnSet.ALL : direct(cluster, 'egress', src, peerFor(cluster, dst.ip));
-        return e.intersect(dst.hostNetwork ? ConnSet.ALL : direct(cluster, 'ingress', dst, peerFor(cluster, src.ip)));
-      }
-      return allowedBetween(classOf(src), classOf(dst));
-    },
-    fromAddress(ip, dst) {
-      if (dst.hostNetwork) return ConnSet.ALL;
-      if (hasAdmin) return pipelineConns(cluster, 'ingress', dst, { ip });
-      const node = cluster.nodesByName.get(dst.node);
-      if (node?.ip === ip) return ConnSet.ALL;
-      return ingressFrom(classOf(dst), undefined, ip);
-    },
-    toAddress(src, ip) {
-      if (src.hostNetwork) return ConnSet.ALL;
-      if (hasAdmin) return pipelineConns(cluster, 'egress', src, { ip });
-      const node = cluster.nodesByName.get(src.node);
-      if (node?.ip === ip) return ConnSet.ALL;
-      return egressTo(classOf(src), undefined, ip);
-    },
-    externalAtoms() {
-      return atoms(blocks);
-    },
-    externalAtoms6() {
-      return atoms6(blocks);
-    },
-    counts() {
-      // All-pairs work: done once per result (a result kept across edits keeps its counts too).
-      if (!counted) {
-        if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
-        else {
-          const inBlockClasses = blocks.map((_, b) => classes.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
-          counted = countReach(classes, ingress, egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+  /**
+   * The answers for `at` (this cluster, or a later one rebased onto these classes). `atClasses`
+   * are this computation's classes, with other members after a rebase, then any classes
+   * rebases added (filed in `rules`, keyed in `addedKeys`); a pod's class is the one `moved`
+   * names for it (pods added since this computation), else the one it was built in.
+   * `earlier` holds the counts of the result rebased from, when it had them, and its class sizes
+   * (values only: a rebased result keeps no earlier cluster alive).
+   */
+  function answering(
+    at: Cluster, atClasses: PeerClass[], moved: Map<string, number>, rules: ClassRules, addedKeys: Map<string, number>,
+    earlier?: { counts: Counts; sizes: Int32Array },
+  ): Reachability & Rebasable {
+    let counted: Counts | undefined;
+    const atClassOf = moved.size === 0 ? classOf : (pod: PodInfo): PeerClass => atClasses[moved.get(pod.key) ?? classOf(pod).id];
+    const answers = rules === baseRules ? baseAnswers : answersOf(rules);
+    const allowedBetween = tiered ? tiered.allowedBetween : answers.npBetween;
+    const result: Reachability & Rebasable = {
+      cluster: at,
+      classes: atClasses,
+      classOf: atClassOf,
+      allowedBetween,
+      allowed(src, dst) {
+        if (src.key === dst.key) return ConnSet.ALL;
+        if (src.hostNetwork || dst.hostNetwork) {
+          // Seen as node addresses, with the own-node exemption: evaluate this pair directly.
+          const direct = hasAdmin ? pipelineConns : allowedConns;
+          const e = src.hostNetwork ? ConnSet.ALL : direct(at, 'egress', src, peerFor(at, dst.ip));
+          return e.intersect(dst.hostNetwork ? ConnSet.ALL : direct(at, 'ingress', dst, peerFor(at, src.ip)));
+        }
+        return allowedBetween(atClassOf(src), atClassOf(dst));
+      },
+      fromAddress(ip, dst) {
+        if (dst.hostNetwork) return ConnSet.ALL;
+        if (hasAdmin) return pipelineConns(at, 'ingress', dst, { ip });
+        const node = at.nodesByName.get(dst.node);
+        if (node?.ip === ip) return ConnSet.ALL;
+        return answers.ingressFrom(atClassOf(dst), undefined, ip);
+      },
+      toAddress(src, ip) {
+        if (src.hostNetwork) return ConnSet.ALL;
+        if (hasAdmin) return pipelineConns(at, 'egress', src, { ip });
+        const node = at.nodesByName.get(src.node);
+        if (node?.ip === ip) return ConnSet.ALL;
+        return answers.egressTo(atClassOf(src), undefined, ip);
+      },
+      externalAtoms() {
+        return atoms(blocks);
+      },
+      externalAtoms6() {
+        return atoms6(blocks);
+      },
+      counts() {
+        // All-pairs work: done once per result (a result kept across edits keeps its counts too).
+        if (!counted) {
+          if (earlier) counted = countsAfterRebase(earlier.counts, earlier.sizes, atClasses, allowedBetween);
+          else if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
+          else {
+            const inBlockClasses = blocks.map((_, b) => atClasses.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
+            counted = countReach(atClasses, rules.ingress, rules.egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
+          }
+        }
+        return counted;
+      },
+      rebase(next) {
+        // The ordered engine and hostNetwork pods read more of a cluster than its classes: those
+        // are computed afresh.
+        if (hasAdmin || hasHostNetwork) return undefined;
+        const diff = podsMoved(at.pods, next.pods);
+        if (!diff || diff.added.some((p) => p.hostNetwork)) return undefined;
+        // Each class's members after the edit: removed pods leave, added pods join the class
+        // their key names, made anew when no class has that key yet.
+        const members = new Map<number, PodInfo[]>();
+        const membersOf = (c: PeerClass) => {
+          let list = members.get(c.id);
+          if (!list) members.set(c.id, (list = [...c.pods]));
+          return list;
+        };
+        const nextMoved = new Map(moved);
+        for (const p of diff.removed) nextMoved.delete(p.key);
+        for (const p of diff.removed) {
+          const list = membersOf(atClassOf(p));
+          const place = list.indexOf(p);
+          // Every pod of the cluster answered for is a member of its class; were one not, start afresh.
+          if (place < 0) return undefined;
+          list.splice(place, 1);
+        }
+        const nextKeys = new Map(addedKeys);
+        const made: PeerClass[] = [];
+        // A class by id as this result has it (the computation's own objects hold its first members).
+        const classById = (id: number): PeerClass => (id < atClasses.length ? atClasses[id] : made[id - atClasses.length]);
+        for (const p of diff.added) {
+          const known = existingClassFor(p);
+          let c = known ? classById(known.id) : undefined;
+          if (!c) {
+            const key = classKeyText(p);
+            const id = nextKeys.get(key);
+            c = id !== undefined ? classById(id) : undefined;
+            if (!c) {
+              const namespace = p.namespace;
+              const selecting = policies.filter((x) => x.namespace === namespace && matchesSelector(p.labels, x.podSelector));
+              c = {
+                id: atClasses.length + made.length, namespace, pods: [], representative: p, hostNetwork: false,
+                ingressPolicies: selecting.filter((x) => x.affectsIngress), egressPolicies: selecting.filter((x) => x.affectsEgress),
+              };
+              made.push(c);
+              nextKeys.set(key, c.id);
+              members.set(c.id, c.pods);
+            }
+          }
+          membersOf(c).push(p);
+          nextMoved.set(p.key, c.id);
+        }
+        // Members in cluster order (key order, checked above), as a fresh computation lists them.
+        const nextClasses = [...atClasses, ...made].map((c) => {
+          const list = members.get(c.id);
+          return list ? { ...c, pods: list.sort(comparePodKeys) } : c;
+        });
+        const sizes = Int32Array.from(atClasses, (c) => c.pods.length);
+        return answering(next, nextClasses, nextMoved, made.length ? rulesWith(rules, atClasses, nextClasses.slice(atClasses.length)) : rules, nextKeys, counted ? { counts: counted, sizes } : undefined);
+      },
+    };
+    return result;
+  }
+
+  /**
+   * `rules` with classes added: each new class's own rules filed (its peers among all classes,
+   * itself and the other new ones included), and each earlier class's rules that name a new
+   * class by podSelector filed under it too — in copies, the earlier result's rules untouched.
+   */
+  function rulesWith(rules: ClassRules, before: PeerClass[], added: PeerClass[]): ClassRules {
+    const later = [...before.slice(classes.length), ...added];
+    const ingress = [...rules.ingress];
+    const egress = [...rules.egress];
+    for (const c of before) {
+      // What a rule allows, as the class's index files it (ingress ports resolved against the class).
+      fileUnderAdded(ingress, c, c.ingressPolicies, (p) => p.ingress, (r) => rulePorts(r, c.representative), added);
+      fileUnderAdded(egress, c, c.egressPolicies, (p) => p.egress, (r) => r, added);
+    }
+    for (const c of added) {
+      ingress[c.id] = ingressIndex(c, later);
+      egress[c.id] = egressIndex(c, later);
+    }
+    return { ingress, egress };
+  }
+
+  /** Files each rule of class `c` that names an added class under that class, in a copy of `c`'s index. */
+  function fileUnderAdded<T>(
+    list: (PeerIndex<T> | undefined)[], c: PeerClass, selecting: PolicyInfo[], rulesOf: (p: PolicyInfo) => RuleSpec[], valueOf: (r: RuleSpec) => T, added: PeerClass[],
+  ): void {
+    const idx = list[c.id];
+    if (!idx) return;
+    let copy: PeerIndex<T> | undefined;
+    for (const p of selecting) {
+      for (const r of rulesOf(p)) {
+        if (r.peers === 'all') continue;
+        for (const peer of r.peers) {
+          for (const n of added) {
+            if (!peerNames(p, peer, n)) continue;
+            copy ??= { ...idx, byClass: new Map(idx.byClass) };
+            copy.byClass.set(n.id, [...(copy.byClass.get(n.id) ?? []), valueOf(r)]);
+          }
         }
       }
-      return counted;
-    },
-  };
+    }
+    if (copy) list[c.id] = copy;
+  }
+
+  return answering(cluster, classes, new Map(), baseRules, new Map());
+}
+
+/** Per class id, what its ingress and egress rules admit and from where. */
+interface ClassRules {
+  ingress: (PeerIndex<ConnSet> | undefined)[];
+  egress: (PeerIndex<RuleSpec> | undefined)[];
+}
+
+/** What a result offers for an edit that moved pods only (see `rebaseReachability`). */
+interface Rebasable {
+  /** This result for `next`, when only its pods differ and every pod new in it falls in a class this result has. */
+  rebase(next: Cluster): (Reachability & Rebasable) | undefined;
+}
+
+/**
+ * A result computed for an earlier cluster, carried over to `cluster` when the two differ only in
+ * their pods (every other input of reachability the same: see `sameReachabilityInputs`) and every
+ * pod new in `cluster` falls in a class the earlier result has: the classes keep their rules and
+ * peers, only their members change, and the counts follow by the change in each class's size.
+ * Undefined when that does not hold (a new class, hostNetwork pods, admin or Calico policies):
+ * then reachability is computed afresh.
+ */
+export function rebaseReachability(previous: Reachability, cluster: Cluster): Reachability | undefined {
+  const r = previous as Partial<Rebasable>;
+  return r.rebase?.(cluster);
+}
+
+/**
+ * The pods `after` has that `before` has not, and the reverse, when both lists are in key order
+ * (the order a build keeps); undefined when one is not.
+ */
+function podsMoved(before: readonly PodInfo[], after: readonly PodInfo[]): { removed: PodInfo[]; added: PodInfo[] } | undefined {
+  if (!inPodKeyOrder(before) || !inPodKeyOrder(after)) return undefined;
+  const removed: PodInfo[] = [];
+  const added: PodInfo[] = [];
+  diffInKeyOrder(before, after, (p) => removed.push(p), (p) => added.push(p));
+  return { removed, added };
+}
+
+function inPodKeyOrder(pods: readonly PodInfo[]): boolean {
+  for (let i = 1; i < pods.length; i++) if (comparePodKeys(pods[i - 1], pods[i]) >= 0) return false;
+  return true;
+}
+
+/**
+ * Counts after a rebase: the same rules between the classes there were, some of them resized,
+ * and maybe classes added. A class's `reachedBy` is the sum of the sizes of the classes that
+ * reach it (less one for itself when it reaches itself), `reaches` the same the other way; so a
+ * class grown or shrunk by δ adds δ to the counts of every class it reaches and every class
+ * reaching it, and an added class is counted in full, then adds its size to the classes it
+ * reaches and is reached by — rows of class pairs per class changed, not the all-pairs walk.
+ */
+function countsAfterRebase(
+  before: { reachedBy: Float64Array; reaches: Float64Array },
+  was: Int32Array, now: PeerClass[],
+  allowedBetween: (s: PeerClass, d: PeerClass) => ConnSet,
+): { reachedBy: Float64Array; reaches: Float64Array } {
+  const old = now.slice(0, was.length);
+  const added = now.slice(was.length);
+  const resized: [PeerClass, number][] = [];
+  for (let i = 0; i < old.length; i++) if (old[i].pods.length !== was[i]) resized.push([old[i], old[i].pods.length - was[i]]);
+  if (resized.length === 0 && added.length === 0) return before;
+  const reachedBy = new Float64Array(now.length);
+  const reaches = new Float64Array(now.length);
+  reachedBy.set(before.reachedBy);
+  reaches.set(before.reaches);
+  const regular = (c: PeerClass) => !c.hostNetwork;
+  for (const [c, delta] of resized) {
+    for (const d of old) {
+      if (!regular(d)) continue;
+      if (!allowedBetween(c, d).isEmpty()) reachedBy[d.id] += delta;
+      if (!allowedBetween(d, c).isEmpty()) reaches[d.id] += delta;
+    }
+  }
+  for (const n of added) {
+    const size = n.pods.length;
+    for (const d of now) {
+      if (!regular(d)) continue;
+      const into = !allowedBetween(d, n).isEmpty();
+      const out = !allowedBetween(n, d).isEmpty();
+      if (d === n) {
+        if (into) {
+          reachedBy[n.id] += size - 1;
+          reaches[n.id] += size - 1;
+        }
+        continue;
+      }
+      if (into) reachedBy[n.id] += d.pods.length;
+      if (out) reaches[n.id] += d.pods.length;
+      // An earlier class gains the added class as a peer; two added classes count each other above.
+      if (d.id < was.length) {
+        if (out) reachedBy[d.id] += size;
+        if (into) reaches[d.id] += size;
+      }
+    }
+  }
+  return { reachedBy, reaches };
 }
 
 /**
@@ -548,6 +785,26 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
   /** Each pod's class, in the cluster's pod order. */
   const classByPosition: PeerClass[] = [];
   const key = new Int32Array(keys.length + 3);
+  /** Fills `key` with the pod's class key; false when a part of it was never seen (no class has it). */
+  const keyOfKnown = (pod: PodInfo): boolean => {
+    const ns = partIds.get(pod.namespace);
+    if (ns === undefined) return false;
+    key[0] = ns;
+    key.fill(0, 1, keys.length + 1);
+    for (const k in pod.labels) {
+      const i = keyIndex.get(k);
+      if (i === undefined) continue;
+      const id = valueIds[i].get(pod.labels[k]);
+      if (id === undefined) return false;
+      key[i + 1] = id;
+    }
+    const ports = namedPorts.size ? partIds.get(portsKeyOf(pod)) : 0;
+    const bits = blocks.length ? partIds.get(bitsOf(pod)) : 0;
+    if (ports === undefined || bits === undefined) return false;
+    key[keys.length + 1] = ports;
+    key[keys.length + 2] = bits;
+    return true;
+  };
   for (const pod of cluster.pods) {
     let c: PeerClass | undefined;
     if (pod.hostNetwork) c = hostClasses.get(pod.key);
@@ -592,6 +849,10 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     },
     blocks,
     inBlock: (pod: PodInfo, block: number) => memberOf(pod)[block],
+    /** A pod's class key as text (for classes a rebase adds, which the numeric key map does not hold). */
+    classKeyText: (pod: PodInfo): string => JSON.stringify([pod.namespace, keys.map((k) => pod.labels[k] ?? null), namedPorts.size ? portsKeyOf(pod) : '', blocks.length ? bitsOf(pod) : '']),
+    /** The class (of those built here) a pod not among them would join; undefined if it would make a new one. */
+    existingClassFor: (pod: PodInfo): PeerClass | undefined => (!pod.hostNetwork && keyOfKnown(pod) ? byKey.get(key) : undefined),
   };
 }
 

@@ -1,10 +1,10 @@
 import { Cluster, PodInfo, ServiceInfo } from '../cluster/model';
-import { formatSelector, matchesMap, matchesSelector } from '../cluster/labels';
+import { formatSelector, matchesSelector } from '../cluster/labels';
 import { hostPort } from '../common/ip';
 import { SourcePosition } from '../common/source';
 import { Dataplane } from '../dataplane/dataplane';
 import { bridgeGateway } from '../dataplane/pod-netns';
-import { endpointsByFamily, resolveTargetPort } from '../cluster/services';
+import { endpointsByFamily, podsMatchingMap, resolveTargetPort } from '../cluster/services';
 import { ConnLine, workloadName } from '../policy/connlist';
 import { policiesOf } from '../policy/evaluate';
 import { selectsPod } from '../policy/model';
@@ -16,6 +16,7 @@ import { adminPolicyHover } from './admin-policy-hover';
 import { calicoPolicyHover } from './calico-policy-hover';
 import { reachCounts } from './lenses';
 import { plural } from '../format/plural';
+import { serviceIptables } from '../kubeproxy/iptables';
 
 /** Said beside an address or port the manifests do not carry (no dump status, no spec value). */
 const ASSIGNED_BY_PODPATH = 'assigned by PodPath';
@@ -133,14 +134,14 @@ function serviceHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover 
   const svc = ctx.cluster.servicesByKey.get(o.key);
   if (!svc) return undefined;
   if (within(o.locator, ['spec', 'selector'], p) && svc.selector) {
-    const pods = ctx.cluster.pods.filter((x) => x.namespace === svc.namespace && matchesMap(x.labels, svc.selector!));
+    const pods = podsMatchingMap(ctx.cluster, svc.namespace, svc.selector);
     return { markdown: selectorText(Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(','), pods.map((x) => x.key)), range: fieldRange(o.locator, ['spec', 'selector'])! };
   }
   for (const port of svc.ports) {
     const path = ['spec', 'ports', port.index];
     if (!within(o.locator, path, p)) continue;
     const lines = [`**${text(svc.key)} port ${text(String(port.name || port.port))}**: ${port.port}/${text(port.protocol)} → targetPort ${text(String(port.targetPort))}${port.nodePort ? ` · NodePort ${port.nodePort} on every node` : ''}`];
-    const selected = svc.selector ? ctx.cluster.pods.filter((x) => x.namespace === svc.namespace && matchesMap(x.labels, svc.selector!)) : [];
+    const selected = svc.selector ? podsMatchingMap(ctx.cluster, svc.namespace, svc.selector) : [];
     for (const pod of selected.slice(0, MAX_LIST)) {
       const t = resolveTargetPort(pod, port.targetPort, port.protocol);
       lines.push(`- ${code(pod.key)}: ${t === undefined ? `no ${text(port.protocol)} container port named ${code(String(port.targetPort))} — not an endpoint` : `${text(pod.ip)}:${t}`}`);
@@ -173,7 +174,9 @@ function dnatPath(ctx: HoverContext, svc: ServiceInfo, portIndex: number): strin
   const port = svc.ports.find((x) => x.index === portIndex)!;
   const node = ctx.cluster.nodes[0];
   if (!node || !svc.clusterIP || ctx.cluster.config.kubeProxyMode !== 'iptables') return [];
-  const nat = ctx.dataplane.node(node.name)!.netfilter.tables.get('nat');
+  // This Service's rules alone, as kube-proxy writes them on the node: programming the node whole
+  // (every Service's chains) would cost a hover on one Service a cluster's worth of rules.
+  const nat = serviceIptables(ctx.cluster, node, svc).tables.get('nat');
   const entry = nat?.chains.get('KUBE-SERVICES')?.rules.find((r) => r.target.t === 'jump' && r.terms.some((t) => t.m === 'dst' && (t.cidr === svc.clusterIP || t.cidr === `${svc.clusterIP}/32`)) && r.terms.some((t) => t.m === 'dport' && t.port === port.port));
   if (!entry || entry.target.t !== 'jump') return [];
   const svcChain = entry.target.chain;

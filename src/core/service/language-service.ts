@@ -10,10 +10,10 @@ import { replyOf } from '../forward/reply';
 import { tracePacket } from '../forward/engine';
 import { DecodeCache, LoadResult, addParsedFile, addParsedFiles, emptyManifestSet } from '../manifest/load';
 import { ParsedFile, parseManifestText } from '../manifest/parse';
-import { ConnLine, ConnlistFormat, computeConnlist, connlistAround, connlistInputs, formatConnlist } from '../policy/connlist';
+import { ConnLine, ConnlistFormat, computeConnlist, connlistAround, formatConnlist, sameConnlistInputs } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
-import { Reachability, computeReachability, reachabilityReusedFor } from '../policy/reachability';
-import { reachabilityInputs } from '../policy/reachability-inputs';
+import { Reachability, computeReachability, rebaseReachability, reachabilityReusedFor } from '../policy/reachability';
+import { sameInputsButPods, sameReachabilityInputs } from '../policy/reachability-inputs';
 import { hoverFor } from './hover';
 import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
@@ -36,17 +36,13 @@ interface State {
   cluster: Cluster;
   dataplane: Dataplane;
   reach?: Reachability;
-  /** `reachabilityInputs` of the cluster, computed when first compared. */
-  reachInputs?: string;
   /** The latest earlier analysis with reachability computed: its result may still hold for this one. */
   reuseFrom?: Reusable;
   connlist?: ConnLine[];
-  /** `connlistInputs` of the cluster, computed when first compared. */
-  connlistInputs?: string;
 }
 
 /** What an earlier analysis keeps for a later one to take over (not its manifests or dataplane). */
-type Reusable = Pick<State, 'cluster' | 'reach' | 'reachInputs' | 'connlist' | 'connlistInputs'>;
+type Reusable = Pick<State, 'cluster' | 'reach' | 'connlist'>;
 
 /**
  * The editor's questions answered from the core, with no editor in sight: the VS Code adapter
@@ -72,6 +68,8 @@ export class LanguageService implements LanguageServiceApi {
   generation = 0;
   /** How many analyses took over an earlier one's reachability instead of computing it. */
   reachabilityReuses = 0;
+  /** How many analyses carried an earlier reachability over to pods that moved between its classes. */
+  reachabilityRebases = 0;
   /**
    * Told after each stage of `update` how big the workspace turned out to be (the editor's
    * worker forwards it, so a workspace too large to finish can still be described).
@@ -140,7 +138,7 @@ export class LanguageService implements LanguageServiceApi {
     // when the editor is idle, see `warmUp`), not on the way to the diagnostics.
     const before = this.state;
     state.reuseFrom = before.reach
-      ? { cluster: before.cluster, reach: before.reach, reachInputs: before.reachInputs, connlist: before.connlist, connlistInputs: before.connlistInputs }
+      ? { cluster: before.cluster, reach: before.reach, connlist: before.connlist }
       : before.reuseFrom;
     // Commit: from here on every question is answered from this analysis.
     this.state = state;
@@ -215,16 +213,20 @@ export class LanguageService implements LanguageServiceApi {
     const previous = next.reuseFrom;
     next.reuseFrom = undefined;
     if (!previous?.reach) return;
-    previous.reachInputs ??= reachabilityInputs(previous.cluster);
-    next.reachInputs ??= reachabilityInputs(next.cluster);
-    if (previous.reachInputs !== next.reachInputs) return;
+    if (!sameReachabilityInputs(previous.cluster, next.cluster)) {
+      // Only pods moved (a label, replicas): the classes may still hold, with other members.
+      const rebased = sameInputsButPods(previous.cluster, next.cluster) ? rebaseReachability(previous.reach, next.cluster) : undefined;
+      if (rebased) {
+        next.reach = rebased;
+        this.reachabilityRebases++;
+      }
+      return;
+    }
     next.reach = reachabilityReusedFor(previous.reach, next.cluster);
     this.reachabilityReuses++;
     // The connectivity list (a pod's hover lists who reaches it) also needs the same workloads.
     if (!previous.connlist) return;
-    previous.connlistInputs ??= connlistInputs(previous.cluster);
-    next.connlistInputs ??= connlistInputs(next.cluster);
-    if (previous.connlistInputs === next.connlistInputs) next.connlist = previous.connlist;
+    if (sameConnlistInputs(previous.cluster, next.cluster)) next.connlist = previous.connlist;
   }
 
   private reach(): Reachability {

@@ -1,6 +1,5 @@
 import { Cluster, PodInfo, ServiceInfo } from '../cluster/model';
-import { matchesMap } from '../cluster/labels';
-import { endpointsByFamily } from '../cluster/services';
+import { endpointsByFamily, podsMatchingMap } from '../cluster/services';
 import { hostPort } from '../common/ip';
 import { PolicyInfo } from '../policy/model';
 import { Reachability } from '../policy/reachability';
@@ -69,7 +68,7 @@ export function endpointsDocument(cluster: Cluster, svc: ServiceInfo): string {
     lines.push('', `port ${port.name ? `${port.name} ` : ''}${port.port}/${port.protocol} → targetPort ${port.targetPort}: ${plural(slices[0].endpoints.length, 'endpoint')}${slices.length > 1 ? ' (an EndpointSlice per family)' : ''}`);
     const rows = [['ADDRESS', 'POD', 'NODE', 'READY'], ...all.map((e) => [hostPort(e.ip, e.port), e.pod ?? '-', e.node ?? '-', e.ready ? 'yes' : 'no'])];
     if (all.length === 0) {
-      const selected = svc.selector ? cluster.pods.filter((p) => p.namespace === svc.namespace && matchesMap(p.labels, svc.selector!)).length : 0;
+      const selected = svc.selector ? podsMatchingMap(cluster, svc.namespace, svc.selector).length : 0;
       lines.push(svc.selector ? `  the selector matches ${plural(selected, 'pod')}${selected ? ', none with this target port' : ''}` : '  no selector: endpoints come from an EndpointSlice PodPath was not given');
       continue;
     }

@@ -2,6 +2,7 @@ import { Cluster } from '../cluster/model';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { SourcePosition, SourceRange } from '../common/source';
 import { LabelSelector } from '../manifest/types';
+import { podsMatchingMap } from '../cluster/services';
 import { policiesOf } from '../policy/evaluate';
 import { selectsPod } from '../policy/model';
 import { ObjectAt, podRange, podsOfWorkload, within } from './objects';
@@ -12,7 +13,7 @@ import { adminSelectorTargets, calicoSelectorTargets, policySelectorsMatching } 
 export function selectorTargets(cluster: Cluster, o: ObjectAt, p: SourcePosition): SourceRange[] | undefined {
   const pods = (ns: string, sel: (labels: Record<string, string>) => boolean) => cluster.pods.filter((x) => !x.hostNetwork && x.namespace === ns && sel(x.labels)).map(podRange);
   if (o.kind === 'service' && o.manifest.selector && within(o.locator, ['spec', 'selector'], p)) {
-    return dedupe(pods(o.manifest.meta.namespace, (l) => matchesMap(l, o.manifest.selector!)));
+    return dedupe(podsMatchingMap(cluster, o.manifest.meta.namespace, o.manifest.selector).filter((x) => !x.hostNetwork).map(podRange));
   }
   if (o.kind === 'workload' && o.manifest.selector && within(o.locator, ['spec', 'selector'], p)) {
     return dedupe(pods(o.manifest.meta.namespace, (l) => matchesSelector(l, o.manifest.selector!)));

@@ -8,11 +8,21 @@ import { PolicyInfo, selectsPod } from '../policy/model';
  * 500 policies over 10,000 pods were five million label matches per request.
  */
 
-/** Per cluster: policies by key, each namespace's pods a policy there may select, and what each selects. */
+/** Per cluster: policies by key; per pods list, the label groups and what each selector selects. */
 interface PolicyIndex {
   policies: Map<string, PolicyInfo>;
+  pods: PodsIndex;
+}
+
+/**
+ * What depends on the pods list alone, kept per list: an edit that leaves every pod as it was
+ * (a policy, a Service, a comment) builds a cluster with the very same list, whose groups and
+ * selections are then taken over instead of walking 10,000 pods again.
+ */
+interface PodsIndex {
   podsByNamespace: Map<string, LabelGroup[]>;
-  selected: Map<PolicyInfo, PodInfo[]>;
+  /** By namespace and podSelector (as JSON): the pods selected, in cluster order. */
+  selected: Map<string, PodInfo[]>;
 }
 
 /** Pods of one namespace with the same labels: one speaks for all (by their places in `cluster.pods`). */
@@ -22,14 +32,15 @@ interface LabelGroup {
 }
 
 const policyIndexes = new WeakMap<Cluster, PolicyIndex>();
+const podsIndexes = new WeakMap<PodInfo[], PodsIndex>();
 
-function policyIndex(cluster: Cluster): PolicyIndex {
-  let index = policyIndexes.get(cluster);
+function podsIndex(pods: PodInfo[]): PodsIndex {
+  let index = podsIndexes.get(pods);
   if (!index) {
     // Pods grouped by namespace and label set (a workload's replicas are one group): a policy
     // tests each group once.
     const groups = new Map<string, Map<string, LabelGroup>>();
-    cluster.pods.forEach((p, order) => {
+    pods.forEach((p, order) => {
       if (p.hostNetwork) return; // never selected by a NetworkPolicy
       let byLabels = groups.get(p.namespace);
       if (!byLabels) groups.set(p.namespace, (byLabels = new Map()));
@@ -37,11 +48,19 @@ function policyIndex(cluster: Cluster): PolicyIndex {
       const g = byLabels.get(key);
       if (g) g.members.push(order); else byLabels.set(key, { pod: p, members: [order] });
     });
-    const podsByNamespace = new Map([...groups].map(([ns, byLabels]) => [ns, [...byLabels.values()]]));
+    index = { podsByNamespace: new Map([...groups].map(([ns, byLabels]) => [ns, [...byLabels.values()]])), selected: new Map() };
+    podsIndexes.set(pods, index);
+  }
+  return index;
+}
+
+function policyIndex(cluster: Cluster): PolicyIndex {
+  let index = policyIndexes.get(cluster);
+  if (!index) {
     const policies = new Map<string, PolicyInfo>();
     // The first of policies written twice under one key, as a search from the start finds it.
     for (const p of policiesOf(cluster)) if (!policies.has(p.key)) policies.set(p.key, p);
-    index = { policies, podsByNamespace, selected: new Map() };
+    index = { policies, pods: podsIndex(cluster.pods) };
     policyIndexes.set(cluster, index);
   }
   return index;
@@ -51,15 +70,19 @@ export function policyByKey(cluster: Cluster, key: string): PolicyInfo | undefin
   return policyIndex(cluster).policies.get(key);
 }
 
-/** The pods a NetworkPolicy selects, in cluster order (only its namespace's pods are looked at). */
+/**
+ * The pods a NetworkPolicy selects, in cluster order (only its namespace's pods are looked at).
+ * Which pods a policy selects depends on its namespace and podSelector alone (selectsPod).
+ */
 export function podsSelectedBy(cluster: Cluster, pol: PolicyInfo): PodInfo[] {
-  const index = policyIndex(cluster);
-  let pods = index.selected.get(pol);
+  const index = policyIndex(cluster).pods;
+  const key = `${pol.namespace}\u0000${JSON.stringify(pol.podSelector)}`;
+  let pods = index.selected.get(key);
   if (!pods) {
     const order: number[] = [];
     for (const g of index.podsByNamespace.get(pol.namespace) ?? []) if (selectsPod(pol, g.pod)) order.push(...g.members);
     pods = order.sort((a, b) => a - b).map((i) => cluster.pods[i]);
-    index.selected.set(pol, pods);
+    index.selected.set(key, pods);
   }
   return pods;
 }
