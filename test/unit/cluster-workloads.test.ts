@@ -171,3 +171,22 @@ test('pods of a DaemonSet land on each node with an IP inside that node\'s pod C
     assert.ok(last >= 2 && last <= 254, p.ip);
   }
 });
+
+test('every workload lists its pods in key order: across namespaces that sort apart by key, past ordinal 9, and with two ReplicaSets merged into their Deployment', () => {
+  const ns = (name: string, text: string) => text.replace('metadata: {name: ', `metadata: {namespace: ${name}, name: `);
+  const rs = (name: string, replicas: number) => `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: ${name}\n  namespace: a\n  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api}]\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: c}]}\n`;
+  const { cluster } = build(
+    // "a-b/…" sorts before "a/…" by key although namespace "a" sorts before "a-b".
+    ns('a-b', workload('StatefulSet', 'web', CONTAINERS, '  replicas: 12\n')),
+    ns('a', workload('StatefulSet', 'web', CONTAINERS, '  replicas: 12\n')),
+    ns('a', workload('Deployment', 'api', CONTAINERS, '  replicas: 3\n')),
+    // The later ReplicaSet's names sort first: the Deployment's list mixes the two.
+    rs('api-zz9', 3), rs('api-aa1', 3),
+  );
+  assert.equal(cluster.pods.length, 30);
+  for (const w of cluster.workloads) assert.deepEqual(w.pods, [...w.pods].sort(), `${w.kind} ${w.key}`);
+  const deployment = cluster.workloads.find((w) => w.kind === 'Deployment')!;
+  assert.deepEqual(deployment.pods, cluster.pods.filter((p) => p.owner.kind === 'ReplicaSet').map((p) => p.key).sort());
+  assert.equal(deployment.pods.length, 6);
+  assert.ok(cluster.workloadsByKey.get('a/web')!.pods.includes('a/web-11'));
+});
