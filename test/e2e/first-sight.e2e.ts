@@ -16,6 +16,20 @@ import { Workbench } from './workbench';
 
 const NAME = 'first-sight';
 
+/**
+ * A file's text once it matches `re`, or as it is after `timeoutMs`. PodPath analyses a save from
+ * the moment it starts, so the lenses of the saved text can show before the editor has finished
+ * writing the file to disk.
+ */
+async function textOnceMatching(file: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const text = fs.readFileSync(file, 'utf8');
+    if (re.test(text) || Date.now() > until) return text;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const APP = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -188,7 +202,8 @@ describe('first sight — a workspace without a Cluster document', function () {
     await applyQuickFix(wb, 'Select the pods labelled app=frontend-v2');
     await wb.page.keyboard.press('Control+S');
     await wb.page.locator('.codelens-decoration a', { hasText: /^2 endpoints$/ }).first().waitFor({ timeout: 30_000 });
-    assert.match(fs.readFileSync(path.join(workspace(NAME), 'app.yaml'), 'utf8'), /selector:\n {4}app: frontend-v2\n {2}ports/);
+    const fixed = /selector:\n {4}app: frontend-v2\n {2}ports/;
+    assert.match(await textOnceMatching(path.join(workspace(NAME), 'app.yaml'), fixed), fixed);
     await saveScreenshot(wb, 'e2e-selector-quick-fix');
   });
 
