@@ -247,6 +247,16 @@ export function computeReachability(cluster: Cluster): Reachability {
     const atClassOf = moved.size === 0 ? classOf : (pod: PodInfo): PeerClass => atClasses[moved.get(pod.key) ?? classOf(pod).id];
     const answers = rules === baseRules ? baseAnswers : answersOf(rules);
     const allowedBetween = tiered ? tiered.allowedBetween : answers.npBetween;
+    /**
+     * A pod and an address outside the pod network, in one direction (ingress: from the address
+     * to the pod). A hostNetwork pod and the pod's own node are not filtered.
+     */
+    const withAddress = (direction: 'ingress' | 'egress', pod: PodInfo, ip: string): ConnSet => {
+      if (pod.hostNetwork) return ConnSet.ALL;
+      if (hasAdmin) return pipelineConns(at, direction, pod, { ip });
+      if (at.nodesByName.get(pod.node)?.ip === ip) return ConnSet.ALL;
+      return direction === 'ingress' ? answers.ingressFrom(atClassOf(pod), undefined, ip) : answers.egressTo(atClassOf(pod), undefined, ip);
+    };
     const result: Reachability & Rebasable = {
       cluster: at,
       classes: atClasses,
@@ -262,20 +272,8 @@ export function computeReachability(cluster: Cluster): Reachability {
         }
         return allowedBetween(atClassOf(src), atClassOf(dst));
       },
-      fromAddress(ip, dst) {
-        if (dst.hostNetwork) return ConnSet.ALL;
-        if (hasAdmin) return pipelineConns(at, 'ingress', dst, { ip });
-        const node = at.nodesByName.get(dst.node);
-        if (node?.ip === ip) return ConnSet.ALL;
-        return answers.ingressFrom(atClassOf(dst), undefined, ip);
-      },
-      toAddress(src, ip) {
-        if (src.hostNetwork) return ConnSet.ALL;
-        if (hasAdmin) return pipelineConns(at, 'egress', src, { ip });
-        const node = at.nodesByName.get(src.node);
-        if (node?.ip === ip) return ConnSet.ALL;
-        return answers.egressTo(atClassOf(src), undefined, ip);
-      },
+      fromAddress: (ip, dst) => withAddress('ingress', dst, ip),
+      toAddress: (src, ip) => withAddress('egress', src, ip),
       externalAtoms() {
         return atoms(blocks);
       },
