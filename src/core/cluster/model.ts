@@ -1,5 +1,6 @@
 import { Finding } from '../common/finding';
 import { Cidr, IpFamily } from '../common/ip';
+import { LayeredMap } from '../common/layered-map';
 import { Locator } from '../common/source';
 import {
   AdminNetworkPolicyManifest, CalicoPolicyManifest, CalicoTierManifest, CniBackend, CniPlugin, Container, ContainerPort, KubeProxyMode, LabelSelector, NetworkPolicyManifest, PolicyMode, Protocol,
@@ -206,9 +207,9 @@ export interface Cluster {
   nodes: NodeInfo[];
   nodesByName: Map<string, NodeInfo>;
   pods: PodInfo[];
-  podsByKey: Map<string, PodInfo>;
+  podsByKey: ReadonlyMap<string, PodInfo>;
   /** Pod IP → pod (hostNetwork pods share their node's IP and are not listed here). */
-  podsByIP: Map<string, PodInfo>;
+  podsByIP: ReadonlyMap<string, PodInfo>;
   services: ServiceInfo[];
   servicesByKey: Map<string, ServiceInfo>;
   /** ClusterIP → Service. */
@@ -253,38 +254,39 @@ export function indexPlacedObjects(nodes: NodeInfo[], pods: PodInfo[], workloads
 }
 
 /** Pods lists whose podsByIP left a pod out because an earlier one has its address. */
-const sharedAddresses = new WeakSet<Map<string, PodInfo>>();
+const sharedAddresses = new WeakSet<ReadonlyMap<string, PodInfo>>();
 
 /**
  * The lookup maps of `pods`, from those of the pods list it was made from by `changes`
- * (cluster/pod-reuse.ts): the maps are copied and only the changed pods are written, instead of
- * every pod. Where two pods share an address (which one the map holds depends on their order)
- * the maps are made afresh. The maps hold the same entries as fresh ones; only the order they
- * were written in differs, and nothing iterates them.
+ * (cluster/pod-reuse.ts): the earlier maps with only the changed pods written over them (see
+ * LayeredMap), instead of every pod. Where two pods share an address (which one the map holds
+ * depends on their order) the maps are made afresh. The maps hold the same entries as fresh
+ * ones; only the order they iterate in differs, and nothing iterates them.
  */
 export function indexPlacedObjectsFrom(
   earlier: Omit<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'>, changes: { from: PodInfo[]; removed: PodInfo[]; added: PodInfo[] },
   nodes: NodeInfo[], pods: PodInfo[], workloads: WorkloadInfo[],
 ): Omit<ClusterObjects, 'services' | 'servicesByKey' | 'servicesByIP'> {
   if (earlier.pods !== changes.from || earlier.nodes !== nodes || sharedAddresses.has(earlier.podsByIP)) return indexPlacedObjects(nodes, pods, workloads);
-  const podsByKey = new Map(earlier.podsByKey);
-  const podsByIP = new Map(earlier.podsByIP);
+  const goneKeys: string[] = [];
+  const goneIPs = new Set<string>();
   for (const p of changes.removed) {
-    if (podsByKey.get(p.key) === p) podsByKey.delete(p.key);
-    if (!p.hostNetwork && podsByIP.get(p.ip) === p) podsByIP.delete(p.ip);
+    if (earlier.podsByKey.get(p.key) === p) goneKeys.push(p.key);
+    if (!p.hostNetwork && earlier.podsByIP.get(p.ip) === p) goneIPs.add(p.ip);
   }
+  const newIPs = new Map<string, PodInfo>();
   for (const p of changes.added) {
-    podsByKey.set(p.key, p);
     if (p.hostNetwork) continue;
-    if (podsByIP.has(p.ip)) return indexPlacedObjects(nodes, pods, workloads);
-    podsByIP.set(p.ip, p);
+    // An address still held by a pod that stays, or given to two new pods: made afresh.
+    if ((earlier.podsByIP.has(p.ip) && !goneIPs.has(p.ip)) || newIPs.has(p.ip)) return indexPlacedObjects(nodes, pods, workloads);
+    newIPs.set(p.ip, p);
   }
   return {
     nodes,
     nodesByName: earlier.nodesByName,
     pods,
-    podsByKey,
-    podsByIP,
+    podsByKey: LayeredMap.from(earlier.podsByKey, goneKeys, changes.added.map((p) => [p.key, p] as const)),
+    podsByIP: LayeredMap.from(earlier.podsByIP, goneIPs, newIPs),
     workloads,
     workloadsByKey: earlier.workloads === workloads ? earlier.workloadsByKey : new Map(workloads.map((w) => [w.key, w])),
   };
