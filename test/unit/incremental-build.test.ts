@@ -62,6 +62,7 @@ test('a replicas edit makes only the new pods, keeps every other pod and address
   assert.equal(counts.podsMade, remade.length, 'only the edited and displaced pods are made');
   assert.equal(counts.podsKept, after.pods.length - remade.length);
   assert.equal(counts.draftsMade, 12, "only the edited Deployment's drafts are made");
+  assert.equal(counts.patched, 1, 'the last placement is patched (no other pod is visited)');
   assert.equal(counts.scheduled, 12, 'and only they are scheduled');
   const nodesTouched = new Set(added.map((p) => p.node));
   assert.equal(counts.nodesAllocated, nodesTouched.size, 'addresses are allocated again only on the nodes the new pods went to');
@@ -98,6 +99,7 @@ test('a pod-template label edit renames that workload\'s pods and rebuilds only 
   const renamed = after.pods.filter((p) => !before.podsByKey.has(p.key));
   assert.equal(renamed.length, 10, 'a new template hash renames the 10 replicas');
   assert.equal(counts.draftsMade, 10);
+  assert.equal(counts.patched, 1, 'the last placement is patched');
   // Other pods are made again only when their address moved: a renamed pod took their slot, or
   // a slot the old names held became free for them.
   const remade = after.pods.filter((p) => before.podsByKey.get(p.key) !== p);

@@ -15,7 +15,10 @@ import { NodeInfo, PodInfo } from './model';
  * - a node's allocated addresses, while the same pods (by key, in order) ask for one there and
  *   the addresses a dump carries are the same (allocation reads nothing else; see `podBlocksOverlap`);
  * - a PodInfo, while it comes from the same draft, node, address and configuration (kept on
- *   the draft too).
+ *   the draft too);
+ * - the whole placement, when the last build placed and addressed every pod without a finding
+ *   (`layout`): an edit of a few workloads is then applied to it (pods.ts patchPlacement), so
+ *   only the nodes their pods leave or reach are allocated again, and no other pod is visited.
  */
 export class PodReuse {
   /** Per workload object: its drafts as last expanded. */
@@ -27,8 +30,10 @@ export class PodReuse {
   private nextAllocations = new Map<string, Allocation>();
   /** The last build's pods list (in key order). */
   private list?: PodInfo[];
+  /** The last build's placement, when the next one may patch it (see pods.ts patchPlacement); undefined otherwise. */
+  layout?: unknown;
   /** What the last build did, for tests and timings: pods taken over and made. */
-  readonly counts = { podsKept: 0, podsMade: 0, nodesAllocated: 0, nodesKept: 0, draftsKept: 0, draftsMade: 0, scheduled: 0 };
+  readonly counts = { podsKept: 0, podsMade: 0, nodesAllocated: 0, nodesKept: 0, draftsKept: 0, draftsMade: 0, scheduled: 0, patched: 0 };
 
   begin(): void {
     for (const k of Object.keys(this.counts) as (keyof PodReuse['counts'])[]) this.counts[k] = 0;
@@ -48,16 +53,39 @@ export class PodReuse {
     this.nextAllocations.set(node.name, { node, conditions, keys, ips });
   }
 
+  /** How many pods the last build gave. */
+  lastPodCount(): number {
+    return this.list?.length ?? 0;
+  }
+
+  /** A node's last allocation made under `conditions` (none when no pod asked there), without taking it over. */
+  lastAllocation(node: NodeInfo, conditions: string): { keys: readonly string[]; ips: readonly (string | undefined)[] } | undefined {
+    const last = this.allocations.get(node.name);
+    return last && last.node === node && last.conditions === conditions ? last : undefined;
+  }
+
+  /** Takes every node's last allocation over (a patched build then replaces or drops those it changed). */
+  keepAllocations(): void {
+    this.nextAllocations = new Map(this.allocations);
+  }
+
+  /** Drops a node's allocation from the next build's (no pod asks for an address there any more). */
+  dropAllocation(node: NodeInfo): void {
+    this.nextAllocations.delete(node.name);
+  }
+
   /**
    * Ends a build: its pods become the ones the next build compares with. Returns what changed
    * since the last build's list (undefined for the first build). Both lists are in key order
    * with each key once, so they are compared in one walk; pods taken over are the same objects.
+   * A patched build knows what changed and says so (`known`, each list in key order).
    */
-  end(pods: PodInfo[]): PodChanges | undefined {
+  end(pods: PodInfo[], known?: { removed: PodInfo[]; added: PodInfo[] }): PodChanges | undefined {
     const before = this.list;
     this.list = pods;
     this.allocations = this.nextAllocations;
     if (!before) return undefined;
+    if (known) return { from: before, removed: known.removed, added: known.added };
     const removed: PodInfo[] = [];
     const added: PodInfo[] = [];
     diffInKeyOrder(before, pods, (p) => removed.push(p), (p) => added.push(p));

@@ -6,6 +6,7 @@ import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from
 import { matchesMap, matchesSelector } from './labels';
 import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntainted, taintRelated, taintReasons, taintText, untoleratedTaints } from './taints';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
+import { comparePodKeys } from './pod-order';
 import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
@@ -37,6 +38,8 @@ interface PodDraft {
    */
   placedOn?: { nodes: NodeInfo[]; node: NodeInfo };
   made?: { pod: PodInfo; node: NodeInfo; ip: string; source: PodInfo['ipSource']; config: ClusterConfig };
+  /** The unit it belongs to, once a placement layout holds it (see patchPlacement). */
+  unit?: DraftUnit;
 }
 
 /**
@@ -46,6 +49,22 @@ interface PodDraft {
 interface DraftUnit {
   drafts: PodDraft[];
   sorted?: PodDraft[];
+  /** Its pods and their keys, in key order, as the last placement layout holding it made them. */
+  pods?: PodInfo[];
+  keys?: string[];
+}
+
+/**
+ * A build's placement, kept (in PodReuse.layout) when every draft was placed and addressed
+ * without a finding, no pod carries an address of its own and the nodes' blocks do not overlap:
+ * the units in key order, each with its pods, and per node the drafts that asked for an address
+ * there, in key order. The next build applies an edit of a few units to it (patchPlacement).
+ */
+interface PlacementLayout {
+  nodes: NodeInfo[];
+  config: ClusterConfig;
+  units: DraftUnit[];
+  onNode: Map<NodeInfo, PodDraft[]>;
 }
 
 /**
@@ -77,14 +96,34 @@ export function buildPods(
   // name was retried and no key repeats, which is checked. Otherwise every name is derived again
   // against the names taken before it, as always.
   let expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, reuse ? undefined : new Set());
-  let ordered = !reuse ? inKeyOrder(expanded.units, false) : expanded.clean ? inKeyOrder(expanded.units, true) : undefined;
-  if (!ordered) {
-    expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, new Set());
-    ordered = inKeyOrder(expanded.units, false)!;
+  // Manifests as written (no Pod objects, no owners) after a build that kept its layout: the
+  // edit is applied to that placement.
+  const patchable = expanded.clean && m.pods.length === 0 && owned.size === 0;
+  const patched = reuse && patchable ? patchPlacement(expanded.units, config, nodes, reuse) : undefined;
+  if (reuse && patched) {
+    findings.push(...expanded.findings);
+    const byOwnerKey = new Map(expanded.workloads.map((w) => [w.kind + '|' + w.key, w]));
+    for (const u of patched.units) {
+      const w = byOwnerKey.get(u.drafts[0].owner.kind + '|' + u.drafts[0].owner.key);
+      if (w) w.pods = u.keys!.slice();
+    }
+    const changes = reuse.end(patched.pods, patched);
+    return { pods: patched.pods, workloads: expanded.workloads, ...(changes ? { changes } : {}) };
   }
+  let order = !reuse ? inKeyOrder(expanded.units, false) : expanded.clean ? inKeyOrder(expanded.units, true) : undefined;
+  if (!order) {
+    expanded = expandDrafts(m, nodes, owners, owned, maxPods, reuse, new Set());
+    order = inKeyOrder(expanded.units, false)!;
+  }
+  const ordered = order.drafts;
   const { workloads } = expanded;
   findings.push(...expanded.findings);
+  const findingsBefore = findings.length;
   const pods = placeAndAddress(ordered, config, nodes, findings, reuse);
+  if (reuse) {
+    const clean = patchable && !!order.units && findings.length === findingsBefore && pods.length === ordered.length && !podBlocksOverlap(nodes);
+    reuse.layout = clean ? layoutOf(order.units!, pods, config, nodes) : undefined;
+  }
   const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
   // A workload's pods share one owner object and mostly follow each other: looked up once per run.
   let runOwner: WorkloadRef | undefined;
@@ -381,21 +420,210 @@ function daemonEligible(node: NodeInfo, spec: PodSpec): boolean {
     && fitsTaints(node, [...(spec.tolerations ?? []), ...daemonSetTolerations(spec.hostNetwork)]);
 }
 
+/**
+ * The scheduler's candidate nodes for a pod spec, in the order it spreads replicas over them.
+ * They depend only on the nodeSelector and tolerations: computed once per distinct pair.
+ */
+function eligibleNodes(nodes: NodeInfo[]): (spec: PodSpec) => NodeInfo[] {
+  const cache = new Map<string, NodeInfo[]>();
+  return (spec) => {
+    const tolerations = spec.tolerations ?? [];
+    const id = JSON.stringify([spec.nodeSelector, tolerations.map((t) => [t.key, t.operator, t.value, t.effect])]);
+    let list = cache.get(id);
+    if (!list) cache.set(id, (list = preferUntainted(nodes.filter((n) => eligible(n, spec)), tolerations)));
+    return list;
+  };
+}
+
+/** The placement layout of a build that placed every draft of `units` (in key order) as `pods`, one for one. */
+function layoutOf(units: DraftUnit[], pods: PodInfo[], config: ClusterConfig, nodes: NodeInfo[]): PlacementLayout {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const onNode = new Map<NodeInfo, PodDraft[]>();
+  let i = 0;
+  for (const u of units) {
+    const start = i;
+    for (const d of u.sorted!) {
+      d.unit = u;
+      const pod = pods[i++];
+      if (pod.hostNetwork) continue;
+      const node = byName.get(pod.node)!;
+      const list = onNode.get(node);
+      if (list) list.push(d); else onNode.set(node, [d]);
+    }
+    u.pods = pods.slice(start, i);
+    u.keys = u.pods.map((p) => p.key);
+  }
+  return { nodes, config, units, onNode };
+}
+
+/**
+ * Applies an edit of a few units (workloads whose drafts were made again) to the last build's
+ * placement layout, visiting only the new units' drafts and the nodes their pods leave or reach:
+ * the new drafts are scheduled, those nodes allocate addresses again (as a build from scratch
+ * would: a node's allocation reads only the keys asking there, in key order, when blocks do not
+ * overlap and no pod brings its own address), pods whose address moved are made again, and the
+ * pods list is the units' pods joined in key order. Gives undefined, having changed nothing,
+ * whenever the result could differ from a full build: no layout, other nodes or configuration,
+ * units whose keys interleave, hostNetwork drafts, a draft that fits no node, a full block, or
+ * an edit so large that the full build costs no more.
+ */
+function patchPlacement(units: DraftUnit[], config: ClusterConfig, nodes: NodeInfo[], reuse: PodReuse):
+  { pods: PodInfo[]; units: DraftUnit[]; removed: PodInfo[]; added: PodInfo[] } | undefined {
+  const layout = reuse.layout as PlacementLayout | undefined;
+  if (!layout || layout.nodes !== nodes || layout.config !== config) return undefined;
+  const before = new Set(layout.units);
+  const present = new Set<DraftUnit>();
+  const fresh: DraftUnit[] = [];
+  let freshDrafts = 0;
+  for (const u of units) {
+    if (u.drafts.length === 0) continue;
+    present.add(u);
+    if (before.has(u)) continue;
+    fresh.push(u);
+    freshDrafts += u.drafts.length;
+  }
+  const kept = layout.units.filter((u) => present.has(u));
+  const gone = layout.units.filter((u) => !present.has(u));
+  let gonePods = 0;
+  for (const u of gone) gonePods += u.pods!.length;
+  if ((freshDrafts + gonePods) * 4 > reuse.lastPodCount()) return undefined;
+
+  // The new units in key order among the kept ones; each must stay apart from its neighbours.
+  for (const u of fresh) {
+    u.sorted ??= u.drafts.length === 1 ? u.drafts : [...u.drafts].sort(compareDrafts);
+    for (let j = 1; j < u.sorted.length; j++) if (compareDrafts(u.sorted[j - 1], u.sorted[j]) >= 0) return undefined;
+  }
+  fresh.sort((a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
+  const ordered: DraftUnit[] = [];
+  for (let i = 0, j = 0; i < kept.length || j < fresh.length;) {
+    if (j < fresh.length && (i === kept.length || compareDrafts(fresh[j].sorted![0], kept[i].sorted![0]) < 0)) ordered.push(fresh[j++]);
+    else ordered.push(kept[i++]);
+  }
+  for (let i = 1; i < ordered.length; i++) {
+    const a = ordered[i - 1].sorted!;
+    if (compareDrafts(a[a.length - 1], ordered[i].sorted![0]) >= 0) return undefined;
+  }
+
+  // Where the new drafts go: nothing is written until every one has a node.
+  const nodesByName = new Map(nodes.map((n) => [n.name, n]));
+  const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
+  const eligibleFor = eligibleNodes(nodes);
+  const placements = new Map<PodDraft, NodeInfo>();
+  let scheduled = 0;
+  const problems: Finding[] = [];
+  for (const u of fresh) {
+    for (const d of u.sorted!) {
+      if (d.spec.hostNetwork || d.statusIP) return undefined;
+      let node = d.placedOn?.nodes === nodes ? d.placedOn.node : undefined;
+      if (!node) {
+        node = schedule(d, nodes, eligibleFor, nodesByName, nodesByIP, problems, new Set());
+        scheduled++;
+      }
+      if (!node || problems.length) return undefined;
+      placements.set(d, node);
+    }
+  }
+
+  // The nodes whose drafts change: those the gone units' pods leave and the new ones reach.
+  const leaving = new Map<NodeInfo, Set<PodDraft>>();
+  for (const u of gone) {
+    for (const d of u.sorted!) {
+      const node = d.made?.node;
+      if (!node || d.made!.source !== 'allocated') continue;
+      const set = leaving.get(node);
+      if (set) set.add(d); else leaving.set(node, new Set([d]));
+    }
+  }
+  const arriving = new Map<NodeInfo, PodDraft[]>();
+  for (const [d, node] of placements) {
+    const list = arriving.get(node);
+    if (list) list.push(d); else arriving.set(node, [d]);
+  }
+  const reserved = config.plugin === 'calico' ? 1 : 2;
+  const conditions = `${reserved}|`;
+  const onNode = new Map(layout.onNode);
+  const allocations: { node: NodeInfo; keys: string[]; ips: (string | undefined)[] }[] = [];
+  /** Drafts whose address is new: every new draft, and kept ones whose address moved. */
+  const addressed = new Map<PodDraft, string>();
+  let nodesAllocated = 0;
+  for (const node of new Set([...leaving.keys(), ...arriving.keys()])) {
+    const out = leaving.get(node);
+    const stay = (layout.onNode.get(node) ?? []).filter((d) => !out?.has(d));
+    const come = (arriving.get(node) ?? []).sort(compareDrafts);
+    const drafts: PodDraft[] = [];
+    for (let i = 0, j = 0; i < stay.length || j < come.length;) {
+      if (j < come.length && (i === stay.length || compareDrafts(come[j], stay[i]) < 0)) drafts.push(come[j++]);
+      else drafts.push(stay[i++]);
+    }
+    const keys = drafts.map((d) => d.key);
+    const last = reuse.lastAllocation(node, conditions);
+    if (!last && layout.onNode.has(node)) return undefined;
+    const same = last !== undefined && last.keys.length === keys.length && keys.every((k, i) => last.keys[i] === k);
+    const ips = same ? last!.ips.slice() : allocateOnNode(node, keys, reserved, new Map());
+    if (ips.some((ip) => ip === undefined)) return undefined;
+    if (!same && keys.length) nodesAllocated++;
+    drafts.forEach((d, i) => {
+      if (placements.has(d) || d.made?.ip !== ips[i]) addressed.set(d, ips[i]!);
+    });
+    if (drafts.length) onNode.set(node, drafts); else onNode.delete(node);
+    allocations.push({ node, keys, ips });
+  }
+
+  // Every check passed: write the new state.
+  for (const [d, node] of placements) d.placedOn = { nodes, node };
+  reuse.keepAllocations();
+  for (const a of allocations) {
+    if (a.keys.length) reuse.allocated(a.node, conditions, a.keys, a.ips); else reuse.dropAllocation(a.node);
+  }
+  const removed: PodInfo[] = [];
+  const added: PodInfo[] = [];
+  let podsMade = 0;
+  const remade = new Set<DraftUnit>();
+  for (const [d, ip] of addressed) {
+    const node = placements.get(d) ?? d.made!.node;
+    const earlier = d.made;
+    if (earlier && earlier.node === node && earlier.ip === ip && earlier.source === 'allocated' && earlier.config === config) continue;
+    const pod = podInfo(d, d.key, node, ip, 'allocated', config);
+    d.made = { pod, node, ip, source: 'allocated', config };
+    podsMade++;
+    if (!placements.has(d)) {
+      // A kept pod whose address moved: replaced in its unit's list.
+      removed.push(earlier!.pod);
+      added.push(pod);
+      remade.add(d.unit!);
+    }
+  }
+  for (const u of remade) u.pods = u.sorted!.map((d) => d.made!.pod);
+  // Every new draft has its pod now (made above, or kept: a unit met in an earlier build may keep its pods).
+  for (const u of fresh) {
+    for (const d of u.sorted!) d.unit = u;
+    u.pods = u.sorted!.map((d) => d.made!.pod);
+    u.keys = u.sorted!.map((d) => d.key);
+    for (const p of u.pods) added.push(p);
+  }
+  for (const u of gone) for (const p of u.pods!) removed.push(p);
+  const pods: PodInfo[] = [];
+  for (const u of ordered) for (const p of u.pods!) pods.push(p);
+  reuse.layout = { nodes, config, units: ordered, onNode };
+  removed.sort(comparePodKeys);
+  added.sort(comparePodKeys);
+  const c = reuse.counts;
+  c.scheduled = scheduled;
+  c.nodesAllocated = nodesAllocated;
+  c.nodesKept = onNode.size - nodesAllocated;
+  c.podsMade = podsMade;
+  c.podsKept = pods.length - podsMade;
+  c.patched = 1;
+  return { pods, units: ordered, removed, added };
+}
+
 function placeAndAddress(ordered: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
   const nodesByName = new Map(nodes.map((n) => [n.name, n]));
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
   const placedDrafts: PodDraft[] = [];
   const placedNodes: NodeInfo[] = [];
   const reported = new Set<string>();
-  // Eligible nodes depend only on the nodeSelector and tolerations: computed once per distinct pair.
-  const eligibleCache = new Map<string, NodeInfo[]>();
-  const eligibleFor = (spec: PodSpec) => {
-    const tolerations = spec.tolerations ?? [];
-    const id = JSON.stringify([spec.nodeSelector, tolerations.map((t) => [t.key, t.operator, t.value, t.effect])]);
-    let list = eligibleCache.get(id);
-    if (!list) eligibleCache.set(id, (list = preferUntainted(nodes.filter((n) => eligible(n, spec)), tolerations)));
-    return list;
-  };
+  const eligibleFor = eligibleNodes(nodes);
   // Stable order: by key, whatever the file order. Pods of one key are next to each other; the
   // first (in file order) is the pod, the others are duplicates.
   let first: PodDraft | undefined;
@@ -431,7 +659,7 @@ function compareDrafts(a: PodDraft, b: PodDraft): number {
  * a workload's pods share its name as prefix) are ordered as units, each sorted once; else
  * every draft is sorted.
  */
-function inKeyOrder(units: DraftUnit[], distinct: boolean): PodDraft[] | undefined {
+function inKeyOrder(units: DraftUnit[], distinct: boolean): { drafts: PodDraft[]; units?: DraftUnit[] } | undefined {
   const filled = units.filter((u) => u.drafts.length > 0);
   for (const u of filled) u.sorted ??= u.drafts.length === 1 ? u.drafts : [...u.drafts].sort(compareDrafts);
   const ordered = [...filled].sort((a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
@@ -445,12 +673,12 @@ function inKeyOrder(units: DraftUnit[], distinct: boolean): PodDraft[] | undefin
   if (apart) {
     const all: PodDraft[] = [];
     for (const u of ordered) for (const d of u.sorted!) all.push(d);
-    return all;
+    return { drafts: all, units: ordered };
   }
   const all = units.flatMap((u) => u.drafts).sort(compareDrafts);
   // Asked for distinct keys: undefined when one repeats.
   if (distinct) for (let i = 1; i < all.length; i++) if (compareDrafts(all[i - 1], all[i]) === 0) return undefined;
-  return all;
+  return { drafts: all };
 }
 
 function schedule(
