@@ -52,6 +52,8 @@ interface DraftUnit {
   /** Its pods and their keys, in key order, as the last placement layout holding it made them. */
   pods?: PodInfo[];
   keys?: string[];
+  /** The workload it expands, as the current build describes it (none for a Pod object). */
+  info?: WorkloadInfo;
 }
 
 /**
@@ -102,11 +104,7 @@ export function buildPods(
   const patched = reuse && patchable ? patchPlacement(expanded.units, config, nodes, reuse) : undefined;
   if (reuse && patched) {
     findings.push(...expanded.findings);
-    const byOwnerKey = new Map(expanded.workloads.map((w) => [w.kind + '|' + w.key, w]));
-    for (const u of patched.units) {
-      const w = byOwnerKey.get(u.drafts[0].owner.kind + '|' + u.drafts[0].owner.key);
-      if (w) w.pods = u.keys!.slice();
-    }
+    for (const u of patched.units) u.info!.pods = u.keys!.slice();
     const changes = reuse.end(patched.pods, patched);
     return { pods: patched.pods, workloads: expanded.workloads, ...(changes ? { changes } : {}) };
   }
@@ -203,8 +201,7 @@ function expandDrafts(
   let asked = m.pods.length;
   let firstCut: WorkloadManifest | undefined;
   for (const w of m.workloads) {
-    const ref: WorkloadRef = { kind: w.kind, name: w.meta.name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, w.meta.name) };
-    const id = `${w.kind}|${ref.key}`;
+    const { ref, id } = identityOf(w);
     const twin = seenWorkloads.get(id);
     if (twin) {
       findings.push(finding('duplicate-object', 'error', `${w.kind} ${ref.key} is defined twice; the later one is ignored`, w.locator.range, [{ message: 'first definition', range: twin.locator.range }]));
@@ -236,6 +233,7 @@ function expandDrafts(
       if (used) for (const k of last.keys) used.add(k);
       const unit = last.unit as DraftUnit;
       budget -= unit.drafts.length;
+      unit.info = info;
       units.push(unit);
       if (reuse) reuse.counts.draftsKept += unit.drafts.length;
       continue;
@@ -256,7 +254,7 @@ function expandDrafts(
         templatePath: w.templatePath, spreadSeed: fnv1a(ref.key), replica: i, ...(node ? { boundNode: node } : {}), workload: id,
       };
     });
-    const unit: DraftUnit = { drafts: made };
+    const unit: DraftUnit = { drafts: made, info };
     units.push(unit);
     if (reuse) {
       reuse.workloadDrafts.set(w, { nodes, count, keys: made.map((d) => d.key), clean, unit });
@@ -271,6 +269,21 @@ function expandDrafts(
   }
   return { units, workloads, findings, clean: allClean };
 }
+
+/**
+ * A workload's reference and its `kind|namespace/name` id, made once per workload object (an
+ * unchanged document keeps its object across edits): the same strings each build, already hashed.
+ */
+function identityOf(w: WorkloadManifest): { ref: WorkloadRef; id: string } {
+  let known = identities.get(w);
+  if (!known) {
+    const ref: WorkloadRef = { kind: w.kind, name: w.meta.name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, w.meta.name) };
+    identities.set(w, (known = { ref, id: `${w.kind}|${ref.key}` }));
+  }
+  return known;
+}
+
+const identities = new WeakMap<WorkloadManifest, { ref: WorkloadRef; id: string }>();
 
 function checkWorkloadSelector(w: WorkloadManifest, findings: Finding[]): void {
   if (!w.selector) return;
