@@ -2,7 +2,7 @@ import { Cluster, PodInfo } from '../cluster/model';
 import { LabelSelector } from '../manifest/types';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
-import { cidrContains, cidrsOverlap } from '../common/ip';
+import { Cidr, cidrContains, cidrsOverlap } from '../common/ip';
 import { sameL2 } from '../dataplane/underlay';
 import { policiesOf } from '../policy/evaluate';
 import { adminPolicyFindings } from '../policy/admin-findings';
@@ -342,13 +342,18 @@ function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out
  * which pods the block matches is then decided by invented addresses, not by the cluster's.
  */
 function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
-  const { assumed, ranges } = assumedAddresses(cluster);
-  if (assumed.length === 0) return;
+  // Most ipBlocks name addresses outside the cluster: pods are looked at only when one overlaps a node's pod range.
+  const nodeRanges = cluster.nodes.map((n) => n.podCIDR);
+  const near = (cidr: Cidr) => nodeRanges.some((r) => cidrsOverlap(r, cidr));
+  let addresses: ReturnType<typeof assumedAddresses> | undefined;
   for (const p of policiesOf(cluster)) {
     for (const rule of [...p.ingress, ...p.egress]) {
       if (rule.peers === 'all') continue;
       for (const peer of rule.peers) {
-        if (peer.kind !== 'ipBlock') continue;
+        if (peer.kind !== 'ipBlock' || !near(peer.cidr)) continue;
+        addresses ??= assumedAddresses(cluster);
+        const { assumed, ranges } = addresses;
+        if (assumed.length === 0) return;
         const overlapping = ranges.filter((r) => cidrsOverlap(r, peer.cidr));
         if (overlapping.length === 0) continue;
         const inside = assumed.filter((pod) => cidrContains(peer.cidr, pod.ip) && !peer.except.some((e) => cidrContains(e, pod.ip))).length;
