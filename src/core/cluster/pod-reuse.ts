@@ -85,12 +85,29 @@ export class PodReuse {
     this.list = pods;
     this.allocations = this.nextAllocations;
     if (!before) return undefined;
-    if (known) return { from: before, removed: known.removed, added: known.added };
+    if (known) return recorded(pods, { from: before, removed: known.removed, added: known.added });
     const removed: PodInfo[] = [];
     const added: PodInfo[] = [];
     diffInKeyOrder(before, pods, (p) => removed.push(p), (p) => added.push(p));
-    return { from: before, removed, added };
+    return recorded(pods, { from: before, removed, added });
   }
+}
+
+/** Per built pods list: how it differs from the list built before it (see PodReuse.end). */
+const changesOf = new WeakMap<readonly PodInfo[], PodChanges>();
+
+function recorded(pods: readonly PodInfo[], changes: PodChanges): PodChanges {
+  changesOf.set(pods, changes);
+  return changes;
+}
+
+/**
+ * How a built pods list differs from the one built before it in the same workspace, when it was
+ * built with a PodReuse (both lists are in key order, each key once). Later stages that keep
+ * their own state per pods list (lint) read this instead of comparing the lists again.
+ */
+export function podChangesOf(pods: readonly PodInfo[]): PodChanges | undefined {
+  return changesOf.get(pods);
 }
 
 interface Allocation {

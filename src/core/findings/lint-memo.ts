@@ -1,4 +1,5 @@
 import { comparePodKeys, diffInKeyOrder, nameIndex } from '../cluster/pod-order';
+import { PodChanges, podChangesOf } from '../cluster/pod-reuse';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
 
@@ -183,6 +184,8 @@ export class LintMemo {
    */
   private comparePods(pods: readonly PodInfo[]): void {
     const before = this.pods ?? [];
+    const known = podChangesOf(pods);
+    if (known && this.pods && known.from === this.pods) return this.applyChanges(pods, known);
     this.pods = pods;
     this.generation++;
     const byNamespace = new Map<string, PodInfo[]>();
@@ -216,15 +219,54 @@ export class LintMemo {
     this.byNamespace = byNamespace;
     this.podByKey = changedPods;
     this.changed = changed;
-    // Port names: once per containers list (a workload's replicas share theirs).
-    const names = new Set<string>();
-    let lastContainers: unknown;
-    for (const pod of pods) {
-      if (pod.containers === lastContainers) continue;
-      lastContainers = pod.containers;
-      for (const cp of pod.ports) names.add(`${cp.name}/${cp.protocol}`);
+    this.portNames = portNamesOf(byNamespace);
+  }
+
+  /**
+   * comparePods for a pods list whose builder said how it differs from the last one (see
+   * cluster/pod-reuse.ts podChangesOf): only the pods it names are compared, and only the
+   * namespaces they are in are listed again (a list in key order holds each namespace's pods
+   * together, found by halving); the others keep their lists.
+   */
+  private applyChanges(pods: readonly PodInfo[], known: PodChanges): void {
+    this.pods = pods;
+    this.generation++;
+    ordered.set(pods, true);
+    const changed = new Map<string, Set<string>>();
+    const changedPods = new Map<string, PodInfo>();
+    const mark = (ns: string, key: string) => {
+      const set = changed.get(ns);
+      if (set) set.add(key); else changed.set(ns, new Set([key]));
+    };
+    // A pod replaced by one the rules read alike (same key) is no change, as in comparePods.
+    const came = new Map(known.added.map((p) => [p.key, p]));
+    const alike = new Set<string>();
+    for (const a of known.removed) {
+      const b = came.get(a.key);
+      if (b && this.signature(a) === this.signature(b)) alike.add(a.key);
+      else mark(a.namespace, a.key);
     }
-    this.portNames = [...names].sort().join(',');
+    for (const b of known.added) {
+      if (alike.has(b.key)) continue;
+      mark(b.namespace, b.key);
+      changedPods.set(b.key, b);
+    }
+    // Every namespace with a new pod object is listed again (alike pods too: the lists hold the new objects).
+    const touched = new Set<string>();
+    for (const p of known.removed) touched.add(p.namespace);
+    for (const p of known.added) touched.add(p.namespace);
+    const byNamespace = new Map<string, PodInfo[]>();
+    for (const ns of [...new Set([...this.byNamespace.keys(), ...touched])].sort()) {
+      const list = touched.has(ns) ? namespaceSlice(pods, ns) : this.byNamespace.get(ns)!;
+      if (list.length) byNamespace.set(ns, list);
+    }
+    for (const ns of new Set([...byNamespace.keys(), ...this.namespaceVersions.keys()])) {
+      if (changed.has(ns) || !this.namespaceVersions.has(ns)) this.namespaceVersions.set(ns, ++this.lastVersion);
+    }
+    this.byNamespace = byNamespace;
+    this.podByKey = changedPods;
+    this.changed = changed;
+    this.portNames = portNamesOf(byNamespace);
   }
 
   private signature(p: PodInfo): string {
@@ -232,6 +274,46 @@ export class LintMemo {
     if (sig === undefined) this.signatures.set(p, (sig = podSignature(p, this.id(p.locator))));
     return sig;
   }
+}
+
+/** The pods of one namespace in a pods list in key order (where they are next to each other). */
+function namespaceSlice(pods: readonly PodInfo[], namespace: string): PodInfo[] {
+  const first = (after: boolean) => {
+    let lo = 0;
+    let hi = pods.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const ns = pods[mid].namespace;
+      if (ns < namespace || (after && ns === namespace)) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  };
+  return pods.slice(first(false), first(true));
+}
+
+/** The port names (`name/protocol`) pods declare, per namespace list (kept lists keep theirs), joined in order. */
+function portNamesOf(byNamespace: Map<string, PodInfo[]>): string {
+  const names = new Set<string>();
+  for (const list of byNamespace.values()) for (const n of portNamesIn(list)) names.add(n);
+  return [...names].sort().join(',');
+}
+
+const portNamesByList = new WeakMap<readonly PodInfo[], Set<string>>();
+
+function portNamesIn(pods: readonly PodInfo[]): Set<string> {
+  let names = portNamesByList.get(pods);
+  if (!names) {
+    names = new Set<string>();
+    // Once per containers list (a workload's replicas share theirs).
+    let lastContainers: unknown;
+    for (const pod of pods) {
+      if (pod.containers === lastContainers) continue;
+      lastContainers = pod.containers;
+      for (const cp of pod.ports) names.add(`${cp.name}/${cp.protocol}`);
+    }
+    portNamesByList.set(pods, names);
+  }
+  return names;
 }
 
 /** Whether a pods list is in key order with each key once, as a built cluster's is. */
