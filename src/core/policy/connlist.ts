@@ -1,6 +1,7 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { bigToIp6, intToIp } from '../common/ip';
 import { ConnSet } from './connset';
+import { podChangesOf } from '../cluster/pod-reuse';
 import { Reachability } from './reachability';
 
 /**
@@ -31,9 +32,14 @@ export function workloadName(pod: PodInfo, cluster?: Cluster): string {
   const owner = pod.owner;
   if ((owner.kind as string) === 'Node') return `${pod.namespace}/${pod.name}[Pod]`;
   // Without a kind, the workload of that name in the manifests says which it is.
-  const kind = owner.kind || cluster?.workloadsByKey.get(owner.key)?.kind || 'Controller';
-  return `${owner.namespace}/${owner.name}[${kind}]`;
+  if (!owner.kind) return `${owner.namespace}/${owner.name}[${cluster?.workloadsByKey.get(owner.key)?.kind || 'Controller'}]`;
+  // A workload's pods share one owner record (across builds too): its name is written once.
+  let name = ownerNames.get(owner);
+  if (name === undefined) ownerNames.set(owner, (name = `${owner.namespace}/${owner.name}[${owner.kind}]`));
+  return name;
 }
+
+const ownerNames = new WeakMap<PodInfo['owner'], string>();
 
 /** Per cluster: its workloads (a hover asks once per object; the list and the hints once more). */
 const workloadsOf = new WeakMap<Cluster, Workload[]>();
@@ -46,10 +52,17 @@ function workloads(reach: Reachability): Workload[] {
 
 function workloadsIn(cluster: Cluster): Workload[] {
   const byName = new Map<string, Workload>();
-  // A built cluster keeps its pods in key order already: sorted only when they are not.
-  const pods = inKeyOrder(cluster.pods) ? cluster.pods : [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
+  // A built cluster keeps its pods in key order already: sorted only when they are not. (A
+  // list its build recorded changes for is in namespace-then-name order, which may order
+  // namespaces differently but gives each workload, whose pods share a namespace, the same
+  // first pod; the workloads' order is not seen: the lines are sorted.)
+  const pods = podChangesOf(cluster.pods) || inKeyOrder(cluster.pods) ? cluster.pods : [...cluster.pods].sort((a, b) => (a.key < b.key ? -1 : 1));
+  // A workload's pods follow each other: one name per run of pods with the same owner record.
+  let runOwner: PodInfo['owner'] | undefined;
   for (const pod of pods) {
+    if (pod.owner === runOwner) continue;
     const name = workloadName(pod, cluster);
+    runOwner = (pod.owner.kind as string) === 'Node' ? undefined : pod.owner;
     if (!byName.has(name)) byName.set(name, { name, pod });
   }
   return [...byName.values()];

@@ -12,6 +12,7 @@ import { selectorKeys } from './calico-selector';
 import { SequenceMap } from './sequence-map';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
 import { comparePodKeys, diffInKeyOrder } from '../cluster/pod-order';
+import { podChangesOf } from '../cluster/pod-reuse';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -429,6 +430,9 @@ export function rebaseReachability(previous: Reachability, cluster: Cluster): Re
  * (the order a build keeps); undefined when one is not.
  */
 function podsMoved(before: readonly PodInfo[], after: readonly PodInfo[]): { removed: PodInfo[]; added: PodInfo[] } | undefined {
+  // A build that made `after` from `before` said what changed (both lists in key order).
+  const known = podChangesOf(after);
+  if (known && known.from === before) return known;
   if (!inPodKeyOrder(before) || !inPodKeyOrder(after)) return undefined;
   const removed: PodInfo[] = [];
   const added: PodInfo[] = [];
