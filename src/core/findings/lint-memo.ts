@@ -191,10 +191,7 @@ export class LintMemo {
     const byNamespace = new Map<string, PodInfo[]>();
     const changed = new Map<string, Set<string>>();
     const changedPods = new Map<string, PodInfo>();
-    const mark = (ns: string, key: string) => {
-      const set = changed.get(ns);
-      if (set) set.add(key); else changed.set(ns, new Set([key]));
-    };
+    const mark = (ns: string, key: string) => markChanged(changed, ns, key);
     for (const p of pods) {
       const list = byNamespace.get(p.namespace);
       if (list) list.push(p); else byNamespace.set(p.namespace, [p]);
@@ -213,13 +210,7 @@ export class LintMemo {
       }
       for (const o of old.values()) mark(o.namespace, o.key);
     }
-    for (const ns of new Set([...byNamespace.keys(), ...this.namespaceVersions.keys()])) {
-      if (changed.has(ns) || !this.namespaceVersions.has(ns)) this.namespaceVersions.set(ns, ++this.lastVersion);
-    }
-    this.byNamespace = byNamespace;
-    this.podByKey = changedPods;
-    this.changed = changed;
-    this.portNames = portNamesOf(byNamespace);
+    this.adopt(byNamespace, changed, changedPods);
   }
 
   /**
@@ -234,10 +225,7 @@ export class LintMemo {
     ordered.set(pods, true);
     const changed = new Map<string, Set<string>>();
     const changedPods = new Map<string, PodInfo>();
-    const mark = (ns: string, key: string) => {
-      const set = changed.get(ns);
-      if (set) set.add(key); else changed.set(ns, new Set([key]));
-    };
+    const mark = (ns: string, key: string) => markChanged(changed, ns, key);
     // A pod replaced by one the rules read alike (same key) is no change, as in comparePods.
     const came = new Map(known.added.map((p) => [p.key, p]));
     const alike = new Set<string>();
@@ -260,6 +248,11 @@ export class LintMemo {
       const list = touched.has(ns) ? namespaceSlice(pods, ns) : this.byNamespace.get(ns)!;
       if (list.length) byNamespace.set(ns, list);
     }
+    this.adopt(byNamespace, changed, changedPods);
+  }
+
+  /** Takes a new pods list's namespace lists and changes; each namespace with a change gets a new version. */
+  private adopt(byNamespace: Map<string, PodInfo[]>, changed: Map<string, Set<string>>, changedPods: Map<string, PodInfo>): void {
     for (const ns of new Set([...byNamespace.keys(), ...this.namespaceVersions.keys()])) {
       if (changed.has(ns) || !this.namespaceVersions.has(ns)) this.namespaceVersions.set(ns, ++this.lastVersion);
     }
@@ -274,6 +267,12 @@ export class LintMemo {
     if (sig === undefined) this.signatures.set(p, (sig = podSignature(p, this.id(p.locator))));
     return sig;
   }
+}
+
+/** Files a changed pod key under its namespace. */
+function markChanged(changed: Map<string, Set<string>>, namespace: string, key: string): void {
+  const set = changed.get(namespace);
+  if (set) set.add(key); else changed.set(namespace, new Set([key]));
 }
 
 /** The pods of one namespace in a pods list in key order (where they are next to each other). */
