@@ -1,4 +1,6 @@
+import { PROTOCOLS } from '../manifest/types';
 import { ConnSet } from './connset';
+import { ContentMap } from './content-map';
 import { PairTable } from './pair-table';
 
 /**
@@ -13,7 +15,9 @@ export class ConnIds {
 
   private readonly sets: ConnSet[] = [];
   private readonly empty: boolean[] = [];
-  private readonly byText = new Map<string, number>();
+  /** Ids by the set's ranges written out as numbers (see writeKey): no text is built per set. */
+  private readonly byRanges = new ContentMap<number>();
+  private key = new Int32Array(64);
   private readonly unions = new PairTable();
   private readonly intersections = new PairTable();
   private readonly differences = new PairTable();
@@ -25,15 +29,41 @@ export class ConnIds {
 
   /** The id of a set (the same id for equal sets). */
   id(c: ConnSet): number {
-    const text = c.toString();
-    let id = this.byText.get(text);
+    const length = this.writeKey(c);
+    let id = this.byRanges.get(this.key, length);
     if (id === undefined) {
       id = this.sets.length;
       this.sets.push(c);
       this.empty.push(c.isEmpty());
-      this.byText.set(text, id);
+      this.byRanges.set(this.key, id, length);
     }
     return id;
+  }
+
+  /**
+   * Writes a set into `key` as, per protocol in a fixed order, its number of ranges and then
+   * their bounds; returns the length. Ranges are kept sorted, disjoint and non-adjacent, so
+   * equal sets write equal keys and different sets different ones.
+   */
+  private writeKey(c: ConnSet): number {
+    let length = 0;
+    for (let p = 0; p < PROTOCOLS.length; p++) {
+      const ranges = c.ranges(PROTOCOLS[p]);
+      if (length + 1 + 2 * ranges.length > this.key.length) this.grow(length + 1 + 2 * ranges.length);
+      const key = this.key;
+      key[length++] = ranges.length;
+      for (let i = 0; i < ranges.length; i++) {
+        key[length++] = ranges[i][0];
+        key[length++] = ranges[i][1];
+      }
+    }
+    return length;
+  }
+
+  private grow(need: number): void {
+    const grown = new Int32Array(Math.max(need, this.key.length * 2));
+    grown.set(this.key);
+    this.key = grown;
   }
 
   set(id: number): ConnSet {

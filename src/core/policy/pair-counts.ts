@@ -53,18 +53,29 @@ function preferGrouped(input: PairCountInput): boolean {
   return 3 * (egressRows.size + ingressRows.size) < m;
 }
 
-/** meets(out, inn) through a table filled as pairs of answers come up (few distinct ones do). */
-function meetsTable(input: PairCountInput): (out: number, inn: number) => boolean {
-  const k = input.answers;
-  // Past 2,048 answers the table would be too large: ask every time.
-  if (k > 2048) return input.meets;
-  // 0: not known yet, 1: they meet, 2: they do not.
-  const table = new Uint8Array(k * k);
-  return (out, inn) => {
-    let m = table[out * k + inn];
-    if (m === 0) m = table[out * k + inn] = input.meets(out, inn) ? 1 : 2;
+/**
+ * meets(out, inn) through a table filled as pairs of answers come up (few distinct ones do). A
+ * class, so the counting loops call one method whose machine code outlives a computation.
+ */
+class MeetsTable {
+  /** By out * answers + inn — 0: not known yet, 1: they meet, 2: they do not; absent when too large. */
+  private readonly table: Uint8Array | undefined;
+  private readonly answers: number;
+
+  constructor(private readonly input: PairCountInput) {
+    this.answers = input.answers;
+    // Past 2,048 answers the table would be too large: ask every time.
+    this.table = input.answers > 2048 ? undefined : new Uint8Array(input.answers * input.answers);
+  }
+
+  meets(out: number, inn: number): boolean {
+    const table = this.table;
+    if (!table) return this.input.meets(out, inn);
+    const at = out * this.answers + inn;
+    let m = table[at];
+    if (m === 0) m = table[at] = this.input.meets(out, inn) ? 1 : 2;
     return m === 1;
-  };
+  }
 }
 
 /** Writes a row's answer for every peer into `to`. */
@@ -81,7 +92,7 @@ export function spreadRow(r: PairRow, to: Int32Array): void {
  */
 export function countPairsDirect(input: PairCountInput, reachedBy: Float64Array, reaches: Float64Array): void {
   const { n, classes, pods, egress, ingress } = input;
-  const meets = meetsTable(input);
+  const meets = new MeetsTable(input);
   const admitsMost = new Int32Array(n);
   // namedBy lists destination and answer pairs, those of source s at [namedStart[s], namedStart[s + 1]).
   const namedStart = new Int32Array(n + 1);
@@ -119,7 +130,7 @@ export function countPairsDirect(input: PairCountInput, reachedBy: Float64Array,
     for (let b = 0; b < classes.length; b++) {
       const d = classes[b];
       const count = d === s ? sp - 1 : pods[d];
-      if (count <= 0 || !meets(toward[d], admits[d])) continue;
+      if (count <= 0 || !meets.meets(toward[d], admits[d])) continue;
       reachedBy[d] += d === s ? count : sp;
       reached += count;
     }
@@ -137,7 +148,7 @@ export function countPairsDirect(input: PairCountInput, reachedBy: Float64Array,
  */
 export function countPairsGrouped(input: PairCountInput, reachedBy: Float64Array, reaches: Float64Array): void {
   const { n, classes, pods, egress, ingress, answers } = input;
-  const meets = meetsTable(input);
+  const meets = new MeetsTable(input);
   const egressGroups = groupsOf(classes, egress, n);
   const ingressGroups = groupsOf(classes, ingress, n);
   const dense = new Int32Array(n);
@@ -207,7 +218,7 @@ function groupsOf(classes: Int32Array, rowOf: readonly PairRow[], n: number): Gr
  */
 function sumByGroups(
   spread: Groups, far: Groups, classes: Int32Array, pods: Float64Array, dense: Int32Array, answers: number,
-  meets: (out: number, inn: number) => boolean, swapped: boolean, total: Float64Array,
+  meets: MeetsTable, swapped: boolean, total: Float64Array,
 ): void {
   const farCount = far.rows.length;
   // weight[g * answers + a]: pods of far group g's classes to which the near row answers a.
@@ -248,12 +259,12 @@ function sumByGroups(
       for (let f = 0; f < farCount; f++) {
         const a = answerOf[f];
         for (let i = sumStart[f]; i < sumStart[f + 1]; i++) {
-          if (swapped ? meets(a, sumAnswer[i]) : meets(sumAnswer[i], a)) sum += sumPods[i];
+          if (swapped ? meets.meets(a, sumAnswer[i]) : meets.meets(sumAnswer[i], a)) sum += sumPods[i];
         }
       }
       // x with itself: counted with all its pods above; a pod never counts itself.
       const self = answerOf[far.groupOf[x]];
-      if (swapped ? meets(self, dense[x]) : meets(dense[x], self)) sum -= 1;
+      if (swapped ? meets.meets(self, dense[x]) : meets.meets(dense[x], self)) sum -= 1;
       total[x] += sum;
     }
   }

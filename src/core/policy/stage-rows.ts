@@ -50,8 +50,11 @@ export class StageRows {
   private readonly inStage: Int32Array;
   private readonly named: Int32Array;
   private readonly gathered: Int32Array;
-  /** The prefix last spread out by peer: a peer's verdict is prefixValue[y] when prefixMark[y] === spreadMark, else the prefix's base. */
-  private spread: Prefix | undefined;
+  /**
+   * The prefix last spread out by peer: a peer's verdict is prefixValue[y] when prefixMark[y] ===
+   * spreadMark, else the prefix's base. Until the first spread, a placeholder no row has.
+   */
+  private spread: Prefix;
   private spreadMark = 0;
   private readonly prefixValue: Int32Array;
   private readonly prefixMark: Int32Array;
@@ -64,6 +67,7 @@ export class StageRows {
   ) {
     const none = new Int32Array(0);
     this.emptyPrefix = { base: flows.open, named: none, values: none, shared: new Map() };
+    this.spread = { base: flows.open, named: none, values: none, shared: new Map() };
     this.current = new Int32Array(n);
     this.inRow = new Int32Array(n);
     this.stageValue = new Int32Array(n);
