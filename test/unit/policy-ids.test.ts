@@ -94,6 +94,7 @@ test('ConnIds gives two sets one id exactly when they are equal, whatever their 
   for (let i = 0; i < sets.length; i++) {
     for (let j = 0; j < sets.length; j++) {
       assert.equal(setIds[i] === setIds[j], sets[i].equals(sets[j]), `${sets[i]} and ${sets[j]}`);
+      assert.equal(ids.meets(setIds[i], setIds[j]), !sets[i].intersect(sets[j]).isEmpty(), `${sets[i]} meets ${sets[j]}`);
     }
     assert.equal(ids.set(setIds[i]).toString(), sets[i].toString());
   }

@@ -78,6 +78,11 @@ export class ConnIds {
     return this.sets.length;
   }
 
+  /** Whether two sets share a connection (an egress answer meets an ingress answer). */
+  meets(a: number, b: number): boolean {
+    return a !== ConnIds.NONE && b !== ConnIds.NONE && (a === ConnIds.ALL || b === ConnIds.ALL || !this.empty[this.intersect(a, b)]);
+  }
+
   union(a: number, b: number): number {
     if (a === b || b === ConnIds.NONE || a === ConnIds.ALL) return a;
     if (a === ConnIds.NONE || b === ConnIds.ALL) return b;

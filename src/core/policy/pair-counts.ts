@@ -30,6 +30,15 @@ export interface PairCountInput {
   /** Answer ids run from 0 to answers - 1. */
   answers: number;
   /** Whether an egress answer and an ingress answer share a connection. */
+  answersMeet: AnswerMeets;
+}
+
+/**
+ * Whether an egress answer and an ingress answer share a connection. An object with a method
+ * (ConnIds, for the engine) rather than a function made per count: the counting loops then call
+ * the same method from one computation to the next.
+ */
+export interface AnswerMeets {
   meets(out: number, inn: number): boolean;
 }
 
@@ -62,7 +71,10 @@ class MeetsTable {
   private readonly table: Uint8Array | undefined;
   private readonly answers: number;
 
-  constructor(private readonly input: PairCountInput) {
+  private readonly ask: AnswerMeets;
+
+  constructor(input: PairCountInput) {
+    this.ask = input.answersMeet;
     this.answers = input.answers;
     // Past 2,048 answers the table would be too large: ask every time.
     this.table = input.answers > 2048 ? undefined : new Uint8Array(input.answers * input.answers);
@@ -70,10 +82,10 @@ class MeetsTable {
 
   meets(out: number, inn: number): boolean {
     const table = this.table;
-    if (!table) return this.input.meets(out, inn);
+    if (!table) return this.ask.meets(out, inn);
     const at = out * this.answers + inn;
     let m = table[at];
-    if (m === 0) m = table[at] = this.input.meets(out, inn) ? 1 : 2;
+    if (m === 0) m = table[at] = this.ask.meets(out, inn) ? 1 : 2;
     return m === 1;
   }
 }

@@ -3,6 +3,7 @@ import { ConnIds } from './conn-ids';
 import { ConnSet } from './connset';
 import { ContentMap } from './content-map';
 import { FlowStates, StageAction } from './flow-states';
+import { objectArray } from './object-array';
 import { PeerCells } from './peer-cells';
 import { Sparse, SparseMaker } from './sparse';
 
@@ -70,7 +71,7 @@ export class StageStepper {
   private listSlot = new Int32Array(64);
   private listMark = new Int32Array(64);
   private listStamp = 0;
-  private readonly stageLists: Int32Array[] = [];
+  private readonly stageLists = objectArray<Int32Array>(new Int32Array(0));
   private cellState = new Int32Array(64);
 
   constructor(

@@ -9,6 +9,7 @@ import { ConnIds } from './conn-ids';
 import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
 import { IntArena } from './int-arena';
+import { objectArray } from './object-array';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
 import { countPairs, spreadRow } from './pair-counts';
@@ -136,10 +137,10 @@ class TieredClassEngine implements TieredEngine {
   private key = new Int32Array(64);
   private keyLength = 0;
   /** The rules of the stage being planned (the first planLength; see planStage). */
-  private readonly planRules: CompiledRule[] = [];
+  private readonly planRules: CompiledRule[];
   private planLength = 0;
   /** The stage verdicts of the row being made. */
-  private readonly rowStages: StageVerdict[] = [];
+  private readonly rowStages: StageVerdict[];
   private readonly allRow: Row;
 
   /** egress[s]: what s's egress lets out towards each peer; ingress[d]: what d's ingress admits from each peer. */
@@ -243,6 +244,8 @@ class TieredClassEngine implements TieredEngine {
     this.rowMaker = new StageRows(n, this.flows, sparse, arena);
     const none = new Int32Array(0);
     this.allRow = { shared: { base: ConnIds.ALL, peers: none, values: none }, peers: none, values: none };
+    this.planRules = objectArray<CompiledRule>({ id: -1, action: 'Allow', peers: this.everyPeer, key: -1, portsFor: undefined, byNamedKind: undefined });
+    this.rowStages = objectArray<StageVerdict>({ id: -1, verdicts: this.allRow.shared });
   }
 
   allowedBetween(s: PeerClass, d: PeerClass): ConnSet {
@@ -258,11 +261,7 @@ class TieredClassEngine implements TieredEngine {
     const pods = new Float64Array(n);
     for (const c of this.regular) pods[c.id] = c.pods.length;
     const conns = this.conns;
-    const ALL = ConnIds.ALL;
-    const NONE = ConnIds.NONE;
-    const meets = (out: number, inn: number): boolean =>
-      out !== NONE && inn !== NONE && (out === ALL || inn === ALL || !conns.isEmpty(conns.intersect(out, inn)));
-    countPairs({ n, classes: this.regularIds, pods, egress: this.egress!, ingress: this.ingress!, answers: conns.size, meets }, reachedBy, reaches);
+    countPairs({ n, classes: this.regularIds, pods, egress: this.egress!, ingress: this.ingress!, answers: conns.size, answersMeet: conns }, reachedBy, reaches);
     countHostNetwork(this.classes, allowedPods, reachedBy, reaches);
     return { reachedBy, reaches };
   }
