@@ -89,9 +89,8 @@ export class ConnIds {
     // Symmetric: one entry serves both orders.
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
-    let r = this.unions.get(lo, hi);
-    if (r < 0) this.unions.set(lo, hi, (r = this.id(this.sets[lo].union(this.sets[hi]))));
-    return r;
+    const r = this.unions.get(lo, hi);
+    return r >= 0 ? r : this.unionOnce(lo, hi);
   }
 
   intersect(a: number, b: number): number {
@@ -99,17 +98,35 @@ export class ConnIds {
     if (a === ConnIds.ALL || b === ConnIds.NONE) return b;
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
-    let r = this.intersections.get(lo, hi);
-    if (r < 0) this.intersections.set(lo, hi, (r = this.id(this.sets[lo].intersect(this.sets[hi]))));
-    return r;
+    const r = this.intersections.get(lo, hi);
+    return r >= 0 ? r : this.intersectOnce(lo, hi);
   }
 
   /** a without b. */
   minus(a: number, b: number): number {
     if (a === ConnIds.NONE || b === ConnIds.NONE) return a;
     if (a === b || b === ConnIds.ALL) return ConnIds.NONE;
-    let r = this.differences.get(a, b);
-    if (r < 0) this.differences.set(a, b, (r = this.id(this.sets[a].intersect(this.sets[b].complement()))));
+    const r = this.differences.get(a, b);
+    return r >= 0 ? r : this.minusOnce(a, b);
+  }
+
+  // The sets combined the first time a pair comes up, apart from the lookups above (callers
+  // that take those in whole then take little).
+  private unionOnce(lo: number, hi: number): number {
+    const r = this.id(this.sets[lo].union(this.sets[hi]));
+    this.unions.set(lo, hi, r);
+    return r;
+  }
+
+  private intersectOnce(lo: number, hi: number): number {
+    const r = this.id(this.sets[lo].intersect(this.sets[hi]));
+    this.intersections.set(lo, hi, r);
+    return r;
+  }
+
+  private minusOnce(a: number, b: number): number {
+    const r = this.id(this.sets[a].intersect(this.sets[b].complement()));
+    this.differences.set(a, b, r);
     return r;
   }
 }

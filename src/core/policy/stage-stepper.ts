@@ -95,7 +95,10 @@ export class StageStepper {
 
   /** A rule's key towards destinations of one named-port kind. */
   keyFor(r: CompiledRule, kind: number): number {
-    if (r.key >= 0) return r.key;
+    return r.key >= 0 ? r.key : this.namedKey(r, kind);
+  }
+
+  private namedKey(r: CompiledRule, kind: number): number {
     const byKind = r.byNamedKind!;
     let k = byKind[kind];
     if (k < 0) k = byKind[kind] = this.flows.ruleKey(r.action, this.conns.id(r.portsFor!(this.namedKindPod[kind])));

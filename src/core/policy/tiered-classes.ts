@@ -313,33 +313,45 @@ class TieredClassEngine implements TieredEngine {
    * class itself, so with named ports in the stage its named-port kind is part of the key.
    */
   private stageKey(x: PeerClass, dir: number, si: number): boolean {
-    const stage = this.stages[si];
-    const nk = dir === INGRESS ? this.namedKind[x.id] : -1;
     this.keyLength = 0;
-    if (stage.kind === 'admin') {
-      const sel = this.anpsOf[dir][x.id];
-      if (!sel.length) return false;
-      const anpNamed = this.anpNamed[dir];
-      let named = false;
-      this.keyPush(si);
-      this.keyPush(KEY_ADMIN);
-      for (let i = 0; i < sel.length; i++) {
-        this.keyPush(sel[i]);
-        if (anpNamed[sel[i]]) named = true;
-      }
-      this.keyPush(KEY_END);
-      this.keyPush(named ? nk : -1);
-      return true;
+    // A method per kind of stage: each stays small and sees one kind of work.
+    const kind = this.stages[si].kind;
+    if (kind === 'admin') return this.adminKey(x, dir, si);
+    if (kind === 'baseline') return this.baselineKey(x, dir, si);
+    return this.tierKey(x, dir, si);
+  }
+
+  /** The classes' named-port kind where it is part of a key: ingress stages with named ports. */
+  private namedKeyPart(x: PeerClass, dir: number, named: boolean): number {
+    return named && dir === INGRESS ? this.namedKind[x.id] : -1;
+  }
+
+  private adminKey(x: PeerClass, dir: number, si: number): boolean {
+    const sel = this.anpsOf[dir][x.id];
+    if (!sel.length) return false;
+    const anpNamed = this.anpNamed[dir];
+    let named = false;
+    this.keyPush(si);
+    this.keyPush(KEY_ADMIN);
+    for (let i = 0; i < sel.length; i++) {
+      this.keyPush(sel[i]);
+      if (anpNamed[sel[i]]) named = true;
     }
-    if (stage.kind === 'baseline') {
-      const banp = this.admin.banp;
-      if (!banp || !this.banpSelects[dir][x.id]) return false;
-      const rules = dir === INGRESS ? banp.ingress : banp.egress;
-      this.keyPush(si);
-      this.keyPush(KEY_BASELINE);
-      this.keyPush(rules.some(adminRuleNamed) ? nk : -1);
-      return true;
-    }
+    this.keyPush(KEY_END);
+    this.keyPush(this.namedKeyPart(x, dir, named));
+    return true;
+  }
+
+  private baselineKey(x: PeerClass, dir: number, si: number): boolean {
+    const banp = this.admin.banp;
+    if (!banp || !this.banpSelects[dir][x.id]) return false;
+    this.keyPush(si);
+    this.keyPush(KEY_BASELINE);
+    this.keyPush(this.namedKeyPart(x, dir, (dir === INGRESS ? banp.ingress : banp.egress).some(adminRuleNamed)));
+    return true;
+  }
+
+  private tierKey(x: PeerClass, dir: number, si: number): boolean {
     const applying = this.applyingMembers[si]![dir][x.id];
     if (!applying.length) return false;
     const memberList = this.tierMemberLists[si];
@@ -347,31 +359,37 @@ class TieredClassEngine implements TieredEngine {
     this.keyPush(si);
     this.keyPush(KEY_TIER);
     for (let a = 0; a < applying.length; a++) {
-      const j = applying[a];
-      const m = memberList[j];
-      if (m === 'k8s') {
-        const nps = dir === INGRESS ? x.ingressPolicies : x.egressPolicies;
-        this.keyPush(KEY_K8S);
-        for (let i = 0; i < nps.length; i++) {
-          this.keyPush(this.npId(nps[i]));
-          if (this.npIsNamed(nps[i], dir)) named = true;
-        }
-        this.keyPush(KEY_END);
-        continue;
-      }
-      const cr = this.calicoRulesOf(m, dir);
-      if (cr.named) named = true;
-      // Rules whose local side excludes this class never match here: which ones do is part of the key.
-      this.keyPush(KEY_CALICO);
-      this.keyPush(j);
-      for (let i = 0; i < cr.local.length; i++) {
-        const l = cr.local[i];
-        if (l) this.keyPush(l[x.id]);
-      }
-      this.keyPush(KEY_END);
+      const m = memberList[applying[a]];
+      if (m === 'k8s' ? this.networkPolicyKey(x, dir) : this.calicoKey(x, dir, m, applying[a])) named = true;
     }
-    this.keyPush(named ? nk : -1);
+    this.keyPush(this.namedKeyPart(x, dir, named));
     return true;
+  }
+
+  /** The NetworkPolicies selecting x, by id; whether their rules have named ports. */
+  private networkPolicyKey(x: PeerClass, dir: number): boolean {
+    const nps = dir === INGRESS ? x.ingressPolicies : x.egressPolicies;
+    let named = false;
+    this.keyPush(KEY_K8S);
+    for (let i = 0; i < nps.length; i++) {
+      this.keyPush(this.npId(nps[i]));
+      if (this.npIsNamed(nps[i], dir)) named = true;
+    }
+    this.keyPush(KEY_END);
+    return named;
+  }
+
+  /** A Calico member j of the tier: rules whose local side excludes x never match here, so which ones do is part of the key. */
+  private calicoKey(x: PeerClass, dir: number, m: CalicoPolicyInfo, j: number): boolean {
+    const cr = this.calicoRulesOf(m, dir);
+    this.keyPush(KEY_CALICO);
+    this.keyPush(j);
+    for (let i = 0; i < cr.local.length; i++) {
+      const l = cr.local[i];
+      if (l) this.keyPush(l[x.id]);
+    }
+    this.keyPush(KEY_END);
+    return cr.named;
   }
 
   private keyPush(v: number): void {
