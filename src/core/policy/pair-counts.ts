@@ -271,12 +271,14 @@ function sumByGroups(
       for (let f = 0; f < farCount; f++) {
         const a = answerOf[f];
         for (let i = sumStart[f]; i < sumStart[f + 1]; i++) {
-          if (swapped ? meets.meets(a, sumAnswer[i]) : meets.meets(sumAnswer[i], a)) sum += sumPods[i];
+          // One call for both orders: code made while counting sources still fits destinations.
+          const near = sumAnswer[i];
+          if (meets.meets(swapped ? a : near, swapped ? near : a)) sum += sumPods[i];
         }
       }
       // x with itself: counted with all its pods above; a pod never counts itself.
       const self = answerOf[far.groupOf[x]];
-      if (swapped ? meets.meets(self, dense[x]) : meets.meets(dense[x], self)) sum -= 1;
+      if (meets.meets(swapped ? self : dense[x], swapped ? dense[x] : self)) sum -= 1;
       total[x] += sum;
     }
   }
