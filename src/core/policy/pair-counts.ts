@@ -227,59 +227,147 @@ function groupsOf(classes: Int32Array, rowOf: readonly PairRow[], n: number): Gr
  * Σ over far classes z of pods[z] where the answers meet, z = x counting pods[x] - 1, into
  * `total[x]`. The near row's answer towards z is spread out; z's row (`far`) answers for x.
  * `swapped`: the near side is the destination, so meets is asked (far answer, near answer).
+ *
+ * Rows list few peers and most far rows give x their common answer, so neither side is walked
+ * in full: a near row's sums start from every far row's pods under the row's base answer and
+ * move only the peers it lists; a near class's total starts from what every far row's common
+ * answer meets, corrected only for the far rows that name it.
  */
 function sumByGroups(
   spread: Groups, far: Groups, classes: Int32Array, pods: Float64Array, dense: Int32Array, answers: number,
   meets: MeetsTable, swapped: boolean, total: Float64Array,
 ): void {
   const farCount = far.rows.length;
-  // weight[g * answers + a]: pods of far group g's classes to which the near row answers a.
-  const weight = new Float64Array(farCount * answers);
-  const used = new Int32Array(classes.length);
-  // Per far group, its (answer, pods) sums: at sumAnswer/sumPods[sumStart[g] .. sumStart[g + 1]).
+  const cellCount = farCount * answers;
+  // weight[f * answers + a]: pods of far group f's classes to which the near row answers a.
+  const weight = new Float64Array(cellCount);
+  const cellMark = new Int32Array(cellCount);
+  const used = new Int32Array(cellCount);
+  // Per far group, its (answer, pods) sums: at sumAnswer/sumPods[sumStart[f] .. sumStart[f + 1]).
   const sumStart = new Int32Array(farCount + 1);
-  const sumAnswer = new Int32Array(classes.length);
-  const sumPods = new Float64Array(classes.length);
-  const answerOf = new Int32Array(farCount);
+  const sumAnswer = new Int32Array(cellCount);
+  const sumPods = new Float64Array(cellCount);
+  // met[f * answers + a]: the pods of far group f that a far answer a meets (valid where metMark is the row's mark).
+  const met = new Float64Array(cellCount);
+  const metMark = new Int32Array(cellCount);
   const farBase = Int32Array.from(far.rows, (r) => r.shared.base);
+  const farPods = new Float64Array(farCount);
+  for (let i = 0; i < classes.length; i++) farPods[far.groupOf[classes[i]]] += pods[classes[i]];
+  const counted = new Uint8Array(dense.length);
+  for (let i = 0; i < classes.length; i++) counted[classes[i]] = 1;
+  const peerMark = new Int32Array(dense.length);
+  // Per near class: the far groups that name it, and their answer for it.
+  const answerOf = new Int32Array(farCount);
+  const namesMark = new Int32Array(farCount);
+  const naming = new Int32Array(farCount);
+  let mark = 0;
+  const sums: NearSums = { weight, cellMark, used, usedCount: 0, answers };
   for (let g = 0; g < spread.rows.length; g++) {
-    spreadRow(spread.rows[g], dense);
-    let usedCount = 0;
-    for (let i = 0; i < classes.length; i++) {
-      const z = classes[i];
-      const at = far.groupOf[z] * answers + dense[z];
-      if (weight[at] === 0) used[usedCount++] = at;
-      weight[at] += pods[z];
+    const row = spread.rows[g];
+    spreadRow(row, dense);
+    const rowMark = ++mark;
+    sums.usedCount = 0;
+    const base = row.shared.base;
+    for (let f = 0; f < farCount; f++) if (farPods[f] !== 0) addWeight(sums, rowMark, f, base, farPods[f]);
+    for (let layer = 0; layer < 2; layer++) {
+      const peers = layer === 0 ? row.shared.peers : row.peers;
+      for (let i = 0; i < peers.length; i++) {
+        const z = peers[i];
+        if (counted[z] === 0 || peerMark[z] === rowMark) continue;
+        peerMark[z] = rowMark;
+        const v = dense[z];
+        if (v === base) continue;
+        const f = far.groupOf[z];
+        addWeight(sums, rowMark, f, base, -pods[z]);
+        addWeight(sums, rowMark, f, v, pods[z]);
+      }
     }
     // Sorted, the used cells come group by group.
-    const cells = used.subarray(0, usedCount).sort();
+    const cells = used.subarray(0, sums.usedCount).sort();
     sumStart.fill(0);
-    for (let i = 0; i < usedCount; i++) {
+    let cellsKept = 0;
+    for (let i = 0; i < cells.length; i++) {
       const at = cells[i];
+      if (weight[at] === 0) continue;
       sumStart[Math.floor(at / answers) + 1]++;
-      sumAnswer[i] = at % answers;
-      sumPods[i] = weight[at];
-      weight[at] = 0;
+      sumAnswer[cellsKept] = at % answers;
+      sumPods[cellsKept++] = weight[at];
     }
     for (let f = 0; f < farCount; f++) sumStart[f + 1] += sumStart[f];
+    const near: NearCells = { sumStart, sumAnswer, sumPods, met, metMark, mark: rowMark, answers, meets, swapped };
+    // What every far group's common answer meets: the total of a near class no far row names.
+    let common = 0;
+    for (let f = 0; f < farCount; f++) common += metPods(near, f, farBase[f]);
     for (let m = spread.memberStart[g]; m < spread.memberStart[g + 1]; m++) {
       const x = spread.members[m];
-      // What each far row answers for x.
-      answerOf.set(farBase);
-      for (let i = far.namedStart[x]; i < far.namedStart[x + 1]; i += 2) answerOf[far.named[i]] = far.named[i + 1];
-      let sum = 0;
-      for (let f = 0; f < farCount; f++) {
-        const a = answerOf[f];
-        for (let i = sumStart[f]; i < sumStart[f + 1]; i++) {
-          // One call for both orders: code made while counting sources still fits destinations.
-          const near = sumAnswer[i];
-          if (meets.meets(swapped ? a : near, swapped ? near : a)) sum += sumPods[i];
+      const xMark = ++mark;
+      let namingCount = 0;
+      // A row's own peers come after its shared ones, so the last answer for a group is its own.
+      for (let i = far.namedStart[x]; i < far.namedStart[x + 1]; i += 2) {
+        const f = far.named[i];
+        if (namesMark[f] !== xMark) {
+          namesMark[f] = xMark;
+          naming[namingCount++] = f;
         }
+        answerOf[f] = far.named[i + 1];
+      }
+      let sum = common;
+      for (let k = 0; k < namingCount; k++) {
+        const f = naming[k];
+        if (answerOf[f] !== farBase[f]) sum += metPods(near, f, answerOf[f]) - metPods(near, f, farBase[f]);
       }
       // x with itself: counted with all its pods above; a pod never counts itself.
-      const self = answerOf[far.groupOf[x]];
+      const own = far.groupOf[x];
+      const self = namesMark[own] === xMark ? answerOf[own] : farBase[own];
       if (meets.meets(swapped ? self : dense[x], swapped ? dense[x] : self)) sum -= 1;
       total[x] += sum;
     }
   }
+}
+
+/** A near row's pods by far group and answer, as they are summed (see sumByGroups). */
+interface NearSums {
+  weight: Float64Array;
+  cellMark: Int32Array;
+  used: Int32Array;
+  usedCount: number;
+  answers: number;
+}
+
+function addWeight(s: NearSums, mark: number, f: number, answer: number, pods: number): void {
+  const at = f * s.answers + answer;
+  if (s.cellMark[at] !== mark) {
+    s.cellMark[at] = mark;
+    s.weight[at] = 0;
+    s.used[s.usedCount++] = at;
+  }
+  s.weight[at] += pods;
+}
+
+/** A near row's sums by far group, and what far answers meet, memoized for that row. */
+interface NearCells {
+  sumStart: Int32Array;
+  sumAnswer: Int32Array;
+  sumPods: Float64Array;
+  met: Float64Array;
+  metMark: Int32Array;
+  mark: number;
+  answers: number;
+  meets: MeetsTable;
+  swapped: boolean;
+}
+
+/** The pods of far group f whose answer from the near row meets the far row's answer `a`. */
+function metPods(c: NearCells, f: number, a: number): number {
+  const at = f * c.answers + a;
+  if (c.metMark[at] === c.mark) return c.met[at];
+  let sum = 0;
+  for (let i = c.sumStart[f]; i < c.sumStart[f + 1]; i++) {
+    const near = c.sumAnswer[i];
+    // One call for both orders: code made while counting sources still fits destinations.
+    if (c.meets.meets(c.swapped ? a : near, c.swapped ? near : a)) sum += c.sumPods[i];
+  }
+  c.metMark[at] = c.mark;
+  c.met[at] = sum;
+  return sum;
 }
