@@ -323,7 +323,9 @@ class TieredClassEngine implements TieredEngine {
 
   /** The classes' named-port kind where it is part of a key: ingress stages with named ports. */
   private namedKeyPart(x: PeerClass, dir: number, named: boolean): number {
-    return named && dir === INGRESS ? this.namedKind[x.id] : -1;
+    // Both tests always run (no short cut): code optimized before a named port came up still fits it.
+    const kind = dir === INGRESS ? this.namedKind[x.id] : -1;
+    return named ? kind : -1;
   }
 
   private adminKey(x: PeerClass, dir: number, si: number): boolean {
@@ -452,22 +454,35 @@ class TieredClassEngine implements TieredEngine {
     return { id, action, peers, key: this.flows.ruleKey(action, this.conns.id(ports(undefined))), portsFor: undefined, byNamedKind: undefined };
   }
 
+  // Each memo below is a lookup, with the first-time work in a method of its own: callers that
+  // take the lookup in whole stay small for the optimizing compiler.
   private fromAdmin(rule: AdminRuleSpec): CompiledRule {
-    let c = this.compiledAdmin.get(rule);
-    if (!c) this.compiledAdmin.set(rule, (c = this.compile(rule.action, this.adminMatch(rule), adminRuleNamed(rule), (d) => adminRulePorts(rule, d))));
+    return this.compiledAdmin.get(rule) ?? this.compileAdmin(rule);
+  }
+
+  private compileAdmin(rule: AdminRuleSpec): CompiledRule {
+    const c = this.compile(rule.action, this.adminMatch(rule), adminRuleNamed(rule), (d) => adminRulePorts(rule, d));
+    this.compiledAdmin.set(rule, c);
     return c;
   }
 
   private fromNp(policy: PolicyInfo, rule: RuleSpec): CompiledRule {
-    let c = this.compiledNp.get(rule);
-    if (!c) this.compiledNp.set(rule, (c = this.compile('Allow', this.npMatch(policy, rule), npRuleNamed(rule), (d) => rulePorts(rule, d))));
+    return this.compiledNp.get(rule) ?? this.compileNp(policy, rule);
+  }
+
+  private compileNp(policy: PolicyInfo, rule: RuleSpec): CompiledRule {
+    const c = this.compile('Allow', this.npMatch(policy, rule), npRuleNamed(rule), (d) => rulePorts(rule, d));
+    this.compiledNp.set(rule, c);
     return c;
   }
 
   private fromCalico(p: CalicoPolicyInfo, rule: CalicoRuleSpec, dir: number): CompiledRule {
-    const memo = this.compiledCalico[dir];
-    let c = memo.get(rule);
-    if (!c) memo.set(rule, (c = this.compile(rule.action as StageAction, this.calicoMatch(p, remoteSide(rule, DIRECTIONS[dir])), calicoRuleNamed(rule), (d) => calicoRulePorts(rule, d))));
+    return this.compiledCalico[dir].get(rule) ?? this.compileCalico(p, rule, dir);
+  }
+
+  private compileCalico(p: CalicoPolicyInfo, rule: CalicoRuleSpec, dir: number): CompiledRule {
+    const c = this.compile(rule.action as StageAction, this.calicoMatch(p, remoteSide(rule, DIRECTIONS[dir])), calicoRuleNamed(rule), (d) => calicoRulePorts(rule, d));
+    this.compiledCalico[dir].set(rule, c);
     return c;
   }
 
@@ -590,34 +605,42 @@ class TieredClassEngine implements TieredEngine {
   }
 
   private calicoRulesOf(p: CalicoPolicyInfo, dir: number): CalicoRules {
-    const memo = this.calicoRulesMemo[dir];
-    let r = memo.get(p);
-    if (!r) {
-      const direction = DIRECTIONS[dir];
-      const rules = (dir === INGRESS ? p.ingress : p.egress).filter((x) => x.action !== 'Log');
-      const local = rules.map((x) => {
-        const e = dir === INGRESS ? x.destination : x.source;
-        if (!e.selector && !e.notSelector && !e.namespaceSelector && !e.nets && !e.notNets) return undefined;
-        const m = new Uint8Array(this.n);
-        for (const c of this.regular) if (localSideMatches(this.cluster, p, x, direction, c.representative)) m[c.id] = 1;
-        return m;
-      });
-      memo.set(p, (r = { policy: p, rules, local, named: rules.some(calicoRuleNamed) }));
-    }
+    return this.calicoRulesMemo[dir].get(p) ?? this.calicoRulesOnce(p, dir);
+  }
+
+  private calicoRulesOnce(p: CalicoPolicyInfo, dir: number): CalicoRules {
+    const direction = DIRECTIONS[dir];
+    const rules = (dir === INGRESS ? p.ingress : p.egress).filter((x) => x.action !== 'Log');
+    const local = rules.map((x) => {
+      const e = dir === INGRESS ? x.destination : x.source;
+      if (!e.selector && !e.notSelector && !e.namespaceSelector && !e.nets && !e.notNets) return undefined;
+      const m = new Uint8Array(this.n);
+      for (const c of this.regular) if (localSideMatches(this.cluster, p, x, direction, c.representative)) m[c.id] = 1;
+      return m;
+    });
+    const r: CalicoRules = { policy: p, rules, local, named: rules.some(calicoRuleNamed) };
+    this.calicoRulesMemo[dir].set(p, r);
     return r;
   }
 
   private npId(p: PolicyInfo): number {
-    let i = this.npIds.get(p);
-    if (i === undefined) this.npIds.set(p, (i = this.npIds.size));
-    return i;
+    return this.npIds.get(p) ?? this.newNpId(p);
+  }
+
+  private newNpId(p: PolicyInfo): number {
+    const id = this.npIds.size;
+    this.npIds.set(p, id);
+    return id;
   }
 
   private npIsNamed(p: PolicyInfo, dir: number): boolean {
-    const memo = this.npNamed[dir];
-    let v = memo.get(p);
-    if (v === undefined) memo.set(p, (v = (dir === INGRESS ? p.ingress : p.egress).some(npRuleNamed)));
-    return v;
+    return this.npNamed[dir].get(p) ?? this.npNamedOnce(p, dir);
+  }
+
+  private npNamedOnce(p: PolicyInfo, dir: number): boolean {
+    const named = (dir === INGRESS ? p.ingress : p.egress).some(npRuleNamed);
+    this.npNamed[dir].set(p, named);
+    return named;
   }
 }
 function adminRuleNamed(rule: AdminRuleSpec): boolean {
