@@ -269,8 +269,8 @@ class TieredClassEngine implements TieredEngine {
   private ensureRows(): void {
     if (this.egress && this.ingress) return;
     const classes = this.classes;
-    const egress: Row[] = [];
-    const ingress: Row[] = [];
+    const egress = objectArray(this.allRow);
+    const ingress = objectArray(this.allRow);
     for (let i = 0; i < classes.length; i++) egress.push(classes[i].hostNetwork ? this.allRow : this.row(classes[i], EGRESS));
     for (let i = 0; i < classes.length; i++) ingress.push(classes[i].hostNetwork ? this.allRow : this.row(classes[i], INGRESS));
     this.egress = egress;
