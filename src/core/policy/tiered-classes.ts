@@ -428,7 +428,10 @@ class TieredClassEngine implements TieredEngine {
       const m = memberList[applying[a]];
       if (m === 'k8s') {
         const nps = dir === INGRESS ? x.ingressPolicies : x.egressPolicies;
-        for (const p of nps) for (const r of dir === INGRESS ? p.ingress : p.egress) this.planPush(this.fromNp(p, r));
+        for (let i = 0; i < nps.length; i++) {
+          const rules = dir === INGRESS ? nps[i].ingress : nps[i].egress;
+          for (let r = 0; r < rules.length; r++) this.planPush(this.fromNp(nps[i], rules[r]));
+        }
         continue;
       }
       const cr = this.calicoRulesOf(m, dir);
