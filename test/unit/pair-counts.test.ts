@@ -34,7 +34,7 @@ function randomInput(r: () => number): PairCountInput {
     n, classes, pods, answers,
     egress: Array.from({ length: n }, () => egressPool[Math.floor(r() * egressPool.length)]),
     ingress: Array.from({ length: n }, () => ingressPool[Math.floor(r() * ingressPool.length)]),
-    meets: (out, inn) => table[out * answers + inn],
+    answersMeet: { meets: (out, inn) => table[out * answers + inn] },
   };
 }
 
@@ -50,7 +50,7 @@ function everyPair(input: PairCountInput): { reachedBy: number[]; reaches: numbe
   const reaches = new Array<number>(input.n).fill(0);
   for (const s of input.classes) {
     for (const d of input.classes) {
-      if (!input.meets(answerOf(input.egress[s], d), answerOf(input.ingress[d], s))) continue;
+      if (!input.answersMeet.meets(answerOf(input.egress[s], d), answerOf(input.ingress[d], s))) continue;
       // Pod by pod: every pod of s to every pod of d but itself.
       const pairs = s === d ? input.pods[s] * (input.pods[s] - 1) : input.pods[s] * input.pods[d];
       if (pairs === 0) continue;

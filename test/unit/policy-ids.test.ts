@@ -85,6 +85,26 @@ test('ConnIds gives equal sets one id and combines ids as ConnSet combines sets'
   }
 });
 
+test('ConnIds gives two sets one id exactly when they are equal, whatever their protocols and ranges', () => {
+  const ids = new ConnIds();
+  const r = rng(23);
+  // Many small sets, so equal ones built apart come up often.
+  const sets = Array.from({ length: 300 }, () => randomSet(r));
+  const setIds = sets.map((s) => ids.id(s));
+  for (let i = 0; i < sets.length; i++) {
+    for (let j = 0; j < sets.length; j++) {
+      assert.equal(setIds[i] === setIds[j], sets[i].equals(sets[j]), `${sets[i]} and ${sets[j]}`);
+      assert.equal(ids.meets(setIds[i], setIds[j]), !sets[i].intersect(sets[j]).isEmpty(), `${sets[i]} meets ${sets[j]}`);
+    }
+    assert.equal(ids.set(setIds[i]).toString(), sets[i].toString());
+  }
+  // The same ports under different protocols, and a range against its two ends, are different sets.
+  const tcp = ids.id(ConnSet.of('TCP', 80, 90));
+  assert.notEqual(tcp, ids.id(ConnSet.of('SCTP', 80, 90)));
+  assert.notEqual(tcp, ids.id(ConnSet.port('TCP', 80).union(ConnSet.port('TCP', 90))));
+  assert.equal(tcp, ids.id(ConnSet.of('TCP', 80, 85).union(ConnSet.of('TCP', 86, 90))));
+});
+
 interface TestRule { action: StageAction; ports: ConnSet }
 interface TestStage { rules: TestRule[]; end: 'Deny' | 'Pass' }
 

@@ -32,11 +32,13 @@ export class ConnSet {
   }
 
   isEmpty(): boolean {
-    return PROTOCOLS.every((p) => this.byProtocol[p].length === 0);
+    const r = this.byProtocol;
+    return r.TCP.length === 0 && r.UDP.length === 0 && r.SCTP.length === 0;
   }
 
   isAll(): boolean {
-    return PROTOCOLS.every((p) => isFull(this.byProtocol[p]));
+    const r = this.byProtocol;
+    return isFull(r.TCP) && isFull(r.UDP) && isFull(r.SCTP);
   }
 
   has(protocol: Protocol, port: number): boolean {
@@ -98,12 +100,16 @@ function sameRanges(a: readonly Range[], b: readonly Range[]): boolean {
 }
 
 function unionRanges(a: readonly Range[], b: readonly Range[]): Range[] {
-  const all = [...a, ...b].sort((x, y) => x[0] - y[0]);
+  // Both lists are sorted: merge them by start, joining ranges that overlap or touch.
   const out: [number, number][] = [];
-  for (const [lo, hi] of all) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i][0] <= b[j][0]) ? a[i++] : b[j++];
+    const last = out.length ? out[out.length - 1] : undefined;
+    if (last && next[0] <= last[1] + 1) {
+      if (next[1] > last[1]) last[1] = next[1];
+    } else out.push([next[0], next[1]]);
   }
   return out;
 }

@@ -19,7 +19,7 @@ export class ContentMap<V> {
   get(key: ArrayLike<number>, length = key.length): V | undefined {
     const bucket = this.buckets.get(hashOf(key, length) & this.hashMask);
     if (!bucket) return undefined;
-    for (const e of bucket) if (sameContent(e.key, key, length)) return e.value;
+    for (let i = 0; i < bucket.length; i++) if (sameContent(bucket[i].key, key, length)) return bucket[i].value;
     return undefined;
   }
 
@@ -28,9 +28,9 @@ export class ContentMap<V> {
     const h = hashOf(key, length) & this.hashMask;
     let bucket = this.buckets.get(h);
     if (!bucket) this.buckets.set(h, (bucket = []));
-    for (const e of bucket) {
-      if (sameContent(e.key, key, length)) {
-        e.value = value;
+    for (let i = 0; i < bucket.length; i++) {
+      if (sameContent(bucket[i].key, key, length)) {
+        bucket[i].value = value;
         return;
       }
     }

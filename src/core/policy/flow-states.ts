@@ -47,8 +47,12 @@ export class FlowStates {
 
   /** The in-stage state after a rule (given by ruleKey) that matches the peer. */
   applyRule(state: number, rule: number): number {
-    let r = this.ruleSteps.get(state, rule);
-    if (r >= 0) return r;
+    // The lookup alone, so callers that take this in whole take little; the work is apart.
+    const r = this.ruleSteps.get(state, rule);
+    return r >= 0 ? r : this.stepOnce(state, rule);
+  }
+
+  private stepOnce(state: number, rule: number): number {
     const c = this.conns;
     const ap = this.inStage.first(state);
     const rest = this.inStage.second(state);
@@ -56,8 +60,8 @@ export class FlowStates {
     let passed = this.allowPass.second(ap);
     const ports = Math.floor(rule / 3);
     const hit = c.intersect(rest, ports);
-    if (c.isEmpty(hit)) r = state;
-    else {
+    let r = state;
+    if (!c.isEmpty(hit)) {
       const action = rule % 3;
       if (action === 0) allow = c.union(allow, hit);
       else if (action === 2) passed = c.union(passed, hit);
@@ -69,34 +73,43 @@ export class FlowStates {
 
   /** The stage's verdict for a peer that ends the stage in this state. */
   endStage(state: number, end: 'Deny' | 'Pass'): number {
-    const memo = end === 'Pass' ? this.endPass : this.endDeny;
-    let v = memo.get(state);
-    if (v < 0) {
-      const ap = this.inStage.first(state);
-      const passed = this.allowPass.second(ap);
-      const open = end === 'Pass' ? this.conns.union(passed, this.inStage.second(state)) : passed;
-      memo.set(state, (v = this.verdicts.id(this.allowPass.first(ap), open)));
-    }
+    const v = (end === 'Pass' ? this.endPass : this.endDeny).get(state);
+    return v >= 0 ? v : this.endOnce(state, end);
+  }
+
+  private endOnce(state: number, end: 'Deny' | 'Pass'): number {
+    const ap = this.inStage.first(state);
+    const passed = this.allowPass.second(ap);
+    const open = end === 'Pass' ? this.conns.union(passed, this.inStage.second(state)) : passed;
+    const v = this.verdicts.id(this.allowPass.first(ap), open);
+    (end === 'Pass' ? this.endPass : this.endDeny).set(state, v);
     return v;
   }
 
   /** `before`, then a stage whose verdict is `stage`. */
   compose(before: number, stage: number): number {
-    let r = this.composed.get(before, stage);
-    if (r < 0) {
-      const c = this.conns;
-      const open = this.verdicts.second(before);
-      const allow = c.union(this.verdicts.first(before), c.intersect(open, this.verdicts.first(stage)));
-      r = this.verdicts.id(allow, c.intersect(open, this.verdicts.second(stage)));
-      this.composed.set(before, stage, r);
-    }
+    const r = this.composed.get(before, stage);
+    return r >= 0 ? r : this.composeOnce(before, stage);
+  }
+
+  private composeOnce(before: number, stage: number): number {
+    const c = this.conns;
+    const open = this.verdicts.second(before);
+    const allow = c.union(this.verdicts.first(before), c.intersect(open, this.verdicts.first(stage)));
+    const r = this.verdicts.id(allow, c.intersect(open, this.verdicts.second(stage)));
+    this.composed.set(before, stage, r);
     return r;
   }
 
   /** What a verdict allows once every stage is done (open means allowed by default). */
   final(verdict: number): number {
-    let r = this.finals.get(verdict);
-    if (r < 0) this.finals.set(verdict, (r = this.conns.union(this.verdicts.first(verdict), this.verdicts.second(verdict))));
+    const r = this.finals.get(verdict);
+    return r >= 0 ? r : this.finalOnce(verdict);
+  }
+
+  private finalOnce(verdict: number): number {
+    const r = this.conns.union(this.verdicts.first(verdict), this.verdicts.second(verdict));
+    this.finals.set(verdict, r);
     return r;
   }
 

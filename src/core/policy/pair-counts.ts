@@ -30,6 +30,15 @@ export interface PairCountInput {
   /** Answer ids run from 0 to answers - 1. */
   answers: number;
   /** Whether an egress answer and an ingress answer share a connection. */
+  answersMeet: AnswerMeets;
+}
+
+/**
+ * Whether an egress answer and an ingress answer share a connection. An object with a method
+ * (ConnIds, for the engine) rather than a function made per count: the counting loops then call
+ * the same method from one computation to the next.
+ */
+export interface AnswerMeets {
   meets(out: number, inn: number): boolean;
 }
 
@@ -53,18 +62,32 @@ function preferGrouped(input: PairCountInput): boolean {
   return 3 * (egressRows.size + ingressRows.size) < m;
 }
 
-/** meets(out, inn) through a table filled as pairs of answers come up (few distinct ones do). */
-function meetsTable(input: PairCountInput): (out: number, inn: number) => boolean {
-  const k = input.answers;
-  // Past 2,048 answers the table would be too large: ask every time.
-  if (k > 2048) return input.meets;
-  // 0: not known yet, 1: they meet, 2: they do not.
-  const table = new Uint8Array(k * k);
-  return (out, inn) => {
-    let m = table[out * k + inn];
-    if (m === 0) m = table[out * k + inn] = input.meets(out, inn) ? 1 : 2;
+/**
+ * meets(out, inn) through a table filled as pairs of answers come up (few distinct ones do). A
+ * class, so the counting loops call one method whose machine code outlives a computation.
+ */
+class MeetsTable {
+  /** By out * answers + inn — 0: not known yet, 1: they meet, 2: they do not; absent when too large. */
+  private readonly table: Uint8Array | undefined;
+  private readonly answers: number;
+
+  private readonly ask: AnswerMeets;
+
+  constructor(input: PairCountInput) {
+    this.ask = input.answersMeet;
+    this.answers = input.answers;
+    // Past 2,048 answers the table would be too large: ask every time.
+    this.table = input.answers > 2048 ? undefined : new Uint8Array(input.answers * input.answers);
+  }
+
+  meets(out: number, inn: number): boolean {
+    const table = this.table;
+    if (!table) return this.ask.meets(out, inn);
+    const at = out * this.answers + inn;
+    let m = table[at];
+    if (m === 0) m = table[at] = this.ask.meets(out, inn) ? 1 : 2;
     return m === 1;
-  };
+  }
 }
 
 /** Writes a row's answer for every peer into `to`. */
@@ -81,7 +104,7 @@ export function spreadRow(r: PairRow, to: Int32Array): void {
  */
 export function countPairsDirect(input: PairCountInput, reachedBy: Float64Array, reaches: Float64Array): void {
   const { n, classes, pods, egress, ingress } = input;
-  const meets = meetsTable(input);
+  const meets = new MeetsTable(input);
   const admitsMost = new Int32Array(n);
   // namedBy lists destination and answer pairs, those of source s at [namedStart[s], namedStart[s + 1]).
   const namedStart = new Int32Array(n + 1);
@@ -119,7 +142,7 @@ export function countPairsDirect(input: PairCountInput, reachedBy: Float64Array,
     for (let b = 0; b < classes.length; b++) {
       const d = classes[b];
       const count = d === s ? sp - 1 : pods[d];
-      if (count <= 0 || !meets(toward[d], admits[d])) continue;
+      if (count <= 0 || !meets.meets(toward[d], admits[d])) continue;
       reachedBy[d] += d === s ? count : sp;
       reached += count;
     }
@@ -137,7 +160,7 @@ export function countPairsDirect(input: PairCountInput, reachedBy: Float64Array,
  */
 export function countPairsGrouped(input: PairCountInput, reachedBy: Float64Array, reaches: Float64Array): void {
   const { n, classes, pods, egress, ingress, answers } = input;
-  const meets = meetsTable(input);
+  const meets = new MeetsTable(input);
   const egressGroups = groupsOf(classes, egress, n);
   const ingressGroups = groupsOf(classes, ingress, n);
   const dense = new Int32Array(n);
@@ -204,57 +227,147 @@ function groupsOf(classes: Int32Array, rowOf: readonly PairRow[], n: number): Gr
  * Σ over far classes z of pods[z] where the answers meet, z = x counting pods[x] - 1, into
  * `total[x]`. The near row's answer towards z is spread out; z's row (`far`) answers for x.
  * `swapped`: the near side is the destination, so meets is asked (far answer, near answer).
+ *
+ * Rows list few peers and most far rows give x their common answer, so neither side is walked
+ * in full: a near row's sums start from every far row's pods under the row's base answer and
+ * move only the peers it lists; a near class's total starts from what every far row's common
+ * answer meets, corrected only for the far rows that name it.
  */
 function sumByGroups(
   spread: Groups, far: Groups, classes: Int32Array, pods: Float64Array, dense: Int32Array, answers: number,
-  meets: (out: number, inn: number) => boolean, swapped: boolean, total: Float64Array,
+  meets: MeetsTable, swapped: boolean, total: Float64Array,
 ): void {
   const farCount = far.rows.length;
-  // weight[g * answers + a]: pods of far group g's classes to which the near row answers a.
-  const weight = new Float64Array(farCount * answers);
-  const used = new Int32Array(classes.length);
-  // Per far group, its (answer, pods) sums: at sumAnswer/sumPods[sumStart[g] .. sumStart[g + 1]).
+  const cellCount = farCount * answers;
+  // weight[f * answers + a]: pods of far group f's classes to which the near row answers a.
+  const weight = new Float64Array(cellCount);
+  const cellMark = new Int32Array(cellCount);
+  const used = new Int32Array(cellCount);
+  // Per far group, its (answer, pods) sums: at sumAnswer/sumPods[sumStart[f] .. sumStart[f + 1]).
   const sumStart = new Int32Array(farCount + 1);
-  const sumAnswer = new Int32Array(classes.length);
-  const sumPods = new Float64Array(classes.length);
-  const answerOf = new Int32Array(farCount);
+  const sumAnswer = new Int32Array(cellCount);
+  const sumPods = new Float64Array(cellCount);
+  // met[f * answers + a]: the pods of far group f that a far answer a meets (valid where metMark is the row's mark).
+  const met = new Float64Array(cellCount);
+  const metMark = new Int32Array(cellCount);
   const farBase = Int32Array.from(far.rows, (r) => r.shared.base);
+  const farPods = new Float64Array(farCount);
+  for (let i = 0; i < classes.length; i++) farPods[far.groupOf[classes[i]]] += pods[classes[i]];
+  const counted = new Uint8Array(dense.length);
+  for (let i = 0; i < classes.length; i++) counted[classes[i]] = 1;
+  const peerMark = new Int32Array(dense.length);
+  // Per near class: the far groups that name it, and their answer for it.
+  const answerOf = new Int32Array(farCount);
+  const namesMark = new Int32Array(farCount);
+  const naming = new Int32Array(farCount);
+  let mark = 0;
+  const sums: NearSums = { weight, cellMark, used, usedCount: 0, answers };
   for (let g = 0; g < spread.rows.length; g++) {
-    spreadRow(spread.rows[g], dense);
-    let usedCount = 0;
-    for (let i = 0; i < classes.length; i++) {
-      const z = classes[i];
-      const at = far.groupOf[z] * answers + dense[z];
-      if (weight[at] === 0) used[usedCount++] = at;
-      weight[at] += pods[z];
+    const row = spread.rows[g];
+    spreadRow(row, dense);
+    const rowMark = ++mark;
+    sums.usedCount = 0;
+    const base = row.shared.base;
+    for (let f = 0; f < farCount; f++) if (farPods[f] !== 0) addWeight(sums, rowMark, f, base, farPods[f]);
+    for (let layer = 0; layer < 2; layer++) {
+      const peers = layer === 0 ? row.shared.peers : row.peers;
+      for (let i = 0; i < peers.length; i++) {
+        const z = peers[i];
+        if (counted[z] === 0 || peerMark[z] === rowMark) continue;
+        peerMark[z] = rowMark;
+        const v = dense[z];
+        if (v === base) continue;
+        const f = far.groupOf[z];
+        addWeight(sums, rowMark, f, base, -pods[z]);
+        addWeight(sums, rowMark, f, v, pods[z]);
+      }
     }
     // Sorted, the used cells come group by group.
-    const cells = used.subarray(0, usedCount).sort();
+    const cells = used.subarray(0, sums.usedCount).sort();
     sumStart.fill(0);
-    for (let i = 0; i < usedCount; i++) {
+    let cellsKept = 0;
+    for (let i = 0; i < cells.length; i++) {
       const at = cells[i];
+      if (weight[at] === 0) continue;
       sumStart[Math.floor(at / answers) + 1]++;
-      sumAnswer[i] = at % answers;
-      sumPods[i] = weight[at];
-      weight[at] = 0;
+      sumAnswer[cellsKept] = at % answers;
+      sumPods[cellsKept++] = weight[at];
     }
     for (let f = 0; f < farCount; f++) sumStart[f + 1] += sumStart[f];
+    const near: NearCells = { sumStart, sumAnswer, sumPods, met, metMark, mark: rowMark, answers, meets, swapped };
+    // What every far group's common answer meets: the total of a near class no far row names.
+    let common = 0;
+    for (let f = 0; f < farCount; f++) common += metPods(near, f, farBase[f]);
     for (let m = spread.memberStart[g]; m < spread.memberStart[g + 1]; m++) {
       const x = spread.members[m];
-      // What each far row answers for x.
-      answerOf.set(farBase);
-      for (let i = far.namedStart[x]; i < far.namedStart[x + 1]; i += 2) answerOf[far.named[i]] = far.named[i + 1];
-      let sum = 0;
-      for (let f = 0; f < farCount; f++) {
-        const a = answerOf[f];
-        for (let i = sumStart[f]; i < sumStart[f + 1]; i++) {
-          if (swapped ? meets(a, sumAnswer[i]) : meets(sumAnswer[i], a)) sum += sumPods[i];
+      const xMark = ++mark;
+      let namingCount = 0;
+      // A row's own peers come after its shared ones, so the last answer for a group is its own.
+      for (let i = far.namedStart[x]; i < far.namedStart[x + 1]; i += 2) {
+        const f = far.named[i];
+        if (namesMark[f] !== xMark) {
+          namesMark[f] = xMark;
+          naming[namingCount++] = f;
         }
+        answerOf[f] = far.named[i + 1];
+      }
+      let sum = common;
+      for (let k = 0; k < namingCount; k++) {
+        const f = naming[k];
+        if (answerOf[f] !== farBase[f]) sum += metPods(near, f, answerOf[f]) - metPods(near, f, farBase[f]);
       }
       // x with itself: counted with all its pods above; a pod never counts itself.
-      const self = answerOf[far.groupOf[x]];
-      if (swapped ? meets(self, dense[x]) : meets(dense[x], self)) sum -= 1;
+      const own = far.groupOf[x];
+      const self = namesMark[own] === xMark ? answerOf[own] : farBase[own];
+      if (meets.meets(swapped ? self : dense[x], swapped ? dense[x] : self)) sum -= 1;
       total[x] += sum;
     }
   }
+}
+
+/** A near row's pods by far group and answer, as they are summed (see sumByGroups). */
+interface NearSums {
+  weight: Float64Array;
+  cellMark: Int32Array;
+  used: Int32Array;
+  usedCount: number;
+  answers: number;
+}
+
+function addWeight(s: NearSums, mark: number, f: number, answer: number, pods: number): void {
+  const at = f * s.answers + answer;
+  if (s.cellMark[at] !== mark) {
+    s.cellMark[at] = mark;
+    s.weight[at] = 0;
+    s.used[s.usedCount++] = at;
+  }
+  s.weight[at] += pods;
+}
+
+/** A near row's sums by far group, and what far answers meet, memoized for that row. */
+interface NearCells {
+  sumStart: Int32Array;
+  sumAnswer: Int32Array;
+  sumPods: Float64Array;
+  met: Float64Array;
+  metMark: Int32Array;
+  mark: number;
+  answers: number;
+  meets: MeetsTable;
+  swapped: boolean;
+}
+
+/** The pods of far group f whose answer from the near row meets the far row's answer `a`. */
+function metPods(c: NearCells, f: number, a: number): number {
+  const at = f * c.answers + a;
+  if (c.metMark[at] === c.mark) return c.met[at];
+  let sum = 0;
+  for (let i = c.sumStart[f]; i < c.sumStart[f + 1]; i++) {
+    const near = c.sumAnswer[i];
+    // One call for both orders: code made while counting sources still fits destinations.
+    if (c.meets.meets(c.swapped ? a : near, c.swapped ? near : a)) sum += c.sumPods[i];
+  }
+  c.metMark[at] = c.mark;
+  c.met[at] = sum;
+  return sum;
 }

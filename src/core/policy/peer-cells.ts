@@ -26,7 +26,11 @@ export class PeerCells {
   private readonly nodeOf: Int32Array;
   private nodeParent: number[] = [];
   private nodeList: number[] = [];
-  private readonly children = new Map<number, number>();
+  // A node's child by the list being read: childOf[node], valid when childStep[node] is that
+  // list's step (steps only grow, so children from earlier lists or splits never match).
+  private childOf = new Int32Array(64);
+  private childStep = new Int32Array(64);
+  private step = 0;
   private nodeCell = new Int32Array(0);
 
   constructor(n: number) {
@@ -44,10 +48,10 @@ export class PeerCells {
     this.nodeList.length = 0;
     this.nodeParent.push(-1);
     this.nodeList.push(-1);
-    this.children.clear();
     let count = 0;
     for (let li = 0; li < L; li++) {
       const ids = lists[li];
+      const step = ++this.step;
       for (let i = 0; i < ids.length; i++) {
         const y = ids[i];
         let parent = 0;
@@ -55,15 +59,7 @@ export class PeerCells {
           this.marks[y] = mark;
           this.named[count++] = y;
         } else parent = this.nodeOf[y];
-        const at = parent * L + li;
-        let child = this.children.get(at);
-        if (child === undefined) {
-          child = this.nodeParent.length;
-          this.nodeParent.push(parent);
-          this.nodeList.push(li);
-          this.children.set(at, child);
-        }
-        this.nodeOf[y] = child;
+        this.nodeOf[y] = this.childStep[parent] === step ? this.childOf[parent] : this.addChild(parent, li, step);
       }
     }
     this.namedCount = count;
@@ -83,15 +79,34 @@ export class PeerCells {
     }
     this.cellCount = cellNode.length;
     // A cell lies in the lists on its node's path to the root.
+    const parentOf = this.nodeParent;
+    const listOf = this.nodeList;
     const start = new Int32Array(L + 1);
-    for (const leaf of cellNode) for (let node = leaf; node > 0; node = this.nodeParent[node]) start[this.nodeList[node] + 1]++;
+    for (let cell = 0; cell < cellNode.length; cell++) for (let node = cellNode[cell]; node > 0; node = parentOf[node]) start[listOf[node] + 1]++;
     for (let li = 0; li < L; li++) start[li + 1] += start[li];
     const cells = new Int32Array(start[L]);
     const fill = start.slice(0, L);
-    cellNode.forEach((leaf, cell) => {
-      for (let node = leaf; node > 0; node = this.nodeParent[node]) cells[fill[this.nodeList[node]]++] = cell;
-    });
+    for (let cell = 0; cell < cellNode.length; cell++) for (let node = cellNode[cell]; node > 0; node = parentOf[node]) cells[fill[listOf[node]]++] = cell;
     this.cellStart = start;
     this.cells = cells;
+  }
+
+  /** A new node under `parent`, reached by list li (read at `step`). */
+  private addChild(parent: number, li: number, step: number): number {
+    const child = this.nodeParent.length;
+    this.nodeParent.push(parent);
+    this.nodeList.push(li);
+    if (parent >= this.childOf.length) {
+      const size = Math.max(parent + 1, this.childOf.length * 2);
+      const childOf = new Int32Array(size);
+      childOf.set(this.childOf);
+      this.childOf = childOf;
+      const childStep = new Int32Array(size);
+      childStep.set(this.childStep);
+      this.childStep = childStep;
+    }
+    this.childOf[parent] = child;
+    this.childStep[parent] = step;
+    return child;
   }
 }

@@ -247,7 +247,7 @@ export function computeReachability(cluster: Cluster): Reachability {
     let counted: Counts | undefined;
     const atClassOf = moved.size === 0 ? classOf : (pod: PodInfo): PeerClass => atClasses[moved.get(pod.key) ?? classOf(pod).id];
     const answers = rules === baseRules ? baseAnswers : answersOf(rules);
-    const allowedBetween = tiered ? tiered.allowedBetween : answers.npBetween;
+    const allowedBetween = tiered ? (s: PeerClass, d: PeerClass) => tiered.allowedBetween(s, d) : answers.npBetween;
     /**
      * A pod and an address outside the pod network, in one direction (ingress: from the address
      * to the pod). A hostNetwork pod and the pod's own node are not filtered.
