@@ -1,3 +1,4 @@
+import { grownInt32 } from './int-arena';
 import { PROTOCOLS } from '../manifest/types';
 import { ConnSet } from './connset';
 import { ContentMap } from './content-map';
@@ -61,9 +62,7 @@ export class ConnIds {
   }
 
   private grow(need: number): void {
-    const grown = new Int32Array(Math.max(need, this.key.length * 2));
-    grown.set(this.key);
-    this.key = grown;
+    this.key = grownInt32(this.key, need);
   }
 
   set(id: number): ConnSet {

@@ -1,3 +1,4 @@
+import { grownInt32 } from './int-arena';
 import { ConnIds } from './conn-ids';
 import { PairTable } from './pair-table';
 
@@ -158,9 +159,7 @@ class GrowingIds {
 
   set(id: number, value: number): void {
     if (id >= this.values.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.values.length * 2)).fill(-1);
-      grown.set(this.values);
-      this.values = grown;
+      this.values = grownInt32(this.values, id + 1, -1);
     }
     this.values[id] = value;
   }

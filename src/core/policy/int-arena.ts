@@ -21,3 +21,14 @@ export class IntArena {
     return view;
   }
 }
+
+/**
+ * A longer copy of `from` holding at least `size` values (at least twice as many, so a list
+ * that grows one value at a time is copied only now and then); new slots hold `fill`.
+ */
+export function grownInt32(from: Int32Array, size: number, fill = 0): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(Math.max(size, from.length * 2));
+  if (fill !== 0) grown.fill(fill, from.length);
+  grown.set(from);
+  return grown;
+}

@@ -1,3 +1,5 @@
+import { grownInt32 } from './int-arena';
+
 /**
  * The peers some lists name, split into cells of peers named by exactly the same lists. A
  * stage's rules name peers through a few lists (a namespace, a tier label, one workload) that
@@ -97,13 +99,8 @@ export class PeerCells {
     this.nodeParent.push(parent);
     this.nodeList.push(li);
     if (parent >= this.childOf.length) {
-      const size = Math.max(parent + 1, this.childOf.length * 2);
-      const childOf = new Int32Array(size);
-      childOf.set(this.childOf);
-      this.childOf = childOf;
-      const childStep = new Int32Array(size);
-      childStep.set(this.childStep);
-      this.childStep = childStep;
+      this.childOf = grownInt32(this.childOf, parent + 1);
+      this.childStep = grownInt32(this.childStep, parent + 1);
     }
     this.childOf[parent] = child;
     this.childStep[parent] = step;

@@ -1,4 +1,4 @@
-import { IntArena } from './int-arena';
+import { IntArena, grownInt32 } from './int-arena';
 
 /**
  * One value per peer, written sparsely: `base` for every peer but those `peers` lists, which
@@ -84,8 +84,6 @@ export class SparseMaker {
   }
 
   private grow(v: number): void {
-    const grown = new Int32Array(Math.max(v + 1, this.tally.length * 2));
-    grown.set(this.tally);
-    this.tally = grown;
+    this.tally = grownInt32(this.tally, v + 1);
   }
 }

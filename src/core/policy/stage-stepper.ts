@@ -1,3 +1,4 @@
+import { grownInt32 } from './int-arena';
 import { PodInfo } from '../cluster/model';
 import { ConnIds } from './conn-ids';
 import { ConnSet } from './connset';
@@ -145,9 +146,7 @@ export class StageStepper {
 
   private planPush(v: number): void {
     if (this.planLength === this.planKey.length) {
-      const grown = new Int32Array(this.planKey.length * 2);
-      grown.set(this.planKey);
-      this.planKey = grown;
+      this.planKey = grownInt32(this.planKey, this.planKey.length + 1);
     }
     this.planKey[this.planLength++] = v;
   }
@@ -245,12 +244,7 @@ export class StageStepper {
   }
 
   private growLists(id: number): void {
-    const size = Math.max(id + 1, this.listMark.length * 2);
-    const marks = new Int32Array(size);
-    marks.set(this.listMark);
-    this.listMark = marks;
-    const slots = new Int32Array(size);
-    slots.set(this.listSlot);
-    this.listSlot = slots;
+    this.listMark = grownInt32(this.listMark, id + 1);
+    this.listSlot = grownInt32(this.listSlot, id + 1);
   }
 }

@@ -8,7 +8,7 @@ import { requiredPairs } from './calico-selector';
 import { ConnIds } from './conn-ids';
 import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
-import { IntArena } from './int-arena';
+import { IntArena, grownInt32 } from './int-arena';
 import { objectArray } from './object-array';
 import { FlowStates, StageAction } from './flow-states';
 import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
@@ -396,9 +396,7 @@ class TieredClassEngine implements TieredEngine {
 
   private keyPush(v: number): void {
     if (this.keyLength === this.key.length) {
-      const grown = new Int32Array(this.key.length * 2);
-      grown.set(this.key);
-      this.key = grown;
+      this.key = grownInt32(this.key, this.key.length + 1);
     }
     this.key[this.keyLength++] = v;
   }
