@@ -12,6 +12,25 @@ export function comparePodKeys(a: PodInfo, b: PodInfo): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** Per pods list: whether it is in key order with each key once, as a built cluster's is. */
+const ordered = new WeakMap<readonly PodInfo[], boolean>();
+
+/** Whether a pods list is in key order with each key once; walked once per list. */
+export function inPodKeyOrder(pods: readonly PodInfo[]): boolean {
+  let known = ordered.get(pods);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < pods.length && known; i++) if (comparePodKeys(pods[i - 1], pods[i]) >= 0) known = false;
+    ordered.set(pods, known);
+  }
+  return known;
+}
+
+/** Records that a list is in key order with each key once (a build made it so), sparing the walk. */
+export function knownInPodKeyOrder(pods: readonly PodInfo[]): void {
+  ordered.set(pods, true);
+}
+
 /** The first position in a list in name order whose pod's name is not before `name`. */
 export function nameIndex(list: readonly PodInfo[], name: string): number {
   let lo = 0;

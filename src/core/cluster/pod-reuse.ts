@@ -1,4 +1,4 @@
-import { diffInKeyOrder } from './pod-order';
+import { diffInKeyOrder, knownInPodKeyOrder } from './pod-order';
 import { NodeInfo, PodInfo } from './model';
 
 /**
@@ -83,6 +83,7 @@ export class PodReuse {
   end(pods: PodInfo[], known?: { removed: PodInfo[]; added: PodInfo[] }): PodChanges | undefined {
     const before = this.list;
     this.list = pods;
+    knownInPodKeyOrder(pods);
     this.allocations = this.nextAllocations;
     if (!before) return undefined;
     if (known) return recorded(pods, { from: before, removed: known.removed, added: known.added });

@@ -1,4 +1,4 @@
-import { comparePodKeys, diffInKeyOrder, nameIndex } from '../cluster/pod-order';
+import { diffInKeyOrder, inPodKeyOrder, nameIndex } from '../cluster/pod-order';
 import { PodChanges, podChangesOf } from '../cluster/pod-reuse';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
@@ -135,7 +135,7 @@ export class LintMemo {
     s.generation = this.generation;
     const changed = this.changed.get(s.namespace);
     if (!changed || changed.size === 0) return;
-    if (!inKeyOrder(this.pods ?? [])) return this.refreshByFilter(s, match, changed);
+    if (!inPodKeyOrder(this.pods ?? [])) return this.refreshByFilter(s, match, changed);
     let pods: PodInfo[] | undefined;
     const cut = s.namespace.length + 1;
     for (const key of changed) {
@@ -197,7 +197,7 @@ export class LintMemo {
       if (list) list.push(p); else byNamespace.set(p.namespace, [p]);
     }
     const differs = (old: PodInfo, now: PodInfo) => old !== now && this.signature(old) !== this.signature(now);
-    if (inKeyOrder(before) && inKeyOrder(pods)) {
+    if (inPodKeyOrder(before) && inPodKeyOrder(pods)) {
       diffInKeyOrder(before, pods, (a) => mark(a.namespace, a.key), (b) => { mark(b.namespace, b.key); changedPods.set(b.key, b); }, (a, b) => !differs(a, b));
     } else {
       const old = new Map(before.map((p) => [p.key, p]));
@@ -222,7 +222,6 @@ export class LintMemo {
   private applyChanges(pods: readonly PodInfo[], known: PodChanges): void {
     this.pods = pods;
     this.generation++;
-    ordered.set(pods, true);
     const changed = new Map<string, Set<string>>();
     const changedPods = new Map<string, PodInfo>();
     const mark = (ns: string, key: string) => markChanged(changed, ns, key);
@@ -315,18 +314,6 @@ function portNamesIn(pods: readonly PodInfo[]): Set<string> {
   return names;
 }
 
-/** Whether a pods list is in key order with each key once, as a built cluster's is. */
-const ordered = new WeakMap<readonly PodInfo[], boolean>();
-
-function inKeyOrder(pods: readonly PodInfo[]): boolean {
-  let known = ordered.get(pods);
-  if (known === undefined) {
-    known = true;
-    for (let i = 1; i < pods.length && known; i++) if (comparePodKeys(pods[i - 1], pods[i]) >= 0) known = false;
-    ordered.set(pods, known);
-  }
-  return known;
-}
 
 interface Selection {
   namespace: string;

@@ -11,7 +11,7 @@ import { calicoPoliciesOf } from './calico';
 import { selectorKeys } from './calico-selector';
 import { SequenceMap } from './sequence-map';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
-import { comparePodKeys, diffInKeyOrder } from '../cluster/pod-order';
+import { comparePodKeys, diffInKeyOrder, inPodKeyOrder } from '../cluster/pod-order';
 import { podChangesOf } from '../cluster/pod-reuse';
 
 /**
@@ -440,10 +440,6 @@ function podsMoved(before: readonly PodInfo[], after: readonly PodInfo[]): { rem
   return { removed, added };
 }
 
-function inPodKeyOrder(pods: readonly PodInfo[]): boolean {
-  for (let i = 1; i < pods.length; i++) if (comparePodKeys(pods[i - 1], pods[i]) >= 0) return false;
-  return true;
-}
 
 /**
  * Counts after a rebase: the same rules between the classes there were, some of them resized,
