@@ -507,11 +507,7 @@ function patchPlacement(units: DraftUnit[], config: ClusterConfig, nodes: NodeIn
     for (let j = 1; j < u.sorted.length; j++) if (compareDrafts(u.sorted[j - 1], u.sorted[j]) >= 0) return undefined;
   }
   fresh.sort((a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
-  const ordered: DraftUnit[] = [];
-  for (let i = 0, j = 0; i < kept.length || j < fresh.length;) {
-    if (j < fresh.length && (i === kept.length || compareDrafts(fresh[j].sorted![0], kept[i].sorted![0]) < 0)) ordered.push(fresh[j++]);
-    else ordered.push(kept[i++]);
-  }
+  const ordered = mergeInOrder(kept, fresh, (a, b) => compareDrafts(a.sorted![0], b.sorted![0]));
   for (let i = 1; i < ordered.length; i++) {
     const a = ordered[i - 1].sorted!;
     if (compareDrafts(a[a.length - 1], ordered[i].sorted![0]) >= 0) return undefined;
@@ -563,11 +559,7 @@ function patchPlacement(units: DraftUnit[], config: ClusterConfig, nodes: NodeIn
     const out = leaving.get(node);
     const stay = (layout.onNode.get(node) ?? []).filter((d) => !out?.has(d));
     const come = (arriving.get(node) ?? []).sort(compareDrafts);
-    const drafts: PodDraft[] = [];
-    for (let i = 0, j = 0; i < stay.length || j < come.length;) {
-      if (j < come.length && (i === stay.length || compareDrafts(come[j], stay[i]) < 0)) drafts.push(come[j++]);
-      else drafts.push(stay[i++]);
-    }
+    const drafts = mergeInOrder(stay, come, compareDrafts);
     const keys = drafts.map((d) => d.key);
     const last = reuse.lastAllocation(node, conditions);
     if (!last && layout.onNode.has(node)) return undefined;
@@ -660,6 +652,18 @@ function placeAndAddress(ordered: PodDraft[], config: ClusterConfig, nodes: Node
     }
   }
   return assignAddresses(placedDrafts, placedNodes, config, nodes, findings, reuse);
+}
+
+/** Two lists each in `compare` order, joined in that order (of equals, `a`'s first). */
+function mergeInOrder<T>(a: readonly T[], b: readonly T[], compare: (x: T, y: T) => number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j < b.length && (i === a.length || compare(b[j], a[i]) < 0)) out.push(b[j++]);
+    else out.push(a[i++]);
+  }
+  return out;
 }
 
 function compareDrafts(a: PodDraft, b: PodDraft): number {
