@@ -102,3 +102,16 @@ test('on Calico, an edit of a GlobalNetworkPolicy recomputes reachability (Calic
   assert.deepEqual({ connlist: s.connlist('txt'), hints: s.inlayHints('pods.yaml') }, freshOf('Deny'));
   assert.equal(s.reachabilityReuses, 0);
 });
+
+test('warming up while idle computes reachability, then its counts, then nothing; the hints it prepared equal a fresh analysis', () => {
+  const s = new LanguageService();
+  s.update(files(BASE), {});
+  const steps: boolean[] = [];
+  for (let i = 0; i < 4; i++) steps.push(s.warmUp());
+  assert.deepEqual(steps, [true, true, false, false]);
+  assert.deepEqual(s.inlayHints('pods.yaml'), fresh(BASE).hints);
+  // After an edit that keeps reachability and its counts, there is nothing left to warm.
+  s.update(files({ ...BASE, servicePort: 81 }), {});
+  assert.equal(s.warmUp(), true, 'taking the earlier result over is the first step');
+  assert.equal(s.warmUp(), false);
+});

@@ -224,12 +224,15 @@ test(`incremental analysis equals a fresh analysis after each of ${EDITS} random
   const { counts, seconds, incremental, summary } = runScript(workspace(), EDITS, SEED);
   const reused = incremental.reachabilityReuses;
   const rebased = incremental.reachabilityRebases;
-  console.log(`# ${summary}; reachability kept over ${reused} edits, carried to moved pods over ${rebased}; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
+  const reclassed = incremental.reachabilityOnEarlierClasses;
+  console.log(`# ${summary}; reachability kept over ${reused} edits, carried to moved pods over ${rebased}, computed on the earlier classes after a policy edit over ${reclassed}; all equal to a fresh analysis; ${seconds.toFixed(1)} s`);
   assert.ok((counts['no-op'] ?? 0) < EDITS / 4, 'most edits changed something');
   // Both paths were taken: reachability kept across an edit, and recomputed after one.
   assert.ok(reused > 0 && reused < EDITS, `reachability kept over ${reused} of ${EDITS} edits`);
   // And carried over to pods that moved between its classes (replicas, labels no policy reads).
   assert.ok(rebased > 0 && rebased + reused < EDITS, `reachability carried over ${rebased} of ${EDITS} edits`);
+  // And computed on the earlier classes after policy edits that read the same labels.
+  assert.ok(reclassed > 0, `reachability computed on the earlier classes after ${reclassed} edits`);
 });
 
 test(`without Pod objects, placements patched edit by edit equal a fresh analysis after each of ${Math.ceil(EDITS / 2)} random edits (seed ${SEED + 1})`, () => {

@@ -54,20 +54,42 @@ function withoutSource(key: string, value: unknown): unknown {
  */
 export function sameReachabilityInputs(a: Cluster, b: Cluster): boolean {
   if (a === b) return true;
-  const podText = (p: Cluster['pods'][number]) => JSON.stringify(['pod', p.key, p.namespace, p.node, p.ip, p.ip6, p.hostNetwork, p.labels, p.ports.map((q) => [q.name, q.protocol, q.containerPort])]);
-  return sameList(a.pods, b.pods, podText) && sameInputsButPods(a, b);
+  return samePods(a, b) && sameInputsButPods(a, b);
 }
 
 /** Whether two clusters have the same `reachabilityInputs` but for their pods (compared as `sameReachabilityInputs` does). */
 export function sameInputsButPods(a: Cluster, b: Cluster): boolean {
+  return sameSetting(a, b) && sameNetworkPolicies(a, b) && sameOtherPolicies(a, b);
+}
+
+/** Whether two clusters have the same `reachabilityInputs` but for their NetworkPolicies (compared as `sameReachabilityInputs` does). */
+export function sameInputsButPolicies(a: Cluster, b: Cluster): boolean {
+  return sameSetting(a, b) && samePods(a, b) && sameOtherPolicies(a, b);
+}
+
+function samePods(a: Cluster, b: Cluster): boolean {
+  const podText = (p: Cluster['pods'][number]) => JSON.stringify(['pod', p.key, p.namespace, p.node, p.ip, p.ip6, p.hostNetwork, p.labels, p.ports.map((q) => [q.name, q.protocol, q.containerPort])]);
+  return sameList(a.pods, b.pods, podText);
+}
+
+/** The configuration, nodes and namespaces. */
+function sameSetting(a: Cluster, b: Cluster): boolean {
   const ca = a.config, cb = b.config;
   if (ca.policyMode !== cb.policyMode || ca.policyEnforced !== cb.policyEnforced || ca.plugin !== cb.plugin || JSON.stringify(ca.ipFamilies) !== JSON.stringify(cb.ipFamilies)) return false;
   if (!sameList(a.nodes, b.nodes, (n) => JSON.stringify(['node', n.name, n.ip, n.ip6, n.labels]))) return false;
   const nsText = (ns: { name: string; labels: Record<string, string> }) => JSON.stringify(['ns', ns.name, ns.labels]);
-  if (!sameList([...a.namespaces.values()], [...b.namespaces.values()], nsText, false)) return false;
-  const policyText = (p: unknown) => JSON.stringify(p, withoutSource);
-  return sameList(a.policies, b.policies, policyText)
-    && sameList(a.adminPolicies ?? [], b.adminPolicies ?? [], policyText)
+  return sameList([...a.namespaces.values()], [...b.namespaces.values()], nsText, false);
+}
+
+const policyText = (p: unknown) => JSON.stringify(p, withoutSource);
+
+function sameNetworkPolicies(a: Cluster, b: Cluster): boolean {
+  return sameList(a.policies, b.policies, policyText);
+}
+
+/** Admin and Calico policies and tiers. */
+function sameOtherPolicies(a: Cluster, b: Cluster): boolean {
+  return sameList(a.adminPolicies ?? [], b.adminPolicies ?? [], policyText)
     && sameList(a.calicoPolicies ?? [], b.calicoPolicies ?? [], policyText)
     && sameList(a.calicoTiers ?? [], b.calicoTiers ?? [], policyText);
 }

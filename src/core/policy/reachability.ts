@@ -73,12 +73,37 @@ interface IpBlock {
 }
 
 export function computeReachability(cluster: Cluster): Reachability {
+  return compute(cluster)!;
+}
+
+/**
+ * Reachability for `cluster` after an edit of its NetworkPolicies alone (its pods, nodes,
+ * namespaces and configuration as they were for `previous`: see `sameInputsButPolicies`).
+ * When the policies still read the same label keys, named ports and ipBlocks, the pods fall
+ * into the same classes: those are taken over, only the classes whose selecting policies
+ * changed have their rules filed again, and the counts change only in the rows and columns of
+ * those classes. Undefined when that does not hold (or `previous` was itself carried over to
+ * moved pods, or involves hostNetwork pods or other policy APIs): then compute afresh.
+ */
+export function reachabilityAfterPolicyEdit(previous: Reachability, cluster: Cluster): Reachability | undefined {
+  const seed = (previous as Partial<Seeded>).classSeed;
+  return seed ? compute(cluster, seed) : undefined;
+}
+
+/** A fresh computation, or (with `seed`) one on an earlier computation's classes; undefined if `seed` does not apply. */
+function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable & Seeded) | undefined {
   const policies = policiesOf(cluster);
   const admin = adminPoliciesOf(cluster);
   const calico = calicoPoliciesOf(cluster);
   // Any policy API besides NetworkPolicy: Deny and Pass rules and tiers need the ordered engine.
   const hasAdmin = admin.anps.length > 0 || !!admin.banp || calico.all.length > 0;
-  const { classes, classOf, blocks, inBlock, existingClassFor, classKeyText } = buildClasses(cluster, policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
+  const inputs = partitionInputs(policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
+  if (seed && (hasAdmin || seed.inputs !== inputs.text)) return undefined;
+  const built = seed ? seed.built : buildClasses(cluster, inputs);
+  const { blocks, inBlock, existingClassFor, classKeyText } = built;
+  // Which policies select a class is filled in below: a seed's classes are copied with empty lists.
+  const classes = seed ? seed.classes.map((c) => ({ ...c, ingressPolicies: [], egressPolicies: [] })) : built.classes;
+  const classOf = seed ? (pod: PodInfo) => classes[built.classOf(pod).id] : built.classOf;
   const byNamespace = new Map<string, PeerClass[]>();
   for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
   const labelIndex = new ClassLabelIndex(classes);
@@ -174,7 +199,14 @@ export function computeReachability(cluster: Cluster): Reachability {
     for (const p of c.egressPolicies) for (const r of p.egress) index(idx, p, r, r, later);
     return idx;
   };
-  const baseRules: ClassRules = { ingress: classes.map((c) => ingressIndex(c)), egress: classes.map((c) => egressIndex(c)) };
+  // A class selected by the very same policies as in the seed keeps the rules filed there (the
+  // peers they name are the same classes, by the same ids).
+  const baseRules: ClassRules = seed
+    ? {
+      ingress: classes.map((c) => (sameItems(c.ingressPolicies, seed.classes[c.id].ingressPolicies) ? seed.rules.ingress[c.id] : ingressIndex(c))),
+      egress: classes.map((c) => (sameItems(c.egressPolicies, seed.classes[c.id].egressPolicies) ? seed.rules.egress[c.id] : egressIndex(c))),
+    }
+    : { ingress: classes.map((c) => ingressIndex(c)), egress: classes.map((c) => egressIndex(c)) };
 
   const fixedPorts = new WeakMap<RuleSpec, ConnSet>();
   /** Egress rule ports towards a destination pod; rules without named ports are resolved once. */
@@ -230,7 +262,6 @@ export function computeReachability(cluster: Cluster): Reachability {
   const baseAnswers = answersOf(baseRules);
   const tiered = hasAdmin ? tieredEngine(cluster, classes, { inBlock, blockIds, namespacesMatching, classesMatching, byNamespace }) : undefined;
   const hasHostNetwork = classes.some((c) => c.hostNetwork);
-  type Counts = { reachedBy: Float64Array; reaches: Float64Array };
 
   /**
    * The answers for `at` (this cluster, or a later one rebased onto these classes). `atClasses`
@@ -238,13 +269,15 @@ export function computeReachability(cluster: Cluster): Reachability {
    * rebases added (filed in `rules`, keyed in `addedKeys`); a pod's class is the one `moved`
    * names for it (pods added since this computation), else the one it was built in.
    * `earlier` holds the counts of the result rebased from, when it had them, and its class sizes
-   * (values only: a rebased result keeps no earlier cluster alive).
+   * (values only: a rebased result keeps no earlier cluster alive); or, after a policy edit, the
+   * seed this computation started from, kept until the counts are made from its own.
    */
   function answering(
     at: Cluster, atClasses: PeerClass[], moved: Map<string, number>, rules: ClassRules, addedKeys: Map<string, number>,
-    earlier?: { counts: Counts; sizes: Int32Array },
-  ): Reachability & Rebasable {
+    earlier?: { counts: Counts; sizes: Int32Array } | { seed: ClassSeed },
+  ): Reachability & Rebasable & Seeded {
     let counted: Counts | undefined;
+    let countedBy: CountsMadeBy | undefined;
     const atClassOf = moved.size === 0 ? classOf : (pod: PodInfo): PeerClass => atClasses[moved.get(pod.key) ?? classOf(pod).id];
     const answers = rules === baseRules ? baseAnswers : answersOf(rules);
     const allowedBetween = tiered ? (s: PeerClass, d: PeerClass) => tiered.allowedBetween(s, d) : answers.npBetween;
@@ -258,7 +291,7 @@ export function computeReachability(cluster: Cluster): Reachability {
       if (at.nodesByName.get(pod.node)?.ip === ip) return ConnSet.ALL;
       return direction === 'ingress' ? answers.ingressFrom(atClassOf(pod), undefined, ip) : answers.egressTo(atClassOf(pod), undefined, ip);
     };
-    const result: Reachability & Rebasable = {
+    const result: Reachability & Rebasable & Seeded = {
       cluster: at,
       classes: atClasses,
       classOf: atClassOf,
@@ -281,11 +314,25 @@ export function computeReachability(cluster: Cluster): Reachability {
       externalAtoms6() {
         return atoms6(blocks);
       },
+      countedSoFar: () => counted,
+      countedBy: () => countedBy,
       counts() {
         // All-pairs work: done once per result (a result kept across edits keeps its counts too).
         if (!counted) {
-          if (earlier) counted = countsAfterRebase(earlier.counts, earlier.sizes, atClasses, allowedBetween);
-          else if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
+          if (earlier && 'sizes' in earlier) {
+            counted = countsAfterRebase(earlier.counts, earlier.sizes, atClasses, allowedBetween);
+            countedBy = 'resized classes';
+          } else if (earlier) {
+            const { seed } = earlier;
+            const before = seed.counted();
+            if (before) counted = countsAfterPolicyEdit(before, atClasses, seed.rules, rules, seed.allowedBetween, allowedBetween);
+            if (counted) countedBy = 'edited classes';
+          }
+          // The earlier result's rules and counts are not needed any more.
+          earlier = undefined;
+          if (counted) return counted;
+          countedBy = 'all pairs';
+          if (tiered) counted = tiered.counts((a, b) => this.allowed(a, b));
           else {
             const inBlockClasses = blocks.map((_, b) => atClasses.filter((c) => !c.hostNetwork && inBlock(c.representative, b)));
             counted = countReach(atClasses, rules.ingress, rules.egress, allowedBetween, (a, b) => this.allowed(a, b), inBlockClasses);
@@ -397,7 +444,12 @@ export function computeReachability(cluster: Cluster): Reachability {
     if (copy) list[c.id] = copy;
   }
 
-  return answering(cluster, classes, new Map(), baseRules, new Map());
+  const result = answering(cluster, classes, new Map(), baseRules, new Map(), seed ? { seed } : undefined);
+  // The ordered engine and hostNetwork pods read more of a cluster than its classes (as for a rebase).
+  if (!hasAdmin && !hasHostNetwork) {
+    result.classSeed = { inputs: inputs.text, built, classes, rules: baseRules, allowedBetween: baseAnswers.npBetween, counted: () => result.countedSoFar() };
+  }
+  return result;
 }
 
 /** Per class id, what its ingress and egress rules admit and from where. */
@@ -406,10 +458,50 @@ interface ClassRules {
   egress: (PeerIndex<RuleSpec> | undefined)[];
 }
 
+type Counts = { reachedBy: Float64Array; reaches: Float64Array };
+
 /** What a result offers for an edit that moved pods only (see `rebaseReachability`). */
 interface Rebasable {
   /** This result for `next`, when only its pods differ and every pod new in it falls in a class this result has. */
   rebase(next: Cluster): (Reachability & Rebasable) | undefined;
+  /** The counts, if they were asked for. */
+  countedSoFar(): Counts | undefined;
+  countedBy(): CountsMadeBy | undefined;
+}
+
+/**
+ * How a result's counts were made: every pair of classes walked, an earlier result's counts
+ * moved by the classes a pod edit resized (or added), or by the rows and columns of the classes
+ * a policy edit gave other rules.
+ */
+export type CountsMadeBy = 'all pairs' | 'resized classes' | 'edited classes';
+
+/** How `r`'s counts were made; undefined before they are asked for (or for a result not made here). */
+export function countsMadeBy(r: Reachability): CountsMadeBy | undefined {
+  return (r as Partial<Rebasable>).countedBy?.();
+}
+
+/** What a fresh computation over NetworkPolicies alone keeps for the next one after a policy edit (see `reachabilityAfterPolicyEdit`). */
+interface Seeded {
+  classSeed?: ClassSeed;
+}
+
+interface ClassSeed {
+  /** Its `PartitionInputs` text: a later computation takes the classes over only when its own is the same. */
+  inputs: string;
+  built: ReturnType<typeof buildClasses>;
+  /** The classes as this computation has them, with the policies that select each. */
+  classes: PeerClass[];
+  rules: ClassRules;
+  allowedBetween(s: PeerClass, d: PeerClass): ConnSet;
+  counted(): Counts | undefined;
+}
+
+/** Whether two lists hold the very same items in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -493,6 +585,44 @@ function countsAfterRebase(
       }
     }
   }
+  return { reachedBy, reaches };
+}
+
+/**
+ * Counts after a policy edit that kept the classes: a pair of classes can answer differently
+ * only if the destination's ingress rules or the source's egress rules were filed anew, so only
+ * those columns and rows are walked, each pair asked before (`was`) and after (`now`) the edit.
+ * Undefined when the edit touched so many classes that the all-pairs walk is the cheaper one.
+ */
+function countsAfterPolicyEdit(
+  before: Counts, classes: PeerClass[], wasRules: ClassRules, nowRules: ClassRules,
+  was: (s: PeerClass, d: PeerClass) => ConnSet, now: (s: PeerClass, d: PeerClass) => ConnSet,
+): Counts | undefined {
+  const ingressChanged = new Uint8Array(classes.length);
+  const intoChanged: PeerClass[] = [];
+  const fromChanged: PeerClass[] = [];
+  for (const c of classes) {
+    if (nowRules.ingress[c.id] !== wasRules.ingress[c.id]) {
+      ingressChanged[c.id] = 1;
+      intoChanged.push(c);
+    }
+    if (nowRules.egress[c.id] !== wasRules.egress[c.id]) fromChanged.push(c);
+  }
+  if (intoChanged.length === 0 && fromChanged.length === 0) return before;
+  // Each changed class costs two walks of every class: past a quarter, countReach is cheaper.
+  if ((intoChanged.length + fromChanged.length) * 4 > classes.length) return undefined;
+  const reachedBy = Float64Array.from(before.reachedBy);
+  const reaches = Float64Array.from(before.reaches);
+  const pair = (s: PeerClass, d: PeerClass) => {
+    const reached = !now(s, d).isEmpty();
+    if (reached === !was(s, d).isEmpty()) return;
+    const sign = reached ? 1 : -1;
+    // A pod never counts itself (as countReach).
+    reachedBy[d.id] += sign * (s === d ? d.pods.length - 1 : s.pods.length);
+    reaches[s.id] += sign * (s === d ? d.pods.length - 1 : d.pods.length);
+  };
+  for (const d of intoChanged) for (const s of classes) pair(s, d);
+  for (const s of fromChanged) for (const d of classes) if (!ingressChanged[d.id]) pair(s, d);
   return { reachedBy, reaches };
 }
 
@@ -688,8 +818,22 @@ interface ClassRefinements {
   blocks: IpBlock[];
 }
 
-/** Groups pods into classes the policies cannot tell apart. */
-function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRefinements) {
+/**
+ * What splits pods into classes: the label keys selectors read, the named ports rules use and
+ * the ipBlocks rules name. Two policy sets with the same partition inputs (the same `text`) make
+ * the same classes of the same pods, whatever else their rules say.
+ */
+interface PartitionInputs {
+  /** Label keys, sorted. */
+  keys: string[];
+  /** `name/protocol` of every named port a rule uses. */
+  namedPorts: Set<string>;
+  /** In the order rules first name them: the order of the block ids the indexes file rules under. */
+  blocks: IpBlock[];
+  text: string;
+}
+
+function partitionInputs(policies: PolicyInfo[], extra?: ClassRefinements): PartitionInputs {
   const podKeys = new Set<string>();
   const namedPorts = new Set<string>();
   const blocksByKey = new Map<string, IpBlock>();
@@ -715,7 +859,13 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     for (const b of extra.blocks) blocksByKey.set(blockKey(b), b);
   }
   const keys = [...podKeys].sort();
-  const blocks = [...blocksByKey.values()];
+  const text = JSON.stringify([keys, [...namedPorts].sort(), [...blocksByKey.keys()]]);
+  return { keys, namedPorts, blocks: [...blocksByKey.values()], text };
+}
+
+/** Groups pods into classes the policies cannot tell apart. */
+function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
+  const { keys, namedPorts, blocks } = inputs;
   // ipBlock membership matters per class; it is computed per pod once, as a bit string.
   const membership = new Map<PodInfo, boolean[]>();
   const memberOf = (pod: PodInfo): boolean[] => {
@@ -834,6 +984,8 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     classByPosition.push(c);
   }
   let ofPod: Map<string, PeerClass> | undefined;
+  // The pods alone: a later computation on these classes (after a policy edit) keeps this, not the cluster.
+  const pods = cluster.pods;
   return {
     classes,
     // By key (a later cluster's pods are asked about too); the map is made on the first question,
@@ -841,7 +993,7 @@ function buildClasses(cluster: Cluster, policies: PolicyInfo[], extra?: ClassRef
     classOf: (pod: PodInfo) => {
       if (!ofPod) {
         ofPod = new Map();
-        cluster.pods.forEach((p, i) => ofPod!.set(p.key, classByPosition[i]));
+        pods.forEach((p, i) => ofPod!.set(p.key, classByPosition[i]));
       }
       return ofPod.get(pod.key)!;
     },

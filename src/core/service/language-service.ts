@@ -12,8 +12,8 @@ import { DecodeCache, LoadResult, addParsedFile, addParsedFiles, emptyManifestSe
 import { ParsedFile, parseManifestText } from '../manifest/parse';
 import { ConnLine, ConnlistFormat, computeConnlist, connlistAround, formatConnlist, sameConnlistInputs } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
-import { Reachability, computeReachability, rebaseReachability, reachabilityReusedFor } from '../policy/reachability';
-import { sameInputsButPods, sameReachabilityInputs } from '../policy/reachability-inputs';
+import { Reachability, computeReachability, countsMadeBy, reachabilityAfterPolicyEdit, rebaseReachability, reachabilityReusedFor } from '../policy/reachability';
+import { sameInputsButPods, sameInputsButPolicies, sameReachabilityInputs } from '../policy/reachability-inputs';
 import { hoverFor } from './hover';
 import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
@@ -70,6 +70,8 @@ export class LanguageService implements LanguageServiceApi {
   reachabilityReuses = 0;
   /** How many analyses carried an earlier reachability over to pods that moved between its classes. */
   reachabilityRebases = 0;
+  /** How many analyses after a NetworkPolicy edit computed reachability on the earlier one's classes. */
+  reachabilityOnEarlierClasses = 0;
   /**
    * Told after each stage of `update` how big the workspace turned out to be (the editor's
    * worker forwards it, so a workspace too large to finish can still be described).
@@ -181,13 +183,20 @@ export class LanguageService implements LanguageServiceApi {
   }
 
   /**
-   * Computes what the first hover or inlay hint after an update would otherwise compute
-   * (reachability), so it can run while the editor is idle. Returns false if nothing was left.
+   * Computes what the first hover or inlay hint after an update would otherwise compute, so it
+   * can run while the editor is idle: reachability, then (in the next call: a question or an
+   * update may come in between) the counts every hint shows. Returns false if nothing was left.
    */
   warmUp(): boolean {
-    if (this.state.reach) return false;
-    this.reach();
-    return true;
+    const reach = this.state.reach;
+    if (!reach) {
+      this.reach();
+      return true;
+    }
+    if (countsMadeBy(reach) !== undefined) return false;
+    reach.counts();
+    // (A result that cannot say how its counts were made is not warmed again.)
+    return countsMadeBy(reach) !== undefined;
   }
 
   private build(files: ParsedFile[], settings: ServiceSettings): State {
@@ -219,6 +228,13 @@ export class LanguageService implements LanguageServiceApi {
       if (rebased) {
         next.reach = rebased;
         this.reachabilityRebases++;
+        return;
+      }
+      // Only NetworkPolicies changed: the pods may still fall into the same classes.
+      const reclassed = sameInputsButPolicies(previous.cluster, next.cluster) ? reachabilityAfterPolicyEdit(previous.reach, next.cluster) : undefined;
+      if (reclassed) {
+        next.reach = reclassed;
+        this.reachabilityOnEarlierClasses++;
       }
       return;
     }
