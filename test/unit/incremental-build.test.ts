@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LanguageService } from '../../src/core/service/language-service';
 import { BuildMemo, buildCluster } from '../../src/core/cluster/build';
-import { serviceCounts } from '../../src/core/cluster/services';
+import { ServiceAllocations, serviceCounts } from '../../src/core/cluster/services';
 import { Cluster } from '../../src/core/cluster/model';
 import { addParsedFiles, emptyManifestSet, LoadResult } from '../../src/core/manifest/load';
 import { parseManifestText } from '../../src/core/manifest/parse';
@@ -213,4 +213,31 @@ test('an edit that leaves every object as it was (a comment changed in place) bu
   const r2 = updateWith(service, files);
   assert.equal(service.lintMemo.runsKept, runs + 1);
   assert.deepEqual(r2.diagnostics, new LanguageService().update([...files].map(([file, text]) => ({ file, text })), {}).diagnostics);
+});
+
+test('a Service selector edit keeps every ClusterIP and node port allocation; an edit of what allocation reads settles them again, as from scratch', () => {
+  const files = incrementalWorkspace();
+  const service = new LanguageService();
+  updateWith(service, files);
+  const allocations = () => service.buildMemo.last<ServiceAllocations>('service-allocations')!;
+  const before = allocations();
+  const file = 'apps/app-3.yaml';
+  const name = /kind: Service\nmetadata: \{name: (app-\d+)/.exec(files.get(file)!)![1];
+  files.set(file, files.get(file)!.replace(`selector: {app: ${name}}`, `selector: {app: ${name}, tier: web}`));
+  updateWith(service, files);
+  const kept = allocations();
+  assert.notEqual(kept, before, 'the edited Service is a new object');
+  assert.equal(kept.clusterIPs, before.clusterIPs, 'the ClusterIPs were taken over');
+  assert.equal(kept.nodePorts, before.nodePorts);
+  const edited = service.current().cluster.services.find((s) => s.manifest.meta.name === name)!;
+  assert.ok(kept.unique.includes(edited.manifest), 'the new object takes the place of the old one');
+  assert.deepEqual(facts(service.current().cluster), facts(fresh(files)));
+
+  // A type change reads node ports: allocated again.
+  files.set(file, files.get(file)!.replace(/(kind: Service\nmetadata: \{name: app-\d+, namespace: [\w-]+\}\nspec:\n)/, '$1  type: NodePort\n'));
+  updateWith(service, files);
+  const settled = allocations();
+  assert.notEqual(settled.nodePorts, kept.nodePorts, 'node ports were allocated again');
+  assert.ok([...settled.nodePorts.keys()].some((k) => k.endsWith(`/${name}#0`)), 'the NodePort Service got a node port');
+  assert.deepEqual(facts(service.current().cluster), facts(fresh(files)));
 });

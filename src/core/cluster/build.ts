@@ -5,7 +5,7 @@ import { resolveConfig } from './config';
 import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexPlacedObjectsFrom, indexServices, podKey } from './model';
 import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
-import { ServicesReuse, allocateServices, buildServices } from './services';
+import { ServiceAllocations, ServicesReuse, allocateServices, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
 
 /**
@@ -109,7 +109,8 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     findings.push(...podStage.findings);
     const changes: PodChanges | undefined = podStage.changes;
     // ClusterIPs and node ports read only the Service objects and the configuration.
-    const allocated = stage(memo, 'service-allocations', [config, ...m.services], () => allocateServices(m.services, config!));
+    // An edit that leaves what they read of each Service as it was keeps them (allocateServices).
+    const allocated = stage(memo, 'service-allocations', [config, ...m.services], () => allocateServices(m.services, config!, memo?.last<ServiceAllocations>('service-allocations')));
     const serviceStage = stage(memo, 'services', [config, nodes, pods, ...m.services, '|', ...m.endpoints], () => {
       const f: Finding[] = [];
       // A Service whose own object and allocations are unchanged, and whose selector picks none of

@@ -36,6 +36,9 @@ export const serviceCounts = { endpointsComputed: 0, kept: 0 };
  * pods leaves it as it was (build.ts keeps it while the Service objects are the same).
  */
 export interface ServiceAllocations {
+  /** What they were settled from. */
+  services: readonly ServiceManifest[];
+  config: ClusterConfig;
   unique: ServiceManifest[];
   keys: string[];
   families: Map<string, ReturnType<typeof settleServiceFamilies>>;
@@ -47,7 +50,9 @@ export interface ServiceAllocations {
   findings: Finding[];
 }
 
-export function allocateServices(services: readonly ServiceManifest[], config: ClusterConfig): ServiceAllocations {
+export function allocateServices(services: readonly ServiceManifest[], config: ClusterConfig, earlier?: ServiceAllocations): ServiceAllocations {
+  const kept = earlier && allocationsStillHold(earlier, services, config);
+  if (kept) return kept;
   const findings: Finding[] = [];
   const keyed = services.map((s) => ({ s, key: podKey(s.meta.namespace, s.meta.name) })).sort((a, b) => cmp(a.key, b.key));
   const seen = new Map<string, ServiceManifest>();
@@ -71,7 +76,42 @@ export function allocateServices(services: readonly ServiceManifest[], config: C
     const key = keys[i];
     return [key, JSON.stringify([clusterIPs.get(key), clusterIPs6.get(key), s.ports.map((p) => nodePorts.get(`${key}#${p.index}`)), families.get(key)])];
   }));
-  return { unique, keys, families, clusterIPs, clusterIPs6, nodePorts, allocation, findings };
+  return { services, config, unique, keys, families, clusterIPs, clusterIPs6, nodePorts, allocation, findings };
+}
+
+/**
+ * `earlier` for `services` when an edit left every Service's allocation inputs as they were (a
+ * selector, a targetPort, a label): the same addresses and ports, with the new objects in place
+ * of the ones they replace. Undefined when a Service came, went or reads otherwise, or when the
+ * earlier allocation reported anything (its findings point into the earlier objects).
+ */
+function allocationsStillHold(earlier: ServiceAllocations, services: readonly ServiceManifest[], config: ClusterConfig): ServiceAllocations | undefined {
+  if (earlier.config !== config || earlier.findings.length > 0 || earlier.services.length !== services.length) return undefined;
+  let replaced: Map<ServiceManifest, ServiceManifest> | undefined;
+  for (let i = 0; i < services.length; i++) {
+    const before = earlier.services[i];
+    const now = services[i];
+    if (before === now) continue;
+    if (allocationInputs(before) !== allocationInputs(now)) return undefined;
+    (replaced ??= new Map()).set(before, now);
+  }
+  if (!replaced) return earlier;
+  const objects = replaced;
+  return { ...earlier, services, unique: earlier.unique.map((s) => objects.get(s) ?? s) };
+}
+
+/**
+ * Everything allocateServices reads of a Service, as text: its key and type, the addresses and
+ * families written, whether it is headless without a selector (settleServiceFamilies), and per
+ * port what node port allocation reads. (The port number only appears in a finding's message,
+ * and an allocation is taken over only when it had no findings.)
+ */
+function allocationInputs(s: ServiceManifest): string {
+  const noSelector = !s.selector || Object.keys(s.selector).length === 0;
+  return JSON.stringify([
+    s.meta.namespace, s.meta.name, s.type, s.clusterIP, s.clusterIPs, s.ipFamilies, s.ipFamilyPolicy, s.allocateLoadBalancerNodePorts, noSelector,
+    s.ports.map((p) => [p.index, p.name, p.protocol, p.nodePort]),
+  ]);
 }
 
 /**
