@@ -106,6 +106,9 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
   const memo = service.lintMemo;
   const units = memo.kept + memo.computed;
   assert.ok(units > 30, `the workspace has lint units (${units})`);
+  // Services and policies are tracked values: taken over whole while nothing they read moved.
+  const cluster = service.current().cluster;
+  const tracked = cluster.services.filter((s) => s.selector && !s.explicitEndpoints && s.type !== 'ExternalName').length + cluster.policies.length;
 
   // A Service selector that matches nothing: that Service's unit and selection, nothing else.
   const app = files.get('apps/app-3.yaml')!;
@@ -113,6 +116,7 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
   let r = updateWith(service, files);
   assert.equal(memo.computed, 1, 'the Service unit');
   assert.equal(memo.selectionsComputed, 1, 'and its selection');
+  assert.equal(memo.trackedKept, tracked - 1, 'every other Service and every policy taken over whole');
   assert.ok(r.diagnostics['apps/app-3.yaml'].some((d) => d.code === 'service-selects-nothing'));
   assert.deepEqual(r.diagnostics, fresh(files));
 
@@ -121,6 +125,7 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
   files.set('policies.yaml', policies.replace(/ports: \[\{protocol: TCP, port: 8080\}\]/, 'ports: [{protocol: TCP, port: 8081}]'));
   r = updateWith(service, files);
   assert.ok(memo.computed >= 1 && memo.computed <= 3, `a policy edit recomputed ${memo.computed} units`);
+  assert.equal(memo.trackedKept, tracked - 1, 'every Service and every other policy taken over whole');
   assert.deepEqual(r.diagnostics, fresh(files));
 
   // A pod label: the pods are built again, the selections are brought up to date from the
@@ -130,6 +135,8 @@ test('lint recomputes only the units an edit reaches, and re-tests selections on
   assert.equal(memo.selectionsComputed, 0, 'no selection computed from scratch');
   assert.ok(memo.selectionsUpdated > 0, 'selections were brought up to date');
   assert.ok(memo.computed < units / 2, `a pod label edit recomputed ${memo.computed} of ${units} units`);
+  // What looks into the other namespace is taken over whole; what looks into the edited one is keyed again.
+  assert.ok(memo.trackedKept > 0 && memo.trackedKept < tracked, `${memo.trackedKept} of ${tracked} tracked values taken over`);
   assert.deepEqual(r.diagnostics, fresh(files));
 });
 

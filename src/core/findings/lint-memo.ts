@@ -15,14 +15,25 @@ import { Finding } from '../common/finding';
  *   differently: labels, ports, location), and its version moves only if its answer did.
  *   A pod-label edit so re-tests a few pods against each selector instead of every pod.
  *
+ * - Tracked values: a value computed from one object (a Service, a policy) and what the memo
+ *   hands out (selections, units, tokens) is taken over whole — with the selections and units it
+ *   used — while the object is the same and no namespace it looked into changed, without
+ *   writing its unit keys again. An edit of one Service so costs a comparison per other object.
+ *
  * Pods are compared by what the rules read of them (podSignature), not by identity: a rebuild
  * that gives the same pods keeps everything.
  */
 export class LintMemo {
-  private units = new Map<string, { key: string; value: unknown }>();
-  private nextUnits = new Map<string, { key: string; value: unknown }>();
+  /**
+   * Units, selections and tracked values, each stamped with the last run that met it; a run's
+   * end forgets those it did not meet (their objects are gone). One map each, across runs.
+   */
+  private units = new Map<string, Unit>();
   private selections = new Map<string, Selection>();
-  private nextSelections = new Map<string, Selection>();
+  /** By object: a lookup by identity, not by a name written per call. */
+  private tracks = new Map<object, Tracked>();
+  /** Counts runs (`begin`). */
+  private run = 0;
   private readonly ids = new WeakMap<object, number>();
   private lastId = 0;
   private pods?: readonly PodInfo[];
@@ -40,6 +51,11 @@ export class LintMemo {
   private lastVersion = 0;
   private portNames = '';
   private namespaces = '';
+  /** Versions of `portNames` and `namespaces`: they move when the text does. */
+  private portNamesVersion = 0;
+  private namespacesVersion = 0;
+  /** What the tracked value being computed reads (see `tracked`). */
+  private recording?: Reads;
   private lastRun?: { inputs: readonly unknown[]; findings: readonly Finding[] };
   /** Runs whose findings were the last run's, all taken over at once (for tests). */
   runsKept = 0;
@@ -48,13 +64,15 @@ export class LintMemo {
   computed = 0;
   selectionsUpdated = 0;
   selectionsComputed = 0;
+  /** Tracked values taken over whole in the last run. */
+  trackedKept = 0;
 
   /** The findings of the last run when it read the very same `inputs` (lint.ts lintInputs). */
   sameRun(inputs: readonly unknown[]): readonly Finding[] | undefined {
     const last = this.lastRun;
     if (!last || last.inputs.length !== inputs.length) return undefined;
     for (let i = 0; i < inputs.length; i++) if (last.inputs[i] !== inputs[i]) return undefined;
-    this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = 0;
+    this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = this.trackedKept = 0;
     this.runsKept++;
     return last.findings;
   }
@@ -65,17 +83,24 @@ export class LintMemo {
   }
 
   begin(cluster: Cluster): LintDependencies {
-    this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = 0;
-    this.nextUnits = new Map();
-    this.nextSelections = new Map();
+    this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = this.trackedKept = 0;
+    this.run++;
+    const portNames = this.portNames;
     if (cluster.pods !== this.pods) this.comparePods(cluster.pods);
-    this.namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).join('\n');
+    if (this.portNames !== portNames) this.portNamesVersion++;
+    const namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).join('\n');
+    if (namespaces !== this.namespaces) this.namespacesVersion++;
+    this.namespaces = namespaces;
     return {
       byNamespace: this.byNamespace,
       id: (o) => this.id(o),
-      podsToken: (ns) => `${this.namespaceVersions.get(ns) ?? 0}`,
+      podsToken: (ns) => {
+        this.recording?.namespaces.add(ns);
+        return `${this.namespaceVersions.get(ns) ?? 0}`;
+      },
       namespacesToken: () => this.namespaces,
       portNamesToken: () => this.portNames,
+      tracked: (object, compute) => this.tracked(object, compute),
       unit: (name, key, compute) => this.value(name, key, () => {
         const findings: Finding[] = [];
         compute(findings);
@@ -86,10 +111,72 @@ export class LintMemo {
     };
   }
 
-  /** Units and selections not met in this run are forgotten (their objects are gone). */
+  /** Units, selections and tracked values not met in this run are forgotten (their objects are gone). */
   end(): void {
-    this.units = this.nextUnits;
-    this.selections = this.nextSelections;
+    forgetUnmet(this.units, this.run);
+    forgetUnmet(this.selections, this.run);
+    forgetUnmet(this.tracks, this.run);
+  }
+
+  /**
+   * `compute()`'s value, taken over from the last run when `object` is the same and nothing it
+   * read moved: the pods of each namespace it looked into (by selection or podsToken), the
+   * namespaces' labels and the port names pods declare. The selections and units it used are
+   * met in this run as they are (stamped; no lookup by name), so later runs still find them.
+   */
+  private tracked<T>(object: object, compute: () => T): T {
+    const known = this.tracks.get(object);
+    if (known && this.stillHolds(known)) {
+      for (const s of known.selections) {
+        // Its namespace is unchanged: bringing it to this pods list changes nothing but the mark.
+        s.generation = this.generation;
+        s.run = this.run;
+      }
+      for (const u of known.units) u.run = this.run;
+      known.run = this.run;
+      this.noteReads(known);
+      this.trackedKept++;
+      return known.value as T;
+    }
+    const outer = this.recording;
+    const reads: Reads = { namespaces: new Set(), selections: [], units: [] };
+    this.recording = reads;
+    let value: T;
+    try {
+      value = compute();
+    } finally {
+      this.recording = outer;
+    }
+    const t: Tracked = {
+      value, selections: reads.selections, units: reads.units,
+      versions: [...reads.namespaces].map((ns) => [ns, this.namespaceVersions.get(ns)]),
+      namespacesVersion: this.namespacesVersion, portNamesVersion: this.portNamesVersion, run: this.run,
+    };
+    this.tracks.set(object, t);
+    this.noteReads(t);
+    return value;
+  }
+
+  /**
+   * Whether what a tracked value read is as it was, and the selections and units it used are
+   * still the memo's: met in the last run or this one, and not replaced since (see `retire`).
+   */
+  private stillHolds(t: Tracked): boolean {
+    if (t.namespacesVersion !== this.namespacesVersion || t.portNamesVersion !== this.portNamesVersion) return false;
+    for (const [ns, version] of t.versions) if (this.namespaceVersions.get(ns) !== version) return false;
+    const since = this.run - 1;
+    for (const s of t.selections) if (s.run < since) return false;
+    for (const u of t.units) if (u.run < since) return false;
+    return true;
+  }
+
+  /** A tracked value used inside another one: the outer one read what it read. */
+  private noteReads(t: Tracked): void {
+    const r = this.recording;
+    if (!r) return;
+    for (const [ns] of t.versions) r.namespaces.add(ns);
+    r.selections.push(...t.selections);
+    r.units.push(...t.units);
   }
 
   private id(o: object): number {
@@ -99,30 +186,38 @@ export class LintMemo {
   }
 
   private value<T>(name: string, key: string, compute: () => T): T {
-    const known = this.nextUnits.get(name) ?? this.units.get(name);
-    if (known && known.key === key) {
-      if (!this.nextUnits.has(name)) this.kept++;
-      this.nextUnits.set(name, known);
-      return known.value as T;
+    let u = this.units.get(name);
+    if (u && u.key === key) {
+      if (u.run !== this.run) this.kept++;
+      u.run = this.run;
+    } else {
+      if (u) retire(u);
+      u = { key, value: compute(), run: this.run };
+      this.computed++;
+      this.units.set(name, u);
     }
-    const value = compute();
-    this.computed++;
-    this.nextUnits.set(name, { key, value });
-    return value;
+    this.recording?.units.push(u);
+    return u.value as T;
   }
 
   private selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView {
-    let s = this.nextSelections.get(name);
-    if (s) return s;
-    s = this.selections.get(name);
-    if (s && s.namespace === namespace && s.generation === this.generation - 1) {
-      this.refresh(s, match);
-      this.selectionsUpdated++;
-    } else if (!s || s.namespace !== namespace || s.generation !== this.generation) {
-      s = { namespace, pods: (this.byNamespace.get(namespace) ?? []).filter(match), version: ++this.lastVersion, generation: this.generation };
-      this.selectionsComputed++;
+    let s = this.selections.get(name);
+    if (!s || s.run !== this.run) {
+      if (s && s.namespace === namespace && s.generation === this.generation - 1) {
+        this.refresh(s, match);
+        this.selectionsUpdated++;
+      } else if (!s || s.namespace !== namespace || s.generation !== this.generation) {
+        if (s) retire(s);
+        s = { namespace, pods: (this.byNamespace.get(namespace) ?? []).filter(match), version: ++this.lastVersion, generation: this.generation, run: this.run };
+        this.selections.set(name, s);
+        this.selectionsComputed++;
+      }
+      s.run = this.run;
     }
-    this.nextSelections.set(name, s);
+    if (this.recording) {
+      this.recording.selections.push(s);
+      this.recording.namespaces.add(namespace);
+    }
     return s;
   }
 
@@ -320,6 +415,8 @@ interface Selection {
   pods: PodInfo[];
   version: number;
   generation: number;
+  /** The last run that met it. */
+  run: number;
 }
 
 /** The pods a selector picks, and a version that moves whenever that answer changes. */
@@ -346,6 +443,45 @@ function portsText(p: PodInfo): string {
 }
 
 /** What a memoised lint run offers the rules: stable ids, versions, units and selections. */
+/** What a tracked value read while it was computed. */
+interface Reads {
+  namespaces: Set<string>;
+  selections: Selection[];
+  units: Unit[];
+}
+
+interface Tracked {
+  value: unknown;
+  /** Each namespace looked into, with its version then (undefined: it had no pods). */
+  versions: [string, number | undefined][];
+  namespacesVersion: number;
+  portNamesVersion: number;
+  selections: Selection[];
+  units: Unit[];
+  run: number;
+}
+
+interface Unit {
+  key: string;
+  value: unknown;
+  /** The last run that met it. */
+  run: number;
+}
+
+/** Drops the entries the run did not meet. */
+function forgetUnmet<K>(entries: Map<K, { run: number }>, run: number): void {
+  for (const [k, e] of entries) {
+    if (e.run === run) continue;
+    entries.delete(k);
+    retire(e);
+  }
+}
+
+/** An entry replaced or forgotten: a tracked value that used it no longer holds. */
+function retire(e: { run: number }): void {
+  e.run = -Infinity;
+}
+
 export interface LintDependencies {
   byNamespace: Map<string, PodInfo[]>;
   id(o: object): number;
@@ -361,4 +497,11 @@ export interface LintDependencies {
    * always means the same match).
    */
   selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView;
+  /**
+   * A value made from `object` and what is asked of this memo inside `compute` (selections,
+   * units, podsToken), taken over from the last run while the object is the same and none of
+   * that moved. `compute` must read nothing else that can change (namespaces' labels and pods'
+   * port names are watched as well). One value per object and run.
+   */
+  tracked<T>(object: object, compute: () => T): T;
 }

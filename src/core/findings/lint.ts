@@ -87,8 +87,11 @@ function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     const selector = s.selector;
     const picks = (p: PodInfo) => matchesMap(p.labels, selector);
     if (deps) {
-      const selected = deps.selection(`service ${deps.id(s.manifest)}`, s.namespace, picks);
-      out.push(...deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${selected.version}`, (o) => lintService(s, selected.pods, o)));
+      // Read from the manifest alone (the ServiceInfo may be rebuilt for other endpoints).
+      out.push(...deps.tracked(s.manifest, () => {
+        const selected = deps.selection(`service ${deps.id(s.manifest)}`, s.namespace, picks);
+        return deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${selected.version}`, (o) => lintService(s, selected.pods, o));
+      }));
     } else {
       lintService(s, (byNamespace.get(s.namespace) ?? []).filter(picks), out);
     }
@@ -174,7 +177,8 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     return m;
   };
   for (const p of policies) {
-    if (deps) out.push(...deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byNamespace, selectionVersion(p), peerPicks, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, o)));
+    // The unit's key is written again only when a namespace the policy looks into changed.
+    if (deps) out.push(...deps.tracked(p, () => deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byNamespace, selectionVersion(p), peerPicks, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, o))));
     else lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, out);
     if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
     // The DNS rule also reads the namespace's other egress policies, so it is a unit of its own.
