@@ -22,7 +22,7 @@ function workspace(policies: Policies, extra: { hostNetwork?: boolean } = {}): C
   const deployment = (app: string, i: number) => [
     '---', 'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: ${app}, namespace: shop}`, 'spec:', `  replicas: ${1 + (i % 3)}`,
     `  selector: {matchLabels: {app: ${app}}}`, '  template:', `    metadata: {labels: {app: ${app}, tier: ${i % 2 ? 'back' : 'front'}}}`,
-    '    spec: {containers: [{name: main, image: example/app, ports: [{name: http, containerPort: 8080}]}]}', '',
+    '    spec: {containers: [{name: main, image: example/app, ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]}]}', '',
   ].join('\n');
   const policy = (name: string, body: string[]) => ['---', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', `metadata: {name: ${name}, namespace: shop}`, 'spec:', ...body.map((l) => `  ${l}`), ''].join('\n');
   return analyzeYaml(
@@ -63,6 +63,7 @@ function answers(r: Reachability, c: Cluster): string[] {
 }
 
 const EDITS: [string, Policies, 'edited classes' | 'all pairs'][] = [
+  ['a rule naming a port no pod declares', { ...BASE, 'cache-from-back': BASE['cache-from-back'].map((l) => l.replace('port: 8080', 'port: grpc')) }, 'edited classes'],
   ['a rule\'s port number', { ...BASE, 'cache-from-back': BASE['cache-from-back'].map((l) => l.replace('port: 8080', 'port: 9090')) }, 'edited classes'],
   ['a peer selector\'s value (the same key)', { ...BASE, 'db-from-web': BASE['db-from-web'].map((l) => l.replace('app: web', 'app: auth')) }, 'edited classes'],
   ['the pods a policy selects', { ...BASE, 'queue-in': BASE['queue-in'].map((l) => l.replace('app: queue', 'app: mail')) }, 'edited classes'],

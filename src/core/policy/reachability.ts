@@ -97,7 +97,7 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
   const calico = calicoPoliciesOf(cluster);
   // Any policy API besides NetworkPolicy: Deny and Pass rules and tiers need the ordered engine.
   const hasAdmin = admin.anps.length > 0 || !!admin.banp || calico.all.length > 0;
-  const inputs = partitionInputs(policies, hasAdmin ? adminRefinements(cluster, admin) : undefined);
+  const inputs = partitionInputs(policies, declaredPortNames(cluster.pods), hasAdmin ? adminRefinements(cluster, admin) : undefined);
   if (seed && (hasAdmin || seed.inputs !== inputs.text)) return undefined;
   const built = seed ? seed.built : buildClasses(cluster, inputs);
   const { blocks, inBlock, existingClassFor, classKeyText } = built;
@@ -821,7 +821,9 @@ interface ClassRefinements {
 /**
  * What splits pods into classes: the label keys selectors read, the named ports rules use and
  * the ipBlocks rules name. Two policy sets with the same partition inputs (the same `text`) make
- * the same classes of the same pods, whatever else their rules say.
+ * the same classes of the same pods, whatever else their rules say. A named port no pod declares
+ * is in no pod's class key, so `text` leaves it out: a rule naming a port nobody has (a typo
+ * being fixed) keeps the classes.
  */
 interface PartitionInputs {
   /** Label keys, sorted. */
@@ -833,7 +835,7 @@ interface PartitionInputs {
   text: string;
 }
 
-function partitionInputs(policies: PolicyInfo[], extra?: ClassRefinements): PartitionInputs {
+function partitionInputs(policies: PolicyInfo[], declared: ReadonlySet<string>, extra?: ClassRefinements): PartitionInputs {
   const podKeys = new Set<string>();
   const namedPorts = new Set<string>();
   const blocksByKey = new Map<string, IpBlock>();
@@ -859,8 +861,27 @@ function partitionInputs(policies: PolicyInfo[], extra?: ClassRefinements): Part
     for (const b of extra.blocks) blocksByKey.set(blockKey(b), b);
   }
   const keys = [...podKeys].sort();
-  const text = JSON.stringify([keys, [...namedPorts].sort(), [...blocksByKey.keys()]]);
+  const text = JSON.stringify([keys, [...namedPorts].filter((n) => declared.has(n)).sort(), [...blocksByKey.keys()]]);
   return { keys, namedPorts, blocks: [...blocksByKey.values()], text };
+}
+
+const declaredByPods = new WeakMap<readonly PodInfo[], Set<string>>();
+
+/** `name/protocol` of every named container port of the pods, once per pods list (and per workload's containers). */
+function declaredPortNames(pods: readonly PodInfo[]): ReadonlySet<string> {
+  let names = declaredByPods.get(pods);
+  if (!names) {
+    names = new Set();
+    let lastContainers: unknown;
+    for (const pod of pods) {
+      if (pod.containers === lastContainers) continue;
+      lastContainers = pod.containers;
+      // As portsKeyOf writes them (an unnamed port too: a rule could name one "undefined").
+      for (const p of pod.ports) names.add(`${p.name}/${p.protocol}`);
+    }
+    declaredByPods.set(pods, names);
+  }
+  return names;
 }
 
 /** Groups pods into classes the policies cannot tell apart. */
