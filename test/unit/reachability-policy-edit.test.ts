@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../src/core/cluster/model';
-import { Reachability, computeReachability, countsMadeBy, reachabilityAfterPolicyEdit } from '../../src/core/policy/reachability';
+import { Reachability, computeReachability, countsMadeBy, reachabilityAfterPolicyEdit, rebaseReachability } from '../../src/core/policy/reachability';
 import { sameInputsButPolicies } from '../../src/core/policy/reachability-inputs';
 import { analyzeYaml, clusterDoc, podDoc } from '../support/analyze';
 
@@ -18,10 +18,17 @@ type Policies = Record<string, string[]>;
 
 const APPS = ['web', 'client', 'db', 'cache', 'queue', 'batch', 'auth', 'mail', 'search', 'logs', 'metrics', 'admin'];
 
-function workspace(policies: Policies, extra: { hostNetwork?: boolean } = {}): Cluster {
+/** Pod edits between policy edits: the web Deployment's replicas and `app` label. */
+interface PodShape {
+  hostNetwork?: boolean;
+  webReplicas?: number;
+  webApp?: string;
+}
+
+function workspace(policies: Policies, extra: PodShape = {}): Cluster {
   const deployment = (app: string, i: number) => [
-    '---', 'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: ${app}, namespace: shop}`, 'spec:', `  replicas: ${1 + (i % 3)}`,
-    `  selector: {matchLabels: {app: ${app}}}`, '  template:', `    metadata: {labels: {app: ${app}, tier: ${i % 2 ? 'back' : 'front'}}}`,
+    '---', 'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: ${app}, namespace: shop}`, 'spec:', `  replicas: ${app === 'web' && extra.webReplicas !== undefined ? extra.webReplicas : 1 + (i % 3)}`,
+    `  selector: {matchLabels: {app: ${app}}}`, '  template:', `    metadata: {labels: {app: ${app === 'web' ? extra.webApp ?? app : app}, tier: ${i % 2 ? 'back' : 'front'}}}`,
     '    spec: {containers: [{name: main, image: example/app, ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]}]}', '',
   ].join('\n');
   const policy = (name: string, body: string[]) => ['---', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', `metadata: {name: ${name}, namespace: shop}`, 'spec:', ...body.map((l) => `  ${l}`), ''].join('\n');
@@ -44,7 +51,7 @@ const BASE: Policies = {
  * The edited cluster as an editor's analysis has it: the pods and the policies the edit did not
  * touch are the earlier cluster's objects (a document whose text is unchanged keeps its object).
  */
-function edited(before: Cluster, policies: Policies, extra: { hostNetwork?: boolean } = {}): Cluster {
+function edited(before: Cluster, policies: Policies, extra: PodShape = {}): Cluster {
   const fresh = workspace(policies, extra);
   const kept = new Map(before.policies.map((p) => [JSON.stringify({ ...p, locator: undefined }), p]));
   return { ...before, policies: fresh.policies.map((p) => kept.get(JSON.stringify({ ...p, locator: undefined })) ?? p) };
@@ -126,4 +133,44 @@ test('a cluster with a hostNetwork pod is computed afresh after a policy edit (i
   const reach = computeReachability(before);
   const next = edited(before, { ...BASE, 'queue-in': BASE['queue-in'].map((l) => l.replace('app: queue', 'app: mail')) }, { hostNetwork: true });
   assert.equal(reachabilityAfterPolicyEdit(reach, next), undefined);
+});
+
+test('policy edits after pod edits start from the rebased classes (moved members, a class a rebase made), and equal a fresh computation', () => {
+  // Pod edit, policy edit, in turn: each pod edit rebased, each policy edit on the rebased classes.
+  const canary = { ...EDITS[1][1], 'canary-in': ['podSelector: {matchLabels: {app: web-canary}}', 'ingress:', '  - from: [{podSelector: {matchLabels: {app: client}}}]'] };
+  const steps: ({ pods: PodShape } | { policies: Policies })[] = [
+    { pods: { webReplicas: 5 } },
+    { policies: EDITS[1][1] },
+    // `web-canary` is a value no class had: the rebase makes a class (web's pods leave theirs, which empties).
+    { pods: { webReplicas: 5, webApp: 'web-canary' } },
+    { policies: canary },
+    { pods: { webReplicas: 7, webApp: 'web-canary' } },
+    { policies: { ...canary, 'queue-in': EDITS[4][1]['queue-in'] } },
+  ];
+  let policies = BASE;
+  let shape: PodShape = {};
+  let cluster = workspace(policies, shape);
+  let reach: Reachability = computeReachability(cluster);
+  reach.counts();
+  for (const [i, step] of steps.entries()) {
+    let next: Cluster;
+    let r: Reachability | undefined;
+    if ('pods' in step) {
+      shape = step.pods;
+      // The policies as the editor keeps them across a pod edit: the same objects.
+      next = { ...workspace(policies, shape), policies: cluster.policies };
+      r = rebaseReachability(reach, next);
+      assert.ok(r, `step ${i}: rebased`);
+    } else {
+      policies = step.policies;
+      next = edited(cluster, policies, shape);
+      assert.ok(sameInputsButPolicies(cluster, next));
+      r = reachabilityAfterPolicyEdit(reach, next);
+      assert.ok(r, `step ${i}: on the rebased classes`);
+    }
+    assert.deepEqual(answers(r, next), answers(computeReachability(next), next), `step ${i}`);
+    if ('policies' in step) assert.equal(countsMadeBy(r), 'edited classes', `step ${i}`);
+    cluster = next;
+    reach = r;
+  }
 });

@@ -82,8 +82,9 @@ export function computeReachability(cluster: Cluster): Reachability {
  * When the policies still read the same label keys, named ports and ipBlocks, the pods fall
  * into the same classes: those are taken over, only the classes whose selecting policies
  * changed have their rules filed again, and the counts change only in the rows and columns of
- * those classes. Undefined when that does not hold (or `previous` was itself carried over to
- * moved pods, or involves hostNetwork pods or other policy APIs): then compute afresh.
+ * those classes. `previous` may itself be a result carried over to moved pods (rebaseReachability):
+ * its classes, as they are then, are taken over. Undefined when that does not hold (or
+ * `previous` involves hostNetwork pods or other policy APIs): then compute afresh.
  */
 export function reachabilityAfterPolicyEdit(previous: Reachability, cluster: Cluster): Reachability | undefined {
   const seed = (previous as Partial<Seeded>).classSeed;
@@ -103,6 +104,7 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
   const { blocks, inBlock, existingClassFor, classKeyText } = built;
   // Which policies select a class is filled in below: a seed's classes are copied with empty lists.
   const classes = seed ? seed.classes.map((c) => ({ ...c, ingressPolicies: [], egressPolicies: [] })) : built.classes;
+  // (Pods a rebase placed are in the seed's `moved`, passed on below: no closure of the earlier result is kept.)
   const classOf = seed ? (pod: PodInfo) => classes[built.classOf(pod).id] : built.classOf;
   const byNamespace = new Map<string, PeerClass[]>();
   for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
@@ -314,7 +316,6 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
       externalAtoms6() {
         return atoms6(blocks);
       },
-      countedSoFar: () => counted,
       countedBy: () => countedBy,
       counts() {
         // All-pairs work: done once per result (a result kept across edits keeps its counts too).
@@ -398,6 +399,11 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
         return answering(next, nextClasses, nextMoved, made.length ? rulesWith(rules, atClasses, nextClasses.slice(atClasses.length)) : rules, nextKeys, counted ? { counts: counted, sizes } : undefined);
       },
     };
+    // A later policy edit can start from these classes (fresh or rebased); the ordered engine and
+    // hostNetwork pods read more of a cluster than its classes (as for a rebase).
+    if (!hasAdmin && !hasHostNetwork) {
+      result.classSeed = { inputs: inputs.text, built, moved, classes: atClasses, rules, addedKeys, allowedBetween, counted: () => counted };
+    }
     return result;
   }
 
@@ -444,12 +450,10 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
     if (copy) list[c.id] = copy;
   }
 
-  const result = answering(cluster, classes, new Map(), baseRules, new Map(), seed ? { seed } : undefined);
-  // The ordered engine and hostNetwork pods read more of a cluster than its classes (as for a rebase).
-  if (!hasAdmin && !hasHostNetwork) {
-    result.classSeed = { inputs: inputs.text, built, classes, rules: baseRules, allowedBetween: baseAnswers.npBetween, counted: () => result.countedSoFar() };
-  }
-  return result;
+  // Pods placed and classes made by rebases on the seed's way here stay where they are. The seed
+  // itself is kept (until the counts are made) only when its counts are there to start from: a
+  // result never holds a chain of earlier ones.
+  return answering(cluster, classes, new Map(seed?.moved), baseRules, new Map(seed?.addedKeys), seed?.counted() ? { seed } : undefined);
 }
 
 /** Per class id, what its ingress and egress rules admit and from where. */
@@ -464,8 +468,6 @@ type Counts = { reachedBy: Float64Array; reaches: Float64Array };
 interface Rebasable {
   /** This result for `next`, when only its pods differ and every pod new in it falls in a class this result has. */
   rebase(next: Cluster): (Reachability & Rebasable) | undefined;
-  /** The counts, if they were asked for. */
-  countedSoFar(): Counts | undefined;
   countedBy(): CountsMadeBy | undefined;
 }
 
@@ -489,9 +491,14 @@ interface Seeded {
 interface ClassSeed {
   /** Its `PartitionInputs` text: a later computation takes the classes over only when its own is the same. */
   inputs: string;
+  /** The first computation's classes of pods (the result may be a rebase of it). */
   built: ReturnType<typeof buildClasses>;
-  /** The classes as this computation has them, with the policies that select each. */
+  /** The classes as this result has them (members moved by rebases, classes they added), with the policies that select each. */
   classes: PeerClass[];
+  /** Pod key → class id of the pods rebases placed (the others are in `built`'s classes by id). */
+  moved: ReadonlyMap<string, number>;
+  /** Key text → id of the classes rebases added. */
+  addedKeys: ReadonlyMap<string, number>;
   rules: ClassRules;
   allowedBetween(s: PeerClass, d: PeerClass): ConnSet;
   counted(): Counts | undefined;
