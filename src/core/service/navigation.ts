@@ -1,4 +1,4 @@
-import { Cluster } from '../cluster/model';
+import { Cluster, PodInfo } from '../cluster/model';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { SourcePosition, SourceRange } from '../common/source';
 import { LabelSelector } from '../manifest/types';
@@ -25,7 +25,7 @@ export function selectorTargets(cluster: Cluster, o: ObjectAt, p: SourcePosition
   if (o.kind !== 'policy') return undefined;
   const pol = policyByKey(cluster, o.key);
   if (!pol) return undefined;
-  if (within(o.locator, ['spec', 'podSelector'], p)) return dedupe(podsSelectedBy(cluster, pol).map(podRange));
+  if (within(o.locator, ['spec', 'podSelector'], p)) return rangesOfSelected(podsSelectedBy(cluster, pol));
   for (const rule of [...pol.ingress, ...pol.egress]) {
     if (rule.peers === 'all') continue;
     for (const peer of rule.peers) {
@@ -67,6 +67,19 @@ export function selectorsMatching(cluster: Cluster, o: ObjectAt): SourceRange[] 
   out.push(...policySelectorsMatching(cluster, pod));
   return dedupe(out);
 }
+
+/**
+ * The places of the pods a policy selects, once per selection: podsSelectedBy keeps a selection
+ * while the pods are unchanged, so the count lens of every policy of a file is not worked out
+ * again, pod by pod, after an edit of one of them (or of a Service). Callers do not change it.
+ */
+function rangesOfSelected(pods: PodInfo[]): SourceRange[] {
+  let ranges = selectedRanges.get(pods);
+  if (!ranges) selectedRanges.set(pods, (ranges = dedupe(pods.map(podRange))));
+  return ranges;
+}
+
+const selectedRanges = new WeakMap<PodInfo[], SourceRange[]>();
 
 function dedupe(ranges: SourceRange[]): SourceRange[] {
   const seen = new Set<string>();
