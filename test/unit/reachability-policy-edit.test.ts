@@ -4,6 +4,7 @@ import { Cluster } from '../../src/core/cluster/model';
 import { Reachability, computeReachability, countsMadeBy, reachabilityAfterPolicyEdit, rebaseReachability } from '../../src/core/policy/reachability';
 import { sameInputsButPolicies } from '../../src/core/policy/reachability-inputs';
 import { analyzeYaml, clusterDoc, podDoc } from '../support/analyze';
+import { reachabilityAnswers } from '../support/reachability-answers';
 
 /**
  * Reachability after an edit of NetworkPolicies alone, computed on the earlier result's classes
@@ -57,17 +58,6 @@ function edited(before: Cluster, policies: Policies, extra: PodShape = {}): Clus
   return { ...before, policies: fresh.policies.map((p) => kept.get(JSON.stringify({ ...p, locator: undefined })) ?? p) };
 }
 
-/** Every answer the views read: each ordered pair's connections and each pod's counts. */
-function answers(r: Reachability, c: Cluster): string[] {
-  const out: string[] = [];
-  const counts = r.counts();
-  for (const p of c.pods) {
-    const cls = r.classOf(p);
-    out.push(`${p.key} reached by ${counts.reachedBy[cls.id]} reaches ${counts.reaches[cls.id]}`);
-    for (const q of c.pods) out.push(`${p.key} -> ${q.key}: ${r.allowed(p, q).toString()}`);
-  }
-  return out;
-}
 
 const EDITS: [string, Policies, 'edited classes' | 'all pairs'][] = [
   ['a rule naming a port no pod declares', { ...BASE, 'cache-from-back': BASE['cache-from-back'].map((l) => l.replace('port: 8080', 'port: grpc')) }, 'edited classes'],
@@ -90,9 +80,9 @@ for (const [name, policies, madeBy] of EDITS) {
       assert.ok(sameInputsButPolicies(before, next), 'only policies differ');
       const r = reachabilityAfterPolicyEdit(reach, next);
       assert.ok(r, 'computed on the earlier classes');
-      const expected = answers(computeReachability(next), next);
-      assert.notDeepEqual(answers(computeReachability(before), before), expected, 'the edit changes the answers');
-      assert.deepEqual(answers(r, next), expected);
+      const expected = reachabilityAnswers(computeReachability(next), next);
+      assert.notDeepEqual(reachabilityAnswers(computeReachability(before), before), expected, 'the edit changes the answers');
+      assert.deepEqual(reachabilityAnswers(r, next), expected);
       assert.equal(countsMadeBy(r), countsFirst ? madeBy : 'all pairs');
     });
   }
@@ -107,7 +97,7 @@ test('reachability on the earlier classes over a chain of policy edits equals a 
     const next = edited(cluster, chain[i]);
     const r = reachabilityAfterPolicyEdit(reach, next);
     assert.ok(r, `step ${i} on the earlier classes`);
-    assert.deepEqual(answers(r, next), answers(computeReachability(next), next), `step ${i}`);
+    assert.deepEqual(reachabilityAnswers(r, next), reachabilityAnswers(computeReachability(next), next), `step ${i}`);
     cluster = next;
     reach = r;
   }
@@ -168,7 +158,7 @@ test('policy edits after pod edits start from the rebased classes (moved members
       r = reachabilityAfterPolicyEdit(reach, next);
       assert.ok(r, `step ${i}: on the rebased classes`);
     }
-    assert.deepEqual(answers(r, next), answers(computeReachability(next), next), `step ${i}`);
+    assert.deepEqual(reachabilityAnswers(r, next), reachabilityAnswers(computeReachability(next), next), `step ${i}`);
     if ('policies' in step) assert.equal(countsMadeBy(r), 'edited classes', `step ${i}`);
     cluster = next;
     reach = r;

@@ -4,6 +4,7 @@ import { Cluster } from '../../src/core/cluster/model';
 import { Reachability, computeReachability, rebaseReachability } from '../../src/core/policy/reachability';
 import { sameInputsButPods } from '../../src/core/policy/reachability-inputs';
 import { analyzeYaml, clusterDoc, podDoc } from '../support/analyze';
+import { reachabilityAnswers } from '../support/reachability-answers';
 
 /**
  * Reachability carried over to a cluster whose pods moved (replicas, labels): the result must
@@ -42,17 +43,6 @@ function workspace(s: Shape): Cluster {
   ).cluster;
 }
 
-/** Every answer the views read: each ordered pair's connections and each pod's counts. */
-function answers(r: Reachability, c: Cluster): string[] {
-  const out: string[] = [];
-  const counts = r.counts();
-  for (const p of c.pods) {
-    const cls = r.classOf(p);
-    out.push(`${p.key} reached by ${counts.reachedBy[cls.id]} reaches ${counts.reaches[cls.id]}`);
-    for (const q of c.pods) out.push(`${p.key} -> ${q.key}: ${r.allowed(p, q).toString()}`);
-  }
-  return out;
-}
 
 const BASE: Shape = { webReplicas: 3, webApp: 'web', soloLabels: { app: 'solo' } };
 
@@ -79,9 +69,9 @@ for (const [name, shape] of EDITS) {
       const { rebased, next } = carried(BASE, shape, countsFirst);
       assert.ok(rebased, 'carried over');
       const fresh = computeReachability(next);
-      const expected = answers(fresh, next);
-      assert.notDeepEqual(answers(computeReachability(workspace(BASE)), workspace(BASE)), expected, 'the edit changes the answers');
-      assert.deepEqual(answers(rebased, next), expected);
+      const expected = reachabilityAnswers(fresh, next);
+      assert.notDeepEqual(reachabilityAnswers(computeReachability(workspace(BASE)), workspace(BASE)), expected, 'the edit changes the answers');
+      assert.deepEqual(reachabilityAnswers(rebased, next), expected);
     });
   }
 }
@@ -94,7 +84,7 @@ test('rebased reachability over a chain of edits (a class made, refilled, emptie
     const next = workspace(chain[i]);
     const r = rebaseReachability(reach, next);
     assert.ok(r, `step ${i} carried over`);
-    assert.deepEqual(answers(r, next), answers(computeReachability(next), next), `step ${i}`);
+    assert.deepEqual(reachabilityAnswers(r, next), reachabilityAnswers(computeReachability(next), next), `step ${i}`);
     reach = r;
   }
 });

@@ -2,6 +2,7 @@ import { diffInKeyOrder, inPodKeyOrder, nameIndex } from '../cluster/pod-order';
 import { PodChanges, podChangesOf } from '../cluster/pod-reuse';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
+import { declaredPortNames } from '../cluster/port-names';
 
 /**
  * What lint keeps between runs over successive builds of one workspace, so that an edit costs
@@ -387,27 +388,10 @@ function namespaceSlice(pods: readonly PodInfo[], namespace: string): PodInfo[] 
 /** The port names (`name/protocol`) pods declare, per namespace list (kept lists keep theirs), joined in order. */
 function portNamesOf(byNamespace: Map<string, PodInfo[]>): string {
   const names = new Set<string>();
-  for (const list of byNamespace.values()) for (const n of portNamesIn(list)) names.add(n);
+  for (const list of byNamespace.values()) for (const n of declaredPortNames(list)) names.add(n);
   return [...names].sort().join(',');
 }
 
-const portNamesByList = new WeakMap<readonly PodInfo[], Set<string>>();
-
-function portNamesIn(pods: readonly PodInfo[]): Set<string> {
-  let names = portNamesByList.get(pods);
-  if (!names) {
-    names = new Set<string>();
-    // Once per containers list (a workload's replicas share theirs).
-    let lastContainers: unknown;
-    for (const pod of pods) {
-      if (pod.containers === lastContainers) continue;
-      lastContainers = pod.containers;
-      for (const cp of pod.ports) names.add(`${cp.name}/${cp.protocol}`);
-    }
-    portNamesByList.set(pods, names);
-  }
-  return names;
-}
 
 
 interface Selection {

@@ -10,6 +10,7 @@ import { calicoPolicyFindings } from '../policy/calico-findings';
 import { PolicyInfo, selectsPod } from '../policy/model';
 import { resolveTargetPort } from '../cluster/services';
 import { LintDependencies, LintMemo } from './lint-memo';
+import { declaredPortNames } from '../cluster/port-names';
 
 export { LintMemo } from './lint-memo';
 
@@ -295,18 +296,6 @@ function lintPeers(cluster: Cluster, p: PolicyInfo, peerPicks: (namespace: strin
   }
 }
 
-const declaredNames = new WeakMap<Cluster, Set<string>>();
-
-/** `name/protocol` of every container port any pod declares, once per cluster. */
-function declaredPortNames(cluster: Cluster): Set<string> {
-  let s = declaredNames.get(cluster);
-  if (!s) {
-    s = new Set(cluster.pods.flatMap((pod) => pod.ports.map((cp) => `${cp.name}/${cp.protocol}`)));
-    declaredNames.set(cluster, s);
-  }
-  return s;
-}
-
 function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out: Finding[]): void {
   for (const rule of p.ingress) {
     if (rule.ports === 'all') continue;
@@ -321,7 +310,7 @@ function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods
     if (rule.ports === 'all') continue;
     for (const port of rule.ports) {
       if (typeof port.port !== 'string') continue;
-      if (!declaredPortNames(cluster).has(`${port.port}/${port.protocol}`)) {
+      if (!declaredPortNames(cluster.pods).has(`${port.port}/${port.protocol}`)) {
         out.push(finding('named-port-unresolved', 'warning', `NetworkPolicy ${p.key}: no pod declares a ${port.protocol} port named "${port.port}" (egress named ports resolve on the destination), so this port allows nothing`, p.locator.at([...port.path, 'port'])));
       }
     }

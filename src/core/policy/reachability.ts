@@ -13,6 +13,7 @@ import { SequenceMap } from './sequence-map';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
 import { comparePodKeys, diffInKeyOrder, inPodKeyOrder } from '../cluster/pod-order';
 import { podChangesOf } from '../cluster/pod-reuse';
+import { declaredPortNames } from '../cluster/port-names';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -870,25 +871,6 @@ function partitionInputs(policies: PolicyInfo[], declared: ReadonlySet<string>, 
   const keys = [...podKeys].sort();
   const text = JSON.stringify([keys, [...namedPorts].filter((n) => declared.has(n)).sort(), [...blocksByKey.keys()]]);
   return { keys, namedPorts, blocks: [...blocksByKey.values()], text };
-}
-
-const declaredByPods = new WeakMap<readonly PodInfo[], Set<string>>();
-
-/** `name/protocol` of every named container port of the pods, once per pods list (and per workload's containers). */
-function declaredPortNames(pods: readonly PodInfo[]): ReadonlySet<string> {
-  let names = declaredByPods.get(pods);
-  if (!names) {
-    names = new Set();
-    let lastContainers: unknown;
-    for (const pod of pods) {
-      if (pod.containers === lastContainers) continue;
-      lastContainers = pod.containers;
-      // As portsKeyOf writes them (an unnamed port too: a rule could name one "undefined").
-      for (const p of pod.ports) names.add(`${p.name}/${p.protocol}`);
-    }
-    declaredByPods.set(pods, names);
-  }
-  return names;
 }
 
 /** Groups pods into classes the policies cannot tell apart. */
