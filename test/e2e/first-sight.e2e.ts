@@ -163,6 +163,8 @@ describe('first sight — a workspace without a Cluster document', function () {
     const link = wb.page.locator('.markers-panel .monaco-list-row a', { hasText: 'no-cluster-document' }).first();
     await link.click();
     await wb.page.locator('.tabs-container .tab', { hasText: 'finding no-cluster-document' }).first().waitFor({ timeout: 20_000 });
+    // The tab shows before the page's lines are drawn: wait for them, then read.
+    await wb.activeEditorText().filter({ hasText: 'PodPath finding' }).first().waitFor({ timeout: 20_000 });
     const text = await wb.editorText();
     assert.match(text, /# PodPath finding `no-cluster-document`/);
     assert.match(text, /All findings/);
