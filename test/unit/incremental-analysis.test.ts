@@ -157,3 +157,19 @@ test('a memoised lint run gives the findings a plain run gives, edit after edit'
     assert.deepEqual(sortFindings(lintCluster(cluster, service.lintMemo)), sortFindings(lintCluster(cluster)), `after editing ${file ?? 'nothing'}`);
   }
 });
+
+test('a policy whose namespace loses its last pod says so, though what it selects (nothing) stayed the same', () => {
+  const pod = (name: string, ns: string, app: string) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${ns}, labels: {app: ${app}}}\nspec: {nodeName: node-1, containers: [{name: main, image: example/app}]}\n`;
+  const files = incrementalWorkspace();
+  files.set('ops.yaml', pod('tool', 'ops', 'tool') + '---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web-only, namespace: ops}\nspec:\n  podSelector: {matchLabels: {app: web}}\n');
+  const service = new LanguageService();
+  const codes = (r: ReturnType<typeof updateWith>) => r.diagnostics['ops.yaml'].map((d) => d.code);
+  let r = updateWith(service, files);
+  assert.ok(codes(r).includes('policy-selects-nothing'), codes(r).join(', '));
+  // The pod moves to another namespace (the namespaces stay as they were: the policy keeps `ops`): the
+  // policy still selects nothing, but its namespace is empty now.
+  files.set('ops.yaml', files.get('ops.yaml')!.replace('namespace: ops, labels', 'namespace: team-0, labels'));
+  r = updateWith(service, files);
+  assert.ok(codes(r).includes('policy-namespace-empty'), codes(r).join(', '));
+  assert.deepEqual(r.diagnostics, fresh(files));
+});

@@ -89,7 +89,8 @@ export class LintMemo {
     const portNames = this.portNames;
     if (cluster.pods !== this.pods) this.comparePods(cluster.pods);
     if (this.portNames !== portNames) this.portNamesVersion++;
-    const namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).join('\n');
+    // Sorted: which namespaces there are and their labels, not the order a build met them in.
+    const namespaces = [...cluster.namespaces.values()].map((n) => `${n.name}:${JSON.stringify(n.labels)}`).sort().join('\n');
     if (namespaces !== this.namespaces) this.namespacesVersion++;
     this.namespaces = namespaces;
     return {
@@ -128,11 +129,7 @@ export class LintMemo {
   private tracked<T>(object: object, compute: () => T): T {
     const known = this.tracks.get(object);
     if (known && this.stillHolds(known)) {
-      for (const s of known.selections) {
-        // Its namespace is unchanged: bringing it to this pods list changes nothing but the mark.
-        s.generation = this.generation;
-        s.run = this.run;
-      }
+      // (stillHolds brought its selections to this run.)
       for (const u of known.units) u.run = this.run;
       known.run = this.run;
       this.noteReads(known);
@@ -140,7 +137,7 @@ export class LintMemo {
       return known.value as T;
     }
     const outer = this.recording;
-    const reads: Reads = { namespaces: new Set(), selections: [], units: [] };
+    const reads: Reads = { namespaces: new Set(), selections: [], selectionVersions: [], present: new Map(), units: [] };
     this.recording = reads;
     let value: T;
     try {
@@ -149,7 +146,7 @@ export class LintMemo {
       this.recording = outer;
     }
     const t: Tracked = {
-      value, selections: reads.selections, units: reads.units,
+      value, selections: reads.selections, selectionVersions: reads.selectionVersions, present: [...reads.present], units: reads.units,
       versions: [...reads.namespaces].map((ns) => [ns, this.namespaceVersions.get(ns)]),
       namespacesVersion: this.namespacesVersion, portNamesVersion: this.portNamesVersion, run: this.run,
     };
@@ -159,15 +156,22 @@ export class LintMemo {
   }
 
   /**
-   * Whether what a tracked value read is as it was, and the selections and units it used are
-   * still the memo's: met in the last run or this one, and not replaced since (see `retire`).
+   * Whether what a tracked value read is as it was: the namespaces it took a pods token of, the
+   * namespaces' labels, the port names, whether each namespace it selected in has pods, and
+   * each selection's answer (brought up to date with the changed pods: a pod edit that leaves a
+   * selection's answer as it was leaves its users as they were). Its selections and units must
+   * still be the memo's: met in the last run or this one, and not replaced since (see `retire`).
    */
   private stillHolds(t: Tracked): boolean {
     if (t.namespacesVersion !== this.namespacesVersion || t.portNamesVersion !== this.portNamesVersion) return false;
     for (const [ns, version] of t.versions) if (this.namespaceVersions.get(ns) !== version) return false;
+    for (const [ns, had] of t.present) if (this.byNamespace.has(ns) !== had) return false;
     const since = this.run - 1;
-    for (const s of t.selections) if (s.run < since) return false;
     for (const u of t.units) if (u.run < since) return false;
+    for (let i = 0; i < t.selections.length; i++) {
+      const s = t.selections[i];
+      if (s.run < since || !this.current(s) || s.version !== t.selectionVersions[i]) return false;
+    }
     return true;
   }
 
@@ -176,7 +180,9 @@ export class LintMemo {
     const r = this.recording;
     if (!r) return;
     for (const [ns] of t.versions) r.namespaces.add(ns);
+    for (const [ns, had] of t.present) r.present.set(ns, had);
     r.selections.push(...t.selections);
+    r.selectionVersions.push(...t.selectionVersions);
     r.units.push(...t.units);
   }
 
@@ -203,23 +209,33 @@ export class LintMemo {
 
   private selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView {
     let s = this.selections.get(name);
-    if (!s || s.run !== this.run) {
-      if (s && s.namespace === namespace && s.generation === this.generation - 1) {
-        this.refresh(s, match);
-        this.selectionsUpdated++;
-      } else if (!s || s.namespace !== namespace || s.generation !== this.generation) {
-        if (s) retire(s);
-        s = { namespace, pods: (this.byNamespace.get(namespace) ?? []).filter(match), version: ++this.lastVersion, generation: this.generation, run: this.run };
-        this.selections.set(name, s);
-        this.selectionsComputed++;
-      }
-      s.run = this.run;
+    if (!s || s.namespace !== namespace || !this.current(s)) {
+      if (s) retire(s);
+      s = { namespace, pods: (this.byNamespace.get(namespace) ?? []).filter(match), match, version: ++this.lastVersion, generation: this.generation, run: this.run };
+      this.selections.set(name, s);
+      this.selectionsComputed++;
     }
     if (this.recording) {
       this.recording.selections.push(s);
-      this.recording.namespaces.add(namespace);
+      this.recording.selectionVersions.push(s.version);
+      this.recording.present.set(namespace, this.byNamespace.has(namespace));
     }
     return s;
+  }
+
+  /**
+   * Brings a selection to this run: one made for this pods list is marked, one made for the
+   * previous list is re-tested against the pods that changed. False for an older one (its answer
+   * cannot be brought up to date: it is computed again).
+   */
+  private current(s: Selection): boolean {
+    if (s.run === this.run) return true;
+    if (s.generation === this.generation - 1) {
+      this.refresh(s, s.match);
+      this.selectionsUpdated++;
+    } else if (s.generation !== this.generation) return false;
+    s.run = this.run;
+    return true;
   }
 
   /**
@@ -397,6 +413,8 @@ function portNamesOf(byNamespace: Map<string, PodInfo[]>): string {
 interface Selection {
   namespace: string;
   pods: PodInfo[];
+  /** What picks its pods (the same name always means the same match). */
+  match: (pod: PodInfo) => boolean;
   version: number;
   generation: number;
   /** The last run that met it. */
@@ -429,15 +447,22 @@ function portsText(p: PodInfo): string {
 /** What a memoised lint run offers the rules: stable ids, versions, units and selections. */
 /** What a tracked value read while it was computed. */
 interface Reads {
+  /** Namespaces whose pods token was read. */
   namespaces: Set<string>;
   selections: Selection[];
+  /** Each selection's version when it was read. */
+  selectionVersions: number[];
+  /** Namespaces selected in, and whether they had pods. */
+  present: Map<string, boolean>;
   units: Unit[];
 }
 
 interface Tracked {
   value: unknown;
-  /** Each namespace looked into, with its version then (undefined: it had no pods). */
+  /** Each namespace whose pods token was read, with its version then (undefined: it had no pods). */
   versions: [string, number | undefined][];
+  present: [string, boolean][];
+  selectionVersions: number[];
   namespacesVersion: number;
   portNamesVersion: number;
   selections: Selection[];
