@@ -18,8 +18,9 @@ import { declaredPortNames } from '../cluster/port-names';
  *
  * - Tracked values: a value computed from one object (a Service, a policy) and what the memo
  *   hands out (selections, units, tokens) is taken over whole — with the selections and units it
- *   used — while the object is the same and no namespace it looked into changed, without
- *   writing its unit keys again. An edit of one Service so costs a comparison per other object.
+ *   used — while the object is the same and every selection it read gives the same answer,
+ *   without writing its unit keys again. An edit of one Service so costs a comparison per other
+ *   object, and a pod edit only re-keys the objects whose selections hold one of the pods.
  *
  * Pods are compared by what the rules read of them (podSignature), not by identity: a rebuild
  * that gives the same pods keeps everything.
@@ -122,9 +123,10 @@ export class LintMemo {
 
   /**
    * `compute()`'s value, taken over from the last run when `object` is the same and nothing it
-   * read moved: the pods of each namespace it looked into (by selection or podsToken), the
-   * namespaces' labels and the port names pods declare. The selections and units it used are
-   * met in this run as they are (stamped; no lookup by name), so later runs still find them.
+   * read moved (see `stillHolds`): the answer of each selection, the pods token of each namespace
+   * it took one of, the namespaces' labels and the port names pods declare. The selections and
+   * units it used are met in this run as they are (stamped; no lookup by name), so later runs
+   * still find them.
    */
   private tracked<T>(object: object, compute: () => T): T {
     const known = this.tracks.get(object);

@@ -178,7 +178,7 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     return m;
   };
   for (const p of policies) {
-    // The unit's key is written again only when a namespace the policy looks into changed.
+    // The unit's key is written again only when a selection the policy reads changed its answer.
     if (deps) out.push(...deps.tracked(p, () => deps.unit(`policy ${p.key}`, policyInputs(cluster, p, byNamespace, selectionVersion(p), peerPicks, deps), (o) => lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, o))));
     else lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, out);
     if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
