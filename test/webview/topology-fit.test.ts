@@ -132,6 +132,9 @@ describe('topology page in a narrow panel', { skip }, () => {
     await page.setViewportSize({ width: 900, height: 600 });
     await show(page, bigTrace());
     const width = (sel: string) => page.evaluate((s: string) => document.querySelector(s).getBoundingClientRect().width, sel);
+    // Two frames: the page has laid out the trace it was just shown (on a loaded machine the
+    // splitter could still move after `show` returns, and the drag then starts beside it).
+    await page.evaluate(() => new Promise((r) => { const frame = (globalThis as any).requestAnimationFrame; frame(() => frame(() => r(undefined))); }));
     const side0 = await width('[data-testid=side-panel]');
     assert.ok(side0 > 100 && side0 <= 340, `side panel ${side0} px`);
     const bar = await page.locator('[data-testid=side-splitter]').boundingBox();
@@ -140,7 +143,7 @@ describe('topology page in a narrow panel', { skip }, () => {
     await page.mouse.move(bar!.x - 120, bar!.y + 100, { steps: 5 });
     await page.mouse.up();
     const side1 = await width('[data-testid=side-panel]');
-    assert.ok(Math.abs(side1 - (side0 + 122)) < 8, `dragged ${side0} → ${side1} (${await page.evaluate(() => JSON.stringify([window.__podpath.state.sideWidth, document.querySelector('.pp-main').style.cssText]))})`);
+    assert.ok(Math.abs(side1 - (side0 + 122)) < 8, `dragged ${side0} → ${side1} (${await page.evaluate(() => JSON.stringify([window.__podpath.state?.sideWidth, document.querySelector('.pp-main').style.cssText]))})`);
     await page.waitForFunction((w: number) => window.__podpath.state?.sideWidth === w, Math.round(side1));
 
     const diagram0 = await width('[data-testid=diagram]');
