@@ -7,6 +7,7 @@ import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
 import { ServiceAllocations, ServicesReuse, allocateServices, buildServices } from './services';
 import { daemonSetTaintFindings } from './taints';
+import { sameItems } from '../common/same-items';
 
 /**
  * What the last build of one workspace computed per stage, with the inputs it read: the next
@@ -45,12 +46,6 @@ export class BuildMemo {
 
 function stage<T>(memo: BuildMemo | undefined, name: string, inputs: readonly unknown[], compute: () => T): T {
   return memo ? memo.take(name, inputs, compute) : compute();
-}
-
-function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The namespaces of a pods list, each once, in the order first met (kept per list: a build that keeps the pods reads them once). */
@@ -148,7 +143,6 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
   for (const name of implied) {
     if (!namespaces.has(name)) namespaces.set(name, { name, labels: { 'kubernetes.io/metadata.name': name } });
   }
-
 
   // Policy objects: a name defined twice is an error and the later object is left out.
   const policySeen = new Map<string, Locator>();

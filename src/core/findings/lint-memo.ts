@@ -3,6 +3,7 @@ import { PodChanges, podChangesOf } from '../cluster/pod-reuse';
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding } from '../common/finding';
 import { declaredPortNames } from '../cluster/port-names';
+import { sameItems } from '../common/same-items';
 
 /**
  * What lint keeps between runs over successive builds of one workspace, so that an edit costs
@@ -72,8 +73,7 @@ export class LintMemo {
   /** The findings of the last run when it read the very same `inputs` (lint.ts lintInputs). */
   sameRun(inputs: readonly unknown[]): readonly Finding[] | undefined {
     const last = this.lastRun;
-    if (!last || last.inputs.length !== inputs.length) return undefined;
-    for (let i = 0; i < inputs.length; i++) if (last.inputs[i] !== inputs[i]) return undefined;
+    if (!last || !sameItems(last.inputs, inputs)) return undefined;
     this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = this.trackedKept = 0;
     this.runsKept++;
     return last.findings;

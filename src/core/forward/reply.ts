@@ -1,5 +1,6 @@
 import { Dataplane } from '../dataplane/dataplane';
 import { familyOf, hostPort } from '../common/ip';
+import { sameItems } from '../common/same-items';
 import { Connection, ConntrackHandover, Translation, Tuple, connectionsOf, tupleText } from './conntrack';
 import { TraceRequest, tracePacket, walkReply } from './engine';
 import { Hop, Trace, Verdict } from './trace';
@@ -110,7 +111,7 @@ function replyOfConnection(dp: Dataplane, c: Connection, notes: Set<string>): Co
     problems.push(`the client expects the reply from ${hostPort(expectedSource.ip, expectedSource.port)} (where it connected) but sees ${hostPort(seenSource.ip, seenSource.port)}: ${c.protocol === 'tcp' ? 'no socket matches it, so the client answers with a TCP reset and the connection fails' : 'no socket matches it, so the client drops it'}`);
   }
   const forwardNodes = c.nodes.slice().reverse();
-  const asymmetric = sameList(nodes, forwardNodes) ? undefined : `the request crossed ${c.nodes.join(' → ') || '(no node)'}; the reply crosses ${nodes.join(' → ') || '(no node)'}`;
+  const asymmetric = sameItems(nodes, forwardNodes) ? undefined : `the request crossed ${c.nodes.join(' → ') || '(no node)'}; the reply crosses ${nodes.join(' → ') || '(no node)'}`;
   return {
     connection: c,
     sent,
@@ -137,8 +138,4 @@ function serverWords(c: Connection): string {
 function bypassText(t: Translation): string {
   const what = t.action === 'masquerade' ? 'MASQUERADE' : t.action === 'snat' ? 'SNAT' : t.action === 'redirected' ? 'REDIRECT' : 'DNAT';
   return `the reply bypasses the conntrack of ${t.node}, which holds the ${what} of hop ${t.hop} (${tupleText(t.before)} became ${tupleText(t.after)}), so it is never undone`;
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -45,26 +45,37 @@ function withoutSource(key: string, value: unknown): unknown {
 }
 
 /**
- * Whether two clusters have the same `reachabilityInputs`, without writing either out: lists
- * item by item, an item that is the very same object in both (a build keeps the pods, nodes and
- * policy objects an edit did not reach) taken as equal, any other pair compared by the text
+ * Which of two clusters' `reachabilityInputs` differ, without writing either out: lists item by
+ * item, an item that is the very same object in both (a build keeps the pods, nodes and policy
+ * objects an edit did not reach) taken as equal, any other pair compared by the text
  * `reachabilityInputs` writes for it. Stricter than comparing the two strings only where a list
- * changes length (the strings could then still meet by chance): it may say "different" for
- * equal inputs, never "same" for different ones.
+ * changes length (the strings could then still meet by chance): it may say "changed" for equal
+ * inputs, never "nothing" for different ones. 'pods' and 'policies' (NetworkPolicies) say that
+ * only those differ; 'more' anything else. Each part is compared once.
  */
+export function reachabilityInputsChanged(a: Cluster, b: Cluster): 'nothing' | 'pods' | 'policies' | 'more' {
+  if (a === b) return 'nothing';
+  if (!sameSetting(a, b) || !sameOtherPolicies(a, b)) return 'more';
+  const pods = samePods(a, b);
+  const policies = sameNetworkPolicies(a, b);
+  return pods && policies ? 'nothing' : pods ? 'policies' : policies ? 'pods' : 'more';
+}
+
+/** Whether two clusters have the same `reachabilityInputs` (compared as `reachabilityInputsChanged` does). */
 export function sameReachabilityInputs(a: Cluster, b: Cluster): boolean {
-  if (a === b) return true;
-  return samePods(a, b) && sameInputsButPods(a, b);
+  return reachabilityInputsChanged(a, b) === 'nothing';
 }
 
-/** Whether two clusters have the same `reachabilityInputs` but for their pods (compared as `sameReachabilityInputs` does). */
+/** Whether two clusters have the same `reachabilityInputs` but for their pods. */
 export function sameInputsButPods(a: Cluster, b: Cluster): boolean {
-  return sameSetting(a, b) && sameNetworkPolicies(a, b) && sameOtherPolicies(a, b);
+  const changed = reachabilityInputsChanged(a, b);
+  return changed === 'nothing' || changed === 'pods';
 }
 
-/** Whether two clusters have the same `reachabilityInputs` but for their NetworkPolicies (compared as `sameReachabilityInputs` does). */
+/** Whether two clusters have the same `reachabilityInputs` but for their NetworkPolicies. */
 export function sameInputsButPolicies(a: Cluster, b: Cluster): boolean {
-  return sameSetting(a, b) && samePods(a, b) && sameOtherPolicies(a, b);
+  const changed = reachabilityInputsChanged(a, b);
+  return changed === 'nothing' || changed === 'policies';
 }
 
 function samePods(a: Cluster, b: Cluster): boolean {

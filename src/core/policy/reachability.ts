@@ -14,6 +14,7 @@ import { countHostNetwork, tieredEngine } from './tiered-classes';
 import { comparePodKeys, diffInKeyOrder, inPodKeyOrder } from '../cluster/pod-order';
 import { podChangesOf } from '../cluster/pod-reuse';
 import { declaredPortNames } from '../cluster/port-names';
+import { sameItems } from '../common/same-items';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -505,13 +506,6 @@ interface ClassSeed {
   counted(): Counts | undefined;
 }
 
-/** Whether two lists hold the very same items in the same order. */
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * A result computed for an earlier cluster, carried over to `cluster` when the two differ only in
  * their pods (every other input of reachability the same: see `sameReachabilityInputs`) and every
@@ -539,7 +533,6 @@ function podsMoved(before: readonly PodInfo[], after: readonly PodInfo[]): { rem
   diffInKeyOrder(before, after, (p) => removed.push(p), (p) => added.push(p));
   return { removed, added };
 }
-
 
 /**
  * Counts after a rebase: the same rules between the classes there were, some of them resized,

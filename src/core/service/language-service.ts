@@ -13,7 +13,8 @@ import { ParsedFile, parseManifestText } from '../manifest/parse';
 import { ConnLine, ConnlistFormat, computeConnlist, connlistAround, formatConnlist, sameConnlistInputs } from '../policy/connlist';
 import { formatMatrix } from '../policy/matrix';
 import { Reachability, computeReachability, countsMadeBy, reachabilityAfterPolicyEdit, rebaseReachability, reachabilityReusedFor } from '../policy/reachability';
-import { sameInputsButPods, sameInputsButPolicies, sameReachabilityInputs } from '../policy/reachability-inputs';
+import { reachabilityInputsChanged } from '../policy/reachability-inputs';
+import { sameItems } from '../common/same-items';
 import { hoverFor } from './hover';
 import { hintsFor, lensesFor } from './lenses';
 import { selectorTargets, selectorsMatching } from './navigation';
@@ -222,20 +223,15 @@ export class LanguageService implements LanguageServiceApi {
     const previous = next.reuseFrom;
     next.reuseFrom = undefined;
     if (!previous?.reach) return;
-    if (!sameReachabilityInputs(previous.cluster, next.cluster)) {
-      // Only pods moved (a label, replicas): the classes may still hold, with other members.
-      const rebased = sameInputsButPods(previous.cluster, next.cluster) ? rebaseReachability(previous.reach, next.cluster) : undefined;
-      if (rebased) {
-        next.reach = rebased;
-        this.reachabilityRebases++;
-        return;
-      }
-      // Only NetworkPolicies changed: the pods may still fall into the same classes.
-      const reclassed = sameInputsButPolicies(previous.cluster, next.cluster) ? reachabilityAfterPolicyEdit(previous.reach, next.cluster) : undefined;
-      if (reclassed) {
-        next.reach = reclassed;
-        this.reachabilityOnEarlierClasses++;
-      }
+    const changed = reachabilityInputsChanged(previous.cluster, next.cluster);
+    // Only pods moved (a label, replicas): the classes may still hold, with other members.
+    const carried = changed === 'pods' ? rebaseReachability(previous.reach, next.cluster) : undefined;
+    if (carried) this.reachabilityRebases++;
+    // Only NetworkPolicies changed: the pods may still fall into the same classes.
+    const reclassed = changed === 'policies' ? reachabilityAfterPolicyEdit(previous.reach, next.cluster) : undefined;
+    if (reclassed) this.reachabilityOnEarlierClasses++;
+    if (changed !== 'nothing') {
+      next.reach = carried ?? reclassed;
       return;
     }
     next.reach = reachabilityReusedFor(previous.reach, next.cluster);
@@ -345,12 +341,6 @@ function round(ms: number): number {
 }
 
 const SEVERITIES: Record<string, Severity> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint' };
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** A finding's severity under the settings' overrides; undefined when it is turned off. */
 function severityOf(f: Finding, overrides: Record<string, string>): Severity | undefined {
