@@ -101,7 +101,6 @@ export class LintMemo {
         this.recording?.namespaces.add(ns);
         return `${this.namespaceVersions.get(ns) ?? 0}`;
       },
-      namespacesToken: () => this.namespaces,
       portNamesToken: () => this.portNames,
       tracked: (object, compute) => this.tracked(object, compute),
       unit: (name, key, compute) => this.value(name, key, () => {
@@ -109,7 +108,6 @@ export class LintMemo {
         compute(findings);
         return findings;
       }),
-      value: (name, key, compute) => this.value(name, key, compute),
       selection: (name, namespace, match) => this.selection(name, namespace, match),
     };
   }
@@ -498,11 +496,8 @@ export interface LintDependencies {
   id(o: object): number;
   /** Moves whenever a pod of the namespace changes (or it gains or loses pods). */
   podsToken(namespace: string): string;
-  namespacesToken(): string;
   portNamesToken(): string;
   unit(name: string, key: string, compute: (out: Finding[]) => void): Finding[];
-  /** Any value derived for one unit, kept like findings. */
-  value<T>(name: string, key: string, compute: () => T): T;
   /**
    * The pods of `namespace` that `match` picks; `name` must identify the selector (the same name
    * always means the same match).
