@@ -36,6 +36,8 @@ export interface PolicyBenchResult {
 export function runPolicyBench(pods: number, policies: number, naiveSources: number, adminPolicies = 0, calicoPolicies = 0): PolicyBenchResult {
   const gen = generateCluster(pods, { policies, adminPolicies, calicoPolicies, plugin: 'calico' });
   const cluster = buildCluster(loadManifests(gen.files).manifests);
+  // The row must measure the pods it names (100 a node fill a Calico node's first /26 block: see calico-blocks.ts).
+  if (cluster.pods.length !== pods) throw new Error(`expected ${pods} pods placed, got ${cluster.pods.length}`);
   if (cluster.policies.length !== policies) throw new Error(`expected ${policies} policies, got ${cluster.policies.length}`);
   const admins = (cluster.adminPolicies ?? []).filter((p) => p.kind === 'AdminNetworkPolicy' && !p.invalid).length;
   if (admins !== adminPolicies) throw new Error(`expected ${adminPolicies} AdminNetworkPolicies, got ${admins}`);

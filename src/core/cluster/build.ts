@@ -1,4 +1,5 @@
 import { Finding, finding } from '../common/finding';
+import type { Cidr } from '../common/ip';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
@@ -83,6 +84,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
   let nodes: NodeInfo[] = [];
   let pods: PodInfo[] = [];
   let workloads: WorkloadInfo[] = [];
+  let extraPodBlocks: Map<string, Cidr[]> | undefined;
   let services: ServiceInfo[] = [];
   let index: ReturnType<typeof indexClusterObjects> | undefined;
   try {
@@ -100,7 +102,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
       f.push(...daemonSetTaintFindings(m.workloads, nodes));
       return { ...built, findings: f };
     });
-    ({ pods, workloads } = podStage);
+    ({ pods, workloads, extraPodBlocks } = podStage);
     findings.push(...podStage.findings);
     const changes: PodChanges | undefined = podStage.changes;
     // ClusterIPs and node ports read only the Service objects and the configuration.
@@ -172,6 +174,7 @@ export function buildCluster(m: ManifestSet, options: BuildOptions = {}, memo?: 
     policies,
     adminPolicies,
     ...(config!.plugin === 'calico' ? { calicoPolicies, calicoTiers } : {}),
+    ...(extraPodBlocks ? { extraPodBlocks } : {}),
     findings,
   };
 }

@@ -223,7 +223,18 @@ export interface Cluster {
   /** Calico NetworkPolicies and GlobalNetworkPolicies, only when the CNI is Calico (duplicates removed). */
   calicoPolicies?: CalicoPolicyManifest[];
   calicoTiers?: CalicoTierManifest[];
+  /**
+   * Calico: node name → the IPAM blocks the node claimed after its first (podCIDR) filled up,
+   * in claim order (calico-blocks.ts). Absent when no node needed one.
+   */
+  extraPodBlocks?: ReadonlyMap<string, readonly Cidr[]>;
   findings: Finding[];
+}
+
+/** A node's pod blocks: its podCIDR, then any Calico blocks it claimed after that one filled. */
+export function podBlocksOf(cluster: Pick<Cluster, 'extraPodBlocks'>, node: NodeInfo): readonly Cidr[] {
+  const extra = cluster.extraPodBlocks?.get(node.name);
+  return extra ? [node.podCIDR, ...extra] : [node.podCIDR];
 }
 
 /** The object lists of a cluster and their lookup maps, which must always be built together. */

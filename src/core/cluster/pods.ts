@@ -1,12 +1,14 @@
 import { Finding, finding } from '../common/finding';
 import { fnv1a, macFor, nameSuffix, sha1Hex } from '../common/hash';
-import { cidrContains, cidrSize, intToIp, ipToInt, nthAddress } from '../common/ip';
+import { Cidr, cidrContains, cidrSize, intToIp, ipToInt, nthAddress } from '../common/ip';
 import { Locator } from '../common/source';
 import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from '../manifest/types';
 import { matchesMap, matchesSelector } from './labels';
 import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntainted, taintRelated, taintReasons, taintText, untoleratedTaints } from './taints';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
 import { comparePodKeys } from './pod-order';
+import { BlockClaims, CALICO_MAX_BLOCKS_PER_HOST, claimsMoreBlocks } from './calico-blocks';
+import { NODE_BLOCK_PREFIX } from './defaults';
 import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
@@ -83,7 +85,7 @@ export const MAX_PODS = 200000;
  */
 export function buildPods(
   m: ManifestSet, config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], maxPods = MAX_PODS, reuse?: PodReuse,
-): { pods: PodInfo[]; workloads: WorkloadInfo[]; changes?: PodChanges } {
+): { pods: PodInfo[]; workloads: WorkloadInfo[]; changes?: PodChanges; extraPodBlocks?: Map<string, Cidr[]> } {
   reuse?.begin();
   // A dump holds the live objects of every level: Deployment → ReplicaSet → Pod, CronJob →
   // Job → Pod. A workload whose pods (or child workloads) are in the manifests already ran:
@@ -117,9 +119,10 @@ export function buildPods(
   const { workloads } = expanded;
   findings.push(...expanded.findings);
   const findingsBefore = findings.length;
-  const pods = placeAndAddress(ordered, config, nodes, findings, reuse);
+  const { pods, extraPodBlocks } = placeAndAddress(ordered, config, nodes, findings, reuse);
   if (reuse) {
-    const clean = patchable && !!order.units && findings.length === findingsBefore && pods.length === ordered.length && !podBlocksOverlap(nodes);
+    // A node that claimed a further block is allocated afresh each time (patchPlacement knows one block a node).
+    const clean = patchable && !!order.units && findings.length === findingsBefore && pods.length === ordered.length && !podBlocksOverlap(nodes) && extraPodBlocks.size === 0;
     reuse.layout = clean ? layoutOf(order.units!, pods, config, nodes) : undefined;
   }
   const byOwner = new Map(workloads.map((w) => [w.kind + '|' + w.key, w]));
@@ -150,7 +153,7 @@ export function buildPods(
   // sorted already, unless a child's pods were added to it.
   for (const w of merged) w.pods.sort();
   const changes = reuse?.end(pods);
-  return { pods, workloads, ...(changes ? { changes } : {}) };
+  return { pods, workloads, ...(changes ? { changes } : {}), ...(extraPodBlocks.size ? { extraPodBlocks } : {}) };
 }
 
 /**
@@ -564,7 +567,7 @@ function patchPlacement(units: DraftUnit[], config: ClusterConfig, nodes: NodeIn
     const last = reuse.lastAllocation(node, conditions);
     if (!last && layout.onNode.has(node)) return undefined;
     const same = last !== undefined && last.keys.length === keys.length && keys.every((k, i) => last.keys[i] === k);
-    const ips = same ? last!.ips.slice() : allocateOnNode(node, keys, reserved, new Map());
+    const ips = same ? last!.ips.slice() : allocateOnNode(node.podCIDR, keys, reserved, new Map());
     if (ips.some((ip) => ip === undefined)) return undefined;
     if (!same && keys.length) nodesAllocated++;
     drafts.forEach((d, i) => {
@@ -622,7 +625,7 @@ function patchPlacement(units: DraftUnit[], config: ClusterConfig, nodes: NodeIn
   return { pods, units: ordered, removed, added };
 }
 
-function placeAndAddress(ordered: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
+function placeAndAddress(ordered: PodDraft[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): { pods: PodInfo[]; extraPodBlocks: Map<string, Cidr[]> } {
   const nodesByName = new Map(nodes.map((n) => [n.name, n]));
   const nodesByIP = new Map(nodes.map((n) => [n.ip, n]));
   const placedDrafts: PodDraft[] = [];
@@ -765,7 +768,7 @@ function schedule(
  * forward. A new pod can only move an existing one by winning that pod's exact slot, so
  * adding unrelated objects almost never renumbers existing pods.
  */
-function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): PodInfo[] {
+function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: ClusterConfig, nodes: NodeInfo[], findings: Finding[], reuse?: PodReuse): { pods: PodInfo[]; extraPodBlocks: Map<string, Cidr[]> } {
   const taken = new Map<string, string>(); // IP → pod key
   const takenLoc = new Map<string, Locator>();
   // Per placed pod (same index): its address and where it came from.
@@ -803,7 +806,8 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     const list = byNode.get(placedNodes[i]);
     if (list) list.push(i); else byNode.set(placedNodes[i], [i]);
   }
-  const exhausted = new Map<string, { node: NodeInfo; keys: string[]; locator: Locator; owner: WorkloadRef; workload: boolean }>();
+  /** Per node, the placed pods its block had no address left for, in key order. */
+  const left = new Map<NodeInfo, number[]>();
   // A node's allocation reads its pods' keys, its block, the addresses taken in pass 1 and the
   // reserved count; other nodes' allocations only when blocks overlap (then nothing is reused).
   const conditions = reuse && !podBlocksOverlap(nodes) ? `${reserved}|${[...taken.keys()].join(',')}` : undefined;
@@ -813,7 +817,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     if (got) {
       reuse!.counts.nodesKept++;
     } else {
-      got = allocateOnNode(node, keys, reserved, taken);
+      got = allocateOnNode(node.podCIDR, keys, reserved, taken);
       if (conditions !== undefined) {
         reuse!.allocated(node, conditions, keys, got);
         reuse!.counts.nodesAllocated++;
@@ -821,20 +825,42 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     }
     pending.forEach((i, k) => {
       const ip = got![k];
-      if (ip) {
-        ips[i] = ip;
-        return;
+      if (ip) ips[i] = ip;
+      else push(left, node, i);
+    });
+  }
+  // Calico: a node whose block is full claims another (calico-blocks.ts). Nodes in name order,
+  // so which node gets which block does not depend on the order pods were written in.
+  const claims = left.size && claimsMoreBlocks(config) ? new BlockClaims(config.clusterCIDR, NODE_BLOCK_PREFIX.calico, nodes) : undefined;
+  if (claims) {
+    for (const node of [...left.keys()].sort((a, b) => cmp(a.name, b.name))) {
+      let pending = left.get(node)!;
+      let block: Cidr | undefined;
+      while (pending.length && (block = claims.claim(node))) {
+        const got = allocateOnNode(block, pending.map((i) => placed[i].key), reserved, taken);
+        pending.forEach((i, k) => { if (got[k]) ips[i] = got[k]; });
+        pending = pending.filter((i) => ips[i] === undefined);
       }
+      left.set(node, pending);
+    }
+  }
+  const exhausted = new Map<string, { node: NodeInfo; keys: string[]; locator: Locator; owner: WorkloadRef; workload: boolean }>();
+  for (const [node, pending] of left) {
+    for (const i of pending) {
       const d = placed[i];
       const group = d.workload ?? d.key;
       const e = exhausted.get(`${node.name}|${group}`);
       if (e) e.keys.push(d.key);
       else exhausted.set(`${node.name}|${group}`, { node, keys: [d.key], locator: d.locator, owner: d.owner, workload: !!d.workload });
-    });
+    }
   }
   for (const e of exhausted.values()) {
     const what = e.keys.length === 1 ? `pod ${e.keys[0]}` : `${e.keys.length} pods of ${e.owner.kind} ${e.owner.key}`;
-    findings.push(finding('pod-cidr-exhausted', 'error', `node ${e.node.name} has no free address left in ${e.node.podCIDR.text} for ${what}; ${e.keys.length === 1 ? 'it is' : 'they are'} left out`, e.locator.range));
+    const blocks = claims ? claims.byNode.get(e.node.name)?.length ?? 0 : 0;
+    const where = !claims ? e.node.podCIDR.text
+      : blocks + 1 >= CALICO_MAX_BLOCKS_PER_HOST ? `its ${blocks + 1} Calico blocks (maxBlocksPerHost ${CALICO_MAX_BLOCKS_PER_HOST})`
+      : `${e.node.podCIDR.text}${blocks ? ` and its ${blocks} further blocks` : ''}, and clusterCIDR ${config.clusterCIDR.text} has no free /${NODE_BLOCK_PREFIX.calico} left`;
+    findings.push(finding('pod-cidr-exhausted', 'error', `node ${e.node.name} has no free address left in ${where} for ${what}; ${e.keys.length === 1 ? 'it is' : 'they are'} left out`, e.locator.range));
   }
   const pods: PodInfo[] = [];
   for (let i = 0; i < placed.length; i++) {
@@ -856,24 +882,24 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     }
     pods.push(pod);
   }
-  return pods;
+  return { pods, extraPodBlocks: claims?.byNode ?? new Map() };
 }
 
 /**
- * A node's pods (by key, in key order) that need an address from its block, and what each gets:
- * first every pod whose preferred slot is free takes it, then the others probe forward. Marks
- * what it hands out in `taken`.
+ * A node's pods (by key, in key order) that need an address from one of its blocks, and what
+ * each gets: first every pod whose preferred slot is free takes it, then the others probe
+ * forward. Marks what it hands out in `taken`.
  */
-function allocateOnNode(node: NodeInfo, keys: readonly string[], reserved: number, taken: Map<string, string>): (string | undefined)[] {
+function allocateOnNode(block: Cidr, keys: readonly string[], reserved: number, taken: Map<string, string>): (string | undefined)[] {
   const got: (string | undefined)[] = new Array(keys.length).fill(undefined);
-  const usable = cidrSize(node.podCIDR) - reserved - 1; // minus broadcast
-  const slotIP = (slot: number) => intToIp((node.podCIDR.base + reserved + slot) >>> 0);
+  const usable = cidrSize(block) - reserved - 1; // minus broadcast
+  const slotIP = (slot: number) => intToIp((block.base + reserved + slot) >>> 0);
   const losers: { i: number; start: number }[] = [];
   keys.forEach((key, i) => {
     if (usable <= 0) { losers.push({ i, start: 0 }); return; }
     // The preferred address is counted from .2 whatever the plugin, so changing only the CNI
     // (Calico also hands out .1) does not move a pod that still fits its node's block.
-    const span = cidrSize(node.podCIDR) - 3;
+    const span = cidrSize(block) - 3;
     const start = Math.min(usable - 1, (span > 0 ? fnv1a(key) % span : 0) + 2 - reserved);
     const ip = slotIP(start);
     if (taken.has(ip)) { losers.push({ i, start }); return; }
@@ -953,4 +979,10 @@ export function hostVethName(config: ClusterConfig, namespace: string, name: str
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }

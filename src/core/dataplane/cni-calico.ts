@@ -1,4 +1,4 @@
-import { Cluster, NodeInfo, PodInfo } from '../cluster/model';
+import { Cluster, NodeInfo, PodInfo, podBlocksOf } from '../cluster/model';
 import { macFor } from '../common/hash';
 import { FAMILY_CONSTANTS, cidr, nthAddress } from '../common/ip';
 import { FAMILY_PROFILES } from './family';
@@ -22,7 +22,7 @@ export function calicoVtepMac(node: NodeInfo, device = 'vxlan.calico'): string {
 
 /**
  * Calico: no bridge. Each pod's host veth (cali…) answers ARP for everything (proxy_arp) and
- * gets a /32 route; the node blackholes its own block; remote blocks go over tunl0 (ipip),
+ * gets a /32 route; the node blackholes its own blocks; remote blocks go over tunl0 (ipip),
  * vxlan.calico, or straight to the node (bgp, which needs L2 adjacency or peering routers).
  */
 export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo[]): void {
@@ -41,8 +41,12 @@ export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo
     root.sysctls[profile.neighbourProxySysctl(pod.hostVeth)] = '1';
     root.neighbors.push({ ip: pod.ip, mac: pod.mac, dev: pod.hostVeth, state: 'REACHABLE', cause });
   }
-  const blockCause = nodeCause(node, `Calico IPAM: block ${node.podCIDR.text} is affine to ${node.name}`);
-  root.routes.push({ dst: node.podCIDR, type: 'blackhole', proto: 'bird', cause: blockCause });
+  // BIRD blackholes every block affine to the node, and advertises each one (a node that filled
+  // its first block claimed more: calico-blocks.ts).
+  for (const block of podBlocksOf(cluster, node)) {
+    const blockCause = nodeCause(node, `Calico IPAM: block ${block.text} is affine to ${node.name}`);
+    root.routes.push({ dst: block, type: 'blackhole', proto: 'bird', cause: blockCause });
+  }
   const tunnelCause = { text: `Calico (${backend})`, locator: cfg.locator, path: ['spec', 'cni'] };
   if (backend === 'ipip') {
     root.devices.push({ name: 'tunl0', kind: 'ipip', mtu: 1480, addresses: [{ ip: calicoTunnelAddress(node), prefix: 32 }], ipip: {}, cause: { ...tunnelCause, text: 'Calico (ipip): tunl0, IP-in-IP (protocol 4)' } });
@@ -56,18 +60,22 @@ export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo
   }
   for (const r of cluster.nodes) {
     if (r.name === node.name) continue;
-    const why = nodeCause(r, `BIRD: block ${r.podCIDR.text} of node ${r.name}`);
-    if (backend === 'ipip') {
-      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'tunl0', proto: 'bird', onlink: true, cause: why });
-    } else if (backend === 'vxlan') {
-      const vtep = calicoTunnelAddress(r);
-      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: vtep, dev: vxlanDevice, onlink: true, cause: why });
-      root.neighbors.push({ ip: vtep, mac: calicoVtepMac(r, vxlanDevice), dev: vxlanDevice, state: 'PERMANENT', cause: why });
-      root.fdb.push({ mac: calicoVtepMac(r, vxlanDevice), dev: vxlanDevice, dst: r.ip, permanent: true, cause: why });
-    } else if (sameL2(node, r)) {
-      root.routes.push({ dst: r.podCIDR, type: 'unicast', via: r.ip, dev: 'eth0', proto: 'bird', cause: why });
-    } else {
-      dp.missingRoutes.push({ dst: r.podCIDR, text: `BIRD cannot use ${r.ip} as next hop for ${r.podCIDR.text}: it is not on ${node.name}'s subnet; plain BGP mode needs L2 adjacency or peering with the routers`, cause: why });
-    }
+    podBlocksOf(cluster, r).forEach((block, i) => {
+      const why = nodeCause(r, `BIRD: block ${block.text} of node ${r.name}`);
+      if (backend === 'ipip') {
+        root.routes.push({ dst: block, type: 'unicast', via: r.ip, dev: 'tunl0', proto: 'bird', onlink: true, cause: why });
+      } else if (backend === 'vxlan') {
+        const vtep = calicoTunnelAddress(r);
+        root.routes.push({ dst: block, type: 'unicast', via: vtep, dev: vxlanDevice, onlink: true, cause: why });
+        // One VTEP per node, whatever number of blocks it holds.
+        if (i > 0) return;
+        root.neighbors.push({ ip: vtep, mac: calicoVtepMac(r, vxlanDevice), dev: vxlanDevice, state: 'PERMANENT', cause: why });
+        root.fdb.push({ mac: calicoVtepMac(r, vxlanDevice), dev: vxlanDevice, dst: r.ip, permanent: true, cause: why });
+      } else if (sameL2(node, r)) {
+        root.routes.push({ dst: block, type: 'unicast', via: r.ip, dev: 'eth0', proto: 'bird', cause: why });
+      } else {
+        dp.missingRoutes.push({ dst: block, text: `BIRD cannot use ${r.ip} as next hop for ${block.text}: it is not on ${node.name}'s subnet; plain BGP mode needs L2 adjacency or peering with the routers`, cause: why });
+      }
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { Cluster, PodInfo } from '../cluster/model';
+import { Cluster, PodInfo, podBlocksOf } from '../cluster/model';
 import { LabelSelector } from '../manifest/types';
 import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
@@ -336,7 +336,7 @@ function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out
  */
 function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
   // Most ipBlocks name addresses outside the cluster: pods are looked at only when one overlaps a node's pod range.
-  const nodeRanges = cluster.nodes.map((n) => n.podCIDR);
+  const nodeRanges = cluster.nodes.flatMap((n) => podBlocksOf(cluster, n));
   const near = (cidr: Cidr) => nodeRanges.some((r) => cidrsOverlap(r, cidr));
   let addresses: ReturnType<typeof assumedAddresses> | undefined;
   for (const p of policiesOf(cluster)) {
@@ -359,14 +359,14 @@ function lintIpBlocksOnAssumedPodIPs(cluster: Cluster, out: Finding[]): void {
 }
 
 /** Per pods list (with the nodes it was read with): the pods with assigned addresses and their nodes' pod ranges. */
-const assumedOf = new WeakMap<readonly PodInfo[], { nodes: Cluster['nodes']; assumed: PodInfo[]; ranges: Cluster['nodes'][number]['podCIDR'][] }>();
+const assumedOf = new WeakMap<readonly PodInfo[], { nodes: Cluster['nodes']; assumed: PodInfo[]; ranges: readonly Cidr[] }>();
 
-function assumedAddresses(cluster: Cluster): { assumed: PodInfo[]; ranges: Cluster['nodes'][number]['podCIDR'][] } {
+function assumedAddresses(cluster: Cluster): { assumed: PodInfo[]; ranges: readonly Cidr[] } {
   const known = assumedOf.get(cluster.pods);
   if (known && known.nodes === cluster.nodes) return known;
   const assumed = cluster.pods.filter((p) => p.ipSource === 'allocated');
   const nodeNames = new Set(assumed.map((p) => p.node));
-  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).map((n) => n.podCIDR);
+  const ranges = cluster.nodes.filter((n) => nodeNames.has(n.name)).flatMap((n) => podBlocksOf(cluster, n));
   const value = { nodes: cluster.nodes, assumed, ranges };
   assumedOf.set(cluster.pods, value);
   return value;

@@ -1,4 +1,4 @@
-import { Cluster, PodInfo } from '../cluster/model';
+import { Cluster, PodInfo, podBlocksOf } from '../cluster/model';
 import { SourceRange } from '../common/source';
 import { Dataplane } from '../dataplane/dataplane';
 import { Device, causeRange } from '../dataplane/model';
@@ -79,7 +79,7 @@ export function buildTopology(analysis: { cluster: Cluster; dataplane: Dataplane
     s.nodes.push(info.name);
 
     nodes.push({
-      id: ids.node(info.name), name: info.name, ip: info.ip, podCIDR: info.podCIDR.text, subnet: seg,
+      id: ids.node(info.name), name: info.name, ip: info.ip, podCIDR: podBlocksOf(cluster, info).map((b) => b.text).join(', '), subnet: seg,
       labels: withLabels ? { ...info.labels } : {}, unschedulable: info.unschedulable,
       devices: devs, stackId: ids.stack(info.name), nodePortId: ids.nodePort(info.name), pods, hostPods, segment: s.id,
       ...optSource(info.locator.at(info.path)),

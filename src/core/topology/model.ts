@@ -76,6 +76,7 @@ export interface TopoNode {
   id: string;
   name: string;
   ip: string;
+  /** The node's pod block, and any further Calico blocks it claimed, comma-separated. */
   podCIDR: string;
   subnet: string;
   labels: Record<string, string>;

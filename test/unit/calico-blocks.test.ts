@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeYaml, trace } from '../support/analyze';
+import { podBlocksOf } from '../../src/core/cluster/model';
+import { CALICO_MAX_BLOCKS_PER_HOST } from '../../src/core/cluster/calico-blocks';
+import { Cidr, cidrContains, cidrsOverlap } from '../../src/core/common/ip';
+import { formatDataplaneText } from '../../src/core/format/dataplane-text';
+
+// Calico IPAM: a node whose /26 block is full claims another one instead of running out.
+
+function calicoCluster(opts: { nodes: number; backend?: string; dual?: boolean }): string {
+  const nodes = Array.from({ length: opts.nodes }, (_, i) => `    - {name: node-${i + 1}, ip: 192.168.1.${10 + i}${opts.dual ? `, ip6: "fd00::${10 + i}"` : ''}}`);
+  return [
+    'apiVersion: podpath.dev/v1alpha1', 'kind: Cluster', 'metadata: {name: test}', 'spec:',
+    opts.dual ? '  clusterCIDR: [10.244.0.0/16, "fd00:10::/56"]' : '  clusterCIDR: 10.244.0.0/16',
+    opts.dual ? '  serviceCIDR: [10.96.0.0/12, "fd00:96::/108"]' : '  serviceCIDR: 10.96.0.0/12',
+    `  cni: {plugin: calico, backend: ${opts.backend ?? 'ipip'}}`, '  nodes:', ...nodes, '',
+  ].join('\n');
+}
+
+const deployment = (name: string, replicas: number) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}\n`;
+
+test('a Calico node with more pods than its /26 holds claims further blocks: every pod is placed, each inside one of its node\'s blocks, no block shared', () => {
+  const a = analyzeYaml(calicoCluster({ nodes: 2 }), deployment('big', 220));
+  const c = a.cluster;
+  assert.deepEqual(c.findings.filter((f) => f.severity === 'error'), []);
+  assert.equal(c.pods.length, 220);
+  const blocks: Cidr[] = [];
+  for (const n of c.nodes) {
+    const mine = podBlocksOf(c, n);
+    assert.ok(mine.length >= 2, `${n.name} holds ${mine.length} blocks`);
+    for (const b of mine) {
+      assert.equal(b.prefix, 26);
+      assert.ok(cidrContains(c.config.clusterCIDR, b.base), `${b.text} inside the pool`);
+      for (const other of blocks) assert.ok(!cidrsOverlap(b, other), `${b.text} overlaps ${other.text}`);
+      blocks.push(b);
+    }
+    for (const p of c.pods.filter((p) => p.node === n.name)) assert.ok(mine.some((b) => cidrContains(b, p.ip)), `${p.key} ${p.ip} outside ${n.name}'s blocks`);
+  }
+  assert.equal(new Set(c.pods.map((p) => p.ip)).size, 220, 'no address handed out twice');
+});
+
+test('each node blackholes every block it holds and routes every block of the other node over tunl0; a pod in a claimed block is reached across nodes', () => {
+  const a = analyzeYaml(calicoCluster({ nodes: 2 }), deployment('big', 220));
+  const c = a.cluster;
+  const [n1, n2] = c.nodes;
+  const text1 = formatDataplaneText(a.dataplane.node(n1.name)!);
+  for (const b of podBlocksOf(c, n1)) assert.match(text1, new RegExp(`^blackhole ${b.text.replace(/\./g, '\\.')} proto bird`, 'm'));
+  for (const b of podBlocksOf(c, n2)) assert.match(text1, new RegExp(`^${b.text.replace(/\./g, '\\.')} via ${n2.ip.replace(/\./g, '\\.')} dev tunl0 proto bird onlink`, 'm'));
+  // Both ends in a block their node claimed after the first.
+  const inClaimed = (n: typeof n1) => c.pods.find((p) => p.node === n.name && !cidrContains(n.podCIDR, p.ip))!;
+  const src = inClaimed(n1);
+  const dst = inClaimed(n2);
+  const t = trace(a, { from: src.key, to: dst.key });
+  assert.equal(t.verdict, 'delivered', t.notes.join('\n'));
+  const route = t.hops.find((h) => h.node === n1.name && h.stage === 'routing' && h.netns === 'root')!;
+  const dstBlock = podBlocksOf(c, n2).find((b) => cidrContains(b, dst.ip))!;
+  assert.equal(route.decidedBy!.text, `${dstBlock.text} via ${n2.ip} dev tunl0 proto bird onlink`);
+  assert.equal(t.hops.at(-1)!.netns, dst.key);
+});
+
+test('claimed blocks do not depend on the order the manifests are written in', () => {
+  const one = analyzeYaml(calicoCluster({ nodes: 3 }), deployment('a', 150), deployment('b', 150));
+  const two = analyzeYaml(deployment('b', 150), deployment('a', 150), calicoCluster({ nodes: 3 }));
+  const blocks = (x: typeof one) => x.cluster.nodes.map((n) => podBlocksOf(x.cluster, n).map((b) => b.text));
+  assert.deepEqual(blocks(one), blocks(two));
+  assert.deepEqual(one.cluster.pods.map((p) => [p.key, p.ip]), two.cluster.pods.map((p) => [p.key, p.ip]));
+});
+
+test(`a node stops at ${CALICO_MAX_BLOCKS_PER_HOST} blocks (maxBlocksPerHost): the pods beyond are a pod-cidr-exhausted error that says so`, () => {
+  const perBlock = 62;
+  const a = analyzeYaml(calicoCluster({ nodes: 1 }), deployment('huge', CALICO_MAX_BLOCKS_PER_HOST * perBlock + 5));
+  const c = a.cluster;
+  assert.equal(podBlocksOf(c, c.nodes[0]).length, CALICO_MAX_BLOCKS_PER_HOST);
+  assert.equal(c.pods.length, CALICO_MAX_BLOCKS_PER_HOST * perBlock);
+  const errors = c.findings.filter((f) => f.code === 'pod-cidr-exhausted');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message, new RegExp(`its ${CALICO_MAX_BLOCKS_PER_HOST} Calico blocks \\(maxBlocksPerHost ${CALICO_MAX_BLOCKS_PER_HOST}\\) for 5 pods of Deployment default/huge`));
+});
+
+test('a pool with no free block left: the finding names the pool', () => {
+  const doc = calicoCluster({ nodes: 2 }).replace('clusterCIDR: 10.244.0.0/16', 'clusterCIDR: 10.244.0.0/25');
+  const a = analyzeYaml(doc, deployment('big', 130));
+  const c = a.cluster;
+  assert.equal(c.pods.length, 124);
+  const errors = c.findings.filter((f) => f.code === 'pod-cidr-exhausted');
+  assert.ok(errors.length >= 1);
+  for (const e of errors) assert.match(e.message, /and clusterCIDR 10\.244\.0\.0\/25 has no free \/26 left/);
+});
+
+test('flannel and dual-stack Calico keep one block a node (a node\'s /24 is what flannel leases; a dual-stack pod pairs its two blocks)', () => {
+  const dual = analyzeYaml(calicoCluster({ nodes: 1, dual: true }), deployment('big', 70));
+  assert.equal(dual.cluster.extraPodBlocks, undefined);
+  assert.equal(dual.cluster.pods.length, 62);
+  assert.ok(dual.cluster.findings.some((f) => f.code === 'pod-cidr-exhausted'));
+  const flannel = analyzeYaml(calicoCluster({ nodes: 1 }).replace('plugin: calico, backend: ipip', 'plugin: flannel'), deployment('big', 300));
+  assert.equal(flannel.cluster.extraPodBlocks, undefined);
+  assert.equal(flannel.cluster.pods.length, 253);
+});
