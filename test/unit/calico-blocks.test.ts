@@ -98,3 +98,53 @@ test('flannel and dual-stack Calico keep one block a node (a node\'s /24 is what
   assert.equal(flannel.cluster.extraPodBlocks, undefined);
   assert.equal(flannel.cluster.pods.length, 253);
 });
+
+// A dump of a live Calico cluster: calico-ipam ignores the Node's spec.podCIDR (the controller
+// manager's /24), and a node's pods sit in whichever /26 blocks it holds.
+const livePod = (name: string, node: string, hostIP: string, ip: string) =>
+  `- apiVersion: v1\n  kind: Pod\n  metadata: {name: ${name}, namespace: default, labels: {app: ${name}}}\n  spec: {nodeName: ${node}, containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}\n  status: {phase: Running, hostIP: ${hostIP}, podIP: ${ip}, podIPs: [{ip: ${ip}}]}\n`;
+const liveNode = (name: string, ip: string, podCIDR: string) =>
+  `- apiVersion: v1\n  kind: Node\n  metadata: {name: ${name}}\n  spec: {podCIDR: ${podCIDR}, podCIDRs: [${podCIDR}]}\n  status: {addresses: [{type: InternalIP, address: ${ip}}]}\n`;
+const calicoDoc = (pool: string) => `apiVersion: podpath.dev/v1alpha1\nkind: Cluster\nmetadata: {name: live}\nspec:\n  clusterCIDR: ${pool}\n  serviceCIDR: 10.96.0.0/12\n  cni: {plugin: calico, backend: ipip}\n`;
+
+test('a live Calico dump whose pods sit outside the Nodes\' spec.podCIDR: no ip-outside-pod-cidr, every block routed, pods on two nodes reach each other', () => {
+  const dump = 'apiVersion: v1\nkind: List\nitems:\n' + liveNode('worker-1', '10.0.0.11', '192.168.1.0/24') + liveNode('worker-2', '10.0.0.12', '192.168.2.0/24')
+    + livePod('a', 'worker-1', '10.0.0.11', '192.168.45.70') + livePod('b', 'worker-2', '10.0.0.12', '192.168.77.130') + livePod('c', 'worker-2', '10.0.0.12', '192.168.12.5');
+  const a = analyzeYaml(calicoDoc('192.168.0.0/16'), dump);
+  assert.deepEqual(a.cluster.findings.map((f) => f.code), []);
+  const blocks = (n: string) => podBlocksOf(a.cluster, a.cluster.nodesByName.get(n)!).map((b) => b.text);
+  assert.deepEqual(blocks('worker-1'), ['192.168.1.0/24', '192.168.45.64/26']);
+  assert.deepEqual(blocks('worker-2'), ['192.168.2.0/24', '192.168.77.128/26', '192.168.12.0/26']);
+  const text1 = formatDataplaneText(a.dataplane.node('worker-1')!);
+  assert.match(text1, /^blackhole 192\.168\.45\.64\/26 proto bird$/m);
+  assert.match(text1, /^192\.168\.77\.128\/26 via 10\.0\.0\.12 dev tunl0 proto bird onlink$/m);
+  assert.match(text1, /^192\.168\.12\.0\/26 via 10\.0\.0\.12 dev tunl0 proto bird onlink$/m);
+  for (const to of ['default/b', 'default/c']) {
+    const t = trace(a, { from: 'default/a', to, port: 80 });
+    assert.equal(t.verdict, 'delivered', `${to}: ${t.notes.join('\n')}`);
+  }
+  assert.equal(trace(a, { from: 'default/b', to: 'default/a', port: 80 }).verdict, 'delivered');
+});
+
+test('a live Calico dump: an address in another node\'s block is borrowed (a /32 routed to its node); one outside the pool stays a warning', () => {
+  const dump = 'apiVersion: v1\nkind: List\nitems:\n' + liveNode('worker-1', '10.0.0.11', '192.168.1.0/24') + liveNode('worker-2', '10.0.0.12', '192.168.2.0/24')
+    + livePod('a', 'worker-1', '10.0.0.11', '192.168.45.70') + livePod('b', 'worker-2', '10.0.0.12', '192.168.45.71') + livePod('z', 'worker-2', '10.0.0.12', '172.30.0.9');
+  const a = analyzeYaml(calicoDoc('192.168.0.0/16'), dump);
+  assert.deepEqual(a.cluster.findings.map((f) => [f.code, f.message]), [['ip-outside-pod-cidr', 'pod default/z has IP 172.30.0.9, outside the Calico pool 192.168.0.0/16']]);
+  assert.deepEqual(podBlocksOf(a.cluster, a.cluster.nodesByName.get('worker-2')!).map((b) => b.text), ['192.168.2.0/24', '192.168.45.71/32']);
+  const text1 = formatDataplaneText(a.dataplane.node('worker-1')!);
+  assert.match(text1, /^192\.168\.45\.71 via 10\.0\.0\.12 dev tunl0 proto bird onlink$/m, 'ip route writes a /32 as the bare address');
+  assert.doesNotMatch(formatDataplaneText(a.dataplane.node('worker-2')!), /blackhole 192\.168\.45\.71/);
+  assert.equal(trace(a, { from: 'default/a', to: 'default/b', port: 80 }).verdict, 'delivered');
+});
+
+test('a Calico pod dump without Node objects: each node takes the lowest block of its pods no other node took, the rest come from the addresses', () => {
+  const dump = 'apiVersion: v1\nkind: List\nitems:\n' + livePod('a', 'worker-1', '10.0.0.11', '10.244.7.70') + livePod('a2', 'worker-1', '10.0.0.11', '10.244.3.1')
+    + livePod('b', 'worker-2', '10.0.0.12', '10.244.9.130');
+  const a = analyzeYaml(dump);
+  assert.equal(a.cluster.config.plugin, 'flannel', 'no Cluster document: the default CNI');
+  const withCalico = analyzeYaml(calicoDoc('10.244.0.0/16'), dump);
+  assert.deepEqual(withCalico.cluster.findings.map((f) => f.code), []);
+  assert.deepEqual(podBlocksOf(withCalico.cluster, withCalico.cluster.nodesByName.get('worker-1')!).map((b) => b.text), ['10.244.3.0/26', '10.244.7.64/26']);
+  assert.equal(trace(withCalico, { from: 'default/b', to: 'default/a', port: 80 }).verdict, 'delivered');
+});

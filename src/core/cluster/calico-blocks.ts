@@ -1,4 +1,4 @@
-import { Cidr, nthSubnet } from '../common/ip';
+import { Cidr, cidrContains, intToIp, ipToInt, maskOf, nthSubnet } from '../common/ip';
 import { ClusterConfig, NodeInfo } from './model';
 
 /**
@@ -20,6 +20,44 @@ export function claimsMoreBlocks(config: ClusterConfig): boolean {
 }
 
 /**
+ * What a live address says about a Calico node's blocks (a dump's status.podIP). Calico's own
+ * IPAM ignores the Node's spec.podCIDR (kube-controller-manager's range): its pods sit in /26
+ * blocks of the pool, wherever those are. So a pod address outside its node's podCIDR is not
+ * an anomaly there: it names a block affine to the node, or (when another node holds that
+ * block) an address the node borrowed, which BIRD advertises as a /32 (strictAffinity false).
+ */
+export class LiveBlocks {
+  /** Node name → blocks (or borrowed /32s) its pods' addresses name, in the order first met. */
+  readonly byNode = new Map<string, Cidr[]>();
+  private readonly owner = new Map<number, string>();
+
+  constructor(private readonly pool: Cidr, private readonly prefix: number) {}
+
+  /** Files `ip` (IPv4, of a pod on `node`); false when it is outside the pool (then it is a real anomaly). */
+  add(node: NodeInfo, ip: string): boolean {
+    if (this.pool.family === 6 || ip.includes(':') || !cidrContains(this.pool, ip)) return false;
+    if (cidrContains(node.podCIDR, ip)) return true;
+    const address = ipToInt(ip);
+    const base = (address & maskOf(this.prefix)) >>> 0;
+    const holder = this.owner.get(base);
+    const mine = this.byNode.get(node.name) ?? [];
+    if (holder === undefined) {
+      this.owner.set(base, node.name);
+      mine.push({ base, prefix: this.prefix, text: `${intToIp(base)}/${this.prefix}` });
+    } else if (holder !== node.name) {
+      mine.push({ base: address, prefix: 32, text: `${ip}/32` });
+    } else return true;
+    this.byNode.set(node.name, mine);
+    return true;
+  }
+
+  /** Every block filed, for claims to step around. */
+  all(): Cidr[] {
+    return [...this.byNode.values()].flat().filter((b) => b.prefix < 32);
+  }
+}
+
+/**
  * Blocks claimed beyond the nodes' first ones, from the lowest free block of the pool up.
  * Callers claim in a fixed order (nodes by name), so the same manifests give the same blocks.
  */
@@ -31,17 +69,20 @@ export class BlockClaims {
   private next = 0;
   private cursor = 0;
 
-  constructor(private readonly pool: Cidr, private readonly prefix: number, nodes: readonly NodeInfo[]) {
-    this.taken = nodes
-      .filter((n) => n.podCIDR.family !== 6 && n.podCIDR.prefix < 32)
-      .map((n) => ({ start: n.podCIDR.base >>> 0, end: (n.podCIDR.base >>> 0) + 2 ** (32 - n.podCIDR.prefix) - 1 }))
+  constructor(private readonly pool: Cidr, private readonly prefix: number, nodes: readonly NodeInfo[], alsoTaken: readonly Cidr[] = []) {
+    this.taken = [...nodes.map((n) => n.podCIDR), ...alsoTaken]
+      .filter((b) => b.family !== 6 && b.prefix < 32)
+      .map((b) => ({ start: b.base >>> 0, end: (b.base >>> 0) + 2 ** (32 - b.prefix) - 1 }))
       .sort((a, b) => a.start - b.start);
   }
 
-  /** Claims the next free block for `node`; undefined when the node holds the most it may or the pool has none left. */
-  claim(node: NodeInfo): Cidr | undefined {
+  /**
+   * Claims the next free block for `node`, which holds `held` blocks already; undefined when
+   * that is the most it may hold or the pool has none left.
+   */
+  claim(node: NodeInfo, held: number): Cidr | undefined {
     const mine = this.byNode.get(node.name) ?? [];
-    if (mine.length + 1 >= CALICO_MAX_BLOCKS_PER_HOST) return undefined;
+    if (held + mine.length >= CALICO_MAX_BLOCKS_PER_HOST) return undefined;
     for (;;) {
       const candidate = nthSubnet(this.pool, this.prefix, this.cursor++);
       if (!candidate) return undefined;

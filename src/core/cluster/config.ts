@@ -146,7 +146,8 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
  * spec.nodeName, with status.hostIP as the node's address. Only pods that carry status (so
  * come from a live cluster) are trusted for this, and only when they name nodes other than
  * the default ones; a hand-written nodeName that names no node stays an error. A node's pod
- * block is the /24 (/26 for Calico) holding all its pods' IPs, when there is one such block.
+ * block is the /24 (/26 for Calico) holding all its pods' IPs, when there is one such block;
+ * a Calico node's pods may span several, and the lowest no earlier node holds is taken.
  */
 function impliedNodes(m: ManifestSet, config: ClusterConfig, drafts: Map<string, NodeDraft>): void {
   const fromDump = m.pods
@@ -165,11 +166,24 @@ function impliedNodes(m: ManifestSet, config: ClusterConfig, drafts: Map<string,
     if (!d.ip && p.status.hostIP) d.ip = p.status.hostIP;
     if (p.status.podIP && !p.spec.hostNetwork && p.status.podIP !== p.status.hostIP) podIPs.get(name)!.push(ipToInt(p.status.podIP));
   }
-  for (const [name, ips] of podIPs) {
+  const mask = maskOf(blockPrefix);
+  const claimed = new Set<number>();
+  for (const name of [...podIPs.keys()].sort()) {
+    const ips = podIPs.get(name)!;
     if (ips.length === 0) continue;
-    const mask = maskOf(blockPrefix);
     const base = (ips[0] & mask) >>> 0;
-    if (ips.every((ip) => ((ip & mask) >>> 0) === base)) drafts.get(name)!.podCIDR = `${intToIp(base)}/${blockPrefix}`;
+    if (ips.every((ip) => ((ip & mask) >>> 0) === base)) {
+      drafts.get(name)!.podCIDR = `${intToIp(base)}/${blockPrefix}`;
+      claimed.add(base);
+      continue;
+    }
+    // Calico nodes hold several blocks: the lowest one no earlier node holds is the node's
+    // podCIDR, and its pods' other blocks are found from their addresses (calico-blocks.ts).
+    if (config.plugin !== 'calico') continue;
+    const first = [...new Set(ips.map((ip) => (ip & mask) >>> 0))].sort((a, b) => a - b).find((b) => !claimed.has(b));
+    if (first === undefined) continue;
+    drafts.get(name)!.podCIDR = `${intToIp(first)}/${blockPrefix}`;
+    claimed.add(first);
   }
 }
 

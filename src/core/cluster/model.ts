@@ -224,17 +224,21 @@ export interface Cluster {
   calicoPolicies?: CalicoPolicyManifest[];
   calicoTiers?: CalicoTierManifest[];
   /**
-   * Calico: node name → the IPAM blocks the node claimed after its first (podCIDR) filled up,
-   * in claim order (calico-blocks.ts). Absent when no node needed one.
+   * Calico: node name → its IPAM blocks besides podCIDR (calico-blocks.ts): the blocks its
+   * pods' live addresses name (with a /32 for an address borrowed from another node's block),
+   * then the blocks it claimed when the others were full. Absent when no node has any.
    */
   extraPodBlocks?: ReadonlyMap<string, readonly Cidr[]>;
   findings: Finding[];
 }
 
-/** A node's pod blocks: its podCIDR, then any Calico blocks it claimed after that one filled. */
+/**
+ * A node's pod blocks in the node's family: its podCIDR, then its further Calico blocks (the
+ * IPv6 view of a dual-stack cluster has the IPv6 podCIDR and no IPv4 block).
+ */
 export function podBlocksOf(cluster: Pick<Cluster, 'extraPodBlocks'>, node: NodeInfo): readonly Cidr[] {
-  const extra = cluster.extraPodBlocks?.get(node.name);
-  return extra ? [node.podCIDR, ...extra] : [node.podCIDR];
+  const extra = cluster.extraPodBlocks?.get(node.name)?.filter((b) => b.family === node.podCIDR.family);
+  return extra?.length ? [node.podCIDR, ...extra] : [node.podCIDR];
 }
 
 /** The object lists of a cluster and their lookup maps, which must always be built together. */

@@ -7,7 +7,7 @@ import { matchesMap, matchesSelector } from './labels';
 import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntainted, taintRelated, taintReasons, taintText, untoleratedTaints } from './taints';
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
 import { comparePodKeys } from './pod-order';
-import { BlockClaims, CALICO_MAX_BLOCKS_PER_HOST, claimsMoreBlocks } from './calico-blocks';
+import { BlockClaims, CALICO_MAX_BLOCKS_PER_HOST, LiveBlocks, claimsMoreBlocks } from './calico-blocks';
 import { NODE_BLOCK_PREFIX } from './defaults';
 import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 
@@ -774,6 +774,8 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
   // Per placed pod (same index): its address and where it came from.
   const ips: (string | undefined)[] = new Array(placed.length).fill(undefined);
   const sources: PodInfo['ipSource'][] = new Array(placed.length).fill('allocated');
+  // Calico: the blocks live addresses name (calico-blocks.ts).
+  const live = config.plugin === 'calico' ? new LiveBlocks(config.clusterCIDR, NODE_BLOCK_PREFIX.calico) : undefined;
   // Pass 1: addresses a dump already carries, and hostNetwork pods (the node's IP).
   placed.forEach((d, i) => {
     const node = placedNodes[i];
@@ -792,8 +794,9 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
       taken.set(d.statusIP, key);
       takenLoc.set(d.statusIP, d.locator);
     }
-    if (!cidrContains(node.podCIDR, d.statusIP)) {
-      findings.push(finding('ip-outside-pod-cidr', 'warning', `pod ${key} has IP ${d.statusIP}, outside the pod CIDR ${node.podCIDR.text} of its node ${node.name}`, d.locator.at(ipPath)));
+    if (live ? !live.add(node, d.statusIP) : !cidrContains(node.podCIDR, d.statusIP)) {
+      const range = live ? `the Calico pool ${config.clusterCIDR.text}` : `the pod CIDR ${node.podCIDR.text} of its node ${node.name}`;
+      findings.push(finding('ip-outside-pod-cidr', 'warning', `pod ${key} has IP ${d.statusIP}, outside ${range}`, d.locator.at(ipPath)));
     }
     ips[i] = d.statusIP;
     sources[i] = 'status';
@@ -831,12 +834,15 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
   }
   // Calico: a node whose block is full claims another (calico-blocks.ts). Nodes in name order,
   // so which node gets which block does not depend on the order pods were written in.
-  const claims = left.size && claimsMoreBlocks(config) ? new BlockClaims(config.clusterCIDR, NODE_BLOCK_PREFIX.calico, nodes) : undefined;
+  const claims = left.size && claimsMoreBlocks(config) ? new BlockClaims(config.clusterCIDR, NODE_BLOCK_PREFIX.calico, nodes, live?.all()) : undefined;
+  /** Blocks (not borrowed addresses) a node's live pods showed it holds besides its podCIDR. */
+  const liveBlocks = (node: NodeInfo) => live?.byNode.get(node.name)?.filter((b) => b.prefix < 32).length ?? 0;
   if (claims) {
     for (const node of [...left.keys()].sort((a, b) => cmp(a.name, b.name))) {
       let pending = left.get(node)!;
       let block: Cidr | undefined;
-      while (pending.length && (block = claims.claim(node))) {
+      const held = 1 + liveBlocks(node);
+      while (pending.length && (block = claims.claim(node, held))) {
         const got = allocateOnNode(block, pending.map((i) => placed[i].key), reserved, taken);
         pending.forEach((i, k) => { if (got[k]) ips[i] = got[k]; });
         pending = pending.filter((i) => ips[i] === undefined);
@@ -856,7 +862,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
   }
   for (const e of exhausted.values()) {
     const what = e.keys.length === 1 ? `pod ${e.keys[0]}` : `${e.keys.length} pods of ${e.owner.kind} ${e.owner.key}`;
-    const blocks = claims ? claims.byNode.get(e.node.name)?.length ?? 0 : 0;
+    const blocks = claims ? liveBlocks(e.node) + (claims.byNode.get(e.node.name)?.length ?? 0) : 0;
     const where = !claims ? e.node.podCIDR.text
       : blocks + 1 >= CALICO_MAX_BLOCKS_PER_HOST ? `its ${blocks + 1} Calico blocks (maxBlocksPerHost ${CALICO_MAX_BLOCKS_PER_HOST})`
       : `${e.node.podCIDR.text}${blocks ? ` and its ${blocks} further blocks` : ''}, and clusterCIDR ${config.clusterCIDR.text} has no free /${NODE_BLOCK_PREFIX.calico} left`;
@@ -882,7 +888,12 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     }
     pods.push(pod);
   }
-  return { pods, extraPodBlocks: claims?.byNode ?? new Map() };
+  // Per node: the blocks its live addresses name, then the ones it claimed.
+  const extraPodBlocks = new Map<string, Cidr[]>();
+  for (const from of [live?.byNode, claims?.byNode]) {
+    for (const [name, blocks] of from ?? []) extraPodBlocks.set(name, [...(extraPodBlocks.get(name) ?? []), ...blocks]);
+  }
+  return { pods, extraPodBlocks };
 }
 
 /**

@@ -44,6 +44,8 @@ export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo
   // BIRD blackholes every block affine to the node, and advertises each one (a node that filled
   // its first block claimed more: calico-blocks.ts).
   for (const block of podBlocksOf(cluster, node)) {
+    // A borrowed address (a /32 in another node's block) has its pod's own route here.
+    if (block.prefix === fam.hostPrefix) continue;
     const blockCause = nodeCause(node, `Calico IPAM: block ${block.text} is affine to ${node.name}`);
     root.routes.push({ dst: block, type: 'blackhole', proto: 'bird', cause: blockCause });
   }
@@ -61,7 +63,7 @@ export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo
   for (const r of cluster.nodes) {
     if (r.name === node.name) continue;
     podBlocksOf(cluster, r).forEach((block, i) => {
-      const why = nodeCause(r, `BIRD: block ${block.text} of node ${r.name}`);
+      const why = nodeCause(r, block.prefix === fam.hostPrefix ? `BIRD: address ${block.text} node ${r.name} borrowed from another node's block` : `BIRD: block ${block.text} of node ${r.name}`);
       if (backend === 'ipip') {
         root.routes.push({ dst: block, type: 'unicast', via: r.ip, dev: 'tunl0', proto: 'bird', onlink: true, cause: why });
       } else if (backend === 'vxlan') {
