@@ -31,7 +31,11 @@ export class LiveBlocks {
   readonly byNode = new Map<string, Cidr[]>();
   private readonly owner = new Map<number, string>();
 
-  constructor(private readonly pool: Cidr, private readonly prefix: number) {}
+  constructor(private readonly pool: Cidr, private readonly prefix: number, nodes: readonly NodeInfo[]) {
+    // Nodes' own blocks of the pool's block size are theirs; a wider podCIDR (the controller
+    // manager's /24) is not a Calico block, and another node's block inside it is real.
+    for (const n of nodes) if (n.podCIDR.family !== 6 && n.podCIDR.prefix === prefix) this.owner.set(n.podCIDR.base >>> 0, n.name);
+  }
 
   /** Files `ip` (IPv4, of a pod on `node`); false when it is outside the pool (then it is a real anomaly). */
   add(node: NodeInfo, ip: string): boolean {

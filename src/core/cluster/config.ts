@@ -2,7 +2,8 @@ import { Finding, finding } from '../common/finding';
 import { Cidr, cidr, cidrContains, cidrContainsCidr, cidrsOverlap, coveringCidr, intToIp, ipToInt, maskOf, nthSubnet, parseCidr } from '../common/ip';
 import { Locator, SourceRange, builtinLocator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
-import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, NODE_BLOCK_PREFIX6, wellKnownNodeLabels } from './defaults';
+import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, NODE_BLOCK_PREFIX6, nodeBlockPrefix, wellKnownNodeLabels } from './defaults';
+import { inferCni } from './cni-inference';
 import { ClusterConfig, NodeInfo, NodeTaint, podKey } from './model';
 
 /**
@@ -15,12 +16,17 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   for (const extra of m.clusters.slice(1)) {
     findings.push(finding('duplicate-cluster', 'warning', `a second Cluster document is ignored; the one in ${doc.locator.file}:${doc.locator.range.start.line} applies`, extra.locator.range));
   }
-  const plugin = doc?.cni.plugin ?? DEFAULT_CLUSTER.plugin;
-  const backend = doc?.cni.backend ?? (doc?.cni.plugin ? DEFAULT_BACKEND[plugin] : DEFAULT_CLUSTER.backend);
+  // A dump of a live cluster says which CNI it runs (cni-inference.ts); a Cluster document wins.
+  const inferred = doc ? undefined : inferCni(m);
+  if (inferred) findings.push(finding('inferred-cni', 'info', `no Cluster document: the CNI is taken as ${pluginText(inferred.plugin, inferred.backend, inferred.crossSubnet)} from ${inferred.because}`, inferred.at));
+  const plugin = doc?.cni.plugin ?? inferred?.plugin ?? DEFAULT_CLUSTER.plugin;
+  const backend = doc?.cni.backend ?? (doc?.cni.plugin ? DEFAULT_BACKEND[plugin] : inferred?.backend ?? DEFAULT_CLUSTER.backend);
   const policyMode = doc?.networkPolicy ?? 'auto';
+  const crossSubnet = resolveCrossSubnet(doc, plugin, backend, findings) ?? inferred?.crossSubnet;
+  const pool = inferred?.pool;
   const config: ClusterConfig = {
     name: doc?.name ?? DEFAULT_CLUSTER.name,
-    clusterCIDR: cidr(doc?.clusterCIDR ?? DEFAULT_CLUSTER.clusterCIDR),
+    clusterCIDR: doc?.clusterCIDR ? cidr(doc.clusterCIDR) : pool?.cidr ?? cidr(DEFAULT_CLUSTER.clusterCIDR),
     serviceCIDR: cidr(doc?.serviceCIDR ?? DEFAULT_CLUSTER.serviceCIDR),
     plugin,
     backend,
@@ -28,11 +34,14 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
     kubeProxyMode: doc?.kubeProxy.mode ?? DEFAULT_CLUSTER.kubeProxyMode,
     policyMode,
     // flanneld and the plain bridge plugin program no policy; Calico does (see FACTS.md).
-    policyEnforced: policyMode === 'enforced' || (policyMode === 'auto' && plugin === 'calico'),
+    policyEnforced: policyMode === 'enforced' || (policyMode === 'auto' && (plugin === 'calico' || !!inferred?.policyEnforced)),
     locator: doc?.locator ?? builtinLocator('default cluster'),
     isDefault: !doc,
     clusterDomain: doc?.clusterDomain ?? 'cluster.local',
-    masquerade: resolveMasquerade(doc, plugin, findings),
+    // A pool's natOutgoing is the real switch (false when the pool leaves it out).
+    masquerade: pool ? pool.natOutgoing : resolveMasquerade(doc, plugin, findings),
+    ...(crossSubnet ? { crossSubnet } : {}),
+    ...(pool?.blockPrefix !== undefined && pool.blockPrefix !== NODE_BLOCK_PREFIX.calico ? { blockPrefix: pool.blockPrefix } : {}),
     ipFamilies: doc?.clusterCIDR6 ? (doc.ipFamilies ?? [4, 6]) : [4],
     family: 4,
     ...(doc?.clusterCIDR6 && doc.serviceCIDR6 ? { clusterCIDR6: cidr(doc.clusterCIDR6), serviceCIDR6: cidr(doc.serviceCIDR6), masquerade6: resolveMasquerade6(doc, plugin) } : {}),
@@ -69,6 +78,21 @@ function resolveMasquerade(doc: ManifestSet['clusters'][number] | undefined, plu
   if (plugin === 'calico') return natOutgoing ?? true;
   if (plugin === 'flannel') return ipMasq ?? true;
   return ipMasq ?? false;
+}
+
+/** CrossSubnet is a mode of Calico's IP-in-IP and VXLAN; anywhere else it is reported and ignored. */
+function resolveCrossSubnet(doc: ManifestSet['clusters'][number] | undefined, plugin: ClusterConfig['plugin'], backend: ClusterConfig['backend'], findings: Finding[]): boolean | undefined {
+  const v = doc?.cni.crossSubnet;
+  if (v === undefined || !doc) return undefined;
+  if (plugin === 'calico' && (backend === 'ipip' || backend === 'vxlan')) return v;
+  findings.push(finding('ignored-field', 'warning', `cni.crossSubnet is a mode of Calico's IP-in-IP and VXLAN pools; ${plugin === 'calico' ? `backend ${backend} never encapsulates` : `${plugin} has no such mode`}`, doc.locator.at(['spec', 'cni', 'crossSubnet'])));
+  return undefined;
+}
+
+function pluginText(plugin: ClusterConfig['plugin'], backend: ClusterConfig['backend'], crossSubnet?: boolean): string {
+  const name = plugin === 'calico' ? 'Calico' : plugin === 'flannel' ? 'flannel' : 'the bridge plugin';
+  const how: Record<ClusterConfig['backend'], string> = { ipip: 'IP-in-IP', vxlan: 'VXLAN', bgp: 'BGP, no encapsulation', 'host-gw': 'host-gw', udp: 'UDP', none: 'no overlay' };
+  return `${name} (${how[backend]}${crossSubnet ? ', across subnets only' : ''})`;
 }
 
 /**
@@ -129,11 +153,12 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
     }
   }
   if (drafts.size === 0) {
-    impliedNodes(m, config, drafts);
+    impliedNodes(m, drafts);
     // Pods that only name the default nodes (hand-written, seed-style) keep the default cluster.
     const defaultNames = new Set(DEFAULT_CLUSTER.nodes.map((n) => n.name));
     if ([...drafts.keys()].every((name) => defaultNames.has(name))) drafts.clear();
   }
+  blocksFromPodAddresses(m, config, drafts);
   if (drafts.size === 0) {
     const loc = builtinLocator('default cluster');
     for (const n of DEFAULT_CLUSTER.nodes) drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, labels: {}, unschedulable: false, taints: [], locator: loc, path: [] });
@@ -145,42 +170,54 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
  * A dump (`kubectl get pods -o yaml`) without Node objects still says where its pods run:
  * spec.nodeName, with status.hostIP as the node's address. Only pods that carry status (so
  * come from a live cluster) are trusted for this, and only when they name nodes other than
- * the default ones; a hand-written nodeName that names no node stays an error. A node's pod
- * block is the /24 (/26 for Calico) holding all its pods' IPs, when there is one such block;
- * a Calico node's pods may span several, and the lowest no earlier node holds is taken.
+ * the default ones; a hand-written nodeName that names no node stays an error.
  */
-function impliedNodes(m: ManifestSet, config: ClusterConfig, drafts: Map<string, NodeDraft>): void {
-  const fromDump = m.pods
-    .filter((p) => p.spec.nodeName && (p.status.hostIP || p.status.podIP))
-    .sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
-  const blockPrefix = NODE_BLOCK_PREFIX[config.plugin];
-  const podIPs = new Map<string, number[]>();
-  for (const p of fromDump) {
+function impliedNodes(m: ManifestSet, drafts: Map<string, NodeDraft>): void {
+  for (const p of dumpPods(m)) {
     const name = p.spec.nodeName!;
     let d = drafts.get(name);
-    if (!d) {
-      d = { name, labels: {}, unschedulable: false, taints: [], locator: p.locator, path: [] };
-      drafts.set(name, d);
-      podIPs.set(name, []);
-    }
+    if (!d) drafts.set(name, (d = { name, labels: {}, unschedulable: false, taints: [], locator: p.locator, path: [] }));
     if (!d.ip && p.status.hostIP) d.ip = p.status.hostIP;
-    if (p.status.podIP && !p.spec.hostNetwork && p.status.podIP !== p.status.hostIP) podIPs.get(name)!.push(ipToInt(p.status.podIP));
   }
+}
+
+/** Pods of a live cluster that say where they run, in key order. */
+function dumpPods(m: ManifestSet): ManifestSet['pods'] {
+  return m.pods
+    .filter((p) => p.spec.nodeName && (p.status.hostIP || p.status.podIP))
+    .sort((a, b) => cmp(podKey(a.meta.namespace, a.meta.name), podKey(b.meta.namespace, b.meta.name)));
+}
+
+/**
+ * A node no one gave a pod block (no Cluster document entry, no spec.podCIDR) whose pods carry
+ * live addresses: its block is the /24 (the IPPool's block size for Calico) holding all of
+ * them, when there is one such block. A Calico node's pods may span several blocks; the lowest
+ * that no other node holds is taken, and pods.ts files the others (calico-blocks.ts).
+ */
+function blocksFromPodAddresses(m: ManifestSet, config: ClusterConfig, drafts: Map<string, NodeDraft>): void {
+  const blockPrefix = nodeBlockPrefix(config);
   const mask = maskOf(blockPrefix);
+  const podIPs = new Map<string, number[]>();
+  for (const p of dumpPods(m)) {
+    const d = drafts.get(p.spec.nodeName!);
+    if (!d || d.podCIDR) continue;
+    const ip = p.status.podIP;
+    if (!ip || ip.includes(':') || p.spec.hostNetwork || ip === p.status.hostIP) continue;
+    let list = podIPs.get(d.name);
+    if (!list) podIPs.set(d.name, (list = []));
+    list.push(ipToInt(ip));
+  }
+  if (podIPs.size === 0) return;
   const claimed = new Set<number>();
+  for (const d of drafts.values()) {
+    const c = d.podCIDR ? parseCidr(d.podCIDR, { allowHostBits: true }) : undefined;
+    if (c?.ok && c.value.family !== 6) claimed.add((c.value.base & mask) >>> 0);
+  }
   for (const name of [...podIPs.keys()].sort()) {
     const ips = podIPs.get(name)!;
-    if (ips.length === 0) continue;
     const base = (ips[0] & mask) >>> 0;
-    if (ips.every((ip) => ((ip & mask) >>> 0) === base)) {
-      drafts.get(name)!.podCIDR = `${intToIp(base)}/${blockPrefix}`;
-      claimed.add(base);
-      continue;
-    }
-    // Calico nodes hold several blocks: the lowest one no earlier node holds is the node's
-    // podCIDR, and its pods' other blocks are found from their addresses (calico-blocks.ts).
-    if (config.plugin !== 'calico') continue;
-    const first = [...new Set(ips.map((ip) => (ip & mask) >>> 0))].sort((a, b) => a - b).find((b) => !claimed.has(b));
+    const one = ips.every((ip) => ((ip & mask) >>> 0) === base);
+    const first = one ? base : config.plugin === 'calico' ? [...new Set(ips.map((ip) => (ip & mask) >>> 0))].sort((a, b) => a - b).find((b) => !claimed.has(b)) : undefined;
     if (first === undefined) continue;
     drafts.get(name)!.podCIDR = `${intToIp(first)}/${blockPrefix}`;
     claimed.add(first);
@@ -224,7 +261,7 @@ function adoptDumpRanges(m: ManifestSet, config: ClusterConfig, drafts: Map<stri
 
 function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, findings: Finding[]): NodeInfo[] {
   const names = [...drafts.keys()].sort();
-  const blockPrefix = NODE_BLOCK_PREFIX[config.plugin];
+  const blockPrefix = nodeBlockPrefix(config);
   const usedBlocks: Cidr[] = [];
   const usedIPs = new Set<string>();
   const nodes: NodeInfo[] = [];

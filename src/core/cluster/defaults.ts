@@ -26,6 +26,11 @@ export const DEFAULT_BRIDGE: Record<CniPlugin, string> = { bridge: 'cbr0', flann
 /** Prefix length of each node's pod block: kube-controller-manager's /24, Calico's /26 IPAM blocks. */
 export const NODE_BLOCK_PREFIX: Record<CniPlugin, number> = { bridge: 24, flannel: 24, calico: 26 };
 
+/** The prefix length of the cluster's node blocks: its own (an IPPool's blockSize) or the plugin's default. */
+export function nodeBlockPrefix(config: { plugin: CniPlugin; blockPrefix?: number }): number {
+  return config.blockPrefix ?? NODE_BLOCK_PREFIX[config.plugin];
+}
+
 /**
  * Prefix length of each node's IPv6 pod block: kube-controller-manager's
  * --node-cidr-mask-size-ipv6 default /64 (flannel's SubnetLenIPv6 default too), Calico's IPv6

@@ -52,6 +52,13 @@ export interface ClusterConfig {
    * plugin's `ipMasq` (off unless set). Absent means off.
    */
   masquerade?: boolean;
+  /**
+   * Calico ipipMode / vxlanMode CrossSubnet: pod traffic is encapsulated only towards nodes on
+   * another subnet; nodes on one subnet route each other's blocks directly (as plain BGP).
+   */
+  crossSubnet?: boolean;
+  /** Prefix length of the nodes' pod blocks when not the plugin's default (a Calico IPPool's blockSize). */
+  blockPrefix?: number;
 }
 
 /** A taint as the scheduler sees it, with where it is written (Node object or Cluster document). */

@@ -8,7 +8,7 @@ import { UNSCHEDULABLE_TAINT_KEY, daemonSetTolerations, fitsTaints, preferUntain
 import { ClusterConfig, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef, podKey } from './model';
 import { comparePodKeys } from './pod-order';
 import { BlockClaims, CALICO_MAX_BLOCKS_PER_HOST, LiveBlocks, claimsMoreBlocks } from './calico-blocks';
-import { NODE_BLOCK_PREFIX } from './defaults';
+import { nodeBlockPrefix } from './defaults';
 import { PodChanges, PodReuse, podBlocksOverlap } from './pod-reuse';
 
 /** A pod to place: from a Pod object or expanded from a workload's template. */
@@ -775,7 +775,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
   const ips: (string | undefined)[] = new Array(placed.length).fill(undefined);
   const sources: PodInfo['ipSource'][] = new Array(placed.length).fill('allocated');
   // Calico: the blocks live addresses name (calico-blocks.ts).
-  const live = config.plugin === 'calico' ? new LiveBlocks(config.clusterCIDR, NODE_BLOCK_PREFIX.calico) : undefined;
+  const live = config.plugin === 'calico' ? new LiveBlocks(config.clusterCIDR, nodeBlockPrefix(config), nodes) : undefined;
   // Pass 1: addresses a dump already carries, and hostNetwork pods (the node's IP).
   placed.forEach((d, i) => {
     const node = placedNodes[i];
@@ -834,7 +834,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
   }
   // Calico: a node whose block is full claims another (calico-blocks.ts). Nodes in name order,
   // so which node gets which block does not depend on the order pods were written in.
-  const claims = left.size && claimsMoreBlocks(config) ? new BlockClaims(config.clusterCIDR, NODE_BLOCK_PREFIX.calico, nodes, live?.all()) : undefined;
+  const claims = left.size && claimsMoreBlocks(config) ? new BlockClaims(config.clusterCIDR, nodeBlockPrefix(config), nodes, live?.all()) : undefined;
   /** Blocks (not borrowed addresses) a node's live pods showed it holds besides its podCIDR. */
   const liveBlocks = (node: NodeInfo) => live?.byNode.get(node.name)?.filter((b) => b.prefix < 32).length ?? 0;
   if (claims) {
@@ -865,7 +865,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     const blocks = claims ? liveBlocks(e.node) + (claims.byNode.get(e.node.name)?.length ?? 0) : 0;
     const where = !claims ? e.node.podCIDR.text
       : blocks + 1 >= CALICO_MAX_BLOCKS_PER_HOST ? `its ${blocks + 1} Calico blocks (maxBlocksPerHost ${CALICO_MAX_BLOCKS_PER_HOST})`
-      : `${e.node.podCIDR.text}${blocks ? ` and its ${blocks} further blocks` : ''}, and clusterCIDR ${config.clusterCIDR.text} has no free /${NODE_BLOCK_PREFIX.calico} left`;
+      : `${e.node.podCIDR.text}${blocks ? ` and its ${blocks} further blocks` : ''}, and clusterCIDR ${config.clusterCIDR.text} has no free /${nodeBlockPrefix(config)} left`;
     findings.push(finding('pod-cidr-exhausted', 'error', `node ${e.node.name} has no free address left in ${where} for ${what}; ${e.keys.length === 1 ? 'it is' : 'they are'} left out`, e.locator.range));
   }
   const pods: PodInfo[] = [];

@@ -24,9 +24,6 @@ const PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP', 'UDPLite'];
 /** IANA numbers Calico accepts for the named protocols. */
 const PROTOCOL_NUMBERS: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP', 1: 'ICMP', 58: 'ICMPv6', 136: 'UDPLite' };
 
-export function isCalicoGroup(group: string): boolean {
-  return group === 'projectcalico.org' || group === 'crd.projectcalico.org';
-}
 
 export function readCalicoPolicy(r: FieldReader, kind: 'NetworkPolicy' | 'GlobalNetworkPolicy', defaultNamespace: string): CalicoPolicyManifest | undefined {
   const mark = r.mark();

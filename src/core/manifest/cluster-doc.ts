@@ -141,6 +141,7 @@ export function readClusterDocument(r: FieldReader): ClusterManifest {
       ...optional('plugin', plugin), ...optional('backend', backend), ...optional('bridge', bridge),
       ...optional('ipMasq', r.bool(['spec', 'cni', 'ipMasq'])), ...optional('natOutgoing', r.bool(['spec', 'cni', 'natOutgoing'])),
       ...optional('ip6Masq', r.bool(['spec', 'cni', 'ip6Masq'])), ...optional('natOutgoing6', r.bool(['spec', 'cni', 'natOutgoing6'])),
+      ...optional('crossSubnet', r.bool(['spec', 'cni', 'crossSubnet'])),
     },
     kubeProxy: optional('mode', r.has(['spec', 'kubeProxy', 'mode']) ? r.oneOf(['spec', 'kubeProxy', 'mode'], PROXY_MODES, 'iptables') : undefined),
     ...optional('networkPolicy', r.has(['spec', 'networkPolicy']) ? r.oneOf(['spec', 'networkPolicy'], POLICY_MODES, 'auto') : undefined),

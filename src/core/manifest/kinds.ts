@@ -49,7 +49,15 @@ export function apiGroup(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
+/** Calico's own kinds PodPath reads (projectcalico.org/v3, crd.projectcalico.org/v1 as stored). */
+export const CALICO_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy', 'Tier', 'IPPool']);
+
+export function isCalicoGroup(group: string): boolean {
+  return group === 'projectcalico.org' || group === 'crd.projectcalico.org';
+}
+
 /** A kind PodPath models or knowingly skips (anything else is reported as `unknown-kind`). */
 export function isKnownKind(kind: string, apiVersion: string): boolean {
-  return kind in API_GROUPS || IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(apiGroup(apiVersion)) || (kind === 'Cluster' && apiGroup(apiVersion) === 'podpath.dev');
+  const group = apiGroup(apiVersion);
+  return kind in API_GROUPS || IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(group) || (kind === 'Cluster' && group === 'podpath.dev') || (CALICO_KINDS.has(kind) && isCalicoGroup(group));
 }

@@ -4,10 +4,11 @@ import { ParsedFile, RawObject, parseManifestText } from './parse';
 import { readPod, readWorkload } from './pod';
 import { readNetworkPolicy } from './policy';
 import { readAdminNetworkPolicy } from './admin-policy';
-import { isCalicoGroup, readCalicoPolicy, readCalicoTier } from './calico-policy';
+import { readCalicoPolicy, readCalicoTier } from './calico-policy';
+import { readCalicoIPPool } from './calico-ippool';
 import { FieldReader } from './reader';
 import { readEndpointSlice, readEndpoints, readService } from './service';
-import { API_GROUPS, IGNORED_KINDS, TOOL_GROUPS, apiGroup } from './kinds';
+import { API_GROUPS, IGNORED_KINDS, TOOL_GROUPS, apiGroup, isCalicoGroup } from './kinds';
 import { isDns1123Label } from './names';
 import { ManifestSet, WORKLOAD_KINDS, WorkloadKind } from './types';
 
@@ -200,6 +201,11 @@ function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLi
     if (api !== 'podpath.dev/v1alpha1') result.findings.push(finding('wrong-api-version', 'error', `${api} is not a PodPath API version; use podpath.dev/v1alpha1`, obj.locator.at(['apiVersion'])));
     else if (kind === 'Cluster') m.clusters.push(readClusterDocument(r));
     else result.findings.push(finding('unknown-kind', 'warning', `podpath.dev/v1alpha1 has no kind "${kind}" (only Cluster)`, obj.locator.at(['kind'])));
+    return;
+  }
+  if (isCalicoGroup(apiGroup(api)) && kind === 'IPPool') {
+    const pool = readCalicoIPPool(r);
+    if (pool) (m.calicoPools ??= []).push(pool);
     return;
   }
   if (isCalicoGroup(apiGroup(api)) && (kind === 'NetworkPolicy' || kind === 'GlobalNetworkPolicy' || kind === 'Tier')) {

@@ -324,7 +324,7 @@ export interface ClusterManifest {
    * `ipMasq` (flanneld --ip-masq, the bridge plugin's ipMasq), `natOutgoing` (Calico IP pool);
    * for IPv6 `ip6Masq` (flanneld --ip6-masq) and `natOutgoing6` (Calico's IPv6 pool).
    */
-  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string; ipMasq?: boolean; natOutgoing?: boolean; ip6Masq?: boolean; natOutgoing6?: boolean };
+  cni: { plugin?: CniPlugin; backend?: CniBackend; bridge?: string; ipMasq?: boolean; natOutgoing?: boolean; ip6Masq?: boolean; natOutgoing6?: boolean; crossSubnet?: boolean };
   kubeProxy: { mode?: KubeProxyMode };
   networkPolicy?: PolicyMode;
   /** The Services' DNS zone (kubelet --cluster-domain); cluster.local when absent. */
@@ -362,6 +362,8 @@ export interface ManifestSet {
   calicoPolicies?: CalicoPolicyManifest[];
   /** Calico Tiers (projectcalico.org/v3). */
   calicoTiers?: CalicoTierManifest[];
+  /** Calico IPPools (a live Calico cluster's dump): what they say of the CNI is used without a Cluster document. */
+  calicoPools?: CalicoIPPoolManifest[];
   clusters: ClusterManifest[];
 }
 
@@ -421,6 +423,25 @@ export interface CalicoPolicyManifest {
 }
 
 /** Calico Tier: policies in tiers of lower order are evaluated first. */
+/** When a Calico pool encapsulates (IPPool ipipMode / vxlanMode). */
+export type CalicoEncapMode = 'Always' | 'CrossSubnet' | 'Never';
+
+/** A Calico IPPool (projectcalico.org/v3, or crd.projectcalico.org/v1 as a dump stores it). */
+export interface CalicoIPPoolManifest {
+  kind: 'IPPool';
+  meta: ObjectMeta;
+  /** Canonical text; absent when missing or invalid (reported). */
+  cidr?: string;
+  /** Absent: Calico's default (/26 for IPv4, /122 for IPv6). */
+  blockSize?: number;
+  ipipMode: CalicoEncapMode;
+  vxlanMode: CalicoEncapMode;
+  /** Absent: the resource's default, false. */
+  natOutgoing?: boolean;
+  disabled: boolean;
+  locator: Locator;
+}
+
 export interface CalicoTierManifest {
   kind: 'Tier';
   meta: ObjectMeta;

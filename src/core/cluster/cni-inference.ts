@@ -1,0 +1,82 @@
+import { Cidr, cidr } from '../common/ip';
+import { SourceRange } from '../common/source';
+import { CalicoIPPoolManifest, CniBackend, CniPlugin, ManifestSet } from '../manifest/types';
+
+/**
+ * Which CNI a dump of a live cluster runs, when no Cluster document says so. What each
+ * component leaves in the objects the API server returns:
+ * - flanneld writes `flannel.alpha.coreos.com/backend-type` (vxlan, host-gw, udp …) on every
+ *   Node it leases a subnet to (flannel, pkg/subnet/kube);
+ * - Calico's IPPools (`kubectl get ippools.crd.projectcalico.org`) say how pod traffic crosses
+ *   nodes: ipipMode / vxlanMode Always or CrossSubnet, or neither (plain BGP routes);
+ * - calico-node writes `projectcalico.org/IPv4Address` on its Node, and
+ *   `projectcalico.org/IPv4IPIPTunnelAddr` or `…/IPv4VXLANTunnelAddr` when it made a tunnel;
+ * - their DaemonSets' pods carry `k8s-app: calico-node` and `app: flannel`.
+ * Flannel's annotation decides the data path first: Canal runs calico-node beside flanneld for
+ * policy only, and then NetworkPolicy is enforced.
+ */
+export interface InferredCni {
+  plugin: CniPlugin;
+  backend: CniBackend;
+  /** Calico CrossSubnet: encapsulated only towards nodes on another subnet. */
+  crossSubnet?: boolean;
+  /** Calico calico-node beside flanneld (Canal): policy is enforced. */
+  policyEnforced?: boolean;
+  /** The IPPool the answer came from: its range, block size and natOutgoing. */
+  pool?: { cidr: Cidr; blockPrefix?: number; natOutgoing: boolean };
+  /** What the answer rests on, for the finding that reports it. */
+  because: string;
+  at?: SourceRange;
+}
+
+const FLANNEL_BACKEND = 'flannel.alpha.coreos.com/backend-type';
+const CALICO_ADDRESS = 'projectcalico.org/IPv4Address';
+const CALICO_IPIP = 'projectcalico.org/IPv4IPIPTunnelAddr';
+const CALICO_VXLAN = 'projectcalico.org/IPv4VXLANTunnelAddr';
+/** flannel backends PodPath models, by the name flanneld writes. */
+const FLANNEL_BACKENDS: Record<string, CniBackend> = { vxlan: 'vxlan', 'host-gw': 'host-gw', udp: 'udp' };
+
+export function inferCni(m: ManifestSet): InferredCni | undefined {
+  const calicoPods = m.pods.filter((p) => p.meta.labels['k8s-app'] === 'calico-node');
+  const flannelNode = m.nodes.find((n) => n.meta.annotations[FLANNEL_BACKEND] !== undefined);
+  if (flannelNode) {
+    const written = flannelNode.meta.annotations[FLANNEL_BACKEND];
+    const backend = FLANNEL_BACKENDS[written] ?? 'vxlan';
+    const modelled = FLANNEL_BACKENDS[written] ? '' : ` (a backend PodPath does not model: VXLAN is assumed)`;
+    return {
+      plugin: 'flannel', backend, ...(calicoPods.length ? { policyEnforced: true } : {}),
+      because: `Node ${flannelNode.meta.name}'s ${FLANNEL_BACKEND}: ${written}${modelled}${calicoPods.length ? `, with calico-node pods enforcing policy (Canal)` : ''}`,
+      at: flannelNode.locator.range,
+    };
+  }
+  const pool = usedPool(m.calicoPools ?? []);
+  if (pool) {
+    const mode = pool.ipipMode !== 'Never' ? pool.ipipMode : pool.vxlanMode;
+    const backend: CniBackend = pool.ipipMode !== 'Never' ? 'ipip' : pool.vxlanMode !== 'Never' ? 'vxlan' : 'bgp';
+    return {
+      plugin: 'calico', backend, ...(mode === 'CrossSubnet' ? { crossSubnet: true } : {}),
+      pool: { cidr: cidr(pool.cidr!), ...(pool.blockSize !== undefined ? { blockPrefix: pool.blockSize } : {}), natOutgoing: pool.natOutgoing ?? false },
+      because: `IPPool ${pool.meta.name} (${pool.cidr}, ${backend === 'ipip' ? `ipipMode ${pool.ipipMode}` : backend === 'vxlan' ? `vxlanMode ${pool.vxlanMode}` : 'no encapsulation'})`,
+      at: pool.locator.range,
+    };
+  }
+  const calicoNode = m.nodes.find((n) => n.meta.annotations[CALICO_ADDRESS] !== undefined);
+  if (calicoNode) {
+    const a = calicoNode.meta.annotations;
+    const backend: CniBackend = a[CALICO_IPIP] !== undefined ? 'ipip' : a[CALICO_VXLAN] !== undefined ? 'vxlan' : 'bgp';
+    const tunnel = backend === 'ipip' ? CALICO_IPIP : backend === 'vxlan' ? CALICO_VXLAN : undefined;
+    return { plugin: 'calico', backend, because: `Node ${calicoNode.meta.name}'s ${tunnel ?? `${CALICO_ADDRESS} without a tunnel address`}`, at: calicoNode.locator.range };
+  }
+  // calico.yaml's default pool (CALICO_IPV4POOL_IPIP: Always) when nothing says more.
+  if (calicoPods.length) return { plugin: 'calico', backend: 'ipip', because: `calico-node pod ${calicoPods[0].meta.namespace}/${calicoPods[0].meta.name} (IP-in-IP assumed, calico.yaml's default)`, at: calicoPods[0].locator.range };
+  const flannelPod = m.pods.find((p) => p.meta.labels.app === 'flannel');
+  if (flannelPod) return { plugin: 'flannel', backend: 'vxlan', because: `flannel pod ${flannelPod.meta.namespace}/${flannelPod.meta.name} (VXLAN assumed, kube-flannel.yml's default)`, at: flannelPod.locator.range };
+  return undefined;
+}
+
+/** The IPv4 pool new pods take addresses from: the first enabled one by name (default-ipv4-ippool, usually the only one). */
+function usedPool(pools: CalicoIPPoolManifest[]): CalicoIPPoolManifest | undefined {
+  return pools
+    .filter((p) => !p.disabled && p.cidr && !p.cidr.includes(':'))
+    .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0))[0];
+}

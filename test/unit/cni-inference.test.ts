@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeYaml, trace } from '../support/analyze';
+import { where } from '../support/manifests';
+import { podBlocksOf } from '../../src/core/cluster/model';
+import { formatDataplaneText } from '../../src/core/format/dataplane-text';
+
+// A dump of a live cluster says which CNI it runs: Calico's IPPools, the annotations flanneld
+// and calico-node write on Nodes, their DaemonSets' pods. Without a Cluster document PodPath
+// reads them instead of assuming flannel.
+
+const node = (name: string, ip: string, annotations: Record<string, string> = {}) =>
+  `- apiVersion: v1\n  kind: Node\n  metadata:\n    name: ${name}\n    annotations: {${Object.entries(annotations).map(([k, v]) => `${k}: "${v}"`).join(', ')}}\n  status: {addresses: [{type: InternalIP, address: ${ip}}]}\n`;
+const pod = (name: string, nodeName: string, hostIP: string, ip: string, labels = `app: ${name}`, ns = 'default') =>
+  `- apiVersion: v1\n  kind: Pod\n  metadata: {name: ${name}, namespace: ${ns}, labels: {${labels}}}\n  spec: {nodeName: ${nodeName}, containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}\n  status: {phase: Running, hostIP: ${hostIP}, podIP: ${ip}}\n`;
+const list = (...items: string[]) => 'apiVersion: v1\nkind: List\nitems:\n' + items.join('');
+/** The raw API's list of IPPools (the items carry no kind). */
+const pools = (...specs: string[]) => 'apiVersion: crd.projectcalico.org/v1\nkind: IPPoolList\nitems:\n'
+  + specs.map((spec, i) => `- metadata: {name: pool-${i}}\n  spec: ${spec}\n`).join('');
+
+// Two nodes on one subnet, a third on another.
+const nodes = [node('w1', '10.0.1.11'), node('w2', '10.0.1.12'), node('w3', '10.0.2.13')];
+const podsOnThem = [pod('a', 'w1', '10.0.1.11', '192.168.10.5'), pod('b', 'w2', '10.0.1.12', '192.168.20.70'), pod('c', 'w3', '10.0.2.13', '192.168.30.140')];
+const subnets = 'apiVersion: podpath.dev/v1alpha1\nkind: Cluster\nmetadata: {name: x}\n';
+
+test('an IPPool with ipipMode CrossSubnet: Calico, its range, its natOutgoing; same-subnet nodes routed directly, the other over tunl0', () => {
+  const a = analyzeYaml(list(...nodes, ...podsOnThem), pools('{cidr: 192.168.0.0/16, ipipMode: CrossSubnet, natOutgoing: true}'));
+  const c = a.cluster;
+  assert.deepEqual(where(c.findings), ['inferred-cni@test-1.yaml:4:3']);
+  assert.match(c.findings[0].message, /the CNI is taken as Calico \(IP-in-IP, across subnets only\) from IPPool pool-0 \(192\.168\.0\.0\/16, ipipMode CrossSubnet\)/);
+  assert.deepEqual([c.config.plugin, c.config.backend, c.config.crossSubnet, c.config.clusterCIDR.text, c.config.masquerade, c.config.policyEnforced], ['calico', 'ipip', true, '192.168.0.0/16', true, true]);
+  // Node subnets are taken as /24s around the node addresses (no Cluster document says more).
+  const routes = formatDataplaneText(a.dataplane.node('w1')!, { devices: false, routes: true, neighbors: false, iptables: false, ipvs: false });
+  const b = podBlocksOf(c, c.nodesByName.get('w2')!).find((x) => x.text.startsWith('192.168.20.'))!;
+  const far = podBlocksOf(c, c.nodesByName.get('w3')!).find((x) => x.text.startsWith('192.168.30.'))!;
+  assert.match(routes, new RegExp(`^${b.text.replace(/\./g, '\\.')} via 10\\.0\\.1\\.12 dev eth0 proto bird$`, 'm'));
+  assert.match(routes, new RegExp(`^${far.text.replace(/\./g, '\\.')} via 10\\.0\\.2\\.13 dev tunl0 proto bird onlink$`, 'm'));
+  const near = trace(a, { from: 'default/a', to: 'default/b', port: 80 });
+  assert.equal(near.verdict, 'delivered');
+  assert.ok(!near.hops.some((h) => h.stage === 'encap'), 'same subnet: not encapsulated');
+  const across = trace(a, { from: 'default/a', to: 'default/c', port: 80 });
+  assert.equal(across.verdict, 'delivered');
+  assert.equal(across.hops.find((h) => h.stage === 'encap')!.device, 'tunl0');
+});
+
+test('an IPPool\'s vxlanMode, no encapsulation, blockSize and a natOutgoing left out (false) are taken as written', () => {
+  const vx = analyzeYaml(list(...nodes, ...podsOnThem), pools('{cidr: 192.168.0.0/16, vxlanMode: Always}'));
+  assert.deepEqual([vx.cluster.config.backend, vx.cluster.config.crossSubnet, vx.cluster.config.masquerade], ['vxlan', undefined, false]);
+  assert.equal(trace(vx, { from: 'default/a', to: 'default/c', port: 80 }).hops.find((h) => h.stage === 'encap')!.device, 'vxlan.calico');
+  const bgp = analyzeYaml(list(...nodes, ...podsOnThem), pools('{cidr: 192.168.0.0/16, blockSize: 24, ipipMode: Never}'));
+  assert.equal(bgp.cluster.config.backend, 'bgp');
+  assert.equal(bgp.cluster.config.blockPrefix, 24);
+  assert.deepEqual(bgp.cluster.nodes.map((n) => n.podCIDR.text), ['192.168.10.0/24', '192.168.20.0/24', '192.168.30.0/24']);
+  assert.equal(trace(bgp, { from: 'default/a', to: 'default/b', port: 80 }).verdict, 'delivered');
+});
+
+test('disabled and IPv6 pools are passed over; among the others the first by name', () => {
+  const a = analyzeYaml(list(...nodes, ...podsOnThem), pools('{cidr: 10.0.0.0/8, disabled: true, vxlanMode: Always}', '{cidr: "fd00:1::/48"}', '{cidr: 192.168.0.0/16, ipipMode: Always}'));
+  assert.match(a.cluster.findings.find((f) => f.code === 'inferred-cni')!.message, /IPPool pool-2 /);
+  assert.equal(a.cluster.config.backend, 'ipip');
+});
+
+test('flanneld\'s backend-type annotation on a Node: flannel with that backend; with calico-node pods beside it (Canal), policy is enforced', () => {
+  const fl = [node('w1', '10.0.1.11', { 'flannel.alpha.coreos.com/backend-type': 'host-gw' }), node('w2', '10.0.1.12', { 'flannel.alpha.coreos.com/backend-type': 'host-gw' })];
+  const pods = [pod('a', 'w1', '10.0.1.11', '10.244.0.5'), pod('b', 'w2', '10.0.1.12', '10.244.1.6')];
+  const a = analyzeYaml(list(...fl, ...pods));
+  assert.deepEqual([a.cluster.config.plugin, a.cluster.config.backend, a.cluster.config.policyEnforced], ['flannel', 'host-gw', false]);
+  assert.equal(trace(a, { from: 'default/a', to: 'default/b', port: 80 }).hops.find((h) => h.node === 'w1' && h.stage === 'routing' && h.netns === 'root')!.decidedBy!.text, '10.244.1.0/24 via 10.0.1.12 dev eth0');
+  const canal = analyzeYaml(list(...fl, ...pods, pod('calico-node-x1', 'w1', '10.0.1.11', '10.0.1.11', 'k8s-app: calico-node', 'kube-system')));
+  assert.deepEqual([canal.cluster.config.plugin, canal.cluster.config.policyEnforced], ['flannel', true]);
+  assert.match(canal.cluster.findings.find((f) => f.code === 'inferred-cni')!.message, /Canal/);
+});
+
+test('calico-node\'s Node annotations: a VXLAN tunnel address means VXLAN, none means BGP', () => {
+  const pods = [pod('a', 'w1', '10.0.1.11', '192.168.10.5'), pod('b', 'w2', '10.0.1.12', '192.168.20.70')];
+  const vx = analyzeYaml(list(node('w1', '10.0.1.11', { 'projectcalico.org/IPv4Address': '10.0.1.11/24', 'projectcalico.org/IPv4VXLANTunnelAddr': '192.168.10.0' }), node('w2', '10.0.1.12'), ...pods));
+  assert.deepEqual([vx.cluster.config.plugin, vx.cluster.config.backend], ['calico', 'vxlan']);
+  const bgp = analyzeYaml(list(node('w1', '10.0.1.11', { 'projectcalico.org/IPv4Address': '10.0.1.11/24' }), node('w2', '10.0.1.12'), ...pods));
+  assert.deepEqual([bgp.cluster.config.plugin, bgp.cluster.config.backend], ['calico', 'bgp']);
+});
+
+test('a Cluster document wins over what a dump suggests, and says nothing is inferred', () => {
+  const doc = `${subnets}spec:\n  cni: {plugin: flannel}\n`;
+  const a = analyzeYaml(doc, list(...nodes, ...podsOnThem), pools('{cidr: 192.168.0.0/16, ipipMode: Always}'));
+  assert.equal(a.cluster.config.plugin, 'flannel');
+  assert.ok(!a.cluster.findings.some((f) => f.code === 'inferred-cni'));
+});
+
+test('cni.crossSubnet in a Cluster document: Calico IP-in-IP routes same-subnet nodes directly; elsewhere it is reported and ignored', () => {
+  const doc = (cni: string) => `${subnets}spec:\n  clusterCIDR: 192.168.0.0/16\n  cni: ${cni}\n`;
+  const a = analyzeYaml(doc('{plugin: calico, backend: ipip, crossSubnet: true}'), list(...nodes, ...podsOnThem));
+  assert.equal(a.cluster.config.crossSubnet, true);
+  assert.ok(!trace(a, { from: 'default/a', to: 'default/b', port: 80 }).hops.some((h) => h.stage === 'encap'));
+  assert.ok(trace(a, { from: 'default/a', to: 'default/c', port: 80 }).hops.some((h) => h.stage === 'encap'));
+  const f = analyzeYaml(doc('{plugin: flannel, crossSubnet: true}'), list(...nodes));
+  assert.deepEqual(where(f.cluster.findings.filter((x) => x.code === 'ignored-field')), ['ignored-field@test-0.yaml:6:39']);
+  assert.equal(f.cluster.config.crossSubnet, undefined);
+});
+
+test('IPPool fields Calico refuses are findings at the field: a bad cidr, a blockSize out of range, IP-in-IP and VXLAN both set', () => {
+  const a = analyzeYaml(pools('{cidr: 192.168.0.0/33}', '{cidr: 10.0.0.0/8, blockSize: 19}', '{cidr: 10.1.0.0/16, ipipMode: Always, vxlanMode: Always}'));
+  assert.deepEqual(where(a.load.findings).filter((w) => !w.startsWith('inferred')), ['invalid-cidr@test-0.yaml:5:16', 'invalid-value@test-0.yaml:7:39', 'invalid-value@test-0.yaml:9:58']);
+});
+
+test('a raw GlobalNetworkPolicyList is read as Calico policies, not skipped as an unknown list', () => {
+  const doc = `${subnets}spec:\n  cni: {plugin: calico}\n`;
+  const gnps = 'apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicyList\nitems:\n- metadata: {name: deny-all}\n  spec: {selector: all(), types: [Ingress]}\n';
+  const a = analyzeYaml(doc, gnps);
+  assert.ok(!a.load.findings.some((f) => f.code === 'unknown-kind'), a.load.findings.map((f) => f.message).join('\n'));
+  assert.deepEqual(a.cluster.calicoPolicies!.map((p) => p.meta.name), ['deny-all']);
+});
