@@ -86,6 +86,17 @@ test('a Cluster document wins over what a dump suggests, and says nothing is inf
   assert.ok(!a.cluster.findings.some((f) => f.code === 'inferred-cni'));
 });
 
+test('a Cluster document that names no CNI: the dump decides the plugin, the document keeps its ranges; policies without enforcement name the evidence', () => {
+  const doc = `${subnets}spec:\n  clusterCIDR: 192.168.0.0/16\n  serviceCIDR: 10.96.0.0/12\n`;
+  const a = analyzeYaml(doc, list(...nodes, ...podsOnThem), pools('{cidr: 192.168.0.0/17, ipipMode: Always}'));
+  assert.deepEqual([a.cluster.config.plugin, a.cluster.config.clusterCIDR.text], ['calico', '192.168.0.0/16']);
+  assert.match(a.cluster.findings.find((f) => f.code === 'inferred-cni')!.message, /^the Cluster document names no CNI: the CNI is taken as Calico \(IP-in-IP\)/);
+  const fl = [node('w1', '10.0.1.11', { 'flannel.alpha.coreos.com/backend-type': 'vxlan' })];
+  const policy = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: default}\nspec: {podSelector: {}}\n';
+  const f = analyzeYaml(list(...fl, pod('a', 'w1', '10.0.1.11', '10.244.0.5')), policy);
+  assert.match(f.findings.find((x) => x.code === 'no-cluster-document')!.message, /the CNI the manifests show \(Node w1's flannel\.alpha\.coreos\.com\/backend-type: vxlan\), flannel, does not enforce NetworkPolicy/);
+});
+
 test('cni.crossSubnet in a Cluster document: Calico IP-in-IP routes same-subnet nodes directly; elsewhere it is reported and ignored', () => {
   const doc = (cni: string) => `${subnets}spec:\n  clusterCIDR: 192.168.0.0/16\n  cni: ${cni}\n`;
   const a = analyzeYaml(doc('{plugin: calico, backend: ipip, crossSubnet: true}'), list(...nodes, ...podsOnThem));

@@ -16,9 +16,10 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   for (const extra of m.clusters.slice(1)) {
     findings.push(finding('duplicate-cluster', 'warning', `a second Cluster document is ignored; the one in ${doc.locator.file}:${doc.locator.range.start.line} applies`, extra.locator.range));
   }
-  // A dump of a live cluster says which CNI it runs (cni-inference.ts); a Cluster document wins.
-  const inferred = doc ? undefined : inferCni(m);
-  if (inferred) findings.push(finding('inferred-cni', 'info', `no Cluster document: the CNI is taken as ${pluginText(inferred.plugin, inferred.backend, inferred.crossSubnet)} from ${inferred.because}`, inferred.at));
+  // A dump of a live cluster says which CNI it runs (cni-inference.ts); a Cluster document
+  // (or the editor's defaultCluster settings) naming the plugin wins.
+  const inferred = doc?.cni.plugin ? undefined : inferCni(m);
+  if (inferred) findings.push(finding('inferred-cni', 'info', `${doc ? 'the Cluster document names no CNI' : 'no Cluster document'}: the CNI is taken as ${pluginText(inferred.plugin, inferred.backend, inferred.crossSubnet)} from ${inferred.because}`, inferred.at));
   const plugin = doc?.cni.plugin ?? inferred?.plugin ?? DEFAULT_CLUSTER.plugin;
   const backend = doc?.cni.backend ?? (doc?.cni.plugin ? DEFAULT_BACKEND[plugin] : inferred?.backend ?? DEFAULT_CLUSTER.backend);
   const policyMode = doc?.networkPolicy ?? 'auto';
@@ -39,7 +40,8 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
     isDefault: !doc,
     clusterDomain: doc?.clusterDomain ?? 'cluster.local',
     // A pool's natOutgoing is the real switch (false when the pool leaves it out).
-    masquerade: pool ? pool.natOutgoing : resolveMasquerade(doc, plugin, findings),
+    masquerade: pool && doc?.cni.natOutgoing === undefined ? pool.natOutgoing : resolveMasquerade(doc, plugin, findings),
+    ...(inferred ? { cniInferred: inferred.because } : {}),
     ...(crossSubnet ? { crossSubnet } : {}),
     ...(pool?.blockPrefix !== undefined && pool.blockPrefix !== NODE_BLOCK_PREFIX.calico ? { blockPrefix: pool.blockPrefix } : {}),
     ipFamilies: doc?.clusterCIDR6 ? (doc.ipFamilies ?? [4, 6]) : [4],

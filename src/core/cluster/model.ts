@@ -59,6 +59,8 @@ export interface ClusterConfig {
   crossSubnet?: boolean;
   /** Prefix length of the nodes' pod blocks when not the plugin's default (a Calico IPPool's blockSize). */
   blockPrefix?: number;
+  /** What the CNI was taken from when no Cluster document named it (cni-inference.ts). */
+  cniInferred?: string;
 }
 
 /** A taint as the scheduler sees it, with where it is written (Node object or Cluster document). */

@@ -62,7 +62,8 @@ export function hasClusterDocument(cluster: Cluster): boolean {
 /** The one notice of a workspace whose policies are not enforced and that describes no cluster. */
 function noClusterMessage(cluster: Cluster, policies: number): string {
   const what = policies === 1 ? 'its NetworkPolicy has' : `its ${policies} NetworkPolicies have`;
-  const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy is ignored' : `the default CNI, ${cluster.config.plugin}, does not enforce NetworkPolicy`;
+  const cni = cluster.config.cniInferred ? `the CNI the manifests show (${cluster.config.cniInferred})` : 'the default CNI';
+  const why = cluster.config.policyMode === 'ignored' ? 'networkPolicy is ignored' : `${cni}, ${cluster.config.plugin}, does not enforce NetworkPolicy`;
   return `No Cluster document in the workspace: ${why}, so ${what} no effect. Add a Cluster document naming your CNI, or set podpath.defaultCluster.networkPolicy to "enforced" if policies are enforced`;
 }
 
