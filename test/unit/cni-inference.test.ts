@@ -71,6 +71,17 @@ test('flanneld\'s backend-type annotation on a Node: flannel with that backend; 
   assert.match(canal.cluster.findings.find((f) => f.code === 'inferred-cni')!.message, /Canal/);
 });
 
+test('a Canal node list (flanneld\'s and calico-node\'s annotations on every Node, as kubectl prints it): flannel VXLAN with policy enforced', () => {
+  // Re-expressed from a public `kubectl get nodes -o json` of a Canal cluster: both components annotate each Node.
+  const both = (i: number) => node(`node-${i}`, `172.20.0.10${i}`, {
+    'flannel.alpha.coreos.com/backend-type': 'vxlan', 'flannel.alpha.coreos.com/public-ip': `172.20.0.10${i}`,
+    'projectcalico.org/IPv4Address': `172.20.0.10${i}/24`, 'projectcalico.org/IPv4IPIPTunnelAddr': `10.244.${i}.1`,
+  });
+  const a = analyzeYaml(list(both(0), both(1), both(2)));
+  assert.deepEqual([a.cluster.config.plugin, a.cluster.config.backend, a.cluster.config.policyEnforced], ['flannel', 'vxlan', true]);
+  assert.match(a.cluster.findings.find((f) => f.code === 'inferred-cni')!.message, /Canal: projectcalico\.org\/IPv4Address on Node node-0/);
+});
+
 test('calico-node\'s Node annotations: a VXLAN tunnel address means VXLAN, none means BGP', () => {
   const pods = [pod('a', 'w1', '10.0.1.11', '192.168.10.5'), pod('b', 'w2', '10.0.1.12', '192.168.20.70')];
   const vx = analyzeYaml(list(node('w1', '10.0.1.11', { 'projectcalico.org/IPv4Address': '10.0.1.11/24', 'projectcalico.org/IPv4VXLANTunnelAddr': '192.168.10.0' }), node('w2', '10.0.1.12'), ...pods));
@@ -119,4 +130,33 @@ test('a raw GlobalNetworkPolicyList is read as Calico policies, not skipped as a
   const a = analyzeYaml(doc, gnps);
   assert.ok(!a.load.findings.some((f) => f.code === 'unknown-kind'), a.load.findings.map((f) => f.message).join('\n'));
   assert.deepEqual(a.cluster.calicoPolicies!.map((p) => p.meta.name), ['deny-all']);
+});
+
+// The Tigera operator's Installation, as an operator install's manifests hold it (the shape of
+// Calico's own custom-resources.yaml), beside the APIServer object that says nothing of the data path.
+const installation = (pools: string, extra = '') =>
+  `apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata:\n  name: default\nspec:\n${extra}  calicoNetwork:\n${pools}---\napiVersion: operator.tigera.io/v1\nkind: APIServer\nmetadata:\n  name: default\nspec: {}\n`;
+const app = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 4\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}\n';
+
+test('the operator\'s Installation: Calico with its pool\'s encapsulation, range and block size; the default nodes move out of the pool and take blocks in it', () => {
+  const a = analyzeYaml(installation('    ipPools:\n    - name: default-ipv4-ippool\n      blockSize: 26\n      cidr: 192.168.0.0/16\n      encapsulation: VXLANCrossSubnet\n      natOutgoing: Enabled\n      nodeSelector: all()\n'), app);
+  const c = a.cluster;
+  assert.deepEqual(where(a.findings), ['inferred-cni@test-0.yaml:8:7'], a.findings.map((f) => f.message).join('\n'));
+  assert.match(a.findings[0].message, /Calico \(VXLAN, across subnets only\) from the operator's Installation default \(pool default-ipv4-ippool: 192\.168\.0\.0\/16, encapsulation VXLANCrossSubnet\)/);
+  assert.deepEqual([c.config.plugin, c.config.backend, c.config.crossSubnet, c.config.clusterCIDR.text, c.config.masquerade], ['calico', 'vxlan', true, '192.168.0.0/16', true]);
+  assert.deepEqual(c.nodes.map((n) => [n.ip, n.podCIDR.text]), [['172.31.1.10', '192.168.0.0/26'], ['172.31.1.11', '192.168.0.64/26']]);
+  assert.equal(c.pods.length, 4);
+  const [p1, p2] = [c.pods.find((p) => p.node === 'node-1')!, c.pods.find((p) => p.node === 'node-2')!];
+  assert.equal(trace(a, { from: p1.key, to: p2.key, port: 80 }).verdict, 'delivered');
+});
+
+test('an Installation without ipPools is the operator\'s default pool (192.168.0.0/16, IP-in-IP, natOutgoing); an eBPF dataplane is named; a live IPPool wins', () => {
+  const bare = analyzeYaml(installation('    linuxDataplane: BPF\n'));
+  assert.deepEqual([bare.cluster.config.backend, bare.cluster.config.crossSubnet, bare.cluster.config.clusterCIDR.text, bare.cluster.config.masquerade], ['ipip', undefined, '192.168.0.0/16', true]);
+  assert.match(bare.cluster.findings.find((f) => f.code === 'inferred-cni')!.message, /its BPF dataplane is modelled as the iptables one/);
+  const both = analyzeYaml(installation('    ipPools:\n    - cidr: 10.10.0.0/16\n      encapsulation: None\n'), pools('{cidr: 10.20.0.0/16, vxlanMode: Always}'));
+  assert.deepEqual([both.cluster.config.backend, both.cluster.config.clusterCIDR.text], ['vxlan', '10.20.0.0/16']);
+  // Another CNI routes the pods (Calico only enforces policy there): nothing is inferred from it.
+  const eks = analyzeYaml(installation('    ipPools: []\n', '  cni: {type: AmazonVPC}\n'));
+  assert.ok(!eks.cluster.findings.some((f) => f.code === 'inferred-cni'));
 });

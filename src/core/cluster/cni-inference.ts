@@ -1,6 +1,6 @@
 import { Cidr, cidr } from '../common/ip';
 import { SourceRange } from '../common/source';
-import { CalicoIPPoolManifest, CniBackend, CniPlugin, ManifestSet } from '../manifest/types';
+import { CalicoIPPoolManifest, CalicoInstallationManifest, CniBackend, CniPlugin, ManifestSet } from '../manifest/types';
 
 /**
  * Which CNI a dump of a live cluster runs, when no Cluster document says so. What each
@@ -11,7 +11,9 @@ import { CalicoIPPoolManifest, CniBackend, CniPlugin, ManifestSet } from '../man
  *   nodes: ipipMode / vxlanMode Always or CrossSubnet, or neither (plain BGP routes);
  * - calico-node writes `projectcalico.org/IPv4Address` on its Node, and
  *   `projectcalico.org/IPv4IPIPTunnelAddr` or `…/IPv4VXLANTunnelAddr` when it made a tunnel;
- * - their DaemonSets' pods carry `k8s-app: calico-node` and `app: flannel`.
+ * - their DaemonSets' pods carry `k8s-app: calico-node` and `app: flannel`;
+ * - an operator install's manifests hold the Tigera operator's Installation, whose pools the
+ *   operator creates (a live cluster's IPPools win: they are what runs, edits included).
  * Flannel's annotation decides the data path first: Canal runs calico-node beside flanneld for
  * policy only, and then NetworkPolicy is enforced.
  */
@@ -38,14 +40,17 @@ const FLANNEL_BACKENDS: Record<string, CniBackend> = { vxlan: 'vxlan', 'host-gw'
 
 export function inferCni(m: ManifestSet): InferredCni | undefined {
   const calicoPods = m.pods.filter((p) => p.meta.labels['k8s-app'] === 'calico-node');
+  const calicoNode = m.nodes.find((n) => n.meta.annotations[CALICO_ADDRESS] !== undefined);
   const flannelNode = m.nodes.find((n) => n.meta.annotations[FLANNEL_BACKEND] !== undefined);
   if (flannelNode) {
     const written = flannelNode.meta.annotations[FLANNEL_BACKEND];
     const backend = FLANNEL_BACKENDS[written] ?? 'vxlan';
     const modelled = FLANNEL_BACKENDS[written] ? '' : ` (a backend PodPath does not model: VXLAN is assumed)`;
+    // Canal's calico-node, policy only, still annotates its Node (and runs as calico-node pods).
+    const canal = calicoPods.length > 0 || !!calicoNode;
     return {
-      plugin: 'flannel', backend, ...(calicoPods.length ? { policyEnforced: true } : {}),
-      because: `Node ${flannelNode.meta.name}'s ${FLANNEL_BACKEND}: ${written}${modelled}${calicoPods.length ? `, with calico-node pods enforcing policy (Canal)` : ''}`,
+      plugin: 'flannel', backend, ...(canal ? { policyEnforced: true } : {}),
+      because: `Node ${flannelNode.meta.name}'s ${FLANNEL_BACKEND}: ${written}${modelled}${canal ? `, with calico-node enforcing policy (Canal: ${calicoNode ? `${CALICO_ADDRESS} on Node ${calicoNode.meta.name}` : `pod ${calicoPods[0].meta.namespace}/${calicoPods[0].meta.name}`})` : ''}`,
       at: flannelNode.locator.range,
     };
   }
@@ -60,7 +65,8 @@ export function inferCni(m: ManifestSet): InferredCni | undefined {
       at: pool.locator.range,
     };
   }
-  const calicoNode = m.nodes.find((n) => n.meta.annotations[CALICO_ADDRESS] !== undefined);
+  const install = fromInstallation(m.calicoInstallations ?? []);
+  if (install) return install;
   if (calicoNode) {
     const a = calicoNode.meta.annotations;
     const backend: CniBackend = a[CALICO_IPIP] !== undefined ? 'ipip' : a[CALICO_VXLAN] !== undefined ? 'vxlan' : 'bgp';
@@ -79,4 +85,23 @@ function usedPool(pools: CalicoIPPoolManifest[]): CalicoIPPoolManifest | undefin
   return pools
     .filter((p) => !p.disabled && p.cidr && !p.cidr.includes(':'))
     .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0))[0];
+}
+
+/** The Installation named `default` (the operator reads only that one), its first IPv4 pool. */
+function fromInstallation(installs: CalicoInstallationManifest[]): InferredCni | undefined {
+  const install = installs.find((i) => i.meta.name === 'default');
+  if (!install) return undefined;
+  // Another cni.type (AmazonVPC, AzureVNET, GKE): the cloud's CNI routes pods, Calico only enforces policy.
+  if (install.cniType !== undefined && install.cniType !== 'Calico') return undefined;
+  const pool = install.pools.find((p) => !p.cidr.includes(':'));
+  if (!pool) return undefined;
+  const e = pool.encapsulation;
+  const backend: CniBackend = e.startsWith('IPIP') ? 'ipip' : e.startsWith('VXLAN') ? 'vxlan' : 'bgp';
+  const dataplane = install.linuxDataplane && install.linuxDataplane !== 'Iptables' ? `; its ${install.linuxDataplane} dataplane is modelled as the iptables one` : '';
+  return {
+    plugin: 'calico', backend, ...(e.endsWith('CrossSubnet') ? { crossSubnet: true } : {}),
+    pool: { cidr: cidr(pool.cidr), ...(pool.blockSize !== undefined ? { blockPrefix: pool.blockSize } : {}), natOutgoing: pool.natOutgoing },
+    because: `the operator's Installation default (pool ${pool.name ?? pool.cidr}: ${pool.cidr}, encapsulation ${e}${dataplane})`,
+    at: install.locator.at(pool.path),
+  };
 }

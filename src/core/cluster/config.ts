@@ -163,9 +163,28 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
   blocksFromPodAddresses(m, config, drafts);
   if (drafts.size === 0) {
     const loc = builtinLocator('default cluster');
-    for (const n of DEFAULT_CLUSTER.nodes) drafts.set(n.name, { name: n.name, ip: n.ip, podCIDR: n.podCIDR, labels: {}, unschedulable: false, taints: [], locator: loc, path: [] });
+    // A pool the manifests name (an IPPool, the operator's Installation: Calico's default is
+    // 192.168.0.0/16) holds the default nodes' blocks, and their invented addresses move out of it.
+    const shift = defaultNodeShift(config);
+    for (const n of DEFAULT_CLUSTER.nodes) {
+      const inPool = cidrContainsCidr(config.clusterCIDR, cidr(n.podCIDR));
+      drafts.set(n.name, { name: n.name, ip: intToIp((ipToInt(n.ip) + shift) >>> 0), ...(inPool ? { podCIDR: n.podCIDR } : {}), labels: {}, unschedulable: false, taints: [], locator: loc, path: [] });
+    }
   }
   return drafts;
+}
+
+/**
+ * How far the default nodes' addresses (192.168.1.10, .11) move so that neither range holds
+ * them: to 172.31.1.x, else 10.255.1.x (a /24 each; one of the three is always free of two ranges).
+ */
+function defaultNodeShift(config: ClusterConfig): number {
+  const base = ipToInt('192.168.1.0');
+  for (const to of ['192.168.1.0', '172.31.1.0', '10.255.1.0']) {
+    const subnet = cidr(`${to}/24`);
+    if (!cidrsOverlap(subnet, config.clusterCIDR) && !cidrsOverlap(subnet, config.serviceCIDR)) return ipToInt(to) - base;
+  }
+  return 0;
 }
 
 /**

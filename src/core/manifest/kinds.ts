@@ -52,6 +52,9 @@ export function apiGroup(apiVersion: string): string {
 /** Calico's own kinds PodPath reads (projectcalico.org/v3, crd.projectcalico.org/v1 as stored). */
 export const CALICO_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy', 'Tier', 'IPPool']);
 
+/** The Tigera operator's API: its Installation is read (calico-pools.ts); APIServer, Goldmane, Whisker … say nothing of the data path. */
+export const CALICO_OPERATOR_GROUP = 'operator.tigera.io';
+
 export function isCalicoGroup(group: string): boolean {
   return group === 'projectcalico.org' || group === 'crd.projectcalico.org';
 }
@@ -59,5 +62,5 @@ export function isCalicoGroup(group: string): boolean {
 /** A kind PodPath models or knowingly skips (anything else is reported as `unknown-kind`). */
 export function isKnownKind(kind: string, apiVersion: string): boolean {
   const group = apiGroup(apiVersion);
-  return kind in API_GROUPS || IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(group) || (kind === 'Cluster' && group === 'podpath.dev') || (CALICO_KINDS.has(kind) && isCalicoGroup(group));
+  return kind in API_GROUPS || IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(group) || (kind === 'Cluster' && group === 'podpath.dev') || (CALICO_KINDS.has(kind) && isCalicoGroup(group)) || group === CALICO_OPERATOR_GROUP;
 }

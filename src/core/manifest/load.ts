@@ -5,10 +5,10 @@ import { readPod, readWorkload } from './pod';
 import { readNetworkPolicy } from './policy';
 import { readAdminNetworkPolicy } from './admin-policy';
 import { readCalicoPolicy, readCalicoTier } from './calico-policy';
-import { readCalicoIPPool } from './calico-ippool';
+import { readCalicoIPPool, readCalicoInstallation } from './calico-pools';
 import { FieldReader } from './reader';
 import { readEndpointSlice, readEndpoints, readService } from './service';
-import { API_GROUPS, IGNORED_KINDS, TOOL_GROUPS, apiGroup, isCalicoGroup } from './kinds';
+import { API_GROUPS, CALICO_OPERATOR_GROUP, IGNORED_KINDS, TOOL_GROUPS, apiGroup, isCalicoGroup } from './kinds';
 import { isDns1123Label } from './names';
 import { ManifestSet, WORKLOAD_KINDS, WorkloadKind } from './types';
 
@@ -201,6 +201,11 @@ function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLi
     if (api !== 'podpath.dev/v1alpha1') result.findings.push(finding('wrong-api-version', 'error', `${api} is not a PodPath API version; use podpath.dev/v1alpha1`, obj.locator.at(['apiVersion'])));
     else if (kind === 'Cluster') m.clusters.push(readClusterDocument(r));
     else result.findings.push(finding('unknown-kind', 'warning', `podpath.dev/v1alpha1 has no kind "${kind}" (only Cluster)`, obj.locator.at(['kind'])));
+    return;
+  }
+  if (apiGroup(api) === CALICO_OPERATOR_GROUP) {
+    const install = kind === 'Installation' ? readCalicoInstallation(r) : undefined;
+    if (install) (m.calicoInstallations ??= []).push(install);
     return;
   }
   if (isCalicoGroup(apiGroup(api)) && kind === 'IPPool') {

@@ -364,6 +364,8 @@ export interface ManifestSet {
   calicoTiers?: CalicoTierManifest[];
   /** Calico IPPools (a live Calico cluster's dump): what they say of the CNI is used without a Cluster document. */
   calicoPools?: CalicoIPPoolManifest[];
+  /** The Tigera operator's Installation objects (a manifest repository of an operator install). */
+  calicoInstallations?: CalicoInstallationManifest[];
   clusters: ClusterManifest[];
 }
 
@@ -439,6 +441,28 @@ export interface CalicoIPPoolManifest {
   /** Absent: the resource's default, false. */
   natOutgoing?: boolean;
   disabled: boolean;
+  locator: Locator;
+}
+
+/** A pool of the Tigera operator's Installation (spec.calicoNetwork.ipPools[]), with the operator's defaults filled in. */
+export interface CalicoInstallationPool {
+  name?: string;
+  cidr: string;
+  blockSize?: number;
+  encapsulation: 'IPIP' | 'IPIPCrossSubnet' | 'VXLAN' | 'VXLANCrossSubnet' | 'None';
+  natOutgoing: boolean;
+  path: FieldPath;
+}
+
+/** The Tigera operator's Installation (operator.tigera.io/v1): how an operator install sets Calico up. */
+export interface CalicoInstallationManifest {
+  kind: 'Installation';
+  meta: ObjectMeta;
+  /** spec.cni.type; absent means Calico. Another type (AmazonVPC, AzureVNET, GKE) means Calico only does policy. */
+  cniType?: string;
+  /** spec.calicoNetwork.linuxDataplane (Iptables, BPF, Nftables, VPP); absent means Iptables. */
+  linuxDataplane?: string;
+  pools: CalicoInstallationPool[];
   locator: Locator;
 }
 
