@@ -66,7 +66,7 @@ function namespacesOf(pods: PodInfo[]): string[] {
 function configInputs(m: ManifestSet): unknown[] {
   const fromDump = m.nodes.length > 0 || m.pods.some((p) => p.status.podIP || p.status.hostIP);
   // Calico's IPPools (and, in a dump, the nodes and pods) also say which CNI runs (cni-inference.ts).
-  return [...m.clusters, '|', ...m.nodes, '|', ...(m.calicoPools ?? []), ...(m.calicoInstallations ?? []), '|', ...(fromDump ? [...m.pods, '|', ...m.services] : [])];
+  return [...m.clusters, '|', ...m.nodes, '|', ...(m.calicoPools ?? []), ...(m.calicoInstallations ?? []), ...(m.clusterSetups ?? []), '|', ...(fromDump ? [...m.pods, '|', ...m.services] : [])];
 }
 
 /**

@@ -25,14 +25,24 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   const policyMode = doc?.networkPolicy ?? 'auto';
   const crossSubnet = resolveCrossSubnet(doc, plugin, backend, findings) ?? inferred?.crossSubnet;
   const pool = inferred?.pool;
+  // Setup files (kube-proxy's, kubeadm's, kind's) fill in what the Cluster document leaves out;
+  // a Calico pool is where pods really get their addresses, so it wins over kubeadm's podSubnet.
+  const setups = m.clusterSetups ?? [];
+  const proxyFrom = doc?.kubeProxy.mode ? undefined : setups.find((s) => s.kubeProxyMode);
+  const podsFrom = doc?.clusterCIDR || pool ? undefined : setups.find((s) => s.podSubnet);
+  const servicesFrom = doc?.serviceCIDR ? undefined : setups.find((s) => s.serviceSubnet);
+  const lead = doc ? 'the Cluster document does not say' : 'no Cluster document';
+  if (proxyFrom) findings.push(finding('inferred-proxy-mode', 'info', `${lead}: kube-proxy's mode is taken as ${proxyFrom.kubeProxyMode} from ${proxyFrom.source}`, proxyFrom.locator.at(proxyFrom.paths.mode!)));
+  if (podsFrom) findings.push(finding('inferred-cidr', 'info', `${lead}: clusterCIDR is taken as ${podsFrom.podSubnet} from ${podsFrom.source}`, podsFrom.locator.at(podsFrom.paths.pods!)));
+  if (servicesFrom) findings.push(finding('inferred-cidr', 'info', `${lead}: serviceCIDR is taken as ${servicesFrom.serviceSubnet} from ${servicesFrom.source}`, servicesFrom.locator.at(servicesFrom.paths.services!)));
   const config: ClusterConfig = {
     name: doc?.name ?? DEFAULT_CLUSTER.name,
-    clusterCIDR: doc?.clusterCIDR ? cidr(doc.clusterCIDR) : pool?.cidr ?? cidr(DEFAULT_CLUSTER.clusterCIDR),
-    serviceCIDR: cidr(doc?.serviceCIDR ?? DEFAULT_CLUSTER.serviceCIDR),
+    clusterCIDR: doc?.clusterCIDR ? cidr(doc.clusterCIDR) : pool?.cidr ?? cidr(podsFrom?.podSubnet ?? DEFAULT_CLUSTER.clusterCIDR),
+    serviceCIDR: cidr(doc?.serviceCIDR ?? servicesFrom?.serviceSubnet ?? DEFAULT_CLUSTER.serviceCIDR),
     plugin,
     backend,
     bridgeName: doc?.cni.bridge ?? DEFAULT_BRIDGE[plugin],
-    kubeProxyMode: doc?.kubeProxy.mode ?? DEFAULT_CLUSTER.kubeProxyMode,
+    kubeProxyMode: doc?.kubeProxy.mode ?? proxyFrom?.kubeProxyMode ?? DEFAULT_CLUSTER.kubeProxyMode,
     policyMode,
     // flanneld and the plain bridge plugin program no policy; Calico does (see FACTS.md).
     policyEnforced: policyMode === 'enforced' || (policyMode === 'auto' && (plugin === 'calico' || !!inferred?.policyEnforced)),

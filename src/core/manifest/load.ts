@@ -6,6 +6,7 @@ import { readNetworkPolicy } from './policy';
 import { readAdminNetworkPolicy } from './admin-policy';
 import { readCalicoPolicy, readCalicoTier } from './calico-policy';
 import { readCalicoIPPool, readCalicoInstallation } from './calico-pools';
+import { readClusterSetup, readSetupConfigMap } from './cluster-setup';
 import { FieldReader } from './reader';
 import { readEndpointSlice, readEndpoints, readService } from './service';
 import { API_GROUPS, CALICO_OPERATOR_GROUP, IGNORED_KINDS, TOOL_GROUPS, apiGroup, isCalicoGroup } from './kinds';
@@ -253,6 +254,10 @@ function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLi
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy': { const p = readAdminNetworkPolicy(r, kind); if (p) (m.adminPolicies ??= []).push(p); return; }
   }
+  // Setup files and kubeadm's ConfigMaps say the ranges and kube-proxy's mode (cluster-setup.ts).
+  const written = (r.get(['metadata', 'namespace']) as unknown);
+  const setup = kind === 'ConfigMap' && api === 'v1' ? readSetupConfigMap(r, typeof written === 'string' ? written : ns) : readClusterSetup(r, kind, apiGroup(api));
+  if (setup) (m.clusterSetups ??= []).push(setup);
   if (IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(apiGroup(api))) return;
   result.findings.push(finding('unknown-kind', 'info', `${kind} (${api}) is not modelled by PodPath; it is ignored`, obj.locator.at(['kind'])));
 }

@@ -366,6 +366,8 @@ export interface ManifestSet {
   calicoPools?: CalicoIPPoolManifest[];
   /** The Tigera operator's Installation objects (a manifest repository of an operator install). */
   calicoInstallations?: CalicoInstallationManifest[];
+  /** Setup files' ranges and kube-proxy mode (cluster-setup.ts). */
+  clusterSetups?: ClusterSetupManifest[];
   clusters: ClusterManifest[];
 }
 
@@ -425,6 +427,23 @@ export interface CalicoPolicyManifest {
 }
 
 /** Calico Tier: policies in tiers of lower order are evaluated first. */
+/**
+ * What a cluster's setup files say of its ranges and kube-proxy mode: KubeProxyConfiguration,
+ * kubeadm's ClusterConfiguration, a kind cluster config, or the kube-system ConfigMaps kubeadm
+ * stores them in (kube-proxy, kubeadm-config). Used where no Cluster document says otherwise.
+ */
+export interface ClusterSetupManifest {
+  kind: 'ClusterSetup';
+  /** What it is, for findings: "KubeProxyConfiguration", "ConfigMap kube-system/kube-proxy" … */
+  source: string;
+  kubeProxyMode?: KubeProxyMode;
+  podSubnet?: string;
+  serviceSubnet?: string;
+  /** Where each setting is written (for a ConfigMap, its data key). */
+  paths: { mode?: FieldPath; pods?: FieldPath; services?: FieldPath };
+  locator: Locator;
+}
+
 /** When a Calico pool encapsulates (IPPool ipipMode / vxlanMode). */
 export type CalicoEncapMode = 'Always' | 'CrossSubnet' | 'Never';
 
