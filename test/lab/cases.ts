@@ -31,6 +31,7 @@ export const LAB_CASES: LabCase[] = [
   { title: 'Services without endpoints: every connection REJECTed, none lost to the ICMP rate limit', paths: ['test/lab/clusters/reject-no-endpoints'] },
   { title: 'outside masquerade on flannel vxlan (flanneld --ip-masq)', paths: ['test/lab/clusters/outside-masquerade-flannel'] },
   { title: 'outside masquerade on Calico vxlan (IP pool natOutgoing, ipsets)', paths: ['test/lab/clusters/outside-masquerade-calico'] },
+  { title: 'a live Calico dump without a Cluster document: IPPool CrossSubnet, blocks outside the Nodes\' podCIDR, a node with two blocks, a borrowed address', paths: ['test/lab/clusters/calico-live-blocks'] },
   { title: 'outside masquerade with the bridge plugin (ipMasq: true)', paths: ['test/lab/clusters/outside-masquerade-bridge'] },
   { title: 'a reply that bypasses the node holding the DNAT (pod → NodePort, externalTrafficPolicy Local, no masquerade)', paths: ['test/lab/clusters/reply-bypass'] },
   { title: 'kube-proxy nftables mode: numgen over two replicas, NodePorts Cluster and Local, a Service without endpoints', paths: ['test/lab/clusters/nftables-services'], needs: 'nftables' },

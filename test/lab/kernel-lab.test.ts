@@ -195,6 +195,14 @@ const caseChecks: Record<string, (r: LabReport, a: Analysis) => void> = {
   },
   'test/lab/clusters/outside-masquerade-flannel': (r, a) => assertOutsideSeesNodes(r, a),
   'test/lab/clusters/outside-masquerade-calico': (r, a) => assertOutsideSeesNodes(r, a),
+  'test/lab/clusters/calico-live-blocks': (r) => {
+    // Into the node's second block, into the borrowed address from the block's holder and from its
+    // own node, and back out of it: each answered by the kernel as traced.
+    for (const [from, to] of [['a', 'c'], ['d', 'c'], ['a', 'e'], ['d', 'e'], ['e', 'a'], ['e', 'b']]) {
+      const f = flow(r, (x) => x.kind === 'pod-pod' && x.from === `pod:default/${from}` && x.to === `pod:default/${to}`);
+      assert.ok(f.attempts.length > 0 && f.attempts.every((x) => x.outcome === 'answered'), `${from} → ${to}`);
+    }
+  },
   // The bridge plugin accepts only the pod's own subnet untouched: a pod on another node sees the node address.
   'test/lab/clusters/outside-masquerade-bridge': (r, a) => assertOutsideSeesNodes(r, a, 'node'),
   'test/lab/clusters/reply-bypass': (r) => {
