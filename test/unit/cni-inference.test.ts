@@ -160,3 +160,14 @@ test('an Installation without ipPools is the operator\'s default pool (192.168.0
   const eks = analyzeYaml(installation('    ipPools: []\n', '  cni: {type: AmazonVPC}\n'));
   assert.ok(!eks.cluster.findings.some((f) => f.code === 'inferred-cni'));
 });
+
+test('a dump of a cluster running a CNI PodPath does not model (Cilium) says so instead of passing for flannel', () => {
+  // The agent runs on the host network, as Cilium's DaemonSet does.
+  const agent = pod('cilium-x2k9v', 'w1', '10.0.1.11', '10.0.1.11', 'k8s-app: cilium', 'kube-system').replace('spec: {nodeName: w1,', 'spec: {nodeName: w1, hostNetwork: true,');
+  const a = analyzeYaml(list(node('w1', '10.0.1.11'), agent, pod('a', 'w1', '10.0.1.11', '10.244.0.15')));
+  assert.deepEqual(a.cluster.findings.map((f) => [f.code, f.severity]), [['unmodelled-cni', 'warning']]);
+  assert.match(a.cluster.findings[0].message, /^the manifests show Cilium running \(pod kube-system\/cilium-x2k9v\), whose data path PodPath does not model: it assumes flannel \(VXLAN\)/);
+  // A Cluster document naming the CNI is the user's answer: nothing more to say.
+  const doc = `${subnets}spec:\n  cni: {plugin: calico}\n`;
+  assert.ok(!analyzeYaml(doc, list(node('w1', '10.0.1.11'), agent)).cluster.findings.some((f) => f.code === 'unmodelled-cni'));
+});

@@ -105,3 +105,27 @@ function fromInstallation(installs: CalicoInstallationManifest[]): InferredCni |
     at: install.locator.at(pool.path),
   };
 }
+
+/**
+ * CNIs PodPath does not model, by the labels their node agents' pods carry (their DaemonSets'
+ * manifests): a dump of such a cluster must not be read as the default flannel silently.
+ */
+const UNMODELLED: { name: string; matches: (labels: Record<string, string>) => boolean }[] = [
+  { name: 'Cilium', matches: (l) => l['k8s-app'] === 'cilium' },
+  { name: 'the AWS VPC CNI', matches: (l) => l['k8s-app'] === 'aws-node' },
+  { name: 'Weave Net', matches: (l) => l.name === 'weave-net' },
+  { name: 'kube-router', matches: (l) => l['k8s-app'] === 'kube-router' },
+  { name: 'Antrea', matches: (l) => l.app === 'antrea' && l.component === 'antrea-agent' },
+  { name: 'kindnet', matches: (l) => l.app === 'kindnet' || l['k8s-app'] === 'kindnet' },
+  { name: 'OVN-Kubernetes', matches: (l) => l.app === 'ovnkube-node' },
+  { name: 'Azure CNI', matches: (l) => l['k8s-app'] === 'azure-cns' || l['k8s-app'] === 'azure-cni' },
+];
+
+/** A CNI the manifests show running that PodPath does not model (only asked when none it models was found). */
+export function unmodelledCni(m: ManifestSet): { name: string; because: string; at: SourceRange } | undefined {
+  for (const p of m.pods) {
+    const cni = UNMODELLED.find((u) => u.matches(p.meta.labels));
+    if (cni) return { name: cni.name, because: `pod ${p.meta.namespace}/${p.meta.name}`, at: p.locator.range };
+  }
+  return undefined;
+}

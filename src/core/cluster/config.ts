@@ -3,7 +3,7 @@ import { Cidr, cidr, cidrContains, cidrContainsCidr, cidrsOverlap, coveringCidr,
 import { Locator, SourceRange, builtinLocator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { DEFAULT_BACKEND, DEFAULT_BRIDGE, DEFAULT_CLUSTER, NODE_BLOCK_PREFIX, NODE_BLOCK_PREFIX6, nodeBlockPrefix, wellKnownNodeLabels } from './defaults';
-import { inferCni } from './cni-inference';
+import { inferCni, unmodelledCni } from './cni-inference';
 import { ClusterConfig, NodeInfo, NodeTaint, podKey } from './model';
 
 /**
@@ -20,6 +20,10 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   // (or the editor's defaultCluster settings) naming the plugin wins.
   const inferred = doc?.cni.plugin ? undefined : inferCni(m);
   if (inferred) findings.push(finding('inferred-cni', 'info', `${doc ? 'the Cluster document names no CNI' : 'no Cluster document'}: the CNI is taken as ${pluginText(inferred.plugin, inferred.backend, inferred.crossSubnet)} from ${inferred.because}`, inferred.at));
+  const foreign = doc?.cni.plugin || inferred ? undefined : unmodelledCni(m);
+  if (foreign) {
+    findings.push(finding('unmodelled-cni', 'warning', `the manifests show ${foreign.name} running (${foreign.because}), whose data path PodPath does not model: it assumes ${pluginText(DEFAULT_CLUSTER.plugin, DEFAULT_CLUSTER.backend)}, so traces and reachability describe that, not this cluster. Name the CNI in a Cluster document to say what to assume`, foreign.at));
+  }
   const plugin = doc?.cni.plugin ?? inferred?.plugin ?? DEFAULT_CLUSTER.plugin;
   const backend = doc?.cni.backend ?? (doc?.cni.plugin ? DEFAULT_BACKEND[plugin] : inferred?.backend ?? DEFAULT_CLUSTER.backend);
   const policyMode = doc?.networkPolicy ?? 'auto';
