@@ -117,6 +117,7 @@ test('a live Calico dump whose pods sit outside the Nodes\' spec.podCIDR: no ip-
   assert.deepEqual(blocks('worker-2'), ['192.168.2.0/24', '192.168.77.128/26', '192.168.12.0/26']);
   const text1 = formatDataplaneText(a.dataplane.node('worker-1')!);
   assert.match(text1, /^blackhole 192\.168\.45\.64\/26 proto bird$/m);
+  assert.match(formatDataplaneText(a.dataplane.node('worker-2')!), /^# node worker-2: .*pod CIDR 192\.168\.2\.0\/24, Calico blocks also 192\.168\.77\.128\/26, 192\.168\.12\.0\/26$/m);
   assert.match(text1, /^192\.168\.77\.128\/26 via 10\.0\.0\.12 dev tunl0 proto bird onlink$/m);
   assert.match(text1, /^192\.168\.12\.0\/26 via 10\.0\.0\.12 dev tunl0 proto bird onlink$/m);
   for (const to of ['default/b', 'default/c']) {

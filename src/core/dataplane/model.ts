@@ -145,4 +145,6 @@ export interface NodeDataplane {
    * flanneld logs the error and the route is simply missing. Kept so traces can say why.
    */
   missingRoutes: { dst: Cidr; text: string; cause?: Cause }[];
+  /** Calico: the node's blocks besides node.podCIDR (and addresses it borrowed), as routed. */
+  morePodBlocks?: readonly Cidr[];
 }

@@ -1,4 +1,4 @@
-import { Cluster, NodeInfo } from '../cluster/model';
+import { Cluster, NodeInfo, podBlocksOf } from '../cluster/model';
 import { Finding } from '../common/finding';
 import { macFor } from '../common/hash';
 import { FAMILY_CONSTANTS, cidr } from '../common/ip';
@@ -24,7 +24,8 @@ export function programNode(cluster: Cluster, node: NodeInfo, findings: Finding[
   for (const pod of localPods) pods.set(pod.key, podNetns(cluster.config, node, pod));
   const proxy = programKubeProxy(cluster, node);
   findings.push(...proxy.findings);
-  const dp: NodeDataplane = { node, root, pods, netfilter: proxy.netfilter, ...(proxy.nftables ? { nftables: proxy.nftables } : {}), ipvs: proxy.ipvs, userspace: proxy.userspace, missingRoutes: [] };
+  const more = podBlocksOf(cluster, node).slice(1);
+  const dp: NodeDataplane = { node, root, pods, netfilter: proxy.netfilter, ...(proxy.nftables ? { nftables: proxy.nftables } : {}), ipvs: proxy.ipvs, userspace: proxy.userspace, missingRoutes: [], ...(more.length ? { morePodBlocks: more } : {}) };
   switch (cluster.config.plugin) {
     case 'bridge': programBridgeCni(cluster, dp, localPods); break;
     case 'flannel': programFlannel(cluster, dp, localPods); break;

@@ -26,7 +26,8 @@ export function formatDataplaneText(dp: NodeDataplane, sections: DataplaneSectio
   // The IPv6 data path of a dual-stack node prints as `ip -6 …` and `ip6tables-save` show it.
   const v6 = n.ip.includes(':');
   const tool = v6 ? { ip: 'ip -6', save: 'ip6tables-save', label: 'IPv6 ' } : { ip: 'ip', save: 'iptables-save', label: '' };
-  out.push(`# node ${n.name}: ${tool.label}${n.ip} (subnet ${n.subnet.text}), pod CIDR ${n.podCIDR.text}`);
+  const more = dp.morePodBlocks?.length ? `, Calico blocks also ${dp.morePodBlocks.map((b) => b.text).join(', ')}` : '';
+  out.push(`# node ${n.name}: ${tool.label}${n.ip} (subnet ${n.subnet.text}), pod CIDR ${n.podCIDR.text}${more}`);
   section(out, dp.root, `node ${n.name} (root netns)`, sections, tool.ip);
   if (sections.routes && dp.missingRoutes.length) {
     out.push('', '## routes the CNI could not install');
