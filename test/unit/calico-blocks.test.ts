@@ -5,6 +5,7 @@ import { podBlocksOf } from '../../src/core/cluster/model';
 import { CALICO_MAX_BLOCKS_PER_HOST } from '../../src/core/cluster/calico-blocks';
 import { Cidr, cidrContains, cidrsOverlap } from '../../src/core/common/ip';
 import { formatDataplaneText } from '../../src/core/format/dataplane-text';
+import { where } from '../support/manifests';
 
 // Calico IPAM: a node whose /26 block is full claims another one instead of running out.
 
@@ -148,4 +149,20 @@ test('a Calico pod dump without Node objects: each node takes the lowest block o
   assert.deepEqual(withCalico.cluster.findings.map((f) => f.code), []);
   assert.deepEqual(podBlocksOf(withCalico.cluster, withCalico.cluster.nodesByName.get('worker-1')!).map((b) => b.text), ['10.244.3.0/26', '10.244.7.64/26']);
   assert.equal(trace(withCalico, { from: 'default/b', to: 'default/a', port: 80 }).verdict, 'delivered');
+});
+
+test('a dump\'s calico-node tunnel annotation is the tunnel device\'s address; text that is not an IPv4 address is a warning at the annotation and unused', () => {
+  const annotated = (name: string, ip: string, tunnel: string) =>
+    `- apiVersion: v1\n  kind: Node\n  metadata:\n    name: ${name}\n    annotations: {projectcalico.org/IPv4VXLANTunnelAddr: "${tunnel}"}\n  spec: {podCIDR: ${ip.replace(/^10\.0\.0\.(\d+)$/, '192.168.$1.0/24')}}\n  status: {addresses: [{type: InternalIP, address: ${ip}}]}\n`;
+  const doc = calicoDoc('192.168.0.0/16').replace('backend: ipip', 'backend: vxlan');
+  const dump = 'apiVersion: v1\nkind: List\nitems:\n' + annotated('worker-1', '10.0.0.11', '192.168.45.64') + annotated('worker-2', '10.0.0.12', 'not-an-ip')
+    + livePod('a', 'worker-1', '10.0.0.11', '192.168.45.70') + livePod('b', 'worker-2', '10.0.0.12', '192.168.77.130');
+  const a = analyzeYaml(doc, dump);
+  assert.deepEqual(where(a.findings), ['invalid-value@test-1.yaml:15:58']);
+  const text = (n: string) => formatDataplaneText(a.dataplane.node(n)!);
+  assert.match(text('worker-1'), /inet 192\.168\.45\.64\/32 scope global vxlan\.calico/);
+  assert.match(text('worker-2'), /inet 192\.168\.12\.0\/32 scope global vxlan\.calico/, 'the first address of its block');
+  // The other node reaches worker-1's blocks through that VTEP address.
+  assert.match(text('worker-2'), /^192\.168\.45\.64\/26 via 192\.168\.45\.64 dev vxlan\.calico onlink$/m);
+  assert.equal(trace(a, { from: 'default/b', to: 'default/a', port: 80 }).verdict, 'delivered');
 });

@@ -126,6 +126,8 @@ function resolveMasquerade6(doc: ManifestSet['clusters'][number], plugin: Cluste
 interface NodeDraft {
   name: string;
   ip?: string;
+  /** calico-node's tunnel addresses, from the Node's annotations. */
+  calicoTunnel?: { ipip?: string; vxlan?: string };
   podCIDR?: string;
   subnet?: string;
   ip6?: string;
@@ -160,12 +162,13 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
       if (n.podCIDR) d.podCIDR = n.podCIDR;
       if (n.internalIP6) d.ip6 = n.internalIP6;
       if (n.podCIDR6) d.podCIDR6 = n.podCIDR6;
+      if (n.calicoTunnel) d.calicoTunnel = n.calicoTunnel;
       Object.assign(d.labels, n.meta.labels);
       d.unschedulable = n.unschedulable;
       // The Node object's taints are the live ones: they replace the document's when it has any.
       if (n.taints?.length) d.taints = n.taints.map((t) => ({ ...t, locator: n.locator }));
     } else {
-      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, ip6: n.internalIP6, podCIDR6: n.podCIDR6, labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
+      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, ip6: n.internalIP6, podCIDR6: n.podCIDR6, ...(n.calicoTunnel ? { calicoTunnel: n.calicoTunnel } : {}), labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
     }
   }
   if (drafts.size === 0) {
@@ -350,8 +353,11 @@ function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, fin
       const base = (ipToInt(ip) & 0xffffff00) >>> 0;
       subnet = { base, prefix: 24, text: `${intToIp(base)}/24` };
     }
+    // The tunnel device's address calico-node chose (a dump says it); one outside the pool is not used.
+    const tunnel = config.plugin === 'calico' ? (config.backend === 'vxlan' ? d.calicoTunnel?.vxlan : config.backend === 'ipip' ? d.calicoTunnel?.ipip : undefined) : undefined;
     const info: NodeInfo = {
       name, ip, podCIDR, subnet,
+      ...(tunnel && cidrContains(config.clusterCIDR, tunnel) ? { calicoTunnelIP: tunnel } : {}),
       ...(config.clusterCIDR6 ? ipv6OfNode(d, ip, config, blockAllocator6, at, findings) : {}),
       labels: { ...wellKnownNodeLabels(name), ...d.labels },
       unschedulable: d.unschedulable, ...(d.taints.length ? { taints: d.taints } : {}), index, locator: d.locator, path: d.path,

@@ -32,7 +32,8 @@ function buildIPv6View(cluster: Cluster): Cluster {
   const config = { ...c, clusterCIDR: c.clusterCIDR6!, serviceCIDR: c.serviceCIDR6!, masquerade: c.masquerade6 ?? false, family: 6 as const };
   const nodes: NodeInfo[] = cluster.nodes
     .filter((n) => n.ip6 && n.podCIDR6 && n.subnet6)
-    .map((n) => ({ ...n, ip: n.ip6!, podCIDR: n.podCIDR6!, subnet: n.subnet6! }));
+    // (An IPv4 tunnel address calico-node wrote has no place in the IPv6 view.)
+    .map(({ calicoTunnelIP: _v4, ...n }) => ({ ...n, ip: n.ip6!, podCIDR: n.podCIDR6!, subnet: n.subnet6! }));
   const pods: PodInfo[] = cluster.pods.filter((p) => p.ip6).map((p) => ({ ...p, ip: p.ip6! }));
   const services: ServiceInfo[] = cluster.services
     .filter((s) => s.ipFamilies.includes(6))

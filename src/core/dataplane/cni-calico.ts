@@ -11,9 +11,9 @@ export const CALICO_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
 export const CALICO_VXLAN_VNI = 4096;
 export const CALICO_VXLAN_PORT = 4789;
 
-/** The tunnel address Calico assigns a node: the first address of its block. */
+/** The tunnel address Calico assigns a node: the one calico-node wrote on the Node, else the first address of its block. */
 export function calicoTunnelAddress(node: NodeInfo): string {
-  return nthAddress(node.podCIDR, 0);
+  return node.calicoTunnelIP ?? nthAddress(node.podCIDR, 0);
 }
 
 export function calicoVtepMac(node: NodeInfo, device = 'vxlan.calico'): string {

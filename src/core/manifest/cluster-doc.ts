@@ -1,4 +1,4 @@
-import { IpFamily, cidrFamily, parseCidr, parseIP } from '../common/ip';
+import { IpFamily, cidrFamily, parseCidr, parseIP, parseIPv4 } from '../common/ip';
 import { interfaceNameProblem, isDns1123Subdomain, nameRuleFor } from './names';
 import { FieldReader } from './reader';
 import { FieldPath } from '../common/source';
@@ -187,9 +187,12 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
   const v6 = list6.findIndex((c) => typeof c === 'string' && c.includes(':'));
   const podCIDR6 = v6 >= 0 ? cidrField(r, ['spec', 'podCIDRs', v6], 6) : undefined;
   const taints = readTaints(r, ['spec', 'taints']);
+  const ipip = tunnelAnnotation(r, 'projectcalico.org/IPv4IPIPTunnelAddr');
+  const vxlan = tunnelAnnotation(r, 'projectcalico.org/IPv4VXLANTunnelAddr');
   return {
     kind: 'Node',
     meta,
+    ...(ipip || vxlan ? { calicoTunnel: { ...optional('ipip', ipip), ...optional('vxlan', vxlan) } } : {}),
     ...optional('podCIDR', podCIDR),
     ...optional('internalIP', internalIP),
     ...optional('podCIDR6', podCIDR6),
@@ -198,6 +201,19 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
     ...(taints.length ? { taints } : {}),
     locator: r.locator,
   };
+}
+
+/**
+ * A tunnel address calico-node wrote on its Node. Annotations hold any text the API server
+ * accepts, so anything but an IPv4 address is reported (a warning) and not used.
+ */
+function tunnelAnnotation(r: FieldReader, key: string): string | undefined {
+  const v = r.get(['metadata', 'annotations', key]);
+  if (v === undefined) return undefined;
+  const ip = parseIPv4(v);
+  if (ip.ok) return ip.value;
+  r.report('invalid-value', `annotation ${key} is not an IPv4 address (${ip.error}); PodPath takes the node's tunnel address as the first of its pod block`, ['metadata', 'annotations', key], 'warning');
+  return undefined;
 }
 
 export function readNamespace(r: FieldReader): NamespaceManifest | undefined {

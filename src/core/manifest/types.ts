@@ -180,6 +180,8 @@ export interface NodeManifest {
   unschedulable: boolean;
   /** spec.taints, only present when the node has some. */
   taints?: TaintSpec[];
+  /** The tunnel addresses calico-node wrote on the Node (projectcalico.org/IPv4IPIPTunnelAddr, …/IPv4VXLANTunnelAddr). */
+  calicoTunnel?: { ipip?: string; vxlan?: string };
   locator: Locator;
 }
 
