@@ -95,6 +95,11 @@ test('a Cluster document wins over what a dump suggests, and says nothing is inf
   const a = analyzeYaml(doc, list(...nodes, ...podsOnThem), pools('{cidr: 192.168.0.0/16, ipipMode: Always}'));
   assert.equal(a.cluster.config.plugin, 'flannel');
   assert.ok(!a.cluster.findings.some((f) => f.code === 'inferred-cni'));
+  // … though it says the manifests show another CNI, at the document's plugin.
+  assert.deepEqual(where(a.cluster.findings.filter((f) => f.code === 'cni-mismatch')), ['cni-mismatch@test-0.yaml:5:17']);
+  assert.match(a.cluster.findings.find((f) => f.code === 'cni-mismatch')!.message, /names flannel, but the manifests show Calico \(IP-in-IP\) \(IPPool pool-0/);
+  const same = analyzeYaml(`${subnets}spec:\n  cni: {plugin: calico}\n`, pools('{cidr: 192.168.0.0/16, ipipMode: Always}'));
+  assert.ok(!same.cluster.findings.some((f) => f.code === 'cni-mismatch'));
 });
 
 test('a Cluster document that names no CNI: the dump decides the plugin, the document keeps its ranges; policies without enforcement name the evidence', () => {

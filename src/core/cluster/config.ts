@@ -18,7 +18,12 @@ export function resolveConfig(m: ManifestSet, findings: Finding[]): { config: Cl
   }
   // A dump of a live cluster says which CNI it runs (cni-inference.ts); a Cluster document
   // (or the editor's defaultCluster settings) naming the plugin wins.
-  const inferred = doc?.cni.plugin ? undefined : inferCni(m);
+  const shown = inferCni(m);
+  const inferred = doc?.cni.plugin ? undefined : shown;
+  // The document wins, but a dump or an install showing another CNI is worth a word.
+  if (doc?.cni.plugin && shown && shown.plugin !== doc.cni.plugin) {
+    findings.push(finding('cni-mismatch', 'warning', `the Cluster document names ${doc.cni.plugin}, but the manifests show ${pluginText(shown.plugin, shown.backend, shown.crossSubnet)} (${shown.because}); PodPath models the document's`, doc.locator.at(['spec', 'cni', 'plugin'])));
+  }
   if (inferred) findings.push(finding('inferred-cni', 'info', `${doc ? 'the Cluster document names no CNI' : 'no Cluster document'}: the CNI is taken as ${pluginText(inferred.plugin, inferred.backend, inferred.crossSubnet)} from ${inferred.because}`, inferred.at));
   const foreign = doc?.cni.plugin || inferred ? undefined : unmodelledCni(m);
   if (foreign) {
