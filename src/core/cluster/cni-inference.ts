@@ -45,12 +45,14 @@ export function inferCni(m: ManifestSet): InferredCni | undefined {
   if (flannelNode) {
     const written = flannelNode.meta.annotations[FLANNEL_BACKEND];
     const backend = FLANNEL_BACKENDS[written] ?? 'vxlan';
+    // An annotation holds any text: only a plain backend name is quoted back in the finding.
+    const shown = /^[a-z0-9-]{1,32}$/.test(written) ? written : 'a value that is not a backend name';
     const modelled = FLANNEL_BACKENDS[written] ? '' : ` (a backend PodPath does not model: VXLAN is assumed)`;
     // Canal's calico-node, policy only, still annotates its Node (and runs as calico-node pods).
     const canal = calicoPods.length > 0 || !!calicoNode;
     return {
       plugin: 'flannel', backend, ...(canal ? { policyEnforced: true } : {}),
-      because: `Node ${flannelNode.meta.name}'s ${FLANNEL_BACKEND}: ${written}${modelled}${canal ? `, with calico-node enforcing policy (Canal: ${calicoNode ? `${CALICO_ADDRESS} on Node ${calicoNode.meta.name}` : `pod ${calicoPods[0].meta.namespace}/${calicoPods[0].meta.name}`})` : ''}`,
+      because: `Node ${flannelNode.meta.name}'s ${FLANNEL_BACKEND}: ${shown}${modelled}${canal ? `, with calico-node enforcing policy (Canal: ${calicoNode ? `${CALICO_ADDRESS} on Node ${calicoNode.meta.name}` : `pod ${calicoPods[0].meta.namespace}/${calicoPods[0].meta.name}`})` : ''}`,
       at: flannelNode.locator.range,
     };
   }

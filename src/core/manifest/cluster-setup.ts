@@ -59,9 +59,10 @@ export function readSetupConfigMap(r: FieldReader, namespace: string): ClusterSe
 function setup(r: FieldReader, source: string, paths: { mode?: FieldPath; pods?: FieldPath; services?: FieldPath }, at: (p: FieldPath) => FieldPath = (p) => p): ClusterSetupManifest | undefined {
   const mode = paths.mode ? r.get(paths.mode) : undefined;
   let kubeProxyMode: KubeProxyMode | undefined;
+  if (mode !== undefined && mode !== null && typeof mode !== 'string') r.report('invalid-type', `${source}: kube-proxy's mode must be a string; it is not used`, at(paths.mode!), 'warning');
   if (typeof mode === 'string') {
     kubeProxyMode = MODES[mode];
-    if (!kubeProxyMode && mode !== 'none') r.report('invalid-value', `${source}: kube-proxy mode "${mode}" is not one PodPath models (iptables, ipvs, nftables); it is not used`, at(paths.mode!), 'warning');
+    if (!kubeProxyMode && mode !== 'none') r.report('invalid-value', `${source}: kube-proxy mode ${JSON.stringify(mode.slice(0, 40))} is not one PodPath models (iptables, ipvs, nftables); it is not used`, at(paths.mode!), 'warning');
   }
   const range = (p: FieldPath | undefined): string | undefined => {
     const v = p ? r.get(p) : undefined;
