@@ -176,3 +176,16 @@ test('a dump of a cluster running a CNI PodPath does not model (Cilium) says so 
   const doc = `${subnets}spec:\n  cni: {plugin: calico}\n`;
   assert.ok(!analyzeYaml(doc, list(node('w1', '10.0.1.11'), agent)).cluster.findings.some((f) => f.code === 'unmodelled-cni'));
 });
+
+test('flanneld\'s VtepMAC annotation is flannel.1\'s MAC and what the other nodes\' ARP entries hold; one that is not a MAC is a warning and unused', () => {
+  const fl = (name: string, ip: string, data: string) => node(name, ip, { 'flannel.alpha.coreos.com/backend-type': 'vxlan', 'flannel.alpha.coreos.com/backend-data': data });
+  const withSpec = (n: string, cidr: string) => n.replace('  status:', `  spec: {podCIDR: ${cidr}}\n  status:`);
+  const a = analyzeYaml(list(
+    withSpec(fl('w1', '10.0.1.11', '{\\"VNI\\":1,\\"VtepMAC\\":\\"6E:C7:7A:19:FB:7F\\"}'), '10.244.0.0/24'),
+    withSpec(fl('w2', '10.0.1.12', '{\\"VtepMAC\\":\\"ip link set x\\"}'), '10.244.1.0/24'),
+    pod('a', 'w1', '10.0.1.11', '10.244.0.5'), pod('b', 'w2', '10.0.1.12', '10.244.1.6')));
+  assert.deepEqual(a.findings.filter((f) => f.code === 'invalid-value').map((f) => f.message), ['Node w2: annotation flannel.alpha.coreos.com/backend-data holds a VtepMAC that is not a MAC address; PodPath derives the node\'s flannel.1 MAC']);
+  assert.match(formatDataplaneText(a.dataplane.node('w1')!), /link\/ether 6e:c7:7a:19:fb:7f/);
+  assert.match(formatDataplaneText(a.dataplane.node('w2')!), /^10\.244\.0\.0 dev flannel\.1 lladdr 6e:c7:7a:19:fb:7f PERMANENT$/m);
+  assert.equal(trace(a, { from: 'default/b', to: 'default/a', port: 80 }).verdict, 'delivered');
+});

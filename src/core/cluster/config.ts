@@ -131,8 +131,9 @@ function resolveMasquerade6(doc: ManifestSet['clusters'][number], plugin: Cluste
 interface NodeDraft {
   name: string;
   ip?: string;
-  /** calico-node's tunnel addresses, from the Node's annotations. */
+  /** calico-node's tunnel addresses and flanneld's VTEP MAC, from the Node's annotations. */
   calicoTunnel?: { ipip?: string; vxlan?: string };
+  flannelVtepMac?: string;
   podCIDR?: string;
   subnet?: string;
   ip6?: string;
@@ -168,12 +169,13 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
       if (n.internalIP6) d.ip6 = n.internalIP6;
       if (n.podCIDR6) d.podCIDR6 = n.podCIDR6;
       if (n.calicoTunnel) d.calicoTunnel = n.calicoTunnel;
+      if (n.flannelVtepMac) d.flannelVtepMac = n.flannelVtepMac;
       Object.assign(d.labels, n.meta.labels);
       d.unschedulable = n.unschedulable;
       // The Node object's taints are the live ones: they replace the document's when it has any.
       if (n.taints?.length) d.taints = n.taints.map((t) => ({ ...t, locator: n.locator }));
     } else {
-      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, ip6: n.internalIP6, podCIDR6: n.podCIDR6, ...(n.calicoTunnel ? { calicoTunnel: n.calicoTunnel } : {}), labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
+      drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, ip6: n.internalIP6, podCIDR6: n.podCIDR6, ...(n.calicoTunnel ? { calicoTunnel: n.calicoTunnel } : {}), ...(n.flannelVtepMac ? { flannelVtepMac: n.flannelVtepMac } : {}), labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
     }
   }
   if (drafts.size === 0) {
@@ -363,6 +365,7 @@ function resolveNodes(drafts: Map<string, NodeDraft>, config: ClusterConfig, fin
     const info: NodeInfo = {
       name, ip, podCIDR, subnet,
       ...(tunnel && cidrContains(config.clusterCIDR, tunnel) ? { calicoTunnelIP: tunnel } : {}),
+      ...(config.plugin === 'flannel' && d.flannelVtepMac ? { flannelVtepMac: d.flannelVtepMac } : {}),
       ...(config.clusterCIDR6 ? ipv6OfNode(d, ip, config, blockAllocator6, at, findings) : {}),
       labels: { ...wellKnownNodeLabels(name), ...d.labels },
       unschedulable: d.unschedulable, ...(d.taints.length ? { taints: d.taints } : {}), index, locator: d.locator, path: d.path,

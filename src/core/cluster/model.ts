@@ -78,6 +78,8 @@ export interface NodeInfo {
   podCIDR: Cidr;
   /** Calico: the tunnel device's address as calico-node wrote it on the Node (else the first address of podCIDR). */
   calicoTunnelIP?: string;
+  /** flannel: flannel.1's MAC as flanneld wrote it on the Node (else PodPath derives one). */
+  flannelVtepMac?: string;
   /** The underlay subnet of eth0; nodes in different subnets are not L2-adjacent. */
   subnet: Cidr;
   /** Dual-stack: the node's IPv6 address, IPv6 pod block and eth0's IPv6 subnet. */

@@ -189,9 +189,11 @@ export function readNode(r: FieldReader): NodeManifest | undefined {
   const taints = readTaints(r, ['spec', 'taints']);
   const ipip = tunnelAnnotation(r, 'projectcalico.org/IPv4IPIPTunnelAddr');
   const vxlan = tunnelAnnotation(r, 'projectcalico.org/IPv4VXLANTunnelAddr');
+  const vtepMac = flannelVtepMacAnnotation(r);
   return {
     kind: 'Node',
     meta,
+    ...optional('flannelVtepMac', vtepMac),
     ...(ipip || vxlan ? { calicoTunnel: { ...optional('ipip', ipip), ...optional('vxlan', vxlan) } } : {}),
     ...optional('podCIDR', podCIDR),
     ...optional('internalIP', internalIP),
@@ -213,6 +215,26 @@ function tunnelAnnotation(r: FieldReader, key: string): string | undefined {
   const ip = parseIPv4(v);
   if (ip.ok) return ip.value;
   r.report('invalid-value', `annotation ${key} is not an IPv4 address (${ip.error}); PodPath takes the node's tunnel address as the first of its pod block`, ['metadata', 'annotations', key], 'warning');
+  return undefined;
+}
+
+/**
+ * The VTEP MAC flanneld wrote on its Node (`flannel.alpha.coreos.com/backend-data`, JSON such as
+ * {"VNI":1,"VtepMAC":"6e:c7:7a:19:fb:7f"}); anything but a MAC address is a warning and unused.
+ */
+function flannelVtepMacAnnotation(r: FieldReader): string | undefined {
+  const key = 'flannel.alpha.coreos.com/backend-data';
+  const v = r.get(['metadata', 'annotations', key]);
+  if (typeof v !== 'string' || v.length > 4096) return undefined;
+  let mac: unknown;
+  try {
+    mac = (JSON.parse(v) as Record<string, unknown> | null)?.VtepMAC;
+  } catch {
+    mac = undefined;
+  }
+  if (mac === undefined) return undefined;
+  if (typeof mac === 'string' && /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) return mac.toLowerCase();
+  r.report('invalid-value', `annotation ${key} holds a VtepMAC that is not a MAC address; PodPath derives the node's flannel.1 MAC`, ['metadata', 'annotations', key], 'warning');
   return undefined;
 }
 

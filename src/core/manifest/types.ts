@@ -182,6 +182,8 @@ export interface NodeManifest {
   taints?: TaintSpec[];
   /** The tunnel addresses calico-node wrote on the Node (projectcalico.org/IPv4IPIPTunnelAddr, …/IPv4VXLANTunnelAddr). */
   calicoTunnel?: { ipip?: string; vxlan?: string };
+  /** The MAC of flannel.1 flanneld wrote on the Node (flannel.alpha.coreos.com/backend-data, VtepMAC). */
+  flannelVtepMac?: string;
   locator: Locator;
 }
 
