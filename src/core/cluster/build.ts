@@ -3,6 +3,7 @@ import type { Cidr } from '../common/ip';
 import { Locator } from '../common/source';
 import { ManifestSet } from '../manifest/types';
 import { resolveConfig } from './config';
+import { fromLiveCluster } from './cni-inference';
 import { Cluster, ClusterConfig, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo, indexClusterObjects, indexPlacedObjects, indexPlacedObjectsFrom, indexServices, podKey } from './model';
 import { PodChanges, PodReuse } from './pod-reuse';
 import { buildPods } from './pods';
@@ -64,7 +65,7 @@ function namespacesOf(pods: PodInfo[]): string[] {
  * (config.ts: impliedNodes and adoptDumpRanges read them only then).
  */
 function configInputs(m: ManifestSet): unknown[] {
-  const fromDump = m.nodes.length > 0 || m.pods.some((p) => p.status.podIP || p.status.hostIP);
+  const fromDump = fromLiveCluster(m);
   // Calico's IPPools (and, in a dump, the nodes and pods) also say which CNI runs (cni-inference.ts).
   return [...m.clusters, '|', ...m.nodes, '|', ...(m.calicoPools ?? []), ...(m.calicoInstallations ?? []), ...(m.clusterSetups ?? []), '|', ...(fromDump ? [...m.pods, '|', ...m.services] : [])];
 }

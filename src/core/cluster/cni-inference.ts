@@ -38,8 +38,17 @@ const CALICO_VXLAN = 'projectcalico.org/IPv4VXLANTunnelAddr';
 /** flannel backends PodPath models, by the name flanneld writes. */
 const FLANNEL_BACKENDS: Record<string, CniBackend> = { vxlan: 'vxlan', 'host-gw': 'host-gw', udp: 'udp' };
 
+/**
+ * Whether the manifests are (or hold) a dump of a live cluster: Node objects, or pods carrying
+ * status. Only then are pods evidence of the cluster's setup (and inputs of its configuration).
+ */
+export function fromLiveCluster(m: ManifestSet): boolean {
+  return m.nodes.length > 0 || m.pods.some((p) => p.status.podIP || p.status.hostIP);
+}
+
 export function inferCni(m: ManifestSet): InferredCni | undefined {
-  const calicoPods = m.pods.filter((p) => p.meta.labels['k8s-app'] === 'calico-node');
+  const livePods = fromLiveCluster(m) ? m.pods : [];
+  const calicoPods = livePods.filter((p) => p.meta.labels['k8s-app'] === 'calico-node');
   const calicoNode = m.nodes.find((n) => n.meta.annotations[CALICO_ADDRESS] !== undefined);
   const flannelNode = m.nodes.find((n) => n.meta.annotations[FLANNEL_BACKEND] !== undefined);
   if (flannelNode) {
@@ -77,7 +86,7 @@ export function inferCni(m: ManifestSet): InferredCni | undefined {
   }
   // calico.yaml's default pool (CALICO_IPV4POOL_IPIP: Always) when nothing says more.
   if (calicoPods.length) return { plugin: 'calico', backend: 'ipip', because: `calico-node pod ${calicoPods[0].meta.namespace}/${calicoPods[0].meta.name} (IP-in-IP assumed, calico.yaml's default)`, at: calicoPods[0].locator.range };
-  const flannelPod = m.pods.find((p) => p.meta.labels.app === 'flannel');
+  const flannelPod = livePods.find((p) => p.meta.labels.app === 'flannel');
   if (flannelPod) return { plugin: 'flannel', backend: 'vxlan', because: `flannel pod ${flannelPod.meta.namespace}/${flannelPod.meta.name} (VXLAN assumed, kube-flannel.yml's default)`, at: flannelPod.locator.range };
   return undefined;
 }
@@ -125,6 +134,7 @@ const UNMODELLED: { name: string; matches: (labels: Record<string, string>) => b
 
 /** A CNI the manifests show running that PodPath does not model (only asked when none it models was found). */
 export function unmodelledCni(m: ManifestSet): { name: string; because: string; at: SourceRange } | undefined {
+  if (!fromLiveCluster(m)) return undefined;
   for (const p of m.pods) {
     const cni = UNMODELLED.find((u) => u.matches(p.meta.labels));
     if (cni) return { name: cni.name, because: `pod ${p.meta.namespace}/${p.meta.name}`, at: p.locator.range };

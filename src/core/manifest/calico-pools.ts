@@ -2,6 +2,8 @@ import { parseCidr } from '../common/ip';
 import { FieldReader } from './reader';
 import { CalicoEncapMode, CalicoInstallationManifest, CalicoInstallationPool, CalicoIPPoolManifest } from './types';
 
+const MODES: readonly CalicoEncapMode[] = ['Always', 'CrossSubnet', 'Never'];
+
 /**
  * Reads a Calico IPPool as the resource reference documents it (docs.tigera.io, "IP pool"):
  * `cidr`; `blockSize` 20–32 for IPv4, 116–128 for IPv6 (default 26 / 122); `ipipMode` and
@@ -9,8 +11,6 @@ import { CalicoEncapMode, CalicoInstallationManifest, CalicoInstallationPool, Ca
  * (default false); `disabled`. A dump of a live Calico cluster carries its pools, and they
  * say how pod traffic crosses nodes (see cluster/cni-inference.ts).
  */
-const MODES: readonly CalicoEncapMode[] = ['Always', 'CrossSubnet', 'Never'];
-
 export function readCalicoIPPool(r: FieldReader): CalicoIPPoolManifest | undefined {
   const meta = r.meta('', { namespaced: false, rule: 'subdomain' });
   if (!meta) return undefined;
