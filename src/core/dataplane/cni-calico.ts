@@ -65,7 +65,7 @@ export function programCalico(cluster: Cluster, dp: NodeDataplane, pods: PodInfo
     // CrossSubnet: a node on this node's subnet is reached without encapsulation, as with BGP.
     const direct = cfg.crossSubnet && sameL2(node, r);
     podBlocksOf(cluster, r).forEach((block, i) => {
-      const why = nodeCause(r, block.prefix === fam.hostPrefix ? `BIRD: address ${block.text} node ${r.name} borrowed from another node's block` : `BIRD: block ${block.text} of node ${r.name}${direct ? ' (CrossSubnet: same subnet, not encapsulated)' : ''}`);
+      const why = nodeCause(r, block.prefix === fam.hostPrefix ? `BIRD: address ${block.text}, which node ${r.name} borrowed from another node's block` : `BIRD: block ${block.text} of node ${r.name}${direct ? ' (CrossSubnet: same subnet, not encapsulated)' : ''}`);
       if (direct) {
         root.routes.push({ dst: block, type: 'unicast', via: r.ip, dev: 'eth0', proto: 'bird', cause: why });
       } else if (backend === 'ipip') {

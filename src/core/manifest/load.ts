@@ -255,8 +255,8 @@ function decodeObject(obj: RawObject, result: LoadResult, ns: string, reportedLi
     case 'BaselineAdminNetworkPolicy': { const p = readAdminNetworkPolicy(r, kind); if (p) (m.adminPolicies ??= []).push(p); return; }
   }
   // Setup files and kubeadm's ConfigMaps say the ranges and kube-proxy's mode (cluster-setup.ts).
-  const written = (r.get(['metadata', 'namespace']) as unknown);
-  const setup = kind === 'ConfigMap' && api === 'v1' ? readSetupConfigMap(r, typeof written === 'string' ? written : ns) : readClusterSetup(r, kind, apiGroup(api));
+  const namespace = r.get(['metadata', 'namespace']);
+  const setup = kind === 'ConfigMap' && api === 'v1' ? readSetupConfigMap(r, typeof namespace === 'string' ? namespace : ns) : readClusterSetup(r, kind, apiGroup(api));
   if (setup) (m.clusterSetups ??= []).push(setup);
   if (IGNORED_KINDS.has(kind) || TOOL_GROUPS.test(apiGroup(api))) return;
   result.findings.push(finding('unknown-kind', 'info', `${kind} (${api}) is not modelled by PodPath; it is ignored`, obj.locator.at(['kind'])));
