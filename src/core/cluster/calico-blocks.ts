@@ -1,4 +1,4 @@
-import { Cidr, cidrContains, intToIp, ipToInt, maskOf, nthSubnet } from '../common/ip';
+import { Cidr, cidrContains, cidrSize, intToIp, ipToInt, maskOf, nthSubnet } from '../common/ip';
 import { ClusterConfig, NodeInfo } from './model';
 
 /**
@@ -76,7 +76,7 @@ export class BlockClaims {
   constructor(private readonly pool: Cidr, private readonly prefix: number, nodes: readonly NodeInfo[], alsoTaken: readonly Cidr[] = []) {
     this.taken = [...nodes.map((n) => n.podCIDR), ...alsoTaken]
       .filter((b) => b.family !== 6 && b.prefix < 32)
-      .map((b) => ({ start: b.base >>> 0, end: (b.base >>> 0) + 2 ** (32 - b.prefix) - 1 }))
+      .map((b) => ({ start: b.base >>> 0, end: (b.base >>> 0) + cidrSize(b) - 1 }))
       .sort((a, b) => a.start - b.start);
   }
 
@@ -91,7 +91,7 @@ export class BlockClaims {
       const candidate = nthSubnet(this.pool, this.prefix, this.cursor++);
       if (!candidate) return undefined;
       const start = candidate.base >>> 0;
-      const end = start + 2 ** (32 - candidate.prefix) - 1;
+      const end = start + cidrSize(candidate) - 1;
       while (this.next < this.taken.length && this.taken[this.next].end < start) this.next++;
       // Any node block from `next` on that starts within the candidate overlaps it.
       if (this.next < this.taken.length && this.taken[this.next].start <= end) continue;

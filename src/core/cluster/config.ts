@@ -178,13 +178,15 @@ function nodeDrafts(m: ManifestSet, config: ClusterConfig, findings: Finding[]):
       drafts.set(n.meta.name, { name: n.meta.name, ip: n.internalIP, podCIDR: n.podCIDR, ip6: n.internalIP6, podCIDR6: n.podCIDR6, ...(n.calicoTunnel ? { calicoTunnel: n.calicoTunnel } : {}), ...(n.flannelVtepMac ? { flannelVtepMac: n.flannelVtepMac } : {}), labels: { ...n.meta.labels }, unschedulable: n.unschedulable, taints: (n.taints ?? []).map((t) => ({ ...t, locator: n.locator })), locator: n.locator, path: [] });
     }
   }
+  // Pods of a live cluster that say where they run: the nodes they name, and the blocks they sit in.
+  const live = dumpPods(m);
   if (drafts.size === 0) {
-    impliedNodes(m, drafts);
+    impliedNodes(live, drafts);
     // Pods that only name the default nodes (hand-written, seed-style) keep the default cluster.
     const defaultNames = new Set(DEFAULT_CLUSTER.nodes.map((n) => n.name));
     if ([...drafts.keys()].every((name) => defaultNames.has(name))) drafts.clear();
   }
-  blocksFromPodAddresses(m, config, drafts);
+  blocksFromPodAddresses(live, config, drafts);
   if (drafts.size === 0) {
     const loc = builtinLocator('default cluster');
     // A pool the manifests name (an IPPool, the operator's Installation: Calico's default is
@@ -217,8 +219,8 @@ function defaultNodeShift(config: ClusterConfig): number {
  * come from a live cluster) are trusted for this, and only when they name nodes other than
  * the default ones; a hand-written nodeName that names no node stays an error.
  */
-function impliedNodes(m: ManifestSet, drafts: Map<string, NodeDraft>): void {
-  for (const p of dumpPods(m)) {
+function impliedNodes(live: ManifestSet['pods'], drafts: Map<string, NodeDraft>): void {
+  for (const p of live) {
     const name = p.spec.nodeName!;
     let d = drafts.get(name);
     if (!d) drafts.set(name, (d = { name, labels: {}, unschedulable: false, taints: [], locator: p.locator, path: [] }));
@@ -239,11 +241,11 @@ function dumpPods(m: ManifestSet): ManifestSet['pods'] {
  * them, when there is one such block. A Calico node's pods may span several blocks; the lowest
  * that no other node holds is taken, and pods.ts files the others (calico-blocks.ts).
  */
-function blocksFromPodAddresses(m: ManifestSet, config: ClusterConfig, drafts: Map<string, NodeDraft>): void {
+function blocksFromPodAddresses(live: ManifestSet['pods'], config: ClusterConfig, drafts: Map<string, NodeDraft>): void {
   const blockPrefix = nodeBlockPrefix(config);
   const mask = maskOf(blockPrefix);
   const podIPs = new Map<string, number[]>();
-  for (const p of dumpPods(m)) {
+  for (const p of live) {
     const d = drafts.get(p.spec.nodeName!);
     if (!d || d.podCIDR) continue;
     const ip = p.status.podIP;

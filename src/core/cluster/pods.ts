@@ -1,6 +1,7 @@
 import { Finding, finding } from '../common/finding';
 import { fnv1a, macFor, nameSuffix, sha1Hex } from '../common/hash';
 import { Cidr, cidrContains, cidrSize, intToIp, ipToInt, nthAddress } from '../common/ip';
+import { pushTo } from '../common/list-map';
 import { Locator } from '../common/source';
 import { ManifestSet, ObjectMeta, PodSpec, WorkloadKind, WorkloadManifest } from '../manifest/types';
 import { matchesMap, matchesSelector } from './labels';
@@ -806,8 +807,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
   const byNode = new Map<NodeInfo, number[]>();
   for (let i = 0; i < placed.length; i++) {
     if (ips[i] !== undefined) continue;
-    const list = byNode.get(placedNodes[i]);
-    if (list) list.push(i); else byNode.set(placedNodes[i], [i]);
+    pushTo(byNode, placedNodes[i], i);
   }
   /** Per node, the placed pods its block had no address left for, in key order. */
   const left = new Map<NodeInfo, number[]>();
@@ -829,7 +829,7 @@ function assignAddresses(placed: PodDraft[], placedNodes: NodeInfo[], config: Cl
     pending.forEach((i, k) => {
       const ip = got![k];
       if (ip) ips[i] = ip;
-      else push(left, node, i);
+      else pushTo(left, node, i);
     });
   }
   // Calico: a node whose block is full claims another (calico-blocks.ts). Nodes in name order,
@@ -990,10 +990,4 @@ export function hostVethName(config: ClusterConfig, namespace: string, name: str
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
 }

@@ -15,6 +15,7 @@ import { comparePodKeys, diffInKeyOrder, inPodKeyOrder } from '../cluster/pod-or
 import { podChangesOf } from '../cluster/pod-reuse';
 import { declaredPortNames } from '../cluster/port-names';
 import { sameItems } from '../common/same-items';
+import { pushTo } from '../common/list-map';
 
 /**
  * Who may talk to whom, computed over equivalence classes instead of pairs of pods. Pods in
@@ -109,7 +110,7 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
   // (Pods a rebase placed are in the seed's `moved`, passed on below: no closure of the earlier result is kept.)
   const classOf = seed ? (pod: PodInfo) => classes[built.classOf(pod).id] : built.classOf;
   const byNamespace = new Map<string, PeerClass[]>();
-  for (const c of classes) if (!c.hostNetwork) push(byNamespace, c.namespace, c);
+  for (const c of classes) if (!c.hostNetwork) pushTo(byNamespace, c.namespace, c);
   const labelIndex = new ClassLabelIndex(classes);
 
   // Which classes each policy selects: only classes of its own namespace are candidates.
@@ -170,13 +171,13 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
     const wholeNamespaces = !peer.podSelector || isEmptySelector(peer.podSelector);
     if (wholeNamespaces) {
       if (nss === 'all') target.anyPod.push(value);
-      else for (const ns of nss) push(target.byNamespace, ns, value);
+      else for (const ns of nss) pushTo(target.byNamespace, ns, value);
       return;
     }
     for (const ns of nss === 'all' ? [...byNamespace.keys()] : nss) {
-      for (const c of classesMatching(ns, peer.podSelector!)) push(target.byClass, c.id, value);
+      for (const c of classesMatching(ns, peer.podSelector!)) pushTo(target.byClass, c.id, value);
     }
-    for (const c of later) if (peerNames(policy, peer, c)) push(target.byClass, c.id, value);
+    for (const c of later) if (peerNames(policy, peer, c)) pushTo(target.byClass, c.id, value);
   }
 
   /** Whether a pods peer of `policy` names class `c` by its podSelector (a whole-namespace peer is filed by namespace). */
@@ -648,7 +649,7 @@ function countReach(
   const isolated = regular.filter((c) => egress[c.id]);
   const openPods = open.reduce((n, c) => n + pods(c), 0);
   const byNamespace = new Map<string, PeerClass[]>();
-  for (const c of regular) push(byNamespace, c.namespace, c);
+  for (const c of regular) pushTo(byNamespace, c.namespace, c);
   let toEveryOpen = 0;
   /** stamp[c] === d.id: source class c was already counted for destination d. */
   const stamp = new Int32Array(classes.length).fill(-1);
@@ -750,7 +751,7 @@ class ClassLabelIndex {
       for (const k in labels) {
         let byValue = byKey.get(k);
         if (!byValue) byKey.set(k, (byValue = new Map()));
-        push(byValue, labels[k], c);
+        pushTo(byValue, labels[k], c);
       }
     }
   }
@@ -795,11 +796,6 @@ function emptyIndex<T>(): PeerIndex<T> {
   return { any: [], anyPod: [], byNamespace: new Map(), byClass: new Map(), ipBlocks: [] };
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
-}
 
 function blockKey(b: IpBlock): string {
   return `${b.cidr.text}-${b.except.map((e) => e.text).sort().join(',')}`;
