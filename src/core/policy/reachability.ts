@@ -67,6 +67,12 @@ interface PeerIndex<T> {
   anyPod: T[];
   byNamespace: Map<string, T[]>;
   byClass: Map<number, T[]>;
+  /**
+   * Peers naming a memoized class list (a selector many classes match, such as a tier label):
+   * filed once under the list instead of once per class, which at 100,000 pods made millions of
+   * entries per computation.
+   */
+  byList: { classes: readonly PeerClass[]; value: T }[];
   ipBlocks: { block: number; value: T }[];
 }
 
@@ -145,8 +151,22 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
     if (!r) {
       r = labelIndex.candidates(ns, sel, byNamespace).filter((c) => matchesSelector(c.representative.labels, sel));
       classMemo.set(key, r);
+      sharedLists.add(r);
     }
     return r;
+  };
+  /** The lists classesMatching memoized: the same array for every rule naming that selector, so peer indexes file them whole. */
+  const sharedLists = new Set<readonly PeerClass[]>();
+  /** Per shared list, which class ids it holds (made on the first question; a class added later by a rebase is in none). */
+  const memberships = new Map<readonly PeerClass[], Uint8Array>();
+  const inList = (list: readonly PeerClass[], id: number): boolean => {
+    let m = memberships.get(list);
+    if (!m) {
+      m = new Uint8Array(classes.length);
+      for (const c of list) m[c.id] = 1;
+      memberships.set(list, m);
+    }
+    return m[id] === 1;
   };
   const blockIds = new Map<string, number>(blocks.map((b, i) => [blockKey(b), i]));
 
@@ -175,7 +195,9 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
       return;
     }
     for (const ns of nss === 'all' ? [...byNamespace.keys()] : nss) {
-      for (const c of classesMatching(ns, peer.podSelector!)) pushTo(target.byClass, c.id, value);
+      const list = classesMatching(ns, peer.podSelector!);
+      if (sharedLists.has(list)) target.byList.push({ classes: list, value });
+      else for (const c of list) pushTo(target.byClass, c.id, value);
     }
     for (const c of later) if (peerNames(policy, peer, c)) pushTo(target.byClass, c.id, value);
   }
@@ -236,6 +258,7 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
       if (ns) for (const v of ns) out = out.union(value(v));
       const cl = idx.byClass.get(peer.id);
       if (cl) for (const v of cl) out = out.union(value(v));
+      for (const l of idx.byList) if (inList(l.classes, peer.id)) out = out.union(value(l.value));
       for (const b of idx.ipBlocks) if (inBlock(peer.representative, b.block)) out = out.union(value(b.value));
     } else {
       for (const b of idx.ipBlocks) if (blockHas(blocks[b.block], ip)) out = out.union(value(b.value));
@@ -692,6 +715,11 @@ function countReach(
       for (const c of byNamespace.get(ns) ?? []) visit(c, nonEmpty);
     }
     for (const [id, list] of idx.byClass) visit(classes[id], namesNonEmpty(list));
+    // A class in several lists is visited once per list: it is counted on the first that admits something.
+    for (const l of idx.byList) {
+      const nonEmpty = !l.value.isEmpty();
+      for (const c of l.classes) visit(classes[c.id], nonEmpty);
+    }
     for (const { block, value } of idx.ipBlocks) for (const c of inBlockClasses[block]) visit(c, !value.isEmpty());
   }
   for (const c of open) reaches[c.id] += toEveryOpen;
@@ -793,7 +821,7 @@ class ClassLabelIndex {
 }
 
 function emptyIndex<T>(): PeerIndex<T> {
-  return { any: [], anyPod: [], byNamespace: new Map(), byClass: new Map(), ipBlocks: [] };
+  return { any: [], anyPod: [], byNamespace: new Map(), byClass: new Map(), byList: [], ipBlocks: [] };
 }
 
 
