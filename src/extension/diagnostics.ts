@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Diagnostic, QuickFix, Severity } from '../core/service/types';
 import { toRange } from './convert';
 import { TimeSlices } from './time-slices';
-import type { UpdateReply } from './worker-protocol';
+import { UpdateReply, diagnosticLines } from './worker-protocol';
 import type { WorkspaceFiles } from './workspace-files';
 
 /**
@@ -34,6 +34,12 @@ export class DiagnosticsView implements vscode.Disposable {
    * problem of a large workspace to answer it would cost the editor's thread each time.
    */
   private readonly shown = new Map<string, { uri: vscode.Uri; codes: Set<string | number | undefined> }>();
+  /**
+   * Per file shown, its problems by the JSON line they came as: an edit changes a few of a
+   * file's problems, so the next list converts only the lines it did not show before (a
+   * 10,000-pod workspace's policy file holds about 900).
+   */
+  private readonly byLine = new Map<string, Map<string, Shown>>();
 
   /** `docs`: where a problem's code links to (a `podpath:` finding page, findings-page.ts). */
   constructor(private readonly files: WorkspaceFiles, private readonly docs: (code: string) => vscode.Uri) {}
@@ -46,6 +52,7 @@ export class DiagnosticsView implements vscode.Disposable {
     this.collection.clear();
     this.fixes.clear();
     this.shown.clear();
+    this.byLine.clear();
   }
 
   /**
@@ -57,17 +64,25 @@ export class DiagnosticsView implements vscode.Disposable {
   async apply(reply: UpdateReply): Promise<void> {
     if (reply.full) this.clear();
     const slices = new TimeSlices(SLICE_MS);
-    for (const [file, json] of Object.entries(reply.diagnostics)) {
+    for (const [file, text] of Object.entries(reply.diagnostics)) {
       await slices.due();
       const uri = this.files.uriOf(file);
       if (!uri) continue;
-      const converted: { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[] = [];
-      for (const d of mostSevere(JSON.parse(json) as Diagnostic[])) {
-        const pause = slices.due();
-        if (pause) await pause;
-        converted.push({ diagnostic: this.convert(d), fixes: d.fixes });
+      const before = this.byLine.get(uri.toString());
+      const now = new Map<string, Shown>();
+      const converted: Shown[] = [];
+      for (const line of mostSevere(diagnosticLines(text))) {
+        let shown = before?.get(line) ?? now.get(line);
+        if (!shown) {
+          const pause = slices.due();
+          if (pause) await pause;
+          const d = JSON.parse(line) as Diagnostic;
+          shown = { diagnostic: this.convert(d), fixes: d.fixes };
+        }
+        now.set(line, shown);
+        converted.push(shown);
       }
-      this.show(uri, converted);
+      this.show(uri, converted, now);
     }
   }
 
@@ -89,9 +104,11 @@ export class DiagnosticsView implements vscode.Disposable {
     return found?.fixes ?? [];
   }
 
-  private show(uri: vscode.Uri, converted: { diagnostic: vscode.Diagnostic; fixes: QuickFix[] }[]): void {
+  private show(uri: vscode.Uri, converted: Shown[], byLine: Map<string, Shown>): void {
     this.collection.set(uri, converted.map((c) => c.diagnostic));
     const key = uri.toString();
+    if (byLine.size) this.byLine.set(key, byLine);
+    else this.byLine.delete(key);
     if (converted.length === 0) this.shown.delete(key);
     else {
       const codes = new Set(converted.map((c) => codeOf(c.diagnostic)));
@@ -127,7 +144,15 @@ function codeOf(d: vscode.Diagnostic): string | number | undefined {
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
 
-function mostSevere(list: Diagnostic[]): Diagnostic[] {
-  if (list.length <= MAX_PER_FILE) return list;
-  return [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]).slice(0, MAX_PER_FILE);
+/** The lines of a file's list to show: all of them, or past MAX_PER_FILE the most severe (in their order within a severity). */
+function mostSevere(lines: string[]): string[] {
+  if (lines.length <= MAX_PER_FILE) return lines;
+  const ranked = lines.map((line) => ({ line, rank: RANK[(JSON.parse(line) as Diagnostic).severity] }));
+  return ranked.sort((a, b) => a.rank - b.rank).slice(0, MAX_PER_FILE).map((r) => r.line);
+}
+
+/** A problem as shown: the editor's object and its quick fixes. */
+interface Shown {
+  diagnostic: vscode.Diagnostic;
+  fixes: QuickFix[];
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic, Summary } from '../core/service/types';
-import type { AnalysisProgress, UpdateReply } from './worker-protocol';
+import { AnalysisProgress, UpdateReply, encodeDiagnostics } from './worker-protocol';
 
 /**
  * What the analysis worker may use, and what the editor says when a workspace needs more. The
@@ -67,11 +67,11 @@ export function tooLargeReply(generation: number, sizes: ReadonlyMap<string, num
   let largest = files[0];
   for (const f of files) if ((sizes.get(f) ?? 0) > (sizes.get(largest) ?? 0)) largest = f;
   const diagnostics: Record<string, string> = {};
-  for (const f of files) diagnostics[f] = '[]';
+  for (const f of files) diagnostics[f] = encodeDiagnostics([]);
   const message = tooLargeMessage(t);
   if (largest !== undefined) {
     const d: Diagnostic = { code: TOO_LARGE_CODE, severity: 'error', message, range: { file: largest, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, fixes: [] };
-    diagnostics[largest] = JSON.stringify([d]);
+    diagnostics[largest] = encodeDiagnostics([d]);
   }
   const summary: Summary = {
     files: files.length, nodes: 0, pods: 0, services: 0, policies: 0, network: '', errors: 1, warnings: 0,

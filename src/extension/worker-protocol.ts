@@ -1,6 +1,6 @@
 import type { Trace } from '../core/forward/trace';
 import type { ReplyTrace } from '../core/forward/reply';
-import type { LanguageServiceApi, ServiceFile, ServiceSettings, Summary, UpdateResult } from '../core/service/types';
+import type { Diagnostic, LanguageServiceApi, ServiceFile, ServiceSettings, Summary, UpdateResult } from '../core/service/types';
 import type { TopologyModel, TraceOverlay } from '../core/topology';
 
 /**
@@ -65,9 +65,10 @@ export interface UpdateReply {
   /** True: `diagnostics` lists every file (replace all). False: only files that changed. */
   full: boolean;
   /**
-   * Per file, its `Diagnostic[]` as JSON (`[]` clears the file). Strings cross to the host's
-   * thread as one copy, where thousands of objects would be rebuilt there in one go; the host
-   * parses them a few files at a time.
+   * Per file, its diagnostics as text, one JSON object per line (encodeDiagnostics; '' clears
+   * the file). Strings cross to the host's thread as one copy, where thousands of objects would
+   * be rebuilt there in one go; the host parses them a few files at a time, and only the lines
+   * it did not show before (an edit changes a few of a file's problems, not all of them).
    */
   diagnostics: Record<string, string>;
   summary: Summary;
@@ -113,3 +114,13 @@ export const QUERY_METHODS: readonly QueryMethod[] = [
   'hover', 'codeLenses', 'inlayHints', 'definition', 'references', 'traceTargets', 'traceSources', 'servicePorts', 'trace', 'dataplane', 'nodes', 'connlist', 'matrix',
   'topology', 'traceOverlay', 'replyOverlay',
 ];
+
+/** A file's diagnostics as UpdateReply carries them: one JSON object per line (JSON text never holds a raw newline). */
+export function encodeDiagnostics(list: readonly Diagnostic[]): string {
+  return list.map((d) => JSON.stringify(d)).join('\n');
+}
+
+/** The lines of encodeDiagnostics' text, one diagnostic's JSON each. */
+export function diagnosticLines(text: string): string[] {
+  return text === '' ? [] : text.split('\n');
+}

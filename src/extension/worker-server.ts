@@ -1,10 +1,10 @@
 import type { Diagnostic, ServiceFile, ServiceSettings, UpdateResult } from '../core/service/types';
 import { jsonEqual } from './json-equal';
-import { AnalysisApi, QUERY_METHODS, QueryMethod, Request, Response, UpdateArgs, UpdateReply } from './worker-protocol';
+import { AnalysisApi, QUERY_METHODS, QueryMethod, Request, Response, UpdateArgs, UpdateReply, encodeDiagnostics } from './worker-protocol';
 
 /** Baselines kept at most (each is every file's diagnostics). */
 const MAX_BASELINES = 8;
-const EMPTY = '[]';
+const EMPTY = '';
 const NONE: readonly Diagnostic[] = [];
 
 /**
@@ -162,11 +162,11 @@ export class WorkerServer {
     const diagnostics: Record<string, string> = {};
     if (baseline) {
       // A file the baseline does not list shows nothing, the same as an empty list. Lists are
-      // compared as data; only a file whose list differs is written out as JSON.
-      for (const [file, list] of current) if (!jsonEqual(baseline.get(file) ?? NONE, list)) diagnostics[file] = JSON.stringify(list);
+      // compared as data; only a file whose list differs is written out.
+      for (const [file, list] of current) if (!jsonEqual(baseline.get(file) ?? NONE, list)) diagnostics[file] = encodeDiagnostics(list);
       for (const [file, list] of baseline) if (!current.has(file) && list.length > 0) diagnostics[file] = EMPTY;
     } else {
-      for (const [file, list] of current) diagnostics[file] = JSON.stringify(list);
+      for (const [file, list] of current) diagnostics[file] = encodeDiagnostics(list);
     }
 
     // Keep the baselines the host may still answer with: the one it shows and anything newer.

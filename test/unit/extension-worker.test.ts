@@ -6,6 +6,7 @@ import { AnalysisClient, CancelledError, ClientLog, CancelToken } from '../../sr
 import { WorkerServer } from '../../src/extension/worker-server';
 import { jsonEqual } from '../../src/extension/json-equal';
 import type { AnalysisApi, AnalysisProgress, Request, Response, UpdateArgs, UpdateReply } from '../../src/extension/worker-protocol';
+import { diagnosticLines } from '../../src/extension/worker-protocol';
 import { DEFAULT_LIMITS, limitsFrom, tooLargeMessage, tooLargeReply } from '../../src/extension/worker-limits';
 import { LanguageService } from '../../src/core/service/language-service';
 import type { Diagnostic, ServiceFile, UpdateResult } from '../../src/core/service/types';
@@ -49,7 +50,7 @@ function harness() {
 
 const settings = {};
 /** An update reply's diagnostics, parsed (they travel as JSON per file). */
-const parsed = (r: UpdateReply): Record<string, Diagnostic[]> => Object.fromEntries(Object.entries(r.diagnostics).map(([f, json]) => [f, JSON.parse(json)]));
+const parsed = (r: UpdateReply): Record<string, Diagnostic[]> => Object.fromEntries(Object.entries(r.diagnostics).map(([f, text]) => [f, diagnosticLines(text).map((l) => JSON.parse(l) as Diagnostic)]));
 const update = (id: number, generation: number, changed: [string, string][], extra: Partial<UpdateArgs> = {}): Request => ({
   id, method: 'update',
   args: { generation, reset: false, changed: changed.map(([file, text]) => ({ file, text })), removed: [], settings, shownGeneration: 0, ...extra },
