@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as ipaddr from 'ipaddr.js';
 import {
-  cidr, cidrContains, cidrContainsCidr, cidrSize, cidrsOverlap, coveringCidr, intToIp, ipToInt, maskOf, nthAddress, nthSubnet, parseCidr, parseIPv4,
+  cidr, cidrContains, cidrContainsCidr, cidrSize, cidrsOverlap, coveringCidr, familyOf, intToIp, ipToInt, maskOf, nthAddress, nthSubnet, parseCidr, parseIPv4,
 } from '../../src/core/common/ip';
+import { rng } from '../support/random';
 
 test('parseIPv4 accepts a dotted quad and returns it unchanged', () => {
   assert.deepEqual(parseIPv4('10.244.1.7'), { ok: true, value: '10.244.1.7' });
@@ -127,4 +129,31 @@ test('nthAddress writes IPv6 pod addresses in RFC 5952 form for blocks with and 
       assert.equal(nthAddress(c.value, n), ipaddr.fromByteArray(expected).toString(), `${text} + ${n}`);
     }
   }
+});
+
+test('familyOf answers as ipaddr.js does (four-part decimal IPv4, zone-less IPv6) on edge cases and 50,000 random strings, without its exceptions', () => {
+  const reference = (text: string) => (ipaddr.IPv4.isValidFourPartDecimal(text) ? 4 : text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text) ? 6 : undefined);
+  const edges = [
+    '10.0.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3.04', '1.2.3', '1.2.3.4.5', ' 1.2.3.4', '1.2.3.4 ', '0x1.2.3.4', '1000.1.1.1',
+    '::', '::1', 'fd00::1', 'FD00::A', 'fd00::1%eth0', '::ffff:1.2.3.4', '::ffff:1.2.3.256', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'gggg::1',
+    'team-3/app:80', 'service:ns/name', '1.2.3.4:80', '[::1]:80', '', ':', ':::', '1::2::3',
+  ];
+  for (const text of edges) assert.equal(familyOf(text), reference(text), JSON.stringify(text));
+  const r = rng(7);
+  const alphabet = '0123456789..::abcdefABCDEFx% /';
+  for (let i = 0; i < 50000; i++) {
+    let text = '';
+    const length = 1 + Math.floor(r() * 16);
+    for (let j = 0; j < length; j++) text += alphabet[Math.floor(r() * alphabet.length)];
+    assert.equal(familyOf(text), reference(text), JSON.stringify(text));
+  }
+  // Dotted numbers: parts up to 399, some with a leading zero, three to five of them.
+  let valid = 0;
+  for (let i = 0; i < 20000; i++) {
+    const parts = Array.from({ length: 3 + Math.floor(r() * 3) }, () => (r() < 0.1 ? '0' : '') + String(Math.floor(r() ** 3 * 400)));
+    const text = parts.join('.');
+    assert.equal(familyOf(text), reference(text), JSON.stringify(text));
+    if (reference(text) === 4) valid++;
+  }
+  assert.ok(valid > 1000, `${valid} of the dotted numbers are addresses`);
 });

@@ -64,7 +64,7 @@ export function maskOf(prefix: number): number {
 /** Parses a dotted IPv4 address strictly (no leading zeros, no shorthand). */
 export function parseIPv4(text: unknown): ParseResult<string> {
   if (typeof text !== 'string') return { ok: false, error: `expected an IPv4 address, got ${describe(text)}` };
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: true, value: text };
+  if (isFourPartDecimal(text)) return { ok: true, value: text };
   if (isIPv6Text(text)) return { ok: false, error: `"${text}" is IPv6; an IPv4 address is expected here` };
   return { ok: false, error: `"${text}" is not a valid IPv4 address` };
 }
@@ -75,14 +75,14 @@ export function parseIPv4(text: unknown): ParseResult<string> {
  */
 export function parseIP(text: unknown): ParseResult<string> {
   if (typeof text !== 'string') return { ok: false, error: `expected an IP address, got ${describe(text)}` };
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: true, value: text };
+  if (isFourPartDecimal(text)) return { ok: true, value: text };
   if (isIPv6Text(text)) return { ok: true, value: canonicalIPv6(text) };
   return { ok: false, error: `"${text}" is not a valid IP address` };
 }
 
 /** The family of an address written as text, or undefined when it is neither. */
 export function familyOf(ip: string): IpFamily | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(ip)) return 4;
+  if (isFourPartDecimal(ip)) return 4;
   return isIPv6Text(ip) ? 6 : undefined;
 }
 
@@ -91,7 +91,23 @@ export function cidrFamily(c: Cidr): IpFamily {
 }
 
 function isIPv6Text(text: string): boolean {
-  return text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text);
+  return text.includes(':') && IPV6_CHARACTERS.test(text) && ipaddr.IPv6.isValid(text);
+}
+
+/**
+ * ipaddr.js answers "is this an address?" by parsing and catching the exception it throws
+ * otherwise; an exception costs tens of microseconds, and traces ask for every name they
+ * resolve (a pod's `ns/name` is not an address). These tests say no without parsing.
+ */
+const FOUR_PART_DECIMAL = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
+/** What IPv6 text can hold (no zone: `%` is refused, as the API server does). */
+const IPV6_CHARACTERS = /^[0-9A-Fa-f:.]+$/;
+
+/** A dotted IPv4 address with four decimal parts, none above 255 and none with a leading zero (ipaddr.IPv4.isValidFourPartDecimal). */
+function isFourPartDecimal(text: string): boolean {
+  if (!FOUR_PART_DECIMAL.test(text)) return false;
+  for (const part of text.split('.')) if (Number(part) > 255) return false;
+  return true;
 }
 
 export function canonicalIPv6(text: string): string {
@@ -237,7 +253,7 @@ export function hostPort(ip: string, port: number | string | undefined): string 
 }
 
 export function isIPv4(text: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(text);
+  return isFourPartDecimal(text);
 }
 
 /**
@@ -255,11 +271,11 @@ export function parseCidr(text: unknown, opts: { allowHostBits?: boolean; family
     if (opts.family === 4) return { ok: false, error: `"${text}" is IPv6; an IPv4 CIDR is expected here` };
     return parseCidr6(text, addr, prefixText, opts);
   }
-  if (opts.family === 6 && ipaddr.IPv4.isValidFourPartDecimal(addr)) return { ok: false, error: `"${text}" is IPv4; an IPv6 CIDR is expected here` };
+  if (opts.family === 6 && isFourPartDecimal(addr)) return { ok: false, error: `"${text}" is IPv4; an IPv6 CIDR is expected here` };
   if (!/^(0|[1-9]\d?)$/.test(prefixText) || +prefixText > 32) {
     return { ok: false, error: `"${text}" has an invalid prefix length "${prefixText}" (0–32)` };
   }
-  if (!ipaddr.IPv4.isValidFourPartDecimal(addr)) {
+  if (!isFourPartDecimal(addr)) {
     return { ok: false, error: `"${text}" is not a valid CIDR: "${addr}" is not an IP address` };
   }
   const prefix = +prefixText;
