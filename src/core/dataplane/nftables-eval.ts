@@ -99,14 +99,14 @@ function runRule(table: NftTable, chain: NftChain, index: number, rule: NftRule,
   for (const e of rule.exprs) {
     switch (e.e) {
       case 'mark-set':
-        packet = { ...packet, mark: (e.op === 'or' ? packet.mark | e.value : packet.mark ^ e.value) >>> 0 };
+        packet = Object.assign({}, packet, { mark: (e.op === 'or' ? packet.mark | e.value : packet.mark ^ e.value) >>> 0 });
         continue;
       // An affinity set only remembers clients after this packet: nothing to do for a new connection.
       case 'set-update':
         continue;
       case 'dnat': {
         const [ip, port] = splitHostPort(e.to, packet.dport);
-        const st = fire(table, chain, index, rule, s, { ...packet, dst: ip, dport: port });
+        const st = fire(table, chain, index, rule, s, Object.assign({}, packet, { dst: ip, dport: port }));
         st.nat = { kind: 'DNAT', to: e.to, hit: st.hits[st.hits.length - 1] };
         ends.push({ state: st, end: 'accept' });
         return;
@@ -132,7 +132,7 @@ function runRule(table: NftTable, chain: NftChain, index: number, rule: NftRule,
       }
       case 'numgen': {
         const base = fire(table, chain, index, rule, s, packet);
-        for (const v of e.verdicts) applyVerdict(table, v, { ...base, probability: base.probability / e.mod }, ctx, depth, next, ends);
+        for (const v of e.verdicts) applyVerdict(table, v, Object.assign({}, base, { probability: base.probability / e.mod }), ctx, depth, next, ends);
         return;
       }
       default:

@@ -199,7 +199,7 @@ export class ConntrackHandover {
       if (sources.length === 0) return undefined;
       sources.forEach((t) => this.undone.add(t));
       const first = sources[0].before;
-      const next = { ...packet, dst: first.src, dport: first.sport };
+      const next = Object.assign({}, packet, { dst: first.src, dport: first.sport });
       const what = sources.map((t) => `${t.action === 'masquerade' ? 'MASQUERADE' : 'SNAT'} of hop ${t.hop}`).join(', ');
       return { packet: next, action: 'reverse-snat', entry, undoes: sources.map(undoneOf), summary: `conntrack (${hook}): the packet carries the reply tuple of ${entry.node}'s entry; reverse ${what}: destination ${hostPort(packet.dst, packet.dport)} → ${hostPort(next.dst, next.dport)}, the client's own address` };
     }
@@ -208,7 +208,7 @@ export class ConntrackHandover {
     if (dests.length === 0) return undefined;
     dests.forEach((t) => this.undone.add(t));
     const first = dests[0].before;
-    const next = { ...packet, src: first.dst, sport: first.dport };
+    const next = Object.assign({}, packet, { src: first.dst, sport: first.dport });
     const what = dests.map((t) => `${t.action === 'redirected' ? 'REDIRECT' : 'DNAT'} of hop ${t.hop}`).join(', ');
     return { packet: next, action: 'reverse-dnat', entry, undoes: dests.map(undoneOf), summary: `conntrack (${hook}): reverse ${what}: source ${hostPort(packet.src, packet.sport)} → ${hostPort(next.src, next.sport)}, the address the client connected to` };
   }

@@ -147,8 +147,8 @@ function chooseTarget(to: ResolvedEndpoint, req: TraceRequest): { ok: true; targ
     const sp = servicePortFor(svc, wanted, req.protocol);
     if (!sp.ok) return sp;
     const base = { port: sp.port.port, protocol: sp.port.protocol.toLowerCase() as L4Protocol, servicePort: sp.port };
-    if (!svc.headless && !svc.clusterIP) return { ok: true, target: { ...base, unresolved: `Service ${svc.key} has no ClusterIP (the service CIDR had no free address; see \`podpath check\`), so there is no address to send to` } };
-    if (svc.headless && !sp.port.endpoints.some((e) => e.ready)) return { ok: true, target: { ...base, unresolved: `Service ${svc.key} is headless (clusterIP: None) and has no ready endpoints, so its DNS name resolves to nothing and no packet is sent` } };
+    if (!svc.headless && !svc.clusterIP) return { ok: true, target: Object.assign({}, base, { unresolved: `Service ${svc.key} has no ClusterIP (the service CIDR had no free address; see \`podpath check\`), so there is no address to send to` }) };
+    if (svc.headless && !sp.port.endpoints.some((e) => e.ready)) return { ok: true, target: Object.assign({}, base, { unresolved: `Service ${svc.key} is headless (clusterIP: None) and has no ready endpoints, so its DNS name resolves to nothing and no packet is sent` }) };
     return { ok: true, target: { port: sp.port.port, protocol: sp.port.protocol.toLowerCase() as L4Protocol, servicePort: sp.port } };
   }
   if (typeof wanted === 'string') {
@@ -319,7 +319,7 @@ class Walk {
     if (!node) return this.end(flow, 'unresolved', `${from.name} runs on no node PodPath knows, so no packet can leave it`);
     if (srcPod && !srcPod.hostNetwork) {
       const ns = node.pods.get(srcPod.key)!;
-      flow.packet = { ...flow.packet, src: flow.packet.dst === this.loopback ? this.loopback : srcPod.ip };
+      flow.packet = Object.assign({}, flow.packet, { src: flow.packet.dst === this.loopback ? this.loopback : srcPod.ip });
       const who = from.container ? `container ${from.container} of pod ${srcPod.key}` : `pod ${srcPod.key}`;
       this.sendFrom(flow, node, ns, who);
     } else {
@@ -330,7 +330,7 @@ class Walk {
 
   /** A packet from outside the cluster arrives at a node's eth0 from the underlay router. */
   private fromOutside(flow: Flow, clientIP: string, to: ResolvedEndpoint): void {
-    flow.packet = { ...flow.packet, src: clientIP };
+    flow.packet = Object.assign({}, flow.packet, { src: clientIP });
     const dst = flow.packet.dst;
     const direct = this.dp.nodeByIP.get(dst);
     let entry = direct;
@@ -358,7 +358,7 @@ class Walk {
     if (ns.kind === 'node') {
       // Host processes pass nat OUTPUT, where kube-proxy's KUBE-SERVICES catches Service IPs.
       const route = lookupRoute(ns, flow.packet.dst);
-      if (!flow.packet.src) flow.packet = { ...flow.packet, src: route?.dev ? sourceAddressFor(ns, route.dev, flow.packet.dst, route) ?? node.node.ip : node.node.ip };
+      if (!flow.packet.src) flow.packet = Object.assign({}, flow.packet, { src: route?.dev ? sourceAddressFor(ns, route.dev, flow.packet.dst, route) ?? node.node.ip : node.node.ip });
       this.hop(flow, { node: node.node.name, netns: 'root', device: '-', stage: 'egress', action: 'sent', summary: `${who} sends ${describe(flow.packet)}` });
       for (const f of this.runHook(flow, node, 'nat', 'OUTPUT', { outIface: route?.dev })) this.ipOutput(f, node, ns, 'local');
       return;
@@ -374,7 +374,7 @@ class Walk {
     const nsLabel = ns.kind === 'node' ? 'root' : ns.pod!;
     if (isLocalAddress(ns, p.dst)) {
       // The kernel's local table wins over the main table: the packet never leaves the namespace.
-      if (!p.src) flow.packet = { ...p, src: p.dst };
+      if (!p.src) flow.packet = Object.assign({}, p, { src: p.dst });
       const lo = deviceByName(ns, 'lo')!;
       this.hop(flow, { node: node.node.name, netns: nsLabel, device: 'lo', stage: 'routing', action: 'routed', summary: `${p.dst} is an address of this namespace (local table): looped back over lo`, decidedBy: { kind: 'route', text: `local ${p.dst} dev lo table local` } });
       if (ns.kind === 'pod') return this.podInput(flow, node, ns, lo);
@@ -395,7 +395,7 @@ class Walk {
     if (missingHere) this.notes.add(missingHere.text);
     const via = route.via ? ` via ${route.via}` : '';
     this.hop(flow, { node: node.node.name, netns: nsLabel, device: route.dev ?? '-', stage: 'routing', action: 'routed', summary: `${mode === 'forward' ? `forwarding (${FAMILY_PROFILES[this.cluster.config.family].forwardingSysctl}=1), ` : ''}route lookup for ${p.dst}: ${formatRoute(route)} → out ${route.dev}${via}${missingHere ? ' (the default route: the specific route is missing)' : ''}`, decidedBy: routeDecision(route) });
-    if (!p.src) flow.packet = { ...p, src: sourceAddressFor(ns, route.dev!, p.dst, route) ?? '' };
+    if (!p.src) flow.packet = Object.assign({}, p, { src: sourceAddressFor(ns, route.dev!, p.dst, route) ?? '' });
     if (ns.kind === 'node') {
       const filtered = this.runHook(flow, node, 'filter', mode === 'forward' ? 'FORWARD' : 'OUTPUT', { inIface: inDev?.name, outIface: route.dev });
       for (const f of filtered) {
@@ -486,7 +486,7 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'dropped', summary: `${this.nd}: who has ${nextHop}? nobody answers on ${dev.name}`, decidedBy: { kind: 'neighbor', text: `no neighbour answers for ${nextHop}` } });
       return this.end(flow, 'dropped', `${nextHop} does not answer ${this.nd} (neighbour unreachable)`);
     }
-    flow.packet = { ...flow.packet, srcMac: dev.mac, dstMac: mac };
+    flow.packet = Object.assign({}, flow.packet, { srcMac: dev.mac, dstMac: mac });
     this.hop(flow, { node: node.node.name, netns: where, device: dev.name, stage: 'arp', action: 'resolved', summary: `${this.nd}: ${nextHop} is at ${mac}, answered by ${answeredBy}`, ...(decided ? { decidedBy: decided } : {}) });
     if (peerNs.kind === 'pod' && !this.checkIngress(flow, node, this.cluster.podsByKey.get(peerNs.pod!)!)) return;
     const peerLabel = peerNs.kind === 'node' ? 'root' : peerNs.pod!;
@@ -539,7 +539,7 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'dropped', summary: `${this.nd} on ${bridge.name}: who has ${nextHop}? no pod on this node has that address`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on ${bridge.name}` } });
       return this.end(flow, 'dropped', `no pod on ${node.node.name} has ${nextHop}`);
     }
-    flow.packet = { ...flow.packet, srcMac: bridge.mac, dstMac: n.mac };
+    flow.packet = Object.assign({}, flow.packet, { srcMac: bridge.mac, dstMac: n.mac });
     this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'resolved', summary: `${this.nd} on ${bridge.name}: ${nextHop} is at ${n.mac}`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
     const entry = ns.fdb.find((f) => f.mac === n.mac && f.master === bridge.name);
     if (!entry) {
@@ -561,7 +561,7 @@ class Walk {
     if (peer && cidrContains(self.subnet, nextHop)) {
       const peerDp = this.dp.node(peer.name)!;
       const peerEth0 = deviceByName(peerDp.root, 'eth0')!;
-      flow.packet = { ...flow.packet, srcMac: eth0.mac, dstMac: peerEth0.mac };
+      flow.packet = Object.assign({}, flow.packet, { srcMac: eth0.mac, dstMac: peerEth0.mac });
       this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'arp', action: 'resolved', summary: `${this.nd} on eth0: ${nextHop} (node ${peer.name}) is at ${peerEth0.mac}`, decidedBy: { kind: 'neighbor', text: `${nextHop} dev eth0 lladdr ${peerEth0.mac}`, ...src(peerEth0.cause) } });
       this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'underlay', action: 'forwarded', summary: `leaves ${self.name} on the wire: ${describeWire(flow.packet)} → node ${peer.name}'s eth0`, decidedBy: { kind: 'underlay', text: `${self.name} and ${peer.name} share the L2 subnet ${self.subnet.text}` } });
       return this.ipInput(flow, peerDp, peerDp.root, peerEth0);
@@ -570,7 +570,7 @@ class Walk {
       this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'arp', action: 'dropped', summary: `${nextHop} is not on eth0's subnet ${self.subnet.text}: nobody answers ${this.nd}`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on eth0` } });
       return this.end(flow, 'dropped', `next hop ${nextHop} is not reachable from ${self.name}`);
     }
-    flow.packet = { ...flow.packet, srcMac: eth0.mac };
+    flow.packet = Object.assign({}, flow.packet, { srcMac: eth0.mac });
     this.hop(flow, { node: self.name, netns: 'root', device: 'eth0', stage: 'underlay', action: 'forwarded', summary: `leaves ${self.name} on the wire towards the underlay router ${gateway}: ${describeWire(flow.packet)}`, decidedBy: { kind: 'underlay', text: `default gateway ${gateway}` } });
     const target = this.dp.nodeByIP.get(wireDst);
     if (target) {
@@ -603,7 +603,7 @@ class Walk {
     }
     const v = dev.vxlan!;
     const header: OuterHeader = { kind: 'vxlan', src: v.local, dst: fdb.dst, sport: 32768 + (fnv1a(`${flow.packet.src}:${flow.packet.sport}>${flow.packet.dst}:${flow.packet.dport}`) % 28000), dport: v.port, vni: v.vni, innerSrcMac: dev.mac!, innerDstMac: n.mac };
-    flow.packet = { ...flow.packet, srcMac: dev.mac, dstMac: n.mac, encap: [header, ...flow.packet.encap] };
+    flow.packet = Object.assign({}, flow.packet, { srcMac: dev.mac, dstMac: n.mac, encap: [header, ...flow.packet.encap] });
     this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `${dev.name} wraps the frame in VXLAN (VNI ${v.vni}): outer UDP ${v.local} → ${hostPort(fdb.dst, v.port)}`, decidedBy: { kind: 'fdb', text: `${fdb.mac} dev ${fdb.dev} dst ${fdb.dst} self permanent`, ...src(fdb.cause) } });
     this.outerOut(flow, node);
   }
@@ -611,7 +611,7 @@ class Walk {
   private ipipEncap(flow: Flow, node: NodeDataplane, dev: Device, nextHop: string): void {
     const local = node.node.ip;
     const header: OuterHeader = { kind: 'ipip', src: local, dst: nextHop };
-    flow.packet = { ...flow.packet, encap: [header, ...flow.packet.encap] };
+    flow.packet = Object.assign({}, flow.packet, { encap: [header, ...flow.packet.encap] });
     this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `${dev.name} wraps the packet in an outer IP header (IP-in-IP, protocol 4): ${local} → ${nextHop}`, decidedBy: deviceDecision(dev) });
     this.outerOut(flow, node);
   }
@@ -624,7 +624,7 @@ class Walk {
     }
     const port = dev.tun!.port;
     const header: OuterHeader = { kind: 'flannel-udp', src: node.node.ip, dst: owner.ip, sport: port, dport: port };
-    flow.packet = { ...flow.packet, encap: [header, ...flow.packet.encap] };
+    flow.packet = Object.assign({}, flow.packet, { encap: [header, ...flow.packet.encap] });
     this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'encapsulated', summary: `flanneld reads the packet from ${dev.name} (TUN) and sends it in UDP ${hostPort(node.node.ip, port)} → ${hostPort(owner.ip, port)} (user space)`, decidedBy: { kind: 'device', text: `flannel lease ${owner.podCIDR.text} → ${owner.ip}`, ...src({ text: '', locator: owner.locator, path: owner.path }) } });
     this.outerOut(flow, node);
   }
@@ -690,7 +690,7 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: 'root', device: 'eth0', stage: 'decap', action: 'dropped', summary: `${outer.kind} packet arrives but ${node.node.name} has no device to decapsulate it`, decidedBy: { kind: 'device', text: `no ${outer.kind} device` } });
       return this.end(flow, 'dropped', `${node.node.name} cannot decapsulate ${outer.kind}`);
     }
-    flow.packet = { ...flow.packet, encap: flow.packet.encap.slice(1), ...(outer.innerDstMac ? { srcMac: outer.innerSrcMac, dstMac: outer.innerDstMac } : {}) };
+    flow.packet = Object.assign({}, flow.packet, { encap: flow.packet.encap.slice(1), ...(outer.innerDstMac ? { srcMac: outer.innerSrcMac, dstMac: outer.innerDstMac } : {}) });
     this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'decap', action: 'decapsulated', summary: text, decidedBy: deviceDecision(dev) });
     this.ipInput(flow, node, ns, dev);
   }
@@ -726,7 +726,7 @@ class Walk {
     const n = vs.realServers.length;
     for (const rs of vs.realServers) {
       const f = this.fork(flow, 1 / n, `${hostPort(rs.ip, rs.port)}${podLabel(this.cluster, rs.ip)}`);
-      f.packet = { ...f.packet, dst: rs.ip, dport: rs.port };
+      f.packet = Object.assign({}, f.packet, { dst: rs.ip, dport: rs.port });
       this.hop(f, { node: node.node.name, netns: 'root', device: 'kube-ipvs0', stage: 'nat', action: 'dnat', summary: `IPVS (${vs.scheduler}) picks real server ${hostPort(rs.ip, rs.port)} of ${hostPort(vs.vip, vs.port)} (1 of ${n})`, decidedBy: ipvsDecision(vs), details: vs.realServers.map((r) => `-> ${hostPort(r.ip, r.port)} Masq ${r.weight}`) });
       this.ipOutput(f, node, ns, 'forward');
     }
@@ -808,15 +808,15 @@ class Walk {
     }
     const base = { node: node.node.name, netns: 'root', device: pod.hostVeth, stage: 'policy' as const, ...(d.decidedBy ? { decidedBy: { kind: 'policy' as const, text: d.decidedBy.text, ...(d.decidedBy.source ? { source: d.decidedBy.source } : {}) } } : {}), ...(d.details.length ? { details: d.details } : {}), ...(d.steps.some((x) => x.api !== 'NetworkPolicy') ? { policySteps: d.steps } : {}) };
     if (d.allowed) {
-      this.hop(flow, { ...base, action: 'allowed', summary: `${d.api} (${direction} of ${pod.key}): ${d.summary}` });
+      this.hop(flow, Object.assign({}, base, { action: 'allowed' as const, summary: `${d.api} (${direction} of ${pod.key}): ${d.summary}` }));
       return true;
     }
     if (!d.enforced) {
-      this.hop(flow, { ...base, action: 'not-enforced', summary: `${d.api} (${direction} of ${pod.key}) would drop this — ${d.summary} — but ${this.cluster.config.plugin} does not enforce NetworkPolicy, so it passes` });
+      this.hop(flow, Object.assign({}, base, { action: 'not-enforced' as const, summary: `${d.api} (${direction} of ${pod.key}) would drop this — ${d.summary} — but ${this.cluster.config.plugin} does not enforce NetworkPolicy, so it passes` }));
       this.notes.add(`NetworkPolicy is not enforced by ${this.cluster.config.plugin}${this.cluster.config.policyMode === 'auto' ? ' (networkPolicy: auto)' : ''}: flows a policy denies still pass`);
       return true;
     }
-    this.hop(flow, { ...base, action: 'dropped', summary: `${d.api} (${direction} of ${pod.key}) drops it: ${d.summary}` });
+    this.hop(flow, Object.assign({}, base, { action: 'dropped' as const, summary: `${d.api} (${direction} of ${pod.key}) drops it: ${d.summary}` }));
     this.end(flow, 'dropped', `dropped by ${d.api} (${direction} of ${pod.key}): ${d.summary}`);
     return false;
   }
@@ -842,7 +842,7 @@ class Walk {
       const changed = b.nat !== undefined || b.verdict !== 'ACCEPT' || b.packet.mark !== flow.mark;
       f.mark = b.packet.mark;
       if (b.nat) {
-        const np = { ...f.packet, dst: b.packet.dst, dport: b.packet.dport, src: b.packet.src, sport: b.packet.sport };
+        const np = Object.assign({}, f.packet, { dst: b.packet.dst, dport: b.packet.dport, src: b.packet.src, sport: b.packet.sport });
         if (b.nat.kind === 'MASQUERADE') {
           const outDev = ifaces.outIface ? deviceByName(node.root, ifaces.outIface) : undefined;
           np.src = (outDev && sourceAddressFor(node.root, outDev.name, np.dst)) ?? node.node.ip;
@@ -885,7 +885,7 @@ class Walk {
   }
 
   private fork(flow: Flow, probability: number, label: string): Flow {
-    return { ...flow, probability: flow.probability * probability, label: flow.label ? `${flow.label} → ${label}` : label, hops: [...flow.hops] };
+    return Object.assign({}, flow, { probability: flow.probability * probability, label: flow.label ? `${flow.label} → ${label}` : label, hops: [...flow.hops] });
   }
 
   private end(flow: Flow, verdict: Verdict, reason: string): void {

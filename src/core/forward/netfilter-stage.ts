@@ -126,7 +126,7 @@ function runStages(stages: Stage[], packet: NfPacket, ctx: NfContext): Netfilter
       if (stage.nat && s.nat) { next.push(s); continue; }
       for (const b of stage.run(s.packet, ctx)) {
         const p: Pending = { probability: s.probability * b.probability, packet: b.packet, hits: s.hits.length === 0 ? b.hits : b.hits.length === 0 ? s.hits : s.hits.concat(b.hits), nat: s.nat ?? b.nat };
-        if (b.verdict !== 'ACCEPT') done.push({ ...p, verdict: b.verdict, ...(p.nat ? { nat: p.nat } : {}) });
+        if (b.verdict !== 'ACCEPT') done.push(Object.assign({}, p, { verdict: b.verdict, ...(p.nat ? { nat: p.nat } : {}) }));
         else next.push(p);
       }
     }

@@ -75,11 +75,11 @@ function repliesOf(dp: Dataplane, trace: Trace): ReplyTrace {
   const out: ReplyPath[] = paths.map((p) => {
     const connections = connectionsOf(p.hops, p.verdict, trace.from.kind === 'external');
     const base = { probability: p.probability, label: p.label };
-    if (connections.length === 0) return { ...base, connections: [], noReply: `no reply: the request was not answered (${p.verdict}: ${p.reason})` };
+    if (connections.length === 0) return Object.assign({}, base, { connections: [], noReply: `no reply: the request was not answered (${p.verdict}: ${p.reason})` });
     // A reply travels in the request's family: on a dual-stack cluster, the IPv6 dataplane for IPv6.
     const familyDp = dp.forFamily(familyOf(connections[0].received.src) ?? 4) ?? dp;
     const replies = connections.slice().reverse().map((c) => replyOfConnection(familyDp, c, notes));
-    return { ...base, connections: replies };
+    return Object.assign({}, base, { connections: replies });
   });
   const answered = out.filter((p) => !p.noReply);
   return { paths: out, ok: answered.length > 0 && answered.every((p) => p.connections.every((c) => c.problems.length === 0)), notes: [...notes] };

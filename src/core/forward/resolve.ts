@@ -104,7 +104,7 @@ export function resolveEndpoint(cluster: Cluster, spec: string, direction: Direc
   }
   const parts = rest.split('/');
   if (parts.some((p) => p.length === 0) || parts.length > 3) return { ok: false, error: `"${text}" is not a name (write ns/name, ns/pod/container, or a prefix such as service:ns/name)` };
-  const withPort = (r: ResolveResult): ResolveResult => (r.ok && port !== undefined ? { ok: true, endpoint: { ...r.endpoint, port } } : r);
+  const withPort = (r: ResolveResult): ResolveResult => (r.ok && port !== undefined ? { ok: true, endpoint: Object.assign({}, r.endpoint, { port }) } : r);
   return withPort(resolveName(cluster, spec, kind, parts, direction, opts.namespace ?? 'default'));
 }
 

@@ -59,14 +59,13 @@ export function peerFor(cluster: Cluster, ip: string): Peer {
  * peer is the source; for egress it is the destination.
  */
 export function evaluateDirection(cluster: Cluster, direction: Direction, pod: PodInfo, peer: Peer, protocol: Protocol, port: number): DirectionVerdict {
-  const base = { direction, pod, verdicts: [] as RuleVerdict[] };
   const selecting = policiesOf(cluster).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
   // Documented exceptions (kubernetes.io, Network Policies): a pod cannot block access to
   // itself, and traffic to and from the node where a pod runs is always allowed.
-  if (peer.pod?.key === pod.key || peer.ip === pod.ip) return { ...base, isolated: selecting.length > 0, allowed: true, exemption: 'a pod cannot block access to itself', selecting };
+  if (peer.pod?.key === pod.key || peer.ip === pod.ip) return { direction, pod, verdicts: [], isolated: selecting.length > 0, allowed: true, exemption: 'a pod cannot block access to itself', selecting };
   const node = cluster.nodesByName.get(pod.node);
-  if (node && peer.ip === node.ip) return { ...base, isolated: selecting.length > 0, allowed: true, exemption: `traffic ${direction === 'ingress' ? 'from' : 'to'} the pod's own node (${node.name}) is always allowed`, selecting };
-  if (selecting.length === 0) return { ...base, isolated: false, allowed: true, exemption: `no NetworkPolicy selects ${pod.key} for ${direction}`, selecting };
+  if (node && peer.ip === node.ip) return { direction, pod, verdicts: [], isolated: selecting.length > 0, allowed: true, exemption: `traffic ${direction === 'ingress' ? 'from' : 'to'} the pod's own node (${node.name}) is always allowed`, selecting };
+  if (selecting.length === 0) return { direction, pod, verdicts: [], isolated: false, allowed: true, exemption: `no NetworkPolicy selects ${pod.key} for ${direction}`, selecting };
   const destination = direction === 'ingress' ? pod : peer.pod;
   const verdicts: RuleVerdict[] = [];
   let allowedBy: RuleVerdict | undefined;
@@ -90,7 +89,7 @@ export function evaluateDirection(cluster: Cluster, direction: Direction, pod: P
       if (v.allowed && !allowedBy) allowedBy = v;
     }
   }
-  return { ...base, isolated: true, allowed: !!allowedBy, selecting, ...(allowedBy ? { allowedBy } : {}), verdicts };
+  return { direction, pod, verdicts, isolated: true, allowed: !!allowedBy, selecting, ...(allowedBy ? { allowedBy } : {}) };
 }
 
 /** Does some NetworkPolicy select the pod for this direction (then NetworkPolicy decides, not the baseline)? */

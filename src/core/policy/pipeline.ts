@@ -132,14 +132,13 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
   const banp = admin.banp ? selectingAdmin(cluster, [admin.banp], direction, pod) : [];
   const calico = calicoPoliciesOf(cluster);
   const calicoSelecting = calico.all.some((p) => calicoApplies(cluster, p, direction, pod));
-  const base = { direction, pod, steps };
   if (isSelf(pod, peer)) {
     const np = evaluateDirection(cluster, direction, pod, peer, protocol, port);
-    return { ...base, allowed: true, decidedAt: 'exemption', networkPolicy: np, selected: np.isolated || anps.length > 0 || banp.length > 0 || calicoSelecting, summary: 'a pod cannot block access to itself' };
+    return { direction, pod, steps, allowed: true, decidedAt: 'exemption', networkPolicy: np, selected: np.isolated || anps.length > 0 || banp.length > 0 || calicoSelecting, summary: 'a pod cannot block access to itself' };
   }
   if (hostToLocalWorkload(cluster, direction, pod, peer.ip)) {
     const np = evaluateDirection(cluster, direction, pod, peer, protocol, port);
-    return { ...base, allowed: true, decidedAt: 'exemption', networkPolicy: np, selected: np.isolated || anps.length > 0 || banp.length > 0 || calicoSelecting, summary: `traffic from the pod's own node (${pod.node}) into it is never policed on Calico` };
+    return { direction, pod, steps, allowed: true, decidedAt: 'exemption', networkPolicy: np, selected: np.isolated || anps.length > 0 || banp.length > 0 || calicoSelecting, summary: `traffic from the pod's own node (${pod.node}) into it is never policed on Calico` };
   }
   const stages = pipelineStages(cluster);
   let np: DirectionVerdict | undefined;
@@ -167,7 +166,7 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
           break;
         }
         const allowed = hit.rule.action === 'Allow';
-        return { ...base, allowed, decidedAt: 'AdminNetworkPolicy', selected: true, summary: `${allowed ? 'allowed' : 'denied'} by ${ruleLabel(hit.policy, direction, hit.rule)} (priority ${hit.policy.priority})` };
+        return { direction, pod, steps, allowed, decidedAt: 'AdminNetworkPolicy', selected: true, summary: `${allowed ? 'allowed' : 'denied'} by ${ruleLabel(hit.policy, direction, hit.rule)} (priority ${hit.policy.priority})` };
       }
       continue;
     }
@@ -177,7 +176,7 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
       if (hit) {
         steps.push(ruleStep('BaselineAdminNetworkPolicy', direction, hit));
         const allowed = hit.rule.action === 'Allow';
-        return { ...base, allowed, decidedAt: 'BaselineAdminNetworkPolicy', ...(np ? { networkPolicy: np } : {}), selected: selected(), summary: `${allowed ? 'allowed' : 'denied'} by ${ruleLabel(hit.policy, direction, hit.rule)}` };
+        return { direction, pod, steps, allowed, decidedAt: 'BaselineAdminNetworkPolicy', ...(np ? { networkPolicy: np } : {}), selected: selected(), summary: `${allowed ? 'allowed' : 'denied'} by ${ruleLabel(hit.policy, direction, hit.rule)}` };
       }
       steps.push(noMatchStep('BaselineAdminNetworkPolicy', direction, banp[0]));
       continue;
@@ -200,7 +199,7 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
         else if (v.exemption) steps.push({ api: 'NetworkPolicy', ...inTier, action: 'Allow', text: v.exemption });
         else if (onlyK8s) steps.push({ api: 'NetworkPolicy', policy: v.selecting[0].key, action: 'Deny', text: summary, source: v.selecting[0].locator.at(['spec', 'podSelector']) });
         else steps.push({ api: 'NetworkPolicy', ...inTier, policy: v.selecting[0].key, action: 'NoMatch', text: `${summary}; evaluation goes on in the tier`, source: v.selecting[0].locator.at(['spec', 'podSelector']) });
-        if (v.allowed || onlyK8s) return { ...base, allowed: v.allowed, decidedAt: 'NetworkPolicy', networkPolicy: v, selected: selected(), summary: `${passedFrom ? `passed to NetworkPolicy: ` : ''}${summary}` };
+        if (v.allowed || onlyK8s) return { direction, pod, steps, allowed: v.allowed, decidedAt: 'NetworkPolicy', networkPolicy: v, selected: selected(), summary: `${passedFrom ? `passed to NetworkPolicy: ` : ''}${summary}` };
         continue;
       }
       let decided = false;
@@ -215,7 +214,7 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
         }
         const allowed = rule.action === 'Allow';
         decided = true;
-        return { ...base, allowed, decidedAt: 'Calico', ...(np ? { networkPolicy: np } : {}), selected: true, summary: `${allowed ? 'allowed' : 'denied'} by ${calicoRuleLabel(m, direction, rule)} in tier ${tier.name}` };
+        return { direction, pod, steps, allowed, decidedAt: 'Calico', ...(np ? { networkPolicy: np } : {}), selected: true, summary: `${allowed ? 'allowed' : 'denied'} by ${calicoRuleLabel(m, direction, rule)} in tier ${tier.name}` };
       }
       if (passed || decided) break;
       steps.push({ api: 'Calico', tier: tier.name, policy: m.key, action: 'NoMatch', text: `tier ${tier.name}: ${m.key} applies to the pod, but none of its ${direction} rules matches`, source: m.locator.at(m.manifest.selector.path) });
@@ -227,10 +226,10 @@ export function evaluatePipeline(cluster: Cluster, direction: Direction, pod: Po
       continue;
     }
     steps.push({ api: 'Calico', tier: tier.name, action: 'Deny', text: `tier ${tier.name}: policies apply to ${pod.key} for ${direction} but none acts on it: the tier's default action denies it`, ...(tier.locator ? { source: tier.locator.range } : {}) });
-    return { ...base, allowed: false, decidedAt: 'Calico', ...(np ? { networkPolicy: np } : {}), selected: true, summary: `denied at the end of tier ${tier.name} (no policy in it acts on this flow)` };
+    return { direction, pod, steps, allowed: false, decidedAt: 'Calico', ...(np ? { networkPolicy: np } : {}), selected: true, summary: `denied at the end of tier ${tier.name} (no policy in it acts on this flow)` };
   }
   np ??= evaluateDirection(cluster, direction, pod, peer, protocol, port);
-  return { ...base, allowed: true, decidedAt: 'default', networkPolicy: np, selected: selected(), summary: np.exemption ?? `no policy decides ${direction}: allowed` };
+  return { direction, pod, steps, allowed: true, decidedAt: 'default', networkPolicy: np, selected: selected(), summary: np.exemption ?? `no policy decides ${direction}: allowed` };
 }
 
 /**
