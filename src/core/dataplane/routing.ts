@@ -1,5 +1,6 @@
 import { cidr, cidrContains, cidrKey, commonPrefixLength6, ip6ToBig, ipToInt, mask6, maskOf } from '../common/ip';
-import { Device, Netns, Route } from './model';
+import { Netns, Route } from './model';
+import { deviceByName } from './table-lookup';
 
 /**
  * Longest-prefix match over a namespace's main table, as `ip route get` answers it.
@@ -76,9 +77,7 @@ function renderRoute(r: Route): string {
   return parts.join(' ');
 }
 
-export function deviceByName(ns: Netns, name: string): Device | undefined {
-  return ns.devices.find((d) => d.name === name);
-}
+export { deviceByName };
 
 /** The address the kernel would pick as source on `dev` for a destination (same subnet first). */
 export function sourceAddressFor(ns: Netns, dev: string, dst: string, route?: Route): string | undefined {

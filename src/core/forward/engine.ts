@@ -7,6 +7,7 @@ import { FAMILY_PROFILES } from '../dataplane/family';
 import { Cause, Device, Netns, NodeDataplane, Route, causeRange } from '../dataplane/model';
 import { NfPacket } from '../dataplane/netfilter-eval';
 import { deviceByName, formatRoute, isLocalAddress, lookupRoute, sourceAddressFor } from '../dataplane/routing';
+import { fdbEntryFor, neighborFor } from '../dataplane/table-lookup';
 import { underlayGateway } from '../dataplane/underlay';
 import { checkPolicy } from '../policy/hook';
 import { NetfilterBranch, hitCause, hitComment, hitNext, hitText, traverseNodeNetfilter } from './netfilter-stage';
@@ -466,7 +467,7 @@ class Walk {
         answeredBy = `${bridge.name}, the node bridge (its own address)`;
         decided = deviceDecision(bridge);
       } else {
-        const n = peerNs.neighbors.find((x) => x.ip === nextHop && x.dev === bridge.name);
+        const n = neighborFor(peerNs, nextHop, bridge.name);
         if (n) {
           mac = n.mac;
           answeredBy = `the pod that owns ${nextHop}, through ${bridge.name}`;
@@ -474,7 +475,7 @@ class Walk {
         }
       }
     } else {
-      const n = ns.neighbors.find((x) => x.ip === nextHop && x.dev === dev.name) ?? peerNs.neighbors.find((x) => x.ip === nextHop);
+      const n = neighborFor(ns, nextHop, dev.name) ?? neighborFor(peerNs, nextHop);
       if (n || peerDev.addresses.some((a) => a.ip === nextHop)) {
         mac = n?.mac ?? peerDev.mac;
         answeredBy = peerNs.kind === 'pod' ? `pod ${peerNs.pod}'s eth0` : peerDev.name;
@@ -503,7 +504,7 @@ class Walk {
       this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'bridge', action: 'forwarded', summary: `${bridge.name} sees its own MAC as destination: the frame goes up to the node's IP stack`, decidedBy: deviceDecision(bridge) });
       return this.ipInput(flow, node, ns, bridge);
     }
-    const entry = ns.fdb.find((f) => f.mac === dstMac && f.master === bridge.name);
+    const entry = (dstMac === undefined ? undefined : fdbEntryFor(ns, dstMac, { master: bridge.name }));
     if (!entry) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'bridge', action: 'dropped', summary: `${bridge.name} has no FDB entry for ${dstMac}`, decidedBy: { kind: 'fdb', text: `no entry for ${dstMac}` } });
       return this.end(flow, 'dropped', `bridge ${bridge.name} cannot switch the frame`);
@@ -534,14 +535,14 @@ class Walk {
 
   /** Root namespace → local pod through the bridge: ARP on the bridge, then the FDB picks the port. */
   private bridgeToPort(flow: Flow, node: NodeDataplane, ns: Netns, bridge: Device, nextHop: string): void {
-    const n = ns.neighbors.find((x) => x.ip === nextHop && x.dev === bridge.name);
+    const n = neighborFor(ns, nextHop, bridge.name);
     if (!n) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'dropped', summary: `${this.nd} on ${bridge.name}: who has ${nextHop}? no pod on this node has that address`, decidedBy: { kind: 'neighbor', text: `no neighbour ${nextHop} on ${bridge.name}` } });
       return this.end(flow, 'dropped', `no pod on ${node.node.name} has ${nextHop}`);
     }
     flow.packet = Object.assign({}, flow.packet, { srcMac: bridge.mac, dstMac: n.mac });
     this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'arp', action: 'resolved', summary: `${this.nd} on ${bridge.name}: ${nextHop} is at ${n.mac}`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
-    const entry = ns.fdb.find((f) => f.mac === n.mac && f.master === bridge.name);
+    const entry = fdbEntryFor(ns, n.mac, { master: bridge.name });
     if (!entry) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: bridge.name, stage: 'bridge', action: 'dropped', summary: `${bridge.name} has no port for ${n.mac}`, decidedBy: { kind: 'fdb', text: `no entry for ${n.mac}` } });
       return this.end(flow, 'dropped', `bridge ${bridge.name} cannot switch the frame`);
@@ -590,13 +591,13 @@ class Walk {
   // ---- overlays ------------------------------------------------------------------------
 
   private vxlanEncap(flow: Flow, node: NodeDataplane, ns: Netns, dev: Device, nextHop: string): void {
-    const n = ns.neighbors.find((x) => x.ip === nextHop && x.dev === dev.name);
+    const n = neighborFor(ns, nextHop, dev.name);
     if (!n) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'arp', action: 'dropped', summary: `no neighbour entry for ${nextHop} on ${dev.name} (the VTEP is unknown)`, decidedBy: { kind: 'neighbor', text: `no ${nextHop} on ${dev.name}` } });
       return this.end(flow, 'dropped', `VXLAN peer for ${nextHop} unknown`);
     }
     this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'arp', action: 'resolved', summary: `${this.nd} on ${dev.name}: ${nextHop} is at ${n.mac} (a static entry the CNI wrote for the remote VTEP)`, decidedBy: { kind: 'neighbor', text: `${n.ip} dev ${n.dev} lladdr ${n.mac} ${n.state}`, ...src(n.cause) } });
-    const fdb = ns.fdb.find((f) => f.mac === n.mac && f.dev === dev.name);
+    const fdb = fdbEntryFor(ns, n.mac, { dev: dev.name });
     if (!fdb?.dst) {
       this.hop(flow, { node: node.node.name, netns: 'root', device: dev.name, stage: 'encap', action: 'dropped', summary: `no FDB entry tells ${dev.name} where VTEP ${n.mac} lives`, decidedBy: { kind: 'fdb', text: `no ${n.mac} dev ${dev.name}` } });
       return this.end(flow, 'dropped', `VXLAN FDB entry missing for ${n.mac}`);
