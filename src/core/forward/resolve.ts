@@ -1,6 +1,7 @@
 import { Cluster, NodeInfo, PodInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from '../cluster/model';
 import { canonicalIPv6, familyOf, isIPv4 } from '../common/ip';
 import { L4Protocol, TraceEndpoint } from './trace';
+import { SourceRange } from '../common/source';
 
 /** A trace endpoint with the cluster objects behind it. */
 export interface ResolvedEndpoint extends TraceEndpoint {
@@ -212,8 +213,16 @@ function topController(cluster: Cluster, pod: PodInfo): string | undefined {
 function podEndpoint(spec: string, pod: PodInfo, container?: string): ResolvedEndpoint {
   return {
     spec, kind: container ? 'container' : 'pod', name: container ? `${pod.key}/${container}` : pod.key, ip: pod.ip, node: pod.node,
-    pod, ...(container ? { container } : {}), source: pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range, ...assigned(pod),
+    pod, ...(container ? { container } : {}), source: podSource(pod), ...assigned(pod),
   };
+}
+
+/** Where a pod is written (its template, for a workload's pod), found once per pod: each trace resolves both its ends. */
+const podSources = new WeakMap<PodInfo, SourceRange>();
+function podSource(pod: PodInfo): SourceRange {
+  let source = podSources.get(pod);
+  if (!source) podSources.set(pod, (source = pod.templatePath.length ? pod.locator.at(pod.templatePath) : pod.locator.range));
+  return source;
 }
 
 function assigned(pod: PodInfo): { ipAssigned?: true } {
