@@ -95,21 +95,9 @@ export class StageRows {
     const prefixMark = this.prefixMark;
     const spreadMark = this.spreadMark;
     const peers = last.peers;
-    const values = last.values;
-    // Neighbouring peers nearly always repeat the previous pair of verdicts (a run costs a few
-    // dozen distinct pairs in all): reuse its answer instead of two memo lookups.
-    let before = -1;
-    let stage = -1;
-    let answer = -1;
     for (let i = 0; i < peers.length; i++) {
       const y = peers[i];
-      const b = prefixMark[y] === spreadMark ? prefixValue[y] : prefix.base;
-      if (b !== before || values[i] !== stage) {
-        before = b;
-        stage = values[i];
-        answer = flows.final(flows.compose(b, stage));
-      }
-      gathered[i] = answer;
+      gathered[i] = flows.final(flows.compose(prefixMark[y] === spreadMark ? prefixValue[y] : prefix.base, last.values[i]));
     }
     const row: Row = { shared, peers, values: this.arena.copy(gathered, peers.length) };
     this.rows.set(stageIds, row, count);
@@ -122,17 +110,10 @@ export class StageRows {
     if (shared) return shared;
     const flows = this.flows;
     const mark = ++this.stamp;
-    let before = -1;
-    let answer = -1;
     for (let i = 0; i < prefix.named.length; i++) {
       const y = prefix.named[i];
       this.inRow[y] = mark;
-      // As in rowOf: the previous peer's answer when its verdict repeats.
-      if (prefix.values[i] !== before) {
-        before = prefix.values[i];
-        answer = flows.final(flows.compose(before, last.base));
-      }
-      this.current[y] = answer;
+      this.current[y] = flows.final(flows.compose(prefix.values[i], last.base));
     }
     shared = this.sparse.of(prefix.named, prefix.named.length, this.current, flows.final(flows.compose(prefix.base, last.base)), this.inRow, mark);
     prefix.shared.set(last.base, shared);
@@ -210,33 +191,18 @@ export class StageRows {
       stageValue[peers[i]] = values[i];
       inStage[peers[i]] = stageMark;
     }
-    // Peers named before: their own verdict meets this stage's, theirs or the common one
-    // (the previous peer's answer when both verdicts repeat, as in rowOf).
-    let before = -1;
-    let stage = -1;
-    let answer = -1;
+    // Peers named before: their own verdict meets this stage's, theirs or the common one.
     for (let i = 0; i < count; i++) {
       const y = named[i];
-      const s = inStage[y] === stageMark ? stageValue[y] : sv.base;
-      if (current[y] !== before || s !== stage) {
-        before = current[y];
-        stage = s;
-        answer = flows.compose(before, stage);
-      }
-      current[y] = answer;
+      current[y] = flows.compose(current[y], inStage[y] === stageMark ? stageValue[y] : sv.base);
     }
     // Peers this stage names first: until now they had the common verdict.
-    stage = -1;
     for (let i = 0; i < peers.length; i++) {
       const y = peers[i];
       if (inRow[y] === rowMark) continue;
       inRow[y] = rowMark;
       named[count++] = y;
-      if (values[i] !== stage) {
-        stage = values[i];
-        answer = flows.compose(base, stage);
-      }
-      current[y] = answer;
+      current[y] = flows.compose(base, values[i]);
     }
     return count;
   }
