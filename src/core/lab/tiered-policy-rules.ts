@@ -5,8 +5,8 @@ import { MatchTerm, Ruleset, Target, appendRule, ensureChain, renderRule } from 
 import { AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts, hasAdminPolicies, rulesOf, selectingAdmin } from '../policy/anp';
 import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoApplies, calicoRulePorts, calicoRulesOf, entityMatches, hasCalicoPolicies, localSideMatches, remoteSide } from '../policy/calico';
 import { ConnSet } from '../policy/connset';
-import { policiesOf } from '../policy/evaluate';
-import { PolicyInfo, selectsPod } from '../policy/model';
+import { policiesSelecting } from '../policy/evaluate';
+import { PolicyInfo } from '../policy/model';
 import { pipelineStages, tierMembers } from '../policy/pipeline';
 import { POLICY_ACCEPT_MARK, POLICY_DROP_MARK, POLICY_PASS_MARK } from './policy-marks';
 import { POLICY_DISPATCH_CHAIN, PeerPorts, PolicyRules, chainSuffix, comment, host, portTerms, ruleMatches } from './policy-rules';
@@ -202,7 +202,7 @@ function tiersFor(w: TieredWriter, pod: PodInfo, direction: Direction): Tier[] {
     const members: Member[] = [];
     for (const m of tierMembers(stage.tier)) {
       if (m === 'k8s') {
-        const nps = policiesOf(cluster).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+        const nps = policiesSelecting(cluster, direction, pod);
         members.push(...nps.map((p) => networkPolicyMember(w, p, pod, direction)));
       } else if (calicoApplies(cluster, m, direction, pod)) {
         members.push(calicoMember(w, m, pod, direction));

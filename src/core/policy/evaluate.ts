@@ -48,6 +48,27 @@ export function policiesOf(cluster: Cluster): PolicyInfo[] {
   return p;
 }
 
+const byNamespace = new WeakMap<Cluster, Map<string, PolicyInfo[]>>();
+
+/**
+ * The NetworkPolicies that select `pod` for `direction`, in the cluster's order. A policy selects
+ * only pods of its own namespace, so only that namespace's policies are tested: a trace asks at
+ * every policy hop, and a cluster may hold thousands of policies.
+ */
+export function policiesSelecting(cluster: Cluster, direction: Direction, pod: PodInfo): PolicyInfo[] {
+  let index = byNamespace.get(cluster);
+  if (!index) {
+    index = new Map();
+    for (const p of policiesOf(cluster)) {
+      const list = index.get(p.namespace);
+      if (list) list.push(p);
+      else index.set(p.namespace, [p]);
+    }
+    byNamespace.set(cluster, index);
+  }
+  return (index.get(pod.namespace) ?? []).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+}
+
 /** The peer for an address: the pod that owns it (not hostNetwork), with its namespace. */
 export function peerFor(cluster: Cluster, ip: string): Peer {
   const pod = cluster.podsByIP.get(ip);
@@ -59,7 +80,7 @@ export function peerFor(cluster: Cluster, ip: string): Peer {
  * peer is the source; for egress it is the destination.
  */
 export function evaluateDirection(cluster: Cluster, direction: Direction, pod: PodInfo, peer: Peer, protocol: Protocol, port: number): DirectionVerdict {
-  const selecting = policiesOf(cluster).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+  const selecting = policiesSelecting(cluster, direction, pod);
   // Documented exceptions (kubernetes.io, Network Policies): a pod cannot block access to
   // itself, and traffic to and from the node where a pod runs is always allowed.
   if (peer.pod?.key === pod.key || peer.ip === pod.ip) return { direction, pod, verdicts: [], isolated: selecting.length > 0, allowed: true, exemption: 'a pod cannot block access to itself', selecting };
@@ -94,7 +115,7 @@ export function evaluateDirection(cluster: Cluster, direction: Direction, pod: P
 
 /** Does some NetworkPolicy select the pod for this direction (then NetworkPolicy decides, not the baseline)? */
 export function isIsolated(cluster: Cluster, direction: Direction, pod: PodInfo): boolean {
-  return policiesOf(cluster).some((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+  return policiesSelecting(cluster, direction, pod).length > 0;
 }
 
 /** Every connection one direction allows between a pod and a peer (exemptions included). */
@@ -102,7 +123,7 @@ export function allowedConns(cluster: Cluster, direction: Direction, pod: PodInf
   if (peer.pod?.key === pod.key || peer.ip === pod.ip) return ConnSet.ALL;
   const node = cluster.nodesByName.get(pod.node);
   if (node && peer.ip === node.ip) return ConnSet.ALL;
-  const selecting = policiesOf(cluster).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+  const selecting = policiesSelecting(cluster, direction, pod);
   if (selecting.length === 0) return ConnSet.ALL;
   const destination = direction === 'ingress' ? pod : peer.pod;
   let out = ConnSet.NONE;
