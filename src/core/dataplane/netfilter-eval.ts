@@ -105,13 +105,17 @@ export function traverseHook(rs: Ruleset, table: TableName, hook: string, packet
 function walk(rs: Ruleset, table: TableName, chain: Chain, start: State, ctx: NfContext, depth: number): Step[] {
   if (depth > MAX_DEPTH) return [{ state: start, end: 'DROP' }];
   const done: Step[] = [];
-  // States still walking this chain, each at the same rule index.
+  // States still walking this chain, each at the same rule index. Most rules match none of
+  // them and leave them as they are; the two arrays take turns only when one does (a new array
+  // per rule was most of what a walk allocated).
   let live: State[] = [start];
+  let next: State[] = [];
   const candidates = candidateRules(chain, start.packet.dst);
   for (const i of candidates) {
     if (live.length === 0) break;
     const rule = chain.rules[i];
-    const next: State[] = [];
+    if (!matchesAny(rule, live, ctx)) continue;
+    next.length = 0;
     for (const s of live) {
       const split = matchRule(rule, s.packet, ctx);
       if (split === 0) { next.push(s); continue; }
@@ -125,10 +129,17 @@ function walk(rs: Ruleset, table: TableName, chain: Chain, start: State, ctx: Nf
       }
     }
     if (next.length + done.length > MAX_BRANCHES) break;
+    const walked = live;
     live = next;
+    next = walked;
   }
   for (const s of live) done.push({ state: s, end: 'return' });
   return done;
+}
+
+function matchesAny(rule: Rule, states: readonly State[], ctx: NfContext): boolean {
+  for (let i = 0; i < states.length; i++) if (matchRule(rule, states[i].packet, ctx) !== 0) return true;
+  return false;
 }
 
 function applyTarget(rs: Ruleset, table: TableName, rule: Rule, s: State, ctx: NfContext, depth: number): Step[] {
