@@ -12,9 +12,11 @@ export const FLANNEL_VXLAN_VNI = 1;
 export const FLANNEL_VXLAN_PORT = 8472;
 export const FLANNEL_UDP_PORT = 8285;
 
-/** The VTEP MAC flanneld gives flannel.1 on a node: a dump says it; otherwise (random in reality) a stable one. */
+/**
+ * The VTEP MAC flanneld gives flannel.1 on a node: the one a dump carries (IPv4's flannel.1
+ * only), otherwise a stable one (random in reality).
+ */
 export function flannelVtepMac(node: NodeInfo, device = 'flannel.1'): string {
-  // A dump carries the real one (IPv4's flannel.1 only).
   if (device === 'flannel.1' && node.flannelVtepMac) return node.flannelVtepMac;
   return macFor(device === 'flannel.1' ? `flannel-vtep/${node.name}` : `${device}-vtep/${node.name}`);
 }

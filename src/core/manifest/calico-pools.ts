@@ -1,4 +1,5 @@
 import { parseCidr } from '../common/ip';
+import { FieldPath } from '../common/source';
 import { FieldReader } from './reader';
 import { CalicoEncapMode, CalicoInstallationManifest, CalicoInstallationPool, CalicoIPPoolManifest } from './types';
 
@@ -24,7 +25,7 @@ export function readCalicoIPPool(r: FieldReader): CalicoIPPoolManifest | undefin
       family = parsed.value.family === 6 ? 6 : 4;
     } else r.report('invalid-cidr', parsed.error, ['spec', 'cidr']);
   }
-  const blockSize = family === 6 ? r.int(['spec', 'blockSize'], { min: 116, max: 128 }) : r.int(['spec', 'blockSize'], { min: 20, max: 32 });
+  const blockSize = readBlockSize(r, ['spec', 'blockSize'], family);
   const ipipMode = r.oneOf(['spec', 'ipipMode'], MODES, 'Never');
   const vxlanMode = r.oneOf(['spec', 'vxlanMode'], MODES, 'Never');
   if (ipipMode !== 'Never' && vxlanMode !== 'Never') {
@@ -42,6 +43,11 @@ export function readCalicoIPPool(r: FieldReader): CalicoIPPoolManifest | undefin
     disabled: r.bool(['spec', 'disabled']) ?? false,
     locator: r.locator,
   };
+}
+
+/** A pool's block size: 20–32 for IPv4, 116–128 for IPv6, as Calico's validation allows. */
+function readBlockSize(r: FieldReader, path: FieldPath, family: 4 | 6): number | undefined {
+  return family === 6 ? r.int(path, { min: 116, max: 128 }) : r.int(path, { min: 20, max: 32 });
 }
 
 const ENCAPSULATIONS: readonly CalicoInstallationPool['encapsulation'][] = ['IPIP', 'IPIPCrossSubnet', 'VXLAN', 'VXLANCrossSubnet', 'None'];
@@ -74,7 +80,7 @@ export function readCalicoInstallation(r: FieldReader): CalicoInstallationManife
       cidr = parsed.value.text;
     }
     const v6 = cidr.includes(':');
-    const blockSize = written ? (v6 ? r.int(at('blockSize'), { min: 116, max: 128 }) : r.int(at('blockSize'), { min: 20, max: 32 })) : undefined;
+    const blockSize = written ? readBlockSize(r, at('blockSize'), v6 ? 6 : 4) : undefined;
     const encapsulation = written ? r.oneOf(at('encapsulation'), ENCAPSULATIONS, 'IPIP') : 'IPIP';
     const nat = written ? r.oneOf(at('natOutgoing'), ['Enabled', 'Disabled'] as const, 'Enabled') : 'Enabled';
     const name = written ? r.str(at('name')) : undefined;

@@ -430,7 +430,6 @@ export interface CalicoPolicyManifest {
   locator: Locator;
 }
 
-/** Calico Tier: policies in tiers of lower order are evaluated first. */
 /**
  * What a cluster's setup files say of its ranges and kube-proxy mode: KubeProxyConfiguration,
  * kubeadm's ClusterConfiguration, a kind cluster config, or the kube-system ConfigMaps kubeadm
@@ -489,6 +488,7 @@ export interface CalicoInstallationManifest {
   locator: Locator;
 }
 
+/** Calico Tier: policies in tiers of lower order are evaluated first. */
 export interface CalicoTierManifest {
   kind: 'Tier';
   meta: ObjectMeta;

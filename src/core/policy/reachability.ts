@@ -824,7 +824,6 @@ function emptyIndex<T>(): PeerIndex<T> {
   return { any: [], anyPod: [], byNamespace: new Map(), byClass: new Map(), byList: [], ipBlocks: [] };
 }
 
-
 function blockKey(b: IpBlock): string {
   return `${b.cidr.text}-${b.except.map((e) => e.text).sort().join(',')}`;
 }
