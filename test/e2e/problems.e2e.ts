@@ -49,10 +49,15 @@ describe('Problems panel — the fixture workspace with intentional problems', f
     await retypeLine(wb, ORPHAN_FIX.line, `  selector: ${ORPHAN_FIX.to}`);
     const fixed = FIXTURE_PROBLEMS.filter((p) => p.code !== ORPHAN_FIX.clears);
     await waitForProblems(wb, fixed.length, `${fixed.length} problems after the fix`);
+    // The other problems of the file stay as they were shown (only the changed ones are converted
+    // anew); the Service's lens follows once the editor asks again.
+    await wb.page.locator('.codelens-decoration a', { hasText: /^2 endpoints$/ }).first().waitFor({ timeout: 30_000 });
+    await saveScreenshot(wb, 'e2e-problems-after-fix');
     assert.deepStrictEqual(codesShown(await wb.readProblems()), fixed.map((p) => p.code).sort());
 
     await retypeLine(wb, ORPHAN_FIX.line, `  selector: ${ORPHAN_FIX.from}`);
     await waitForProblems(wb, FIXTURE_PROBLEMS.length, `${FIXTURE_PROBLEMS.length} problems after restoring the line`);
+    await saveScreenshot(wb, 'e2e-problems-restored');
     assert.deepStrictEqual(codesShown(await wb.readProblems()), FIXTURE_PROBLEMS.map((p) => p.code).sort());
   });
 });
