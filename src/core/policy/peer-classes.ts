@@ -1,0 +1,289 @@
+import { Cluster, PodInfo } from '../cluster/model';
+import { matchesSelector } from '../cluster/labels';
+import { declaredPortNames } from '../cluster/port-names';
+import { Cidr, cidr, cidrContains, ipToInt } from '../common/ip';
+import { LabelSelector } from '../manifest/types';
+import { AdminPolicies, adminPoliciesOf } from './anp';
+import { calicoPoliciesOf } from './calico';
+import { selectorKeys } from './calico-selector';
+import { policiesOf } from './evaluate';
+import { PolicyInfo } from './model';
+import type { PeerClass } from './reachability';
+import { SequenceMap } from './sequence-map';
+
+/**
+ * Equivalence classes of pods for policy: pods of one namespace with the same values for every
+ * label key a policy reads, the same named ports rules use and the same membership in every
+ * address block rules name are alike to every policy API PodPath models, at either end of a
+ * flow. The reachability engine works on them, and so do the lint checks that would otherwise
+ * visit every pair of pods.
+ */
+
+export interface IpBlock {
+  cidr: Cidr;
+  except: Cidr[];
+}
+
+/** What admin policies add to the class key: the label keys, named ports and addresses they look at. */
+export function adminRefinements(cluster: Cluster, admin: AdminPolicies): ClassRefinements {
+  const selectors: LabelSelector[] = [];
+  const namedPorts: string[] = [];
+  const blocks: IpBlock[] = [];
+  for (const p of [...admin.anps, ...(admin.banp ? [admin.banp] : [])]) {
+    if (p.subject.pods) selectors.push(p.subject.pods.podSelector);
+    for (const r of [...p.ingress, ...p.egress]) {
+      if (r.ports !== 'all') for (const port of r.ports) if (port.namedPort !== undefined) for (const proto of ['TCP', 'UDP', 'SCTP']) namedPorts.push(`${port.namedPort}/${proto}`);
+      for (const peer of r.peers) {
+        if (peer.kind === 'pods') selectors.push(peer.podSelector);
+        else if (peer.kind === 'networks') for (const c of peer.cidrs) blocks.push({ cidr: c, except: [] });
+        else if (peer.kind === 'nodes') {
+          // Node addresses split the external space (connlist) and, were a pod to carry one, the classes.
+          for (const n of cluster.nodes) if (matchesSelector(n.labels, peer.nodes)) blocks.push({ cidr: cidr(`${n.ip}/32`), except: [] });
+        }
+      }
+    }
+  }
+  for (const p of calicoPoliciesOf(cluster).all) {
+    const keys = new Set<string>();
+    selectorKeys(p.selector, keys);
+    for (const r of [...p.ingress, ...p.egress]) {
+      for (const e of [r.source, r.destination]) {
+        for (const sel of [e.selector, e.notSelector]) if (sel) selectorKeys(sel, keys);
+        for (const c of [...(e.nets ?? []), ...(e.notNets ?? [])]) blocks.push({ cidr: c, except: [] });
+        for (const port of [...(e.ports ?? []), ...(e.notPorts ?? [])]) if (port.name !== undefined) for (const proto of ['TCP', 'UDP', 'SCTP']) namedPorts.push(`${port.name}/${proto}`);
+      }
+    }
+    // Calico selectors are label expressions: every key they read splits the classes.
+    for (const k of keys) selectors.push({ matchLabels: {}, matchExpressions: [{ key: k, operator: 'Exists', values: [] }] });
+  }
+  return { selectors, namedPorts, blocks };
+}
+
+export function blockKey(b: IpBlock): string {
+  return `${b.cidr.text}-${b.except.map((e) => e.text).sort().join(',')}`;
+}
+
+export function blockHas(b: IpBlock, ip: string | number): boolean {
+  // Numbers are IPv4; an IPv6 address stays text (cidrContains answers for both families).
+  const n = typeof ip === 'number' || ip.includes(':') ? ip : ipToInt(ip);
+  if (!cidrContains(b.cidr, n)) return false;
+  for (const e of b.except) if (cidrContains(e, n)) return false;
+  return true;
+}
+
+export interface ClassRefinements {
+  selectors: LabelSelector[];
+  namedPorts: string[];
+  blocks: IpBlock[];
+}
+
+/**
+ * What splits pods into classes: the label keys selectors read, the named ports rules use and
+ * the ipBlocks rules name. Two policy sets with the same partition inputs (the same `text`) make
+ * the same classes of the same pods, whatever else their rules say. A named port no pod declares
+ * is in no pod's class key, so `text` leaves it out: a rule naming a port nobody has (a typo
+ * being fixed) keeps the classes.
+ */
+export interface PartitionInputs {
+  /** Label keys, sorted. */
+  keys: string[];
+  /** `name/protocol` of every named port a rule uses. */
+  namedPorts: Set<string>;
+  /** In the order rules first name them: the order of the block ids the indexes file rules under. */
+  blocks: IpBlock[];
+  text: string;
+}
+
+export function partitionInputs(policies: PolicyInfo[], declared: ReadonlySet<string>, extra?: ClassRefinements): PartitionInputs {
+  const podKeys = new Set<string>();
+  const namedPorts = new Set<string>();
+  const blocksByKey = new Map<string, IpBlock>();
+  const noteSelector = (s: LabelSelector | undefined) => {
+    if (!s) return;
+    for (const k in s.matchLabels) podKeys.add(k);
+    for (const e of s.matchExpressions) podKeys.add(e.key);
+  };
+  for (const p of policies) {
+    noteSelector(p.podSelector);
+    for (const r of [...p.ingress, ...p.egress]) {
+      if (r.ports !== 'all') for (const port of r.ports) if (typeof port.port === 'string') namedPorts.add(`${port.port}/${port.protocol}`);
+      if (r.peers === 'all') continue;
+      for (const peer of r.peers) {
+        if (peer.kind === 'ipBlock') blocksByKey.set(blockKey(peer), { cidr: peer.cidr, except: peer.except });
+        else noteSelector(peer.podSelector);
+      }
+    }
+  }
+  if (extra) {
+    for (const sel of extra.selectors) noteSelector(sel);
+    for (const np of extra.namedPorts) namedPorts.add(np);
+    for (const b of extra.blocks) blocksByKey.set(blockKey(b), b);
+  }
+  const keys = [...podKeys].sort();
+  const text = JSON.stringify([keys, [...namedPorts].filter((n) => declared.has(n)).sort(), [...blocksByKey.keys()]]);
+  return { keys, namedPorts, blocks: [...blocksByKey.values()], text };
+}
+
+/** Groups pods into classes the policies cannot tell apart. */
+export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
+  const { keys, namedPorts, blocks } = inputs;
+  // ipBlock membership matters per class; it is computed per pod once, as a bit string.
+  const membership = new Map<PodInfo, boolean[]>();
+  const memberOf = (pod: PodInfo): boolean[] => {
+    let m = membership.get(pod);
+    if (!m) {
+      const address = pod.ip.includes(':') ? pod.ip : ipToInt(pod.ip);
+      m = blocks.map((b) => blockHas(b, address));
+      membership.set(pod, m);
+    }
+    return m;
+  };
+  // An IPv4 address's membership in every block depends only on which stretch between block
+  // boundaries it falls in: one binary search per pod, the bits computed once per stretch.
+  const cuts = [0];
+  for (const b of blocks) {
+    for (const c of [b.cidr, ...b.except]) {
+      if (c.family === 6) continue;
+      cuts.push(c.base, c.base + 2 ** (32 - c.prefix));
+    }
+  }
+  const starts = Float64Array.from(new Set(cuts)).sort();
+  const bitsOfStretch = new Map<number, string>();
+  const bitsOf = (pod: PodInfo): string => {
+    const address = pod.ip.includes(':') ? pod.ip : ipToInt(pod.ip);
+    let lo = 0;
+    if (typeof address === 'number') {
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= address) lo = mid;
+        else hi = mid - 1;
+      }
+      const known = bitsOfStretch.get(lo);
+      if (known !== undefined) return known;
+    }
+    let bits = '';
+    for (const b of blocks) bits += blockHas(b, address) ? '1' : '0';
+    if (typeof address === 'number') bitsOfStretch.set(lo, bits);
+    return bits;
+  };
+  // Pods of one workload share their containers, so their named-port part of the key is made once.
+  const portsKeys = new Map<unknown, string>();
+  const portsKeyOf = (pod: PodInfo): string => {
+    let k = portsKeys.get(pod.containers);
+    if (k === undefined) {
+      k = pod.ports.filter((p) => namedPorts.has(`${p.name}/${p.protocol}`)).map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).sort().join(',');
+      portsKeys.set(pod.containers, k);
+    }
+    return k;
+  };
+  // A pod's class key as numbers (namespace, each key's value, named ports, address bits), each
+  // part interned once: no text key is built and hashed per pod.
+  const partIds = new Map<string, number>();
+  const partId = (text: string): number => {
+    let id = partIds.get(text);
+    if (id === undefined) partIds.set(text, (id = partIds.size));
+    return id;
+  };
+  /** Per key: value → id + 1 (0: the pod lacks the key). */
+  const valueIds = keys.map(() => new Map<string, number>());
+  const keyIndex = new Map(keys.map((k, i) => [k, i]));
+  const classes: PeerClass[] = [];
+  const byKey = new SequenceMap<PeerClass>();
+  const hostClasses = new Map<string, PeerClass>();
+  /** Each pod's class, in the cluster's pod order. */
+  const classByPosition: PeerClass[] = [];
+  const key = new Int32Array(keys.length + 3);
+  /** Fills `key` with the pod's class key; false when a part of it was never seen (no class has it). */
+  const keyOfKnown = (pod: PodInfo): boolean => {
+    const ns = partIds.get(pod.namespace);
+    if (ns === undefined) return false;
+    key[0] = ns;
+    key.fill(0, 1, keys.length + 1);
+    for (const k in pod.labels) {
+      const i = keyIndex.get(k);
+      if (i === undefined) continue;
+      const id = valueIds[i].get(pod.labels[k]);
+      if (id === undefined) return false;
+      key[i + 1] = id;
+    }
+    const ports = namedPorts.size ? partIds.get(portsKeyOf(pod)) : 0;
+    const bits = blocks.length ? partIds.get(bitsOf(pod)) : 0;
+    if (ports === undefined || bits === undefined) return false;
+    key[keys.length + 1] = ports;
+    key[keys.length + 2] = bits;
+    return true;
+  };
+  for (const pod of cluster.pods) {
+    let c: PeerClass | undefined;
+    if (pod.hostNetwork) c = hostClasses.get(pod.key);
+    else {
+      key[0] = partId(pod.namespace);
+      key.fill(0, 1, keys.length + 1);
+      const labels = pod.labels;
+      // Walk the pod's own labels (a handful) and keep those some policy looks at.
+      for (const k in labels) {
+        const i = keyIndex.get(k);
+        if (i === undefined) continue;
+        const ids = valueIds[i];
+        const v = labels[k];
+        let id = ids.get(v);
+        if (id === undefined) ids.set(v, (id = ids.size + 1));
+        key[i + 1] = id;
+      }
+      key[keys.length + 1] = namedPorts.size ? partId(portsKeyOf(pod)) : 0;
+      key[keys.length + 2] = blocks.length ? partId(bitsOf(pod)) : 0;
+      c = byKey.get(key);
+    }
+    if (!c) {
+      c = { id: classes.length, namespace: pod.namespace, pods: [], representative: pod, hostNetwork: pod.hostNetwork, ingressPolicies: [], egressPolicies: [] };
+      classes.push(c);
+      if (pod.hostNetwork) hostClasses.set(pod.key, c);
+      else byKey.set(key, c);
+    }
+    c.pods.push(pod);
+    classByPosition.push(c);
+  }
+  let ofPod: Map<string, PeerClass> | undefined;
+  // The pods alone: a later computation on these classes (after a policy edit) keeps this, not the cluster.
+  const pods = cluster.pods;
+  return {
+    classes,
+    // By key (a later cluster's pods are asked about too); the map is made on the first question,
+    // as the all-pairs counts never ask one.
+    classOf: (pod: PodInfo) => {
+      if (!ofPod) {
+        ofPod = new Map();
+        pods.forEach((p, i) => ofPod!.set(p.key, classByPosition[i]));
+      }
+      return ofPod.get(pod.key)!;
+    },
+    blocks,
+    inBlock: (pod: PodInfo, block: number) => memberOf(pod)[block],
+    /** A pod's class key as text (for classes a rebase adds, which the numeric key map does not hold). */
+    classKeyText: (pod: PodInfo): string => JSON.stringify([pod.namespace, keys.map((k) => pod.labels[k] ?? null), namedPorts.size ? portsKeyOf(pod) : '', blocks.length ? bitsOf(pod) : '']),
+    /** The class (of those built here) a pod not among them would join; undefined if it would make a new one. */
+    existingClassFor: (pod: PodInfo): PeerClass | undefined => (!pod.hostNetwork && keyOfKnown(pod) ? byKey.get(key) : undefined),
+  };
+}
+
+/** What buildClasses makes: the classes of one partition, with the helpers made alongside them. */
+export type BuiltClasses = ReturnType<typeof buildClasses>;
+
+const classesMemo = new WeakMap<Cluster, PeerClass[]>();
+
+/**
+ * The pod network's classes under every policy API of the cluster (NetworkPolicy,
+ * AdminNetworkPolicy, Calico): what lint checks that reason pair by pair iterate over. Made
+ * once per cluster; host-networked pods (seen as node addresses) are left out. Callers must
+ * not change the classes.
+ */
+export function policyClasses(cluster: Cluster): readonly PeerClass[] {
+  let classes = classesMemo.get(cluster);
+  if (!classes) {
+    const inputs = partitionInputs(policiesOf(cluster), declaredPortNames(cluster.pods), adminRefinements(cluster, adminPoliciesOf(cluster)));
+    classes = buildClasses(cluster, inputs).classes.filter((c) => !c.hostNetwork);
+    classesMemo.set(cluster, classes);
+  }
+  return classes;
+}
