@@ -1,8 +1,10 @@
-import { Cluster } from '../cluster/model';
+import { Cluster, PodInfo } from '../cluster/model';
 import { Finding, finding } from '../common/finding';
-import { Cidr, cidrContains, intToIp } from '../common/ip';
+import { Cidr, cidrContains } from '../common/ip';
+import { ConnSet } from './connset';
 import { AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts, ruleLabel, rulesOf, subjectSelects } from './anp';
 import { Peer } from './model';
+import { EarlierRule, MatchMemo, ShadowPeers, ShadowVerdict, decidersText, shadowedBy, subjectGroups } from './shadowing';
 
 /**
  * Findings about admin policies as a whole. Two AdminNetworkPolicies at one priority that select
@@ -27,89 +29,92 @@ export function adminPolicyFindings(cluster: Cluster): Finding[] {
   return out;
 }
 
-/** Above this many (subject pod × peer) checks per rule the shadowing check is skipped: it is a lint, not worth seconds. */
+/** Above this many (subject class × peer) checks per rule the shadowing check is skipped: it is a lint, not worth seconds. */
 const SHADOW_BUDGET = 200_000;
+
+/** One rule's shadowing verdict (see shadowing.ts). */
+export interface AdminShadow {
+  policy: AdminPolicyInfo;
+  direction: 'ingress' | 'egress';
+  rule: AdminRuleSpec;
+  verdict: ShadowVerdict;
+}
 
 /**
  * Rules that can never decide a flow: for every subject pod and every peer the rule matches,
  * earlier rules (of the same policy, or of AdminNetworkPolicies with a lower priority number
- * that select that pod) already decide every connection it covers. Peers are every pod, every
- * node address, and one address per stretch of the IPv4 space between admin `networks` bounds
- * (all addresses in a stretch are treated alike), so the check is exact for this cluster.
+ * that select that pod) already decide every connection it covers. Peers are the pods (a class
+ * at a time), every node address, and one address per stretch of the IPv4 space between admin
+ * `networks` bounds (all addresses in a stretch are treated alike), so the check is exact for
+ * this cluster.
  */
+/** A pod's declared ports, as a named port resolves on them. */
+function portsKey(pod: PodInfo): string {
+  return pod.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).join(',');
+}
+
 function shadowedRuleFindings(cluster: Cluster): Finding[] {
-  const out: Finding[] = [];
+  return adminShadows(cluster).map(({ policy: p, direction, rule: r, verdict }) => {
+    const label = ruleLabel(p, direction, r);
+    const by = decidersText(verdict.deciders);
+    if (r.action === 'Allow' && verdict.allDenied) {
+      return finding('anp-allow-denied', 'warning', `${label} allows nothing: every flow it matches is denied first by ${by}`, p.locator.at(r.path));
+    }
+    return finding('anp-rule-shadowed', 'warning', `${label} (${r.action}) never decides a flow: ${by} already decide${verdict.deciders.length === 1 ? 's' : ''} every flow it matches`, p.locator.at(r.path));
+  });
+}
+
+/** Every shadowed rule of the cluster's admin policies, in policy order (by priority, the baseline last). */
+export function adminShadows(cluster: Cluster): AdminShadow[] {
+  const out: AdminShadow[] = [];
   const { anps, banp } = adminPoliciesOf(cluster);
   const all = [...anps, ...(banp ? [banp] : [])];
   if (!all.length) return out;
-  const pods = cluster.pods.filter((p) => !p.hostNetwork);
-  const podPeers: Peer[] = pods.map((p) => ({ ip: p.ip, pod: p, namespace: cluster.namespaces.get(p.namespace) }));
-  const cuts = new Set<number>();
-  for (const p of all) for (const r of [...p.ingress, ...p.egress]) for (const peer of r.peers) if (peer.kind === 'networks') for (const c of peer.cidrs) {
-    if (c.family === 6) continue;
-    cuts.add(c.base);
-    const end = c.base + 2 ** (32 - c.prefix);
-    if (end <= 0xffffffff) cuts.add(end);
-  }
-  const podIPs = new Set(pods.map((p) => p.ip));
-  const addressPeers: Peer[] = [...new Set([...cluster.nodes.map((n) => n.ip), ...[...cuts].map(intToIp)])].filter((ip) => !podIPs.has(ip)).map((ip) => ({ ip }));
+  const networks: Cidr[] = [];
+  for (const p of all) for (const r of [...p.ingress, ...p.egress]) for (const peer of r.peers) if (peer.kind === 'networks') networks.push(...peer.cidrs);
+  const peers = new ShadowPeers(cluster, networks);
+  // Whether a rule's peers name a peer: the same for every pod of a class, so asked once per class.
+  const names = new MatchMemo<AdminRuleSpec>(peers.size);
+  const ruleNames = (r: AdminRuleSpec, q: Peer): boolean => names.test(r, peers.indexOf(q), () => r.peers.some((x) => adminPeerMatches(cluster, x, q)));
+  const connsOf = (r: AdminRuleSpec, dir: 'ingress' | 'egress', s: PodInfo, q: Peer): ConnSet => (ruleNames(r, q) ? adminRulePorts(r, dir === 'ingress' ? s : q.pod) : ConnSet.NONE);
   const peersFor = (r: AdminRuleSpec): Peer[] => {
     const nets: Cidr[] = r.peers.flatMap((x) => (x.kind === 'networks' ? x.cidrs : []));
-    const wantsAddresses = nets.length > 0 || r.peers.some((x) => x.kind === 'nodes');
-    return wantsAddresses ? [...podPeers, ...addressPeers.filter((a) => r.peers.some((x) => x.kind === 'nodes') || nets.some((c) => cidrContains(c, a.ip)))] : podPeers;
+    const nodes = r.peers.some((x) => x.kind === 'nodes');
+    const addresses = nets.length || nodes ? peers.addresses.filter((a) => nodes || nets.some((c) => cidrContains(c, a.ip))) : [];
+    return [...peers.classPeers, ...addresses];
   };
+  // Every rule's place in evaluation order: policies by priority (the baseline last), rules in order.
+  const earlier = new Map<AdminRuleSpec, EarlierRule>();
+  for (const p of all) {
+    for (const dir of ['ingress', 'egress'] as const) {
+      for (const e of rulesOf(p, dir)) earlier.set(e, { label: ruleLabel(p, dir, e), action: e.action, order: earlier.size, conns: (s, q) => connsOf(e, dir, s, q) });
+    }
+  }
+  const earlierOf = (rules: readonly AdminRuleSpec[]): EarlierRule[] => rules.map((e) => earlier.get(e)!);
+  const selects = new MatchMemo<AdminPolicyInfo>(peers.size);
+  const subjectOf = (p: AdminPolicyInfo, s: PodInfo): boolean => selects.test(p, peers.classIndex(s), () => subjectSelects(cluster, p, s));
   for (const p of all) {
     const baseline = p.api === 'BaselineAdminNetworkPolicy';
+    const higher = baseline ? [] : anps.slice(0, anps.indexOf(p));
     for (const dir of ['ingress', 'egress'] as const) {
       const rules = rulesOf(p, dir);
       if (rules.length < 1) continue;
-      const subjects = pods.filter((s) => subjectSelects(cluster, p, s));
+      const withRules = higher.filter((q) => rulesOf(q, dir).length);
+      const higherSelecting = (s: PodInfo): AdminPolicyInfo[] => withRules.filter((q) => subjectOf(q, s));
+      // Subjects alike to every rule here: selected by the same higher policies, and (ingress)
+      // with the same ports for named ports to resolve on.
+      const subjects = subjectGroups(peers.subjects((pod) => subjectOf(p, pod)), (s) => `${higherSelecting(s).map((q) => q.key).join(' ')}|${dir === 'ingress' ? portsKey(s) : ''}`);
       for (const r of rules) {
-        const peers = peersFor(r);
-        if (subjects.length * peers.length > SHADOW_BUDGET) continue;
-        const verdict = shadowedBy(cluster, p, r, dir, subjects, peers, baseline ? [] : anps.slice(0, anps.indexOf(p)));
-        if (!verdict) continue;
-        const label = ruleLabel(p, dir, r);
-        const by = [...verdict.deciders].slice(0, 3).join(', ') + (verdict.deciders.size > 3 ? ' …' : '');
-        if (r.action === 'Allow' && verdict.allDenied) {
-          out.push(finding('anp-allow-denied', 'warning', `${label} allows nothing: every flow it matches is denied first by ${by}`, p.locator.at(r.path)));
-        } else {
-          out.push(finding('anp-rule-shadowed', 'warning', `${label} (${r.action}) never decides a flow: ${by} already decide${verdict.deciders.size === 1 ? 's' : ''} every flow it matches`, p.locator.at(r.path)));
-        }
+        const candidates = peersFor(r);
+        if (subjects.length * candidates.length > SHADOW_BUDGET) continue;
+        const own = earlierOf(rules.slice(0, r.index));
+        const earlierFor = (s: PodInfo): EarlierRule[] => [...higherSelecting(s).flatMap((q) => earlierOf(rulesOf(q, dir))), ...own];
+        // Only the peers the rule names can have flows it decides.
+        const named = candidates.filter((q) => ruleNames(r, q));
+        const verdict = shadowedBy(peers, subjects, named, (s, q) => connsOf(r, dir, s, q), earlierFor);
+        if (verdict) out.push({ policy: p, direction: dir, rule: r, verdict });
       }
     }
   }
   return out;
-}
-
-function shadowedBy(cluster: Cluster, p: AdminPolicyInfo, r: AdminRuleSpec, dir: 'ingress' | 'egress', subjects: Cluster['pods'], peers: Peer[], higher: AdminPolicyInfo[]): { deciders: Set<string>; allDenied: boolean } | undefined {
-  const deciders = new Set<string>();
-  let allDenied = true;
-  let anyFlow = false;
-  const own = rulesOf(p, dir).slice(0, r.index);
-  for (const s of subjects) {
-    const earlier: [AdminPolicyInfo, AdminRuleSpec][] = [
-      ...higher.filter((q) => rulesOf(q, dir).length && subjectSelects(cluster, q, s)).flatMap((q) => rulesOf(q, dir).map((x): [AdminPolicyInfo, AdminRuleSpec] => [q, x])),
-      ...own.map((x): [AdminPolicyInfo, AdminRuleSpec] => [p, x]),
-    ];
-    for (const q of peers) {
-      if (q.pod?.key === s.key) continue;
-      if (!r.peers.some((x) => adminPeerMatches(cluster, x, q))) continue;
-      const dest = dir === 'ingress' ? s : q.pod;
-      let left = adminRulePorts(r, dest);
-      if (left.isEmpty()) continue;
-      anyFlow = true;
-      for (const [pol, e] of earlier) {
-        if (!e.peers.some((x) => adminPeerMatches(cluster, x, q))) continue;
-        const hit = adminRulePorts(e, dest).intersect(left);
-        if (hit.isEmpty()) continue;
-        deciders.add(ruleLabel(pol, dir, e));
-        if (e.action !== 'Deny') allDenied = false;
-        left = left.intersect(hit.complement());
-        if (left.isEmpty()) break;
-      }
-      if (!left.isEmpty()) return undefined;
-    }
-  }
-  return anyFlow ? { deciders, allDenied } : undefined;
 }
