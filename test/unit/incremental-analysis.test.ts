@@ -5,6 +5,7 @@ import { LanguageService } from '../../src/core/service/language-service';
 import { lintCluster } from '../../src/core/findings/lint';
 import { sortFindings } from '../../src/core/common/finding';
 import { incrementalWorkspace, updateWith } from '../support/incremental-workspace';
+import { generateCluster } from '../bench/generate';
 
 /**
  * What an edit recomputes: the documents re-read, the build stages taken over, the lint units
@@ -172,4 +173,36 @@ test('a policy whose namespace loses its last pod says so, though what it select
   r = updateWith(service, files);
   assert.ok(codes(r).includes('policy-namespace-empty'), codes(r).join(', '));
   assert.deepEqual(r.diagnostics, fresh(files));
+});
+
+test('the AdminNetworkPolicy and Calico findings are kept across edits of what they do not read, and made again after edits of what they do', () => {
+  const g = generateCluster(400, { policies: 20, namespaces: 2, plugin: 'calico', podsPerNode: 40, adminPolicies: 6, calicoPolicies: 6 });
+  const files = new Map(g.files.map((f) => [f.file, f.text]));
+  const service = new LanguageService();
+  let r = updateWith(service, files);
+  const memo = service.lintMemo;
+  const codes = (d: typeof r.diagnostics) => Object.values(d).flat().map((x) => x.code);
+  // The generated policies shadow one another: the part holds findings worth keeping.
+  assert.ok(codes(r.diagnostics).some((c) => c.startsWith('anp-')) && codes(r.diagnostics).some((c) => c.startsWith('calico-')), codes(r.diagnostics).join(' '));
+
+  // A NetworkPolicy edit: the part is taken over.
+  files.set('policies.yaml', files.get('policies.yaml')!.replace('ports: [{protocol: TCP, port: 8080}]', 'ports: [{protocol: TCP, port: 8081}]'));
+  r = updateWith(service, files);
+  assert.equal(memo.partsKept, 1, 'kept after a NetworkPolicy edit');
+  assert.deepEqual(r.diagnostics, fresh(files));
+
+  // An AdminNetworkPolicy edit (a rule's port), a Calico policy edit (a rule's action), a pod
+  // label edit: each makes the part again, and the answer is a fresh one's.
+  const edits: [string, string, string][] = [
+    ['admin-policies.yaml', 'port: 9090}', 'port: 9091}'],
+    ['calico-policies.yaml', '- {action: Pass}', '- {action: Deny}'],
+    ['apps.yaml', 'tier: web', 'tier: webb'],
+  ];
+  for (const [file, from, to] of edits) {
+    assert.ok(files.get(file)!.includes(from), `${file} holds ${from}`);
+    files.set(file, files.get(file)!.replace(from, to));
+    r = updateWith(service, files);
+    assert.equal(memo.partsKept, 0, `made again after editing ${file}`);
+    assert.deepEqual(r.diagnostics, fresh(files), `after editing ${file}`);
+  }
 });

@@ -60,6 +60,10 @@ export class LintMemo {
   /** What the tracked value being computed reads (see `tracked`). */
   private recording?: Reads;
   private lastRun?: { inputs: readonly unknown[]; findings: readonly Finding[] };
+  /** Findings of parts of the lint kept whole (see `part`), by name. */
+  private parts = new Map<string, { inputs: readonly unknown[]; findings: readonly Finding[] }>();
+  /** Parts taken over from the last run, in the last run (for tests). */
+  partsKept = 0;
   /** Runs whose findings were the last run's, all taken over at once (for tests). */
   runsKept = 0;
   /** Units and selections taken over, and computed, in the last run (for tests and timings). */
@@ -84,7 +88,23 @@ export class LintMemo {
     this.lastRun = { inputs, findings: [...findings] };
   }
 
+  /**
+   * A part of the lint that reads only `inputs` (compared item by item): the last run's findings
+   * when they are the very same, else `compute()`'s.
+   */
+  part(name: string, inputs: readonly unknown[], compute: () => Finding[]): Finding[] {
+    const last = this.parts.get(name);
+    if (last && sameItems(last.inputs, inputs)) {
+      this.partsKept++;
+      return [...last.findings];
+    }
+    const findings = compute();
+    this.parts.set(name, { inputs, findings: [...findings] });
+    return findings;
+  }
+
   begin(cluster: Cluster): LintDependencies {
+    this.partsKept = 0;
     this.kept = this.computed = this.selectionsUpdated = this.selectionsComputed = this.trackedKept = 0;
     this.run++;
     const portNames = this.portNames;

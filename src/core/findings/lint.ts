@@ -29,12 +29,25 @@ export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
   lintServices(cluster, byNamespace, out, deps);
   lintPolicies(cluster, byNamespace, out, deps);
   memo?.end();
-  out.push(...adminPolicyFindings(cluster));
-  out.push(...calicoPolicyFindings(cluster));
+  out.push(...policyApiFindings(cluster, memo));
   lintUnderlay(cluster, out);
   lintIpBlocksOnAssumedPodIPs(cluster, out);
   memo?.ran(inputs!, out);
   return out;
+}
+
+/**
+ * AdminNetworkPolicy and Calico findings (their rules checked for shadowing visit pairs of pod
+ * classes: the dearest part of the lint). They read the pods, nodes, namespaces, the
+ * configuration and those policies — not Services or NetworkPolicies — so an edit of those keeps them.
+ */
+function policyApiFindings(cluster: Cluster, memo: LintMemo | undefined): Finding[] {
+  const compute = () => [...adminPolicyFindings(cluster), ...calicoPolicyFindings(cluster)];
+  if (!memo) return compute();
+  const namespaces: unknown[] = [];
+  for (const n of cluster.namespaces.values()) namespaces.push(n.name, JSON.stringify(n.labels));
+  const inputs = [cluster.config, cluster.nodes, cluster.pods, '|', ...(cluster.adminPolicies ?? []), '|', ...(cluster.calicoPolicies ?? []), '|', ...(cluster.calicoTiers ?? []), '|', ...namespaces];
+  return memo.part('policy APIs', inputs, compute);
 }
 
 /**
