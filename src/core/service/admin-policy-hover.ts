@@ -1,8 +1,9 @@
-import { Cluster } from '../cluster/model';
+import { Cluster, PodInfo } from '../cluster/model';
 import { SourcePosition } from '../common/source';
 import { adminPoliciesOf, connsDecidedByRule, ruleLabel, rulesOf, subjectSelects } from '../policy/anp';
-import { isIsolated, peerFor } from '../policy/evaluate';
+import { isIsolated } from '../policy/evaluate';
 import { ObjectAt, fieldRange, within } from './objects';
+import { ruleFlowExamples } from './rule-flows';
 import { Hover } from './types';
 
 const MAX_LIST = 8;
@@ -26,17 +27,10 @@ export function adminPolicyHover(cluster: Cluster, o: ObjectAt, p: SourcePositio
   for (const dir of ['ingress', 'egress'] as const) {
     for (const rule of rulesOf(pol, dir)) {
       if (!within(o.locator, rule.path, p)) continue;
-      const flows: string[] = [];
-      outer: for (const s of subjects) {
-        const npSelects = isIsolated(cluster, dir, s);
-        for (const other of cluster.pods) {
-          const conns = connsDecidedByRule(cluster, pol, rule, dir, s, peerFor(cluster, other.ip), npSelects);
-          if (conns.isEmpty()) continue;
-          const [src, dst] = dir === 'ingress' ? [other, s] : [s, other];
-          flows.push(`- \`${src.key}\` → \`${dst.key}\` : ${conns.toString()}`);
-          if (flows.length > MAX_LIST) break outer;
-        }
-      }
+      // Whether NetworkPolicy isolates the subject: asked once per subject, not per peer.
+      const isolated = new Map<PodInfo, boolean>();
+      const npSelects = (s: PodInfo) => isolated.get(s) ?? isolated.set(s, isIsolated(cluster, dir, s)).get(s)!;
+      const flows = ruleFlowExamples(cluster, dir, (s) => subjectSelects(cluster, pol, s), (s, peer) => connsDecidedByRule(cluster, pol, rule, dir, s, peer, npSelects(s)), MAX_LIST);
       const verb = rule.action === 'Allow' ? 'allows' : rule.action === 'Deny' ? 'denies' : 'passes to NetworkPolicy';
       const where = pol.priority !== undefined ? `priority ${pol.priority}` : 'after NetworkPolicy';
       const lines = [`**${ruleLabel(pol, dir, rule)}** (${rule.action}, ${where}) ${verb}, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];

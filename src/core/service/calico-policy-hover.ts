@@ -1,9 +1,9 @@
 import { Cluster } from '../cluster/model';
 import { SourcePosition } from '../common/source';
 import { calicoApplies, calicoPoliciesOf, calicoRuleLabel, calicoRulesOf } from '../policy/calico';
-import { peerFor } from '../policy/evaluate';
 import { connsDecidedByCalicoRule } from '../policy/pipeline';
 import { ObjectAt, fieldRange, within } from './objects';
+import { ruleFlowExamples } from './rule-flows';
 import { Hover } from './types';
 
 const MAX_LIST = 8;
@@ -18,19 +18,9 @@ export function calicoPolicyHover(cluster: Cluster, o: ObjectAt, p: SourcePositi
   const pol = calicoPoliciesOf(cluster).all.find((x) => x.key === o.key);
   if (!pol) return { markdown: `**${o.key}** is not in force (it has errors Calico refuses, its tier is not declared, or the CNI is not Calico)`, range: o.locator.at(['metadata', 'name']) };
   for (const dir of ['ingress', 'egress'] as const) {
-    const subjects = cluster.pods.filter((x) => calicoApplies(cluster, pol, dir, x));
     for (const rule of calicoRulesOf(pol, dir)) {
       if (!within(o.locator, rule.path, p)) continue;
-      const flows: string[] = [];
-      outer: for (const s of subjects) {
-        for (const other of cluster.pods) {
-          const conns = connsDecidedByCalicoRule(cluster, pol, rule, dir, s, peerFor(cluster, other.ip));
-          if (conns.isEmpty()) continue;
-          const [src, dst] = dir === 'ingress' ? [other, s] : [s, other];
-          flows.push(`- \`${src.key}\` → \`${dst.key}\` : ${conns.toString()}`);
-          if (flows.length > MAX_LIST) break outer;
-        }
-      }
+      const flows = ruleFlowExamples(cluster, dir, (s) => calicoApplies(cluster, pol, dir, s), (s, peer) => connsDecidedByCalicoRule(cluster, pol, rule, dir, s, peer), MAX_LIST);
       const verb = rule.action === 'Allow' ? 'allows' : rule.action === 'Deny' ? 'denies' : rule.action === 'Pass' ? 'passes to the next tier' : 'logs (and goes on)';
       const lines = [`**${calicoRuleLabel(pol, dir, rule)}** (${rule.action}, tier ${pol.tier}${pol.order !== undefined ? `, order ${pol.order}` : ''}) ${verb}, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
       if (flows.length > MAX_LIST) lines.push('- …');
