@@ -128,7 +128,7 @@ export class LintMemo {
         compute(findings);
         return findings;
       }),
-      selection: (name, namespace, match) => this.selection(name, namespace, match),
+      selection: (name, namespace, match, candidates) => this.selection(name, namespace, match, candidates),
     };
   }
 
@@ -227,11 +227,11 @@ export class LintMemo {
     return u.value as T;
   }
 
-  private selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView {
+  private selection(name: string, namespace: string, match: (pod: PodInfo) => boolean, candidates?: () => readonly PodInfo[]): SelectionView {
     let s = this.selections.get(name);
     if (!s || s.namespace !== namespace || !this.current(s)) {
       if (s) retire(s);
-      s = { namespace, pods: (this.byNamespace.get(namespace) ?? []).filter(match), match, version: ++this.lastVersion, generation: this.generation, run: this.run };
+      s = { namespace, pods: (candidates ? candidates() : this.byNamespace.get(namespace) ?? []).filter(match), match, version: ++this.lastVersion, generation: this.generation, run: this.run };
       this.selections.set(name, s);
       this.selectionsComputed++;
     }
@@ -520,9 +520,10 @@ export interface LintDependencies {
   unit(name: string, key: string, compute: (out: Finding[]) => void): Finding[];
   /**
    * The pods of `namespace` that `match` picks; `name` must identify the selector (the same name
-   * always means the same match).
+   * always means the same match). `candidates`, when given, lists (in the namespace's order)
+   * pods among which are all those `match` picks, to test instead of the whole namespace.
    */
-  selection(name: string, namespace: string, match: (pod: PodInfo) => boolean): SelectionView;
+  selection(name: string, namespace: string, match: (pod: PodInfo) => boolean, candidates?: () => readonly PodInfo[]): SelectionView;
   /**
    * A value made from `object` and what is asked of this memo inside `compute` (selections,
    * units, podsToken), taken over from the last run while the object is the same and none of

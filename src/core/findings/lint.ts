@@ -11,6 +11,7 @@ import { PolicyInfo, selectsPod } from '../policy/model';
 import { resolveTargetPort } from '../cluster/services';
 import { LintDependencies, LintMemo } from './lint-memo';
 import { declaredPortNames } from '../cluster/port-names';
+import { PodLabelIndex } from '../cluster/pod-label-index';
 
 export { LintMemo } from './lint-memo';
 
@@ -26,8 +27,9 @@ export function lintCluster(cluster: Cluster, memo?: LintMemo): Finding[] {
   const out: Finding[] = [];
   const deps = memo ? memo.begin(cluster) : undefined;
   const byNamespace = deps ? deps.byNamespace : podsByNamespace(cluster);
-  lintServices(cluster, byNamespace, out, deps);
-  lintPolicies(cluster, byNamespace, out, deps);
+  const index = new PodLabelIndex(byNamespace);
+  lintServices(cluster, index, out, deps);
+  lintPolicies(cluster, byNamespace, index, out, deps);
   memo?.end();
   out.push(...policyApiFindings(cluster, memo));
   lintUnderlay(cluster, out);
@@ -95,7 +97,7 @@ function podsByNamespaceOf(pods: readonly PodInfo[]): Map<string, PodInfo[]> {
   return m;
 }
 
-function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
+function lintServices(cluster: Cluster, index: PodLabelIndex, out: Finding[], deps?: LintDependencies): void {
   for (const s of cluster.services) {
     if (!s.selector || s.explicitEndpoints || s.type === 'ExternalName') continue;
     // A Service's findings read the Service and the pods of its namespace, nothing else.
@@ -104,11 +106,11 @@ function lintServices(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     if (deps) {
       // Read from the manifest alone (the ServiceInfo may be rebuilt for other endpoints).
       out.push(...deps.tracked(s.manifest, () => {
-        const selected = deps.selection(`service ${deps.id(s.manifest)}`, s.namespace, picks);
+        const selected = deps.selection(`service ${deps.id(s.manifest)}`, s.namespace, picks, () => index.candidates(s.namespace, selector));
         return deps.unit(`service ${s.key}`, `${deps.id(s.manifest)}|${selected.version}`, (o) => lintService(s, selected.pods, o));
       }));
     } else {
-      lintService(s, (byNamespace.get(s.namespace) ?? []).filter(picks), out);
+      lintService(s, index.candidates(s.namespace, selector).filter(picks), out);
     }
   }
 }
@@ -142,7 +144,7 @@ function selectorText(podSelector: LabelSelector | undefined): string {
   return text;
 }
 
-function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out: Finding[], deps?: LintDependencies): void {
+function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, index: PodLabelIndex, out: Finding[], deps?: LintDependencies): void {
   for (const p of cluster.policies.filter((x) => x.invalid)) {
     out.push(finding('policy-rejected', 'warning', `NetworkPolicy ${p.meta.namespace}/${p.meta.name} has errors the API server rejects, so it would not exist: PodPath leaves it out of the analysis`, p.locator.at(['metadata', 'name'])));
   }
@@ -165,16 +167,18 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
   const selections = new Map<PolicyInfo, PodInfo[]>();
   const selectedBy = (p: PolicyInfo): PodInfo[] => {
     const picks = (pod: PodInfo) => selectsPod(p, pod);
-    if (deps) return deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, picks).pods as PodInfo[];
+    const candidates = () => index.candidates(p.namespace, p.podSelector);
+    if (deps) return deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, picks, candidates).pods as PodInfo[];
     let selected = selections.get(p);
-    if (!selected) selections.set(p, (selected = (byNamespace.get(p.namespace) ?? []).filter(picks)));
+    if (!selected) selections.set(p, (selected = candidates().filter(picks)));
     return selected;
   };
-  const selectionVersion = (p: PolicyInfo) => (deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, (pod) => selectsPod(p, pod)).version : 0);
+  const selectionVersion = (p: PolicyInfo) => (deps ? deps.selection(`policy ${deps.id(p.manifest)}`, p.namespace, (pod) => selectsPod(p, pod), () => index.candidates(p.namespace, p.podSelector)).version : 0);
   // Whether any pod (not hostNetwork) of a namespace matches a peer's podSelector.
   const peerPicks = (namespace: string, podSelector: PeerPodSelector): boolean => {
     const picks = (pod: PodInfo) => !pod.hostNetwork && (!podSelector || matchesSelector(pod.labels, podSelector));
-    return deps ? deps.selection(`peer ${namespace}\u0000${selectorText(podSelector)}`, namespace, picks).pods.length > 0 : (byNamespace.get(namespace) ?? []).some(picks);
+    const candidates = () => index.candidates(namespace, podSelector);
+    return deps ? deps.selection(`peer ${namespace}\u0000${selectorText(podSelector)}`, namespace, picks, candidates).pods.length > 0 : candidates().some(picks);
   };
   // Per namespace: the egress policies selecting each pod (by pod key), made when first asked.
   const sharingByNamespace = new Map<string, Map<string, PolicyInfo[]>>();
@@ -197,7 +201,7 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, out
     else lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, out);
     if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
     // The DNS rule also reads the namespace's other egress policies, so it is a unit of its own.
-    const dns = (o: Finding[]) => lintDns(cluster, p, selectedBy(p), o);
+    const dns = (o: Finding[]) => lintDns(p, selectedBy(p), byPolicyNamespace.get(p.namespace)!, o);
     if (deps) {
       // It reads the egress policies that select one of the same pods (lintDns: `others`).
       const sharing = egressSharing(p.namespace);
@@ -331,11 +335,11 @@ function lintNamedPorts(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods
   }
 }
 
-/** Default-deny egress that forgets DNS: every name lookup of the selected pods times out. */
-function lintDns(cluster: Cluster, p: PolicyInfo, selected: Cluster['pods'], out: Finding[]): void {
+/** Default-deny egress that forgets DNS: every name lookup of the selected pods times out. `namespacePolicies`: the policies of p's namespace. */
+function lintDns(p: PolicyInfo, selected: Cluster['pods'], namespacePolicies: readonly PolicyInfo[], out: Finding[]): void {
   if (!p.affectsEgress || selected.length === 0) return;
   const allows53 = (protocol: 'UDP' | 'TCP') => p.egress.some((r) => r.ports === 'all' || r.ports.some((x) => x.protocol === protocol && (x.port === undefined || x.port === 53 || (typeof x.port === 'number' && x.endPort !== undefined && x.port <= 53 && x.endPort >= 53))));
-  const others = policiesOf(cluster).filter((o) => o !== p && o.namespace === p.namespace && o.affectsEgress && selected.some((pod) => selectsPod(o, pod)));
+  const others = namespacePolicies.filter((o) => o !== p && o.affectsEgress && selected.some((pod) => selectsPod(o, pod)));
   const allowedElsewhere = others.some((o) => o.egress.some((r) => r.ports === 'all' || r.ports.some((x) => x.port === 53 || x.port === undefined)));
   if (allowedElsewhere) return;
   const missing = (['UDP', 'TCP'] as const).filter((proto) => !allows53(proto));
