@@ -83,6 +83,28 @@ export function adminShadows(cluster: Cluster): AdminShadow[] {
     const addresses = nets.length || nodes ? peers.addresses.filter((a) => nodes || nets.some((c) => cidrContains(c, a.ip))) : [];
     return [...peers.classPeers, ...addresses];
   };
+  // The classes a rule's peers name, found namespace by namespace through the class label index
+  // (a rule names a few of thousands of classes), filed in `names` for every class at once.
+  const fileClassesNamed = (r: AdminRuleSpec): void => {
+    const named = new Set<number>();
+    for (const spec of r.peers) {
+      if (spec.kind === 'nodes' || spec.kind === 'networks') {
+        peers.classPeers.forEach((q, i) => {
+          if (adminPeerMatches(cluster, spec, q)) named.add(i);
+        });
+        continue;
+      }
+      const namespaces = spec.kind === 'namespaces' ? spec.namespaces : spec.namespaceSelector;
+      for (const [ns, classes] of peers.namespaces()) {
+        // A namespace is judged on one of its pods, as adminPeerMatches judges every pod.
+        if (!adminPeerMatches(cluster, { kind: 'namespaces', namespaces, path: spec.path }, peers.classPeers[peers.classIndex(classes[0].representative)])) continue;
+        const numbers = spec.kind === 'namespaces' ? classes.map((c) => peers.classIndex(c.representative)) : peers.matching(ns, spec.podSelector);
+        for (const i of numbers) named.add(i);
+      }
+    }
+    names.fill(r, peers.classPeers.length, named);
+  };
+  for (const p of all) for (const r of [...p.ingress, ...p.egress]) fileClassesNamed(r);
   // Every rule's place in evaluation order: policies by priority (the baseline last), rules in order.
   const earlier = new Map<AdminRuleSpec, EarlierRule>();
   for (const p of all) {

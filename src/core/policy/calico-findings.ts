@@ -1,7 +1,10 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding, finding } from '../common/finding';
 import { Cidr } from '../common/ip';
-import { CalicoPolicyInfo, CalicoRuleSpec, calicoApplies, calicoPoliciesOf, calicoRuleLabel, calicoRulePorts, calicoRulesOf, entityMatches, localSideMatches, remoteSide } from './calico';
+import { CalicoPolicyInfo, CalicoRuleSpec, calicoPoliciesOf, calicoRuleLabel, calicoRulePorts, calicoRulesOf, calicoSelects, endpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
+import { requiredPairs } from './calico-selector';
+import { pushTo } from '../common/list-map';
+import type { PeerClass } from './reachability';
 import { ConnSet } from './connset';
 import { Peer } from './model';
 import { EarlierRule, MatchMemo, ShadowPeers, ShadowVerdict, decidersText, shadowedBy, subjectGroups } from './shadowing';
@@ -72,20 +75,48 @@ export function calicoShadows(cluster: Cluster): CalicoShadow[] {
     conns: (s, peer) => connsOf(q, e, dir, s, peer),
   });
   const rulesActing = (q: CalicoPolicyInfo, dir: 'ingress' | 'egress', acts: (e: CalicoRuleSpec) => boolean): EarlierRule[] => calicoRulesOf(q, dir).filter(acts).map((x) => earlierRule(q, dir, x));
+  // Which classes a policy selects (whatever the direction), asked once per policy and class.
+  const selectsMemo = new MatchMemo<CalicoPolicyInfo>(shadowed.size);
+  const selects = (q: CalicoPolicyInfo, s: PodInfo): boolean => selectsMemo.test(q, shadowed.classIndex(s), () => calicoSelects(cluster, q, s));
+  const applies = (q: CalicoPolicyInfo, dir: 'ingress' | 'egress', s: PodInfo): boolean => (dir === 'ingress' ? q.affectsIngress : q.affectsEgress) && selects(q, s);
+  // A selector's candidates: the classes carrying the rarest label pair it requires (endpoint labels, Calico's own included).
+  let byPair: Map<string, Map<string, PeerClass[]>> | undefined;
+  const withPair = (k: string, v: string): readonly PeerClass[] => {
+    if (!byPair) {
+      byPair = new Map();
+      for (const c of shadowed.classes) {
+        const labels = endpointLabels(c.representative);
+        for (const key in labels) {
+          let byValue = byPair.get(key);
+          if (!byValue) byPair.set(key, (byValue = new Map()));
+          pushTo(byValue, labels[key], c);
+        }
+      }
+    }
+    return byPair.get(k)?.get(v) ?? [];
+  };
+  const subjectsOf = (p: CalicoPolicyInfo, dir: 'ingress' | 'egress'): PeerClass[] => {
+    let candidates: readonly PeerClass[] = shadowed.classes;
+    for (const [k, v] of requiredPairs(p.selector)) {
+      const l = withPair(k, v);
+      if (l.length < candidates.length) candidates = l;
+    }
+    return candidates.filter((c) => applies(p, dir, c.representative));
+  };
   for (let ti = 0; ti < tiers.length; ti++) {
     const tier = tiers[ti];
     const earlierTiers = tiers.slice(0, ti).flatMap((t) => t.policies);
     tier.policies.forEach((p, pi) => {
       const earlierInTier = tier.policies.slice(0, pi);
       for (const dir of ['ingress', 'egress'] as const) {
-        const subjects = subjectGroups(shadowed.subjects((pod) => calicoApplies(cluster, p, dir, pod)));
+        const subjects = subjectGroups(subjectsOf(p, dir));
         if (!subjects.length) continue;
         // What an earlier tier decides is an Allow or a Deny (its Pass only moves on to this one).
         const decides = (x: CalicoRuleSpec) => x.action === 'Allow' || x.action === 'Deny';
         const acts = (x: CalicoRuleSpec) => x.action !== 'Log';
         const earlierFor = (s: PodInfo): EarlierRule[] => [
-          ...earlierTiers.filter((q) => calicoApplies(cluster, q, dir, s)).flatMap((q) => rulesActing(q, dir, decides)),
-          ...earlierInTier.filter((q) => calicoApplies(cluster, q, dir, s)).flatMap((q) => rulesActing(q, dir, acts)),
+          ...earlierTiers.filter((q) => applies(q, dir, s)).flatMap((q) => rulesActing(q, dir, decides)),
+          ...earlierInTier.filter((q) => applies(q, dir, s)).flatMap((q) => rulesActing(q, dir, acts)),
         ];
         for (const r of calicoRulesOf(p, dir)) {
           if (r.action === 'Log' || subjects.length * peers.length > SHADOW_BUDGET) continue;

@@ -8,7 +8,7 @@ import { PeerSpec, PolicyInfo, RuleSpec, rulePorts } from './model';
 import { adminPoliciesOf } from './anp';
 import { pipelineConns } from './pipeline';
 import { calicoPoliciesOf } from './calico';
-import { BuiltClasses, IpBlock, adminRefinements, blockHas, blockKey, buildClasses, partitionInputs } from './peer-classes';
+import { BuiltClasses, ClassLabelIndex, IpBlock, adminRefinements, blockHas, blockKey, buildClasses, partitionInputs } from './peer-classes';
 import { countHostNetwork, tieredEngine } from './tiered-classes';
 import { comparePodKeys, diffInKeyOrder, inPodKeyOrder } from '../cluster/pod-order';
 import { podChangesOf } from '../cluster/pod-reuse';
@@ -719,64 +719,6 @@ function countReach(
   for (const c of open) reaches[c.id] += toEveryOpen;
   countHostNetwork(classes, allowedPods, reachedBy, reaches);
   return { reachedBy, reaches };
-}
-
-/**
- * Classes by namespace and label pair: a selector with matchLabels (or an In expression) only
- * looks at the classes carrying its rarest pair instead of every class in the namespace.
- */
-class ClassLabelIndex {
-  /** namespace → label key → value → classes (nested maps: no joined text key per lookup). */
-  private readonly byPair = new Map<string, Map<string, Map<string, PeerClass[]>>>();
-
-  constructor(classes: PeerClass[]) {
-    for (const c of classes) {
-      if (c.hostNetwork) continue;
-      let byKey = this.byPair.get(c.namespace);
-      if (!byKey) this.byPair.set(c.namespace, (byKey = new Map()));
-      const labels = c.representative.labels;
-      for (const k in labels) {
-        let byValue = byKey.get(k);
-        if (!byValue) byKey.set(k, (byValue = new Map()));
-        pushTo(byValue, labels[k], c);
-      }
-    }
-  }
-
-  private withPair(ns: string, k: string, v: string): PeerClass[] {
-    return this.byPair.get(ns)?.get(k)?.get(v) ?? [];
-  }
-
-  /** How many classes `candidates` would list (without listing them). */
-  candidateCount(ns: string, sel: LabelSelector, byNamespace: Map<string, PeerClass[]>): number {
-    let best = -1;
-    for (const k in sel.matchLabels) {
-      const n = this.withPair(ns, k, sel.matchLabels[k]).length;
-      if (best < 0 || n < best) best = n;
-    }
-    for (const e of sel.matchExpressions) {
-      if (e.operator !== 'In') continue;
-      let n = 0;
-      for (const v of e.values) n += this.withPair(ns, e.key, v).length;
-      if (best < 0 || n < best) best = n;
-    }
-    return best >= 0 ? best : byNamespace.get(ns)?.length ?? 0;
-  }
-
-  /** A superset of the classes of `ns` the selector matches (callers still test the selector). */
-  candidates(ns: string, sel: LabelSelector, byNamespace: Map<string, PeerClass[]>): PeerClass[] {
-    let best: PeerClass[] | undefined;
-    for (const k in sel.matchLabels) {
-      const list = this.withPair(ns, k, sel.matchLabels[k]);
-      if (!best || list.length < best.length) best = list;
-    }
-    for (const e of sel.matchExpressions) {
-      if (e.operator !== 'In') continue;
-      const union = e.values.flatMap((v) => this.withPair(ns, e.key, v));
-      if (!best || union.length < best.length) best = union;
-    }
-    return best ?? byNamespace.get(ns) ?? [];
-  }
 }
 
 function emptyIndex<T>(): PeerIndex<T> {

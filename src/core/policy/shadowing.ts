@@ -2,7 +2,10 @@ import { Cluster, PodInfo } from '../cluster/model';
 import { Cidr, intToIp } from '../common/ip';
 import { ConnSet } from './connset';
 import { Peer } from './model';
-import { policyClasses } from './peer-classes';
+import { ClassLabelIndex, policyClasses } from './peer-classes';
+import { matchesSelector } from '../cluster/labels';
+import { pushTo } from '../common/list-map';
+import { LabelSelector } from '../manifest/types';
 import type { PeerClass } from './reachability';
 
 /**
@@ -47,6 +50,9 @@ export class ShadowPeers {
   private readonly index = new Map<Peer, number>();
   private readonly classIndexes = new Map<PodInfo, number>();
   private readonly twins = new Map<PeerClass, Peer>();
+  /** The classes of each namespace, and by label pair (made on the first question). */
+  private byNamespace?: Map<string, PeerClass[]>;
+  private labels?: ClassLabelIndex;
 
   constructor(private readonly cluster: Cluster, blocks: readonly Cidr[]) {
     this.classes = policyClasses(cluster);
@@ -82,6 +88,22 @@ export class ShadowPeers {
     return this.classes.filter((c) => applies(c.representative));
   }
 
+  /** Per namespace that has pods, its classes. */
+  namespaces(): Map<string, PeerClass[]> {
+    if (!this.byNamespace) {
+      this.byNamespace = new Map();
+      for (const c of this.classes) pushTo(this.byNamespace, c.namespace, c);
+    }
+    return this.byNamespace;
+  }
+
+  /** The numbers of the classes of `namespace` whose pods `selector` matches. */
+  matching(namespace: string, selector: LabelSelector): number[] {
+    const byNamespace = this.namespaces();
+    this.labels ??= new ClassLabelIndex(this.classes);
+    return this.labels.candidates(namespace, selector, byNamespace).filter((c) => matchesSelector(c.representative.labels, selector)).map((c) => this.classIndex(c.representative));
+  }
+
   /** A peer for the second pod of class i (a flow between two of its pods), numbered as the class. */
   twin(i: number): Peer {
     const c = this.classes[i];
@@ -99,6 +121,14 @@ export class MatchMemo<K> {
   private readonly answers = new Map<K, Int8Array>();
 
   constructor(private readonly size: number) {}
+
+  /** Answers for every number below `count` at once: yes for those in `yes`. */
+  fill(key: K, count: number, yes: Iterable<number>): void {
+    const a = new Int8Array(this.size);
+    a.fill(-1, 0, count);
+    for (const i of yes) a[i] = 1;
+    this.answers.set(key, a);
+  }
 
   test(key: K, index: number, compute: () => boolean): boolean {
     let a = this.answers.get(key);
