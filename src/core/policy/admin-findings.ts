@@ -29,7 +29,7 @@ export function adminPolicyFindings(cluster: Cluster): Finding[] {
   return out;
 }
 
-/** Above this many (subject class × peer) checks per rule the shadowing check is skipped: it is a lint, not worth seconds. */
+/** Above this many (subject group × peer) checks per rule the shadowing check is skipped: it is a lint, not worth seconds. */
 const SHADOW_BUDGET = 200_000;
 
 /** One rule's shadowing verdict (see shadowing.ts). */
@@ -48,11 +48,6 @@ export interface AdminShadow {
  * `networks` bounds (all addresses in a stretch are treated alike), so the check is exact for
  * this cluster.
  */
-/** A pod's declared ports, as a named port resolves on them. */
-function portsKey(pod: PodInfo): string {
-  return pod.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).join(',');
-}
-
 function shadowedRuleFindings(cluster: Cluster): Finding[] {
   return adminShadows(cluster).map(({ policy: p, direction, rule: r, verdict }) => {
     const label = ruleLabel(p, direction, r);
@@ -139,4 +134,9 @@ export function adminShadows(cluster: Cluster): AdminShadow[] {
     }
   }
   return out;
+}
+
+/** A pod's declared ports, as a named port resolves on them. */
+function portsKey(pod: PodInfo): string {
+  return pod.ports.map((p) => `${p.name}/${p.protocol}=${p.containerPort}`).join(',');
 }

@@ -20,7 +20,7 @@ import { EarlierRule, MatchMemo, ShadowPeers, ShadowVerdict, decidersText, shado
  * counted (its own findings cover it).
  */
 
-/** Above this many (subject class × peer) checks per rule the shadowing check is skipped: it is a lint, not worth seconds. */
+/** Above this many (subject group × peer) checks per rule the shadowing check is skipped: it is a lint, not worth seconds. */
 const SHADOW_BUDGET = 200_000;
 
 export function calicoPolicyFindings(cluster: Cluster): Finding[] {
