@@ -1,7 +1,7 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { SourcePosition } from '../common/source';
 import { adminPoliciesOf, connsDecidedByRule, ruleLabel, rulesOf, subjectSelects } from '../policy/anp';
-import { isIsolated } from '../policy/evaluate';
+import { isIsolated, peerFor } from '../policy/evaluate';
 import { ObjectAt, fieldRange, within } from './objects';
 import { ruleFlowExamples } from './rule-flows';
 import { Hover } from './types';
@@ -30,7 +30,7 @@ export function adminPolicyHover(cluster: Cluster, o: ObjectAt, p: SourcePositio
       // Whether NetworkPolicy isolates the subject: asked once per subject, not per peer.
       const isolated = new Map<PodInfo, boolean>();
       const npSelects = (s: PodInfo) => isolated.get(s) ?? isolated.set(s, isIsolated(cluster, dir, s)).get(s)!;
-      const flows = ruleFlowExamples(cluster, dir, (s) => subjectSelects(cluster, pol, s), (s, peer) => connsDecidedByRule(cluster, pol, rule, dir, s, peer, npSelects(s)), MAX_LIST);
+      const flows = ruleFlowExamples(cluster, dir, (s) => subjectSelects(cluster, pol, s), (s, other) => connsDecidedByRule(cluster, pol, rule, dir, s, peerFor(cluster, other.ip), npSelects(s)), MAX_LIST);
       const verb = rule.action === 'Allow' ? 'allows' : rule.action === 'Deny' ? 'denies' : 'passes to NetworkPolicy';
       const where = pol.priority !== undefined ? `priority ${pol.priority}` : 'after NetworkPolicy';
       const lines = [`**${ruleLabel(pol, dir, rule)}** (${rule.action}, ${where}) ${verb}, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];

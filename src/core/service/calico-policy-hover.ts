@@ -1,6 +1,7 @@
 import { Cluster } from '../cluster/model';
 import { SourcePosition } from '../common/source';
 import { calicoApplies, calicoPoliciesOf, calicoRuleLabel, calicoRulesOf } from '../policy/calico';
+import { peerFor } from '../policy/evaluate';
 import { connsDecidedByCalicoRule } from '../policy/pipeline';
 import { ObjectAt, fieldRange, within } from './objects';
 import { ruleFlowExamples } from './rule-flows';
@@ -20,7 +21,7 @@ export function calicoPolicyHover(cluster: Cluster, o: ObjectAt, p: SourcePositi
   for (const dir of ['ingress', 'egress'] as const) {
     for (const rule of calicoRulesOf(pol, dir)) {
       if (!within(o.locator, rule.path, p)) continue;
-      const flows = ruleFlowExamples(cluster, dir, (s) => calicoApplies(cluster, pol, dir, s), (s, peer) => connsDecidedByCalicoRule(cluster, pol, rule, dir, s, peer), MAX_LIST);
+      const flows = ruleFlowExamples(cluster, dir, (s) => calicoApplies(cluster, pol, dir, s), (s, other) => connsDecidedByCalicoRule(cluster, pol, rule, dir, s, peerFor(cluster, other.ip)), MAX_LIST);
       const verb = rule.action === 'Allow' ? 'allows' : rule.action === 'Deny' ? 'denies' : rule.action === 'Pass' ? 'passes to the next tier' : 'logs (and goes on)';
       const lines = [`**${calicoRuleLabel(pol, dir, rule)}** (${rule.action}, tier ${pol.tier}${pol.order !== undefined ? `, order ${pol.order}` : ''}) ${verb}, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
       if (flows.length > MAX_LIST) lines.push('- …');

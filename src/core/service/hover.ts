@@ -11,6 +11,7 @@ import { selectsPod } from '../policy/model';
 import { Reachability } from '../policy/reachability';
 import { ObjectAt, fieldRange, podsOfWorkload, within } from './objects';
 import { escapeMarkdown as text, markdownCode as code } from './markdown';
+import { ruleFlowExamples } from './rule-flows';
 import { Hover } from './types';
 import { adminPolicyHover } from './admin-policy-hover';
 import { calicoPolicyHover } from './calico-policy-hover';
@@ -203,17 +204,8 @@ function policyHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover |
     for (const rule of rules) {
       if (!within(o.locator, rule.path, p)) continue;
       const reach = ctx.reach();
-      const flows: string[] = [];
-      for (const target of selected) {
-        for (const peer of ctx.cluster.pods) {
-          if (peer.key === target.key) continue;
-          const [src, dst] = dir === 'ingress' ? [peer, target] : [target, peer];
-          const conns = reach.allowed(src, dst);
-          if (!conns.isEmpty()) flows.push(`- ${code(src.key)} → ${code(dst.key)} : ${text(conns.toString())}`);
-          if (flows.length > MAX_LIST) break;
-        }
-        if (flows.length > MAX_LIST) break;
-      }
+      // Pairs a policy class at a time (see rule-flows.ts): a rule whose pods nobody reaches must try every pair.
+      const flows = ruleFlowExamples(ctx.cluster, dir, (x) => selectsPod(pol, x), (target, peer) => reach.allowed(...(dir === 'ingress' ? [peer, target] as const : [target, peer] as const)), MAX_LIST, (src, dst, conns) => `- ${code(src.key)} → ${code(dst.key)} : ${text(conns.toString())}`);
       const lines = [`**${text(pol.key)} ${dir}\\[${rule.index}\\]** admits, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
       if (flows.length > MAX_LIST) lines.push('- …');
       if (flows.length === 0) lines.push('- no flow between the pods of this workspace');

@@ -1,12 +1,11 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { ConnSet } from '../policy/connset';
-import { peerFor } from '../policy/evaluate';
-import { Peer } from '../policy/model';
 import { policyClasses } from '../policy/peer-classes';
 
 /**
- * Examples of the flows a policy rule decides between the workspace's pods, for its hover: up
- * to `max + 1` lines (one more than shown tells the caller there are more).
+ * Examples of the flows a policy rule decides (or, for a NetworkPolicy rule, admits) between the
+ * workspace's pods, for its hover: up to `max + 1` lines (one more than shown tells the caller
+ * there are more). `decided` answers for a pod the rule applies to and another pod.
  *
  * A rule that decides nothing is the case to be quick for (a hover asks while the user reads a
  * shadowed rule): every pair must be tried before saying so, so pairs are tried a policy class
@@ -18,8 +17,9 @@ export function ruleFlowExamples(
   cluster: Cluster,
   direction: 'ingress' | 'egress',
   applies: (pod: PodInfo) => boolean,
-  decided: (subject: PodInfo, peer: Peer) => ConnSet,
+  decided: (subject: PodInfo, other: PodInfo) => ConnSet,
   max: number,
+  line: (src: PodInfo, dst: PodInfo, conns: ConnSet) => string = (src, dst, conns) => `- \`${src.key}\` → \`${dst.key}\` : ${conns.toString()}`,
 ): string[] {
   const classes = policyClasses(cluster);
   const others = [...classes.map((o) => o.representative), ...cluster.pods.filter((p) => p.hostNetwork)];
@@ -31,10 +31,10 @@ export function ruleFlowExamples(
       // Within a class: a flow between two of its pods, if it has two.
       const peerPod = other === s ? c.pods[1] : other;
       if (!peerPod) continue;
-      const conns = decided(s, peerFor(cluster, peerPod.ip));
+      const conns = decided(s, peerPod);
       if (conns.isEmpty()) continue;
       const [src, dst] = direction === 'ingress' ? [peerPod, s] : [s, peerPod];
-      flows.push(`- \`${src.key}\` → \`${dst.key}\` : ${conns.toString()}`);
+      flows.push(line(src, dst, conns));
       if (flows.length > max) return flows;
     }
   }
