@@ -94,28 +94,29 @@ function everyPeer(cluster: Cluster, blocks: Cidr[]): Peer[] {
   return [...pods.map((p): Peer => ({ ip: p.ip, pod: p, namespace: cluster.namespaces.get(p.namespace) })), ...addresses.map((ip): Peer => ({ ip }))];
 }
 
+/**
+ * The definition: every flow the rule matches, for every subject and peer, is taken by an
+ * earlier rule (each earlier rule takes what it matches of what is still undecided). Deciders
+ * are the earlier rules that took something, listed in evaluation order.
+ */
 function shadowed(subjects: PodInfo[], peers: Peer[], own: (s: PodInfo, q: Peer) => ConnSet, before: (s: PodInfo) => Earlier[]): { deciders: string[]; allDenied: boolean } | undefined {
-  const deciders = new Map<string, number>();
-  let allDenied = true;
-  let anyFlow = false;
-  for (const s of subjects) {
-    if (s.hostNetwork) continue;
-    const earlier = before(s);
-    for (const q of peers) {
-      if (q.pod === s) continue;
-      let left = own(s, q);
-      if (left.isEmpty()) continue;
-      anyFlow = true;
-      for (const e of earlier) {
-        const hit = e.conns(s, q).intersect(left);
-        if (hit.isEmpty()) continue;
-        if (!deciders.has(e.label)) deciders.set(e.label, e.order);
-        if (e.action !== 'Deny') allDenied = false;
-        left = left.intersect(hit.complement());
+  const took: Earlier[] = [];
+  let flows = 0;
+  for (const s of subjects.filter((x) => !x.hostNetwork)) {
+    for (const q of peers.filter((x) => x.pod !== s)) {
+      const matched = own(s, q);
+      if (matched.isEmpty()) continue;
+      flows++;
+      let undecided = matched;
+      for (const e of before(s)) {
+        const taken = undecided.intersect(e.conns(s, q));
+        if (!taken.isEmpty()) took.push(e);
+        undecided = undecided.intersect(taken.complement());
       }
-      if (!left.isEmpty()) return undefined;
+      if (!undecided.isEmpty()) return undefined;
     }
   }
-  if (!anyFlow) return undefined;
-  return { deciders: [...deciders].sort((a, b) => a[1] - b[1]).map(([label]) => label), allDenied };
+  if (flows === 0) return undefined;
+  const labels = [...new Map(took.sort((a, b) => a.order - b.order).map((e) => [e.label, e])).keys()];
+  return { deciders: labels, allDenied: took.every((e) => e.action === 'Deny') };
 }
