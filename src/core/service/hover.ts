@@ -205,7 +205,7 @@ function policyHover(ctx: HoverContext, o: ObjectAt, p: SourcePosition): Hover |
       if (!within(o.locator, rule.path, p)) continue;
       const reach = ctx.reach();
       // Pairs a policy class at a time (see rule-flows.ts): a rule whose pods nobody reaches must try every pair.
-      const flows = ruleFlowExamples(ctx.cluster, dir, (x) => selectsPod(pol, x), (target, peer) => reach.allowed(...(dir === 'ingress' ? [peer, target] as const : [target, peer] as const)), MAX_LIST, (src, dst, conns) => `- ${code(src.key)} → ${code(dst.key)} : ${text(conns.toString())}`);
+      const flows = ruleFlowExamples(ctx.cluster, dir, (x) => selectsPod(pol, x), (target, other) => (dir === 'ingress' ? reach.allowed(other, target) : reach.allowed(target, other)), MAX_LIST, (src, dst, conns) => `- ${code(src.key)} → ${code(dst.key)} : ${text(conns.toString())}`);
       const lines = [`**${text(pol.key)} ${dir}\\[${rule.index}\\]** admits, with every other policy applied:`, ...flows.slice(0, MAX_LIST)];
       if (flows.length > MAX_LIST) lines.push('- …');
       if (flows.length === 0) lines.push('- no flow between the pods of this workspace');
