@@ -310,7 +310,8 @@ export function calicoRulePorts(rule: CalicoRuleSpec, destination: PodInfo | und
 /** Does a rule hold for the local endpoint (ingress: its destination side; egress: its source side)? */
 export function localSideMatches(cluster: Cluster, p: CalicoPolicyInfo, rule: CalicoRuleSpec, direction: 'ingress' | 'egress', pod: PodInfo): boolean {
   const local = direction === 'ingress' ? rule.destination : rule.source;
-  return entityMatches(cluster, p, { ...local, anyPeer: false }, pod, pod.ip);
+  // entityMatches reads the sides' fields, never anyPeer: the entity as it is (no copy per call).
+  return entityMatches(cluster, p, local, pod, pod.ip);
 }
 
 export function remoteSide(rule: CalicoRuleSpec, direction: 'ingress' | 'egress'): CalicoEntity {
