@@ -1,9 +1,7 @@
 import { Cluster, PodInfo } from '../cluster/model';
 import { Finding, finding } from '../common/finding';
 import { Cidr } from '../common/ip';
-import { CalicoPolicyInfo, CalicoRuleSpec, calicoPoliciesOf, calicoRuleLabel, calicoRulePorts, calicoRulesOf, calicoSelects, endpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
-import { requiredPairs } from './calico-selector';
-import { pushTo } from '../common/list-map';
+import { CalicoPolicyInfo, CalicoRuleSpec, EndpointPairIndex, calicoPoliciesOf, calicoRuleLabel, calicoRulePorts, calicoRulesOf, calicoSelects, entityMatches, localSideMatches, remoteSide } from './calico';
 import type { PeerClass } from './reachability';
 import { ConnSet } from './connset';
 import { Peer } from './model';
@@ -79,30 +77,9 @@ export function calicoShadows(cluster: Cluster): CalicoShadow[] {
   const selectsMemo = new MatchMemo<CalicoPolicyInfo>(shadowed.size);
   const selects = (q: CalicoPolicyInfo, s: PodInfo): boolean => selectsMemo.test(q, shadowed.classIndex(s), () => calicoSelects(cluster, q, s));
   const applies = (q: CalicoPolicyInfo, dir: 'ingress' | 'egress', s: PodInfo): boolean => (dir === 'ingress' ? q.affectsIngress : q.affectsEgress) && selects(q, s);
-  // A selector's candidates: the classes carrying the rarest label pair it requires (endpoint labels, Calico's own included).
-  let byPair: Map<string, Map<string, PeerClass[]>> | undefined;
-  const withPair = (k: string, v: string): readonly PeerClass[] => {
-    if (!byPair) {
-      byPair = new Map();
-      for (const c of shadowed.classes) {
-        const labels = endpointLabels(c.representative);
-        for (const key in labels) {
-          let byValue = byPair.get(key);
-          if (!byValue) byPair.set(key, (byValue = new Map()));
-          pushTo(byValue, labels[key], c);
-        }
-      }
-    }
-    return byPair.get(k)?.get(v) ?? [];
-  };
-  const subjectsOf = (p: CalicoPolicyInfo, dir: 'ingress' | 'egress'): PeerClass[] => {
-    let candidates: readonly PeerClass[] = shadowed.classes;
-    for (const [k, v] of requiredPairs(p.selector)) {
-      const l = withPair(k, v);
-      if (l.length < candidates.length) candidates = l;
-    }
-    return candidates.filter((c) => applies(p, dir, c.representative));
-  };
+  // A policy's subjects among the classes carrying its selector's rarest required label pair.
+  const endpointPairs = new EndpointPairIndex(shadowed.classes);
+  const subjectsOf = (p: CalicoPolicyInfo, dir: 'ingress' | 'egress'): PeerClass[] => endpointPairs.candidates(p.selector, shadowed.classes).filter((c) => applies(p, dir, c.representative));
   for (let ti = 0; ti < tiers.length; ti++) {
     const tier = tiers[ti];
     const earlierTiers = tiers.slice(0, ti).flatMap((t) => t.policies);

@@ -2,9 +2,10 @@ import { Cluster, PodInfo } from '../cluster/model';
 import { Cidr, cidrContains, parseCidr } from '../common/ip';
 import { Locator, SourceRange } from '../common/source';
 import { CalicoAction, CalicoEntityRule, CalicoPolicyManifest, CalicoPort, CalicoSelectorText, Protocol } from '../manifest/types';
-import { CalicoSelector, calicoMatches, formatCalicoSelector, parseCalicoSelector } from './calico-selector';
+import { CalicoSelector, calicoMatches, formatCalicoSelector, parseCalicoSelector, requiredPairs } from './calico-selector';
 import { ConnSet } from './connset';
 import { Peer } from './model';
+import type { PeerClass } from './reachability';
 
 /**
  * Calico's own policies (projectcalico.org/v3 NetworkPolicy and GlobalNetworkPolicy) and its
@@ -213,6 +214,42 @@ export function endpointLabels(pod: PodInfo): Record<string, string> {
 /** The labels Calico adds to a pod's own for its workload endpoint (they win over the pod's). */
 export function addedEndpointLabels(pod: PodInfo): Record<string, string> {
   return { 'projectcalico.org/namespace': pod.namespace, 'projectcalico.org/orchestrator': 'k8s' };
+}
+
+/**
+ * Classes by the label pairs of their workload endpoints (the pod's labels and those Calico
+ * adds), so a Calico selector is tested only on the classes carrying its rarest required pair.
+ */
+export class EndpointPairIndex {
+  private readonly byPair = new Map<string, Map<string, PeerClass[]>>();
+
+  constructor(classes: readonly PeerClass[]) {
+    for (const c of classes) {
+      // endpointLabels, without making the merged object.
+      const added = addedEndpointLabels(c.representative);
+      const labels = c.representative.labels;
+      for (const k in labels) if (!(k in added)) this.file(k, labels[k], c);
+      for (const k in added) this.file(k, added[k], c);
+    }
+  }
+
+  /** Of `among` (filed here, in their order), a superset of those `selector` matches: the classes with its rarest required pair when fewer. */
+  candidates(selector: CalicoSelector, among: readonly PeerClass[]): readonly PeerClass[] {
+    let best = among;
+    for (const [k, v] of requiredPairs(selector)) {
+      const l = this.byPair.get(k)?.get(v) ?? [];
+      if (l.length < best.length) best = l;
+    }
+    return best;
+  }
+
+  private file(k: string, v: string, c: PeerClass): void {
+    let byValue = this.byPair.get(k);
+    if (!byValue) this.byPair.set(k, (byValue = new Map()));
+    const l = byValue.get(v);
+    if (l) l.push(c);
+    else byValue.set(v, [c]);
+  }
 }
 
 const endpointMemo = new WeakMap<PodInfo, Record<string, string>>();

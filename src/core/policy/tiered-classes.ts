@@ -3,8 +3,7 @@ import { isEmptySelector, matchesSelector } from '../cluster/labels';
 import { LabelSelector } from '../manifest/types';
 import { AdminPeerSpec, AdminPolicies, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts } from './anp';
 import { cidrContains, ipToInt } from '../common/ip';
-import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, calicoRulePorts, calicoSelects, addedEndpointLabels, entityMatches, localSideMatches, remoteSide } from './calico';
-import { requiredPairs } from './calico-selector';
+import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, EndpointPairIndex, calicoRulePorts, calicoSelects, entityMatches, localSideMatches, remoteSide } from './calico';
 import { ConnIds } from './conn-ids';
 import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
@@ -95,8 +94,8 @@ class TieredClassEngine implements TieredEngine {
   private readonly stepper: StageStepper;
   private readonly rowMaker: StageRows;
 
-  /** Label pair → classes, across namespaces, to narrow Calico selector candidates (see the constructor). */
-  private readonly byPair = new Map<string, Map<string, PeerClass[]>>();
+  /** Endpoint label pair → classes, across namespaces, to narrow Calico selector candidates. */
+  private readonly endpointPairs: EndpointPairIndex;
   /** Class lists by content, and by the array a selector lookup returned (most are memoized arrays met again). */
   private readonly listsByContent = new ContentMap<PeerList>();
   private readonly listsByArray = new Map<readonly PeerClass[], PeerList>();
@@ -164,13 +163,7 @@ class TieredClassEngine implements TieredEngine {
 
     // The labels Calico selectors see: the pod's own plus the ones Calico adds to every workload
     // endpoint (projectcalico.org/namespace, /orchestrator), or a selector on those matched nothing.
-    for (const c of regular) {
-      // endpointLabels, without making the merged object.
-      const added = addedEndpointLabels(c.representative);
-      const labels = c.representative.labels;
-      for (const k in labels) if (!(k in added)) this.filePair(k, labels[k], c);
-      for (const k in added) this.filePair(k, added[k], c);
-    }
+    this.endpointPairs = new EndpointPairIndex(regular);
     this.everyPeer = [this.listOf(regular)];
     this.namespaceNames = [...h.byNamespace.keys()];
     for (const ns of h.byNamespace.keys()) this.nsLabels.set(ns, cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns });
@@ -487,18 +480,6 @@ class TieredClassEngine implements TieredEngine {
     return c;
   }
 
-  private filePair(k: string, v: string, c: PeerClass): void {
-    let byValue = this.byPair.get(k);
-    if (!byValue) this.byPair.set(k, (byValue = new Map()));
-    const l = byValue.get(v);
-    if (l) l.push(c);
-    else byValue.set(v, [c]);
-  }
-
-  private withPair(k: string, v: string): PeerClass[] {
-    return this.byPair.get(k)?.get(v) ?? [];
-  }
-
   private listOf(l: readonly PeerClass[]): PeerList {
     let p = this.listsByArray.get(l);
     if (p) return p;
@@ -569,13 +550,7 @@ class TieredClassEngine implements TieredEngine {
   private calicoMatch(p: CalicoPolicyInfo, e: CalicoEntity): PeerLists {
     if (e.anyPeer && !e.notNets && !e.notSelector) return this.everyPeer;
     return this.memoMatch(`c${p.namespace ?? ''}\u0000${keyText(e)}`, () => {
-      let candidates: PeerClass[] = this.regular;
-      if (e.selector) {
-        for (const [k, v] of requiredPairs(e.selector)) {
-          const l = this.withPair(k, v);
-          if (l.length < candidates.length) candidates = l;
-        }
-      }
+      const candidates = e.selector ? this.endpointPairs.candidates(e.selector, this.regular) : this.regular;
       const matched = candidates.filter((c) => entityMatches(this.cluster, p, e, c.representative, this.classAddr[c.id]));
       return matched.length ? [this.listOf(matched)] : [];
     });
@@ -594,12 +569,8 @@ class TieredClassEngine implements TieredEngine {
   private calicoSubject(p: CalicoPolicyInfo): PeerClass[] {
     let m = this.calicoSubjects.get(p);
     if (!m) {
-      let candidates: PeerClass[] = p.namespace !== undefined ? this.h.byNamespace.get(p.namespace) ?? [] : this.regular;
-      for (const [k, v] of requiredPairs(p.selector)) {
-        const l = this.withPair(k, v);
-        if (l.length < candidates.length) candidates = l;
-      }
-      m = candidates.filter((c) => calicoSelects(this.cluster, p, c.representative));
+      const among = p.namespace !== undefined ? this.h.byNamespace.get(p.namespace) ?? [] : this.regular;
+      m = this.endpointPairs.candidates(p.selector, among).filter((c) => calicoSelects(this.cluster, p, c.representative));
       this.calicoSubjects.set(p, m);
     }
     return m;
