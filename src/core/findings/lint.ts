@@ -4,7 +4,7 @@ import { matchesMap, matchesSelector } from '../cluster/labels';
 import { Finding, finding } from '../common/finding';
 import { Cidr, cidrContains, cidrsOverlap } from '../common/ip';
 import { sameL2 } from '../dataplane/underlay';
-import { policiesOf } from '../policy/evaluate';
+import { policiesInNamespace, policiesOf } from '../policy/evaluate';
 import { adminPolicyFindings } from '../policy/admin-findings';
 import { calicoPolicyFindings } from '../policy/calico-findings';
 import { PolicyInfo, selectsPod } from '../policy/model';
@@ -158,11 +158,6 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, ind
       out.push(finding('no-cluster-document', 'warning', noClusterMessage(cluster, policies.length), policies[0].locator.at(['metadata', 'name'])));
     }
   }
-  const byPolicyNamespace = new Map<string, PolicyInfo[]>();
-  for (const p of policies) {
-    const list = byPolicyNamespace.get(p.namespace);
-    if (list) list.push(p); else byPolicyNamespace.set(p.namespace, [p]);
-  }
   // The pods each policy selects: its namespace's pods matched once, kept while both are unchanged.
   const selections = new Map<PolicyInfo, PodInfo[]>();
   const selectedBy = (p: PolicyInfo): PodInfo[] => {
@@ -186,7 +181,7 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, ind
     let m = sharingByNamespace.get(namespace);
     if (m) return m;
     sharingByNamespace.set(namespace, (m = new Map()));
-    for (const o of byPolicyNamespace.get(namespace) ?? []) {
+    for (const o of policiesInNamespace(cluster, namespace)) {
       if (!o.affectsEgress) continue;
       for (const pod of selectedBy(o)) {
         const list = m.get(pod.key);
@@ -201,7 +196,7 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, ind
     else lintPolicy(cluster, byNamespace, p, selectedBy, peerPicks, out);
     if (!p.affectsEgress || !byNamespace.has(p.namespace)) continue;
     // The DNS rule also reads the namespace's other egress policies, so it is a unit of its own.
-    const dns = (o: Finding[]) => lintDns(p, selectedBy(p), byPolicyNamespace.get(p.namespace)!, o);
+    const dns = (o: Finding[]) => lintDns(p, selectedBy(p), policiesInNamespace(cluster, p.namespace), o);
     if (deps) {
       // It reads the egress policies that select one of the same pods (lintDns: `others`).
       const sharing = egressSharing(p.namespace);
@@ -213,10 +208,8 @@ function lintPolicies(cluster: Cluster, byNamespace: Map<string, PodInfo[]>, ind
     }
   }
   // A pod whose ingress is isolated and no rule admits anyone: per namespace, its pods and its ingress policies.
-  const ingressPolicies = new Map<string, PolicyInfo[]>();
-  for (const p of policies) if (p.affectsIngress) ingressPolicies.set(p.namespace, [...(ingressPolicies.get(p.namespace) ?? []), p]);
   for (const [namespace, pods] of byNamespace) {
-    const selecting = ingressPolicies.get(namespace) ?? [];
+    const selecting = policiesInNamespace(cluster, namespace).filter((p) => p.affectsIngress);
     if (selecting.length === 0) continue;
     if (deps) out.push(...deps.unit(`isolated ${namespace}`, `${deps.podsToken(namespace)}|${selecting.map((p) => deps.id(p.manifest)).join(',')}`, (o) => lintIsolatedPods(pods, selecting, selectedBy, o)));
     else lintIsolatedPods(pods, selecting, selectedBy, out);

@@ -50,12 +50,8 @@ export function policiesOf(cluster: Cluster): PolicyInfo[] {
 
 const byNamespace = new WeakMap<Cluster, Map<string, PolicyInfo[]>>();
 
-/**
- * The NetworkPolicies that select `pod` for `direction`, in the cluster's order. A policy selects
- * only pods of its own namespace, so only that namespace's policies are tested: a trace asks at
- * every policy hop, and a cluster may hold thousands of policies.
- */
-export function policiesSelecting(cluster: Cluster, direction: Direction, pod: PodInfo): PolicyInfo[] {
+/** The NetworkPolicies of a namespace, in the cluster's order (indexed once per cluster). */
+export function policiesInNamespace(cluster: Cluster, namespace: string): readonly PolicyInfo[] {
   let index = byNamespace.get(cluster);
   if (!index) {
     index = new Map();
@@ -66,7 +62,16 @@ export function policiesSelecting(cluster: Cluster, direction: Direction, pod: P
     }
     byNamespace.set(cluster, index);
   }
-  return (index.get(pod.namespace) ?? []).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
+  return index.get(namespace) ?? [];
+}
+
+/**
+ * The NetworkPolicies that select `pod` for `direction`, in the cluster's order. A policy selects
+ * only pods of its own namespace, so only that namespace's policies are tested: a trace asks at
+ * every policy hop, and a cluster may hold thousands of policies.
+ */
+export function policiesSelecting(cluster: Cluster, direction: Direction, pod: PodInfo): PolicyInfo[] {
+  return policiesInNamespace(cluster, pod.namespace).filter((p) => (direction === 'ingress' ? p.affectsIngress : p.affectsEgress) && selectsPod(p, pod));
 }
 
 /** The peer for an address: the pod that owns it (not hostNetwork), with its namespace. */
