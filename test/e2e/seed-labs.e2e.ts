@@ -87,3 +87,35 @@ describe('seed 003 — the book lab: docker0, a ReplicationController behind a u
     assert.strictEqual(await wb.codeLensLinks('Trace to this Service from…').count(), 1);
   });
 });
+
+describe('Calico IPIP — a NetworkPolicy rule\'s hover lists the flows it admits', function () {
+  let wb: Workbench;
+
+  before(async function () {
+    wb = await openWorkbench('calico-ipip');
+  });
+  afterEach(async function () {
+    await screenshotOnFailure(this, wb);
+  });
+  after(async function () {
+    await closeWorkbench(wb);
+  });
+
+  it('hover on api-from-frontend\'s ingress rule: frontend → api on the http port, and no other caller', async function () {
+    await wb.openFile('policies.yaml');
+    await wb.goTo(20, 9); // ingress[0]: - from:
+    const text = await wb.hoverAtCursor('admits');
+    const a = analyzeFolder(workspace('calico-ipip'));
+    const api = podsOfOwner(a, 'api');
+    const frontend = podsOfOwner(a, 'frontend');
+    assert.ok(api.length > 0 && frontend.length > 0, 'the example has api and frontend pods');
+    // Every listed flow comes from a frontend pod into an api pod (shop/debug is not admitted).
+    const flows = text.split('\n').filter((l) => l.includes('→'));
+    assert.ok(flows.length > 0, text);
+    for (const f of flows) {
+      assert.ok(frontend.some((p) => f.includes(p.key)) && api.some((p) => f.includes(p.key)), `not a frontend → api flow: ${f}`);
+    }
+    await saveScreenshot(wb, 'e2e-policy-rule-hover');
+    await wb.closeHover();
+  });
+});
