@@ -115,6 +115,8 @@ describe('Calico IPIP — a NetworkPolicy rule\'s hover lists the flows it admit
     for (const f of flows) {
       assert.ok(frontend.some((p) => f.includes(p.key)) && api.some((p) => f.includes(p.key)), `not a frontend → api flow: ${f}`);
     }
+    // One line per pair, as many as the policy's lens counts: each frontend pod to each api pod.
+    assert.strictEqual(flows.length, frontend.length * api.length, text);
     await saveScreenshot(wb, 'e2e-policy-rule-hover');
     await wb.closeHover();
   });
