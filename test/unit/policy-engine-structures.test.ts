@@ -4,12 +4,17 @@ import { SequenceMap } from '../../src/core/policy/sequence-map';
 import { IntArena } from '../../src/core/policy/int-arena';
 import { ContentMap } from '../../src/core/policy/content-map';
 import { PeerCells } from '../../src/core/policy/peer-cells';
+import { ClassSequences } from '../../src/core/policy/class-sequences';
+import { ClassAddresses } from '../../src/core/policy/class-addresses';
+import { cidr, cidrContains, intToIp } from '../../src/core/common/ip';
+import type { PeerClass } from '../../src/core/policy/reachability';
 import { rng } from '../support/random';
 
 /**
  * Small structures under the class-based policy engine, each against a plain reference: the
  * sequence-keyed map and the content-keyed map against a Map keyed by the joined text, the
- * arena against copies of its own, the peer cells against each peer's lists.
+ * arena against copies of its own, the peer cells against each peer's lists, the class
+ * sequences against each class's list of labels, the address index against testing every class.
  */
 
 test('SequenceMap answers as a Map keyed by the joined sequence does, prefixes included', () => {
@@ -115,5 +120,58 @@ test('PeerCells puts peers in one cell exactly when the same lists name them, an
       const listed = new Set(Array.from(cells.cells.subarray(cells.cellStart[i], cells.cellStart[i + 1])));
       assert.deepEqual([...listed].sort(), [...new Set(Array.from(l, cellOf))].sort(), `cells of list ${i}, round ${round}`);
     });
+  }
+});
+
+test('ClassSequences gives classes one node exactly when their label sequences are equal, and reads each sequence back', () => {
+  const r = rng(11);
+  for (let round = 0; round < 50; round++) {
+    const n = 1 + Math.floor(r() * 40);
+    const seq = new ClassSequences(n);
+    const reference: number[][] = Array.from({ length: n }, () => []);
+    const rounds = Math.floor(r() * 12);
+    for (let label = 0; label < rounds; label++) {
+      seq.startRound(label * 3);
+      for (let i = Math.floor(r() * n); i > 0; i--) {
+        const id = Math.floor(r() * n);
+        // A class added twice in a round gets the label once.
+        seq.add(id);
+        if (reference[id][reference[id].length - 1] !== label * 3) reference[id].push(label * 3);
+      }
+    }
+    const out: number[] = [];
+    for (let a = 0; a < n; a++) {
+      const length = seq.sequence(seq.nodeOf[a], out);
+      assert.deepEqual(out.slice(0, length), reference[a]);
+      assert.equal(seq.nodeOf[a] === 0, reference[a].length === 0);
+      for (let b = 0; b < n; b++) assert.equal(seq.nodeOf[a] === seq.nodeOf[b], reference[a].join() === reference[b].join(), `classes ${a} and ${b}`);
+    }
+    // A node's flag holds exactly when a label of its sequence is flagged.
+    const flags = seq.flagNodes((label) => label % 2 === 0);
+    for (let a = 0; a < n; a++) assert.equal(flags[seq.nodeOf[a]] === 1, reference[a].some((label) => label % 2 === 0));
+  }
+});
+
+test('ClassAddresses finds the classes inside CIDRs as testing every class does, in class order, IPv6 included', () => {
+  const r = rng(5);
+  for (let round = 0; round < 200; round++) {
+    const count = Math.floor(r() * 60);
+    const classes: PeerClass[] = [];
+    const addresses: (number | string)[] = [];
+    for (let id = 0; id < count; id++) {
+      // Addresses cluster in a few ranges and repeat, as pods on a node's block do.
+      addresses.push(r() < 0.1 ? `fd00::${Math.floor(r() * 300).toString(16)}` : (((10 << 24) | (Math.floor(r() * 4) << 8) | Math.floor(r() * 256)) >>> 0) + (r() < 0.05 ? 2 ** 31 : 0));
+      classes.push({ id } as PeerClass);
+    }
+    const index = new ClassAddresses(classes, (c) => addresses[c.id]);
+    const blocks = Array.from({ length: 1 + Math.floor(r() * 3) }, () => {
+      const k = r();
+      if (k < 0.1) return cidr('fd00::/120');
+      if (k < 0.15) return cidr('0.0.0.0/0');
+      const prefix = 20 + Math.floor(r() * 13);
+      return cidr(`${intToIp(((10 << 24) | Math.floor(r() * 1024)) >>> 0)}/${prefix}`);
+    });
+    const expected = classes.filter((c) => blocks.some((b) => cidrContains(b, addresses[c.id])));
+    assert.deepEqual(index.inAny(blocks).map((c) => c.id), expected.map((c) => c.id), blocks.map((b) => b.text).join(' '));
   }
 });

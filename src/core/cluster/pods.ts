@@ -245,13 +245,15 @@ function expandDrafts(
     const { names, clean } = replicaNames(w, nodes, count, used ?? new Set());
     if (!clean) allClean = false;
     budget -= names.length;
+    // Replicas of one template share one labels object (the policy engine groups pods by it),
+    // but a StatefulSet's pods, which each carry their own name.
+    const templateLabels: Record<string, string> = { ...w.template.labels };
+    if (w.kind === 'Deployment') templateLabels['pod-template-hash'] = hash;
     const made: PodDraft[] = names.map(({ name, node, ordinal }, i) => {
-      const labels = { ...w.template.labels };
-      if (w.kind === 'Deployment') labels['pod-template-hash'] = hash;
+      let labels = templateLabels;
       if (w.kind === 'StatefulSet') {
         // The StatefulSet controller labels each pod with its name and (1.28+) its ordinal.
-        labels['statefulset.kubernetes.io/pod-name'] = name;
-        labels['apps.kubernetes.io/pod-index'] = String(ordinal);
+        labels = { ...templateLabels, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(ordinal) };
       }
       return {
         name, namespace: w.meta.namespace, key: podKey(w.meta.namespace, name), labels, spec: w.template.spec, owner: ref, locator: w.locator,

@@ -125,6 +125,9 @@ export function partitionInputs(policies: PolicyInfo[], declared: ReadonlySet<st
   return { keys, namedPorts, blocks: [...blocksByKey.values()], text };
 }
 
+/** A dotted IPv4 address whose last part is a canonical octet, with its first three parts. */
+const DOTTED_QUAD = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** Groups pods into classes the policies cannot tell apart. */
 export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
   const { keys, namedPorts, blocks } = inputs;
@@ -150,16 +153,38 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
   }
   const starts = Float64Array.from(new Set(cuts)).sort();
   const bitsOfStretch = new Map<number, string>();
+  // Most /24s hold no boundary: their pods share the bits, found by the address's first three
+  // parts as text without parsing the address (null: a boundary inside, parse each).
+  const bitsOfSlash24 = new Map<string, string | null>();
   const bitsOf = (pod: PodInfo): string => {
-    const address = pod.ip.includes(':') ? pod.ip : ipToInt(pod.ip);
+    const parts = DOTTED_QUAD.exec(pod.ip);
+    if (!parts) return bitsOfAddress(pod.ip);
+    const known = bitsOfSlash24.get(parts[1]);
+    if (known !== undefined && known !== null) return known;
+    const bits = bitsOfAddress(pod.ip);
+    if (known === undefined) {
+      const first = (ipToInt(pod.ip) & 0xffffff00) >>> 0;
+      const next = starts[lastAtOrBelow(first) + 1];
+      bitsOfSlash24.set(parts[1], next !== undefined && next < first + 256 ? null : bits);
+    }
+    return bits;
+  };
+  /** The position of the last boundary at or below `address` (starts[0] is 0). */
+  const lastAtOrBelow = (address: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= address) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const bitsOfAddress = (ip: string): string => {
+    const address = ip.includes(':') ? ip : ipToInt(ip);
     let lo = 0;
     if (typeof address === 'number') {
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= address) lo = mid;
-        else hi = mid - 1;
-      }
+      lo = lastAtOrBelow(address);
       const known = bitsOfStretch.get(lo);
       if (known !== undefined) return known;
     }
@@ -215,32 +240,56 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
     key[keys.length + 2] = bits;
     return true;
   };
+  // Replicas of a template share one labels object and one containers list, so their keys
+  // differ only in the address bits: the rest (namespace, label values, named ports) is made
+  // once per such group, and pods with equal rests share one map from bits to class.
+  const bitsPart = keys.length + 2;
+  const classesByBits = new SequenceMap<Map<number, PeerClass>>();
+  const groups = new Map<Readonly<Record<string, string>>, { namespace: string; containers: unknown; classes: Map<number, PeerClass>; key: Int32Array }>();
+  const groupOf = (pod: PodInfo) => {
+    const known = groups.get(pod.labels);
+    if (known && known.namespace === pod.namespace && known.containers === pod.containers) return known;
+    key[0] = partId(pod.namespace);
+    key.fill(0, 1, keys.length + 1);
+    const labels = pod.labels;
+    // Walk the pod's own labels (a handful) and keep those some policy looks at.
+    for (const k in labels) {
+      const i = keyIndex.get(k);
+      if (i === undefined) continue;
+      const ids = valueIds[i];
+      const v = labels[k];
+      let id = ids.get(v);
+      if (id === undefined) ids.set(v, (id = ids.size + 1));
+      key[i + 1] = id;
+    }
+    key[keys.length + 1] = namedPorts.size ? partId(portsKeyOf(pod)) : 0;
+    let byBits = classesByBits.get(key, bitsPart);
+    if (!byBits) classesByBits.set(key, (byBits = new Map()), bitsPart);
+    const group = { namespace: pod.namespace, containers: pod.containers, classes: byBits, key: key.slice(0, bitsPart) };
+    groups.set(pod.labels, group);
+    return group;
+  };
   for (const pod of cluster.pods) {
     let c: PeerClass | undefined;
+    let group: ReturnType<typeof groupOf> | undefined;
+    let bits = 0;
     if (pod.hostNetwork) c = hostClasses.get(pod.key);
     else {
-      key[0] = partId(pod.namespace);
-      key.fill(0, 1, keys.length + 1);
-      const labels = pod.labels;
-      // Walk the pod's own labels (a handful) and keep those some policy looks at.
-      for (const k in labels) {
-        const i = keyIndex.get(k);
-        if (i === undefined) continue;
-        const ids = valueIds[i];
-        const v = labels[k];
-        let id = ids.get(v);
-        if (id === undefined) ids.set(v, (id = ids.size + 1));
-        key[i + 1] = id;
-      }
-      key[keys.length + 1] = namedPorts.size ? partId(portsKeyOf(pod)) : 0;
-      key[keys.length + 2] = blocks.length ? partId(bitsOf(pod)) : 0;
-      c = byKey.get(key);
+      group = groupOf(pod);
+      bits = blocks.length ? partId(bitsOf(pod)) : 0;
+      c = group.classes.get(bits);
     }
     if (!c) {
       c = { id: classes.length, namespace: pod.namespace, pods: [], representative: pod, hostNetwork: pod.hostNetwork, ingressPolicies: [], egressPolicies: [] };
       classes.push(c);
-      if (pod.hostNetwork) hostClasses.set(pod.key, c);
-      else byKey.set(key, c);
+      if (!group) hostClasses.set(pod.key, c);
+      else {
+        group.classes.set(bits, c);
+        // The whole key, for existingClassFor.
+        key.set(group.key);
+        key[bitsPart] = bits;
+        byKey.set(key, c);
+      }
     }
     c.pods.push(pod);
     classByPosition.push(c);

@@ -125,8 +125,8 @@ function compute(cluster: Cluster, seed?: ClassSeed): (Reachability & Rebasable 
   const namespaces = [...cluster.namespaces.values()];
   const nsMemo = new Map<string, string[] | 'all'>();
   const namespacesMatching = (sel: LabelSelector): string[] | 'all' => {
-    // A few namespaces are tested faster than a memo key is written.
-    if (namespaces.length <= 16) return isEmptySelector(sel) ? 'all' : namespaces.filter((n) => matchesSelector(n.labels, sel)).map((n) => n.name);
+    // Memoized even over a few namespaces: rules name the same few namespace selectors again
+    // and again, and a first run (interpreted) writes the key natively faster than it tests them.
     const key = JSON.stringify(sel);
     let r = nsMemo.get(key);
     if (!r) {

@@ -2,8 +2,10 @@ import { Cluster, PodInfo } from '../cluster/model';
 import { isEmptySelector, matchesSelector } from '../cluster/labels';
 import { LabelSelector } from '../manifest/types';
 import { AdminPeerSpec, AdminPolicies, AdminPolicyInfo, AdminRuleSpec, adminPeerMatches, adminPoliciesOf, adminRulePorts } from './anp';
-import { cidrContains, ipToInt } from '../common/ip';
+import { ipToInt } from '../common/ip';
 import { CalicoEntity, CalicoPolicyInfo, CalicoRuleSpec, EndpointPairIndex, calicoRulePorts, calicoSelects, entityMatches, localSideMatches, remoteSide } from './calico';
+import { ClassAddresses } from './class-addresses';
+import { ClassSequences } from './class-sequences';
 import { ConnIds } from './conn-ids';
 import { ContentMap } from './content-map';
 import { ConnSet } from './connset';
@@ -106,6 +108,8 @@ class TieredClassEngine implements TieredEngine {
   private readonly nsLabels = new Map<string, Record<string, string>>();
   /** Addresses parsed once per class: IPv4 as a number, IPv6 as text (cidrContains takes both). */
   private readonly classAddr: (number | string)[];
+  /** The regular classes by address, for the ranges rules name. */
+  private readonly addresses: ClassAddresses;
   private readonly blockMemo = new Map<number, PeerClass[]>();
 
   /** Named ports that any rule resolves, per class: peers with different ones may get different ports. */
@@ -116,19 +120,30 @@ class TieredClassEngine implements TieredEngine {
   private readonly compiledNp = new Map<RuleSpec, CompiledRule>();
   private readonly compiledCalico = [new Map<CalicoRuleSpec, CompiledRule>(), new Map<CalicoRuleSpec, CompiledRule>()];
 
-  /** Per direction and class, which AdminNetworkPolicies (by position in priority order) select it. */
-  private readonly anpsOf: number[][][];
+  /** Per direction, which AdminNetworkPolicies (by position in priority order) select each class, as a sequence node. */
+  private readonly anpsOf: ClassSequences[];
+  /** Per direction and sequence node, whether one of its AdminNetworkPolicies has named ports in that direction. */
+  private readonly anpsNamed: Uint8Array[];
   /** Per direction and class, whether the baseline selects it. */
   private readonly banpSelects: Uint8Array[];
-  /** Per direction and AdminNetworkPolicy, whether its rules have named ports. */
-  private readonly anpNamed: boolean[][];
   private readonly calicoSubjects = new Map<CalicoPolicyInfo, PeerClass[]>();
   private readonly calicoRulesMemo = [new Map<CalicoPolicyInfo, CalicoRules>(), new Map<CalicoPolicyInfo, CalicoRules>()];
   private readonly npIds = new Map<PolicyInfo, number>();
   private readonly npNamed = [new Map<PolicyInfo, boolean>(), new Map<PolicyInfo, boolean>()];
   private readonly tierMemberLists: TierMember[][];
-  /** Per tier stage, direction and class, the positions of the tier's members that apply to it, in order. */
-  private readonly applyingMembers: (number[][][] | undefined)[];
+  /** Per tier stage and direction, the positions of the tier's members that apply to each class, in order, as a sequence node. */
+  private readonly applyingMembers: (ClassSequences[] | undefined)[];
+  /** Per tier stage, direction and sequence node, whether one of its Calico members has named ports in that direction. */
+  private readonly applyingNamed: (Uint8Array[] | undefined)[];
+  /**
+   * Per tier stage and direction, where members have rules whose local side holds for some
+   * classes only: per class, an id of which of those rules hold for it (see localVariants).
+   */
+  private readonly localVariant: ((Int32Array | undefined)[] | undefined)[];
+  /** Per stage, whether it is the tier NetworkPolicy sits in. */
+  private readonly holdsNetworkPolicy: boolean[];
+  /** Scratch for a sequence's labels (see ClassSequences.sequence). */
+  private readonly sequenceLabels: number[] = [];
 
   /** Stage verdicts by stage key, per direction. */
   private readonly stageVerdicts = [new ContentMap<StageVerdict>(), new ContentMap<StageVerdict>()];
@@ -168,6 +183,7 @@ class TieredClassEngine implements TieredEngine {
     this.namespaceNames = [...h.byNamespace.keys()];
     for (const ns of h.byNamespace.keys()) this.nsLabels.set(ns, cluster.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns });
     this.classAddr = classes.map((c) => addressOf(c.representative.ip));
+    this.addresses = new ClassAddresses(regular, (c) => this.classAddr[c.id]);
 
     this.namedKind = new Int32Array(n);
     {
@@ -186,50 +202,56 @@ class TieredClassEngine implements TieredEngine {
       }
     }
 
-    // Who each admin policy applies to, inverted once into per-class lists. Host-networked pods
-    // are never subjects (and are in no list here).
+    // Who each admin policy applies to, inverted once into a sequence per class. Host-networked
+    // pods are never subjects (and are in no sequence here).
     const admin = this.admin;
-    this.anpsOf = [classes.map(() => []), classes.map(() => [])];
+    this.anpsOf = [new ClassSequences(n), new ClassSequences(n)];
     this.banpSelects = [new Uint8Array(n), new Uint8Array(n)];
-    {
-      const stamp = new Int32Array(n).fill(-1);
-      admin.anps.forEach((p, i) => {
-        for (const list of this.subjectClasses(p)) for (const c of list) {
-          // A class listed twice (overlapping selectors) is selected once.
-          if (stamp[c.id] === i) continue;
-          stamp[c.id] = i;
-          if (p.ingress.length) this.anpsOf[INGRESS][c.id].push(i);
-          if (p.egress.length) this.anpsOf[EGRESS][c.id].push(i);
-        }
-      });
-      const banp = admin.banp;
-      if (banp) for (const list of this.subjectClasses(banp)) for (const c of list) {
-        if (banp.ingress.length) this.banpSelects[INGRESS][c.id] = 1;
-        if (banp.egress.length) this.banpSelects[EGRESS][c.id] = 1;
+    admin.anps.forEach((p, i) => {
+      const subject = this.subjectClasses(p);
+      for (let dir = INGRESS; dir <= EGRESS; dir++) {
+        if (!(dir === INGRESS ? p.ingress : p.egress).length) continue;
+        const sequences = this.anpsOf[dir];
+        sequences.startRound(i);
+        for (const list of subject) for (const c of list) sequences.add(c.id);
       }
+    });
+    const banp = admin.banp;
+    if (banp) for (const list of this.subjectClasses(banp)) for (const c of list) {
+      if (banp.ingress.length) this.banpSelects[INGRESS][c.id] = 1;
+      if (banp.egress.length) this.banpSelects[EGRESS][c.id] = 1;
     }
-    this.anpNamed = [admin.anps.map((p) => p.ingress.some(adminRuleNamed)), admin.anps.map((p) => p.egress.some(adminRuleNamed))];
+    this.anpsNamed = this.anpsOf.map((sequences, dir) => sequences.flagNodes((i) => (dir === INGRESS ? admin.anps[i].ingress : admin.anps[i].egress).some(adminRuleNamed)));
 
     this.tierMemberLists = this.stages.map((s) => (s.kind === 'tier' ? tierMembers(s.tier) : []));
+    this.holdsNetworkPolicy = this.tierMemberLists.map((members) => members.includes('k8s'));
     this.applyingMembers = this.stages.map((s, si) => {
       if (s.kind !== 'tier') return undefined;
-      const lists: number[][][] = [classes.map(() => []), classes.map(() => [])];
+      const sequences = [new ClassSequences(n), new ClassSequences(n)];
       this.tierMemberLists[si].forEach((m, j) => {
         if (m === 'k8s') {
-          for (const c of regular) {
-            if (c.ingressPolicies.length) lists[INGRESS][c.id].push(j);
-            if (c.egressPolicies.length) lists[EGRESS][c.id].push(j);
+          for (let dir = INGRESS; dir <= EGRESS; dir++) {
+            sequences[dir].startRound(j);
+            for (const c of regular) if ((dir === INGRESS ? c.ingressPolicies : c.egressPolicies).length) sequences[dir].add(c.id);
           }
           return;
         }
-        if (!m.affectsIngress && !m.affectsEgress) return;
-        for (const c of this.calicoSubject(m)) {
-          if (m.affectsIngress) lists[INGRESS][c.id].push(j);
-          if (m.affectsEgress) lists[EGRESS][c.id].push(j);
+        for (let dir = INGRESS; dir <= EGRESS; dir++) {
+          if (!(dir === INGRESS ? m.affectsIngress : m.affectsEgress)) continue;
+          sequences[dir].startRound(j);
+          for (const c of this.calicoSubject(m)) sequences[dir].add(c.id);
         }
       });
-      return lists;
+      return sequences;
     });
+    // A NetworkPolicy's named ports depend on the class (its own policies): networkPolicyKey tells.
+    this.applyingNamed = this.applyingMembers.map((sequences, si) =>
+      sequences?.map((seq, dir) => seq.flagNodes((j) => {
+        const m = this.tierMemberLists[si][j];
+        return m !== 'k8s' && this.calicoRulesOf(m, dir).named;
+      })),
+    );
+    this.localVariant = this.applyingMembers.map((sequences, si) => sequences?.map((seq, dir) => this.localVariants(si, dir, seq)));
 
     const arena = new IntArena();
     const sparse = new SparseMaker(n, this.regularIds, arena);
@@ -322,18 +344,12 @@ class TieredClassEngine implements TieredEngine {
   }
 
   private adminKey(x: PeerClass, dir: number, si: number): boolean {
-    const sel = this.anpsOf[dir][x.id];
-    if (!sel.length) return false;
-    const anpNamed = this.anpNamed[dir];
-    let named = false;
+    const node = this.anpsOf[dir].nodeOf[x.id];
+    if (node === 0) return false;
     this.keyPush(si);
     this.keyPush(KEY_ADMIN);
-    for (let i = 0; i < sel.length; i++) {
-      this.keyPush(sel[i]);
-      if (anpNamed[sel[i]]) named = true;
-    }
-    this.keyPush(KEY_END);
-    this.keyPush(this.namedKeyPart(x, dir, named));
+    this.keyPush(node);
+    this.keyPush(this.namedKeyPart(x, dir, this.anpsNamed[dir][node] === 1));
     return true;
   }
 
@@ -346,17 +362,20 @@ class TieredClassEngine implements TieredEngine {
     return true;
   }
 
+  /**
+   * A tier's members that apply to x (their sequence node), which of their rules hold on x's
+   * side (its local variant) and, with NetworkPolicy in the tier, the ones selecting x.
+   */
   private tierKey(x: PeerClass, dir: number, si: number): boolean {
-    const applying = this.applyingMembers[si]![dir][x.id];
-    if (!applying.length) return false;
-    const memberList = this.tierMemberLists[si];
-    let named = false;
+    const node = this.applyingMembers[si]![dir].nodeOf[x.id];
+    if (node === 0) return false;
+    let named = this.applyingNamed[si]![dir][node] === 1;
     this.keyPush(si);
     this.keyPush(KEY_TIER);
-    for (let a = 0; a < applying.length; a++) {
-      const m = memberList[applying[a]];
-      if (m === 'k8s' ? this.networkPolicyKey(x, dir) : this.calicoKey(x, dir, m, applying[a])) named = true;
-    }
+    this.keyPush(node);
+    const variant = this.localVariant[si]![dir];
+    if (variant) this.keyPush(variant[x.id]);
+    if (this.holdsNetworkPolicy[si] && (dir === INGRESS ? x.ingressPolicies : x.egressPolicies).length && this.networkPolicyKey(x, dir)) named = true;
     this.keyPush(this.namedKeyPart(x, dir, named));
     return true;
   }
@@ -374,17 +393,33 @@ class TieredClassEngine implements TieredEngine {
     return named;
   }
 
-  /** A Calico member j of the tier: rules whose local side excludes x never match here, so which ones do is part of the key. */
-  private calicoKey(x: PeerClass, dir: number, m: CalicoPolicyInfo, j: number): boolean {
-    const cr = this.calicoRulesOf(m, dir);
-    this.keyPush(KEY_CALICO);
-    this.keyPush(j);
-    for (let i = 0; i < cr.local.length; i++) {
-      const l = cr.local[i];
-      if (l) this.keyPush(l[x.id]);
+  /**
+   * Per class, an id for which of the tier's local-side rules hold for it (the rules of its
+   * applying members whose local side names some classes only), equal ids for equal answers;
+   * undefined when the tier has no such rules in this direction.
+   */
+  private localVariants(si: number, dir: number, sequences: ClassSequences): Int32Array | undefined {
+    const members = this.tierMemberLists[si];
+    const hasLocal = members.map((m) => m !== 'k8s' && this.calicoRulesOf(m, dir).local.some((l) => l !== undefined));
+    if (!hasLocal.includes(true)) return undefined;
+    const variant = new Int32Array(this.n);
+    const ids = new ContentMap<number>();
+    const labels = this.sequenceLabels;
+    const key: number[] = [];
+    for (const c of this.regular) {
+      key.length = 0;
+      const count = sequences.sequence(sequences.nodeOf[c.id], labels);
+      for (let a = 0; a < count; a++) {
+        const j = labels[a];
+        if (!hasLocal[j]) continue;
+        key.push(KEY_CALICO, j);
+        for (const l of this.calicoRulesOf(members[j] as CalicoPolicyInfo, dir).local) if (l) key.push(l[c.id]);
+      }
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      variant[c.id] = id;
     }
-    this.keyPush(KEY_END);
-    return cr.named;
+    return variant;
   }
 
   private keyPush(v: number): void {
@@ -398,10 +433,12 @@ class TieredClassEngine implements TieredEngine {
   private planStage(x: PeerClass, dir: number, si: number): 'Deny' | 'Pass' {
     const stage = this.stages[si];
     this.planLength = 0;
+    const labels = this.sequenceLabels;
     if (stage.kind === 'admin') {
-      const sel = this.anpsOf[dir][x.id];
-      for (let i = 0; i < sel.length; i++) {
-        const p = this.admin.anps[sel[i]];
+      const sequences = this.anpsOf[dir];
+      const count = sequences.sequence(sequences.nodeOf[x.id], labels);
+      for (let i = 0; i < count; i++) {
+        const p = this.admin.anps[labels[i]];
         const rules = dir === INGRESS ? p.ingress : p.egress;
         for (let r = 0; r < rules.length; r++) this.planPush(this.fromAdmin(rules[r]));
       }
@@ -413,10 +450,11 @@ class TieredClassEngine implements TieredEngine {
       for (let r = 0; r < rules.length; r++) this.planPush(this.fromAdmin(rules[r]));
       return 'Pass';
     }
-    const applying = this.applyingMembers[si]![dir][x.id];
+    const sequences = this.applyingMembers[si]![dir];
+    const count = sequences.sequence(sequences.nodeOf[x.id], labels);
     const memberList = this.tierMemberLists[si];
-    for (let a = 0; a < applying.length; a++) {
-      const m = memberList[applying[a]];
+    for (let a = 0; a < count; a++) {
+      const m = memberList[labels[a]];
       if (m === 'k8s') {
         const nps = dir === INGRESS ? x.ingressPolicies : x.egressPolicies;
         for (let i = 0; i < nps.length; i++) {
@@ -508,7 +546,7 @@ class TieredClassEngine implements TieredEngine {
           .filter((ns) => matchesSelector(this.nsLabels.get(ns)!, spec.namespaceSelector))
           .map((ns) => (isEmptySelector(spec.podSelector) ? h.byNamespace.get(ns)! : h.classesMatching(ns, spec.podSelector)));
       case 'networks':
-        return [this.regular.filter((c) => spec.cidrs.some((b) => cidrContains(b, this.classAddr[c.id])))];
+        return [this.addresses.inAny(spec.cidrs)];
       case 'nodes':
         return [this.regular.filter((c) => adminPeerMatches(this.cluster, spec, { ip: c.representative.ip, pod: c.representative }))];
     }
@@ -527,7 +565,7 @@ class TieredClassEngine implements TieredEngine {
       const b = h.blockIds.get(`${peer.cidr.text}-${peer.except.map((e) => e.text).sort().join(',')}`);
       if (b === undefined) return;
       let l = this.blockMemo.get(b);
-      if (!l) this.blockMemo.set(b, (l = this.regular.filter((c) => h.inBlock(c.representative, b))));
+      if (!l) this.blockMemo.set(b, (l = this.addresses.inAny([peer.cidr]).filter((c) => h.inBlock(c.representative, b))));
       if (l.length) out.push(this.listOf(l));
       return;
     }
@@ -550,7 +588,12 @@ class TieredClassEngine implements TieredEngine {
   private calicoMatch(p: CalicoPolicyInfo, e: CalicoEntity): PeerLists {
     if (e.anyPeer && !e.notNets && !e.notSelector) return this.everyPeer;
     return this.memoMatch(`c${p.namespace ?? ''}\u0000${keyText(e)}`, () => {
-      const candidates = e.selector ? this.endpointPairs.candidates(e.selector, this.regular) : this.regular;
+      // Candidates: the classes with the selector's rarest label pair, or inside the nets.
+      let candidates = e.selector ? this.endpointPairs.candidates(e.selector, this.regular) : this.regular;
+      if (e.nets && candidates.length > 16) {
+        const inNets = this.addresses.inAny(e.nets);
+        if (inNets.length < candidates.length) candidates = inNets;
+      }
       const matched = candidates.filter((c) => entityMatches(this.cluster, p, e, c.representative, this.classAddr[c.id]));
       return matched.length ? [this.listOf(matched)] : [];
     });
