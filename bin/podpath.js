@@ -10,4 +10,7 @@ if (candidates.length === 0) {
   process.stderr.write('podpath: not built yet; run `npm run build` first\n');
   process.exit(2);
 }
+// Before the bundle is loaded, so all of its code is compiled under them.
+const v8 = require('v8');
+for (const flag of require('./cli-v8-flags')) v8.setFlagsFromString(flag);
 require(candidates[0]).main();

@@ -19,6 +19,8 @@ export interface PolicyBenchResult {
   classes: number;
   /** First computation in a fresh process (includes JIT warm-up), as a CLI run sees it. */
   matrixMs: number;
+  /** The first computation as one `podpath` run pays it: fresh processes with the CLI's V8 flags (median of three; set by the runner). */
+  cliMatrixMs?: number;
   /** The second computation in that process, as the editor's worker sees it on the first save after it computed the matrix once. */
   secondMatrixMs: number;
   /** Median of the last five of ten more runs, as the editor (a long-lived process) sees it on each save. */

@@ -26,8 +26,9 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
-function child<T>(script: string, args: (string | number)[]): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', path.join(__dirname, script), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+/** One benchmark in a fresh node process; `nodeFlags` go to node before the script (the CLI's V8 flags, say). */
+function child<T>(script: string, args: (string | number)[], nodeFlags: readonly string[] = []): T {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', ...nodeFlags, path.join(__dirname, script), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -51,12 +52,21 @@ for (const [pods, policies, naive] of POLICY_SIZES) {
   policyResults.push(child<PolicyBenchResult>('policy-bench.js', [pods, policies, naive]));
   process.stderr.write(`  measured NetworkPolicy ${pods} pods / ${policies} policies\n`);
 }
+// What one `podpath` run pays for its first matrix: fresh processes with the V8 flags the CLI
+// sets (bin/cli-v8-flags.js), the median of three (one first run varies by ±15% here).
+const CLI_FLAGS: string[] = require(path.join(__dirname, '..', '..', '..', 'bin', 'cli-v8-flags.js'));
+function cliColdMs(pods: number, policies: number, admin = 0, calico = 0): number {
+  const runs = [0, 1, 2].map(() => child<PolicyBenchResult>('policy-bench.js', [pods, policies, 0, admin, calico], CLI_FLAGS).matrixMs).sort((a, b) => a - b);
+  return runs[1];
+}
+for (const r of policyResults) if (r.pods === 10000) r.cliMatrixMs = cliColdMs(r.pods, r.policies);
+
 // The same 10k cluster with 100 AdminNetworkPolicies and the baseline in front of NetworkPolicy.
 if (!sizes.length) {
   policyResults.push(child<PolicyBenchResult>('policy-bench.js', [10000, 1000, 5, 100]));
   process.stderr.write('  measured NetworkPolicy 10000 pods / 1000 policies / 100 AdminNetworkPolicies\n');
   // One naive source: the reference takes minutes per source with three policy APIs.
-  policyResults.push(child<PolicyBenchResult>('policy-bench.js', [10000, 1000, 1, 100, 100]));
+  policyResults.push({ ...child<PolicyBenchResult>('policy-bench.js', [10000, 1000, 1, 100, 100]), cliMatrixMs: cliColdMs(10000, 1000, 100, 100) });
   process.stderr.write('  measured NetworkPolicy 10000 pods / 1000 policies / 100 AdminNetworkPolicies / 100 Calico GlobalNetworkPolicies\n');
 }
 
@@ -137,6 +147,8 @@ function policyTarget(r: PolicyBenchResult): string {
   if (r.pods === 10000) {
     const ms = r.adminPolicies || r.calicoPolicies ? 200 : 100;
     goals.push({ text: `warm < ${ms} ms`, met: r.warmMatrixMs < ms });
+    // With the other policy APIs the first run is held to the target too (the whole matrix, as one `podpath` run pays it).
+    if ((r.adminPolicies || r.calicoPolicies) && r.cliMatrixMs !== undefined) goals.push({ text: `cold (CLI) < ${ms} ms`, met: r.cliMatrixMs < ms });
     if (r.naiveMs !== undefined) goals.push({ text: 'naive ≥ 100×', met: r.naiveMs / r.warmMatrixMs >= 100 });
   } else if (r.pods === 100000) {
     goals.push({ text: 'warm < 1000 ms', met: r.warmMatrixMs < 1000 }, { text: 'peak < 1024 MB', met: r.peakRssMB < 1024 });
@@ -148,11 +160,11 @@ function policyTarget(r: PolicyBenchResult): string {
 
 console.log('\nNetworkPolicy reachability: the full matrix (equivalence classes, per-class peer indexes, all-pairs reach counts) — Calico, generated policies\n');
 console.log(table(
-  ['pods', 'policies', 'admin policies', 'Calico policies', 'classes', 'matrix ms (cold)', 'matrix ms (2nd)', 'matrix ms (warm)', 'matrix RSS MB', 'peak RSS MB', 'naive ms', 'naive / warm', 'agree', 'target'],
-  policyResults.map((r) => [String(r.pods), String(r.policies), r.adminPolicies ? `${r.adminPolicies} + baseline` : '-', r.calicoPolicies ? `${r.calicoPolicies} global` : '-', String(r.classes), fmt(r.matrixMs), fmt(r.secondMatrixMs), fmt(r.warmMatrixMs), fmt(r.matrixRssMB, 0), fmt(r.peakRssMB, 0),
+  ['pods', 'policies', 'admin policies', 'Calico policies', 'classes', 'matrix ms (cold)', 'matrix ms (cold, CLI)', 'matrix ms (2nd)', 'matrix ms (warm)', 'matrix RSS MB', 'peak RSS MB', 'naive ms', 'naive / warm', 'agree', 'target'],
+  policyResults.map((r) => [String(r.pods), String(r.policies), r.adminPolicies ? `${r.adminPolicies} + baseline` : '-', r.calicoPolicies ? `${r.calicoPolicies} global` : '-', String(r.classes), fmt(r.matrixMs), r.cliMatrixMs !== undefined ? fmt(r.cliMatrixMs) : '-', fmt(r.secondMatrixMs), fmt(r.warmMatrixMs), fmt(r.matrixRssMB, 0), fmt(r.peakRssMB, 0),
     r.naiveMs !== undefined ? `${fmt(r.naiveMs)} (${r.naiveSources} sources, extrapolated)` : 'not run (hours)', r.naiveMs !== undefined ? `${fmt(r.naiveMs / r.warmMatrixMs, 0)}×` : '-', r.agrees === undefined ? '-' : r.agrees ? 'yes' : 'NO', policyTarget(r)]),
 ));
-console.log('cold: the first computation in a fresh process, as a CLI run pays it; 2nd: the next one in that process, as the editor\'s worker pays it on the first save after opening; warm: the median of the last five of ten more runs, as the editor\'s worker pays it on each save once V8 has compiled the engine (the runs in between are faster one after the other).');
+console.log('cold: the first computation in a fresh process with node\'s default V8 settings; cold, CLI: the same with the V8 flags `podpath` sets (bin/cli-v8-flags.js), median of three processes, as one CLI run pays it; 2nd: the next one in that process, as the editor\'s worker pays it on the first save after opening; warm: the median of the last five of ten more runs, as the editor\'s worker pays it on each save once V8 has compiled the engine (the runs in between are faster one after the other).');
 console.log('Targets: 10k pods / 1k policies under 100 ms; with 100 AdminNetworkPolicies and 100 Calico GlobalNetworkPolicies under 200 ms; 100k / 10k under 1 s and under 1 GiB; at least 100× faster than the naive reference at 10k.');
 
 if (lintResults.length) {

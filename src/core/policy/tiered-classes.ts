@@ -127,6 +127,7 @@ class TieredClassEngine implements TieredEngine {
   /** Per direction and class, whether the baseline selects it. */
   private readonly banpSelects: Uint8Array[];
   private readonly calicoSubjects = new Map<CalicoPolicyInfo, PeerClass[]>();
+  private readonly subjectsBySelector = new Map<string, PeerClass[]>();
   private readonly calicoRulesMemo = [new Map<CalicoPolicyInfo, CalicoRules>(), new Map<CalicoPolicyInfo, CalicoRules>()];
   private readonly npIds = new Map<PolicyInfo, number>();
   private readonly npNamed = [new Map<PolicyInfo, boolean>(), new Map<PolicyInfo, boolean>()];
@@ -612,8 +613,14 @@ class TieredClassEngine implements TieredEngine {
   private calicoSubject(p: CalicoPolicyInfo): PeerClass[] {
     let m = this.calicoSubjects.get(p);
     if (!m) {
-      const among = p.namespace !== undefined ? this.h.byNamespace.get(p.namespace) ?? [] : this.regular;
-      m = this.endpointPairs.candidates(p.selector, among).filter((c) => calicoSelects(this.cluster, p, c.representative));
+      // Platform policies often share a selector (a team's, `all()`): each is tested once.
+      const key = keyText([p.namespace ?? null, p.namespaceSelector ?? null, p.selector]);
+      m = this.subjectsBySelector.get(key);
+      if (!m) {
+        const among = p.namespace !== undefined ? this.h.byNamespace.get(p.namespace) ?? [] : this.regular;
+        m = this.endpointPairs.candidates(p.selector, among).filter((c) => calicoSelects(this.cluster, p, c.representative));
+        this.subjectsBySelector.set(key, m);
+      }
       this.calicoSubjects.set(p, m);
     }
     return m;
