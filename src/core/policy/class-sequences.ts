@@ -28,19 +28,6 @@ export class ClassSequences {
     this.addedIn = new Int32Array(classCount);
   }
 
-  get nodeCount(): number {
-    return this.parents.length;
-  }
-
-  parentOf(node: number): number {
-    return this.parents[node];
-  }
-
-  /** The label that ends node's sequence. */
-  labelOf(node: number): number {
-    return this.labels[node];
-  }
-
   startRound(label: number): void {
     this.round++;
     this.label = label;

@@ -215,11 +215,12 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
   const valueIds = keys.map(() => new Map<string, number>());
   const keyIndex = new Map(keys.map((k, i) => [k, i]));
   const classes: PeerClass[] = [];
-  const byKey = new SequenceMap<PeerClass>();
   const hostClasses = new Map<string, PeerClass>();
   /** Each pod's class, in the cluster's pod order. */
   const classByPosition: PeerClass[] = [];
   const key = new Int32Array(keys.length + 3);
+  /** Where the address bits sit in a key: the parts before it are a replica group's. */
+  const bitsPart = keys.length + 2;
   /** Fills `key` with the pod's class key; false when a part of it was never seen (no class has it). */
   const keyOfKnown = (pod: PodInfo): boolean => {
     const ns = partIds.get(pod.namespace);
@@ -237,15 +238,14 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
     const bits = blocks.length ? partIds.get(bitsOf(pod)) : 0;
     if (ports === undefined || bits === undefined) return false;
     key[keys.length + 1] = ports;
-    key[keys.length + 2] = bits;
+    key[bitsPart] = bits;
     return true;
   };
   // Replicas of a template share one labels object and one containers list, so their keys
   // differ only in the address bits: the rest (namespace, label values, named ports) is made
   // once per such group, and pods with equal rests share one map from bits to class.
-  const bitsPart = keys.length + 2;
   const classesByBits = new SequenceMap<Map<number, PeerClass>>();
-  const groups = new Map<Readonly<Record<string, string>>, { namespace: string; containers: unknown; classes: Map<number, PeerClass>; key: Int32Array }>();
+  const groups = new Map<Readonly<Record<string, string>>, { namespace: string; containers: unknown; classes: Map<number, PeerClass> }>();
   const groupOf = (pod: PodInfo) => {
     const known = groups.get(pod.labels);
     if (known && known.namespace === pod.namespace && known.containers === pod.containers) return known;
@@ -265,7 +265,7 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
     key[keys.length + 1] = namedPorts.size ? partId(portsKeyOf(pod)) : 0;
     let byBits = classesByBits.get(key, bitsPart);
     if (!byBits) classesByBits.set(key, (byBits = new Map()), bitsPart);
-    const group = { namespace: pod.namespace, containers: pod.containers, classes: byBits, key: key.slice(0, bitsPart) };
+    const group = { namespace: pod.namespace, containers: pod.containers, classes: byBits };
     groups.set(pod.labels, group);
     return group;
   };
@@ -283,13 +283,7 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
       c = { id: classes.length, namespace: pod.namespace, pods: [], representative: pod, hostNetwork: pod.hostNetwork, ingressPolicies: [], egressPolicies: [] };
       classes.push(c);
       if (!group) hostClasses.set(pod.key, c);
-      else {
-        group.classes.set(bits, c);
-        // The whole key, for existingClassFor.
-        key.set(group.key);
-        key[bitsPart] = bits;
-        byKey.set(key, c);
-      }
+      else group.classes.set(bits, c);
     }
     c.pods.push(pod);
     classByPosition.push(c);
@@ -313,7 +307,7 @@ export function buildClasses(cluster: Cluster, inputs: PartitionInputs) {
     /** A pod's class key as text (for classes a rebase adds, which the numeric key map does not hold). */
     classKeyText: (pod: PodInfo): string => JSON.stringify([pod.namespace, keys.map((k) => pod.labels[k] ?? null), namedPorts.size ? portsKeyOf(pod) : '', blocks.length ? bitsOf(pod) : '']),
     /** The class (of those built here) a pod not among them would join; undefined if it would make a new one. */
-    existingClassFor: (pod: PodInfo): PeerClass | undefined => (!pod.hostNetwork && keyOfKnown(pod) ? byKey.get(key) : undefined),
+    existingClassFor: (pod: PodInfo): PeerClass | undefined => (!pod.hostNetwork && keyOfKnown(pod) ? classesByBits.get(key, bitsPart)?.get(key[bitsPart]) : undefined),
   };
 }
 
